@@ -1,0 +1,190 @@
+/*
+ * xtml.h - the xs-tinyml inference core: the whole public API.
+ *
+ * Runs int8-quantized TensorFlow Lite flatbuffers with results bit-identical
+ * to TensorFlow Lite Micro's reference kernels. Portable C99, no heap.
+ *
+ * Life of a model:
+ *   1. xtml_model_verify()  bounds-checked walk of the whole flatbuffer.
+ *   2. xtml_arena_size()    exact number of arena bytes the model needs.
+ *   3. xtml_init()          verify + prepare + plan into a caller-owned arena.
+ *   4. xtml_input_data() / xtml_invoke() / xtml_output_data(), repeatedly.
+ *
+ * Ownership:
+ *   - Model bytes belong to the caller. They are neither copied nor written.
+ *     They must stay valid and unchanged for as long as the context is used
+ *     (on a microcontroller they normally sit in memory-mapped flash).
+ *     Constant tensors of multi-byte types must be aligned to their element
+ *     size in memory; flatbuffers place them 16-byte aligned relative to the
+ *     file start, so a model buffer aligned to 16 always satisfies this.
+ *   - The arena belongs to the caller, must be aligned to XTML_ARENA_ALIGN and
+ *     holds everything the context needs: the context itself, tensor tables,
+ *     per-operator parameters and all activation buffers. There is no other
+ *     allocation anywhere in the library. The context lives inside the arena
+ *     and ends when the caller reuses or frees the arena; there is no
+ *     separate release call.
+ *   - Pointers returned by xtml_input_data()/xtml_output_data() point into the
+ *     arena and stay valid as long as the context. Input contents are
+ *     undefined after xtml_invoke() (their memory may be reused for
+ *     activations); write the inputs before every invoke.
+ *
+ * Errors are values: every call returns an xtml_status_t; XTML_STATUS_OK is 0.
+ * A short detail message naming the offending tensor, operator or offset is
+ * written to the caller's xtml_diag_t (may be NULL), or kept in the context
+ * for calls made on one. Define XTML_NO_DETAIL to compile the messages out.
+ */
+#ifndef XTML_H
+#define XTML_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define XTML_VERSION_MAJOR 0
+#define XTML_VERSION_MINOR 1
+
+/* Alignment the arena start must have. */
+#define XTML_ARENA_ALIGN 16
+/* Largest tensor rank the core handles. */
+#define XTML_MAX_DIMS 6
+/* Size of a detail message buffer, terminating NUL included. */
+#define XTML_DETAIL_MAX 160
+
+typedef enum xtml_status {
+    XTML_STATUS_OK = 0,
+    /* API misuse: NULL pointer, index out of range, wrong byte count. */
+    XTML_STATUS_BAD_ARGUMENT,
+    /* Model structure (verification). */
+    XTML_STATUS_MODEL_TRUNCATED,      /* shorter than a flatbuffer header */
+    XTML_STATUS_MODEL_IDENTIFIER,     /* file identifier is not TFL3 */
+    XTML_STATUS_MODEL_VERSION,        /* schema version is not 3 */
+    XTML_STATUS_MODEL_OFFSET,         /* an offset points outside the buffer */
+    XTML_STATUS_MODEL_VTABLE,         /* a vtable is malformed or out of bounds */
+    XTML_STATUS_MODEL_VECTOR,         /* a vector or string overruns the buffer */
+    XTML_STATUS_MODEL_MISSING,        /* a required field is absent */
+    XTML_STATUS_MODEL_INDEX,          /* subgraph/tensor/buffer/opcode index out of range */
+    XTML_STATUS_MODEL_SHAPE,          /* negative dimension, rank too high, element count overflow */
+    XTML_STATUS_MODEL_TYPE,           /* unknown tensor type */
+    XTML_STATUS_MODEL_BUFFER_SIZE,    /* constant data size differs from shape * type */
+    XTML_STATUS_MODEL_QUANTIZATION,   /* bad scale, zero point or per-channel layout */
+    XTML_STATUS_MODEL_OPERATOR,       /* bad operator inputs/outputs */
+    XTML_STATUS_MODEL_ALIGNMENT,      /* constant data misaligned in memory */
+    /* Prepare. */
+    XTML_STATUS_UNSUPPORTED_OPERATOR, /* builtin or custom operator we do not run */
+    XTML_STATUS_UNSUPPORTED_TYPE,     /* operator does not support these tensor types */
+    XTML_STATUS_UNSUPPORTED_CONFIG,   /* operator option or shape we do not run */
+    XTML_STATUS_SHAPE_MISMATCH,       /* operator's tensor shapes are inconsistent */
+    XTML_STATUS_BAD_OPTIONS,          /* builtin options missing, wrong type or invalid */
+    XTML_STATUS_ARENA_TOO_SMALL,      /* detail (and xtml_diag_t.needed) give the size */
+    XTML_STATUS_ARENA_ALIGNMENT,      /* arena not aligned to XTML_ARENA_ALIGN */
+    /* Invoke. */
+    XTML_STATUS_EVAL_ERROR,           /* a data-dependent check failed during invoke */
+    XTML_STATUS_COUNT
+} xtml_status_t;
+
+/* Element types, numbered as in the TensorFlow Lite schema. */
+typedef enum xtml_dtype {
+    XTML_DTYPE_FLOAT32 = 0,
+    XTML_DTYPE_FLOAT16 = 1,
+    XTML_DTYPE_INT32 = 2,
+    XTML_DTYPE_UINT8 = 3,
+    XTML_DTYPE_INT64 = 4,
+    XTML_DTYPE_STRING = 5,
+    XTML_DTYPE_BOOL = 6,
+    XTML_DTYPE_INT16 = 7,
+    XTML_DTYPE_COMPLEX64 = 8,
+    XTML_DTYPE_INT8 = 9,
+    XTML_DTYPE_FLOAT64 = 10,
+    XTML_DTYPE_COMPLEX128 = 11,
+    XTML_DTYPE_UINT64 = 12,
+    XTML_DTYPE_RESOURCE = 13,
+    XTML_DTYPE_VARIANT = 14,
+    XTML_DTYPE_UINT32 = 15,
+    XTML_DTYPE_UINT16 = 16,
+    XTML_DTYPE_INT4 = 17
+} xtml_dtype_t;
+
+/* Result side-channel for calls that have no context yet. */
+typedef struct xtml_diag {
+    xtml_status_t status;
+    size_t needed;                  /* arena bytes needed, for ARENA_TOO_SMALL */
+    char detail[XTML_DETAIL_MAX];   /* NUL-terminated, "" when compiled out */
+} xtml_diag_t;
+
+/* Description of a model input or output. Pointers point into the model. */
+typedef struct xtml_tensor_info {
+    const char *name;        /* NUL-terminated; "" when the model has none */
+    xtml_dtype_t dtype;
+    int32_t ndim;
+    int32_t dims[XTML_MAX_DIMS];
+    size_t bytes;            /* element count * element size */
+    float scale;             /* 0 when the tensor is not quantized */
+    int32_t zero_point;
+} xtml_tensor_info_t;
+
+/* Called after each operator when profiling is on. */
+typedef void (*xtml_profile_fn)(void *user, int32_t op_index, const char *op_name,
+                                uint32_t ticks);
+
+typedef struct xtml_ctx xtml_ctx_t;
+
+/* Verify the whole flatbuffer. Safe on any bytes of any length. */
+xtml_status_t xtml_model_verify(const uint8_t *model, size_t model_bytes, xtml_diag_t *diag);
+
+/*
+ * Exact arena bytes needed to run the model: xtml_init() succeeds with an
+ * arena of exactly this size and fails with ARENA_TOO_SMALL below it. The
+ * figure depends on the build's pointer size. Verifies and prepares the model,
+ * so every load-time error is reported here too.
+ */
+xtml_status_t xtml_arena_size(const uint8_t *model, size_t model_bytes, size_t *arena_bytes,
+                              xtml_diag_t *diag);
+
+/* Verify, prepare and plan into the arena; *ctx points into the arena. */
+xtml_status_t xtml_init(const uint8_t *model, size_t model_bytes, void *arena, size_t arena_bytes,
+                        xtml_ctx_t **ctx, xtml_diag_t *diag);
+
+/* Bytes of the arena the context actually uses (equal to xtml_arena_size). */
+size_t xtml_arena_used(const xtml_ctx_t *ctx);
+
+int32_t xtml_input_count(const xtml_ctx_t *ctx);
+int32_t xtml_output_count(const xtml_ctx_t *ctx);
+xtml_status_t xtml_input_info(const xtml_ctx_t *ctx, int32_t index, xtml_tensor_info_t *info);
+xtml_status_t xtml_output_info(const xtml_ctx_t *ctx, int32_t index, xtml_tensor_info_t *info);
+/* Data of an input or output inside the arena; NULL for a bad index. */
+void *xtml_input_data(xtml_ctx_t *ctx, int32_t index);
+const void *xtml_output_data(const xtml_ctx_t *ctx, int32_t index);
+
+/* Run every operator once. */
+xtml_status_t xtml_invoke(xtml_ctx_t *ctx);
+
+/* Profiling: fn (NULL to turn off) is called after each operator. */
+void xtml_set_profiler(xtml_ctx_t *ctx, xtml_profile_fn fn, void *user);
+
+int32_t xtml_operator_count(const xtml_ctx_t *ctx);
+/* Name of the builtin behind operator i ("CONV_2D"), or NULL. */
+const char *xtml_operator_name(const xtml_ctx_t *ctx, int32_t index);
+
+/* Multiply-accumulates operator i performs per invoke (saturating). */
+uint32_t xtml_operator_macs(const xtml_ctx_t *ctx, int32_t index);
+
+/* Detail message of the last failed call made on the context. */
+const char *xtml_ctx_detail(const xtml_ctx_t *ctx);
+
+/* "XTML_STATUS_ARENA_TOO_SMALL" etc.; never NULL. */
+const char *xtml_status_name(xtml_status_t status);
+/* Name of a TensorFlow Lite builtin operator code, or NULL if unknown. */
+const char *xtml_builtin_name(int32_t code);
+/* "int8" etc., or NULL. */
+const char *xtml_dtype_name(xtml_dtype_t dtype);
+/* Bytes per element, 0 for types without a fixed size (string, int4 packed). */
+size_t xtml_dtype_size(xtml_dtype_t dtype);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* XTML_H */

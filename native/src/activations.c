@@ -1,0 +1,941 @@
+/*
+ * activations.c - SOFTMAX, LOGISTIC, TANH, RELU, RELU6, LEAKY_RELU and
+ * HARD_SWISH, bit-exact with TensorFlow Lite Micro's reference kernels.
+ *
+ * Every int8 activation here except SOFTMAX maps one input value to one output
+ * value with parameters fixed at prepare. So prepare runs TFLM's integer
+ * arithmetic once for each of the 256 possible inputs and eval is a table
+ * lookup: the per-value functions below are the oracle, only hoisted.
+ * SOFTMAX likewise tabulates exp() of the 256 possible differences to the row
+ * maximum. The int8 paths reproduce TFLM's gemmlowp fixed-point functions
+ * (exp on negative values, logistic, tanh, the Newton-Raphson reciprocal).
+ *
+ * Float kernels follow TFLM's operation order. Every intermediate is stored
+ * in a float variable, which C99 rounds to float, so x87 excess precision on
+ * 32-bit x86 cannot change a result.
+ *
+ * TFLM behaviours kept on purpose (the core must match TFLM, not TFLite):
+ *   - int8 RELU6 clamps raw input values to [zero point, q(6)] of the INPUT
+ *     and ignores the output quantization.
+ *   - int8 LOGISTIC requires output zero point -128 but ignores the output
+ *     scale (the result is always in steps of 1/256); int8 TANH ignores the
+ *     output quantization entirely (steps of 1/128, zero point 0).
+ * Refused like TFLM refuses them: int8 SOFTMAX with an output other than
+ * scale 1/256 zero point -128 (int16: 1/65536, -32768), int8 LOGISTIC with an
+ * output zero point other than -128, HARD_SWISH whose output multiplier would
+ * need a left shift, SOFTMAX whose beta * input scale gives no usable
+ * multiplier (TFLM aborts there).
+ */
+#include <float.h>
+#include <math.h>
+
+#include "xtml_internal.h"
+
+/* ---- gemmlowp fixed point on int32 ----
+ * A raw int32 in format Qm.(31-m) holds raw / 2^(31-m). */
+
+static int32_t srdhm(int32_t a, int32_t b) {
+    return xtml_saturating_rounding_doubling_high_mul(a, b);
+}
+
+static int32_t rdbpot(int32_t x, int exponent) {
+    return xtml_rounding_divide_by_pot(x, exponent);
+}
+
+/* x * 2^e, 0 <= e <= 5, saturating; like gemmlowp, values beyond
+ * +-(2^(31-e) - 1) saturate. */
+static int32_t sat_shl(int32_t x, int e) {
+    int32_t limit = (int32_t)(((uint32_t)1 << (31 - e)) - 1u);
+    if (x > limit) {
+        return INT32_MAX;
+    }
+    if (x < -limit) {
+        return INT32_MIN;
+    }
+    return (int32_t)((uint32_t)x << e);
+}
+
+/* (a + b) / 2 rounded half away from zero. */
+static int32_t rounding_half_sum(int32_t a, int32_t b) {
+    int64_t sum = (int64_t)a + (int64_t)b;
+    return (int32_t)((sum + (sum >= 0 ? 1 : -1)) / 2);
+}
+
+/* exp(a) for a in [-1/4, 0), Q0.31 in and out: a Taylor series around -1/8. */
+static int32_t exp_quarter_q0(int32_t a) {
+    const int32_t exp_minus_eighth = 1895147668;
+    const int32_t one_third = 715827883;
+    int32_t x = a + (1 << 28);
+    int32_t x2 = srdhm(x, x);
+    int32_t x3 = srdhm(x2, x);
+    int32_t x4 = srdhm(x2, x2);
+    int32_t tail = rdbpot(srdhm(rdbpot(x4, 2) + x3, one_third) + x2, 1);
+    return exp_minus_eighth + srdhm(exp_minus_eighth, x + tail);
+}
+
+/*
+ * exp(a) for a <= 0 in Q(int_bits).(31-int_bits), int_bits <= 5; result Q0.31.
+ * a = r - k/4 with r in [-1/4, 0): exp(r) times exp(-2^j) for each bit j set
+ * in the multiple of 1/4.
+ */
+static int32_t exp_negative_q0(int32_t a, int int_bits) {
+    /* exp(-2^j) in Q0.31 for j = -2 .. 4 */
+    static const int32_t exp_minus_pow2[7] = { 1672461947, 1302514674, 790015084, 290630308,
+                                               39332535,   720401,     242 };
+    int frac_bits = 31 - int_bits;
+    int32_t quarter = (int32_t)1 << (frac_bits - 2);
+    int32_t r = (a & (quarter - 1)) - quarter;
+    uint32_t multiples = (uint32_t)r - (uint32_t)a;
+    int32_t result;
+    int j;
+    if (a == 0) {
+        return INT32_MAX;
+    }
+    result = exp_quarter_q0(sat_shl(r, int_bits));
+    for (j = -2; j <= 4 && j < int_bits; ++j) {
+        if (multiples & ((uint32_t)1 << (frac_bits + j))) {
+            result = srdhm(result, exp_minus_pow2[j + 2]);
+        }
+    }
+    return result;
+}
+
+/* 1 / half_denominator for half_denominator in [1/2, 1) (Q0.31), by three
+ * Newton-Raphson steps from 48/17 - 32/17 d; result Q2.29. */
+static int32_t reciprocal_q2(int32_t half_denominator) {
+    int32_t x = 1515870810 + srdhm(half_denominator, -1010580540);
+    int i;
+    for (i = 0; i < 3; ++i) {
+        int32_t one_minus_dx = (1 << 29) - srdhm(half_denominator, x);
+        x = x + sat_shl(srdhm(x, one_minus_dx), 2);
+    }
+    return x;
+}
+
+/* 1 / (1 + a) for a in [0, 1), Q0.31. */
+static int32_t one_over_one_plus_q0(int32_t a) {
+    return sat_shl(reciprocal_q2(rounding_half_sum(a, INT32_MAX)), 1);
+}
+
+/* (1 - a) / (1 + a) for a in (0, 1], Q0.31. */
+static int32_t one_minus_over_one_plus_q0(int32_t a) {
+    return sat_shl(reciprocal_q2(rounding_half_sum(a, INT32_MAX)) - (1 << 29), 2);
+}
+
+/* logistic(a), a in Q4.27, result Q0.31. */
+static int32_t logistic_q0(int32_t a) {
+    int32_t positive_half;
+    if (a == 0) {
+        return 1 << 30;
+    }
+    positive_half = one_over_one_plus_q0(exp_negative_q0(a > 0 ? -a : a, 4));
+    return a > 0 ? positive_half : INT32_MAX - positive_half;
+}
+
+/* tanh(a), a in Q4.27, result Q0.31: (1 - exp(-2|a|)) / (1 + exp(-2|a|));
+ * -|a| read as Q5.26 is -2|a|. */
+static int32_t tanh_q0(int32_t a) {
+    int32_t t;
+    if (a == 0) {
+        return 0;
+    }
+    t = one_minus_over_one_plus_q0(exp_negative_q0(a < 0 ? a : -a, 5));
+    return a < 0 ? -t : t;
+}
+
+static int32_t clamp_i32(int32_t v, int32_t lo, int32_t hi) {
+    return v < lo ? lo : (v > hi ? hi : v);
+}
+
+static int clz_u32(uint32_t x) {
+    int n = 0;
+    if (x == 0) {
+        return 32;
+    }
+    while ((x & 0x80000000u) == 0) {
+        x <<= 1;
+        ++n;
+    }
+    return n;
+}
+
+/* ---- shared prepare checks ---- */
+
+static xtml_status_t expect_zero_point_s8(xtml_prep_t *p, const xtml_tinfo_t *t, const char *role) {
+    if (t->zero_point < -128 || t->zero_point > 127) {
+        return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
+                              "%s '%s' has zero point %d outside the int8 range", role, t->name,
+                              (int)t->zero_point);
+    }
+    return XTML_STATUS_OK;
+}
+
+static xtml_status_t expect_io_counts(xtml_prep_t *p) {
+    if (xtml_prep_n_inputs(p) != 1 || xtml_prep_n_outputs(p) != 1) {
+        return xtml_prep_fail(p, XTML_STATUS_MODEL_OPERATOR, "has %d inputs and %d outputs, expected 1 and 1",
+                              xtml_prep_n_inputs(p), xtml_prep_n_outputs(p));
+    }
+    return XTML_STATUS_OK;
+}
+
+/* One input, one output of the same type (int8 or float32) and shape; int8
+ * tensors quantized per tensor with an int8 zero point. */
+static xtml_status_t unary_check(xtml_prep_t *p, xtml_tinfo_t *in, xtml_tinfo_t *out) {
+    xtml_status_t st = expect_io_counts(p);
+    if (st != XTML_STATUS_OK) {
+        return st;
+    }
+    xtml_prep_input(p, 0, in);
+    xtml_prep_output(p, 0, out);
+    if (in->type != XTML_DTYPE_INT8 && in->type != XTML_DTYPE_FLOAT32) {
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE, "input 0 '%s' is %s, expected int8 or float32",
+                              in->name, xtml_dtype_name(in->type));
+    }
+    st = xtml_prep_expect_type(p, out, "output 0", in->type);
+    if (st == XTML_STATUS_OK) {
+        st = xtml_prep_expect_same_shape(p, in, "input 0", out, "output 0");
+    }
+    if (st == XTML_STATUS_OK && in->type == XTML_DTYPE_INT8) {
+        st = xtml_prep_expect_quantized(p, in, "input 0");
+        if (st == XTML_STATUS_OK) {
+            st = xtml_prep_expect_quantized(p, out, "output 0");
+        }
+        if (st == XTML_STATUS_OK) {
+            st = expect_zero_point_s8(p, in, "input 0");
+        }
+        if (st == XTML_STATUS_OK) {
+            st = expect_zero_point_s8(p, out, "output 0");
+        }
+    }
+    return st;
+}
+
+/* Quantized multiplier of a requantization; refuses left shifts beyond 30,
+ * where TFLM's x * (1 << shift) overflows (a scale ratio above 2^30). */
+static xtml_status_t requant_multiplier(xtml_prep_t *p, double real, const char *what, int32_t *multiplier,
+                                        int *shift) {
+    xtml_quantize_multiplier(real, multiplier, shift);
+    if (*shift > 30) {
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG, "%s multiplier %g is too large", what, real);
+    }
+    return XTML_STATUS_OK;
+}
+
+/* ---- unary activations: parameters and eval ---- */
+
+typedef struct unary_params {
+    int32_t count;
+    xtml_dtype_t type;
+    float alpha;          /* LEAKY_RELU float32 */
+    int8_t table[];       /* int8: table[x + 128] is the output for input x */
+} unary_params_t;
+
+static unary_params_t *unary_alloc(xtml_prep_t *p, const xtml_tinfo_t *in) {
+    size_t table = in->type == XTML_DTYPE_INT8 ? 256 : 0;
+    unary_params_t *up = (unary_params_t *)xtml_prep_persist(p, sizeof *up + table);
+    if (up != NULL) {
+        up->count = in->count;
+        up->type = in->type;
+    }
+    return up;
+}
+
+static void lookup_s8(const int8_t *in, int8_t *out, int32_t count, const int8_t *table) {
+    int32_t i;
+    for (i = 0; i < count; ++i) {
+        out[i] = table[in[i] + 128];
+    }
+}
+
+/* ---- LOGISTIC and TANH, int8: input rescaled to Q4.27 ---- */
+
+typedef struct sigmoid_q {
+    int32_t zero_point;
+    int32_t radius;       /* |input - zero point| >= radius saturates */
+    int32_t multiplier;
+    int shift;
+} sigmoid_q_t;
+
+static xtml_status_t sigmoid_q_init(xtml_prep_t *p, const xtml_tinfo_t *in, sigmoid_q_t *q) {
+    /* input * scale in Q4.27: multiplier scale * 2^27, split by frexp and
+     * rounded without the q == 2^31 correction (a float scale cannot reach it). */
+    double frac = frexp((double)in->scale * (double)(1 << 27), &q->shift);
+    double radius;
+    if (q->shift < -31) {
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG, "input 0 '%s' scale %g is too small",
+                              in->name, (double)in->scale);
+    }
+    q->multiplier = (int32_t)round(frac * 2147483648.0);
+    q->zero_point = in->zero_point;
+    /* largest |input| whose rescaled value stays below 15 (Q4.27 headroom) */
+    radius = floor(ldexp(15.0, 27 - q->shift));
+    q->radius = radius > 1073741824.0 ? 1073741824 : (int32_t)radius;
+    return XTML_STATUS_OK;
+}
+
+static int32_t logistic_s8_value(const sigmoid_q_t *q, int32_t x) {
+    int32_t input = x - q->zero_point;
+    int32_t out;
+    if (input <= -q->radius) {
+        return -128;
+    }
+    if (input >= q->radius) {
+        return 127;
+    }
+    out = rdbpot(logistic_q0(xtml_mul_by_quantized_multiplier(input, q->multiplier, q->shift)), 23);
+    return clamp_i32(out - 128, -128, 127);
+}
+
+static int32_t tanh_s8_value(const sigmoid_q_t *q, int32_t x) {
+    int32_t input = x - q->zero_point;
+    int32_t out;
+    if (input <= -q->radius) {
+        return -128;
+    }
+    if (input >= q->radius) {
+        return 127;
+    }
+    out = rdbpot(tanh_q0(xtml_mul_by_quantized_multiplier(input, q->multiplier, q->shift)), 24);
+    return clamp_i32(out, -128, 127);
+}
+
+static void logistic_f32(const float *in, float *out, int32_t count) {
+    int32_t i;
+    for (i = 0; i < count; ++i) {
+        float x = in[i];
+        float r;
+        if (x > 16.619047164916992188f) {
+            r = 1.0f;
+        } else if (x < -9.0f) {
+            r = expf(x);
+        } else {
+            float e = expf(-x);
+            float d = 1.0f + e;
+            r = 1.0f / d;
+        }
+        out[i] = r;
+    }
+}
+
+static void tanh_f32(const float *in, float *out, int32_t count) {
+    int32_t i;
+    for (i = 0; i < count; ++i) {
+        out[i] = tanhf(in[i]);
+    }
+}
+
+static xtml_status_t logistic_prepare(xtml_prep_t *p) {
+    xtml_tinfo_t in, out;
+    sigmoid_q_t q;
+    unary_params_t *up;
+    int32_t x;
+    xtml_status_t st = unary_check(p, &in, &out);
+    if (st != XTML_STATUS_OK) {
+        return st;
+    }
+    if (in.type == XTML_DTYPE_INT8) {
+        if (out.zero_point != -128) {
+            return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
+                                  "output 0 '%s' has zero point %d, int8 LOGISTIC needs -128", out.name,
+                                  (int)out.zero_point);
+        }
+        st = sigmoid_q_init(p, &in, &q);
+        if (st != XTML_STATUS_OK) {
+            return st;
+        }
+    }
+    up = unary_alloc(p, &in);
+    if (up == NULL) {
+        return XTML_STATUS_OK;
+    }
+    if (in.type == XTML_DTYPE_INT8) {
+        for (x = -128; x <= 127; ++x) {
+            up->table[x + 128] = (int8_t)logistic_s8_value(&q, x);
+        }
+    }
+    return XTML_STATUS_OK;
+}
+
+static xtml_status_t logistic_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
+    const unary_params_t *up = (const unary_params_t *)node->params;
+    if (up->type == XTML_DTYPE_INT8) {
+        lookup_s8((const int8_t *)xtml_node_in(ctx, node, 0), (int8_t *)xtml_node_out(ctx, node, 0),
+                  up->count, up->table);
+    } else {
+        logistic_f32((const float *)xtml_node_in(ctx, node, 0), (float *)xtml_node_out(ctx, node, 0),
+                     up->count);
+    }
+    return XTML_STATUS_OK;
+}
+
+static xtml_status_t tanh_prepare(xtml_prep_t *p) {
+    xtml_tinfo_t in, out;
+    sigmoid_q_t q;
+    unary_params_t *up;
+    int32_t x;
+    xtml_status_t st = unary_check(p, &in, &out);
+    if (st != XTML_STATUS_OK) {
+        return st;
+    }
+    if (in.type == XTML_DTYPE_INT8) {
+        st = sigmoid_q_init(p, &in, &q);
+        if (st != XTML_STATUS_OK) {
+            return st;
+        }
+    }
+    up = unary_alloc(p, &in);
+    if (up == NULL) {
+        return XTML_STATUS_OK;
+    }
+    if (in.type == XTML_DTYPE_INT8) {
+        for (x = -128; x <= 127; ++x) {
+            up->table[x + 128] = (int8_t)tanh_s8_value(&q, x);
+        }
+    }
+    return XTML_STATUS_OK;
+}
+
+static xtml_status_t tanh_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
+    const unary_params_t *up = (const unary_params_t *)node->params;
+    if (up->type == XTML_DTYPE_INT8) {
+        lookup_s8((const int8_t *)xtml_node_in(ctx, node, 0), (int8_t *)xtml_node_out(ctx, node, 0),
+                  up->count, up->table);
+    } else {
+        tanh_f32((const float *)xtml_node_in(ctx, node, 0), (float *)xtml_node_out(ctx, node, 0), up->count);
+    }
+    return XTML_STATUS_OK;
+}
+
+/* ---- RELU and RELU6 ---- */
+
+static void relu_f32(const float *in, float *out, int32_t count) {
+    int32_t i;
+    for (i = 0; i < count; ++i) {
+        float x = in[i];
+        out[i] = x < 0.0f ? 0.0f : x;
+    }
+}
+
+static void relu6_f32(const float *in, float *out, int32_t count) {
+    int32_t i;
+    for (i = 0; i < count; ++i) {
+        float x = in[i];
+        out[i] = x > 6.0f ? 6.0f : (x < 0.0f ? 0.0f : x);
+    }
+}
+
+static xtml_status_t relu_prepare(xtml_prep_t *p) {
+    xtml_tinfo_t in, out;
+    unary_params_t *up;
+    int32_t multiplier = 0, lo, x;
+    int shift = 0;
+    xtml_status_t st = unary_check(p, &in, &out);
+    if (st != XTML_STATUS_OK) {
+        return st;
+    }
+    if (in.type == XTML_DTYPE_INT8) {
+        /* TFLM divides the scales in float, then widens */
+        float ratio = in.scale / out.scale;
+        st = requant_multiplier(p, (double)ratio, "input/output scale", &multiplier, &shift);
+        if (st != XTML_STATUS_OK) {
+            return st;
+        }
+    }
+    up = unary_alloc(p, &in);
+    if (up == NULL) {
+        return XTML_STATUS_OK;
+    }
+    if (in.type == XTML_DTYPE_INT8) {
+        /* the clamp at real 0 is the output zero point: round(0 / scale) = 0 */
+        lo = out.zero_point > -128 ? out.zero_point : -128;
+        for (x = -128; x <= 127; ++x) {
+            int32_t v = out.zero_point + xtml_mul_by_quantized_multiplier(x - in.zero_point, multiplier, shift);
+            up->table[x + 128] = (int8_t)clamp_i32(v, lo, 127);
+        }
+    }
+    return XTML_STATUS_OK;
+}
+
+static xtml_status_t relu_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
+    const unary_params_t *up = (const unary_params_t *)node->params;
+    if (up->type == XTML_DTYPE_INT8) {
+        lookup_s8((const int8_t *)xtml_node_in(ctx, node, 0), (int8_t *)xtml_node_out(ctx, node, 0),
+                  up->count, up->table);
+    } else {
+        relu_f32((const float *)xtml_node_in(ctx, node, 0), (float *)xtml_node_out(ctx, node, 0), up->count);
+    }
+    return XTML_STATUS_OK;
+}
+
+static xtml_status_t relu6_prepare(xtml_prep_t *p) {
+    xtml_tinfo_t in, out;
+    unary_params_t *up;
+    int32_t x;
+    xtml_status_t st = unary_check(p, &in, &out);
+    if (st != XTML_STATUS_OK) {
+        return st;
+    }
+    up = unary_alloc(p, &in);
+    if (up == NULL) {
+        return XTML_STATUS_OK;
+    }
+    if (in.type == XTML_DTYPE_INT8) {
+        /* TFLM clamps raw input values to [zero point, q(6.0)] of the input,
+         * q(6.0) = round(6 / scale) + zero point saturated to int8; the output
+         * quantization is not consulted. */
+        float steps = roundf(6.0f / in.scale);
+        double six_q = (double)steps + (double)in.zero_point;
+        int32_t six = six_q > 127.0 ? 127 : (six_q < -128.0 ? -128 : (int32_t)six_q);
+        int32_t zero = in.zero_point;
+        for (x = -128; x <= 127; ++x) {
+            up->table[x + 128] = (int8_t)(x > six ? six : (x < zero ? zero : x));
+        }
+    }
+    return XTML_STATUS_OK;
+}
+
+static xtml_status_t relu6_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
+    const unary_params_t *up = (const unary_params_t *)node->params;
+    if (up->type == XTML_DTYPE_INT8) {
+        lookup_s8((const int8_t *)xtml_node_in(ctx, node, 0), (int8_t *)xtml_node_out(ctx, node, 0),
+                  up->count, up->table);
+    } else {
+        relu6_f32((const float *)xtml_node_in(ctx, node, 0), (float *)xtml_node_out(ctx, node, 0), up->count);
+    }
+    return XTML_STATUS_OK;
+}
+
+/* ---- LEAKY_RELU ---- */
+
+static void leaky_relu_f32(const float *in, float *out, int32_t count, float alpha) {
+    int32_t i;
+    for (i = 0; i < count; ++i) {
+        float x = in[i];
+        float neg = x * alpha;
+        out[i] = x > 0.0f ? x : neg;
+    }
+}
+
+static xtml_status_t leaky_relu_prepare(xtml_prep_t *p) {
+    xtml_tinfo_t in, out;
+    xtml_fb_table_t opts;
+    unary_params_t *up;
+    float alpha;
+    int32_t m_identity = 0, m_alpha = 0, x;
+    int s_identity = 0, s_alpha = 0;
+    bool alpha_negative = false;
+    xtml_status_t st = unary_check(p, &in, &out);
+    if (st != XTML_STATUS_OK) {
+        return st;
+    }
+    st = xtml_prep_options(p, XTML_OPTS_LEAKY_RELU, &opts);
+    if (st != XTML_STATUS_OK) {
+        return st;
+    }
+    alpha = xtml_fb_f32(&opts, 0, 0.0f);
+    if (in.type == XTML_DTYPE_INT8) {
+        /* TFLM: alpha multiplier (in_scale * alpha) / out_scale and identity
+         * multiplier in_scale / out_scale, both in float, then widened. */
+        float scaled_alpha = in.scale * alpha;
+        float alpha_ratio = scaled_alpha / out.scale;
+        float identity_ratio = in.scale / out.scale;
+        st = requant_multiplier(p, (double)alpha_ratio, "alpha", &m_alpha, &s_alpha);
+        if (st == XTML_STATUS_OK) {
+            st = requant_multiplier(p, (double)identity_ratio, "input/output scale", &m_identity,
+                                    &s_identity);
+        }
+        if (st != XTML_STATUS_OK) {
+            return st;
+        }
+        /* a negative alpha is applied as a positive multiplier, then negated */
+        alpha_negative = m_alpha < 0;
+        if (alpha_negative) {
+            m_alpha = -m_alpha;
+        }
+    }
+    up = unary_alloc(p, &in);
+    if (up == NULL) {
+        return XTML_STATUS_OK;
+    }
+    up->alpha = alpha;
+    if (in.type == XTML_DTYPE_INT8) {
+        for (x = -128; x <= 127; ++x) {
+            int32_t input = x - in.zero_point;
+            int32_t v;
+            if (input >= 0) {
+                v = xtml_mul_by_quantized_multiplier(input, m_identity, s_identity);
+            } else {
+                v = xtml_mul_by_quantized_multiplier(input, m_alpha, s_alpha);
+                v = alpha_negative ? -v : v;
+            }
+            up->table[x + 128] = (int8_t)clamp_i32(out.zero_point + v, -128, 127);
+        }
+    }
+    return XTML_STATUS_OK;
+}
+
+static xtml_status_t leaky_relu_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
+    const unary_params_t *up = (const unary_params_t *)node->params;
+    if (up->type == XTML_DTYPE_INT8) {
+        lookup_s8((const int8_t *)xtml_node_in(ctx, node, 0), (int8_t *)xtml_node_out(ctx, node, 0),
+                  up->count, up->table);
+    } else {
+        leaky_relu_f32((const float *)xtml_node_in(ctx, node, 0), (float *)xtml_node_out(ctx, node, 0),
+                       up->count, up->alpha);
+    }
+    return XTML_STATUS_OK;
+}
+
+/* ---- HARD_SWISH: x * relu6(x + 3) / 6 ----
+ * The int8 path works on int16 fixed point: the input on a "high resolution"
+ * scale (scale / 128), a "reluish" factor in [0, 1] from rescaling x so that
+ * 3.0 is 32768, and an output multiplier that must not shift left. */
+
+typedef struct hard_swish_q {
+    int32_t input_zero_point;
+    int32_t output_zero_point;
+    int32_t reluish_multiplier;    /* int16 Q0.15 */
+    int reluish_exponent;
+    int32_t output_multiplier;     /* int16 Q0.15 */
+    int output_exponent;           /* <= 0 */
+} hard_swish_q_t;
+
+/* The Q0.31 multiplier rounded to Q0.15. */
+static int32_t multiplier_to_q15(int32_t m) {
+    if (m >= INT32_MAX - (1 << 15)) {
+        return INT16_MAX;
+    }
+    return (m + (1 << 15)) >> 16;
+}
+
+static int32_t srdhm16(int32_t a, int32_t b) {
+    int32_t ab;
+    if (a == INT16_MIN && b == INT16_MIN) {
+        return INT16_MAX;
+    }
+    ab = a * b;
+    return (ab + (ab >= 0 ? (1 << 14) : 1 - (1 << 14))) / (1 << 15);
+}
+
+/* Like srdhm16 but truncating toward zero (SQDMULH). */
+static int32_t sdhm16(int32_t a, int32_t b) {
+    if (a == INT16_MIN && b == INT16_MIN) {
+        return INT16_MAX;
+    }
+    return (a * b) / (1 << 15);
+}
+
+static int32_t sat_shl16(int32_t x, int amount) {
+    int64_t v = (int64_t)x * ((int64_t)1 << (amount > 16 ? 16 : amount));
+    return v > INT16_MAX ? INT16_MAX : (v < INT16_MIN ? INT16_MIN : (int32_t)v);
+}
+
+/*
+ * gemmlowp's rounding right shift on int16. Its mask is (2^e - 1) truncated
+ * to int16, which is -1 for e >= 16; TFLM's kernel reaches that case with
+ * extreme scale ratios, so it is reproduced rather than "fixed".
+ */
+static int32_t rdbpot16(int32_t x, int e) {
+    int32_t mask = e >= 16 ? -1 : (1 << e) - 1;
+    int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+    return (x >> (e > 15 ? 15 : e)) + ((x & mask) > threshold ? 1 : 0);
+}
+
+static int32_t wrap16(int32_t v) {
+    return (int32_t)((v + 32768) & 0xFFFF) - 32768;
+}
+
+static int32_t hard_swish_s8_value(const hard_swish_q_t *q, int32_t x) {
+    int32_t hires = (x - q->input_zero_point) * 128;
+    int32_t preshift_out = srdhm16(hires, q->output_multiplier);
+    int32_t reluish = hires;
+    int32_t out;
+    if (q->reluish_exponent > 0) {
+        /* all but the last bit of the shift before the multiply, that bit after,
+         * so saturation happens only where it matters */
+        reluish = sat_shl16(reluish, q->reluish_exponent - 1);
+    }
+    reluish = srdhm16(reluish, q->reluish_multiplier);
+    if (q->reluish_exponent > 0) {
+        reluish = sat_shl16(reluish, 1);
+    }
+    if (q->reluish_exponent < 0) {
+        reluish = rdbpot16(reluish, -q->reluish_exponent);
+    }
+    reluish = (reluish + (1 << 15)) >> 1;   /* [-1, 1] -> [0, 1] */
+    out = rdbpot16(sdhm16(reluish, preshift_out), -q->output_exponent);
+    /* TFLM adds the zero point in int16, wrapping */
+    out = wrap16(out + q->output_zero_point);
+    return clamp_i32(out, -128, 127);
+}
+
+static void hard_swish_f32(const float *in, float *out, int32_t count) {
+    int32_t i;
+    for (i = 0; i < count; ++i) {
+        float x = in[i];
+        float shifted = x + 3.0f;
+        float relu = 0.0f < shifted ? shifted : 0.0f;
+        float relu6 = relu < 6.0f ? relu : 6.0f;
+        float product = x * relu6;
+        out[i] = product / 6.0f;
+    }
+}
+
+static xtml_status_t hard_swish_prepare(xtml_prep_t *p) {
+    xtml_tinfo_t in, out;
+    unary_params_t *up;
+    hard_swish_q_t q;
+    int32_t x;
+    xtml_status_t st = unary_check(p, &in, &out);
+    if (st != XTML_STATUS_OK) {
+        return st;
+    }
+    memset(&q, 0, sizeof q);
+    if (in.type == XTML_DTYPE_INT8) {
+        /* TFLM's float arithmetic, widened to double only at the end */
+        float hires_scale = (1.0f / 128.0f) * in.scale;
+        float reluish_scale = 3.0f / 32768.0f;
+        float output_ratio = hires_scale / out.scale;
+        float reluish_ratio = hires_scale / reluish_scale;
+        int32_t m;
+        q.input_zero_point = in.zero_point;
+        q.output_zero_point = out.zero_point;
+        xtml_quantize_multiplier((double)output_ratio, &m, &q.output_exponent);
+        q.output_multiplier = multiplier_to_q15(m);
+        if (q.output_exponent > 0) {
+            return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
+                                  "output 0 '%s' scale %g is below input scale / 64, TFLM's int8 "
+                                  "HARD_SWISH needs it above",
+                                  out.name, (double)out.scale);
+        }
+        xtml_quantize_multiplier((double)reluish_ratio, &m, &q.reluish_exponent);
+        q.reluish_multiplier = multiplier_to_q15(m);
+    }
+    up = unary_alloc(p, &in);
+    if (up == NULL) {
+        return XTML_STATUS_OK;
+    }
+    if (in.type == XTML_DTYPE_INT8) {
+        for (x = -128; x <= 127; ++x) {
+            up->table[x + 128] = (int8_t)hard_swish_s8_value(&q, x);
+        }
+    }
+    return XTML_STATUS_OK;
+}
+
+static xtml_status_t hard_swish_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
+    const unary_params_t *up = (const unary_params_t *)node->params;
+    if (up->type == XTML_DTYPE_INT8) {
+        lookup_s8((const int8_t *)xtml_node_in(ctx, node, 0), (int8_t *)xtml_node_out(ctx, node, 0),
+                  up->count, up->table);
+    } else {
+        hard_swish_f32((const float *)xtml_node_in(ctx, node, 0), (float *)xtml_node_out(ctx, node, 0),
+                       up->count);
+    }
+    return XTML_STATUS_OK;
+}
+
+/* ---- SOFTMAX over the last dimension ---- */
+
+typedef struct softmax_params {
+    int32_t outer;            /* rows */
+    int32_t depth;            /* row length */
+    xtml_dtype_t in_type;     /* float32 or int8 */
+    xtml_dtype_t out_type;    /* float32, int8 or int16 */
+    float beta;               /* float32 */
+    int32_t n_exp;            /* int8: differences 0 .. n_exp-1 to the row max count */
+    int32_t exp_q0[];         /* int8: exp(-d * beta * scale) in Q0.31 */
+} softmax_params_t;
+
+static void softmax_f32(const softmax_params_t *sp, const float *in, float *out) {
+    int32_t r, c;
+    int32_t depth = sp->depth;
+    for (r = 0; r < sp->outer; ++r, in += depth, out += depth) {
+        float max = -FLT_MAX;
+        float sum = 0.0f;
+        for (c = 0; c < depth; ++c) {
+            max = max < in[c] ? in[c] : max;
+        }
+        for (c = 0; c < depth; ++c) {
+            float diff = in[c] - max;
+            float scaled = diff * sp->beta;
+            float e = expf(scaled);
+            out[c] = e;
+            sum = sum + e;
+        }
+        for (c = 0; c < depth; ++c) {
+            out[c] = out[c] / sum;
+        }
+    }
+}
+
+/*
+ * Row sums are exp values in Q12.19, each at most 1.0: a row of 4096 or more
+ * elements can overflow them. TFLM's int32 sum then wraps and its kernel
+ * aborts or returns garbage; we report an eval error instead.
+ */
+static xtml_status_t softmax_s8(const softmax_params_t *sp, const int8_t *in, void *out) {
+    int32_t r, c;
+    int32_t depth = sp->depth;
+    const int32_t *exp_q0 = sp->exp_q0;
+    int32_t n_exp = sp->n_exp;
+    bool out16 = sp->out_type == XTML_DTYPE_INT16;
+    int8_t *out8 = (int8_t *)out;
+    int16_t *out16p = (int16_t *)out;
+    for (r = 0; r < sp->outer; ++r, in += depth) {
+        int32_t max = -128;
+        int64_t sum = 0;
+        int32_t recip, exponent, d;
+        int bits_over_unit, headroom;
+        for (c = 0; c < depth; ++c) {
+            max = in[c] > max ? in[c] : max;
+        }
+        for (c = 0; c < depth; ++c) {
+            d = max - in[c];
+            if (d < n_exp) {
+                sum += rdbpot(exp_q0[d], 12);
+            }
+        }
+        if (sum > INT32_MAX) {
+            return XTML_STATUS_EVAL_ERROR;
+        }
+        /* 1 / sum: normalize the sum to [1, 2), take 1/(1 + x), remember the
+         * shift (sum >= 1.0 because the max contributes exp(0)) */
+        headroom = clz_u32((uint32_t)sum);
+        bits_over_unit = 12 - headroom;
+        recip = one_over_one_plus_q0((int32_t)(((uint32_t)sum << headroom) - 0x80000000u));
+        exponent = bits_over_unit + 31 - (out16 ? 16 : 8);
+        if (out16) {
+            for (c = 0; c < depth; ++c) {
+                d = max - in[c];
+                out16p[c] = (int16_t)(d < n_exp
+                                          ? clamp_i32(rdbpot(srdhm(recip, exp_q0[d]), exponent) - 32768,
+                                                      -32768, 32767)
+                                          : -32768);
+            }
+            out16p += depth;
+        } else {
+            for (c = 0; c < depth; ++c) {
+                d = max - in[c];
+                out8[c] = (int8_t)(d < n_exp ? clamp_i32(rdbpot(srdhm(recip, exp_q0[d]), exponent) - 128,
+                                                         -128, 127)
+                                             : -128);
+            }
+            out8 += depth;
+        }
+    }
+    return XTML_STATUS_OK;
+}
+
+static xtml_status_t softmax_prepare(xtml_prep_t *p) {
+    xtml_tinfo_t in, out;
+    xtml_fb_table_t opts;
+    softmax_params_t *sp;
+    float beta;
+    int32_t multiplier = 0, n_exp = 0, d;
+    int left_shift = 0;
+    xtml_status_t st = expect_io_counts(p);
+    if (st != XTML_STATUS_OK) {
+        return st;
+    }
+    xtml_prep_input(p, 0, &in);
+    xtml_prep_output(p, 0, &out);
+    st = xtml_prep_options(p, XTML_OPTS_SOFTMAX, &opts);
+    if (st != XTML_STATUS_OK) {
+        return st;
+    }
+    beta = xtml_fb_f32(&opts, 0, 0.0f);
+    if (in.ndim < 1) {
+        return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH, "input 0 '%s' is a scalar, expected rank >= 1",
+                              in.name);
+    }
+    if (in.type == XTML_DTYPE_FLOAT32) {
+        st = xtml_prep_expect_type(p, &out, "output 0", XTML_DTYPE_FLOAT32);
+    } else if (in.type == XTML_DTYPE_INT8) {
+        if (out.type != XTML_DTYPE_INT8 && out.type != XTML_DTYPE_INT16) {
+            return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE, "output 0 '%s' is %s, expected int8 or int16",
+                                  out.name, xtml_dtype_name(out.type));
+        }
+        st = xtml_prep_expect_quantized(p, &in, "input 0");
+    } else {
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE, "input 0 '%s' is %s, expected int8 or float32",
+                              in.name, xtml_dtype_name(in.type));
+    }
+    if (st == XTML_STATUS_OK) {
+        st = xtml_prep_expect_same_shape(p, &in, "input 0", &out, "output 0");
+    }
+    if (st != XTML_STATUS_OK) {
+        return st;
+    }
+    if (in.type == XTML_DTYPE_INT8) {
+        double real, radius;
+        /* the output format is fixed: [0, 1) in steps of 1/256 from -128
+         * (int16: 1/65536 from -32768, with TFLM's tolerance) */
+        if (out.type == XTML_DTYPE_INT8 && (out.n_scales < 1 || out.scale != 1.0f / 256 ||
+                                            out.zero_point != -128)) {
+            return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
+                                  "output 0 '%s' has scale %g zero point %d, int8 SOFTMAX needs 1/256 "
+                                  "and -128",
+                                  out.name, (double)out.scale, (int)out.zero_point);
+        }
+        if (out.type == XTML_DTYPE_INT16) {
+            float expected = 1.0f / 65536;
+            float delta = out.scale > expected ? out.scale - expected : expected - out.scale;
+            if (out.n_scales < 1 || delta > 0.001f * 1.0f / 65536 || out.zero_point != -32768) {
+                return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
+                                      "output 0 '%s' has scale %g zero point %d, int16 SOFTMAX needs "
+                                      "1/65536 and -32768",
+                                      out.name, (double)out.scale, (int)out.zero_point);
+            }
+        }
+        /* input differences to the row max, times beta * scale, in Q5.26:
+         * multiplier beta * scale * 2^26 capped at 2^31 - 1; TFLM aborts
+         * unless it exceeds 1 */
+        real = (double)beta * (double)in.scale * (double)(1 << 26);
+        if (real > 2147483647.0) {
+            real = 2147483647.0;
+        }
+        if (!(real > 1.0)) {
+            return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
+                                  "beta %g times input 0 '%s' scale %g is too small for int8 SOFTMAX",
+                                  (double)beta, in.name, (double)in.scale);
+        }
+        xtml_quantize_multiplier(real, &multiplier, &left_shift);
+        /* differences beyond the radius (-32 after rescaling) contribute 0 */
+        radius = floor(31.0 * 67108864.0 / ldexp(1.0, left_shift));
+        n_exp = radius >= 255.0 ? 256 : (int32_t)radius + 1;
+    }
+    sp = (softmax_params_t *)xtml_prep_persist(p, sizeof *sp + (size_t)n_exp * sizeof(int32_t));
+    if (sp == NULL) {
+        return XTML_STATUS_OK;
+    }
+    sp->depth = in.dims[in.ndim - 1];
+    sp->outer = sp->depth > 0 ? in.count / sp->depth : 0;
+    sp->in_type = in.type;
+    sp->out_type = out.type;
+    sp->beta = beta;
+    sp->n_exp = n_exp;
+    for (d = 0; d < n_exp; ++d) {
+        /* -d << left_shift cannot overflow: d <= radius */
+        int32_t scaled = srdhm((int32_t)((uint32_t)(-d) << left_shift), multiplier);
+        sp->exp_q0[d] = exp_negative_q0(scaled, 5);
+    }
+    return XTML_STATUS_OK;
+}
+
+static xtml_status_t softmax_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
+    const softmax_params_t *sp = (const softmax_params_t *)node->params;
+    if (sp->in_type == XTML_DTYPE_INT8) {
+        return softmax_s8(sp, (const int8_t *)xtml_node_in(ctx, node, 0), xtml_node_out(ctx, node, 0));
+    }
+    softmax_f32(sp, (const float *)xtml_node_in(ctx, node, 0), (float *)xtml_node_out(ctx, node, 0));
+    return XTML_STATUS_OK;
+}
+
+const xtml_kernel_t xtml_kernel_softmax = { "SOFTMAX", softmax_prepare, softmax_eval };
+const xtml_kernel_t xtml_kernel_logistic = { "LOGISTIC", logistic_prepare, logistic_eval };
+const xtml_kernel_t xtml_kernel_tanh = { "TANH", tanh_prepare, tanh_eval };
+const xtml_kernel_t xtml_kernel_relu = { "RELU", relu_prepare, relu_eval };
+const xtml_kernel_t xtml_kernel_relu6 = { "RELU6", relu6_prepare, relu6_eval };
+const xtml_kernel_t xtml_kernel_leaky_relu = { "LEAKY_RELU", leaky_relu_prepare, leaky_relu_eval };
+const xtml_kernel_t xtml_kernel_hard_swish = { "HARD_SWISH", hard_swish_prepare, hard_swish_eval };

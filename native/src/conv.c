@@ -1,0 +1,831 @@
+/*
+ * conv.c - CONV_2D and DEPTHWISE_CONV_2D, int8 (per-channel or per-tensor
+ * int8 weights, int32 bias) and float32, NHWC, bit-exact with TFLM's
+ * reference kernels.
+ *
+ * Both operators: SAME/VALID padding, strides, dilation, fused NONE/RELU/
+ * RELU_N1_TO_1/RELU6, optional bias (2-input form or bias index -1; TFLM's
+ * DEPTHWISE_CONV_2D crashes on the latter, which is its own bug, so we run it
+ * as the no-bias operator it describes). CONV_2D also runs grouped
+ * convolution (filter depth dividing the input depth), DEPTHWISE_CONV_2D any
+ * depth multiplier.
+ *
+ * How the int8 convolution stays exact while doing less work than TFLM:
+ * TFLM accumulates sum(f * (x - zp_in)) over the taps inside the image, then
+ * adds the bias, in a wrapping int32. We accumulate sum(f * x) and add
+ * acc_init = bias - zp_in * sum(f), precomputed per output channel at prepare.
+ * Both are the same number modulo 2^32, so every result is identical. Taps in
+ * the padding are copied into the patch as zp_in: their f * zp_in cancels
+ * exactly against acc_init, which is what "omit the tap" means in TFLM. The
+ * patch (one output position's receptive field, contiguous) turns every
+ * output channel into one dot product; 1x1 ungrouped filters read the input
+ * in place. Depthwise accumulates a whole pixel's channels per tap, clipping
+ * the tap ranges to the image once per output position.
+ *
+ * Float kernels keep TFLM's order of float operations per output: taps in
+ * (y, x, channel) order from 0.0f, products rounded to float before the add
+ * (also under x87 excess precision), then + bias, then the clamp.
+ */
+#include <float.h>
+
+#include "xtml_internal.h"
+
+/* ---- shared arithmetic ---- */
+
+/*
+ * TFLM's MultiplyByQuantizedMultiplier (double rounding) for a multiplier in
+ * [0, 2^31) and shift in [-31, 30], checked at prepare. The doubling high
+ * multiply cannot saturate (that needs both operands INT32_MIN), and its
+ * round-half-away-from-zero division of a*b by 2^31 equals
+ * floor((a*b + 2^30) / 2^31) for either sign, so it is one add and a shift.
+ */
+static inline int32_t requantize(int32_t acc, int32_t multiplier, int32_t shift) {
+    int left = shift > 0 ? (int)shift : 0;
+    int right = shift > 0 ? 0 : (int)-shift;
+    int64_t prod = (int64_t)(int32_t)((uint32_t)acc << left) * multiplier;
+    int32_t high = (int32_t)((prod + ((int64_t)1 << 30)) >> 31);
+    int32_t mask = (int32_t)((1u << right) - 1u);
+    int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
+    return (high >> right) + ((high & mask) > threshold ? 1 : 0);
+}
+
+static inline int8_t clamp_s8(int32_t v, int32_t lo, int32_t hi) {
+    v = v < lo ? lo : v;
+    return (int8_t)(v > hi ? hi : v);
+}
+
+/* std::min(std::max(v, lo), hi) as TFLM writes it; NaN passes through. */
+static inline float clamp_f32(float v, float lo, float hi) {
+    v = v < lo ? lo : v;
+    return hi < v ? hi : v;
+}
+
+/*
+ * sum(a[i] * b[i]) modulo 2^32. The fixed-size blocks are there so that
+ * compilers vectorize them even at -O2; the sum is order-independent.
+ */
+static uint32_t dot_s8(const int8_t *a, const int8_t *b, int32_t n) {
+    uint32_t acc = 0;
+    int32_t i = 0;
+    int k;
+    for (; i + 16 <= n; i += 16) {
+        for (k = 0; k < 16; ++k) {
+            acc += (uint32_t)(a[i + k] * b[i + k]);
+        }
+    }
+    if (i + 8 <= n) {
+        for (k = 0; k < 8; ++k) {
+            acc += (uint32_t)(a[i + k] * b[i + k]);
+        }
+        i += 8;
+    }
+    for (; i < n; ++i) {
+        acc += (uint32_t)(a[i] * b[i]);
+    }
+    return acc;
+}
+
+/* sum(f) per row of a [rows][len] int8 matrix times `scale`, plus bias: acc_init. */
+static void acc_init_compute(int32_t *acc_init, const int8_t *filter, const int32_t *bias,
+                             int32_t rows, int32_t len, int32_t input_offset) {
+    int32_t r, i;
+    for (r = 0; r < rows; ++r) {
+        const int8_t *f = filter + (size_t)r * (size_t)len;
+        uint32_t sum = 0;
+        for (i = 0; i < len; ++i) {
+            sum += (uint32_t)f[i];
+        }
+        sum = sum * (uint32_t)input_offset + (bias != NULL ? (uint32_t)bias[r] : 0u);
+        acc_init[r] = (int32_t)sum;
+    }
+}
+
+/* ---- geometry ---- */
+
+typedef struct conv_geom {
+    int32_t batches;
+    int32_t in_h, in_w, in_c;
+    int32_t filter_h, filter_w;
+    int32_t out_h, out_w, out_c;
+    int32_t stride_h, stride_w;
+    int32_t dil_h, dil_w;
+    int32_t pad_h, pad_w;
+} conv_geom_t;
+
+/* Filter taps [*first, *end) whose input coordinate origin + dil * t lies in [0, size). */
+static inline void tap_range(int32_t origin, int32_t dil, int32_t taps, int32_t size,
+                             int32_t *first, int32_t *end) {
+    int32_t lo = 0;
+    int32_t hi = taps;
+    if (origin < 0) {
+        lo = dil == 1 ? -origin : (-origin + dil - 1) / dil;
+    }
+    if (origin + (int64_t)dil * (taps - 1) >= size) {
+        hi = origin >= size ? 0 : (dil == 1 ? size - origin : (size - 1 - origin) / dil + 1);
+    }
+    *first = lo;
+    *end = hi > lo ? hi : lo;
+}
+
+/* ---- int8 convolution ---- */
+
+typedef struct conv_s8_params {
+    conv_geom_t g;
+    int32_t filter_c;        /* input channels per group (filter dim 3) */
+    int32_t input_zero_point;
+    int32_t output_offset;
+    int32_t act_min, act_max;
+    const int32_t *multiplier;   /* per output channel */
+    const int32_t *shift;
+} conv_s8_params_t;
+
+/*
+ * Copy the receptive field of one output position (one group's channels)
+ * into patch[filter_h][filter_w][filter_c], input zero point where the
+ * filter hangs over the edge.
+ */
+static void conv_s8_gather(const conv_s8_params_t *p, const int8_t *in_batch, int32_t channel0,
+                           int32_t iy0, int32_t ix0, int32_t fx0, int32_t fx1, int8_t *patch) {
+    const conv_geom_t *g = &p->g;
+    const int32_t fc = p->filter_c;
+    const size_t row_len = (size_t)g->filter_w * (size_t)fc;
+    const int8_t zp = (int8_t)p->input_zero_point;
+    const bool contiguous = g->dil_w == 1 && fc == g->in_c;
+    int32_t fy0, fy1, fy, fx;
+    tap_range(iy0, g->dil_h, g->filter_h, g->in_h, &fy0, &fy1);
+    for (fy = 0; fy < g->filter_h; ++fy) {
+        int8_t *row = patch + (size_t)fy * row_len;
+        const int8_t *src;
+        if (fy < fy0 || fy >= fy1 || fx0 >= fx1) {
+            memset(row, zp, row_len);
+            continue;
+        }
+        /* The first tap inside the image; no pointer is ever formed left of it. */
+        src = in_batch + ((size_t)(iy0 + fy * g->dil_h) * (size_t)g->in_w +
+                          (size_t)(ix0 + fx0 * g->dil_w)) * (size_t)g->in_c + (size_t)channel0;
+        memset(row, zp, (size_t)fx0 * (size_t)fc);
+        if (contiguous) {
+            memcpy(row + (size_t)fx0 * (size_t)fc, src, (size_t)(fx1 - fx0) * (size_t)fc);
+        } else {
+            for (fx = fx0; fx < fx1; ++fx) {
+                memcpy(row + (size_t)fx * (size_t)fc,
+                       src + (size_t)(fx - fx0) * (size_t)g->dil_w * (size_t)g->in_c, (size_t)fc);
+            }
+        }
+        memset(row + (size_t)fx1 * (size_t)fc, zp, (size_t)(g->filter_w - fx1) * (size_t)fc);
+    }
+}
+
+/*
+ * filter: [out_c][filter_h][filter_w][filter_c]; acc_init: per output
+ * channel; patch: filter_h * filter_w * filter_c bytes unless the filter is
+ * 1x1 and ungrouped.
+ */
+static void conv_s8(const conv_s8_params_t *p, const int8_t *input, const int8_t *filter,
+                    const int32_t *acc_init, int8_t *patch, int8_t *output) {
+    const conv_geom_t *g = &p->g;
+    const int32_t patch_len = g->filter_h * g->filter_w * p->filter_c;
+    const int32_t groups = g->in_c / p->filter_c;
+    const int32_t per_group = g->out_c / groups;
+    const bool in_place = g->filter_h == 1 && g->filter_w == 1 && groups == 1;
+    const size_t in_batch_len = (size_t)g->in_h * (size_t)g->in_w * (size_t)g->in_c;
+    int32_t b, oy, ox, grp, oc;
+    for (b = 0; b < g->batches; ++b) {
+        const int8_t *in_batch = input + (size_t)b * in_batch_len;
+        for (oy = 0; oy < g->out_h; ++oy) {
+            const int32_t iy0 = oy * g->stride_h - g->pad_h;
+            for (ox = 0; ox < g->out_w; ++ox) {
+                const int32_t ix0 = ox * g->stride_w - g->pad_w;
+                int32_t fx0, fx1;
+                tap_range(ix0, g->dil_w, g->filter_w, g->in_w, &fx0, &fx1);
+                for (grp = 0; grp < groups; ++grp) {
+                    const int8_t *x;
+                    const int8_t *f = filter + (size_t)grp * (size_t)per_group * (size_t)patch_len;
+                    if (in_place) {
+                        x = in_batch + ((size_t)iy0 * (size_t)g->in_w + (size_t)ix0) * (size_t)g->in_c;
+                    } else {
+                        conv_s8_gather(p, in_batch, grp * p->filter_c, iy0, ix0, fx0, fx1, patch);
+                        x = patch;
+                    }
+                    for (oc = grp * per_group; oc < (grp + 1) * per_group; ++oc) {
+                        uint32_t acc = (uint32_t)acc_init[oc] + dot_s8(x, f, patch_len);
+                        int32_t v = requantize((int32_t)acc, p->multiplier[oc], p->shift[oc]);
+                        *output++ = clamp_s8(v + p->output_offset, p->act_min, p->act_max);
+                        f += patch_len;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/* ---- int8 depthwise convolution ---- */
+
+typedef struct depthwise_s8_params {
+    conv_geom_t g;
+    int32_t depth_multiplier;
+    int32_t input_offset;    /* -input zero point */
+    int32_t output_offset;
+    int32_t act_min, act_max;
+    const int32_t *multiplier;
+    const int32_t *shift;
+} depthwise_s8_params_t;
+
+/* acc[c] += f[c] * (x[c] + x_offset): one tap, depth multiplier 1. */
+static void mac_s8(uint32_t *restrict acc, const int8_t *restrict x, const int8_t *restrict f,
+                   int32_t n, int32_t x_offset) {
+    int32_t c = 0;
+    int k;
+    for (; c + 16 <= n; c += 16) {
+        for (k = 0; k < 16; ++k) {
+            acc[c + k] += (uint32_t)(f[c + k] * (x[c + k] + x_offset));
+        }
+    }
+    for (; c < n; ++c) {
+        acc[c] += (uint32_t)(f[c] * (x[c] + x_offset));
+    }
+}
+
+/* The same for depth multiplier m: acc[c * m + j] += f[c * m + j] * (x[c] + x_offset). */
+static void mac_s8_multiplier(uint32_t *restrict acc, const int8_t *restrict x,
+                              const int8_t *restrict f, int32_t n, int32_t m, int32_t x_offset) {
+    int32_t c, j;
+    for (c = 0; c < n; ++c) {
+        const int32_t xv = x[c] + x_offset;
+        for (j = 0; j < m; ++j) {
+            acc[j] += (uint32_t)(f[j] * xv);
+        }
+        acc += m;
+        f += m;
+    }
+}
+
+/*
+ * filter: [1][filter_h][filter_w][out_c]; bias: out_c or NULL; acc: out_c
+ * words of scratch.
+ */
+static void depthwise_s8(const depthwise_s8_params_t *p, const int8_t *input,
+                         const int8_t *filter, const int32_t *bias, uint32_t *acc,
+                         int8_t *output) {
+    const conv_geom_t *g = &p->g;
+    const size_t in_batch_len = (size_t)g->in_h * (size_t)g->in_w * (size_t)g->in_c;
+    const size_t in_row_len = (size_t)g->in_w * (size_t)g->in_c;
+    const size_t tap_len = (size_t)g->out_c;
+    int32_t b, oy, ox, fy, fx, fy0, fy1, fx0, fx1, c;
+    for (b = 0; b < g->batches; ++b) {
+        const int8_t *in_batch = input + (size_t)b * in_batch_len;
+        for (oy = 0; oy < g->out_h; ++oy) {
+            const int32_t iy0 = oy * g->stride_h - g->pad_h;
+            tap_range(iy0, g->dil_h, g->filter_h, g->in_h, &fy0, &fy1);
+            for (ox = 0; ox < g->out_w; ++ox) {
+                const int32_t ix0 = ox * g->stride_w - g->pad_w;
+                tap_range(ix0, g->dil_w, g->filter_w, g->in_w, &fx0, &fx1);
+                if (bias != NULL) {
+                    memcpy(acc, bias, tap_len * sizeof *acc);
+                } else {
+                    memset(acc, 0, tap_len * sizeof *acc);
+                }
+                for (fy = fy0; fy < fy1; ++fy) {
+                    const int8_t *in_row = in_batch + (size_t)(iy0 + fy * g->dil_h) * in_row_len;
+                    const int8_t *f_row = filter + (size_t)fy * (size_t)g->filter_w * tap_len;
+                    for (fx = fx0; fx < fx1; ++fx) {
+                        const int8_t *x = in_row + (size_t)(ix0 + fx * g->dil_w) * (size_t)g->in_c;
+                        const int8_t *f = f_row + (size_t)fx * tap_len;
+                        if (p->depth_multiplier == 1) {
+                            mac_s8(acc, x, f, g->in_c, p->input_offset);
+                        } else {
+                            mac_s8_multiplier(acc, x, f, g->in_c, p->depth_multiplier,
+                                              p->input_offset);
+                        }
+                    }
+                }
+                for (c = 0; c < g->out_c; ++c) {
+                    int32_t v = requantize((int32_t)acc[c], p->multiplier[c], p->shift[c]);
+                    *output++ = clamp_s8(v + p->output_offset, p->act_min, p->act_max);
+                }
+            }
+        }
+    }
+}
+
+/* ---- float32 kernels ---- */
+
+typedef struct conv_f32_params {
+    conv_geom_t g;
+    int32_t filter_c;
+    int32_t depth_multiplier;   /* depthwise only */
+    float act_min, act_max;
+} conv_f32_params_t;
+
+static void conv_f32(const conv_f32_params_t *p, const float *input, const float *filter,
+                     const float *bias, float *output) {
+    const conv_geom_t *g = &p->g;
+    const int32_t fc = p->filter_c;
+    const int32_t per_group = g->out_c / (g->in_c / fc);
+    const size_t in_batch_len = (size_t)g->in_h * (size_t)g->in_w * (size_t)g->in_c;
+    const size_t in_row_len = (size_t)g->in_w * (size_t)g->in_c;
+    const size_t f_row_len = (size_t)g->filter_w * (size_t)fc;
+    const size_t f_len = (size_t)g->filter_h * f_row_len;
+    int32_t b, oy, ox, oc, fy, fx, c, fy0, fy1, fx0, fx1;
+    for (b = 0; b < g->batches; ++b) {
+        const float *in_batch = input + (size_t)b * in_batch_len;
+        for (oy = 0; oy < g->out_h; ++oy) {
+            const int32_t iy0 = oy * g->stride_h - g->pad_h;
+            tap_range(iy0, g->dil_h, g->filter_h, g->in_h, &fy0, &fy1);
+            for (ox = 0; ox < g->out_w; ++ox) {
+                const int32_t ix0 = ox * g->stride_w - g->pad_w;
+                tap_range(ix0, g->dil_w, g->filter_w, g->in_w, &fx0, &fx1);
+                for (oc = 0; oc < g->out_c; ++oc) {
+                    const float *in_group = in_batch + (size_t)(oc / per_group) * (size_t)fc;
+                    const float *f_oc = filter + (size_t)oc * f_len;
+                    float total = 0.0f;
+                    for (fy = fy0; fy < fy1; ++fy) {
+                        const float *in_row = in_group + (size_t)(iy0 + fy * g->dil_h) * in_row_len;
+                        const float *f_row = f_oc + (size_t)fy * f_row_len;
+                        for (fx = fx0; fx < fx1; ++fx) {
+                            const float *x = in_row + (size_t)(ix0 + fx * g->dil_w) * (size_t)g->in_c;
+                            const float *f = f_row + (size_t)fx * (size_t)fc;
+                            for (c = 0; c < fc; ++c) {
+                                total += (float)(x[c] * f[c]);
+                            }
+                        }
+                    }
+                    *output++ = clamp_f32(total + (bias != NULL ? bias[oc] : 0.0f), p->act_min,
+                                          p->act_max);
+                }
+            }
+        }
+    }
+}
+
+/* acc: out_c floats of scratch. Each channel still sums its taps in (y, x) order. */
+static void depthwise_f32(const conv_f32_params_t *p, const float *input, const float *filter,
+                          const float *bias, float *acc, float *output) {
+    const conv_geom_t *g = &p->g;
+    const int32_t m = p->depth_multiplier;
+    const size_t in_batch_len = (size_t)g->in_h * (size_t)g->in_w * (size_t)g->in_c;
+    const size_t in_row_len = (size_t)g->in_w * (size_t)g->in_c;
+    const size_t tap_len = (size_t)g->out_c;
+    int32_t b, oy, ox, fy, fx, c, j, fy0, fy1, fx0, fx1;
+    for (b = 0; b < g->batches; ++b) {
+        const float *in_batch = input + (size_t)b * in_batch_len;
+        for (oy = 0; oy < g->out_h; ++oy) {
+            const int32_t iy0 = oy * g->stride_h - g->pad_h;
+            tap_range(iy0, g->dil_h, g->filter_h, g->in_h, &fy0, &fy1);
+            for (ox = 0; ox < g->out_w; ++ox) {
+                const int32_t ix0 = ox * g->stride_w - g->pad_w;
+                tap_range(ix0, g->dil_w, g->filter_w, g->in_w, &fx0, &fx1);
+                for (c = 0; c < g->out_c; ++c) {
+                    acc[c] = 0.0f;
+                }
+                for (fy = fy0; fy < fy1; ++fy) {
+                    const float *in_row = in_batch + (size_t)(iy0 + fy * g->dil_h) * in_row_len;
+                    const float *f_row = filter + (size_t)fy * (size_t)g->filter_w * tap_len;
+                    for (fx = fx0; fx < fx1; ++fx) {
+                        const float *x = in_row + (size_t)(ix0 + fx * g->dil_w) * (size_t)g->in_c;
+                        const float *f = f_row + (size_t)fx * tap_len;
+                        for (c = 0; c < g->in_c; ++c) {
+                            for (j = 0; j < m; ++j) {
+                                acc[c * m + j] += (float)(x[c] * f[c * m + j]);
+                            }
+                        }
+                    }
+                }
+                for (c = 0; c < g->out_c; ++c) {
+                    *output++ = clamp_f32(acc[c] + (bias != NULL ? bias[c] : 0.0f), p->act_min,
+                                          p->act_max);
+                }
+            }
+        }
+    }
+}
+
+/* ---- prepare ---- */
+
+/* What a prepared node keeps; the arrays follow it in the same allocation. */
+typedef struct conv_node {
+    bool is_float;
+    bool depthwise;
+    conv_s8_params_t s8;          /* CONV_2D int8 */
+    depthwise_s8_params_t dw_s8;  /* DEPTHWISE_CONV_2D int8 */
+    conv_f32_params_t f32;        /* either, float32 */
+    const int32_t *acc_init;      /* CONV_2D int8: NULL when computed per invoke */
+    size_t patch_offset;          /* CONV_2D int8: patch position in the scratch */
+} conv_node_t;
+
+typedef struct conv_options {
+    int32_t padding;
+    int32_t stride_w, stride_h;
+    int32_t dil_w, dil_h;
+    int32_t activation;
+    int32_t depth_multiplier;
+} conv_options_t;
+
+static xtml_status_t conv_read_options(xtml_prep_t *p, bool depthwise, conv_options_t *o) {
+    xtml_fb_table_t t;
+    xtml_status_t st = xtml_prep_options(
+        p, depthwise ? XTML_OPTS_DEPTHWISE_CONV2D : XTML_OPTS_CONV2D, &t);
+    if (st != XTML_STATUS_OK) {
+        return st;
+    }
+    /* Conv2DOptions: padding, stride_w, stride_h, activation, dilation_w, dilation_h.
+     * DepthwiseConv2DOptions: the same with depth_multiplier before activation. */
+    o->padding = xtml_fb_i8(&t, 0, 0);
+    o->stride_w = xtml_fb_i32(&t, 1, 0);
+    o->stride_h = xtml_fb_i32(&t, 2, 0);
+    o->depth_multiplier = depthwise ? xtml_fb_i32(&t, 3, 0) : 1;
+    o->activation = xtml_fb_i8(&t, depthwise ? 4 : 3, 0);
+    o->dil_w = xtml_fb_i32(&t, depthwise ? 5 : 4, 1);
+    o->dil_h = xtml_fb_i32(&t, depthwise ? 6 : 5, 1);
+    if (o->padding != XTML_PADDING_SAME && o->padding != XTML_PADDING_VALID) {
+        return xtml_prep_fail(p, XTML_STATUS_BAD_OPTIONS, "unknown padding %d", o->padding);
+    }
+    if (o->stride_w <= 0 || o->stride_h <= 0) {
+        return xtml_prep_fail(p, XTML_STATUS_BAD_OPTIONS, "strides %d x %d, must be positive",
+                              o->stride_h, o->stride_w);
+    }
+    if (o->dil_w <= 0 || o->dil_h <= 0) {
+        return xtml_prep_fail(p, XTML_STATUS_BAD_OPTIONS, "dilation %d x %d, must be positive",
+                              o->dil_h, o->dil_w);
+    }
+    /* TFLM silently ignores TANH and SIGN_BIT here; refuse rather than compute them wrongly. */
+    if (o->activation != XTML_ACT_NONE && o->activation != XTML_ACT_RELU &&
+        o->activation != XTML_ACT_RELU_N1_TO_1 && o->activation != XTML_ACT_RELU6) {
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
+                              "fused activation %d not supported", o->activation);
+    }
+    return XTML_STATUS_OK;
+}
+
+/* Output size and leading padding along one axis, as TFLM computes them. */
+static xtml_status_t conv_axis(xtml_prep_t *p, const char *axis, int32_t padding, int32_t in,
+                               int32_t taps, int32_t stride, int32_t dil, int32_t *out,
+                               int32_t *pad) {
+    const int64_t span = (int64_t)(taps - 1) * dil + 1;
+    int64_t n, total;
+    n = padding == XTML_PADDING_SAME ? ((int64_t)in + stride - 1) / stride
+                                     : ((int64_t)in + stride - span) / stride;
+    if (n <= 0) {
+        return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
+                              "%s: dilated filter size %ld larger than input %d", axis,
+                              (long)span, in);
+    }
+    total = (n - 1) * stride + span - in;
+    total = total > 0 ? total : 0;
+    /* Keeps every input coordinate the kernels form inside int32. */
+    if ((int64_t)in + span + total > INT32_MAX) {
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
+                              "%s: dilated filter size %ld too large", axis, (long)span);
+    }
+    *out = (int32_t)n;
+    *pad = (int32_t)(total / 2);
+    return XTML_STATUS_OK;
+}
+
+static void float_activation_range(int32_t act, float *lo, float *hi) {
+    /* TFLM clamps to the finite float range even without an activation. */
+    *lo = -FLT_MAX;
+    *hi = FLT_MAX;
+    if (act == XTML_ACT_RELU) {
+        *lo = 0.0f;
+    } else if (act == XTML_ACT_RELU6) {
+        *lo = 0.0f;
+        *hi = 6.0f;
+    } else if (act == XTML_ACT_RELU_N1_TO_1) {
+        *lo = -1.0f;
+        *hi = 1.0f;
+    }
+}
+
+/* Q31 multiplier and shift for one output channel; false when out of range. */
+static bool channel_multiplier(float input_scale, float filter_scale, float output_scale,
+                               int32_t *multiplier, int32_t *shift) {
+    double real = (double)input_scale * (double)filter_scale;
+    int s = 0;
+    real = real / (double)output_scale;
+    xtml_quantize_multiplier(real, multiplier, &s);
+    *shift = s;
+    return s <= 30;
+}
+
+static xtml_status_t conv_expect_rank(xtml_prep_t *p, const xtml_tinfo_t *t, const char *role,
+                                      int32_t rank) {
+    int32_t i;
+    if (t->ndim != rank) {
+        return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH, "%s '%s' has rank %d, expected %d",
+                              role, t->name, t->ndim, rank);
+    }
+    for (i = 0; i < rank; ++i) {
+        if (t->dims[i] <= 0) {
+            return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH, "%s '%s' has empty dimension %d",
+                                  role, t->name, i);
+        }
+    }
+    return XTML_STATUS_OK;
+}
+
+/* int8 per-channel checks shared by both operators; fills nothing. */
+static xtml_status_t conv_check_quant(xtml_prep_t *p, const xtml_tinfo_t *in,
+                                      const xtml_tinfo_t *filter, const xtml_tinfo_t *out,
+                                      int32_t out_c, int32_t quant_dim) {
+    xtml_status_t st;
+    int32_t i, m, s;
+    if ((st = xtml_prep_expect_quantized(p, in, "input")) != XTML_STATUS_OK ||
+        (st = xtml_prep_expect_quantized(p, out, "output")) != XTML_STATUS_OK) {
+        return st;
+    }
+    if (in->zero_point < -128 || in->zero_point > 127 || out->zero_point < -128 ||
+        out->zero_point > 127) {
+        return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
+                              "zero points %d (input) and %d (output) must fit int8",
+                              in->zero_point, out->zero_point);
+    }
+    if (filter->n_scales != 1 && filter->n_scales != out_c) {
+        return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
+                              "filter '%s' has %d scales for %d output channels", filter->name,
+                              filter->n_scales, out_c);
+    }
+    if (filter->n_scales > 1 && filter->quant_dim != quant_dim) {
+        return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
+                              "filter '%s' is quantized along dimension %d, expected %d",
+                              filter->name, filter->quant_dim, quant_dim);
+    }
+    /* TFLM insists on this for DEPTHWISE_CONV_2D only. */
+    if (quant_dim == 3 && filter->n_zero_points != filter->n_scales) {
+        return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
+                              "filter '%s' has %d zero points for %d scales", filter->name,
+                              filter->n_zero_points, filter->n_scales);
+    }
+    /* TFLM's int8 kernels ignore weight zero points; refuse models that would need them. */
+    for (i = 0; i < filter->n_zero_points; ++i) {
+        if (xtml_tinfo_zero_point(filter, i) != 0) {
+            return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
+                                  "filter '%s' zero point %d at channel %d, int8 weights must "
+                                  "be symmetric", filter->name, xtml_tinfo_zero_point(filter, i), i);
+        }
+    }
+    for (i = 0; i < filter->n_scales; ++i) {
+        float scale = xtml_tinfo_scale(filter, i);
+        if (!(scale > 0.0f) || scale > FLT_MAX) {
+            return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
+                                  "filter '%s' scale %g at channel %d", filter->name,
+                                  (double)scale, i);
+        }
+        if (!channel_multiplier(in->scale, scale, out->scale, &m, &s)) {
+            return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
+                                  "requantization scale of channel %d too large (shift %d)", i, s);
+        }
+    }
+    return XTML_STATUS_OK;
+}
+
+static void conv_fill_quant(const xtml_tinfo_t *in, const xtml_tinfo_t *filter,
+                            const xtml_tinfo_t *out, int32_t out_c, int32_t act,
+                            int32_t *multiplier, int32_t *shift, int32_t *act_min,
+                            int32_t *act_max) {
+    int32_t c;
+    for (c = 0; c < out_c; ++c) {
+        float scale = xtml_tinfo_scale(filter, filter->n_scales > 1 ? c : 0);
+        channel_multiplier(in->scale, scale, out->scale, &multiplier[c], &shift[c]);
+    }
+    xtml_activation_range_quantized(act, out->scale, out->zero_point, -128, 127, act_min,
+                                    act_max);
+}
+
+static xtml_status_t conv_prepare_common(xtml_prep_t *p, bool depthwise) {
+    const char *op = depthwise ? "DEPTHWISE_CONV_2D" : "CONV_2D";
+    conv_options_t o;
+    xtml_tinfo_t in, filter, bias, out;
+    conv_geom_t g;
+    conv_node_t *node;
+    xtml_status_t st;
+    int n_in = xtml_prep_n_inputs(p);
+    bool has_bias, is_float, const_init;
+    int32_t filter_c, out_h, out_w;
+    size_t patch_len = 0, scratch = 0, arrays;
+    uint64_t macs;
+
+    if ((n_in != 2 && n_in != 3) || xtml_prep_n_outputs(p) != 1) {
+        return xtml_prep_fail(p, XTML_STATUS_MODEL_OPERATOR, "%s takes 2 or 3 inputs and 1 output, "
+                              "has %d and %d", op, n_in, xtml_prep_n_outputs(p));
+    }
+    if ((st = conv_read_options(p, depthwise, &o)) != XTML_STATUS_OK) {
+        return st;
+    }
+    xtml_prep_input(p, 0, &in);
+    xtml_prep_input(p, 1, &filter);
+    xtml_prep_output(p, 0, &out);
+    bias.index = -1;
+    if (n_in == 3) {
+        xtml_prep_input(p, 2, &bias);
+    }
+    has_bias = bias.index >= 0;
+    if (in.index < 0 || filter.index < 0) {
+        return xtml_prep_fail(p, XTML_STATUS_MODEL_OPERATOR, "%s input or filter missing", op);
+    }
+
+    /* Types. */
+    if (in.type != XTML_DTYPE_INT8 && in.type != XTML_DTYPE_FLOAT32) {
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
+                              "input '%s' has type %d, expected int8 or float32", in.name,
+                              (int)in.type);
+    }
+    is_float = in.type == XTML_DTYPE_FLOAT32;
+    if ((st = xtml_prep_expect_type(p, &filter, "filter", in.type)) != XTML_STATUS_OK ||
+        (st = xtml_prep_expect_type(p, &out, "output", in.type)) != XTML_STATUS_OK) {
+        return st;
+    }
+    if (has_bias && (st = xtml_prep_expect_type(p, &bias, "bias", is_float ? XTML_DTYPE_FLOAT32
+                                                                           : XTML_DTYPE_INT32)) !=
+                        XTML_STATUS_OK) {
+        return st;
+    }
+
+    /* Shapes. */
+    if ((st = conv_expect_rank(p, &in, "input", 4)) != XTML_STATUS_OK ||
+        (st = conv_expect_rank(p, &filter, "filter", 4)) != XTML_STATUS_OK ||
+        (st = conv_expect_rank(p, &out, "output", 4)) != XTML_STATUS_OK) {
+        return st;
+    }
+    memset(&g, 0, sizeof g);
+    g.batches = in.dims[0];
+    g.in_h = in.dims[1];
+    g.in_w = in.dims[2];
+    g.in_c = in.dims[3];
+    g.filter_h = filter.dims[1];
+    g.filter_w = filter.dims[2];
+    g.stride_h = o.stride_h;
+    g.stride_w = o.stride_w;
+    g.dil_h = o.dil_h;
+    g.dil_w = o.dil_w;
+    if (depthwise) {
+        filter_c = 1;
+        g.out_c = filter.dims[3];
+        if (filter.dims[0] != 1) {
+            return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
+                                  "filter '%s' dimension 0 is %d, expected 1", filter.name,
+                                  filter.dims[0]);
+        }
+        if (o.depth_multiplier <= 0 || (int64_t)g.in_c * o.depth_multiplier != g.out_c) {
+            return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
+                                  "filter '%s' has %d channels, input %d x depth multiplier %d",
+                                  filter.name, g.out_c, g.in_c, o.depth_multiplier);
+        }
+    } else {
+        filter_c = filter.dims[3];
+        g.out_c = filter.dims[0];
+        if (g.in_c % filter_c != 0 || g.out_c % (g.in_c / filter_c) != 0) {
+            return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
+                                  "filter '%s' depth %d and %d outputs do not group input depth %d",
+                                  filter.name, filter_c, g.out_c, g.in_c);
+        }
+    }
+    if ((st = conv_axis(p, "height", o.padding, g.in_h, g.filter_h, g.stride_h, g.dil_h, &out_h,
+                        &g.pad_h)) != XTML_STATUS_OK ||
+        (st = conv_axis(p, "width", o.padding, g.in_w, g.filter_w, g.stride_w, g.dil_w, &out_w,
+                        &g.pad_w)) != XTML_STATUS_OK) {
+        return st;
+    }
+    g.out_h = out_h;
+    g.out_w = out_w;
+    if (out.dims[0] != g.batches || out.dims[1] != out_h || out.dims[2] != out_w ||
+        out.dims[3] != g.out_c) {
+        return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
+                              "output '%s' is [%d,%d,%d,%d], %s computes [%d,%d,%d,%d]", out.name,
+                              out.dims[0], out.dims[1], out.dims[2], out.dims[3], op, g.batches,
+                              out_h, out_w, g.out_c);
+    }
+    if (has_bias && bias.count != g.out_c) {
+        return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
+                              "bias '%s' has %d elements for %d output channels", bias.name,
+                              bias.count, g.out_c);
+    }
+
+    /* Quantization. */
+    if (!is_float && (st = conv_check_quant(p, &in, &filter, &out, g.out_c,
+                                            depthwise ? 3 : 0)) != XTML_STATUS_OK) {
+        return st;
+    }
+
+    /* Memory: node + int8 multiplier, shift (and acc_init) arrays; scratch. */
+    const_init = filter.is_const && (!has_bias || bias.is_const);
+    arrays = 0;
+    if (!is_float) {
+        arrays = (size_t)g.out_c * sizeof(int32_t) * (depthwise || !const_init ? 2u : 3u);
+    }
+    if (is_float) {
+        scratch = depthwise ? (size_t)g.out_c * sizeof(float) : 0;
+    } else if (depthwise) {
+        scratch = (size_t)g.out_c * sizeof(uint32_t);
+    } else {
+        scratch = const_init ? 0 : (size_t)g.out_c * sizeof(int32_t);
+        if (!(g.filter_h == 1 && g.filter_w == 1 && filter_c == g.in_c)) {
+            patch_len = (size_t)g.filter_h * (size_t)g.filter_w * (size_t)filter_c;
+        }
+        scratch += patch_len;
+    }
+    if (scratch > 0) {
+        xtml_prep_scratch(p, scratch);
+    }
+    macs = (uint64_t)g.batches * (uint64_t)out_h * (uint64_t)out_w * (uint64_t)g.out_c *
+           (uint64_t)g.filter_h * (uint64_t)g.filter_w * (uint64_t)filter_c;
+    xtml_prep_set_macs(p, macs);
+
+    node = (conv_node_t *)xtml_prep_persist(p, sizeof *node + arrays);
+    if (node == NULL) {
+        return XTML_STATUS_OK;
+    }
+    node->is_float = is_float;
+    node->depthwise = depthwise;
+    if (is_float) {
+        node->f32.g = g;
+        node->f32.filter_c = filter_c;
+        node->f32.depth_multiplier = depthwise ? o.depth_multiplier : 1;
+        float_activation_range(o.activation, &node->f32.act_min, &node->f32.act_max);
+        return XTML_STATUS_OK;
+    }
+    {
+        int32_t *multiplier = (int32_t *)(void *)(node + 1);
+        int32_t *shift = multiplier + g.out_c;
+        int32_t act_min, act_max;
+        conv_fill_quant(&in, &filter, &out, g.out_c, o.activation, multiplier, shift, &act_min,
+                        &act_max);
+        if (depthwise) {
+            depthwise_s8_params_t *d = &node->dw_s8;
+            d->g = g;
+            d->depth_multiplier = o.depth_multiplier;
+            d->input_offset = -in.zero_point;
+            d->output_offset = out.zero_point;
+            d->act_min = act_min;
+            d->act_max = act_max;
+            d->multiplier = multiplier;
+            d->shift = shift;
+        } else {
+            conv_s8_params_t *c = &node->s8;
+            c->g = g;
+            c->filter_c = filter_c;
+            c->input_zero_point = in.zero_point;
+            c->output_offset = out.zero_point;
+            c->act_min = act_min;
+            c->act_max = act_max;
+            c->multiplier = multiplier;
+            c->shift = shift;
+            node->patch_offset = const_init ? 0 : (size_t)g.out_c * sizeof(int32_t);
+            node->acc_init = NULL;
+            if (const_init) {
+                int32_t *acc_init = shift + g.out_c;
+                acc_init_compute(acc_init, (const int8_t *)filter.data,
+                                 has_bias ? (const int32_t *)bias.data : NULL, g.out_c,
+                                 g.filter_h * g.filter_w * filter_c, -in.zero_point);
+                node->acc_init = acc_init;
+            }
+        }
+    }
+    return XTML_STATUS_OK;
+}
+
+static xtml_status_t conv_prepare(xtml_prep_t *p) {
+    return conv_prepare_common(p, false);
+}
+
+static xtml_status_t depthwise_prepare(xtml_prep_t *p) {
+    return conv_prepare_common(p, true);
+}
+
+/* ---- eval ---- */
+
+static xtml_status_t conv_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
+    const conv_node_t *n = (const conv_node_t *)node->params;
+    const void *input = xtml_node_in(ctx, node, 0);
+    const void *filter = xtml_node_in(ctx, node, 1);
+    const void *bias = node->n_inputs > 2 ? xtml_node_in(ctx, node, 2) : NULL;
+    void *output = xtml_node_out(ctx, node, 0);
+    if (n->is_float) {
+        if (n->depthwise) {
+            depthwise_f32(&n->f32, (const float *)input, (const float *)filter,
+                          (const float *)bias, (float *)node->scratch, (float *)output);
+        } else {
+            conv_f32(&n->f32, (const float *)input, (const float *)filter, (const float *)bias,
+                     (float *)output);
+        }
+    } else if (n->depthwise) {
+        depthwise_s8(&n->dw_s8, (const int8_t *)input, (const int8_t *)filter,
+                     (const int32_t *)bias, (uint32_t *)node->scratch, (int8_t *)output);
+    } else {
+        const conv_s8_params_t *c = &n->s8;
+        const int32_t *acc_init = n->acc_init;
+        if (acc_init == NULL) {
+            int32_t *fresh = (int32_t *)node->scratch;
+            acc_init_compute(fresh, (const int8_t *)filter, (const int32_t *)bias, c->g.out_c,
+                             c->g.filter_h * c->g.filter_w * c->filter_c, -c->input_zero_point);
+            acc_init = fresh;
+        }
+        conv_s8(c, (const int8_t *)input, (const int8_t *)filter, acc_init,
+                (int8_t *)node->scratch + n->patch_offset, (int8_t *)output);
+    }
+    return XTML_STATUS_OK;
+}
+
+const xtml_kernel_t xtml_kernel_conv_2d = { "CONV_2D", conv_prepare, conv_eval };
+const xtml_kernel_t xtml_kernel_depthwise_conv_2d = { "DEPTHWISE_CONV_2D", depthwise_prepare,
+                                                      conv_eval };

@@ -1,0 +1,435 @@
+/*
+ * fully_connected.c - FULLY_CONNECTED, int8 (per-channel or per-tensor int8
+ * weights, optional int32 bias) and float32, bit-exact with TFLM's reference
+ * kernels.
+ *
+ * The input is read as [batches][depth] whatever its rank (depth = the
+ * filter's second dimension), the output as [batches][units]; keep_num_dims
+ * only changes the output's shape, which we check against that count.
+ *
+ * int8: TFLM accumulates sum((w - zp_w) * (x - zp_in)) + bias in a wrapping
+ * int32 (zp_w only for per-tensor weights; its per-channel kernel ignores
+ * weight zero points, so we require them to be 0 there). We accumulate
+ * sum(w * x) and add acc_init = bias - zp_in * sum(w), precomputed per unit,
+ * plus, only when zp_w != 0, -zp_w * (sum(x) - depth * zp_in) per batch row:
+ * the same number modulo 2^32, hence identical results with one multiply-add
+ * per weight.
+ *
+ * float32 keeps TFLM's order: products rounded to float and summed from 0.0f
+ * in depth order, then + bias, then the clamp.
+ */
+#include <float.h>
+
+#include "xtml_internal.h"
+
+/* ---- arithmetic (the same helpers as conv.c) ---- */
+
+/*
+ * TFLM's MultiplyByQuantizedMultiplier (double rounding) for a multiplier in
+ * [0, 2^31) and shift in [-31, 30], checked at prepare. The doubling high
+ * multiply cannot saturate, and its round-half-away-from-zero division by
+ * 2^31 equals floor((a*b + 2^30) / 2^31) for either sign.
+ */
+static inline int32_t requantize(int32_t acc, int32_t multiplier, int32_t shift) {
+    int left = shift > 0 ? (int)shift : 0;
+    int right = shift > 0 ? 0 : (int)-shift;
+    int64_t prod = (int64_t)(int32_t)((uint32_t)acc << left) * multiplier;
+    int32_t high = (int32_t)((prod + ((int64_t)1 << 30)) >> 31);
+    int32_t mask = (int32_t)((1u << right) - 1u);
+    int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
+    return (high >> right) + ((high & mask) > threshold ? 1 : 0);
+}
+
+static inline int8_t clamp_s8(int32_t v, int32_t lo, int32_t hi) {
+    v = v < lo ? lo : v;
+    return (int8_t)(v > hi ? hi : v);
+}
+
+/* std::min(std::max(v, lo), hi) as TFLM writes it; NaN passes through. */
+static inline float clamp_f32(float v, float lo, float hi) {
+    v = v < lo ? lo : v;
+    return hi < v ? hi : v;
+}
+
+/* sum(a[i] * b[i]) modulo 2^32; fixed-size blocks so compilers vectorize at -O2. */
+static uint32_t dot_s8(const int8_t *a, const int8_t *b, int32_t n) {
+    uint32_t acc = 0;
+    int32_t i = 0;
+    int k;
+    for (; i + 16 <= n; i += 16) {
+        for (k = 0; k < 16; ++k) {
+            acc += (uint32_t)(a[i + k] * b[i + k]);
+        }
+    }
+    if (i + 8 <= n) {
+        for (k = 0; k < 8; ++k) {
+            acc += (uint32_t)(a[i + k] * b[i + k]);
+        }
+        i += 8;
+    }
+    for (; i < n; ++i) {
+        acc += (uint32_t)(a[i] * b[i]);
+    }
+    return acc;
+}
+
+/* acc_init[u] = bias[u] + input_offset * sum(weights[u][:]). */
+static void acc_init_compute(int32_t *acc_init, const int8_t *weights, const int32_t *bias,
+                             int32_t units, int32_t depth, int32_t input_offset) {
+    int32_t u, d;
+    for (u = 0; u < units; ++u) {
+        const int8_t *w = weights + (size_t)u * (size_t)depth;
+        uint32_t sum = 0;
+        for (d = 0; d < depth; ++d) {
+            sum += (uint32_t)w[d];
+        }
+        sum = sum * (uint32_t)input_offset + (bias != NULL ? (uint32_t)bias[u] : 0u);
+        acc_init[u] = (int32_t)sum;
+    }
+}
+
+/* ---- kernels ---- */
+
+typedef struct fc_s8_params {
+    int32_t batches, depth, units;
+    int32_t input_offset;    /* -input zero point */
+    int32_t weights_offset;  /* -weights zero point (per-tensor weights only) */
+    int32_t output_offset;
+    int32_t act_min, act_max;
+    const int32_t *multiplier;  /* per unit, or one value when channel_step is 0 */
+    const int32_t *shift;
+    int32_t channel_step;
+} fc_s8_params_t;
+
+/* weights: [units][depth]; acc_init: per unit. */
+static void fc_s8(const fc_s8_params_t *p, const int8_t *input, const int8_t *weights,
+                  const int32_t *acc_init, int8_t *output) {
+    int32_t b, u, d;
+    for (b = 0; b < p->batches; ++b) {
+        const int8_t *x = input + (size_t)b * (size_t)p->depth;
+        const int8_t *w = weights;
+        const int32_t *multiplier = p->multiplier;
+        const int32_t *shift = p->shift;
+        uint32_t row = 0;
+        if (p->weights_offset != 0) {
+            for (d = 0; d < p->depth; ++d) {
+                row += (uint32_t)x[d];
+            }
+            row = (uint32_t)p->weights_offset *
+                  (row + (uint32_t)p->depth * (uint32_t)p->input_offset);
+        }
+        for (u = 0; u < p->units; ++u) {
+            uint32_t acc = (uint32_t)acc_init[u] + row + dot_s8(x, w, p->depth);
+            int32_t v = requantize((int32_t)acc, *multiplier, *shift);
+            *output++ = clamp_s8(v + p->output_offset, p->act_min, p->act_max);
+            w += p->depth;
+            multiplier += p->channel_step;
+            shift += p->channel_step;
+        }
+    }
+}
+
+typedef struct fc_f32_params {
+    int32_t batches, depth, units;
+    float act_min, act_max;
+} fc_f32_params_t;
+
+static void fc_f32(const fc_f32_params_t *p, const float *input, const float *weights,
+                   const float *bias, float *output) {
+    int32_t b, u, d;
+    for (b = 0; b < p->batches; ++b) {
+        const float *x = input + (size_t)b * (size_t)p->depth;
+        const float *w = weights;
+        for (u = 0; u < p->units; ++u) {
+            float total = 0.0f;
+            for (d = 0; d < p->depth; ++d) {
+                total += (float)(x[d] * w[d]);
+            }
+            *output++ = clamp_f32(total + (bias != NULL ? bias[u] : 0.0f), p->act_min,
+                                  p->act_max);
+            w += p->depth;
+        }
+    }
+}
+
+/* ---- prepare ---- */
+
+typedef struct fc_node {
+    bool is_float;
+    fc_s8_params_t s8;
+    fc_f32_params_t f32;
+    const int32_t *acc_init;   /* NULL: computed per invoke into the scratch */
+} fc_node_t;
+
+/* FullyConnectedOptions fields. */
+enum { FC_OPT_ACTIVATION = 0, FC_OPT_WEIGHTS_FORMAT = 1 };
+
+static bool fc_multiplier(double real, int32_t *multiplier, int32_t *shift) {
+    int s = 0;
+    xtml_quantize_multiplier(real, multiplier, &s);
+    *shift = s;
+    return s <= 30;
+}
+
+/* The real multiplier of unit u as TFLM computes it (per-tensor: float product). */
+static double fc_real_multiplier(const xtml_tinfo_t *in, const xtml_tinfo_t *w,
+                                 const xtml_tinfo_t *out, int32_t u) {
+    double real;
+    if (w->n_scales > 1) {
+        real = (double)in->scale * (double)xtml_tinfo_scale(w, u);
+    } else {
+        float product = in->scale * w->scale;
+        real = (double)product;
+    }
+    return real / (double)out->scale;
+}
+
+static xtml_status_t fc_check_quant(xtml_prep_t *p, const xtml_tinfo_t *in, const xtml_tinfo_t *w,
+                                    const xtml_tinfo_t *bias, const xtml_tinfo_t *out,
+                                    int32_t units) {
+    xtml_status_t st;
+    int32_t i, m, s;
+    if ((st = xtml_prep_expect_quantized(p, in, "input")) != XTML_STATUS_OK ||
+        (st = xtml_prep_expect_quantized(p, out, "output")) != XTML_STATUS_OK) {
+        return st;
+    }
+    if (in->zero_point < -128 || in->zero_point > 127 || out->zero_point < -128 ||
+        out->zero_point > 127) {
+        return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
+                              "zero points %d (input) and %d (output) must fit int8",
+                              in->zero_point, out->zero_point);
+    }
+    if (w->n_scales != 1 && w->n_scales != units) {
+        return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
+                              "weights '%s' have %d scales for %d units", w->name, w->n_scales,
+                              units);
+    }
+    for (i = 0; i < w->n_scales; ++i) {
+        float scale = xtml_tinfo_scale(w, i);
+        if (!(scale > 0.0f) || scale > FLT_MAX) {
+            return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
+                                  "weights '%s' scale %g at unit %d", w->name, (double)scale, i);
+        }
+    }
+    if (w->n_scales > 1) {
+        if (w->quant_dim != 0) {
+            return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
+                                  "weights '%s' are quantized along dimension %d, expected 0",
+                                  w->name, w->quant_dim);
+        }
+        /* TFLM's per-channel kernel ignores weight zero points; refuse models that need them. */
+        for (i = 0; i < w->n_zero_points; ++i) {
+            if (xtml_tinfo_zero_point(w, i) != 0) {
+                return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
+                                      "weights '%s' zero point %d at unit %d, per-channel int8 "
+                                      "weights must be symmetric", w->name,
+                                      xtml_tinfo_zero_point(w, i), i);
+            }
+        }
+    } else {
+        if (w->zero_point < -128 || w->zero_point > 127) {
+            return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
+                                  "weights '%s' zero point %d must fit int8", w->name,
+                                  w->zero_point);
+        }
+        /* TFLM's per-tensor check that the bias scale is input scale x weights scale. */
+        if (bias->index >= 0) {
+            double product = (double)in->scale * (double)w->scale;
+            double diff = product - (double)bias->scale;
+            diff = diff < 0.0 ? -diff : diff;
+            if (!(diff / (double)out->scale <= 0.02)) {
+                return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
+                                      "bias '%s' scale %g is not input x weights scale %g",
+                                      bias->name, (double)bias->scale, product);
+            }
+        }
+    }
+    for (i = 0; i < w->n_scales; ++i) {
+        if (!fc_multiplier(fc_real_multiplier(in, w, out, i), &m, &s)) {
+            return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
+                                  "requantization scale of unit %d too large (shift %d)", i, s);
+        }
+    }
+    return XTML_STATUS_OK;
+}
+
+static void fc_float_range(int32_t act, float *lo, float *hi) {
+    /* TFLM clamps to the finite float range even without an activation. */
+    *lo = -FLT_MAX;
+    *hi = FLT_MAX;
+    if (act == XTML_ACT_RELU) {
+        *lo = 0.0f;
+    } else if (act == XTML_ACT_RELU6) {
+        *lo = 0.0f;
+        *hi = 6.0f;
+    } else if (act == XTML_ACT_RELU_N1_TO_1) {
+        *lo = -1.0f;
+        *hi = 1.0f;
+    }
+}
+
+static xtml_status_t fc_prepare(xtml_prep_t *p) {
+    xtml_fb_table_t opts;
+    xtml_tinfo_t in, w, bias, out;
+    fc_node_t *node;
+    xtml_status_t st;
+    int n_in = xtml_prep_n_inputs(p);
+    int32_t act, format, units, depth, batches, n_mult, i;
+    bool is_float, has_bias, const_init;
+
+    if ((n_in != 2 && n_in != 3) || xtml_prep_n_outputs(p) != 1) {
+        return xtml_prep_fail(p, XTML_STATUS_MODEL_OPERATOR,
+                              "FULLY_CONNECTED takes 2 or 3 inputs and 1 output, has %d and %d",
+                              n_in, xtml_prep_n_outputs(p));
+    }
+    if ((st = xtml_prep_options(p, XTML_OPTS_FULLY_CONNECTED, &opts)) != XTML_STATUS_OK) {
+        return st;
+    }
+    act = xtml_fb_i8(&opts, FC_OPT_ACTIVATION, 0);
+    format = xtml_fb_i8(&opts, FC_OPT_WEIGHTS_FORMAT, 0);
+    /* TFLM silently ignores TANH and SIGN_BIT here; refuse rather than compute them wrongly. */
+    if (act != XTML_ACT_NONE && act != XTML_ACT_RELU && act != XTML_ACT_RELU_N1_TO_1 &&
+        act != XTML_ACT_RELU6) {
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
+                              "fused activation %d not supported", act);
+    }
+    if (format != 0) {
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
+                              "weights format %d not supported (only DEFAULT)", format);
+    }
+
+    xtml_prep_input(p, 0, &in);
+    xtml_prep_input(p, 1, &w);
+    xtml_prep_output(p, 0, &out);
+    bias.index = -1;
+    if (n_in == 3) {
+        xtml_prep_input(p, 2, &bias);
+    }
+    has_bias = bias.index >= 0;
+    if (in.index < 0 || w.index < 0) {
+        return xtml_prep_fail(p, XTML_STATUS_MODEL_OPERATOR, "FULLY_CONNECTED input or weights "
+                              "missing");
+    }
+
+    if (in.type != XTML_DTYPE_INT8 && in.type != XTML_DTYPE_FLOAT32) {
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
+                              "input '%s' has type %d, expected int8 or float32", in.name,
+                              (int)in.type);
+    }
+    is_float = in.type == XTML_DTYPE_FLOAT32;
+    if ((st = xtml_prep_expect_type(p, &w, "weights", in.type)) != XTML_STATUS_OK ||
+        (st = xtml_prep_expect_type(p, &out, "output", in.type)) != XTML_STATUS_OK) {
+        return st;
+    }
+    if (has_bias && (st = xtml_prep_expect_type(p, &bias, "bias", is_float ? XTML_DTYPE_FLOAT32
+                                                                           : XTML_DTYPE_INT32)) !=
+                        XTML_STATUS_OK) {
+        return st;
+    }
+
+    if (w.ndim != 2 || w.dims[0] <= 0 || w.dims[1] <= 0) {
+        return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
+                              "weights '%s' must be a non-empty matrix, have rank %d", w.name,
+                              w.ndim);
+    }
+    units = w.dims[0];
+    depth = w.dims[1];
+    if (in.count <= 0 || in.count % depth != 0) {
+        return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
+                              "input '%s' has %d elements, not a multiple of depth %d", in.name,
+                              in.count, depth);
+    }
+    batches = in.count / depth;
+    if (out.ndim < 1 || out.dims[out.ndim - 1] != units ||
+        (int64_t)out.count != (int64_t)batches * units) {
+        return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
+                              "output '%s' has %d elements (last dimension %d), expected %d "
+                              "batches x %d units", out.name, out.count,
+                              out.ndim > 0 ? out.dims[out.ndim - 1] : 0, batches, units);
+    }
+    if (has_bias && bias.count != units) {
+        return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
+                              "bias '%s' has %d elements for %d units", bias.name, bias.count,
+                              units);
+    }
+    if (!is_float && (st = fc_check_quant(p, &in, &w, &bias, &out, units)) != XTML_STATUS_OK) {
+        return st;
+    }
+
+    const_init = w.is_const && (!has_bias || bias.is_const);
+    n_mult = is_float ? 0 : w.n_scales;
+    if (!is_float && !const_init) {
+        xtml_prep_scratch(p, (size_t)units * sizeof(int32_t));
+    }
+    xtml_prep_set_macs(p, (uint64_t)batches * (uint64_t)units * (uint64_t)depth);
+
+    node = (fc_node_t *)xtml_prep_persist(
+        p, sizeof *node + (size_t)(2 * n_mult + (is_float || !const_init ? 0 : units)) *
+                              sizeof(int32_t));
+    if (node == NULL) {
+        return XTML_STATUS_OK;
+    }
+    node->is_float = is_float;
+    if (is_float) {
+        node->f32.batches = batches;
+        node->f32.depth = depth;
+        node->f32.units = units;
+        fc_float_range(act, &node->f32.act_min, &node->f32.act_max);
+        return XTML_STATUS_OK;
+    }
+    {
+        fc_s8_params_t *s = &node->s8;
+        int32_t *multiplier = (int32_t *)(void *)(node + 1);
+        int32_t *shift = multiplier + n_mult;
+        for (i = 0; i < n_mult; ++i) {
+            fc_multiplier(fc_real_multiplier(&in, &w, &out, i), &multiplier[i], &shift[i]);
+        }
+        s->batches = batches;
+        s->depth = depth;
+        s->units = units;
+        s->input_offset = -in.zero_point;
+        s->weights_offset = n_mult > 1 ? 0 : -w.zero_point;
+        s->output_offset = out.zero_point;
+        xtml_activation_range_quantized(act, out.scale, out.zero_point, -128, 127, &s->act_min,
+                                        &s->act_max);
+        s->multiplier = multiplier;
+        s->shift = shift;
+        s->channel_step = n_mult > 1 ? 1 : 0;
+        node->acc_init = NULL;
+        if (const_init) {
+            int32_t *acc_init = shift + n_mult;
+            acc_init_compute(acc_init, (const int8_t *)w.data,
+                             has_bias ? (const int32_t *)bias.data : NULL, units, depth,
+                             -in.zero_point);
+            node->acc_init = acc_init;
+        }
+    }
+    return XTML_STATUS_OK;
+}
+
+/* ---- eval ---- */
+
+static xtml_status_t fc_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
+    const fc_node_t *n = (const fc_node_t *)node->params;
+    const void *input = xtml_node_in(ctx, node, 0);
+    const void *weights = xtml_node_in(ctx, node, 1);
+    const void *bias = node->n_inputs > 2 ? xtml_node_in(ctx, node, 2) : NULL;
+    void *output = xtml_node_out(ctx, node, 0);
+    const int32_t *acc_init;
+    if (n->is_float) {
+        fc_f32(&n->f32, (const float *)input, (const float *)weights, (const float *)bias,
+               (float *)output);
+        return XTML_STATUS_OK;
+    }
+    acc_init = n->acc_init;
+    if (acc_init == NULL) {
+        int32_t *fresh = (int32_t *)node->scratch;
+        acc_init_compute(fresh, (const int8_t *)weights, (const int32_t *)bias, n->s8.units,
+                         n->s8.depth, n->s8.input_offset);
+        acc_init = fresh;
+    }
+    fc_s8(&n->s8, (const int8_t *)input, (const int8_t *)weights, acc_init, (int8_t *)output);
+    return XTML_STATUS_OK;
+}
+
+const xtml_kernel_t xtml_kernel_fully_connected = { "FULLY_CONNECTED", fc_prepare, fc_eval };

@@ -1,0 +1,852 @@
+/*
+ * interp.c - prepare, plan and run subgraph 0 of a verified model.
+ *
+ * The arena holds, in order: the context, the per-tensor data pointers, the
+ * per-operator records, the kernels' persistent parameters, then the planned
+ * region where activations and operator scratch live. Preparation runs twice:
+ * once measuring (nothing written, so xtml_arena_size() needs no memory), once
+ * for real; both passes ask for the same sizes, so the first pass's total is
+ * exact.
+ */
+#include "xtml_internal.h"
+
+/* Alignment of tables and parameters inside the arena. */
+#define META_ALIGN 8u
+/* Alignment and size granule of planned buffers. */
+#define PLAN_ALIGN 8u
+
+/* Most planned buffers (activations plus scratch) one model may have; the
+ * planner keeps 20 bytes of stack per buffer while it works. */
+#ifndef XTML_MAX_PLANNED_BUFFERS
+#if defined(ESP_PLATFORM)
+#define XTML_MAX_PLANNED_BUFFERS 256
+#else
+#define XTML_MAX_PLANNED_BUFFERS 1024
+#endif
+#endif
+
+static size_t align_up(size_t n, size_t a) {
+    return (n + a - 1) & ~(a - 1);
+}
+
+struct xtml_prep {
+    const uint8_t *model;
+    xtml_fb_table_t root;
+    xtml_fb_table_t subgraph;
+    xtml_fb_vec_t tensors;
+    xtml_fb_vec_t buffers;
+    /* The operator being prepared. */
+    int32_t op_index;
+    xtml_fb_table_t op;
+    xtml_fb_vec_t inputs;
+    xtml_fb_vec_t outputs;
+    int32_t builtin;
+    int32_t version;
+    const char *name;
+    /* Pass state. */
+    bool measuring;
+    uint8_t *persist;        /* next free byte (real pass) */
+    size_t persist_bytes;    /* total asked for so far */
+    size_t scratch;
+    int alias_out;
+    int alias_in;
+    uint64_t macs;
+    xtml_node_t *node;       /* real pass: the record being filled */
+    char *detail;            /* where messages go, or NULL */
+    size_t detail_cap;
+};
+
+/* ---- reading tensors ---- */
+
+static void buffer_data(const xtml_prep_t *p, uint32_t b, const uint8_t **data, size_t *len) {
+    xtml_fb_table_t t = xtml_fb_vec_table(&p->root, p->buffers, b);
+    xtml_fb_vec_t d = xtml_fb_vec(&t, XTML_BUFFER_DATA);
+    int64_t off = xtml_fb_i64(&t, XTML_BUFFER_OFFSET, 0);
+    *data = d.data;
+    *len = d.len;
+    if (d.len == 0 && off > 1) {
+        *data = p->model + off;
+        *len = (size_t)xtml_fb_i64(&t, XTML_BUFFER_SIZE, 0);
+    }
+}
+
+static void read_tensor(const xtml_prep_t *p, int32_t index, xtml_tinfo_t *t) {
+    xtml_fb_table_t tt;
+    xtml_fb_vec_t shape;
+    xtml_fb_table_t q;
+    uint32_t b;
+    uint32_t i;
+    memset(t, 0, sizeof *t);
+    t->index = index;
+    t->name = "";
+    if (index < 0) {
+        return;
+    }
+    tt = xtml_fb_vec_table(&p->subgraph, p->tensors, (uint32_t)index);
+    shape = xtml_fb_vec(&tt, XTML_TENSOR_SHAPE);
+    t->type = (xtml_dtype_t)xtml_fb_u8(&tt, XTML_TENSOR_TYPE, 0);
+    t->name = xtml_fb_str(&tt, XTML_TENSOR_NAME);
+    t->ndim = (int32_t)shape.len;
+    t->count = 1;
+    for (i = 0; i < shape.len; i++) {
+        t->dims[i] = xtml_ld_i32(shape.data + 4 * i);
+        t->count *= t->dims[i];
+    }
+    t->bytes = t->type == XTML_DTYPE_INT4 ? ((size_t)t->count + 1) / 2
+                                          : (size_t)t->count * xtml_dtype_size(t->type);
+    b = xtml_fb_u32(&tt, XTML_TENSOR_BUFFER, 0);
+    if (b != 0) {
+        const uint8_t *data;
+        size_t len;
+        buffer_data(p, b, &data, &len);
+        if (len != 0) {
+            t->is_const = true;
+            t->data = data;
+        }
+    }
+    q = xtml_fb_table(&tt, XTML_TENSOR_QUANT);
+    if (q.pos != 0) {
+        xtml_fb_vec_t scales = xtml_fb_vec(&q, XTML_QUANT_SCALE);
+        xtml_fb_vec_t zps = xtml_fb_vec(&q, XTML_QUANT_ZERO_POINT);
+        t->n_scales = (int32_t)scales.len;
+        t->n_zero_points = (int32_t)zps.len;
+        t->scales_raw = scales.data;
+        t->zero_points_raw = zps.data;
+        t->quant_dim = xtml_fb_i32(&q, XTML_QUANT_DIMENSION, 0);
+        if (scales.len > 0) {
+            t->scale = xtml_ld_f32(scales.data);
+        }
+        if (zps.len > 0) {
+            t->zero_point = (int32_t)xtml_ld_i64(zps.data);
+        }
+    }
+}
+
+int xtml_prep_n_inputs(const xtml_prep_t *p) {
+    return (int)p->inputs.len;
+}
+
+int xtml_prep_n_outputs(const xtml_prep_t *p) {
+    return (int)p->outputs.len;
+}
+
+void xtml_prep_input(const xtml_prep_t *p, int i, xtml_tinfo_t *t) {
+    int32_t index = -1;
+    if (i >= 0 && (uint32_t)i < p->inputs.len) {
+        index = xtml_ld_i32(p->inputs.data + 4 * i);
+    }
+    read_tensor(p, index, t);
+}
+
+void xtml_prep_output(const xtml_prep_t *p, int i, xtml_tinfo_t *t) {
+    int32_t index = -1;
+    if (i >= 0 && (uint32_t)i < p->outputs.len) {
+        index = xtml_ld_i32(p->outputs.data + 4 * i);
+    }
+    read_tensor(p, index, t);
+}
+
+xtml_status_t xtml_prep_options(xtml_prep_t *p, int type, xtml_fb_table_t *t) {
+    uint8_t actual = xtml_fb_u8(&p->op, XTML_OP_OPTIONS_TYPE, 0);
+    *t = xtml_fb_table(&p->op, XTML_OP_OPTIONS);
+    if (t->pos == 0) {
+        return XTML_STATUS_OK;
+    }
+    if (actual != type) {
+        memset(t, 0, sizeof *t);
+        return xtml_prep_fail(p, XTML_STATUS_BAD_OPTIONS, "builtin options have union type %u, expected %u",
+                              (unsigned)actual, (unsigned)type);
+    }
+    return XTML_STATUS_OK;
+}
+
+int32_t xtml_prep_builtin_version(const xtml_prep_t *p) {
+    return p->version;
+}
+
+void *xtml_prep_persist(xtml_prep_t *p, size_t bytes) {
+    void *mem;
+    bytes = align_up(bytes, META_ALIGN);
+    p->persist_bytes += bytes;
+    if (p->measuring) {
+        return NULL;
+    }
+    mem = p->persist;
+    memset(mem, 0, bytes);
+    p->persist += bytes;
+    /* The operator's first block is what eval sees as node->params. */
+    if (p->node != NULL && p->node->params == NULL) {
+        p->node->params = mem;
+    }
+    return mem;
+}
+
+void xtml_prep_scratch(xtml_prep_t *p, size_t bytes) {
+    p->scratch = bytes;
+}
+
+void xtml_prep_alias(xtml_prep_t *p, int out, int in) {
+    p->alias_out = out;
+    p->alias_in = in;
+}
+
+void xtml_prep_set_macs(xtml_prep_t *p, uint64_t macs) {
+    p->macs = macs;
+}
+
+xtml_status_t xtml_prep_fail(xtml_prep_t *p, xtml_status_t status, const char *fmt, ...) {
+#ifndef XTML_NO_DETAIL
+    if (p->detail != NULL) {
+        size_t len;
+        va_list ap;
+        xtml_fmt(p->detail, p->detail_cap, "operator %d (%s): ", (int)p->op_index, p->name);
+        len = strlen(p->detail);
+        va_start(ap, fmt);
+        xtml_vfmt(p->detail + len, p->detail_cap - len, fmt, ap);
+        va_end(ap);
+    }
+#else
+    (void)fmt;
+#endif
+    return status;
+}
+
+xtml_status_t xtml_prep_expect_type(xtml_prep_t *p, const xtml_tinfo_t *t, const char *role, xtml_dtype_t type) {
+    if (t->type != type) {
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE, "%s %d '%s' is %s, expected %s", role,
+                              (int)t->index, t->name, xtml_dtype_name(t->type), xtml_dtype_name(type));
+    }
+    return XTML_STATUS_OK;
+}
+
+xtml_status_t xtml_prep_expect_same_shape(xtml_prep_t *p, const xtml_tinfo_t *a, const char *role_a,
+                                          const xtml_tinfo_t *b, const char *role_b) {
+    int32_t i;
+    bool same = a->ndim == b->ndim;
+    for (i = 0; same && i < a->ndim; i++) {
+        same = a->dims[i] == b->dims[i];
+    }
+    if (!same) {
+        return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH, "%s '%s' and %s '%s' differ in shape", role_a,
+                              a->name, role_b, b->name);
+    }
+    return XTML_STATUS_OK;
+}
+
+xtml_status_t xtml_prep_expect_quantized(xtml_prep_t *p, const xtml_tinfo_t *t, const char *role) {
+    if (t->n_scales < 1 || !(t->scale > 0.0f)) {
+        return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION, "%s %d '%s' (%s) has no quantization scale",
+                              role, (int)t->index, t->name, xtml_dtype_name(t->type));
+    }
+    return XTML_STATUS_OK;
+}
+
+/* ---- operator lookup ---- */
+
+static void op_identity(const xtml_prep_t *p, uint32_t opcode_index, int32_t *builtin, int32_t *version,
+                        const char **custom) {
+    xtml_fb_vec_t codes = xtml_fb_vec(&p->root, XTML_MODEL_OPCODES);
+    xtml_fb_table_t c = xtml_fb_vec_table(&p->root, codes, opcode_index);
+    int32_t deprecated = xtml_fb_i8(&c, XTML_OPCODE_DEPRECATED_BUILTIN, 0);
+    int32_t code = xtml_fb_i32(&c, XTML_OPCODE_BUILTIN, 0);
+    /* The schema keeps small codes in the old byte field; the larger wins. */
+    *builtin = code > deprecated ? code : deprecated;
+    *version = xtml_fb_i32(&c, XTML_OPCODE_VERSION, 1);
+    *custom = xtml_fb_str(&c, XTML_OPCODE_CUSTOM);
+}
+
+static const char *op_name(const xtml_prep_t *p, const xtml_fb_table_t *op) {
+    int32_t builtin, version;
+    const char *custom;
+    const char *name;
+    op_identity(p, xtml_fb_u32(op, XTML_OP_OPCODE_INDEX, 0), &builtin, &version, &custom);
+    name = xtml_builtin_name(builtin);
+    return name != NULL ? name : "?";
+}
+
+static bool tensor_is_variable(const xtml_prep_t *p, int32_t index) {
+    xtml_fb_table_t t = xtml_fb_vec_table(&p->subgraph, p->tensors, (uint32_t)index);
+    return xtml_fb_bool(&t, XTML_TENSOR_IS_VARIABLE, false);
+}
+
+/* ---- the planner ---- */
+
+/*
+ * Planned buffers are numbered: tensor t is buffer t (when it needs memory),
+ * operator i's scratch is buffer n_tensors + i. A plan entry keeps the
+ * lifetime (first and last operator) and the chosen offset; sizes are read
+ * back from the sizes array that lives beside it.
+ */
+typedef struct plan_entry {
+    uint32_t id;       /* tensor index, or n_tensors + operator index */
+    uint32_t size;
+    uint32_t offset;
+    uint16_t first;
+    uint16_t last;
+} plan_entry_t;
+
+typedef struct planner {
+    plan_entry_t *entries;
+    uint32_t count;
+    uint32_t cap;
+} planner_t;
+
+static plan_entry_t *plan_find(planner_t *pl, uint32_t id) {
+    uint32_t i;
+    for (i = 0; i < pl->count; i++) {
+        if (pl->entries[i].id == id) {
+            return &pl->entries[i];
+        }
+    }
+    return NULL;
+}
+
+/* Extend (or create) a buffer's lifetime to cover operator `at`. */
+static bool plan_touch(planner_t *pl, uint32_t id, uint32_t size, uint16_t at) {
+    plan_entry_t *e = plan_find(pl, id);
+    if (e == NULL) {
+        if (pl->count == pl->cap) {
+            return false;
+        }
+        e = &pl->entries[pl->count++];
+        e->id = id;
+        e->size = (uint32_t)align_up(size, PLAN_ALIGN);
+        e->offset = UINT32_MAX;
+        e->first = at;
+        e->last = at;
+        return true;
+    }
+    if (at < e->first) {
+        e->first = at;
+    }
+    if (at > e->last) {
+        e->last = at;
+    }
+    return true;
+}
+
+/* Greedy placement: largest first (ties by id), each at the lowest offset
+ * where it overlaps no placed buffer whose lifetime it shares. */
+static size_t plan_place(planner_t *pl) {
+    size_t total = 0;
+    uint32_t placed;
+    for (placed = 0; placed < pl->count; placed++) {
+        plan_entry_t *best = NULL;
+        uint32_t i;
+        uint32_t offset = 0;
+        bool moved = true;
+        for (i = 0; i < pl->count; i++) {
+            plan_entry_t *e = &pl->entries[i];
+            if (e->offset != UINT32_MAX) {
+                continue;
+            }
+            if (best == NULL || e->size > best->size || (e->size == best->size && e->id < best->id)) {
+                best = e;
+            }
+        }
+        while (moved) {
+            moved = false;
+            for (i = 0; i < pl->count; i++) {
+                plan_entry_t *e = &pl->entries[i];
+                if (e->offset == UINT32_MAX || e->last < best->first || e->first > best->last) {
+                    continue;
+                }
+                if (e->offset < offset + best->size && offset < e->offset + e->size) {
+                    offset = e->offset + e->size;
+                    moved = true;
+                }
+            }
+        }
+        best->offset = offset;
+        if ((size_t)offset + best->size > total) {
+            total = (size_t)offset + best->size;
+        }
+    }
+    return total;
+}
+
+/* ---- building a context ---- */
+
+typedef struct build {
+    const uint8_t *model;
+    size_t model_bytes;
+    xtml_prep_t prep;
+    xtml_ctx_t *ctx;          /* NULL while measuring */
+    size_t meta_bytes;        /* context + tables + persistent parameters */
+    size_t plan_bytes;
+    int32_t *alias;           /* per tensor: root tensor it shares (real pass), on the arena's plan area */
+} build_t;
+
+static xtml_status_t set_detail(char *detail, size_t cap, xtml_status_t status, const char *fmt, ...) {
+#ifndef XTML_NO_DETAIL
+    if (detail != NULL) {
+        va_list ap;
+        va_start(ap, fmt);
+        xtml_vfmt(detail, cap, fmt, ap);
+        va_end(ap);
+    }
+#else
+    (void)detail;
+    (void)cap;
+    (void)fmt;
+#endif
+    return status;
+}
+
+/* Root of a tensor's alias chain, following output->input links recorded in
+ * alias_of (index or -1). Chains are acyclic: an alias points to an input of
+ * an earlier-or-same operator, and outputs are written once. */
+static int32_t alias_root(const int32_t *alias_of, int32_t t) {
+    while (alias_of[t] >= 0) {
+        t = alias_of[t];
+    }
+    return t;
+}
+
+/*
+ * One pass over the operators. Measuring: ctx == NULL, the planner runs on the
+ * stack and sizes are summed. Real: kernels write their parameters and the
+ * nodes and data table are filled. Both passes compute the same plan.
+ */
+static xtml_status_t build_pass(build_t *b, char *detail, size_t detail_cap) {
+    xtml_prep_t *p = &b->prep;
+    xtml_fb_vec_t ops = xtml_fb_vec(&p->subgraph, XTML_SUBGRAPH_OPERATORS);
+    xtml_fb_vec_t g_in = xtml_fb_vec(&p->subgraph, XTML_SUBGRAPH_INPUTS);
+    xtml_fb_vec_t g_out = xtml_fb_vec(&p->subgraph, XTML_SUBGRAPH_OUTPUTS);
+    uint32_t n_tensors = p->tensors.len;
+    uint32_t n_ops = ops.len;
+    plan_entry_t entries[XTML_MAX_PLANNED_BUFFERS];
+    int32_t alias_of_stack[XTML_MAX_PLANNED_BUFFERS];
+    planner_t pl;
+    uint32_t i, k;
+    size_t meta;
+    xtml_ctx_t *ctx = b->ctx;
+
+    pl.entries = entries;
+    pl.count = 0;
+    pl.cap = XTML_MAX_PLANNED_BUFFERS;
+    if (n_tensors > XTML_MAX_PLANNED_BUFFERS) {
+        return set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_CONFIG,
+                          "model has %lu tensors; this build plans at most %d (XTML_MAX_PLANNED_BUFFERS)",
+                          (unsigned long)n_tensors, XTML_MAX_PLANNED_BUFFERS);
+    }
+    for (i = 0; i < n_tensors; i++) {
+        alias_of_stack[i] = -1;
+    }
+
+    meta = align_up(sizeof(xtml_ctx_t), META_ALIGN);
+    meta += align_up(sizeof(void *) * n_tensors, META_ALIGN);
+    meta += align_up(sizeof(xtml_node_t) * n_ops, META_ALIGN);
+    p->persist_bytes = 0;
+    p->measuring = ctx == NULL;
+    if (ctx != NULL) {
+        p->persist = (uint8_t *)ctx + meta;
+    }
+    p->detail = detail;
+    p->detail_cap = detail_cap;
+
+    for (i = 0; i < n_ops; i++) {
+        int32_t builtin, version;
+        const char *custom;
+        const xtml_kernel_t *kernel;
+        xtml_status_t status;
+        p->op_index = (int32_t)i;
+        p->op = xtml_fb_vec_table(&p->subgraph, ops, i);
+        p->inputs = xtml_fb_vec(&p->op, XTML_OP_INPUTS);
+        p->outputs = xtml_fb_vec(&p->op, XTML_OP_OUTPUTS);
+        op_identity(p, xtml_fb_u32(&p->op, XTML_OP_OPCODE_INDEX, 0), &builtin, &version, &custom);
+        p->builtin = builtin;
+        p->version = version;
+        p->name = xtml_builtin_name(builtin);
+        if (p->name == NULL) {
+            p->name = "?";
+        }
+        kernel = xtml_kernel_for(builtin);
+        if (builtin == XTML_OP_CUSTOM) {
+            return set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_OPERATOR,
+                              "operator %d: custom operator '%s' version %d is not supported", (int)i, custom,
+                              (int)version);
+        }
+        if (kernel == NULL || kernel->prepare == NULL) {
+            return set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_OPERATOR,
+                              "operator %d: builtin %s (code %d) version %d is not supported", (int)i, p->name,
+                              (int)builtin, (int)version);
+        }
+        p->scratch = 0;
+        p->alias_out = -1;
+        p->alias_in = -1;
+        p->macs = 0;
+        p->node = ctx != NULL ? &ctx->nodes[i] : NULL;
+        status = kernel->prepare(p);
+        if (status != XTML_STATUS_OK) {
+            return status;
+        }
+        if (p->alias_out >= 0) {
+            int32_t out = xtml_ld_i32(p->outputs.data + 4 * p->alias_out);
+            int32_t in = xtml_ld_i32(p->inputs.data + 4 * p->alias_in);
+            /* A graph output never aliases another graph output or input: the
+             * caller reads them as separate buffers. */
+            bool in_is_graph_io = false;
+            for (k = 0; k < g_in.len; k++) {
+                in_is_graph_io = in_is_graph_io || xtml_ld_i32(g_in.data + 4 * k) == in;
+            }
+            for (k = 0; k < g_out.len; k++) {
+                in_is_graph_io = in_is_graph_io || xtml_ld_i32(g_out.data + 4 * k) == in;
+            }
+            if (!in_is_graph_io) {
+                alias_of_stack[out] = in;
+            }
+        }
+        if (ctx != NULL) {
+            xtml_node_t *node = &ctx->nodes[i];
+            node->kernel = kernel;
+            node->inputs = p->inputs.data;
+            node->outputs = p->outputs.data;
+            node->n_inputs = (uint16_t)p->inputs.len;
+            node->n_outputs = (uint16_t)p->outputs.len;
+            node->macs = p->macs > UINT32_MAX ? UINT32_MAX : (uint32_t)p->macs;
+            node->scratch = NULL;
+        }
+        if (p->scratch > 0) {
+            if (p->scratch > 0x7fffffffu ||
+                !plan_touch(&pl, n_tensors + i, (uint32_t)p->scratch, (uint16_t)i)) {
+                return set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_CONFIG,
+                                  "operator %d (%s): scratch of %zu bytes cannot be planned", (int)i, p->name,
+                                  p->scratch);
+            }
+        }
+    }
+
+    /* Lifetimes of non-constant tensors, by alias root. */
+    for (k = 0; k < g_in.len; k++) {
+        xtml_tinfo_t t;
+        read_tensor(p, xtml_ld_i32(g_in.data + 4 * k), &t);
+        if (!t.is_const && !plan_touch(&pl, (uint32_t)alias_root(alias_of_stack, t.index), (uint32_t)t.bytes, 0)) {
+            goto too_many;
+        }
+    }
+    for (i = 0; i < n_ops; i++) {
+        xtml_fb_table_t op = xtml_fb_vec_table(&p->subgraph, ops, i);
+        xtml_fb_vec_t lists[2];
+        int side;
+        lists[0] = xtml_fb_vec(&op, XTML_OP_INPUTS);
+        lists[1] = xtml_fb_vec(&op, XTML_OP_OUTPUTS);
+        for (side = 0; side < 2; side++) {
+            for (k = 0; k < lists[side].len; k++) {
+                xtml_tinfo_t t;
+                int32_t root;
+                int32_t index = xtml_ld_i32(lists[side].data + 4 * k);
+                if (index < 0) {
+                    continue;
+                }
+                read_tensor(p, index, &t);
+                if (t.is_const) {
+                    continue;
+                }
+                if (tensor_is_variable(p, index)) {
+                    return set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_CONFIG,
+                                      "tensor %d '%s' is a variable tensor; variables are not supported",
+                                      (int)index, t.name);
+                }
+                root = alias_root(alias_of_stack, index);
+                if (side == 0 && plan_find(&pl, (uint32_t)root) == NULL) {
+                    return set_detail(detail, detail_cap, XTML_STATUS_MODEL_OPERATOR,
+                                      "operator %d (%s) reads tensor %d '%s' before any operator writes it",
+                                      (int)i, op_name(p, &op), (int)index, t.name);
+                }
+                if (root != index) {
+                    xtml_tinfo_t r;
+                    read_tensor(p, root, &r);
+                    if (r.is_const) {
+                        continue;
+                    }
+                    t.bytes = r.bytes;
+                }
+                if (t.bytes > 0x7fffffffu || !plan_touch(&pl, (uint32_t)root, (uint32_t)t.bytes, (uint16_t)i)) {
+                    goto too_many;
+                }
+            }
+        }
+    }
+    for (k = 0; k < g_out.len; k++) {
+        xtml_tinfo_t t;
+        int32_t root = alias_root(alias_of_stack, xtml_ld_i32(g_out.data + 4 * k));
+        read_tensor(p, root, &t);
+        if (!t.is_const && !plan_touch(&pl, (uint32_t)root, (uint32_t)t.bytes, (uint16_t)(n_ops > 0 ? n_ops : 0))) {
+            goto too_many;
+        }
+    }
+
+    b->plan_bytes = plan_place(&pl);
+    b->meta_bytes = meta + p->persist_bytes;
+
+    if (ctx != NULL) {
+        uint8_t *plan_base = (uint8_t *)ctx + b->meta_bytes;
+        for (i = 0; i < n_tensors; i++) {
+            xtml_tinfo_t t;
+            plan_entry_t *e;
+            int32_t root = alias_root(alias_of_stack, (int32_t)i);
+            read_tensor(p, root, &t);
+            ctx->data[i] = NULL;
+            if (t.is_const) {
+                ctx->data[i] = (void *)(uintptr_t)t.data;
+                continue;
+            }
+            e = plan_find(&pl, (uint32_t)root);
+            if (e != NULL) {
+                ctx->data[i] = plan_base + e->offset;
+            }
+        }
+        for (i = 0; i < n_ops; i++) {
+            plan_entry_t *e = plan_find(&pl, n_tensors + i);
+            if (e != NULL) {
+                ctx->nodes[i].scratch = plan_base + e->offset;
+            }
+        }
+    }
+    return XTML_STATUS_OK;
+
+too_many:
+    return set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_CONFIG,
+                      "model needs more than %d planned buffers (XTML_MAX_PLANNED_BUFFERS)",
+                      XTML_MAX_PLANNED_BUFFERS);
+}
+
+static void build_begin(build_t *b, const uint8_t *model, size_t model_bytes) {
+    xtml_fb_vec_t subgraphs;
+    memset(b, 0, sizeof *b);
+    b->model = model;
+    b->model_bytes = model_bytes;
+    b->prep.model = model;
+    b->prep.root = xtml_fb_root(model);
+    subgraphs = xtml_fb_vec(&b->prep.root, XTML_MODEL_SUBGRAPHS);
+    b->prep.subgraph = xtml_fb_vec_table(&b->prep.root, subgraphs, 0);
+    b->prep.tensors = xtml_fb_vec(&b->prep.subgraph, XTML_SUBGRAPH_TENSORS);
+    b->prep.buffers = xtml_fb_vec(&b->prep.root, XTML_MODEL_BUFFERS);
+}
+
+static void diag_reset(xtml_diag_t *diag) {
+    if (diag != NULL) {
+        diag->status = XTML_STATUS_OK;
+        diag->needed = 0;
+        diag->detail[0] = '\0';
+    }
+}
+
+static xtml_status_t diag_set(xtml_diag_t *diag, xtml_status_t status) {
+    if (diag != NULL) {
+        diag->status = status;
+    }
+    return status;
+}
+
+xtml_status_t xtml_arena_size(const uint8_t *model, size_t model_bytes, size_t *arena_bytes, xtml_diag_t *diag) {
+    build_t b;
+    xtml_status_t status;
+    diag_reset(diag);
+    if (arena_bytes == NULL) {
+        return diag_set(diag, set_detail(diag != NULL ? diag->detail : NULL, XTML_DETAIL_MAX,
+                                         XTML_STATUS_BAD_ARGUMENT, "arena_bytes is NULL"));
+    }
+    *arena_bytes = 0;
+    status = xtml_model_verify(model, model_bytes, diag);
+    if (status != XTML_STATUS_OK) {
+        return status;
+    }
+    build_begin(&b, model, model_bytes);
+    status = build_pass(&b, diag != NULL ? diag->detail : NULL, XTML_DETAIL_MAX);
+    if (status != XTML_STATUS_OK) {
+        return diag_set(diag, status);
+    }
+    *arena_bytes = b.meta_bytes + b.plan_bytes;
+    return XTML_STATUS_OK;
+}
+
+xtml_status_t xtml_init(const uint8_t *model, size_t model_bytes, void *arena, size_t arena_bytes,
+                        xtml_ctx_t **out, xtml_diag_t *diag) {
+    build_t b;
+    xtml_status_t status;
+    size_t needed;
+    xtml_ctx_t *ctx;
+    size_t meta;
+    char *detail = diag != NULL ? diag->detail : NULL;
+    xtml_fb_vec_t ops;
+    diag_reset(diag);
+    if (out == NULL || arena == NULL) {
+        return diag_set(diag, set_detail(detail, XTML_DETAIL_MAX, XTML_STATUS_BAD_ARGUMENT,
+                                         out == NULL ? "ctx is NULL" : "arena is NULL"));
+    }
+    *out = NULL;
+    if (((uintptr_t)arena & (XTML_ARENA_ALIGN - 1)) != 0) {
+        return diag_set(diag, set_detail(detail, XTML_DETAIL_MAX, XTML_STATUS_ARENA_ALIGNMENT,
+                                         "arena address is not %d-byte aligned", XTML_ARENA_ALIGN));
+    }
+    status = xtml_arena_size(model, model_bytes, &needed, diag);
+    if (status != XTML_STATUS_OK) {
+        return status;
+    }
+    if (arena_bytes < needed) {
+        if (diag != NULL) {
+            diag->needed = needed;
+        }
+        return diag_set(diag, set_detail(detail, XTML_DETAIL_MAX, XTML_STATUS_ARENA_TOO_SMALL,
+                                         "arena of %zu bytes is too small: the model needs %zu", arena_bytes,
+                                         needed));
+    }
+    build_begin(&b, model, model_bytes);
+    ctx = (xtml_ctx_t *)arena;
+    memset(ctx, 0, sizeof *ctx);
+    ctx->model = model;
+    ctx->model_bytes = model_bytes;
+    ctx->subgraph = b.prep.subgraph;
+    ctx->n_tensors = (int32_t)b.prep.tensors.len;
+    ops = xtml_fb_vec(&b.prep.subgraph, XTML_SUBGRAPH_OPERATORS);
+    ctx->n_nodes = (int32_t)ops.len;
+    meta = align_up(sizeof(xtml_ctx_t), META_ALIGN);
+    ctx->data = (void **)((uint8_t *)arena + meta);
+    meta += align_up(sizeof(void *) * (size_t)ctx->n_tensors, META_ALIGN);
+    ctx->nodes = (xtml_node_t *)((uint8_t *)arena + meta);
+    memset(ctx->nodes, 0, sizeof(xtml_node_t) * (size_t)ctx->n_nodes);
+    {
+        xtml_fb_vec_t gi = xtml_fb_vec(&b.prep.subgraph, XTML_SUBGRAPH_INPUTS);
+        xtml_fb_vec_t go = xtml_fb_vec(&b.prep.subgraph, XTML_SUBGRAPH_OUTPUTS);
+        ctx->graph_inputs = gi.data;
+        ctx->graph_outputs = go.data;
+        ctx->n_inputs = (int32_t)gi.len;
+        ctx->n_outputs = (int32_t)go.len;
+    }
+    b.ctx = ctx;
+    status = build_pass(&b, detail, XTML_DETAIL_MAX);
+    if (status != XTML_STATUS_OK) {
+        return diag_set(diag, status);
+    }
+    ctx->used = b.meta_bytes + b.plan_bytes;
+    *out = ctx;
+    return XTML_STATUS_OK;
+}
+
+size_t xtml_arena_used(const xtml_ctx_t *ctx) {
+    return ctx != NULL ? ctx->used : 0;
+}
+
+int32_t xtml_input_count(const xtml_ctx_t *ctx) {
+    return ctx != NULL ? ctx->n_inputs : 0;
+}
+
+int32_t xtml_output_count(const xtml_ctx_t *ctx) {
+    return ctx != NULL ? ctx->n_outputs : 0;
+}
+
+static xtml_status_t io_info(const xtml_ctx_t *ctx, const uint8_t *list, int32_t n, int32_t index,
+                             xtml_tensor_info_t *info) {
+    xtml_prep_t p;
+    xtml_tinfo_t t;
+    int32_t i;
+    if (ctx == NULL || info == NULL || index < 0 || index >= n) {
+        return XTML_STATUS_BAD_ARGUMENT;
+    }
+    memset(&p, 0, sizeof p);
+    p.model = ctx->model;
+    p.root = xtml_fb_root(ctx->model);
+    p.subgraph = ctx->subgraph;
+    p.tensors = xtml_fb_vec(&p.subgraph, XTML_SUBGRAPH_TENSORS);
+    p.buffers = xtml_fb_vec(&p.root, XTML_MODEL_BUFFERS);
+    read_tensor(&p, xtml_ld_i32(list + 4 * index), &t);
+    memset(info, 0, sizeof *info);
+    info->name = t.name;
+    info->dtype = t.type;
+    info->ndim = t.ndim;
+    for (i = 0; i < t.ndim; i++) {
+        info->dims[i] = t.dims[i];
+    }
+    info->bytes = t.bytes;
+    info->scale = t.n_scales > 0 ? t.scale : 0.0f;
+    info->zero_point = t.n_zero_points > 0 ? t.zero_point : 0;
+    return XTML_STATUS_OK;
+}
+
+xtml_status_t xtml_input_info(const xtml_ctx_t *ctx, int32_t index, xtml_tensor_info_t *info) {
+    return io_info(ctx, ctx != NULL ? ctx->graph_inputs : NULL, xtml_input_count(ctx), index, info);
+}
+
+xtml_status_t xtml_output_info(const xtml_ctx_t *ctx, int32_t index, xtml_tensor_info_t *info) {
+    return io_info(ctx, ctx != NULL ? ctx->graph_outputs : NULL, xtml_output_count(ctx), index, info);
+}
+
+void *xtml_input_data(xtml_ctx_t *ctx, int32_t index) {
+    if (ctx == NULL || index < 0 || index >= ctx->n_inputs) {
+        return NULL;
+    }
+    return ctx->data[xtml_ld_i32(ctx->graph_inputs + 4 * index)];
+}
+
+const void *xtml_output_data(const xtml_ctx_t *ctx, int32_t index) {
+    if (ctx == NULL || index < 0 || index >= ctx->n_outputs) {
+        return NULL;
+    }
+    return ctx->data[xtml_ld_i32(ctx->graph_outputs + 4 * index)];
+}
+
+xtml_status_t xtml_invoke(xtml_ctx_t *ctx) {
+    int32_t i;
+    if (ctx == NULL) {
+        return XTML_STATUS_BAD_ARGUMENT;
+    }
+#ifndef XTML_NO_DETAIL
+    ctx->detail[0] = '\0';
+#endif
+    for (i = 0; i < ctx->n_nodes; i++) {
+        const xtml_node_t *node = &ctx->nodes[i];
+        xtml_status_t status;
+        if (ctx->profiler != NULL) {
+            uint32_t start = XTML_PORT_TICKS();
+            status = node->kernel->eval(ctx, node);
+            ctx->profiler(ctx->profiler_user, i, node->kernel->name, (uint32_t)(XTML_PORT_TICKS() - start));
+        } else {
+            status = node->kernel->eval(ctx, node);
+        }
+        if (status != XTML_STATUS_OK) {
+#ifndef XTML_NO_DETAIL
+            if (ctx->detail[0] == '\0') {
+                xtml_fmt(ctx->detail, sizeof ctx->detail, "operator %d (%s) failed", (int)i, node->kernel->name);
+            }
+#endif
+            return status;
+        }
+    }
+    return XTML_STATUS_OK;
+}
+
+void xtml_set_profiler(xtml_ctx_t *ctx, xtml_profile_fn fn, void *user) {
+    if (ctx != NULL) {
+        ctx->profiler = fn;
+        ctx->profiler_user = user;
+    }
+}
+
+int32_t xtml_operator_count(const xtml_ctx_t *ctx) {
+    return ctx != NULL ? ctx->n_nodes : 0;
+}
+
+const char *xtml_operator_name(const xtml_ctx_t *ctx, int32_t index) {
+    if (ctx == NULL || index < 0 || index >= ctx->n_nodes) {
+        return NULL;
+    }
+    return ctx->nodes[index].kernel->name;
+}
+
+uint32_t xtml_operator_macs(const xtml_ctx_t *ctx, int32_t index) {
+    if (ctx == NULL || index < 0 || index >= ctx->n_nodes) {
+        return 0;
+    }
+    return ctx->nodes[index].macs;
+}
+
+const char *xtml_ctx_detail(const xtml_ctx_t *ctx) {
+#ifndef XTML_NO_DETAIL
+    return ctx != NULL ? ctx->detail : "";
+#else
+    (void)ctx;
+    return "";
+#endif
+}

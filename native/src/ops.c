@@ -1,0 +1,117 @@
+/*
+ * ops.c - which kernel runs which builtin operator.
+ *
+ * A kernel whose prepare is NULL is not implemented in this build and is
+ * refused like any unsupported operator.
+ */
+#include "xtml_internal.h"
+
+extern const xtml_kernel_t xtml_kernel_conv_2d;
+extern const xtml_kernel_t xtml_kernel_depthwise_conv_2d;
+extern const xtml_kernel_t xtml_kernel_fully_connected;
+extern const xtml_kernel_t xtml_kernel_average_pool_2d;
+extern const xtml_kernel_t xtml_kernel_max_pool_2d;
+extern const xtml_kernel_t xtml_kernel_add;
+extern const xtml_kernel_t xtml_kernel_sub;
+extern const xtml_kernel_t xtml_kernel_mul;
+extern const xtml_kernel_t xtml_kernel_maximum;
+extern const xtml_kernel_t xtml_kernel_minimum;
+extern const xtml_kernel_t xtml_kernel_softmax;
+extern const xtml_kernel_t xtml_kernel_logistic;
+extern const xtml_kernel_t xtml_kernel_tanh;
+extern const xtml_kernel_t xtml_kernel_relu;
+extern const xtml_kernel_t xtml_kernel_relu6;
+extern const xtml_kernel_t xtml_kernel_leaky_relu;
+extern const xtml_kernel_t xtml_kernel_hard_swish;
+extern const xtml_kernel_t xtml_kernel_quantize;
+extern const xtml_kernel_t xtml_kernel_dequantize;
+extern const xtml_kernel_t xtml_kernel_reshape;
+extern const xtml_kernel_t xtml_kernel_squeeze;
+extern const xtml_kernel_t xtml_kernel_expand_dims;
+extern const xtml_kernel_t xtml_kernel_shape;
+extern const xtml_kernel_t xtml_kernel_transpose;
+extern const xtml_kernel_t xtml_kernel_pack;
+extern const xtml_kernel_t xtml_kernel_unpack;
+extern const xtml_kernel_t xtml_kernel_split;
+extern const xtml_kernel_t xtml_kernel_concatenation;
+extern const xtml_kernel_t xtml_kernel_pad;
+extern const xtml_kernel_t xtml_kernel_padv2;
+extern const xtml_kernel_t xtml_kernel_strided_slice;
+extern const xtml_kernel_t xtml_kernel_resize_nearest_neighbor;
+extern const xtml_kernel_t xtml_kernel_mean;
+extern const xtml_kernel_t xtml_kernel_arg_max;
+
+const xtml_kernel_t *xtml_kernel_for(int32_t builtin) {
+    switch (builtin) {
+    case XTML_OP_CONV_2D:
+        return &xtml_kernel_conv_2d;
+    case XTML_OP_DEPTHWISE_CONV_2D:
+        return &xtml_kernel_depthwise_conv_2d;
+    case XTML_OP_FULLY_CONNECTED:
+        return &xtml_kernel_fully_connected;
+    case XTML_OP_AVERAGE_POOL_2D:
+        return &xtml_kernel_average_pool_2d;
+    case XTML_OP_MAX_POOL_2D:
+        return &xtml_kernel_max_pool_2d;
+    case XTML_OP_ADD:
+        return &xtml_kernel_add;
+    case XTML_OP_SUB:
+        return &xtml_kernel_sub;
+    case XTML_OP_MUL:
+        return &xtml_kernel_mul;
+    case XTML_OP_MAXIMUM:
+        return &xtml_kernel_maximum;
+    case XTML_OP_MINIMUM:
+        return &xtml_kernel_minimum;
+    case XTML_OP_SOFTMAX:
+        return &xtml_kernel_softmax;
+    case XTML_OP_LOGISTIC:
+        return &xtml_kernel_logistic;
+    case XTML_OP_TANH:
+        return &xtml_kernel_tanh;
+    case XTML_OP_RELU:
+        return &xtml_kernel_relu;
+    case XTML_OP_RELU6:
+        return &xtml_kernel_relu6;
+    case XTML_OP_LEAKY_RELU:
+        return &xtml_kernel_leaky_relu;
+    case XTML_OP_HARD_SWISH:
+        return &xtml_kernel_hard_swish;
+    case XTML_OP_QUANTIZE:
+        return &xtml_kernel_quantize;
+    case XTML_OP_DEQUANTIZE:
+        return &xtml_kernel_dequantize;
+    case XTML_OP_RESHAPE:
+        return &xtml_kernel_reshape;
+    case XTML_OP_SQUEEZE:
+        return &xtml_kernel_squeeze;
+    case XTML_OP_EXPAND_DIMS:
+        return &xtml_kernel_expand_dims;
+    case XTML_OP_SHAPE:
+        return &xtml_kernel_shape;
+    case XTML_OP_TRANSPOSE:
+        return &xtml_kernel_transpose;
+    case XTML_OP_PACK:
+        return &xtml_kernel_pack;
+    case XTML_OP_UNPACK:
+        return &xtml_kernel_unpack;
+    case XTML_OP_SPLIT:
+        return &xtml_kernel_split;
+    case XTML_OP_CONCATENATION:
+        return &xtml_kernel_concatenation;
+    case XTML_OP_PAD:
+        return &xtml_kernel_pad;
+    case XTML_OP_PADV2:
+        return &xtml_kernel_padv2;
+    case XTML_OP_STRIDED_SLICE:
+        return &xtml_kernel_strided_slice;
+    case XTML_OP_RESIZE_NEAREST_NEIGHBOR:
+        return &xtml_kernel_resize_nearest_neighbor;
+    case XTML_OP_MEAN:
+        return &xtml_kernel_mean;
+    case XTML_OP_ARG_MAX:
+        return &xtml_kernel_arg_max;
+    default:
+        return NULL;
+    }
+}

@@ -1,0 +1,206 @@
+/*
+ * quantize.c - QUANTIZE (float32 -> int8, int8 -> int8 requantization) and
+ * DEQUANTIZE (int8 -> float32), bit-exact with TensorFlow Lite Micro.
+ *
+ * Requantization maps each of the 256 int8 inputs through TFLM's fixed-point
+ * multiplier once at prepare; eval is a table lookup.
+ */
+#include "xtml_internal.h"
+
+static xtml_status_t expect_zero_point_s8(xtml_prep_t *p, const xtml_tinfo_t *t, const char *role) {
+    if (t->zero_point < -128 || t->zero_point > 127) {
+        return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
+                              "%s '%s' has zero point %d outside the int8 range", role, t->name,
+                              (int)t->zero_point);
+    }
+    return XTML_STATUS_OK;
+}
+
+/* One input and one output of the same shape. */
+static xtml_status_t expect_pair(xtml_prep_t *p, xtml_tinfo_t *in, xtml_tinfo_t *out) {
+    if (xtml_prep_n_inputs(p) != 1 || xtml_prep_n_outputs(p) != 1) {
+        return xtml_prep_fail(p, XTML_STATUS_MODEL_OPERATOR, "has %d inputs and %d outputs, expected 1 and 1",
+                              xtml_prep_n_inputs(p), xtml_prep_n_outputs(p));
+    }
+    xtml_prep_input(p, 0, in);
+    xtml_prep_output(p, 0, out);
+    return xtml_prep_expect_same_shape(p, in, "input 0", out, "output 0");
+}
+
+/* Quantized per tensor with an int8 zero point. */
+static xtml_status_t expect_quantized_s8(xtml_prep_t *p, const xtml_tinfo_t *t, const char *role) {
+    xtml_status_t st = xtml_prep_expect_quantized(p, t, role);
+    if (st == XTML_STATUS_OK) {
+        st = expect_zero_point_s8(p, t, role);
+    }
+    return st;
+}
+
+/* ---- QUANTIZE ---- */
+
+typedef struct quantize_params {
+    int32_t count;
+    xtml_dtype_t in_type;   /* float32 or int8 */
+    float scale;            /* float32 input: output scale */
+    int32_t zero_point;     /* float32 input: output zero point */
+    int8_t table[];         /* int8 input: table[x + 128] is the output for x */
+} quantize_params_t;
+
+/*
+ * zero_point + round(x / scale), rounding half away from zero (TFLM's
+ * TfLiteRound, i.e. roundf), saturated to int8. The quotient is first clamped
+ * to +-1024, which changes no result (the zero point is an int8) and keeps the
+ * conversion to int defined; NaN goes to the minimum, as on x86-64. Below
+ * 2^23, q - trunc(q) is exact, so this rounding equals roundf() without a
+ * libm call.
+ */
+static void quantize_f32_s8(const float *in, int8_t *out, int32_t count, float scale, int32_t zero_point) {
+    int32_t i;
+    for (i = 0; i < count; ++i) {
+        float q = in[i] / scale;
+        float frac;
+        int32_t v;
+        if (!(q >= -1024.0f)) {
+            q = -1024.0f;
+        } else if (q > 1024.0f) {
+            q = 1024.0f;
+        }
+        v = (int32_t)q;
+        frac = q - (float)v;
+        v += (frac >= 0.5f ? 1 : 0) - (frac <= -0.5f ? 1 : 0);
+        v += zero_point;
+        out[i] = (int8_t)(v < -128 ? -128 : (v > 127 ? 127 : v));
+    }
+}
+
+static void lookup_s8(const int8_t *in, int8_t *out, int32_t count, const int8_t *table) {
+    int32_t i;
+    for (i = 0; i < count; ++i) {
+        out[i] = table[in[i] + 128];
+    }
+}
+
+static xtml_status_t quantize_prepare(xtml_prep_t *p) {
+    xtml_tinfo_t in, out;
+    quantize_params_t *qp;
+    int32_t multiplier = 0, x;
+    int shift = 0;
+    xtml_status_t st = expect_pair(p, &in, &out);
+    if (st != XTML_STATUS_OK) {
+        return st;
+    }
+    if (in.type != XTML_DTYPE_FLOAT32 && in.type != XTML_DTYPE_INT8) {
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE, "input 0 '%s' is %s, expected float32 or int8",
+                              in.name, xtml_dtype_name(in.type));
+    }
+    st = xtml_prep_expect_type(p, &out, "output 0", XTML_DTYPE_INT8);
+    if (st == XTML_STATUS_OK) {
+        st = expect_quantized_s8(p, &out, "output 0");
+    }
+    if (st == XTML_STATUS_OK && out.n_scales != 1) {
+        /* TFLM quantizes per tensor only */
+        st = xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION, "output 0 '%s' has %d scales, expected 1",
+                            out.name, (int)out.n_scales);
+    }
+    if (st == XTML_STATUS_OK && in.type == XTML_DTYPE_INT8) {
+        st = expect_quantized_s8(p, &in, "input 0");
+        if (st == XTML_STATUS_OK) {
+            /* TFLM divides the scales in double here (RELU does it in float) */
+            xtml_quantize_multiplier((double)in.scale / (double)out.scale, &multiplier, &shift);
+            if (shift > 30) {
+                st = xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
+                                    "input/output scale ratio %g is too large",
+                                    (double)in.scale / (double)out.scale);
+            }
+        }
+    }
+    if (st != XTML_STATUS_OK) {
+        return st;
+    }
+    qp = (quantize_params_t *)xtml_prep_persist(p, sizeof *qp + (in.type == XTML_DTYPE_INT8 ? 256 : 0));
+    if (qp == NULL) {
+        return XTML_STATUS_OK;
+    }
+    qp->count = in.count;
+    qp->in_type = in.type;
+    qp->scale = out.scale;
+    qp->zero_point = out.zero_point;
+    if (in.type == XTML_DTYPE_INT8) {
+        for (x = -128; x <= 127; ++x) {
+            int32_t v = xtml_mul_by_quantized_multiplier(x - in.zero_point, multiplier, shift) + out.zero_point;
+            qp->table[x + 128] = (int8_t)(v < -128 ? -128 : (v > 127 ? 127 : v));
+        }
+    }
+    return XTML_STATUS_OK;
+}
+
+static xtml_status_t quantize_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
+    const quantize_params_t *qp = (const quantize_params_t *)node->params;
+    int8_t *out = (int8_t *)xtml_node_out(ctx, node, 0);
+    if (qp->in_type == XTML_DTYPE_INT8) {
+        lookup_s8((const int8_t *)xtml_node_in(ctx, node, 0), out, qp->count, qp->table);
+    } else {
+        quantize_f32_s8((const float *)xtml_node_in(ctx, node, 0), out, qp->count, qp->scale,
+                        qp->zero_point);
+    }
+    return XTML_STATUS_OK;
+}
+
+/* ---- DEQUANTIZE ---- */
+
+typedef struct dequantize_params {
+    int32_t count;
+    float scale;
+    int32_t zero_point;
+} dequantize_params_t;
+
+/*
+ * TFLM computes (float)((double)scale * (x - zero_point)). With an int8 zero
+ * point the difference has at most 9 bits, so the double product is exact and
+ * the result is that product rounded once to float, which is exactly what the
+ * float multiply below returns; no double arithmetic needed on FPUs without it.
+ */
+static void dequantize_s8_f32(const int8_t *in, float *out, int32_t count, float scale, int32_t zero_point) {
+    int32_t i;
+    for (i = 0; i < count; ++i) {
+        out[i] = scale * (float)(in[i] - zero_point);
+    }
+}
+
+static xtml_status_t dequantize_prepare(xtml_prep_t *p) {
+    xtml_tinfo_t in, out;
+    dequantize_params_t *dp;
+    xtml_status_t st = expect_pair(p, &in, &out);
+    if (st != XTML_STATUS_OK) {
+        return st;
+    }
+    if (in.type != XTML_DTYPE_INT8) {
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE, "input 0 '%s' is %s, expected int8", in.name,
+                              xtml_dtype_name(in.type));
+    }
+    st = xtml_prep_expect_type(p, &out, "output 0", XTML_DTYPE_FLOAT32);
+    if (st == XTML_STATUS_OK) {
+        st = expect_quantized_s8(p, &in, "input 0");
+    }
+    if (st != XTML_STATUS_OK) {
+        return st;
+    }
+    dp = (dequantize_params_t *)xtml_prep_persist(p, sizeof *dp);
+    if (dp == NULL) {
+        return XTML_STATUS_OK;
+    }
+    dp->count = in.count;
+    dp->scale = in.scale;
+    dp->zero_point = in.zero_point;
+    return XTML_STATUS_OK;
+}
+
+static xtml_status_t dequantize_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
+    const dequantize_params_t *dp = (const dequantize_params_t *)node->params;
+    dequantize_s8_f32((const int8_t *)xtml_node_in(ctx, node, 0), (float *)xtml_node_out(ctx, node, 0),
+                      dp->count, dp->scale, dp->zero_point);
+    return XTML_STATUS_OK;
+}
+
+const xtml_kernel_t xtml_kernel_quantize = { "QUANTIZE", quantize_prepare, quantize_eval };
+const xtml_kernel_t xtml_kernel_dequantize = { "DEQUANTIZE", dequantize_prepare, dequantize_eval };

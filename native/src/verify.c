@@ -1,0 +1,744 @@
+/*
+ * verify.c - the bounds-checked walk of a whole TensorFlow Lite flatbuffer.
+ *
+ * Nothing else in the core reads a model that has not passed here, so every
+ * offset, vtable, vector and string that any later code follows is checked,
+ * as are the indices between objects (subgraph, tensor, buffer, operator
+ * code), constant sizes against shapes, element counts against overflow,
+ * quantization parameters, and the dataflow of each subgraph. Every failure
+ * has its own status and a message that names the object and the place.
+ */
+#include <math.h>
+
+#include "xtml_internal.h"
+
+/* Largest element count and byte size we accept for one tensor. */
+#define MAX_TENSOR_BYTES 0x7fffffffu
+
+typedef struct verifier {
+    const uint8_t *buf;
+    uint32_t n;
+    xtml_diag_t *diag;
+    uint32_t n_buffers;
+    xtml_fb_table_t root;
+    xtml_fb_vec_t buffers;
+} verifier_t;
+
+static xtml_status_t fail(verifier_t *v, xtml_status_t status, const char *fmt, ...) {
+    if (v->diag != NULL) {
+#ifndef XTML_NO_DETAIL
+        va_list ap;
+        va_start(ap, fmt);
+        xtml_vfmt(v->diag->detail, sizeof v->diag->detail, fmt, ap);
+        va_end(ap);
+#else
+        (void)fmt;
+        v->diag->detail[0] = '\0';
+#endif
+        v->diag->status = status;
+    }
+    return status;
+}
+
+#define TRY(expr)                                                                                  \
+    do {                                                                                           \
+        xtml_status_t try_status_ = (expr);                                                        \
+        if (try_status_ != XTML_STATUS_OK) {                                                       \
+            return try_status_;                                                                    \
+        }                                                                                          \
+    } while (0)
+
+/* ---- structural checks ---- */
+
+static xtml_status_t open_table(verifier_t *v, uint64_t pos, const char *what, xtml_fb_table_t *t) {
+    int64_t vt;
+    uint16_t vt_len;
+    uint16_t tbl_len;
+    if (pos + 4 > v->n) {
+        return fail(v, XTML_STATUS_MODEL_OFFSET, "%s: table at offset %lu is outside the %lu-byte model",
+                    what, (unsigned long)pos, (unsigned long)v->n);
+    }
+    vt = (int64_t)pos - xtml_ld_i32(v->buf + pos);
+    if (vt < 0 || (uint64_t)vt + 4 > v->n) {
+        return fail(v, XTML_STATUS_MODEL_VTABLE, "%s: vtable of the table at offset %lu is outside the model",
+                    what, (unsigned long)pos);
+    }
+    vt_len = xtml_ld_u16(v->buf + vt);
+    tbl_len = xtml_ld_u16(v->buf + vt + 2);
+    if (vt_len < 4 || (vt_len & 1u) != 0 || (uint64_t)vt + vt_len > v->n) {
+        return fail(v, XTML_STATUS_MODEL_VTABLE, "%s: vtable at offset %lu has bad length %u", what,
+                    (unsigned long)vt, (unsigned)vt_len);
+    }
+    if (tbl_len < 4 || pos + tbl_len > v->n) {
+        return fail(v, XTML_STATUS_MODEL_VTABLE,
+                    "%s: table at offset %lu claims %u bytes, past the end of the model", what,
+                    (unsigned long)pos, (unsigned)tbl_len);
+    }
+    t->buf = v->buf;
+    t->pos = (uint32_t)pos;
+    t->vt = (uint32_t)vt;
+    t->vt_len = vt_len;
+    return XTML_STATUS_OK;
+}
+
+/* Field `field` holds `size` bytes inside its table; *at = 0 when absent. */
+static xtml_status_t field_at(verifier_t *v, const xtml_fb_table_t *t, int field, uint32_t size,
+                              const char *what, const char *name, uint32_t *at) {
+    uint32_t slot = 4u + 2u * (uint32_t)field;
+    uint16_t off;
+    uint16_t tbl_len = xtml_ld_u16(v->buf + t->vt + 2);
+    *at = 0;
+    if (slot + 2u > t->vt_len) {
+        return XTML_STATUS_OK;
+    }
+    off = xtml_ld_u16(v->buf + t->vt + slot);
+    if (off == 0) {
+        return XTML_STATUS_OK;
+    }
+    if (off < 4 || (uint32_t)off + size > tbl_len) {
+        return fail(v, XTML_STATUS_MODEL_VTABLE,
+                    "%s: field '%s' at table offset %u does not fit the %u-byte table", what, name,
+                    (unsigned)off, (unsigned)tbl_len);
+    }
+    *at = t->pos + off;
+    return XTML_STATUS_OK;
+}
+
+static xtml_status_t scalar(verifier_t *v, const xtml_fb_table_t *t, int field, uint32_t size,
+                            const char *what, const char *name) {
+    uint32_t at;
+    return field_at(v, t, field, size, what, name, &at);
+}
+
+/* Follow a uoffset field; *target = 0 when the field is absent. */
+static xtml_status_t follow(verifier_t *v, const xtml_fb_table_t *t, int field, const char *what,
+                            const char *name, uint64_t *target) {
+    uint32_t at;
+    *target = 0;
+    TRY(field_at(v, t, field, 4, what, name, &at));
+    if (at == 0) {
+        return XTML_STATUS_OK;
+    }
+    *target = (uint64_t)at + xtml_ld_u32(v->buf + at);
+    if (*target >= v->n) {
+        return fail(v, XTML_STATUS_MODEL_OFFSET, "%s: field '%s' points to offset %lu, outside the %lu-byte model",
+                    what, name, (unsigned long)*target, (unsigned long)v->n);
+    }
+    return XTML_STATUS_OK;
+}
+
+static xtml_status_t vector(verifier_t *v, const xtml_fb_table_t *t, int field, uint32_t elem,
+                            const char *what, const char *name, xtml_fb_vec_t *out) {
+    uint64_t target;
+    uint32_t len;
+    out->data = NULL;
+    out->len = 0;
+    TRY(follow(v, t, field, what, name, &target));
+    if (target == 0) {
+        return XTML_STATUS_OK;
+    }
+    if (target + 4 > v->n) {
+        return fail(v, XTML_STATUS_MODEL_VECTOR, "%s: length of vector '%s' at offset %lu is past the end",
+                    what, name, (unsigned long)target);
+    }
+    len = xtml_ld_u32(v->buf + target);
+    if (target + 4 + (uint64_t)len * elem > v->n) {
+        return fail(v, XTML_STATUS_MODEL_VECTOR,
+                    "%s: vector '%s' of %lu x %u bytes at offset %lu overruns the %lu-byte model", what,
+                    name, (unsigned long)len, (unsigned)elem, (unsigned long)target, (unsigned long)v->n);
+    }
+    out->data = v->buf + target + 4;
+    out->len = len;
+    return XTML_STATUS_OK;
+}
+
+static xtml_status_t string(verifier_t *v, const xtml_fb_table_t *t, int field, const char *what,
+                            const char *name) {
+    xtml_fb_vec_t s;
+    TRY(vector(v, t, field, 1, what, name, &s));
+    if (s.data != NULL && ((size_t)(s.data - v->buf) + s.len >= v->n || s.data[s.len] != 0)) {
+        return fail(v, XTML_STATUS_MODEL_VECTOR, "%s: string '%s' at offset %lu is not NUL-terminated", what,
+                    name, (unsigned long)(s.data - v->buf));
+    }
+    return XTML_STATUS_OK;
+}
+
+static xtml_status_t sub_table(verifier_t *v, const xtml_fb_table_t *t, int field, const char *what,
+                               const char *name, xtml_fb_table_t *out) {
+    uint64_t target;
+    memset(out, 0, sizeof *out);
+    out->buf = v->buf;
+    TRY(follow(v, t, field, what, name, &target));
+    if (target == 0) {
+        return XTML_STATUS_OK;
+    }
+    return open_table(v, target, what, out);
+}
+
+/* Element i of a vector of tables. */
+static xtml_status_t vec_table(verifier_t *v, xtml_fb_vec_t vec, uint32_t i, const char *what,
+                               xtml_fb_table_t *out) {
+    uint64_t at = (uint64_t)(vec.data - v->buf) + 4u * (uint64_t)i;
+    return open_table(v, at + xtml_ld_u32(v->buf + at), what, out);
+}
+
+/* ---- helpers for messages ---- */
+
+static void shape_text(char *out, size_t cap, xtml_fb_vec_t shape) {
+    size_t len = 0;
+    uint32_t i;
+    out[0] = '\0';
+    xtml_fmt(out, cap, "[");
+    for (i = 0; i < shape.len; i++) {
+        len = strlen(out);
+        xtml_fmt(out + len, cap - len, i == 0 ? "%d" : ",%d", (int)xtml_ld_i32(shape.data + 4 * i));
+    }
+    len = strlen(out);
+    xtml_fmt(out + len, cap - len, "]");
+}
+
+/* ---- the TensorFlow Lite tables ---- */
+
+static xtml_status_t verify_opcodes(verifier_t *v, xtml_fb_vec_t codes) {
+    uint32_t i;
+    char what[40];
+    for (i = 0; i < codes.len; i++) {
+        xtml_fb_table_t c;
+        xtml_fmt(what, sizeof what, "operator code %u", (unsigned)i);
+        TRY(vec_table(v, codes, i, what, &c));
+        TRY(scalar(v, &c, XTML_OPCODE_DEPRECATED_BUILTIN, 1, what, "deprecated_builtin_code"));
+        TRY(string(v, &c, XTML_OPCODE_CUSTOM, what, "custom_code"));
+        TRY(scalar(v, &c, XTML_OPCODE_VERSION, 4, what, "version"));
+        TRY(scalar(v, &c, XTML_OPCODE_BUILTIN, 4, what, "builtin_code"));
+    }
+    return XTML_STATUS_OK;
+}
+
+static xtml_status_t verify_buffers(verifier_t *v) {
+    uint32_t i;
+    char what[32];
+    for (i = 0; i < v->buffers.len; i++) {
+        xtml_fb_table_t b;
+        xtml_fb_vec_t data;
+        uint32_t at_off;
+        uint32_t at_size;
+        xtml_fmt(what, sizeof what, "buffer %u", (unsigned)i);
+        TRY(vec_table(v, v->buffers, i, what, &b));
+        TRY(vector(v, &b, XTML_BUFFER_DATA, 1, what, "data", &data));
+        TRY(field_at(v, &b, XTML_BUFFER_OFFSET, 8, what, "offset", &at_off));
+        TRY(field_at(v, &b, XTML_BUFFER_SIZE, 8, what, "size", &at_size));
+        if (at_off != 0) {
+            /* Data stored after the flatbuffer, at an offset from the file start. */
+            uint64_t off = (uint64_t)xtml_ld_i64(v->buf + at_off);
+            uint64_t size = at_size != 0 ? (uint64_t)xtml_ld_i64(v->buf + at_size) : 0;
+            if (off > 1 && (off > v->n || size > v->n - off)) {
+                return fail(v, XTML_STATUS_MODEL_OFFSET,
+                            "buffer %u: external data at offset %lu, %lu bytes, is outside the %lu-byte model",
+                            (unsigned)i, (unsigned long)off, (unsigned long)size, (unsigned long)v->n);
+            }
+        }
+    }
+    return XTML_STATUS_OK;
+}
+
+/* Constant data of buffer b: pointer and length (length 0: no data). */
+static void buffer_data(const verifier_t *v, uint32_t b, const uint8_t **data, uint64_t *len) {
+    xtml_fb_table_t t = xtml_fb_vec_table(&v->root, v->buffers, b);
+    xtml_fb_vec_t d = xtml_fb_vec(&t, XTML_BUFFER_DATA);
+    uint64_t off = (uint64_t)xtml_fb_i64(&t, XTML_BUFFER_OFFSET, 0);
+    *data = d.data;
+    *len = d.len;
+    if (d.len == 0 && off > 1) {
+        *data = v->buf + off;
+        *len = (uint64_t)xtml_fb_i64(&t, XTML_BUFFER_SIZE, 0);
+    }
+}
+
+static xtml_status_t verify_quantization(verifier_t *v, const xtml_fb_table_t *q, const char *what,
+                                         xtml_dtype_t type, xtml_fb_vec_t shape) {
+    xtml_fb_vec_t mins, maxs, scales, zps;
+    xtml_fb_table_t details;
+    uint32_t at_dim;
+    int32_t dim = 0;
+    int64_t zmin = INT32_MIN;
+    int64_t zmax = INT32_MAX;
+    uint32_t i;
+    TRY(vector(v, q, XTML_QUANT_MIN, 4, what, "quantization.min", &mins));
+    TRY(vector(v, q, XTML_QUANT_MAX, 4, what, "quantization.max", &maxs));
+    TRY(vector(v, q, XTML_QUANT_SCALE, 4, what, "quantization.scale", &scales));
+    TRY(vector(v, q, XTML_QUANT_ZERO_POINT, 8, what, "quantization.zero_point", &zps));
+    TRY(scalar(v, q, XTML_QUANT_DETAILS_TYPE, 1, what, "quantization.details_type"));
+    TRY(sub_table(v, q, XTML_QUANT_DETAILS, what, "quantization.details", &details));
+    if (details.pos != 0) {
+        return fail(v, XTML_STATUS_MODEL_QUANTIZATION, "%s: custom quantization details are not supported",
+                    what);
+    }
+    TRY(field_at(v, q, XTML_QUANT_DIMENSION, 4, what, "quantization.quantized_dimension", &at_dim));
+    if (at_dim != 0) {
+        dim = xtml_ld_i32(v->buf + at_dim);
+    }
+    if (scales.len == 0) {
+        if (zps.len != 0) {
+            return fail(v, XTML_STATUS_MODEL_QUANTIZATION, "%s: %lu zero points but no scales", what,
+                        (unsigned long)zps.len);
+        }
+        return XTML_STATUS_OK;
+    }
+    if (zps.len != scales.len) {
+        return fail(v, XTML_STATUS_MODEL_QUANTIZATION, "%s: %lu scales but %lu zero points", what,
+                    (unsigned long)scales.len, (unsigned long)zps.len);
+    }
+    for (i = 0; i < scales.len; i++) {
+        float s = xtml_ld_f32(scales.data + 4 * i);
+        if (!(s > 0.0f) || s != s || s > 3.0e38f) {
+            return fail(v, XTML_STATUS_MODEL_QUANTIZATION, "%s: scale[%u] = %g is not finite and > 0", what,
+                        (unsigned)i, (double)s);
+        }
+    }
+    if (type == XTML_DTYPE_INT8) {
+        zmin = -128;
+        zmax = 127;
+    } else if (type == XTML_DTYPE_UINT8) {
+        zmin = 0;
+        zmax = 255;
+    } else if (type == XTML_DTYPE_INT16) {
+        zmin = -32768;
+        zmax = 32767;
+    } else if (type == XTML_DTYPE_INT4) {
+        zmin = -8;
+        zmax = 7;
+    }
+    for (i = 0; i < zps.len; i++) {
+        int64_t z = xtml_ld_i64(zps.data + 8 * i);
+        if (z < zmin || z > zmax) {
+            return fail(v, XTML_STATUS_MODEL_QUANTIZATION, "%s: zero_point[%u] = %ld is outside the %s range",
+                        what, (unsigned)i, (long)z, xtml_dtype_name(type));
+        }
+    }
+    if (scales.len > 1 && shape.len == 1 && (dim < 0 || (uint32_t)dim >= shape.len) &&
+        (uint32_t)xtml_ld_i32(shape.data) == scales.len) {
+        /* Converters copy the weights' quantized_dimension onto the rank-1
+         * bias; its only dimension is then the channel one. */
+        return XTML_STATUS_OK;
+    }
+    if (scales.len > 1) {
+        if (dim < 0 || (uint32_t)dim >= shape.len) {
+            return fail(v, XTML_STATUS_MODEL_QUANTIZATION,
+                        "%s: quantized_dimension %d is not a dimension of a rank-%u tensor", what, (int)dim,
+                        (unsigned)shape.len);
+        }
+        if ((uint32_t)xtml_ld_i32(shape.data + 4 * (uint32_t)dim) != scales.len) {
+            return fail(v, XTML_STATUS_MODEL_QUANTIZATION,
+                        "%s: %lu per-channel scales but dimension %d has %d entries", what,
+                        (unsigned long)scales.len, (int)dim, (int)xtml_ld_i32(shape.data + 4 * (uint32_t)dim));
+        }
+    }
+    return XTML_STATUS_OK;
+}
+
+static xtml_status_t verify_tensor(verifier_t *v, const xtml_fb_table_t *t, uint32_t sg, uint32_t index) {
+    char what[96];
+    xtml_fb_vec_t shape, sig;
+    xtml_fb_table_t q, sparsity;
+    uint32_t at_type, at_buffer;
+    xtml_dtype_t type = XTML_DTYPE_FLOAT32;
+    uint32_t buffer = 0;
+    uint64_t count = 1;
+    uint64_t need;
+    uint32_t i;
+    const char *name;
+    xtml_fmt(what, sizeof what, "subgraph %u tensor %u", (unsigned)sg, (unsigned)index);
+    TRY(string(v, t, XTML_TENSOR_NAME, what, "name"));
+    name = xtml_fb_str(t, XTML_TENSOR_NAME);
+    if (sg == 0) {
+        xtml_fmt(what, sizeof what, "tensor %u '%s'", (unsigned)index, name);
+    } else {
+        xtml_fmt(what, sizeof what, "subgraph %u tensor %u '%s'", (unsigned)sg, (unsigned)index, name);
+    }
+    TRY(vector(v, t, XTML_TENSOR_SHAPE, 4, what, "shape", &shape));
+    TRY(field_at(v, t, XTML_TENSOR_TYPE, 1, what, "type", &at_type));
+    TRY(field_at(v, t, XTML_TENSOR_BUFFER, 4, what, "buffer", &at_buffer));
+    TRY(sub_table(v, t, XTML_TENSOR_QUANT, what, "quantization", &q));
+    TRY(scalar(v, t, XTML_TENSOR_IS_VARIABLE, 1, what, "is_variable"));
+    TRY(sub_table(v, t, XTML_TENSOR_SPARSITY, what, "sparsity", &sparsity));
+    TRY(vector(v, t, XTML_TENSOR_SHAPE_SIGNATURE, 4, what, "shape_signature", &sig));
+    if (at_type != 0) {
+        type = (xtml_dtype_t)v->buf[at_type];
+    }
+    if (xtml_dtype_name(type) == NULL) {
+        return fail(v, XTML_STATUS_MODEL_TYPE, "%s: unknown tensor type %u", what, (unsigned)type);
+    }
+    if (at_buffer != 0) {
+        buffer = xtml_ld_u32(v->buf + at_buffer);
+    }
+    if (buffer >= v->n_buffers) {
+        return fail(v, XTML_STATUS_MODEL_INDEX, "%s: buffer %lu out of range (model has %lu buffers)", what,
+                    (unsigned long)buffer, (unsigned long)v->n_buffers);
+    }
+    if (sparsity.pos != 0) {
+        return fail(v, XTML_STATUS_UNSUPPORTED_CONFIG, "%s: sparse tensors are not supported", what);
+    }
+    if (shape.len > XTML_MAX_DIMS) {
+        return fail(v, XTML_STATUS_MODEL_SHAPE, "%s: rank %lu exceeds the supported %d", what,
+                    (unsigned long)shape.len, XTML_MAX_DIMS);
+    }
+    for (i = 0; i < shape.len; i++) {
+        int32_t d = xtml_ld_i32(shape.data + 4 * i);
+        if (d < 0) {
+            return fail(v, XTML_STATUS_MODEL_SHAPE, "%s: dimension %u is %d (dynamic shapes are not supported)",
+                        what, (unsigned)i, (int)d);
+        }
+        count *= (uint64_t)d;
+        if (count > MAX_TENSOR_BYTES) {
+            return fail(v, XTML_STATUS_MODEL_SHAPE, "%s: element count overflows at dimension %u", what,
+                        (unsigned)i);
+        }
+    }
+    need = type == XTML_DTYPE_INT4 ? (count + 1) / 2 : count * xtml_dtype_size(type);
+    if (need > MAX_TENSOR_BYTES) {
+        return fail(v, XTML_STATUS_MODEL_SHAPE, "%s: %lu elements of %s overflow the size limit", what,
+                    (unsigned long)count, xtml_dtype_name(type));
+    }
+    if (q.pos != 0) {
+        TRY(verify_quantization(v, &q, what, type, shape));
+    }
+    if (buffer != 0) {
+        const uint8_t *data;
+        uint64_t len;
+        buffer_data(v, buffer, &data, &len);
+        if (len != 0 && type != XTML_DTYPE_STRING && len != need) {
+            char dims[64];
+            shape_text(dims, sizeof dims, shape);
+            return fail(v, XTML_STATUS_MODEL_BUFFER_SIZE, "%s: buffer %lu holds %lu bytes, shape %s %s needs %lu",
+                        what, (unsigned long)buffer, (unsigned long)len, dims, xtml_dtype_name(type),
+                        (unsigned long)need);
+        }
+        if (len != 0 && type != XTML_DTYPE_INT4 && xtml_dtype_size(type) > 1) {
+            size_t align = xtml_dtype_size(type) > 4 ? 8 : xtml_dtype_size(type);
+            if (((uintptr_t)data & (align - 1)) != 0) {
+                return fail(v, XTML_STATUS_MODEL_ALIGNMENT,
+                            "%s: %s data at model offset %lu is not %u-byte aligned in memory; load the "
+                            "model at a 16-byte aligned address",
+                            what, xtml_dtype_name(type), (unsigned long)(data - v->buf), (unsigned)align);
+            }
+        }
+    }
+    return XTML_STATUS_OK;
+}
+
+/* Tensor index list: each entry in [0, n_tensors), or -1 where allowed. */
+static xtml_status_t check_indices(verifier_t *v, xtml_fb_vec_t list, uint32_t n_tensors, bool allow_absent,
+                                   const char *what, const char *name) {
+    uint32_t i;
+    for (i = 0; i < list.len; i++) {
+        int32_t t = xtml_ld_i32(list.data + 4 * i);
+        if (t == -1 && allow_absent) {
+            continue;
+        }
+        if (t < 0 || (uint32_t)t >= n_tensors) {
+            return fail(v, XTML_STATUS_MODEL_INDEX, "%s: %s[%u] = %d is not a tensor index (subgraph has %lu)",
+                        what, name, (unsigned)i, (int)t, (unsigned long)n_tensors);
+        }
+    }
+    return XTML_STATUS_OK;
+}
+
+/* Field sizes of the options tables our kernels read ('1', '4'; 'v' = vector
+ * of int32), indexed by the BuiltinOptions union type. */
+static const char *options_layout(uint8_t type) {
+    switch (type) {
+    case XTML_OPTS_CONV2D: return "1441441";
+    case XTML_OPTS_DEPTHWISE_CONV2D: return "1444144";
+    case XTML_OPTS_POOL2D: return "144441";
+    case XTML_OPTS_FULLY_CONNECTED: return "11111";
+    case XTML_OPTS_SOFTMAX: return "4";
+    case XTML_OPTS_CONCATENATION: return "41";
+    case XTML_OPTS_ADD: case XTML_OPTS_SUB: return "11";
+    case XTML_OPTS_MUL: return "1";
+    case XTML_OPTS_RESHAPE: case XTML_OPTS_SQUEEZE: return "v";
+    case XTML_OPTS_STRIDED_SLICE: return "444441";
+    case XTML_OPTS_SPLIT: return "4";
+    case XTML_OPTS_PACK: case XTML_OPTS_UNPACK: return "44";
+    case XTML_OPTS_ARG_MAX: case XTML_OPTS_SHAPE: case XTML_OPTS_REDUCER: return "1";
+    case XTML_OPTS_LEAKY_RELU: return "4";
+    case XTML_OPTS_RESIZE_NEAREST_NEIGHBOR: return "11";
+    default: return "";
+    }
+}
+
+static xtml_status_t verify_options(verifier_t *v, const xtml_fb_table_t *o, uint8_t type, const char *what) {
+    const char *layout = options_layout(type);
+    int field;
+    for (field = 0; 4 + 2 * field + 2 <= o->vt_len; field++) {
+        char kind = layout[0] != '\0' && field < (int)strlen(layout) ? layout[field] : '1';
+        if (kind == 'v') {
+            xtml_fb_vec_t vec;
+            TRY(vector(v, o, field, 4, what, "builtin_options vector", &vec));
+        } else {
+            TRY(scalar(v, o, field, kind == '4' ? 4u : 1u, what, "builtin_options field"));
+        }
+    }
+    return XTML_STATUS_OK;
+}
+
+static xtml_status_t verify_operator(verifier_t *v, const xtml_fb_table_t *op, uint32_t sg, uint32_t index,
+                                     uint32_t n_tensors, uint32_t n_opcodes, xtml_fb_vec_t tensors) {
+    char what[48];
+    uint32_t at_opcode, at_otype, at_loff, at_lsize;
+    xtml_fb_vec_t ins, outs, custom, mutating, inter;
+    xtml_fb_table_t opts, opts2;
+    uint32_t i, j;
+    if (sg == 0) {
+        xtml_fmt(what, sizeof what, "operator %u", (unsigned)index);
+    } else {
+        xtml_fmt(what, sizeof what, "subgraph %u operator %u", (unsigned)sg, (unsigned)index);
+    }
+    TRY(field_at(v, op, XTML_OP_OPCODE_INDEX, 4, what, "opcode_index", &at_opcode));
+    TRY(vector(v, op, XTML_OP_INPUTS, 4, what, "inputs", &ins));
+    TRY(vector(v, op, XTML_OP_OUTPUTS, 4, what, "outputs", &outs));
+    TRY(field_at(v, op, XTML_OP_OPTIONS_TYPE, 1, what, "builtin_options_type", &at_otype));
+    TRY(sub_table(v, op, XTML_OP_OPTIONS, what, "builtin_options", &opts));
+    TRY(vector(v, op, XTML_OP_CUSTOM_OPTIONS, 1, what, "custom_options", &custom));
+    TRY(scalar(v, op, XTML_OP_CUSTOM_FORMAT, 1, what, "custom_options_format"));
+    TRY(vector(v, op, XTML_OP_MUTATING_INPUTS, 1, what, "mutating_variable_inputs", &mutating));
+    TRY(vector(v, op, XTML_OP_INTERMEDIATES, 4, what, "intermediates", &inter));
+    TRY(field_at(v, op, XTML_OP_LARGE_CUSTOM_OFFSET, 8, what, "large_custom_options_offset", &at_loff));
+    TRY(field_at(v, op, XTML_OP_LARGE_CUSTOM_SIZE, 8, what, "large_custom_options_size", &at_lsize));
+    TRY(scalar(v, op, XTML_OP_OPTIONS2_TYPE, 1, what, "builtin_options_2_type"));
+    TRY(sub_table(v, op, XTML_OP_OPTIONS2, what, "builtin_options_2", &opts2));
+    if (at_loff != 0) {
+        uint64_t off = (uint64_t)xtml_ld_i64(v->buf + at_loff);
+        uint64_t size = at_lsize != 0 ? (uint64_t)xtml_ld_i64(v->buf + at_lsize) : 0;
+        if (off > v->n || size > v->n - off) {
+            return fail(v, XTML_STATUS_MODEL_OFFSET, "%s: large custom options (%lu bytes at %lu) are outside the model",
+                        what, (unsigned long)size, (unsigned long)off);
+        }
+    }
+    if (opts.pos != 0) {
+        TRY(verify_options(v, &opts, at_otype != 0 ? v->buf[at_otype] : 0, what));
+    }
+    if ((at_opcode != 0 ? xtml_ld_u32(v->buf + at_opcode) : 0) >= n_opcodes) {
+        return fail(v, XTML_STATUS_MODEL_INDEX, "%s: opcode_index %lu out of range (model has %lu operator codes)",
+                    what, (unsigned long)(at_opcode != 0 ? xtml_ld_u32(v->buf + at_opcode) : 0),
+                    (unsigned long)n_opcodes);
+    }
+    TRY(check_indices(v, ins, n_tensors, true, what, "inputs"));
+    TRY(check_indices(v, outs, n_tensors, false, what, "outputs"));
+    TRY(check_indices(v, inter, n_tensors, true, what, "intermediates"));
+    if (ins.len > 0xffffu || outs.len > 0xffffu) {
+        return fail(v, XTML_STATUS_MODEL_OPERATOR, "%s: too many inputs or outputs", what);
+    }
+    for (i = 0; i < outs.len; i++) {
+        int32_t o = xtml_ld_i32(outs.data + 4 * i);
+        xtml_fb_table_t t = xtml_fb_vec_table(&v->root, tensors, (uint32_t)o);
+        uint32_t b = xtml_fb_u32(&t, XTML_TENSOR_BUFFER, 0);
+        const uint8_t *data;
+        uint64_t len = 0;
+        if (b != 0) {
+            buffer_data(v, b, &data, &len);
+        }
+        if (len != 0) {
+            return fail(v, XTML_STATUS_MODEL_OPERATOR, "%s: output %u writes constant tensor %d '%s'", what,
+                        (unsigned)i, (int)o, xtml_fb_str(&t, XTML_TENSOR_NAME));
+        }
+        for (j = 0; j < ins.len; j++) {
+            if (xtml_ld_i32(ins.data + 4 * j) == o) {
+                return fail(v, XTML_STATUS_MODEL_OPERATOR, "%s: tensor %d '%s' is both input %u and output %u",
+                            what, (int)o, xtml_fb_str(&t, XTML_TENSOR_NAME), (unsigned)j, (unsigned)i);
+            }
+        }
+        for (j = 0; j < i; j++) {
+            if (xtml_ld_i32(outs.data + 4 * j) == o) {
+                return fail(v, XTML_STATUS_MODEL_OPERATOR, "%s: tensor %d is output %u and output %u", what,
+                            (int)o, (unsigned)j, (unsigned)i);
+            }
+        }
+    }
+    return XTML_STATUS_OK;
+}
+
+static bool list_has(xtml_fb_vec_t list, int32_t t) {
+    uint32_t i;
+    for (i = 0; i < list.len; i++) {
+        if (xtml_ld_i32(list.data + 4 * i) == t) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Dataflow: every tensor is written by at most one operator and never by one
+ * when it is a graph input. (That every operator input is written before it is
+ * read is checked when the plan is made, after unsupported operators have been
+ * named.) Quadratic in operators, with no memory: this runs once per load.
+ */
+static xtml_status_t verify_dataflow(verifier_t *v, const xtml_fb_table_t *sg, uint32_t sg_index) {
+    xtml_fb_vec_t g_in = xtml_fb_vec(sg, XTML_SUBGRAPH_INPUTS);
+    xtml_fb_vec_t ops = xtml_fb_vec(sg, XTML_SUBGRAPH_OPERATORS);
+    uint32_t i, j, k;
+    for (i = 0; i < ops.len; i++) {
+        xtml_fb_table_t op = xtml_fb_vec_table(sg, ops, i);
+        xtml_fb_vec_t outs = xtml_fb_vec(&op, XTML_OP_OUTPUTS);
+        for (k = 0; k < outs.len; k++) {
+            int32_t o = xtml_ld_i32(outs.data + 4 * k);
+            if (list_has(g_in, o)) {
+                return fail(v, XTML_STATUS_MODEL_OPERATOR, "subgraph %u operator %u writes graph input tensor %d",
+                            (unsigned)sg_index, (unsigned)i, (int)o);
+            }
+            for (j = 0; j < i; j++) {
+                xtml_fb_table_t prev = xtml_fb_vec_table(sg, ops, j);
+                if (list_has(xtml_fb_vec(&prev, XTML_OP_OUTPUTS), o)) {
+                    return fail(v, XTML_STATUS_MODEL_OPERATOR,
+                                "subgraph %u tensor %d is written by operators %u and %u", (unsigned)sg_index,
+                                (int)o, (unsigned)j, (unsigned)i);
+                }
+            }
+        }
+    }
+    return XTML_STATUS_OK;
+}
+
+static xtml_status_t verify_subgraph(verifier_t *v, const xtml_fb_table_t *sg, uint32_t index, uint32_t n_opcodes) {
+    char what[32];
+    xtml_fb_vec_t tensors, ins, outs, ops;
+    uint32_t i;
+    xtml_fmt(what, sizeof what, "subgraph %u", (unsigned)index);
+    TRY(vector(v, sg, XTML_SUBGRAPH_TENSORS, 4, what, "tensors", &tensors));
+    TRY(vector(v, sg, XTML_SUBGRAPH_INPUTS, 4, what, "inputs", &ins));
+    TRY(vector(v, sg, XTML_SUBGRAPH_OUTPUTS, 4, what, "outputs", &outs));
+    TRY(vector(v, sg, XTML_SUBGRAPH_OPERATORS, 4, what, "operators", &ops));
+    TRY(string(v, sg, XTML_SUBGRAPH_NAME, what, "name"));
+    if (tensors.len > 0x7fffffu || ops.len > 0xffffu) {
+        return fail(v, XTML_STATUS_MODEL_SHAPE, "%s: %lu tensors and %lu operators exceed the supported counts",
+                    what, (unsigned long)tensors.len, (unsigned long)ops.len);
+    }
+    for (i = 0; i < tensors.len; i++) {
+        xtml_fb_table_t t;
+        char twhat[40];
+        xtml_fmt(twhat, sizeof twhat, "subgraph %u tensor %u", (unsigned)index, (unsigned)i);
+        TRY(vec_table(v, tensors, i, twhat, &t));
+        TRY(verify_tensor(v, &t, index, i));
+    }
+    TRY(check_indices(v, ins, tensors.len, false, what, "inputs"));
+    TRY(check_indices(v, outs, tensors.len, false, what, "outputs"));
+    for (i = 0; i < ops.len; i++) {
+        xtml_fb_table_t op;
+        char owhat[40];
+        xtml_fmt(owhat, sizeof owhat, "subgraph %u operator %u", (unsigned)index, (unsigned)i);
+        TRY(vec_table(v, ops, i, owhat, &op));
+        TRY(verify_operator(v, &op, index, i, tensors.len, n_opcodes, tensors));
+    }
+    return verify_dataflow(v, sg, index);
+}
+
+static xtml_status_t verify_metadata(verifier_t *v) {
+    xtml_fb_vec_t mbuf, meta, sigs;
+    uint32_t i, j;
+    char what[40];
+    TRY(vector(v, &v->root, XTML_MODEL_METADATA_BUFFER, 4, "model", "metadata_buffer", &mbuf));
+    for (i = 0; i < mbuf.len; i++) {
+        int32_t b = xtml_ld_i32(mbuf.data + 4 * i);
+        if (b < 0 || (uint32_t)b >= v->n_buffers) {
+            return fail(v, XTML_STATUS_MODEL_INDEX, "model: metadata_buffer[%u] = %d out of range", (unsigned)i,
+                        (int)b);
+        }
+    }
+    TRY(vector(v, &v->root, XTML_MODEL_METADATA, 4, "model", "metadata", &meta));
+    for (i = 0; i < meta.len; i++) {
+        xtml_fb_table_t m;
+        uint32_t at_b;
+        xtml_fmt(what, sizeof what, "metadata %u", (unsigned)i);
+        TRY(vec_table(v, meta, i, what, &m));
+        TRY(string(v, &m, 0, what, "name"));
+        TRY(field_at(v, &m, 1, 4, what, "buffer", &at_b));
+        if (at_b != 0 && xtml_ld_u32(v->buf + at_b) >= v->n_buffers) {
+            return fail(v, XTML_STATUS_MODEL_INDEX, "%s: buffer %lu out of range", what,
+                        (unsigned long)xtml_ld_u32(v->buf + at_b));
+        }
+    }
+    TRY(vector(v, &v->root, XTML_MODEL_SIGNATURES, 4, "model", "signature_defs", &sigs));
+    for (i = 0; i < sigs.len; i++) {
+        xtml_fb_table_t s;
+        int side;
+        xtml_fmt(what, sizeof what, "signature %u", (unsigned)i);
+        TRY(vec_table(v, sigs, i, what, &s));
+        TRY(string(v, &s, 2, what, "signature_key"));
+        TRY(string(v, &s, 3, what, "deprecated_tag"));
+        TRY(scalar(v, &s, 4, 4, what, "subgraph_index"));
+        for (side = 0; side < 2; side++) {
+            xtml_fb_vec_t maps;
+            TRY(vector(v, &s, side, 4, what, side == 0 ? "inputs" : "outputs", &maps));
+            for (j = 0; j < maps.len; j++) {
+                xtml_fb_table_t m;
+                TRY(vec_table(v, maps, j, what, &m));
+                TRY(string(v, &m, 0, what, "tensor map name"));
+                TRY(scalar(v, &m, 1, 4, what, "tensor_index"));
+            }
+        }
+    }
+    return XTML_STATUS_OK;
+}
+
+xtml_status_t xtml_model_verify(const uint8_t *model, size_t model_bytes, xtml_diag_t *diag) {
+    verifier_t v;
+    xtml_fb_vec_t codes, subgraphs;
+    uint32_t at_version;
+    uint32_t i;
+    memset(&v, 0, sizeof v);
+    v.buf = model;
+    v.diag = diag;
+    if (diag != NULL) {
+        diag->status = XTML_STATUS_OK;
+        diag->needed = 0;
+        diag->detail[0] = '\0';
+    }
+    if (model == NULL) {
+        return fail(&v, XTML_STATUS_BAD_ARGUMENT, "model is NULL");
+    }
+    if (model_bytes > 0x7fffffffu) {
+        return fail(&v, XTML_STATUS_BAD_ARGUMENT, "model of %zu bytes exceeds the 2 GiB limit", model_bytes);
+    }
+    v.n = (uint32_t)model_bytes;
+    if (v.n < 8) {
+        return fail(&v, XTML_STATUS_MODEL_TRUNCATED, "model is %lu bytes, shorter than a flatbuffer header",
+                    (unsigned long)v.n);
+    }
+    if (memcmp(model + 4, "TFL3", 4) != 0) {
+        return fail(&v, XTML_STATUS_MODEL_IDENTIFIER, "file identifier is not TFL3 (bytes 4-7 are %x %x %x %x)",
+                    (unsigned)model[4], (unsigned)model[5], (unsigned)model[6], (unsigned)model[7]);
+    }
+    {
+        xtml_status_t s = open_table(&v, xtml_ld_u32(model), "model", &v.root);
+        if (s != XTML_STATUS_OK) {
+            return s;
+        }
+    }
+    TRY(field_at(&v, &v.root, XTML_MODEL_VERSION, 4, "model", "version", &at_version));
+    if (at_version == 0 || xtml_ld_u32(model + at_version) != 3) {
+        return fail(&v, XTML_STATUS_MODEL_VERSION, "model: schema version is %lu, expected 3",
+                    (unsigned long)(at_version != 0 ? xtml_ld_u32(model + at_version) : 0));
+    }
+    TRY(vector(&v, &v.root, XTML_MODEL_OPCODES, 4, "model", "operator_codes", &codes));
+    TRY(vector(&v, &v.root, XTML_MODEL_SUBGRAPHS, 4, "model", "subgraphs", &subgraphs));
+    TRY(string(&v, &v.root, XTML_MODEL_DESCRIPTION, "model", "description"));
+    TRY(vector(&v, &v.root, XTML_MODEL_BUFFERS, 4, "model", "buffers", &v.buffers));
+    v.n_buffers = v.buffers.len;
+    if (subgraphs.len == 0) {
+        return fail(&v, XTML_STATUS_MODEL_MISSING, "model has no subgraphs");
+    }
+    if (v.n_buffers == 0) {
+        return fail(&v, XTML_STATUS_MODEL_MISSING, "model has no buffers (buffer 0 must exist)");
+    }
+    TRY(verify_opcodes(&v, codes));
+    TRY(verify_buffers(&v));
+    TRY(verify_metadata(&v));
+    for (i = 0; i < subgraphs.len; i++) {
+        xtml_fb_table_t sg;
+        char what[32];
+        xtml_fmt(what, sizeof what, "subgraph %u", (unsigned)i);
+        TRY(vec_table(&v, subgraphs, i, what, &sg));
+        TRY(verify_subgraph(&v, &sg, i, codes.len));
+    }
+    return XTML_STATUS_OK;
+}

@@ -1,0 +1,291 @@
+/*
+ * xtml_internal.h - what the core's files share: the flatbuffer reader, the
+ * context layout, and the interface between the interpreter and the kernels.
+ *
+ * Kernel families (conv.c, fully_connected.c, pooling.c, elementwise.c,
+ * activations.c, shape_ops.c, ...) each define xtml_kernel_t values. A kernel's
+ * prepare() reads its tensors and options through xtml_prep_*(), validates
+ * everything, precomputes its parameters into arena memory from
+ * xtml_prep_persist() and may ask for scratch; eval() runs on raw pointers.
+ */
+#ifndef XTML_INTERNAL_H
+#define XTML_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "xtml.h"
+#include "xtml_port.h"
+
+/* ---- alignment-safe little-endian loads (the ESP32 faults on unaligned words) ---- */
+
+static inline uint16_t xtml_ld_u16(const uint8_t *p) {
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
+static inline uint32_t xtml_ld_u32(const uint8_t *p) {
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+static inline int32_t xtml_ld_i32(const uint8_t *p) {
+    return (int32_t)xtml_ld_u32(p);
+}
+static inline int64_t xtml_ld_i64(const uint8_t *p) {
+    return (int64_t)((uint64_t)xtml_ld_u32(p) | ((uint64_t)xtml_ld_u32(p + 4) << 32));
+}
+static inline float xtml_ld_f32(const uint8_t *p) {
+    uint32_t u = xtml_ld_u32(p);
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+/* ---- flatbuffer reading (after verification: no bounds checks) ---- */
+
+/* A table: absolute offset of the table and of its vtable. pos == 0: absent. */
+typedef struct xtml_fb_table {
+    const uint8_t *buf;
+    uint32_t pos;
+    uint32_t vt;
+    uint16_t vt_len;
+} xtml_fb_table_t;
+
+/* A vector: its first element and its length. len == 0 when absent. */
+typedef struct xtml_fb_vec {
+    const uint8_t *data;
+    uint32_t len;
+} xtml_fb_vec_t;
+
+xtml_fb_table_t xtml_fb_root(const uint8_t *buf);
+xtml_fb_table_t xtml_fb_at(const uint8_t *buf, uint32_t pos);
+/* Absolute offset of field `field` (0-based), or 0 when absent. */
+uint32_t xtml_fb_field(const xtml_fb_table_t *t, int field);
+int32_t xtml_fb_i32(const xtml_fb_table_t *t, int field, int32_t def);
+uint32_t xtml_fb_u32(const xtml_fb_table_t *t, int field, uint32_t def);
+int64_t xtml_fb_i64(const xtml_fb_table_t *t, int field, int64_t def);
+uint8_t xtml_fb_u8(const xtml_fb_table_t *t, int field, uint8_t def);
+int8_t xtml_fb_i8(const xtml_fb_table_t *t, int field, int8_t def);
+float xtml_fb_f32(const xtml_fb_table_t *t, int field, float def);
+bool xtml_fb_bool(const xtml_fb_table_t *t, int field, bool def);
+xtml_fb_table_t xtml_fb_table(const xtml_fb_table_t *t, int field);
+xtml_fb_vec_t xtml_fb_vec(const xtml_fb_table_t *t, int field);
+/* Element i of a vector of tables. */
+xtml_fb_table_t xtml_fb_vec_table(const xtml_fb_table_t *t, xtml_fb_vec_t v, uint32_t i);
+/* A string field, NUL-terminated (verified); "" when absent. */
+const char *xtml_fb_str(const xtml_fb_table_t *t, int field);
+
+/* Field numbers of the TensorFlow Lite schema tables we read. */
+enum { XTML_MODEL_VERSION = 0, XTML_MODEL_OPCODES = 1, XTML_MODEL_SUBGRAPHS = 2,
+       XTML_MODEL_DESCRIPTION = 3, XTML_MODEL_BUFFERS = 4, XTML_MODEL_METADATA_BUFFER = 5,
+       XTML_MODEL_METADATA = 6, XTML_MODEL_SIGNATURES = 7 };
+enum { XTML_OPCODE_DEPRECATED_BUILTIN = 0, XTML_OPCODE_CUSTOM = 1, XTML_OPCODE_VERSION = 2,
+       XTML_OPCODE_BUILTIN = 3 };
+enum { XTML_SUBGRAPH_TENSORS = 0, XTML_SUBGRAPH_INPUTS = 1, XTML_SUBGRAPH_OUTPUTS = 2,
+       XTML_SUBGRAPH_OPERATORS = 3, XTML_SUBGRAPH_NAME = 4 };
+enum { XTML_TENSOR_SHAPE = 0, XTML_TENSOR_TYPE = 1, XTML_TENSOR_BUFFER = 2, XTML_TENSOR_NAME = 3,
+       XTML_TENSOR_QUANT = 4, XTML_TENSOR_IS_VARIABLE = 5, XTML_TENSOR_SPARSITY = 6,
+       XTML_TENSOR_SHAPE_SIGNATURE = 7 };
+enum { XTML_QUANT_MIN = 0, XTML_QUANT_MAX = 1, XTML_QUANT_SCALE = 2, XTML_QUANT_ZERO_POINT = 3,
+       XTML_QUANT_DETAILS_TYPE = 4, XTML_QUANT_DETAILS = 5, XTML_QUANT_DIMENSION = 6 };
+enum { XTML_OP_OPCODE_INDEX = 0, XTML_OP_INPUTS = 1, XTML_OP_OUTPUTS = 2, XTML_OP_OPTIONS_TYPE = 3,
+       XTML_OP_OPTIONS = 4, XTML_OP_CUSTOM_OPTIONS = 5, XTML_OP_CUSTOM_FORMAT = 6,
+       XTML_OP_MUTATING_INPUTS = 7, XTML_OP_INTERMEDIATES = 8, XTML_OP_LARGE_CUSTOM_OFFSET = 9,
+       XTML_OP_LARGE_CUSTOM_SIZE = 10, XTML_OP_OPTIONS2_TYPE = 11, XTML_OP_OPTIONS2 = 12 };
+enum { XTML_BUFFER_DATA = 0, XTML_BUFFER_OFFSET = 1, XTML_BUFFER_SIZE = 2 };
+
+/* BuiltinOptions union members (the union's type byte) that our kernels read. */
+enum {
+    XTML_OPTS_NONE = 0,
+    XTML_OPTS_CONV2D = 1,
+    XTML_OPTS_DEPTHWISE_CONV2D = 2,
+    XTML_OPTS_POOL2D = 5,
+    XTML_OPTS_FULLY_CONNECTED = 8,
+    XTML_OPTS_SOFTMAX = 9,
+    XTML_OPTS_CONCATENATION = 10,
+    XTML_OPTS_ADD = 11,
+    XTML_OPTS_RESHAPE = 17,
+    XTML_OPTS_MUL = 21,
+    XTML_OPTS_PAD = 22,
+    XTML_OPTS_TRANSPOSE = 26,
+    XTML_OPTS_REDUCER = 27,
+    XTML_OPTS_SUB = 28,
+    XTML_OPTS_SQUEEZE = 30,
+    XTML_OPTS_STRIDED_SLICE = 32,
+    XTML_OPTS_SPLIT = 35,
+    XTML_OPTS_DEQUANTIZE = 38,
+    XTML_OPTS_MAXIMUM_MINIMUM = 39,
+    XTML_OPTS_ARG_MAX = 40,
+    XTML_OPTS_PADV2 = 43,
+    XTML_OPTS_EXPAND_DIMS = 52,
+    XTML_OPTS_SHAPE = 55,
+    XTML_OPTS_PACK = 59,
+    XTML_OPTS_UNPACK = 64,
+    XTML_OPTS_RESIZE_NEAREST_NEIGHBOR = 74,
+    XTML_OPTS_LEAKY_RELU = 75,
+    XTML_OPTS_QUANTIZE = 89,
+    XTML_OPTS_HARD_SWISH = 91
+};
+
+/* Builtin operator codes we run. */
+enum {
+    XTML_OP_ADD = 0, XTML_OP_AVERAGE_POOL_2D = 1, XTML_OP_CONCATENATION = 2, XTML_OP_CONV_2D = 3,
+    XTML_OP_DEPTHWISE_CONV_2D = 4, XTML_OP_DEQUANTIZE = 6, XTML_OP_FULLY_CONNECTED = 9,
+    XTML_OP_LOGISTIC = 14, XTML_OP_MAX_POOL_2D = 17, XTML_OP_MUL = 18, XTML_OP_RELU = 19,
+    XTML_OP_RELU6 = 21, XTML_OP_RESHAPE = 22, XTML_OP_SOFTMAX = 25, XTML_OP_TANH = 28,
+    XTML_OP_CUSTOM = 32, XTML_OP_PAD = 34, XTML_OP_TRANSPOSE = 39, XTML_OP_MEAN = 40,
+    XTML_OP_SUB = 41, XTML_OP_SQUEEZE = 43, XTML_OP_STRIDED_SLICE = 45, XTML_OP_SPLIT = 49,
+    XTML_OP_MAXIMUM = 55, XTML_OP_ARG_MAX = 56, XTML_OP_MINIMUM = 57, XTML_OP_PADV2 = 60,
+    XTML_OP_EXPAND_DIMS = 70, XTML_OP_SHAPE = 77, XTML_OP_PACK = 83, XTML_OP_UNPACK = 88,
+    XTML_OP_RESIZE_NEAREST_NEIGHBOR = 97, XTML_OP_LEAKY_RELU = 98, XTML_OP_QUANTIZE = 114,
+    XTML_OP_HARD_SWISH = 117
+};
+
+/* Fused activation function values of the schema. */
+enum { XTML_ACT_NONE = 0, XTML_ACT_RELU = 1, XTML_ACT_RELU_N1_TO_1 = 2, XTML_ACT_RELU6 = 3,
+       XTML_ACT_TANH = 4, XTML_ACT_SIGN_BIT = 5 };
+/* Padding values of the schema. */
+enum { XTML_PADDING_SAME = 0, XTML_PADDING_VALID = 1 };
+
+/* ---- detail messages ---- */
+
+/* printf subset: %s %d %u %ld %lu %zu %x %c %%, and %g for floats (approximate). */
+void xtml_fmt(char *out, size_t cap, const char *fmt, ...);
+void xtml_vfmt(char *out, size_t cap, const char *fmt, va_list ap);
+
+/* ---- tensors as kernels see them at prepare ---- */
+
+typedef struct xtml_tinfo {
+    int32_t index;            /* tensor index in the subgraph, -1 for an absent optional input */
+    xtml_dtype_t type;
+    int32_t ndim;
+    int32_t dims[XTML_MAX_DIMS];
+    int32_t count;            /* element count (fits: verified) */
+    size_t bytes;
+    bool is_const;
+    const void *data;         /* constant data in the model, NULL otherwise */
+    const char *name;
+    /* Quantization; n_scales == 0 when absent. Raw little-endian arrays. */
+    int32_t n_scales;
+    int32_t n_zero_points;
+    int32_t quant_dim;
+    const uint8_t *scales_raw;       /* float32[n_scales] */
+    const uint8_t *zero_points_raw;  /* int64[n_zero_points] */
+    float scale;                     /* scale[0] or 0 */
+    int32_t zero_point;              /* zero_point[0] or 0 */
+} xtml_tinfo_t;
+
+static inline float xtml_tinfo_scale(const xtml_tinfo_t *t, int32_t i) {
+    return xtml_ld_f32(t->scales_raw + 4 * (size_t)i);
+}
+static inline int32_t xtml_tinfo_zero_point(const xtml_tinfo_t *t, int32_t i) {
+    return (int32_t)xtml_ld_i64(t->zero_points_raw + 8 * (size_t)i);
+}
+
+/* ---- the interpreter's runtime records (all inside the arena) ---- */
+
+typedef struct xtml_kernel xtml_kernel_t;
+
+typedef struct xtml_node {
+    const xtml_kernel_t *kernel;
+    void *params;              /* the kernel's persistent data, or NULL */
+    void *scratch;             /* this operator's scratch in the planned region, or NULL */
+    const uint8_t *inputs;     /* int32 tensor indices, little-endian, in the model */
+    const uint8_t *outputs;
+    uint16_t n_inputs;
+    uint16_t n_outputs;
+    uint32_t macs;             /* multiply-accumulates per invoke, saturating */
+} xtml_node_t;
+
+struct xtml_ctx {
+    const uint8_t *model;
+    size_t model_bytes;
+    xtml_fb_table_t subgraph;
+    void **data;               /* per tensor: arena or model pointer, NULL if unused */
+    xtml_node_t *nodes;
+    const uint8_t *graph_inputs;   /* int32 tensor indices in the model */
+    const uint8_t *graph_outputs;
+    int32_t n_tensors;
+    int32_t n_nodes;
+    int32_t n_inputs;
+    int32_t n_outputs;
+    size_t used;
+    xtml_profile_fn profiler;
+    void *profiler_user;
+#ifndef XTML_NO_DETAIL
+    char detail[XTML_DETAIL_MAX];
+#endif
+};
+
+/* Data pointer of a node's input/output i (NULL for an absent optional input). */
+static inline void *xtml_node_in(const xtml_ctx_t *ctx, const xtml_node_t *node, int i) {
+    int32_t t = xtml_ld_i32(node->inputs + 4 * i);
+    return t < 0 ? NULL : ctx->data[t];
+}
+static inline void *xtml_node_out(const xtml_ctx_t *ctx, const xtml_node_t *node, int i) {
+    return ctx->data[xtml_ld_i32(node->outputs + 4 * i)];
+}
+
+/* ---- the kernel interface ---- */
+
+typedef struct xtml_prep xtml_prep_t;
+
+struct xtml_kernel {
+    const char *name;
+    /* Validate and precompute. Runs twice: measuring (no memory) then for real. */
+    xtml_status_t (*prepare)(xtml_prep_t *p);
+    /* Run on the arena. Only data-dependent checks here. */
+    xtml_status_t (*eval)(xtml_ctx_t *ctx, const xtml_node_t *node);
+};
+
+int xtml_prep_n_inputs(const xtml_prep_t *p);
+int xtml_prep_n_outputs(const xtml_prep_t *p);
+/* Fill t with input/output i. For an absent optional input (-1) t->index is -1. */
+void xtml_prep_input(const xtml_prep_t *p, int i, xtml_tinfo_t *t);
+void xtml_prep_output(const xtml_prep_t *p, int i, xtml_tinfo_t *t);
+/* The builtin options table if its union type is `type`. false when absent
+ * (then *t reads as all defaults); fails with BAD_OPTIONS when another type. */
+xtml_status_t xtml_prep_options(xtml_prep_t *p, int type, xtml_fb_table_t *t);
+int32_t xtml_prep_builtin_version(const xtml_prep_t *p);
+/*
+ * Persistent memory for the kernel's parameters, zeroed, aligned for any
+ * scalar. Returns NULL in the measuring pass: do every check first, then
+ * allocate, then `if (mem == NULL) return XTML_STATUS_OK;`.
+ */
+void *xtml_prep_persist(xtml_prep_t *p, size_t bytes);
+/* Scratch for this operator only; available as node->scratch at eval. */
+void xtml_prep_scratch(xtml_prep_t *p, size_t bytes);
+/* Output `out` shares input `in`'s memory (reshape-like operators). */
+void xtml_prep_alias(xtml_prep_t *p, int out, int in);
+void xtml_prep_set_macs(xtml_prep_t *p, uint64_t macs);
+/* Record a failure; the message is prefixed with the operator's index and name. */
+xtml_status_t xtml_prep_fail(xtml_prep_t *p, xtml_status_t status, const char *fmt, ...);
+
+/* Common checks kernels use; each fails with a specific message. */
+xtml_status_t xtml_prep_expect_type(xtml_prep_t *p, const xtml_tinfo_t *t, const char *role,
+                                    xtml_dtype_t type);
+xtml_status_t xtml_prep_expect_same_shape(xtml_prep_t *p, const xtml_tinfo_t *a, const char *role_a,
+                                          const xtml_tinfo_t *b, const char *role_b);
+/* Per-tensor int8 quantization present (scale > 0). */
+xtml_status_t xtml_prep_expect_quantized(xtml_prep_t *p, const xtml_tinfo_t *t, const char *role);
+
+/* ---- fixed-point arithmetic shared by the int8 kernels (quant.c) ---- */
+
+/* Decompose a real multiplier into a Q31 multiplier and a power-of-two shift
+ * (positive = left), rounding as TensorFlow Lite does. */
+void xtml_quantize_multiplier(double real, int32_t *multiplier, int *shift);
+/* x * multiplier * 2^shift with TFLite's double rounding (gemmlowp). */
+int32_t xtml_mul_by_quantized_multiplier(int32_t x, int32_t multiplier, int shift);
+/* The 64-bit accumulator variant (used with int16 activations). */
+int32_t xtml_mul_by_quantized_multiplier_64(int64_t x, int32_t multiplier, int shift);
+int32_t xtml_saturating_rounding_doubling_high_mul(int32_t a, int32_t b);
+int32_t xtml_rounding_divide_by_pot(int32_t x, int exponent);
+/* Clamp range of a fused activation for a quantized output. */
+void xtml_activation_range_quantized(int act, float scale, int32_t zero_point, int32_t qmin,
+                                     int32_t qmax, int32_t *out_min, int32_t *out_max);
+void xtml_activation_range_float(int act, float *out_min, float *out_max);
+
+/* ---- the operator table (ops.c) ---- */
+
+/* Kernel for a builtin code, or NULL when unsupported. */
+const xtml_kernel_t *xtml_kernel_for(int32_t builtin);
+
+#endif /* XTML_INTERNAL_H */
