@@ -22,7 +22,6 @@
  * run as one tight loop over the whole tensor.
  */
 #include <float.h>
-#include <math.h>
 
 #include "xtml_internal.h"
 
@@ -442,13 +441,13 @@ static xtml_status_t prepare_addsub_q8(xtml_prep_t *p, int kind, const xtml_tinf
     double real_a, real_b, real_out;
     xtml_status_t st;
     if (kind == OP_ADD) {
-        /* add_common.cc: all in double. */
+        /* TFLM derives ADD's multipliers in double throughout. */
         const double twice_max = 2.0 * (double)(a->scale > b->scale ? a->scale : b->scale);
         real_a = (double)a->scale / twice_max;
         real_b = (double)b->scale / twice_max;
         real_out = twice_max / ((double)(1 << 20) * (double)out->scale);
     } else {
-        /* sub_common.cc: the ratios in float, widened afterwards. */
+        /* ...but SUB's ratios in float, widened to double only at the end. */
         /* volatile: each step rounded to float even where the FPU keeps more (x87). */
         volatile float twice_max = 2.0f * (a->scale > b->scale ? a->scale : b->scale);
         volatile float ratio_a = a->scale / twice_max;
@@ -509,7 +508,8 @@ static xtml_status_t binary_prepare(xtml_prep_t *p, int kind) {
     bool is_q8;
 
     if (xtml_prep_n_inputs(p) != 2 || xtml_prep_n_outputs(p) != 1) {
-        return xtml_prep_fail(p, XTML_STATUS_MODEL_OPERATOR, "has %d inputs and %d outputs, expected 2 and 1",
+        return xtml_prep_fail(p, XTML_STATUS_MODEL_OPERATOR,
+                              "has %d inputs and %d outputs, expected 2 and 1",
                               xtml_prep_n_inputs(p), xtml_prep_n_outputs(p));
     }
     xtml_prep_input(p, 0, &a);
@@ -521,12 +521,12 @@ static xtml_status_t binary_prepare(xtml_prep_t *p, int kind) {
     }
     if (out.type != XTML_DTYPE_INT8 && out.type != XTML_DTYPE_FLOAT32) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
-                              "output '%s' has type %d, expected int8 or float32", out.name,
-                              (int)out.type);
+                              "output '%s' is %s, expected int8 or float32", out.name,
+                              xtml_dtype_name(out.type));
     }
-    st = xtml_prep_expect_type(p, &a, "input 0", out.type);
+    st = xtml_prep_expect_type(p, &a, "input", out.type);
     if (st == XTML_STATUS_OK) {
-        st = xtml_prep_expect_type(p, &b, "input 1", out.type);
+        st = xtml_prep_expect_type(p, &b, "input", out.type);
     }
     if (st != XTML_STATUS_OK) {
         return st;
@@ -555,9 +555,9 @@ static xtml_status_t binary_prepare(xtml_prep_t *p, int kind) {
     }
 
     if (is_q8 && (kind == OP_ADD || kind == OP_SUB || kind == OP_MUL)) {
-        st = expect_q8(p, &a, "input 0");
+        st = expect_q8(p, &a, "input");
         if (st == XTML_STATUS_OK) {
-            st = expect_q8(p, &b, "input 1");
+            st = expect_q8(p, &b, "input");
         }
         if (st == XTML_STATUS_OK) {
             st = expect_q8(p, &out, "output");

@@ -247,8 +247,8 @@ static xtml_status_t pool_prepare(xtml_prep_t *p) {
     }
     if (in.type != XTML_DTYPE_INT8 && in.type != XTML_DTYPE_FLOAT32) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
-                              "input '%s' has type %d, expected int8 or float32", in.name,
-                              (int)in.type);
+                              "input '%s' is %s, expected int8 or float32", in.name,
+                              xtml_dtype_name(in.type));
     }
     st = xtml_prep_expect_type(p, &out, "output", in.type);
     if (st != XTML_STATUS_OK) {
@@ -330,7 +330,7 @@ static xtml_status_t pool_prepare(xtml_prep_t *p) {
         if (st != XTML_STATUS_OK) {
             return st;
         }
-        /* pooling_common.cc: |scale difference| <= 1e-6 (float difference) and equal zero points. */
+        /* TFLM's test: |scale difference| <= 1e-6 (a float difference), equal zero points. */
         if (!((double)fabsf(in.scale - out.scale) <= 1.0e-6) || in.zero_point != out.zero_point) {
             return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
                                   "output '%s' (scale %g, zero point %d) must be quantized like "
