@@ -109,9 +109,10 @@ static void mean_run_s8(const xtml_mean_params_t *k, const int8_t *in, int8_t *o
     }
     mean_axis_s8(k, 0, in, acc);
     for (i = 0; i < k->n_out; ++i) {
-        int32_t v = xtml_mul_by_quantized_multiplier(wrap_i32(acc[i] - zp_total), k->multiplier,
-                                                     k->shift) +
-                    k->out_zero_point;
+        int32_t scaled = xtml_mul_by_quantized_multiplier(wrap_i32(acc[i] - zp_total),
+                                                          k->multiplier, k->shift);
+        /* Wraps where TFLM's int32 addition would, without undefined behaviour. */
+        int32_t v = wrap_i32((uint32_t)scaled + (uint32_t)k->out_zero_point);
         out[i] = (int8_t)(v < -128 ? -128 : (v > 127 ? 127 : v));
     }
 }
@@ -158,10 +159,10 @@ static xtml_status_t mean_prepare(xtml_prep_t *p) {
     }
     if (in.type != XTML_DTYPE_INT8 && in.type != XTML_DTYPE_FLOAT32) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
-                              "input 0 '%s' has type %d, expected int8 or float32", in.name,
-                              (int)in.type);
+                              "input 0 '%s' is %s, expected int8 or float32", in.name,
+                              xtml_dtype_name(in.type));
     }
-    st = xtml_prep_expect_type(p, &out, "output 0", in.type);
+    st = xtml_prep_expect_type(p, &out, "output tensor", in.type);
     if (st != XTML_STATUS_OK) {
         return st;
     }
@@ -227,9 +228,9 @@ static xtml_status_t mean_prepare(xtml_prep_t *p) {
     if (k.is_int8) {
         int32_t multiplier;
         int shift, n_shift;
-        st = xtml_prep_expect_quantized(p, &in, "input 0");
+        st = xtml_prep_expect_quantized(p, &in, "input tensor");
         if (st == XTML_STATUS_OK) {
-            st = xtml_prep_expect_quantized(p, &out, "output 0");
+            st = xtml_prep_expect_quantized(p, &out, "output tensor");
         }
         if (st != XTML_STATUS_OK) {
             return st;
@@ -399,13 +400,13 @@ static xtml_status_t arg_max_prepare(xtml_prep_t *p) {
     }
     if (in.type != XTML_DTYPE_INT8 && in.type != XTML_DTYPE_FLOAT32) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
-                              "input 0 '%s' has type %d, expected int8 or float32", in.name,
-                              (int)in.type);
+                              "input 0 '%s' is %s, expected int8 or float32", in.name,
+                              xtml_dtype_name(in.type));
     }
     if (out.type != XTML_DTYPE_INT32 && out.type != XTML_DTYPE_INT64) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
-                              "output 0 '%s' has type %d, expected int32 or int64", out.name,
-                              (int)out.type);
+                              "output 0 '%s' is %s, expected int32 or int64", out.name,
+                              xtml_dtype_name(out.type));
     }
     if ((axis.type != XTML_DTYPE_INT32 && axis.type != XTML_DTYPE_INT64) || axis.count != 1) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,

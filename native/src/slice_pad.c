@@ -67,8 +67,8 @@ static xtml_status_t read_const_indices(xtml_prep_t *p, const xtml_tinfo_t *t, c
     }
     if (t->type != XTML_DTYPE_INT32 && t->type != XTML_DTYPE_INT64) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
-                              "%s tensor '%s' has type %d, expected int32 or int64", role, t->name,
-                              (int)t->type);
+                              "%s tensor '%s' is %s, expected int32 or int64", role, t->name,
+                              xtml_dtype_name(t->type));
     }
     if (t->count != n) {
         return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
@@ -97,10 +97,10 @@ static xtml_status_t expect_moved_types(xtml_prep_t *p, const xtml_tinfo_t *in,
     *esize = slice_pad_elem_size(in->type);
     if (*esize == 0) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
-                              "input 0 '%s' has type %d, expected int8, int16, int32 or float32",
-                              in->name, (int)in->type);
+                              "input 0 '%s' is %s, expected int8, int16, int32, float32 or bool",
+                              in->name, xtml_dtype_name(in->type));
     }
-    return xtml_prep_expect_type(p, out, "output 0", in->type);
+    return xtml_prep_expect_type(p, out, "output tensor", in->type);
 }
 
 /* ---- PAD and PADV2 ---- */
@@ -132,7 +132,9 @@ static const uint8_t *pad_axis(const xtml_pad_params_t *k, int axis, const uint8
     fill_elems(out, (size_t)k->left[axis] * (size_t)k->out_inner[axis], value, es);
     out += (size_t)k->left[axis] * inner;
     if (axis == k->ndim - 1) {
-        memcpy(out, in, (size_t)n * es);
+        if (n > 0) {  /* an empty input may have no buffer at all */
+            memcpy(out, in, (size_t)n * es);
+        }
         in += (size_t)n * es;
         out += (size_t)n * es;
     } else {
@@ -468,7 +470,11 @@ static xtml_status_t strided_slice_prepare(xtml_prep_t *p) {
             start = s > 0 ? 0 : size - 1;
         }
         if (shrink) {
-            /* TFLM copies nothing at all for such an axis; TensorFlow rejects it. */
+            /*
+             * TFLM writes no output at all for a shrunk axis with a negative
+             * stride or an out-of-range begin (TensorFlow rejects the
+             * latter): there is nothing faithful to run, so refuse.
+             */
             if (s < 0) {
                 return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
                                       "shrink axis %d has negative stride %d", (int)a, (int)s);
@@ -646,8 +652,8 @@ static xtml_status_t resize_nearest_prepare(xtml_prep_t *p) {
     if (in.type != XTML_DTYPE_INT8 && in.type != XTML_DTYPE_INT16 &&
         in.type != XTML_DTYPE_FLOAT32) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
-                              "input 0 '%s' has type %d, expected int8, int16 or float32", in.name,
-                              (int)in.type);
+                              "input 0 '%s' is %s, expected int8, int16 or float32", in.name,
+                              xtml_dtype_name(in.type));
     }
     st = expect_moved_types(p, &in, &out, &esize);
     if (st != XTML_STATUS_OK) {
