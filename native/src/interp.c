@@ -50,6 +50,8 @@ struct xtml_prep {
     size_t scratch;
     int alias_out;
     int alias_in;
+    int inplace_out;
+    int inplace_in;
     uint64_t macs;
     xtml_node_t *node;       /* real pass: the record being filled */
     char *detail;            /* where messages go, or NULL */
@@ -190,6 +192,11 @@ void xtml_prep_alias(xtml_prep_t *p, int out, int in) {
     p->alias_in = in;
 }
 
+void xtml_prep_inplace(xtml_prep_t *p, int out, int in) {
+    p->inplace_out = out;
+    p->inplace_in = in;
+}
+
 void xtml_prep_set_macs(xtml_prep_t *p, uint64_t macs) {
     p->macs = macs;
 }
@@ -213,8 +220,8 @@ xtml_status_t xtml_prep_fail(xtml_prep_t *p, xtml_status_t status, const char *f
 
 xtml_status_t xtml_prep_expect_type(xtml_prep_t *p, const xtml_tinfo_t *t, const char *role, xtml_dtype_t type) {
     if (t->type != type) {
-        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE, "%s %d '%s' is %s, expected %s", role,
-                              (int)t->index, t->name, xtml_dtype_name(t->type), xtml_dtype_name(type));
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE, "%s '%s' (tensor %d) is %s, expected %s", role,
+                              t->name, (int)t->index, xtml_dtype_name(t->type), xtml_dtype_name(type));
     }
     return XTML_STATUS_OK;
 }
@@ -235,8 +242,8 @@ xtml_status_t xtml_prep_expect_same_shape(xtml_prep_t *p, const xtml_tinfo_t *a,
 
 xtml_status_t xtml_prep_expect_quantized(xtml_prep_t *p, const xtml_tinfo_t *t, const char *role) {
     if (t->n_scales < 1 || !(t->scale > 0.0f)) {
-        return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION, "%s %d '%s' (%s) has no quantization scale",
-                              role, (int)t->index, t->name, xtml_dtype_name(t->type));
+        return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION, "%s '%s' (tensor %d, %s) has no quantization scale",
+                              role, t->name, (int)t->index, xtml_dtype_name(t->type));
     }
     return XTML_STATUS_OK;
 }
@@ -374,8 +381,10 @@ typedef struct build {
     xtml_ctx_t *ctx;          /* NULL while measuring */
     size_t meta_bytes;        /* context + tables + persistent parameters */
     size_t plan_bytes;
-    int32_t *alias;           /* per tensor: root tensor it shares (real pass), on the arena's plan area */
 } build_t;
+
+static xtml_status_t set_detail(char *detail, size_t cap, xtml_status_t status, const char *fmt, ...)
+    XTML_PRINTF(4, 5);
 
 static xtml_status_t set_detail(char *detail, size_t cap, xtml_status_t status, const char *fmt, ...) {
 #ifndef XTML_NO_DETAIL
@@ -401,6 +410,46 @@ static int32_t alias_root(const int32_t *alias_of, int32_t t) {
         t = alias_of[t];
     }
     return t;
+}
+
+static bool list_has_root(const int32_t *alias_of, xtml_fb_vec_t list, int32_t root) {
+    uint32_t k;
+    for (k = 0; k < list.len; k++) {
+        int32_t t = xtml_ld_i32(list.data + 4 * k);
+        if (t >= 0 && alias_root(alias_of, t) == root) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * May operator `at` write its output `out` over its input `in`? Only when the
+ * memory behind `in` (its alias root) is planned, as large as the output, and
+ * nobody needs it afterwards: no later operator reads any tensor sharing it,
+ * and it is not a graph output. Aliases made by later operators are made by
+ * reading the group, so scanning later readers covers them too.
+ */
+static bool can_overwrite(const xtml_prep_t *p, const int32_t *alias_of, int32_t in, int32_t out, uint32_t at) {
+    xtml_fb_vec_t ops = xtml_fb_vec(&p->subgraph, XTML_SUBGRAPH_OPERATORS);
+    int32_t root = alias_root(alias_of, in);
+    xtml_tinfo_t r, o;
+    uint32_t j;
+    read_tensor(p, root, &r);
+    read_tensor(p, out, &o);
+    if (r.is_const || tensor_is_variable(p, root) || r.bytes != o.bytes) {
+        return false;
+    }
+    if (list_has_root(alias_of, xtml_fb_vec(&p->subgraph, XTML_SUBGRAPH_OUTPUTS), root)) {
+        return false;
+    }
+    for (j = at + 1; j < ops.len; j++) {
+        xtml_fb_table_t op = xtml_fb_vec_table(&p->subgraph, ops, j);
+        if (list_has_root(alias_of, xtml_fb_vec(&op, XTML_OP_INPUTS), root)) {
+            return false;
+        }
+    }
+    return true;
 }
 
 /*
@@ -475,6 +524,8 @@ static xtml_status_t build_pass(build_t *b, char *detail, size_t detail_cap) {
         p->scratch = 0;
         p->alias_out = -1;
         p->alias_in = -1;
+        p->inplace_out = -1;
+        p->inplace_in = -1;
         p->macs = 0;
         p->node = ctx != NULL ? &ctx->nodes[i] : NULL;
         status = kernel->prepare(p);
@@ -494,6 +545,13 @@ static xtml_status_t build_pass(build_t *b, char *detail, size_t detail_cap) {
                 in_is_graph_io = in_is_graph_io || xtml_ld_i32(g_out.data + 4 * k) == in;
             }
             if (!in_is_graph_io) {
+                alias_of_stack[out] = in;
+            }
+        }
+        if (p->inplace_out >= 0 && p->alias_out < 0) {
+            int32_t out = xtml_ld_i32(p->outputs.data + 4 * p->inplace_out);
+            int32_t in = xtml_ld_i32(p->inputs.data + 4 * p->inplace_in);
+            if (in >= 0 && can_overwrite(p, alias_of_stack, in, out, i)) {
                 alias_of_stack[out] = in;
             }
         }

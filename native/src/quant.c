@@ -7,6 +7,7 @@
  * (half away from zero) arithmetic right shift. Overflowing left shifts wrap,
  * as they do in TFLM on two's-complement machines; we write them unsigned.
  */
+#include <float.h>
 #include <math.h>
 
 #include "xtml_internal.h"
@@ -106,8 +107,9 @@ void xtml_activation_range_quantized(int act, float scale, int32_t zero_point, i
 }
 
 void xtml_activation_range_float(int act, float *out_min, float *out_max) {
-    *out_min = -INFINITY;
-    *out_max = INFINITY;
+    /* TFLM clamps to the finite float range, so an overflow saturates. */
+    *out_min = -FLT_MAX;
+    *out_max = FLT_MAX;
     if (act == XTML_ACT_RELU) {
         *out_min = 0.0f;
     } else if (act == XTML_ACT_RELU6) {

@@ -24,6 +24,8 @@ typedef struct verifier {
     xtml_fb_vec_t buffers;
 } verifier_t;
 
+static xtml_status_t fail(verifier_t *v, xtml_status_t status, const char *fmt, ...) XTML_PRINTF(3, 4);
+
 static xtml_status_t fail(verifier_t *v, xtml_status_t status, const char *fmt, ...) {
     if (v->diag != NULL) {
 #ifndef XTML_NO_DETAIL

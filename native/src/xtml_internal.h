@@ -147,8 +147,14 @@ enum { XTML_PADDING_SAME = 0, XTML_PADDING_VALID = 1 };
 
 /* ---- detail messages ---- */
 
+#if defined(__GNUC__) || defined(__clang__)
+#define XTML_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define XTML_PRINTF(f, a)
+#endif
+
 /* printf subset: %s %d %u %ld %lu %zu %x %c %%, and %g for floats (approximate). */
-void xtml_fmt(char *out, size_t cap, const char *fmt, ...);
+void xtml_fmt(char *out, size_t cap, const char *fmt, ...) XTML_PRINTF(3, 4);
 void xtml_vfmt(char *out, size_t cap, const char *fmt, va_list ap);
 
 /* ---- tensors as kernels see them at prepare ---- */
@@ -211,7 +217,9 @@ struct xtml_ctx {
     xtml_profile_fn profiler;
     void *profiler_user;
 #ifndef XTML_NO_DETAIL
-    char detail[XTML_DETAIL_MAX];
+    /* Invoke-time errors only (load errors go to the caller's xtml_diag_t),
+     * kept short because it lives in the arena. */
+    char detail[64];
 #endif
 };
 
@@ -255,9 +263,13 @@ void *xtml_prep_persist(xtml_prep_t *p, size_t bytes);
 void xtml_prep_scratch(xtml_prep_t *p, size_t bytes);
 /* Output `out` shares input `in`'s memory (reshape-like operators). */
 void xtml_prep_alias(xtml_prep_t *p, int out, int in);
+/* The kernel stays correct when output `out` is the same memory as input
+ * `in` (it reads each element before writing the same one). The planner then
+ * reuses the input's memory when nothing reads that input afterwards. */
+void xtml_prep_inplace(xtml_prep_t *p, int out, int in);
 void xtml_prep_set_macs(xtml_prep_t *p, uint64_t macs);
 /* Record a failure; the message is prefixed with the operator's index and name. */
-xtml_status_t xtml_prep_fail(xtml_prep_t *p, xtml_status_t status, const char *fmt, ...);
+xtml_status_t xtml_prep_fail(xtml_prep_t *p, xtml_status_t status, const char *fmt, ...) XTML_PRINTF(3, 4);
 
 /* Common checks kernels use; each fails with a specific message. */
 xtml_status_t xtml_prep_expect_type(xtml_prep_t *p, const xtml_tinfo_t *t, const char *role,
