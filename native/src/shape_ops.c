@@ -14,6 +14,7 @@
  *   - CONCATENATION takes any number of inputs; TFLM stops at 10.
  * Refused like TFLM (and TensorFlow Lite): int8 CONCATENATION whose inputs are
  * quantized differently from the output, and a fused activation on it.
+ * The other operators copy raw values whatever the quantization, as TFLM does.
  */
 #include "xtml_internal.h"
 
@@ -83,40 +84,58 @@ static void copy_unless_aliased(const xtml_copy_params_t *prm, const void *in, v
  */
 typedef struct xtml_transpose_params {
     int32_t esize;                   /* bytes per element: 1, 2, 4 or 8 */
-    int32_t rank;                    /* axes after simplification, >= 1 */
-    size_t outer;                    /* product of all dims but the last */
+    int32_t rank;                    /* axes after simplification, >= 2 */
+    size_t outer;                    /* product of all dims but the last two */
     int32_t dims[XTML_MAX_DIMS];     /* output dims, outermost first */
     ptrdiff_t step[XTML_MAX_DIMS];   /* input bytes per step along each axis */
     ptrdiff_t rewind[XTML_MAX_DIMS]; /* step * dims: undoes a full turn */
 } xtml_transpose_params_t;
 
-/* One innermost row: n elements read with a stride, written contiguously. */
-static uint8_t *transpose_row(uint8_t *out, const uint8_t *src, int32_t n, ptrdiff_t step,
-                              int32_t esize) {
-    int32_t i;
-    if (step == esize) {
-        memcpy(out, src, (size_t)n * (size_t)esize);
-        return out + (size_t)n * (size_t)esize;
+/*
+ * The two innermost axes: n1 rows of n0 elements, read with strides s1 and
+ * s0, written contiguously. The element size is switched on once per tile.
+ */
+static uint8_t *transpose_tile(uint8_t *out, const uint8_t *src, int32_t n1, ptrdiff_t s1,
+                               int32_t n0, ptrdiff_t s0, int32_t esize) {
+    int32_t i, j;
+    if (s0 == esize) {
+        const size_t row = (size_t)n0 * (size_t)esize;
+        for (j = 0; j < n1; ++j, src += s1, out += row) {
+            memcpy(out, src, row);
+        }
+        return out;
     }
     switch (esize) {
     case 1:
-        for (i = 0; i < n; ++i, src += step) {
-            *out++ = *src;
+        for (j = 0; j < n1; ++j, src += s1) {
+            const uint8_t *p = src;
+            for (i = 0; i < n0; ++i, p += s0) {
+                *out++ = *p;
+            }
         }
         break;
     case 2:
-        for (i = 0; i < n; ++i, src += step, out += 2) {
-            memcpy(out, src, 2);
+        for (j = 0; j < n1; ++j, src += s1) {
+            const uint8_t *p = src;
+            for (i = 0; i < n0; ++i, p += s0, out += 2) {
+                memcpy(out, p, 2);
+            }
         }
         break;
     case 4:
-        for (i = 0; i < n; ++i, src += step, out += 4) {
-            memcpy(out, src, 4);
+        for (j = 0; j < n1; ++j, src += s1) {
+            const uint8_t *p = src;
+            for (i = 0; i < n0; ++i, p += s0, out += 4) {
+                memcpy(out, p, 4);
+            }
         }
         break;
     default:
-        for (i = 0; i < n; ++i, src += step, out += 8) {
-            memcpy(out, src, 8);
+        for (j = 0; j < n1; ++j, src += s1) {
+            const uint8_t *p = src;
+            for (i = 0; i < n0; ++i, p += s0, out += 8) {
+                memcpy(out, p, 8);
+            }
         }
         break;
     }
@@ -126,15 +145,15 @@ static uint8_t *transpose_row(uint8_t *out, const uint8_t *src, int32_t n, ptrdi
 static void transpose_run(const xtml_transpose_params_t *prm, const uint8_t *in, uint8_t *out) {
     int32_t idx[XTML_MAX_DIMS] = {0};
     const int32_t last = prm->rank - 1;
-    const int32_t n = prm->dims[last];
-    const ptrdiff_t step = prm->step[last];
+    const int32_t n1 = prm->dims[last - 1], n0 = prm->dims[last];
+    const ptrdiff_t s1 = prm->step[last - 1], s0 = prm->step[last];
     const uint8_t *src = in;
     size_t o;
     for (o = 0; o < prm->outer; ++o) {
         int32_t a;
-        out = transpose_row(out, src, n, step, prm->esize);
-        /* Odometer over the outer axes, innermost first. */
-        for (a = last - 1; a >= 0; --a) {
+        out = transpose_tile(out, src, n1, s1, n0, s0, prm->esize);
+        /* Odometer over the axes outside the tile, innermost first. */
+        for (a = last - 2; a >= 0; --a) {
             src += prm->step[a];
             if (++idx[a] < prm->dims[a]) {
                 break;
@@ -197,19 +216,32 @@ static const char *dims_str(char *buf, size_t cap, const int32_t *dims, int32_t 
     return buf;
 }
 
+/* Operand counts; max == XTML_ANY_COUNT for operators taking any number. */
+#define XTML_ANY_COUNT 0xffff
+
+static xtml_status_t expect_count(xtml_prep_t *p, const char *what, int n, int min, int max) {
+    if (n >= min && n <= max) {
+        return XTML_STATUS_OK;
+    }
+    if (min == max) {
+        return xtml_prep_fail(p, XTML_STATUS_MODEL_OPERATOR, "has %d %s, expected %d", n, what,
+                              min);
+    }
+    if (max == XTML_ANY_COUNT) {
+        return xtml_prep_fail(p, XTML_STATUS_MODEL_OPERATOR, "has %d %s, expected at least %d", n,
+                              what, min);
+    }
+    return xtml_prep_fail(p, XTML_STATUS_MODEL_OPERATOR, "has %d %s, expected %d to %d", n, what,
+                          min, max);
+}
+
 static xtml_status_t expect_counts(xtml_prep_t *p, int min_in, int max_in, int min_out,
                                    int max_out) {
-    int n_in = xtml_prep_n_inputs(p);
-    int n_out = xtml_prep_n_outputs(p);
-    if (n_in < min_in || n_in > max_in) {
-        return xtml_prep_fail(p, XTML_STATUS_MODEL_OPERATOR, "has %d inputs, expected %d to %d",
-                              n_in, min_in, max_in);
+    xtml_status_t s = expect_count(p, "inputs", xtml_prep_n_inputs(p), min_in, max_in);
+    if (s != XTML_STATUS_OK) {
+        return s;
     }
-    if (n_out < min_out || n_out > max_out) {
-        return xtml_prep_fail(p, XTML_STATUS_MODEL_OPERATOR, "has %d outputs, expected %d to %d",
-                              n_out, min_out, max_out);
-    }
-    return XTML_STATUS_OK;
+    return expect_count(p, "outputs", xtml_prep_n_outputs(p), min_out, max_out);
 }
 
 static xtml_status_t get_input(xtml_prep_t *p, int i, xtml_tinfo_t *t) {
@@ -549,12 +581,60 @@ const xtml_kernel_t xtml_kernel_shape = { "SHAPE", shape_prepare, shape_eval };
 
 /* ---- TRANSPOSE ---- */
 
+/*
+ * Simplify a permutation: walk the output axes, drop those of size 1 and
+ * merge an axis into its outer neighbour when the two are neighbours in the
+ * input too.
+ */
+static void transpose_plan(const int32_t *in_dims, const int32_t *perm, int32_t rank,
+                           int32_t esize, xtml_transpose_params_t *t) {
+    size_t in_stride[XTML_MAX_DIMS];
+    size_t count = product(in_dims, 0, rank);
+    int32_t i;
+    memset(t, 0, sizeof *t);
+    t->esize = esize;
+    for (i = rank - 1; i >= 0; --i) {
+        in_stride[i] = i == rank - 1 ? (size_t)esize : in_stride[i + 1] * (size_t)in_dims[i + 1];
+    }
+    for (i = 0; i < rank; ++i) {
+        int32_t dim = in_dims[perm[i]];
+        ptrdiff_t step = (ptrdiff_t)in_stride[perm[i]];
+        if (dim == 1) {
+            continue;
+        }
+        if (t->rank > 0 && t->step[t->rank - 1] == step * dim) {
+            t->dims[t->rank - 1] *= dim;
+            t->step[t->rank - 1] = step;
+        } else {
+            t->dims[t->rank] = dim;
+            t->step[t->rank] = step;
+            t->rank++;
+        }
+    }
+    if (t->rank == 0 || count == 0) {
+        /* One element or none: a plain copy of the whole tensor. */
+        t->rank = 1;
+        t->dims[0] = (int32_t)count;
+        t->step[0] = esize;
+    }
+    if (t->rank == 1) {
+        /* The tile needs two axes: add an outer one of size 1. */
+        t->rank = 2;
+        t->dims[1] = t->dims[0];
+        t->step[1] = t->step[0];
+        t->dims[0] = 1;
+        t->step[0] = 0;
+    }
+    for (i = 0; i < t->rank; ++i) {
+        t->rewind[i] = t->step[i] * t->dims[i];
+    }
+    t->outer = count == 0 ? 0 : product(t->dims, 0, t->rank - 2);
+}
+
 static xtml_status_t transpose_prepare(xtml_prep_t *p) {
     xtml_tinfo_t in, perm_t, out;
-    xtml_transpose_params_t t;
     xtml_transpose_params_t *prm;
     int32_t want[XTML_MAX_DIMS];
-    size_t in_stride[XTML_MAX_DIMS];
     const int32_t *perm;
     bool seen[XTML_MAX_DIMS] = {false};
     int32_t i, r;
@@ -593,42 +673,11 @@ static xtml_status_t transpose_prepare(xtml_prep_t *p) {
         return s;
     }
 
-    /* Simplify: walk the output axes, drop size 1, merge input neighbours. */
-    memset(&t, 0, sizeof t);
-    t.esize = (int32_t)xtml_dtype_size(in.type);
-    for (i = r - 1; i >= 0; --i) {
-        in_stride[i] = i == r - 1 ? (size_t)t.esize : in_stride[i + 1] * (size_t)in.dims[i + 1];
-    }
-    for (i = 0; i < r; ++i) {
-        ptrdiff_t step = (ptrdiff_t)in_stride[perm[i]];
-        if (want[i] == 1) {
-            continue;
-        }
-        if (t.rank > 0 && t.step[t.rank - 1] == step * want[i]) {
-            t.dims[t.rank - 1] *= want[i];
-            t.step[t.rank - 1] = step;
-        } else {
-            t.dims[t.rank] = want[i];
-            t.step[t.rank] = step;
-            t.rank++;
-        }
-    }
-    if (t.rank == 0 || in.count == 0) {
-        /* One element or none: a plain copy of the whole tensor. */
-        t.rank = 1;
-        t.dims[0] = in.count;
-        t.step[0] = t.esize;
-    }
-    for (i = 0; i < t.rank; ++i) {
-        t.rewind[i] = t.step[i] * t.dims[i];
-    }
-    t.outer = in.count == 0 ? 0 : product(t.dims, 0, t.rank - 1);
-
     prm = (xtml_transpose_params_t *)xtml_prep_persist(p, sizeof *prm);
     if (prm == NULL) {
         return XTML_STATUS_OK;
     }
-    *prm = t;
+    transpose_plan(in.dims, perm, r, (int32_t)xtml_dtype_size(in.type), prm);
     return XTML_STATUS_OK;
 }
 
@@ -644,8 +693,8 @@ const xtml_kernel_t xtml_kernel_transpose = { "TRANSPOSE", transpose_prepare, tr
 /* ---- PACK and UNPACK ---- */
 
 /*
- * Shared check: `many` tensors of one shape stacked along `axis` of `big`.
- * Fills the interleave layout.
+ * Shared check: `n` tensors shaped like `one` stacked along `axis` make
+ * `big`. Fills the interleave layout.
  */
 static xtml_status_t stack_check(xtml_prep_t *p, const xtml_tinfo_t *big, const char *big_role,
                                  const xtml_tinfo_t *one, const char *one_role, int32_t axis,
@@ -678,7 +727,7 @@ static xtml_status_t pack_prepare(xtml_prep_t *p) {
     int32_t count, axis, i;
     xtml_status_t s;
 
-    if ((s = expect_counts(p, 1, 0x7fff, 1, 1)) != XTML_STATUS_OK ||
+    if ((s = expect_counts(p, 1, XTML_ANY_COUNT, 1, 1)) != XTML_STATUS_OK ||
         (s = get_input(p, 0, &first)) != XTML_STATUS_OK ||
         (s = get_output(p, 0, &out)) != XTML_STATUS_OK ||
         (s = expect_movable(p, &first, "input 0")) != XTML_STATUS_OK ||
@@ -742,7 +791,7 @@ static xtml_status_t unpack_prepare(xtml_prep_t *p) {
     int32_t num, axis, i;
     xtml_status_t s;
 
-    if ((s = expect_counts(p, 1, 1, 1, 0x7fff)) != XTML_STATUS_OK ||
+    if ((s = expect_counts(p, 1, 1, 1, XTML_ANY_COUNT)) != XTML_STATUS_OK ||
         (s = get_input(p, 0, &in)) != XTML_STATUS_OK ||
         (s = get_output(p, 0, &first)) != XTML_STATUS_OK ||
         (s = expect_movable(p, &in, "input 0")) != XTML_STATUS_OK ||
@@ -815,7 +864,7 @@ static xtml_status_t split_prepare(xtml_prep_t *p) {
     int32_t axis, axis_raw, i;
     xtml_status_t s;
 
-    if ((s = expect_counts(p, 2, 2, 1, 0x7fff)) != XTML_STATUS_OK ||
+    if ((s = expect_counts(p, 2, 2, 1, XTML_ANY_COUNT)) != XTML_STATUS_OK ||
         (s = get_input(p, 0, &axis_t)) != XTML_STATUS_OK ||
         (s = get_input(p, 1, &in)) != XTML_STATUS_OK ||
         (s = expect_movable(p, &in, "input 1")) != XTML_STATUS_OK ||
@@ -878,7 +927,7 @@ static xtml_status_t concat_prepare(xtml_prep_t *p) {
     size_t inner, esize;
     xtml_status_t s;
 
-    if ((s = expect_counts(p, 1, 0x7fff, 1, 1)) != XTML_STATUS_OK ||
+    if ((s = expect_counts(p, 1, XTML_ANY_COUNT, 1, 1)) != XTML_STATUS_OK ||
         (s = get_output(p, 0, &out)) != XTML_STATUS_OK ||
         (s = expect_movable(p, &out, "output 0")) != XTML_STATUS_OK ||
         (s = xtml_prep_options(p, XTML_OPTS_CONCATENATION, &opts)) != XTML_STATUS_OK) {
