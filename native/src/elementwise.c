@@ -600,6 +600,13 @@ static xtml_status_t binary_prepare(xtml_prep_t *p, int kind) {
     if (kind == OP_MUL) {
         xtml_prep_set_macs(p, (uint64_t)out.count);
     }
+    /* An operand that is not broadcast is read at the same flat index the
+     * output is written, just before it, so the output may overwrite it. */
+    if (a.count == out.count) {
+        xtml_prep_inplace(p, 0, 0);
+    } else if (b.count == out.count) {
+        xtml_prep_inplace(p, 0, 1);
+    }
 
     params = (binary_params_t *)xtml_prep_persist(p, sizeof *params);
     if (params == NULL) {
