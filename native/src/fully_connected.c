@@ -4,16 +4,15 @@
  * kernels.
  *
  * The input is read as [batches][depth] whatever its rank (depth = the
- * filter's second dimension), the output as [batches][units]; keep_num_dims
+ * weights' second dimension), the output as [batches][units]; keep_num_dims
  * only changes the output's shape, which we check against that count.
  *
- * int8: TFLM accumulates sum((w - zp_w) * (x - zp_in)) + bias in a wrapping
- * int32 (zp_w only for per-tensor weights; its per-channel kernel ignores
- * weight zero points, so we require them to be 0 there). We accumulate
- * sum(w * x) and add acc_init = bias - zp_in * sum(w), precomputed per unit,
- * plus, only when zp_w != 0, -zp_w * (sum(x) - depth * zp_in) per batch row:
- * the same number modulo 2^32, hence identical results with one multiply-add
- * per weight.
+ * int8: TFLM sums (w - zp_w) * (x - zp_in) plus the bias in a wrapping int32
+ * (zp_w only for per-tensor weights; its per-channel kernel ignores weight
+ * zero points, so we require them to be 0 there). We sum w * (x - zp_in),
+ * two units per pass over the input, in 16-bit vector lanes (both factors
+ * and the product fit), and add -zp_w * sum(x - zp_in) once per batch row
+ * when zp_w != 0: the same number modulo 2^32, so the same result.
  *
  * float32 keeps TFLM's order: products rounded to float and summed from 0.0f
  * in depth order, then + bias, then the clamp.
@@ -22,7 +21,7 @@
 
 #include "xtml_internal.h"
 
-/* ---- arithmetic (the same helpers as conv.c) ---- */
+/* ---- arithmetic (the same helpers as conv.c; a shared header would hold them) ---- */
 
 /*
  * TFLM's MultiplyByQuantizedMultiplier (double rounding) for a multiplier in
@@ -51,41 +50,70 @@ static inline float clamp_f32(float v, float lo, float hi) {
     return hi < v ? hi : v;
 }
 
-/* sum(a[i] * b[i]) modulo 2^32; fixed-size blocks so compilers vectorize at -O2. */
-static uint32_t dot_s8(const int8_t *a, const int8_t *b, int32_t n) {
+/*
+ * sum(w[i] * (x[i] + x_offset)) modulo 2^32. x_offset is a negated int8 zero
+ * point, so x + x_offset and each product fit int16. The fixed-size blocks
+ * let compilers vectorize at -O2; the sum is order-independent.
+ */
+static uint32_t dot_s8(const int8_t *x, const int8_t *w, int32_t n, int16_t x_offset) {
     uint32_t acc = 0;
     int32_t i = 0;
     int k;
     for (; i + 16 <= n; i += 16) {
+        uint32_t block = 0;
         for (k = 0; k < 16; ++k) {
-            acc += (uint32_t)(a[i + k] * b[i + k]);
+            block += (uint32_t)(int16_t)(w[i + k] * (int16_t)(x[i + k] + x_offset));
         }
+        acc += block;
     }
     if (i + 8 <= n) {
+        uint32_t block = 0;
         for (k = 0; k < 8; ++k) {
-            acc += (uint32_t)(a[i + k] * b[i + k]);
+            block += (uint32_t)(int16_t)(w[i + k] * (int16_t)(x[i + k] + x_offset));
         }
+        acc += block;
         i += 8;
     }
     for (; i < n; ++i) {
-        acc += (uint32_t)(a[i] * b[i]);
+        acc += (uint32_t)(w[i] * (x[i] + x_offset));
     }
     return acc;
 }
 
-/* acc_init[u] = bias[u] + input_offset * sum(weights[u][:]). */
-static void acc_init_compute(int32_t *acc_init, const int8_t *weights, const int32_t *bias,
-                             int32_t units, int32_t depth, int32_t input_offset) {
-    int32_t u, d;
-    for (u = 0; u < units; ++u) {
-        const int8_t *w = weights + (size_t)u * (size_t)depth;
-        uint32_t sum = 0;
-        for (d = 0; d < depth; ++d) {
-            sum += (uint32_t)w[d];
+/* The dot products of x with rows w0 and w1 at once, sharing the work on x. */
+static void dot_s8_pair(const int8_t *x, const int8_t *w0, const int8_t *w1, int32_t n,
+                        int16_t x_offset, uint32_t *s0, uint32_t *s1) {
+    uint32_t acc0 = 0, acc1 = 0;
+    int32_t i = 0;
+    int k;
+    for (; i + 16 <= n; i += 16) {
+        uint32_t b0 = 0, b1 = 0;
+        for (k = 0; k < 16; ++k) {
+            const int16_t v = (int16_t)(x[i + k] + x_offset);
+            b0 += (uint32_t)(int16_t)(w0[i + k] * v);
+            b1 += (uint32_t)(int16_t)(w1[i + k] * v);
         }
-        sum = sum * (uint32_t)input_offset + (bias != NULL ? (uint32_t)bias[u] : 0u);
-        acc_init[u] = (int32_t)sum;
+        acc0 += b0;
+        acc1 += b1;
     }
+    if (i + 8 <= n) {
+        uint32_t b0 = 0, b1 = 0;
+        for (k = 0; k < 8; ++k) {
+            const int16_t v = (int16_t)(x[i + k] + x_offset);
+            b0 += (uint32_t)(int16_t)(w0[i + k] * v);
+            b1 += (uint32_t)(int16_t)(w1[i + k] * v);
+        }
+        acc0 += b0;
+        acc1 += b1;
+        i += 8;
+    }
+    for (; i < n; ++i) {
+        const int32_t v = x[i] + x_offset;
+        acc0 += (uint32_t)(w0[i] * v);
+        acc1 += (uint32_t)(w1[i] * v);
+    }
+    *s0 = acc0;
+    *s1 = acc1;
 }
 
 /* ---- kernels ---- */
@@ -97,30 +125,45 @@ typedef struct fc_s8_params {
     int32_t output_offset;
     int32_t act_min, act_max;
     const int32_t *multiplier;  /* per unit, or one value when channel_step is 0 */
-    const int32_t *shift;
+    const int8_t *shift;
     int32_t channel_step;
 } fc_s8_params_t;
 
-/* weights: [units][depth]; acc_init: per unit. */
+/* weights: [units][depth]; bias: units or NULL. */
 static void fc_s8(const fc_s8_params_t *p, const int8_t *input, const int8_t *weights,
-                  const int32_t *acc_init, int8_t *output) {
+                  const int32_t *bias, int8_t *output) {
+    const int16_t x_offset = (int16_t)p->input_offset;
     int32_t b, u, d;
     for (b = 0; b < p->batches; ++b) {
         const int8_t *x = input + (size_t)b * (size_t)p->depth;
         const int8_t *w = weights;
         const int32_t *multiplier = p->multiplier;
-        const int32_t *shift = p->shift;
+        const int8_t *shift = p->shift;
         uint32_t row = 0;
         if (p->weights_offset != 0) {
             for (d = 0; d < p->depth; ++d) {
-                row += (uint32_t)x[d];
+                row += (uint32_t)(x[d] + p->input_offset);
             }
-            row = (uint32_t)p->weights_offset *
-                  (row + (uint32_t)p->depth * (uint32_t)p->input_offset);
+            row *= (uint32_t)p->weights_offset;
         }
+        /* Units in pairs: each pass over the input serves two weight rows. */
         for (u = 0; u < p->units; ++u) {
-            uint32_t acc = (uint32_t)acc_init[u] + row + dot_s8(x, w, p->depth);
-            int32_t v = requantize((int32_t)acc, *multiplier, *shift);
+            uint32_t acc0, acc1;
+            int32_t v;
+            if (u + 1 < p->units) {
+                dot_s8_pair(x, w, w + p->depth, p->depth, x_offset, &acc0, &acc1);
+                acc0 += row + (bias != NULL ? (uint32_t)bias[u] : 0u);
+                v = requantize((int32_t)acc0, *multiplier, *shift);
+                *output++ = clamp_s8(v + p->output_offset, p->act_min, p->act_max);
+                w += p->depth;
+                multiplier += p->channel_step;
+                shift += p->channel_step;
+                ++u;
+            } else {
+                acc1 = dot_s8(x, w, p->depth, x_offset);
+            }
+            acc1 += row + (bias != NULL ? (uint32_t)bias[u] : 0u);
+            v = requantize((int32_t)acc1, *multiplier, *shift);
             *output++ = clamp_s8(v + p->output_offset, p->act_min, p->act_max);
             w += p->depth;
             multiplier += p->channel_step;
@@ -156,9 +199,10 @@ static void fc_f32(const fc_f32_params_t *p, const float *input, const float *we
 
 typedef struct fc_node {
     bool is_float;
-    fc_s8_params_t s8;
-    fc_f32_params_t f32;
-    const int32_t *acc_init;   /* NULL: computed per invoke into the scratch */
+    union {
+        fc_s8_params_t s8;
+        fc_f32_params_t f32;
+    } k;
 } fc_node_t;
 
 /* FullyConnectedOptions fields. */
@@ -275,7 +319,7 @@ static xtml_status_t fc_prepare(xtml_prep_t *p) {
     xtml_status_t st;
     int n_in = xtml_prep_n_inputs(p);
     int32_t act, format, units, depth, batches, n_mult, i;
-    bool is_float, has_bias, const_init;
+    bool is_float, has_bias;
 
     if ((n_in != 2 && n_in != 3) || xtml_prep_n_outputs(p) != 1) {
         return xtml_prep_fail(p, XTML_STATUS_MODEL_OPERATOR,
@@ -356,33 +400,32 @@ static xtml_status_t fc_prepare(xtml_prep_t *p) {
         return st;
     }
 
-    const_init = w.is_const && (!has_bias || bias.is_const);
     n_mult = is_float ? 0 : w.n_scales;
-    if (!is_float && !const_init) {
-        xtml_prep_scratch(p, (size_t)units * sizeof(int32_t));
-    }
     xtml_prep_set_macs(p, (uint64_t)batches * (uint64_t)units * (uint64_t)depth);
 
-    node = (fc_node_t *)xtml_prep_persist(
-        p, sizeof *node + (size_t)(2 * n_mult + (is_float || !const_init ? 0 : units)) *
-                              sizeof(int32_t));
+    /* Persistent: node, then int8 multipliers and shifts. */
+    node = (fc_node_t *)xtml_prep_persist(p, sizeof *node +
+                                                 (size_t)n_mult * (sizeof(int32_t) + 1u));
     if (node == NULL) {
         return XTML_STATUS_OK;
     }
     node->is_float = is_float;
     if (is_float) {
-        node->f32.batches = batches;
-        node->f32.depth = depth;
-        node->f32.units = units;
-        fc_float_range(act, &node->f32.act_min, &node->f32.act_max);
+        fc_f32_params_t *f = &node->k.f32;
+        f->batches = batches;
+        f->depth = depth;
+        f->units = units;
+        fc_float_range(act, &f->act_min, &f->act_max);
         return XTML_STATUS_OK;
     }
     {
-        fc_s8_params_t *s = &node->s8;
+        fc_s8_params_t *s = &node->k.s8;
         int32_t *multiplier = (int32_t *)(void *)(node + 1);
-        int32_t *shift = multiplier + n_mult;
+        int8_t *shift = (int8_t *)(void *)(multiplier + n_mult);
         for (i = 0; i < n_mult; ++i) {
-            fc_multiplier(fc_real_multiplier(&in, &w, &out, i), &multiplier[i], &shift[i]);
+            int32_t sh;
+            fc_multiplier(fc_real_multiplier(&in, &w, &out, i), &multiplier[i], &sh);
+            shift[i] = (int8_t)sh;
         }
         s->batches = batches;
         s->depth = depth;
@@ -395,14 +438,6 @@ static xtml_status_t fc_prepare(xtml_prep_t *p) {
         s->multiplier = multiplier;
         s->shift = shift;
         s->channel_step = n_mult > 1 ? 1 : 0;
-        node->acc_init = NULL;
-        if (const_init) {
-            int32_t *acc_init = shift + n_mult;
-            acc_init_compute(acc_init, (const int8_t *)w.data,
-                             has_bias ? (const int32_t *)bias.data : NULL, units, depth,
-                             -in.zero_point);
-            node->acc_init = acc_init;
-        }
     }
     return XTML_STATUS_OK;
 }
@@ -415,20 +450,13 @@ static xtml_status_t fc_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
     const void *weights = xtml_node_in(ctx, node, 1);
     const void *bias = node->n_inputs > 2 ? xtml_node_in(ctx, node, 2) : NULL;
     void *output = xtml_node_out(ctx, node, 0);
-    const int32_t *acc_init;
     if (n->is_float) {
-        fc_f32(&n->f32, (const float *)input, (const float *)weights, (const float *)bias,
+        fc_f32(&n->k.f32, (const float *)input, (const float *)weights, (const float *)bias,
                (float *)output);
-        return XTML_STATUS_OK;
+    } else {
+        fc_s8(&n->k.s8, (const int8_t *)input, (const int8_t *)weights, (const int32_t *)bias,
+              (int8_t *)output);
     }
-    acc_init = n->acc_init;
-    if (acc_init == NULL) {
-        int32_t *fresh = (int32_t *)node->scratch;
-        acc_init_compute(fresh, (const int8_t *)weights, (const int32_t *)bias, n->s8.units,
-                         n->s8.depth, n->s8.input_offset);
-        acc_init = fresh;
-    }
-    fc_s8(&n->s8, (const int8_t *)input, (const int8_t *)weights, acc_init, (int8_t *)output);
     return XTML_STATUS_OK;
 }
 
