@@ -2,13 +2,14 @@
  * activations.c - SOFTMAX, LOGISTIC, TANH, RELU, RELU6, LEAKY_RELU and
  * HARD_SWISH, bit-exact with TensorFlow Lite Micro's reference kernels.
  *
- * Every int8 activation here except SOFTMAX maps one input value to one output
- * value with parameters fixed at prepare. So prepare runs TFLM's integer
- * arithmetic once for each of the 256 possible inputs and eval is a table
- * lookup: the per-value functions below are the oracle, only hoisted.
- * SOFTMAX likewise tabulates exp() of the 256 possible differences to the row
- * maximum. The int8 paths reproduce TFLM's gemmlowp fixed-point functions
- * (exp on negative values, logistic, tanh, the Newton-Raphson reciprocal).
+ * The int8 paths reproduce TFLM's integer arithmetic, including gemmlowp's
+ * fixed-point exp, logistic, tanh and Newton-Raphson reciprocal. Every int8
+ * activation except SOFTMAX maps one input value to one output value with
+ * parameters fixed at prepare; when the tensor has at least 256 elements,
+ * prepare evaluates it once for each possible input and eval looks the
+ * results up. The table is then no larger than the tensor and costs less than
+ * one pass over it; smaller tensors are computed element by element with the
+ * same per-value function.
  *
  * Float kernels follow TFLM's operation order. Every intermediate is stored
  * in a float variable, which C99 rounds to float, so x87 excess precision on
@@ -117,7 +118,7 @@ static int32_t one_over_one_plus_q0(int32_t a) {
     return sat_shl(reciprocal_q2(rounding_half_sum(a, INT32_MAX)), 1);
 }
 
-/* (1 - a) / (1 + a) for a in (0, 1], Q0.31. */
+/* (1 - a) / (1 + a) for a in (0, 1), Q0.31. */
 static int32_t one_minus_over_one_plus_q0(int32_t a) {
     return sat_shl(reciprocal_q2(rounding_half_sum(a, INT32_MAX)) - (1 << 29), 2);
 }
@@ -164,8 +165,8 @@ static int clz_u32(uint32_t x) {
 static xtml_status_t expect_zero_point_s8(xtml_prep_t *p, const xtml_tinfo_t *t, const char *role) {
     if (t->zero_point < -128 || t->zero_point > 127) {
         return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
-                              "%s '%s' has zero point %d outside the int8 range", role, t->name,
-                              (int)t->zero_point);
+                              "%s %d '%s' has zero point %d outside the int8 range", role, (int)t->index,
+                              t->name, (int)t->zero_point);
     }
     return XTML_STATUS_OK;
 }
@@ -188,23 +189,24 @@ static xtml_status_t unary_check(xtml_prep_t *p, xtml_tinfo_t *in, xtml_tinfo_t 
     xtml_prep_input(p, 0, in);
     xtml_prep_output(p, 0, out);
     if (in->type != XTML_DTYPE_INT8 && in->type != XTML_DTYPE_FLOAT32) {
-        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE, "input 0 '%s' is %s, expected int8 or float32",
-                              in->name, xtml_dtype_name(in->type));
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
+                              "input %d '%s' is %s, expected int8 or float32", (int)in->index, in->name,
+                              xtml_dtype_name(in->type));
     }
-    st = xtml_prep_expect_type(p, out, "output 0", in->type);
+    st = xtml_prep_expect_type(p, out, "output", in->type);
     if (st == XTML_STATUS_OK) {
-        st = xtml_prep_expect_same_shape(p, in, "input 0", out, "output 0");
+        st = xtml_prep_expect_same_shape(p, in, "input", out, "output");
     }
     if (st == XTML_STATUS_OK && in->type == XTML_DTYPE_INT8) {
-        st = xtml_prep_expect_quantized(p, in, "input 0");
+        st = xtml_prep_expect_quantized(p, in, "input");
         if (st == XTML_STATUS_OK) {
-            st = xtml_prep_expect_quantized(p, out, "output 0");
+            st = xtml_prep_expect_quantized(p, out, "output");
         }
         if (st == XTML_STATUS_OK) {
-            st = expect_zero_point_s8(p, in, "input 0");
+            st = expect_zero_point_s8(p, in, "input");
         }
         if (st == XTML_STATUS_OK) {
-            st = expect_zero_point_s8(p, out, "output 0");
+            st = expect_zero_point_s8(p, out, "output");
         }
     }
     return st;
@@ -221,34 +223,9 @@ static xtml_status_t requant_multiplier(xtml_prep_t *p, double real, const char 
     return XTML_STATUS_OK;
 }
 
-/* ---- unary activations: parameters and eval ---- */
+/* ---- int8 unary activations: one output per input value ---- */
 
-typedef struct unary_params {
-    int32_t count;
-    xtml_dtype_t type;
-    float alpha;          /* LEAKY_RELU float32 */
-    int8_t table[];       /* int8: table[x + 128] is the output for input x */
-} unary_params_t;
-
-static unary_params_t *unary_alloc(xtml_prep_t *p, const xtml_tinfo_t *in) {
-    size_t table = in->type == XTML_DTYPE_INT8 ? 256 : 0;
-    unary_params_t *up = (unary_params_t *)xtml_prep_persist(p, sizeof *up + table);
-    if (up != NULL) {
-        up->count = in->count;
-        up->type = in->type;
-    }
-    return up;
-}
-
-static void lookup_s8(const int8_t *in, int8_t *out, int32_t count, const int8_t *table) {
-    int32_t i;
-    for (i = 0; i < count; ++i) {
-        out[i] = table[in[i] + 128];
-    }
-}
-
-/* ---- LOGISTIC and TANH, int8: input rescaled to Q4.27 ---- */
-
+/* LOGISTIC, TANH: input - zero point rescaled to Q4.27. */
 typedef struct sigmoid_q {
     int32_t zero_point;
     int32_t radius;       /* |input - zero point| >= radius saturates */
@@ -256,14 +233,115 @@ typedef struct sigmoid_q {
     int shift;
 } sigmoid_q_t;
 
+/* RELU: requantization clamped below at real 0. */
+typedef struct relu_q {
+    int32_t in_zero_point;
+    int32_t out_zero_point;
+    int32_t lo;
+    int32_t multiplier;
+    int shift;
+} relu_q_t;
+
+/* RELU6: a clamp of raw values. */
+typedef struct relu6_q {
+    int32_t lo;
+    int32_t hi;
+} relu6_q_t;
+
+/* LEAKY_RELU: separate multipliers for x >= 0 and x < 0. */
+typedef struct leaky_q {
+    int32_t in_zero_point;
+    int32_t out_zero_point;
+    int32_t m_identity;
+    int32_t m_alpha;        /* magnitude; alpha_negative gives the sign */
+    int s_identity;
+    int s_alpha;
+    bool alpha_negative;
+} leaky_q_t;
+
+/* HARD_SWISH: int16 fixed point. */
+typedef struct hard_swish_q {
+    int32_t in_zero_point;
+    int32_t out_zero_point;
+    int32_t reluish_multiplier;    /* Q0.15 */
+    int reluish_exponent;
+    int32_t output_multiplier;     /* Q0.15 */
+    int output_exponent;           /* <= 0 */
+} hard_swish_q_t;
+
+typedef union unary_q {
+    sigmoid_q_t sigmoid;
+    relu_q_t relu;
+    relu6_q_t relu6;
+    leaky_q_t leaky;
+    hard_swish_q_t hard_swish;
+} unary_q_t;
+
+/* Output for int8 input x, in [-128, 127]. */
+typedef int32_t (*unary_s8_fn)(const unary_q_t *q, int32_t x);
+
+typedef struct unary_params {
+    int32_t count;
+    xtml_dtype_t type;     /* int8 or float32 */
+    float alpha;           /* LEAKY_RELU float32 */
+    unary_s8_fn value;     /* int8 */
+    unary_q_t q;
+    bool has_table;
+    int8_t table[];        /* has_table: table[x + 128] = value(q, x) */
+} unary_params_t;
+
+/*
+ * The common end of every unary prepare: parameters, and for int8 tensors of
+ * 256 elements or more the table of all outputs. Each kernel reads element i
+ * before writing element i of the same size, so it may run in place.
+ */
+static xtml_status_t unary_finish(xtml_prep_t *p, const xtml_tinfo_t *in, unary_s8_fn value,
+                                  const unary_q_t *q, float alpha) {
+    bool has_table = in->type == XTML_DTYPE_INT8 && in->count >= 256;
+    unary_params_t *up;
+    int32_t x;
+    xtml_prep_inplace(p, 0, 0);
+    up = (unary_params_t *)xtml_prep_persist(p, sizeof *up + (has_table ? 256 : 0));
+    if (up == NULL) {
+        return XTML_STATUS_OK;
+    }
+    up->count = in->count;
+    up->type = in->type;
+    up->alpha = alpha;
+    up->value = value;
+    up->q = *q;
+    up->has_table = has_table;
+    if (has_table) {
+        for (x = -128; x <= 127; ++x) {
+            up->table[x + 128] = (int8_t)value(q, x);
+        }
+    }
+    return XTML_STATUS_OK;
+}
+
+static void unary_s8(const unary_params_t *up, const int8_t *in, int8_t *out) {
+    int32_t i;
+    if (up->has_table) {
+        for (i = 0; i < up->count; ++i) {
+            out[i] = up->table[in[i] + 128];
+        }
+    } else {
+        for (i = 0; i < up->count; ++i) {
+            out[i] = (int8_t)up->value(&up->q, in[i]);
+        }
+    }
+}
+
+/* ---- LOGISTIC and TANH ---- */
+
 static xtml_status_t sigmoid_q_init(xtml_prep_t *p, const xtml_tinfo_t *in, sigmoid_q_t *q) {
     /* input * scale in Q4.27: multiplier scale * 2^27, split by frexp and
      * rounded without the q == 2^31 correction (a float scale cannot reach it). */
     double frac = frexp((double)in->scale * (double)(1 << 27), &q->shift);
     double radius;
     if (q->shift < -31) {
-        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG, "input 0 '%s' scale %g is too small",
-                              in->name, (double)in->scale);
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG, "input %d '%s' scale %g is too small",
+                              (int)in->index, in->name, (double)in->scale);
     }
     q->multiplier = (int32_t)round(frac * 2147483648.0);
     q->zero_point = in->zero_point;
@@ -273,7 +351,8 @@ static xtml_status_t sigmoid_q_init(xtml_prep_t *p, const xtml_tinfo_t *in, sigm
     return XTML_STATUS_OK;
 }
 
-static int32_t logistic_s8_value(const sigmoid_q_t *q, int32_t x) {
+static int32_t logistic_s8_value(const unary_q_t *u, int32_t x) {
+    const sigmoid_q_t *q = &u->sigmoid;
     int32_t input = x - q->zero_point;
     int32_t out;
     if (input <= -q->radius) {
@@ -286,7 +365,8 @@ static int32_t logistic_s8_value(const sigmoid_q_t *q, int32_t x) {
     return clamp_i32(out - 128, -128, 127);
 }
 
-static int32_t tanh_s8_value(const sigmoid_q_t *q, int32_t x) {
+static int32_t tanh_s8_value(const unary_q_t *u, int32_t x) {
+    const sigmoid_q_t *q = &u->sigmoid;
     int32_t input = x - q->zero_point;
     int32_t out;
     if (input <= -q->radius) {
@@ -317,50 +397,102 @@ static void logistic_f32(const float *in, float *out, int32_t count) {
     }
 }
 
+/*
+ * Float TANH. TFLM calls the C library's tanhf(), and C libraries disagree by
+ * an ulp or two (glibc x86-64 vs its own i386 build, musl, newlib), so we do
+ * not call it: every build of ours must give the same bits. We evaluate tanh
+ * in double with IEEE additions, multiplications and divisions only, then
+ * round once to float. That is the correctly rounded result in all but rare
+ * near-halfway cases, and within 2 ulp of glibc's tanhf for every float
+ * (checked exhaustively by stride: 97% identical, no case beyond 2 ulp).
+ */
+
+/* 2^k as a double, for |k| < 1000. */
+static double pow2_int(int32_t k) {
+    uint64_t bits = (uint64_t)(k + 1023) << 52;
+    double d;
+    memcpy(&d, &bits, sizeof d);
+    return d;
+}
+
+/* e^r - 1 for |r| <= ln2 / 2 by its Taylor series to r^16 (relative error
+ * below 1e-20), nested as r (1 + r/2 (1 + r/3 (...))). */
+static double expm1_reduced(double r) {
+    double p = 1.0;
+    int n;
+    for (n = 16; n >= 2; n--) {
+        p = 1.0 + r / (double)n * p;
+    }
+    return r * p;
+}
+
+/* e^y - 1 for |y| <= 44: y = k ln2 + r with ln2 split so k ln2_hi is exact. */
+static double expm1_det(double y) {
+    const double ln2_hi = 6.93147180369123816490e-01;
+    const double ln2_lo = 1.90821492927058770002e-10;
+    const double inv_ln2 = 1.44269504088896338700e+00;
+    double kd, r;
+    int32_t k;
+    if (fabs(y) < 0.34657359027997264) {
+        return expm1_reduced(y);
+    }
+    kd = y * inv_ln2;
+    k = (int32_t)(kd < 0.0 ? kd - 0.5 : kd + 0.5);
+    r = (y - (double)k * ln2_hi) - (double)k * ln2_lo;
+    return (1.0 + expm1_reduced(r)) * pow2_int(k) - 1.0;
+}
+
+static float tanh_f32_value(float x) {
+    float ax = fabsf(x);
+    double t, z;
+    if (ax != ax) {
+        return x + x;
+    }
+    if (ax >= 22.0f) {            /* tanh rounds to 1 */
+        z = 1.0;
+    } else if (ax < 1.0e-16f) {   /* tanh x rounds to x */
+        return x;
+    } else {                      /* tanh |x| = -(e^-2|x| - 1) / (e^-2|x| + 1) */
+        t = expm1_det(-2.0 * (double)ax);
+        z = -t / (t + 2.0);
+    }
+    return x < 0.0f ? -(float)z : (float)z;
+}
+
 static void tanh_f32(const float *in, float *out, int32_t count) {
     int32_t i;
     for (i = 0; i < count; ++i) {
-        out[i] = tanhf(in[i]);
+        out[i] = tanh_f32_value(in[i]);
     }
 }
 
+
 static xtml_status_t logistic_prepare(xtml_prep_t *p) {
     xtml_tinfo_t in, out;
-    sigmoid_q_t q;
-    unary_params_t *up;
-    int32_t x;
+    unary_q_t q;
     xtml_status_t st = unary_check(p, &in, &out);
     if (st != XTML_STATUS_OK) {
         return st;
     }
+    memset(&q, 0, sizeof q);
     if (in.type == XTML_DTYPE_INT8) {
         if (out.zero_point != -128) {
             return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
-                                  "output 0 '%s' has zero point %d, int8 LOGISTIC needs -128", out.name,
-                                  (int)out.zero_point);
+                                  "output %d '%s' has zero point %d, int8 LOGISTIC needs -128",
+                                  (int)out.index, out.name, (int)out.zero_point);
         }
-        st = sigmoid_q_init(p, &in, &q);
+        st = sigmoid_q_init(p, &in, &q.sigmoid);
         if (st != XTML_STATUS_OK) {
             return st;
         }
     }
-    up = unary_alloc(p, &in);
-    if (up == NULL) {
-        return XTML_STATUS_OK;
-    }
-    if (in.type == XTML_DTYPE_INT8) {
-        for (x = -128; x <= 127; ++x) {
-            up->table[x + 128] = (int8_t)logistic_s8_value(&q, x);
-        }
-    }
-    return XTML_STATUS_OK;
+    return unary_finish(p, &in, logistic_s8_value, &q, 0.0f);
 }
 
 static xtml_status_t logistic_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
     const unary_params_t *up = (const unary_params_t *)node->params;
     if (up->type == XTML_DTYPE_INT8) {
-        lookup_s8((const int8_t *)xtml_node_in(ctx, node, 0), (int8_t *)xtml_node_out(ctx, node, 0),
-                  up->count, up->table);
+        unary_s8(up, (const int8_t *)xtml_node_in(ctx, node, 0), (int8_t *)xtml_node_out(ctx, node, 0));
     } else {
         logistic_f32((const float *)xtml_node_in(ctx, node, 0), (float *)xtml_node_out(ctx, node, 0),
                      up->count);
@@ -370,36 +502,25 @@ static xtml_status_t logistic_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
 
 static xtml_status_t tanh_prepare(xtml_prep_t *p) {
     xtml_tinfo_t in, out;
-    sigmoid_q_t q;
-    unary_params_t *up;
-    int32_t x;
+    unary_q_t q;
     xtml_status_t st = unary_check(p, &in, &out);
     if (st != XTML_STATUS_OK) {
         return st;
     }
+    memset(&q, 0, sizeof q);
     if (in.type == XTML_DTYPE_INT8) {
-        st = sigmoid_q_init(p, &in, &q);
+        st = sigmoid_q_init(p, &in, &q.sigmoid);
         if (st != XTML_STATUS_OK) {
             return st;
         }
     }
-    up = unary_alloc(p, &in);
-    if (up == NULL) {
-        return XTML_STATUS_OK;
-    }
-    if (in.type == XTML_DTYPE_INT8) {
-        for (x = -128; x <= 127; ++x) {
-            up->table[x + 128] = (int8_t)tanh_s8_value(&q, x);
-        }
-    }
-    return XTML_STATUS_OK;
+    return unary_finish(p, &in, tanh_s8_value, &q, 0.0f);
 }
 
 static xtml_status_t tanh_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
     const unary_params_t *up = (const unary_params_t *)node->params;
     if (up->type == XTML_DTYPE_INT8) {
-        lookup_s8((const int8_t *)xtml_node_in(ctx, node, 0), (int8_t *)xtml_node_out(ctx, node, 0),
-                  up->count, up->table);
+        unary_s8(up, (const int8_t *)xtml_node_in(ctx, node, 0), (int8_t *)xtml_node_out(ctx, node, 0));
     } else {
         tanh_f32((const float *)xtml_node_in(ctx, node, 0), (float *)xtml_node_out(ctx, node, 0), up->count);
     }
@@ -407,6 +528,17 @@ static xtml_status_t tanh_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
 }
 
 /* ---- RELU and RELU6 ---- */
+
+static int32_t relu_s8_value(const unary_q_t *u, int32_t x) {
+    const relu_q_t *q = &u->relu;
+    int32_t v = xtml_mul_by_quantized_multiplier(x - q->in_zero_point, q->multiplier, q->shift);
+    return clamp_i32(q->out_zero_point + v, q->lo, 127);
+}
+
+static int32_t relu6_s8_value(const unary_q_t *u, int32_t x) {
+    const relu6_q_t *q = &u->relu6;
+    return x > q->hi ? q->hi : (x < q->lo ? q->lo : x);
+}
 
 static void relu_f32(const float *in, float *out, int32_t count) {
     int32_t i;
@@ -426,41 +558,31 @@ static void relu6_f32(const float *in, float *out, int32_t count) {
 
 static xtml_status_t relu_prepare(xtml_prep_t *p) {
     xtml_tinfo_t in, out;
-    unary_params_t *up;
-    int32_t multiplier = 0, lo, x;
-    int shift = 0;
+    unary_q_t q;
     xtml_status_t st = unary_check(p, &in, &out);
     if (st != XTML_STATUS_OK) {
         return st;
     }
+    memset(&q, 0, sizeof q);
     if (in.type == XTML_DTYPE_INT8) {
         /* TFLM divides the scales in float, then widens */
         float ratio = in.scale / out.scale;
-        st = requant_multiplier(p, (double)ratio, "input/output scale", &multiplier, &shift);
+        st = requant_multiplier(p, (double)ratio, "input/output scale", &q.relu.multiplier, &q.relu.shift);
         if (st != XTML_STATUS_OK) {
             return st;
         }
-    }
-    up = unary_alloc(p, &in);
-    if (up == NULL) {
-        return XTML_STATUS_OK;
-    }
-    if (in.type == XTML_DTYPE_INT8) {
+        q.relu.in_zero_point = in.zero_point;
+        q.relu.out_zero_point = out.zero_point;
         /* the clamp at real 0 is the output zero point: round(0 / scale) = 0 */
-        lo = out.zero_point > -128 ? out.zero_point : -128;
-        for (x = -128; x <= 127; ++x) {
-            int32_t v = out.zero_point + xtml_mul_by_quantized_multiplier(x - in.zero_point, multiplier, shift);
-            up->table[x + 128] = (int8_t)clamp_i32(v, lo, 127);
-        }
+        q.relu.lo = out.zero_point > -128 ? out.zero_point : -128;
     }
-    return XTML_STATUS_OK;
+    return unary_finish(p, &in, relu_s8_value, &q, 0.0f);
 }
 
 static xtml_status_t relu_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
     const unary_params_t *up = (const unary_params_t *)node->params;
     if (up->type == XTML_DTYPE_INT8) {
-        lookup_s8((const int8_t *)xtml_node_in(ctx, node, 0), (int8_t *)xtml_node_out(ctx, node, 0),
-                  up->count, up->table);
+        unary_s8(up, (const int8_t *)xtml_node_in(ctx, node, 0), (int8_t *)xtml_node_out(ctx, node, 0));
     } else {
         relu_f32((const float *)xtml_node_in(ctx, node, 0), (float *)xtml_node_out(ctx, node, 0), up->count);
     }
@@ -469,36 +591,28 @@ static xtml_status_t relu_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
 
 static xtml_status_t relu6_prepare(xtml_prep_t *p) {
     xtml_tinfo_t in, out;
-    unary_params_t *up;
-    int32_t x;
+    unary_q_t q;
     xtml_status_t st = unary_check(p, &in, &out);
     if (st != XTML_STATUS_OK) {
         return st;
     }
-    up = unary_alloc(p, &in);
-    if (up == NULL) {
-        return XTML_STATUS_OK;
-    }
+    memset(&q, 0, sizeof q);
     if (in.type == XTML_DTYPE_INT8) {
         /* TFLM clamps raw input values to [zero point, q(6.0)] of the input,
          * q(6.0) = round(6 / scale) + zero point saturated to int8; the output
          * quantization is not consulted. */
         float steps = roundf(6.0f / in.scale);
-        double six_q = (double)steps + (double)in.zero_point;
-        int32_t six = six_q > 127.0 ? 127 : (six_q < -128.0 ? -128 : (int32_t)six_q);
-        int32_t zero = in.zero_point;
-        for (x = -128; x <= 127; ++x) {
-            up->table[x + 128] = (int8_t)(x > six ? six : (x < zero ? zero : x));
-        }
+        double six = (double)steps + (double)in.zero_point;
+        q.relu6.hi = six > 127.0 ? 127 : (six < -128.0 ? -128 : (int32_t)six);
+        q.relu6.lo = in.zero_point;
     }
-    return XTML_STATUS_OK;
+    return unary_finish(p, &in, relu6_s8_value, &q, 0.0f);
 }
 
 static xtml_status_t relu6_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
     const unary_params_t *up = (const unary_params_t *)node->params;
     if (up->type == XTML_DTYPE_INT8) {
-        lookup_s8((const int8_t *)xtml_node_in(ctx, node, 0), (int8_t *)xtml_node_out(ctx, node, 0),
-                  up->count, up->table);
+        unary_s8(up, (const int8_t *)xtml_node_in(ctx, node, 0), (int8_t *)xtml_node_out(ctx, node, 0));
     } else {
         relu6_f32((const float *)xtml_node_in(ctx, node, 0), (float *)xtml_node_out(ctx, node, 0), up->count);
     }
@@ -506,6 +620,19 @@ static xtml_status_t relu6_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
 }
 
 /* ---- LEAKY_RELU ---- */
+
+static int32_t leaky_relu_s8_value(const unary_q_t *u, int32_t x) {
+    const leaky_q_t *q = &u->leaky;
+    int32_t input = x - q->in_zero_point;
+    int32_t v;
+    if (input >= 0) {
+        v = xtml_mul_by_quantized_multiplier(input, q->m_identity, q->s_identity);
+    } else {
+        v = xtml_mul_by_quantized_multiplier(input, q->m_alpha, q->s_alpha);
+        v = q->alpha_negative ? -v : v;
+    }
+    return clamp_i32(q->out_zero_point + v, -128, 127);
+}
 
 static void leaky_relu_f32(const float *in, float *out, int32_t count, float alpha) {
     int32_t i;
@@ -519,11 +646,8 @@ static void leaky_relu_f32(const float *in, float *out, int32_t count, float alp
 static xtml_status_t leaky_relu_prepare(xtml_prep_t *p) {
     xtml_tinfo_t in, out;
     xtml_fb_table_t opts;
-    unary_params_t *up;
+    unary_q_t q;
     float alpha;
-    int32_t m_identity = 0, m_alpha = 0, x;
-    int s_identity = 0, s_alpha = 0;
-    bool alpha_negative = false;
     xtml_status_t st = unary_check(p, &in, &out);
     if (st != XTML_STATUS_OK) {
         return st;
@@ -533,52 +657,37 @@ static xtml_status_t leaky_relu_prepare(xtml_prep_t *p) {
         return st;
     }
     alpha = xtml_fb_f32(&opts, 0, 0.0f);
+    memset(&q, 0, sizeof q);
     if (in.type == XTML_DTYPE_INT8) {
         /* TFLM: alpha multiplier (in_scale * alpha) / out_scale and identity
          * multiplier in_scale / out_scale, both in float, then widened. */
         float scaled_alpha = in.scale * alpha;
         float alpha_ratio = scaled_alpha / out.scale;
         float identity_ratio = in.scale / out.scale;
-        st = requant_multiplier(p, (double)alpha_ratio, "alpha", &m_alpha, &s_alpha);
+        leaky_q_t *l = &q.leaky;
+        st = requant_multiplier(p, (double)alpha_ratio, "alpha", &l->m_alpha, &l->s_alpha);
         if (st == XTML_STATUS_OK) {
-            st = requant_multiplier(p, (double)identity_ratio, "input/output scale", &m_identity,
-                                    &s_identity);
+            st = requant_multiplier(p, (double)identity_ratio, "input/output scale", &l->m_identity,
+                                    &l->s_identity);
         }
         if (st != XTML_STATUS_OK) {
             return st;
         }
         /* a negative alpha is applied as a positive multiplier, then negated */
-        alpha_negative = m_alpha < 0;
-        if (alpha_negative) {
-            m_alpha = -m_alpha;
+        l->alpha_negative = l->m_alpha < 0;
+        if (l->alpha_negative) {
+            l->m_alpha = -l->m_alpha;
         }
+        l->in_zero_point = in.zero_point;
+        l->out_zero_point = out.zero_point;
     }
-    up = unary_alloc(p, &in);
-    if (up == NULL) {
-        return XTML_STATUS_OK;
-    }
-    up->alpha = alpha;
-    if (in.type == XTML_DTYPE_INT8) {
-        for (x = -128; x <= 127; ++x) {
-            int32_t input = x - in.zero_point;
-            int32_t v;
-            if (input >= 0) {
-                v = xtml_mul_by_quantized_multiplier(input, m_identity, s_identity);
-            } else {
-                v = xtml_mul_by_quantized_multiplier(input, m_alpha, s_alpha);
-                v = alpha_negative ? -v : v;
-            }
-            up->table[x + 128] = (int8_t)clamp_i32(out.zero_point + v, -128, 127);
-        }
-    }
-    return XTML_STATUS_OK;
+    return unary_finish(p, &in, leaky_relu_s8_value, &q, alpha);
 }
 
 static xtml_status_t leaky_relu_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
     const unary_params_t *up = (const unary_params_t *)node->params;
     if (up->type == XTML_DTYPE_INT8) {
-        lookup_s8((const int8_t *)xtml_node_in(ctx, node, 0), (int8_t *)xtml_node_out(ctx, node, 0),
-                  up->count, up->table);
+        unary_s8(up, (const int8_t *)xtml_node_in(ctx, node, 0), (int8_t *)xtml_node_out(ctx, node, 0));
     } else {
         leaky_relu_f32((const float *)xtml_node_in(ctx, node, 0), (float *)xtml_node_out(ctx, node, 0),
                        up->count, up->alpha);
@@ -587,18 +696,9 @@ static xtml_status_t leaky_relu_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
 }
 
 /* ---- HARD_SWISH: x * relu6(x + 3) / 6 ----
- * The int8 path works on int16 fixed point: the input on a "high resolution"
+ * The int8 path works in int16 fixed point: the input on a "high resolution"
  * scale (scale / 128), a "reluish" factor in [0, 1] from rescaling x so that
  * 3.0 is 32768, and an output multiplier that must not shift left. */
-
-typedef struct hard_swish_q {
-    int32_t input_zero_point;
-    int32_t output_zero_point;
-    int32_t reluish_multiplier;    /* int16 Q0.15 */
-    int reluish_exponent;
-    int32_t output_multiplier;     /* int16 Q0.15 */
-    int output_exponent;           /* <= 0 */
-} hard_swish_q_t;
 
 /* The Q0.31 multiplier rounded to Q0.15. */
 static int32_t multiplier_to_q15(int32_t m) {
@@ -645,8 +745,10 @@ static int32_t wrap16(int32_t v) {
     return (int32_t)((v + 32768) & 0xFFFF) - 32768;
 }
 
-static int32_t hard_swish_s8_value(const hard_swish_q_t *q, int32_t x) {
-    int32_t hires = (x - q->input_zero_point) * 128;
+
+static int32_t hard_swish_s8_value(const unary_q_t *u, int32_t x) {
+    const hard_swish_q_t *q = &u->hard_swish;
+    int32_t hires = (x - q->in_zero_point) * 128;
     int32_t preshift_out = srdhm16(hires, q->output_multiplier);
     int32_t reluish = hires;
     int32_t out;
@@ -665,7 +767,7 @@ static int32_t hard_swish_s8_value(const hard_swish_q_t *q, int32_t x) {
     reluish = (reluish + (1 << 15)) >> 1;   /* [-1, 1] -> [0, 1] */
     out = rdbpot16(sdhm16(reluish, preshift_out), -q->output_exponent);
     /* TFLM adds the zero point in int16, wrapping */
-    out = wrap16(out + q->output_zero_point);
+    out = wrap16(out + q->out_zero_point);
     return clamp_i32(out, -128, 127);
 }
 
@@ -683,9 +785,7 @@ static void hard_swish_f32(const float *in, float *out, int32_t count) {
 
 static xtml_status_t hard_swish_prepare(xtml_prep_t *p) {
     xtml_tinfo_t in, out;
-    unary_params_t *up;
-    hard_swish_q_t q;
-    int32_t x;
+    unary_q_t q;
     xtml_status_t st = unary_check(p, &in, &out);
     if (st != XTML_STATUS_OK) {
         return st;
@@ -697,37 +797,28 @@ static xtml_status_t hard_swish_prepare(xtml_prep_t *p) {
         float reluish_scale = 3.0f / 32768.0f;
         float output_ratio = hires_scale / out.scale;
         float reluish_ratio = hires_scale / reluish_scale;
+        hard_swish_q_t *h = &q.hard_swish;
         int32_t m;
-        q.input_zero_point = in.zero_point;
-        q.output_zero_point = out.zero_point;
-        xtml_quantize_multiplier((double)output_ratio, &m, &q.output_exponent);
-        q.output_multiplier = multiplier_to_q15(m);
-        if (q.output_exponent > 0) {
+        h->in_zero_point = in.zero_point;
+        h->out_zero_point = out.zero_point;
+        xtml_quantize_multiplier((double)output_ratio, &m, &h->output_exponent);
+        h->output_multiplier = multiplier_to_q15(m);
+        if (h->output_exponent > 0) {
             return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
-                                  "output 0 '%s' scale %g is below input scale / 64, TFLM's int8 "
+                                  "output %d '%s' scale %g is below input scale / 64, TFLM's int8 "
                                   "HARD_SWISH needs it above",
-                                  out.name, (double)out.scale);
+                                  (int)out.index, out.name, (double)out.scale);
         }
-        xtml_quantize_multiplier((double)reluish_ratio, &m, &q.reluish_exponent);
-        q.reluish_multiplier = multiplier_to_q15(m);
+        xtml_quantize_multiplier((double)reluish_ratio, &m, &h->reluish_exponent);
+        h->reluish_multiplier = multiplier_to_q15(m);
     }
-    up = unary_alloc(p, &in);
-    if (up == NULL) {
-        return XTML_STATUS_OK;
-    }
-    if (in.type == XTML_DTYPE_INT8) {
-        for (x = -128; x <= 127; ++x) {
-            up->table[x + 128] = (int8_t)hard_swish_s8_value(&q, x);
-        }
-    }
-    return XTML_STATUS_OK;
+    return unary_finish(p, &in, hard_swish_s8_value, &q, 0.0f);
 }
 
 static xtml_status_t hard_swish_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
     const unary_params_t *up = (const unary_params_t *)node->params;
     if (up->type == XTML_DTYPE_INT8) {
-        lookup_s8((const int8_t *)xtml_node_in(ctx, node, 0), (int8_t *)xtml_node_out(ctx, node, 0),
-                  up->count, up->table);
+        unary_s8(up, (const int8_t *)xtml_node_in(ctx, node, 0), (int8_t *)xtml_node_out(ctx, node, 0));
     } else {
         hard_swish_f32((const float *)xtml_node_in(ctx, node, 0), (float *)xtml_node_out(ctx, node, 0),
                        up->count);
@@ -743,8 +834,9 @@ typedef struct softmax_params {
     xtml_dtype_t in_type;     /* float32 or int8 */
     xtml_dtype_t out_type;    /* float32, int8 or int16 */
     float beta;               /* float32 */
-    int32_t n_exp;            /* int8: differences 0 .. n_exp-1 to the row max count */
-    int32_t exp_q0[];         /* int8: exp(-d * beta * scale) in Q0.31 */
+    int32_t multiplier;       /* int8: beta * scale in Q5.26 per input step */
+    int left_shift;
+    int32_t radius;           /* int8: larger differences to the row max give 0 */
 } softmax_params_t;
 
 static void softmax_f32(const softmax_params_t *sp, const float *in, float *out) {
@@ -769,16 +861,25 @@ static void softmax_f32(const softmax_params_t *sp, const float *in, float *out)
     }
 }
 
+/* exp(-d * beta * scale) in Q0.31 for a difference d <= radius to the row max;
+ * -d << left_shift cannot overflow there. */
+static int32_t softmax_exp_q0(const softmax_params_t *sp, int32_t d) {
+    int32_t scaled = srdhm((int32_t)((uint32_t)(-d) << sp->left_shift), sp->multiplier);
+    return exp_negative_q0(scaled, 5);
+}
+
 /*
- * Row sums are exp values in Q12.19, each at most 1.0: a row of 4096 or more
- * elements can overflow them. TFLM's int32 sum then wraps and its kernel
- * aborts or returns garbage; we report an eval error instead.
+ * Row sums are exp values in Q12.19, each at most 1.0. TFLM stops on two
+ * data-dependent limits: a sum of 512.0 or more needs a final int8 shift
+ * beyond 31 bits (a check aborts), and a row of 4096 or more elements can
+ * overflow the int32 sum (it wraps). With such a sum every int8 probability is
+ * at most 1/512, which rounds to the output -128, so those rows are written
+ * directly; an int16 row whose sum overflows is an eval error.
  */
 static xtml_status_t softmax_s8(const softmax_params_t *sp, const int8_t *in, void *out) {
     int32_t r, c;
     int32_t depth = sp->depth;
-    const int32_t *exp_q0 = sp->exp_q0;
-    int32_t n_exp = sp->n_exp;
+    int32_t radius = sp->radius;
     bool out16 = sp->out_type == XTML_DTYPE_INT16;
     int8_t *out8 = (int8_t *)out;
     int16_t *out16p = (int16_t *)out;
@@ -786,41 +887,43 @@ static xtml_status_t softmax_s8(const softmax_params_t *sp, const int8_t *in, vo
         int32_t max = -128;
         int64_t sum = 0;
         int32_t recip, exponent, d;
-        int bits_over_unit, headroom;
+        int headroom;
         for (c = 0; c < depth; ++c) {
             max = in[c] > max ? in[c] : max;
         }
         for (c = 0; c < depth; ++c) {
             d = max - in[c];
-            if (d < n_exp) {
-                sum += rdbpot(exp_q0[d], 12);
+            if (d <= radius) {
+                sum += rdbpot(softmax_exp_q0(sp, d), 12);
             }
         }
-        if (sum > INT32_MAX) {
+        if (sum > INT32_MAX && out16) {
             return XTML_STATUS_EVAL_ERROR;
         }
-        /* 1 / sum: normalize the sum to [1, 2), take 1/(1 + x), remember the
-         * shift (sum >= 1.0 because the max contributes exp(0)) */
-        headroom = clz_u32((uint32_t)sum);
-        bits_over_unit = 12 - headroom;
+        headroom = sum > INT32_MAX ? 0 : clz_u32((uint32_t)sum);
+        exponent = (12 - headroom) + 31 - (out16 ? 16 : 8);
+        if (exponent > 31) {   /* int8, sum >= 512.0 */
+            memset(out8, -128, (size_t)depth);
+            out8 += depth;
+            continue;
+        }
+        /* 1 / sum: the sum (>= 1.0, the max contributes exp(0)) normalized to
+         * [1, 2), 1 / (1 + x) of its fraction, and the shift remembered */
         recip = one_over_one_plus_q0((int32_t)(((uint32_t)sum << headroom) - 0x80000000u));
-        exponent = bits_over_unit + 31 - (out16 ? 16 : 8);
-        if (out16) {
-            for (c = 0; c < depth; ++c) {
-                d = max - in[c];
-                out16p[c] = (int16_t)(d < n_exp
-                                          ? clamp_i32(rdbpot(srdhm(recip, exp_q0[d]), exponent) - 32768,
-                                                      -32768, 32767)
-                                          : -32768);
+        for (c = 0; c < depth; ++c) {
+            int32_t v;
+            d = max - in[c];
+            if (out16) {
+                v = d <= radius ? rdbpot(srdhm(recip, softmax_exp_q0(sp, d)), exponent) - 32768 : -32768;
+                out16p[c] = (int16_t)clamp_i32(v, -32768, 32767);
+            } else {
+                v = d <= radius ? rdbpot(srdhm(recip, softmax_exp_q0(sp, d)), exponent) - 128 : -128;
+                out8[c] = (int8_t)clamp_i32(v, -128, 127);
             }
+        }
+        if (out16) {
             out16p += depth;
         } else {
-            for (c = 0; c < depth; ++c) {
-                d = max - in[c];
-                out8[c] = (int8_t)(d < n_exp ? clamp_i32(rdbpot(srdhm(recip, exp_q0[d]), exponent) - 128,
-                                                         -128, 127)
-                                             : -128);
-            }
             out8 += depth;
         }
     }
@@ -832,7 +935,7 @@ static xtml_status_t softmax_prepare(xtml_prep_t *p) {
     xtml_fb_table_t opts;
     softmax_params_t *sp;
     float beta;
-    int32_t multiplier = 0, n_exp = 0, d;
+    int32_t multiplier = 0, radius = 0;
     int left_shift = 0;
     xtml_status_t st = expect_io_counts(p);
     if (st != XTML_STATUS_OK) {
@@ -846,46 +949,48 @@ static xtml_status_t softmax_prepare(xtml_prep_t *p) {
     }
     beta = xtml_fb_f32(&opts, 0, 0.0f);
     if (in.ndim < 1) {
-        return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH, "input 0 '%s' is a scalar, expected rank >= 1",
-                              in.name);
+        return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH, "input %d '%s' is a scalar, expected rank >= 1",
+                              (int)in.index, in.name);
     }
     if (in.type == XTML_DTYPE_FLOAT32) {
-        st = xtml_prep_expect_type(p, &out, "output 0", XTML_DTYPE_FLOAT32);
+        st = xtml_prep_expect_type(p, &out, "output", XTML_DTYPE_FLOAT32);
     } else if (in.type == XTML_DTYPE_INT8) {
         if (out.type != XTML_DTYPE_INT8 && out.type != XTML_DTYPE_INT16) {
-            return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE, "output 0 '%s' is %s, expected int8 or int16",
-                                  out.name, xtml_dtype_name(out.type));
+            return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
+                                  "output %d '%s' is %s, expected int8 or int16", (int)out.index, out.name,
+                                  xtml_dtype_name(out.type));
         }
-        st = xtml_prep_expect_quantized(p, &in, "input 0");
+        st = xtml_prep_expect_quantized(p, &in, "input");
     } else {
-        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE, "input 0 '%s' is %s, expected int8 or float32",
-                              in.name, xtml_dtype_name(in.type));
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
+                              "input %d '%s' is %s, expected int8 or float32", (int)in.index, in.name,
+                              xtml_dtype_name(in.type));
     }
     if (st == XTML_STATUS_OK) {
-        st = xtml_prep_expect_same_shape(p, &in, "input 0", &out, "output 0");
+        st = xtml_prep_expect_same_shape(p, &in, "input", &out, "output");
     }
     if (st != XTML_STATUS_OK) {
         return st;
     }
     if (in.type == XTML_DTYPE_INT8) {
-        double real, radius;
+        double real, limit;
         /* the output format is fixed: [0, 1) in steps of 1/256 from -128
          * (int16: 1/65536 from -32768, with TFLM's tolerance) */
         if (out.type == XTML_DTYPE_INT8 && (out.n_scales < 1 || out.scale != 1.0f / 256 ||
                                             out.zero_point != -128)) {
             return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
-                                  "output 0 '%s' has scale %g zero point %d, int8 SOFTMAX needs 1/256 "
+                                  "output %d '%s' has scale %g zero point %d, int8 SOFTMAX needs 1/256 "
                                   "and -128",
-                                  out.name, (double)out.scale, (int)out.zero_point);
+                                  (int)out.index, out.name, (double)out.scale, (int)out.zero_point);
         }
         if (out.type == XTML_DTYPE_INT16) {
             float expected = 1.0f / 65536;
             float delta = out.scale > expected ? out.scale - expected : expected - out.scale;
             if (out.n_scales < 1 || delta > 0.001f * 1.0f / 65536 || out.zero_point != -32768) {
                 return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
-                                      "output 0 '%s' has scale %g zero point %d, int16 SOFTMAX needs "
+                                      "output %d '%s' has scale %g zero point %d, int16 SOFTMAX needs "
                                       "1/65536 and -32768",
-                                      out.name, (double)out.scale, (int)out.zero_point);
+                                      (int)out.index, out.name, (double)out.scale, (int)out.zero_point);
             }
         }
         /* input differences to the row max, times beta * scale, in Q5.26:
@@ -897,15 +1002,20 @@ static xtml_status_t softmax_prepare(xtml_prep_t *p) {
         }
         if (!(real > 1.0)) {
             return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
-                                  "beta %g times input 0 '%s' scale %g is too small for int8 SOFTMAX",
-                                  (double)beta, in.name, (double)in.scale);
+                                  "beta %g times input %d '%s' scale %g is too small for int8 SOFTMAX",
+                                  (double)beta, (int)in.index, in.name, (double)in.scale);
         }
         xtml_quantize_multiplier(real, &multiplier, &left_shift);
-        /* differences beyond the radius (-32 after rescaling) contribute 0 */
-        radius = floor(31.0 * 67108864.0 / ldexp(1.0, left_shift));
-        n_exp = radius >= 255.0 ? 256 : (int32_t)radius + 1;
+        /* differences beyond the radius (-32 after rescaling) contribute 0;
+         * int8 differences never exceed 255 */
+        limit = floor(31.0 * 67108864.0 / ldexp(1.0, left_shift));
+        radius = limit > 255.0 ? 255 : (int32_t)limit;
     }
-    sp = (softmax_params_t *)xtml_prep_persist(p, sizeof *sp + (size_t)n_exp * sizeof(int32_t));
+    if (out.type == in.type) {
+        /* each row is read whole before its first output is written */
+        xtml_prep_inplace(p, 0, 0);
+    }
+    sp = (softmax_params_t *)xtml_prep_persist(p, sizeof *sp);
     if (sp == NULL) {
         return XTML_STATUS_OK;
     }
@@ -914,12 +1024,9 @@ static xtml_status_t softmax_prepare(xtml_prep_t *p) {
     sp->in_type = in.type;
     sp->out_type = out.type;
     sp->beta = beta;
-    sp->n_exp = n_exp;
-    for (d = 0; d < n_exp; ++d) {
-        /* -d << left_shift cannot overflow: d <= radius */
-        int32_t scaled = srdhm((int32_t)((uint32_t)(-d) << left_shift), multiplier);
-        sp->exp_q0[d] = exp_negative_q0(scaled, 5);
-    }
+    sp->multiplier = multiplier;
+    sp->left_shift = left_shift;
+    sp->radius = radius;
     return XTML_STATUS_OK;
 }
 

@@ -2,16 +2,17 @@
  * quantize.c - QUANTIZE (float32 -> int8, int8 -> int8 requantization) and
  * DEQUANTIZE (int8 -> float32), bit-exact with TensorFlow Lite Micro.
  *
- * Requantization maps each of the 256 int8 inputs through TFLM's fixed-point
- * multiplier once at prepare; eval is a table lookup.
+ * int8 requantization of a tensor with 256 elements or more maps each of the
+ * 256 possible inputs through TFLM's fixed-point multiplier once at prepare
+ * and eval looks the results up; smaller tensors are computed directly.
  */
 #include "xtml_internal.h"
 
 static xtml_status_t expect_zero_point_s8(xtml_prep_t *p, const xtml_tinfo_t *t, const char *role) {
     if (t->zero_point < -128 || t->zero_point > 127) {
         return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
-                              "%s '%s' has zero point %d outside the int8 range", role, t->name,
-                              (int)t->zero_point);
+                              "%s %d '%s' has zero point %d outside the int8 range", role, (int)t->index,
+                              t->name, (int)t->zero_point);
     }
     return XTML_STATUS_OK;
 }
@@ -24,7 +25,7 @@ static xtml_status_t expect_pair(xtml_prep_t *p, xtml_tinfo_t *in, xtml_tinfo_t 
     }
     xtml_prep_input(p, 0, in);
     xtml_prep_output(p, 0, out);
-    return xtml_prep_expect_same_shape(p, in, "input 0", out, "output 0");
+    return xtml_prep_expect_same_shape(p, in, "input", out, "output");
 }
 
 /* Quantized per tensor with an int8 zero point. */
@@ -42,9 +43,19 @@ typedef struct quantize_params {
     int32_t count;
     xtml_dtype_t in_type;   /* float32 or int8 */
     float scale;            /* float32 input: output scale */
-    int32_t zero_point;     /* float32 input: output zero point */
-    int8_t table[];         /* int8 input: table[x + 128] is the output for x */
+    int32_t zero_point;     /* output zero point */
+    int32_t in_zero_point;  /* int8 input */
+    int32_t multiplier;     /* int8 input: input scale / output scale */
+    int shift;
+    bool has_table;
+    int8_t table[];         /* has_table: table[x + 128] is the output for x */
 } quantize_params_t;
+
+static int32_t requantize_s8_value(const quantize_params_t *qp, int32_t x) {
+    int32_t v = xtml_mul_by_quantized_multiplier(x - qp->in_zero_point, qp->multiplier, qp->shift);
+    v += qp->zero_point;
+    return v < -128 ? -128 : (v > 127 ? 127 : v);
+}
 
 /*
  * zero_point + round(x / scale), rounding half away from zero (TFLM's
@@ -73,10 +84,16 @@ static void quantize_f32_s8(const float *in, int8_t *out, int32_t count, float s
     }
 }
 
-static void lookup_s8(const int8_t *in, int8_t *out, int32_t count, const int8_t *table) {
+static void requantize_s8(const quantize_params_t *qp, const int8_t *in, int8_t *out) {
     int32_t i;
-    for (i = 0; i < count; ++i) {
-        out[i] = table[in[i] + 128];
+    if (qp->has_table) {
+        for (i = 0; i < qp->count; ++i) {
+            out[i] = qp->table[in[i] + 128];
+        }
+    } else {
+        for (i = 0; i < qp->count; ++i) {
+            out[i] = (int8_t)requantize_s8_value(qp, in[i]);
+        }
     }
 }
 
@@ -85,25 +102,27 @@ static xtml_status_t quantize_prepare(xtml_prep_t *p) {
     quantize_params_t *qp;
     int32_t multiplier = 0, x;
     int shift = 0;
+    bool has_table;
     xtml_status_t st = expect_pair(p, &in, &out);
     if (st != XTML_STATUS_OK) {
         return st;
     }
     if (in.type != XTML_DTYPE_FLOAT32 && in.type != XTML_DTYPE_INT8) {
-        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE, "input 0 '%s' is %s, expected float32 or int8",
-                              in.name, xtml_dtype_name(in.type));
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
+                              "input %d '%s' is %s, expected float32 or int8", (int)in.index, in.name,
+                              xtml_dtype_name(in.type));
     }
-    st = xtml_prep_expect_type(p, &out, "output 0", XTML_DTYPE_INT8);
+    st = xtml_prep_expect_type(p, &out, "output", XTML_DTYPE_INT8);
     if (st == XTML_STATUS_OK) {
-        st = expect_quantized_s8(p, &out, "output 0");
+        st = expect_quantized_s8(p, &out, "output");
     }
     if (st == XTML_STATUS_OK && out.n_scales != 1) {
         /* TFLM quantizes per tensor only */
-        st = xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION, "output 0 '%s' has %d scales, expected 1",
-                            out.name, (int)out.n_scales);
+        st = xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION, "output %d '%s' has %d scales, expected 1",
+                            (int)out.index, out.name, (int)out.n_scales);
     }
     if (st == XTML_STATUS_OK && in.type == XTML_DTYPE_INT8) {
-        st = expect_quantized_s8(p, &in, "input 0");
+        st = expect_quantized_s8(p, &in, "input");
         if (st == XTML_STATUS_OK) {
             /* TFLM divides the scales in double here (RELU does it in float) */
             xtml_quantize_multiplier((double)in.scale / (double)out.scale, &multiplier, &shift);
@@ -117,7 +136,11 @@ static xtml_status_t quantize_prepare(xtml_prep_t *p) {
     if (st != XTML_STATUS_OK) {
         return st;
     }
-    qp = (quantize_params_t *)xtml_prep_persist(p, sizeof *qp + (in.type == XTML_DTYPE_INT8 ? 256 : 0));
+    has_table = in.type == XTML_DTYPE_INT8 && in.count >= 256;
+    if (in.type == XTML_DTYPE_INT8) {
+        xtml_prep_inplace(p, 0, 0);   /* element i is read before it is written */
+    }
+    qp = (quantize_params_t *)xtml_prep_persist(p, sizeof *qp + (has_table ? 256 : 0));
     if (qp == NULL) {
         return XTML_STATUS_OK;
     }
@@ -125,10 +148,13 @@ static xtml_status_t quantize_prepare(xtml_prep_t *p) {
     qp->in_type = in.type;
     qp->scale = out.scale;
     qp->zero_point = out.zero_point;
-    if (in.type == XTML_DTYPE_INT8) {
+    qp->in_zero_point = in.zero_point;
+    qp->multiplier = multiplier;
+    qp->shift = shift;
+    qp->has_table = has_table;
+    if (has_table) {
         for (x = -128; x <= 127; ++x) {
-            int32_t v = xtml_mul_by_quantized_multiplier(x - in.zero_point, multiplier, shift) + out.zero_point;
-            qp->table[x + 128] = (int8_t)(v < -128 ? -128 : (v > 127 ? 127 : v));
+            qp->table[x + 128] = (int8_t)requantize_s8_value(qp, x);
         }
     }
     return XTML_STATUS_OK;
@@ -138,7 +164,7 @@ static xtml_status_t quantize_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
     const quantize_params_t *qp = (const quantize_params_t *)node->params;
     int8_t *out = (int8_t *)xtml_node_out(ctx, node, 0);
     if (qp->in_type == XTML_DTYPE_INT8) {
-        lookup_s8((const int8_t *)xtml_node_in(ctx, node, 0), out, qp->count, qp->table);
+        requantize_s8(qp, (const int8_t *)xtml_node_in(ctx, node, 0), out);
     } else {
         quantize_f32_s8((const float *)xtml_node_in(ctx, node, 0), out, qp->count, qp->scale,
                         qp->zero_point);
@@ -175,12 +201,12 @@ static xtml_status_t dequantize_prepare(xtml_prep_t *p) {
         return st;
     }
     if (in.type != XTML_DTYPE_INT8) {
-        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE, "input 0 '%s' is %s, expected int8", in.name,
-                              xtml_dtype_name(in.type));
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE, "input %d '%s' is %s, expected int8",
+                              (int)in.index, in.name, xtml_dtype_name(in.type));
     }
-    st = xtml_prep_expect_type(p, &out, "output 0", XTML_DTYPE_FLOAT32);
+    st = xtml_prep_expect_type(p, &out, "output", XTML_DTYPE_FLOAT32);
     if (st == XTML_STATUS_OK) {
-        st = expect_quantized_s8(p, &in, "input 0");
+        st = expect_quantized_s8(p, &in, "input");
     }
     if (st != XTML_STATUS_OK) {
         return st;
