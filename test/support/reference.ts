@@ -111,3 +111,19 @@ export function limiter(limit: number): <T>(job: () => Promise<T>) => Promise<T>
     }
   };
 }
+
+/** Seeded input bytes as the reference README defines them (xorshift32,
+ * integer inputs: the top byte of each state). */
+export function seededBytes(seed: number, count: number): Uint8Array {
+  let state = seed >>> 0;
+  const out = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    state ^= state << 13;
+    state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    out[i] = state >>> 24;
+  }
+  return out;
+}
