@@ -78,8 +78,8 @@ const table = rows.map((r) => [
   (r.ours / r.tflm).toFixed(3),
   r.arena.toLocaleString('en-US'),
   r.tflmArena.toLocaleString('en-US'),
-  r.ms.toFixed(3),
-  r.tflmMs.toFixed(3),
+  r.ms.toFixed(4),
+  r.tflmMs.toFixed(4),
 ]);
 const widths = header.map((h, c) => Math.max(h.length, ...table.map((row) => row[c]!.length)));
 const line = (cells: string[]): string => '| ' + cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join(' | ') + ' |';
