@@ -154,6 +154,47 @@ static xtml_status_t vector(verifier_t *v, const xtml_fb_table_t *t, int field, 
     return XTML_STATUS_OK;
 }
 
+/* Well-formed UTF-8 (no overlong forms, surrogates or code points past
+ * U+10FFFF): engines such as XS decode model strings without bounds checks. */
+static bool utf8_valid(const uint8_t *s, uint32_t len) {
+    uint32_t i = 0;
+    while (i < len) {
+        uint8_t c = s[i];
+        uint32_t need, cp, k;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xc2 && c <= 0xdf) {
+            need = 1;
+            cp = c & 0x1fu;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            need = 2;
+            cp = c & 0x0fu;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            need = 3;
+            cp = c & 0x07u;
+        } else {
+            return false;
+        }
+        if (len - i <= need) {
+            return false;
+        }
+        for (k = 1; k <= need; k++) {
+            if ((s[i + k] & 0xc0) != 0x80) {
+                return false;
+            }
+            cp = (cp << 6) | (s[i + k] & 0x3fu);
+        }
+        if ((need == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+            (need == 3 && (cp < 0x10000 || cp > 0x10ffff))) {
+            return false;
+        }
+        i += need + 1;
+    }
+    return true;
+}
+
 static xtml_status_t string(verifier_t *v, const xtml_fb_table_t *t, int field, const char *what,
                             const char *name) {
     xtml_fb_vec_t s;
@@ -161,6 +202,10 @@ static xtml_status_t string(verifier_t *v, const xtml_fb_table_t *t, int field, 
     if (s.data != NULL && ((size_t)(s.data - v->buf) + s.len >= v->n || s.data[s.len] != 0)) {
         return fail(v, XTML_STATUS_MODEL_VECTOR, "%s: string '%s' at offset %lu is not NUL-terminated", what,
                     name, (unsigned long)(s.data - v->buf));
+    }
+    if (s.data != NULL && !utf8_valid(s.data, s.len)) {
+        return fail(v, XTML_STATUS_MODEL_VECTOR, "%s: string '%s' at offset %lu is not valid UTF-8", what, name,
+                    (unsigned long)(s.data - v->buf));
     }
     return XTML_STATUS_OK;
 }

@@ -18,6 +18,16 @@
 #include "xtml.h"
 #include "xtml_port.h"
 
+/* No fused multiply-add anywhere in the core: float kernels must round each
+ * product and sum exactly as TFLM's reference build does, also where a build
+ * system (mcconfig for the ESP32, whose FPU has fused madd) cannot pass
+ * -ffp-contract=off. */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
 /* ---- alignment-safe little-endian loads (the ESP32 faults on unaligned words) ---- */
 
 static inline uint16_t xtml_ld_u16(const uint8_t *p) {
