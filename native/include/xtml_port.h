@@ -26,7 +26,7 @@ uint32_t xtml_host_ticks(void);
 #define XTML_PORT_TICKS() xtml_host_ticks()
 #define XTML_PORT_TICKS_PER_SECOND 1000000u
 #elif defined(__unix__) || defined(__APPLE__)
-/* POSIX hosts: a monotonic microsecond clock (port.c). */
+/* POSIX hosts: a monotonic microsecond clock (xtml_port.c). */
 uint32_t xtml_port_ticks_posix(void);
 #define XTML_PORT_TICKS() xtml_port_ticks_posix()
 #define XTML_PORT_TICKS_PER_SECOND 1000000u

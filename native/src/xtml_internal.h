@@ -2,8 +2,8 @@
  * xtml_internal.h - what the core's files share: the flatbuffer reader, the
  * context layout, and the interface between the interpreter and the kernels.
  *
- * Kernel families (conv.c, fully_connected.c, pooling.c, elementwise.c,
- * activations.c, shape_ops.c, ...) each define xtml_kernel_t values. A kernel's
+ * Kernel families (xtml_conv.c, xtml_fully_connected.c, xtml_pooling.c, xtml_elementwise.c,
+ * xtml_activations.c, xtml_shape_ops.c, ...) each define xtml_kernel_t values. A kernel's
  * prepare() reads its tensors and options through xtml_prep_*(), validates
  * everything, precomputes its parameters into arena memory from
  * xtml_prep_persist() and may ask for scratch; eval() runs on raw pointers.
@@ -163,7 +163,7 @@ enum { XTML_PADDING_SAME = 0, XTML_PADDING_VALID = 1 };
 #define XTML_PRINTF(f, a)
 #endif
 
-/* printf subset: %s %d %u %ld %lu %zu %x %c %%, and %g for floats (approximate). */
+/* printf subset: %s %d %u %ld %lu %lld %llu %zu %x %c %%, and %g for floats (approximate). */
 void xtml_fmt(char *out, size_t cap, const char *fmt, ...) XTML_PRINTF(3, 4);
 void xtml_vfmt(char *out, size_t cap, const char *fmt, va_list ap);
 
@@ -289,7 +289,7 @@ xtml_status_t xtml_prep_expect_same_shape(xtml_prep_t *p, const xtml_tinfo_t *a,
 /* Per-tensor int8 quantization present (scale > 0). */
 xtml_status_t xtml_prep_expect_quantized(xtml_prep_t *p, const xtml_tinfo_t *t, const char *role);
 
-/* ---- fixed-point arithmetic shared by the int8 kernels (quant.c) ---- */
+/* ---- fixed-point arithmetic shared by the int8 kernels (xtml_quant.c) ---- */
 
 /* Decompose a real multiplier into a Q31 multiplier and a power-of-two shift
  * (positive = left), rounding as TensorFlow Lite does. */
@@ -305,7 +305,7 @@ void xtml_activation_range_quantized(int act, float scale, int32_t zero_point, i
                                      int32_t qmax, int32_t *out_min, int32_t *out_max);
 void xtml_activation_range_float(int act, float *out_min, float *out_max);
 
-/* ---- the operator table (ops.c) ---- */
+/* ---- the operator table (xtml_ops.c) ---- */
 
 /* Kernel for a builtin code, or NULL when unsupported. */
 const xtml_kernel_t *xtml_kernel_for(int32_t builtin);

@@ -1,5 +1,5 @@
 /*
- * shape_ops.c - operators that move data without computing on it: RESHAPE,
+ * xtml_shape_ops.c - operators that move data without computing on it: RESHAPE,
  * SQUEEZE, EXPAND_DIMS, SHAPE, TRANSPOSE, PACK, UNPACK, SPLIT, CONCATENATION.
  *
  * None of them looks at values, so they run on any element type of 1, 2, 4
@@ -383,7 +383,7 @@ static xtml_status_t reshape_resolve(xtml_prep_t *p, const char *source, const x
     }
     if (known != in->count) {
         return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
-                              "%s holds %ld elements, input 0 '%s' has %d", source, (long)known,
+                              "%s holds %lld elements, input 0 '%s' has %d", source, (long long)known,
                               in->name, (int)in->count);
     }
     return XTML_STATUS_OK;
@@ -988,8 +988,8 @@ static xtml_status_t concat_prepare(xtml_prep_t *p) {
     }
     if (total != out.dims[axis]) {
         return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
-                              "inputs add up to %ld along axis %d, output 0 '%s' has %d",
-                              (long)total, (int)axis, out.name, (int)out.dims[axis]);
+                              "inputs add up to %lld along axis %d, output 0 '%s' has %d",
+                              (long long)total, (int)axis, out.name, (int)out.dims[axis]);
     }
     prm = (xtml_concat_params_t *)xtml_prep_persist(p, sizeof *prm + (size_t)n * sizeof(size_t));
     if (prm == NULL) {

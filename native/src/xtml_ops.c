@@ -1,5 +1,5 @@
 /*
- * ops.c - which kernel runs which builtin operator.
+ * xtml_ops.c - which kernel runs which builtin operator.
  *
  * A kernel whose prepare is NULL is not implemented in this build and is
  * refused like any unsupported operator.

@@ -1,5 +1,5 @@
 /*
- * verify.c - the bounds-checked walk of a whole TensorFlow Lite flatbuffer.
+ * xtml_verify.c - the bounds-checked walk of a whole TensorFlow Lite flatbuffer.
  *
  * Nothing else in the core reads a model that has not passed here, so every
  * offset, vtable, vector and string that any later code follows is checked,
@@ -57,24 +57,24 @@ static xtml_status_t open_table(verifier_t *v, uint64_t pos, const char *what, x
     uint16_t vt_len;
     uint16_t tbl_len;
     if (pos + 4 > v->n) {
-        return fail(v, XTML_STATUS_MODEL_OFFSET, "%s: table at offset %lu is outside the %lu-byte model",
-                    what, (unsigned long)pos, (unsigned long)v->n);
+        return fail(v, XTML_STATUS_MODEL_OFFSET, "%s: table at offset %llu is outside the %llu-byte model",
+                    what, (unsigned long long)pos, (unsigned long long)v->n);
     }
     vt = (int64_t)pos - xtml_ld_i32(v->buf + pos);
     if (vt < 0 || (uint64_t)vt + 4 > v->n) {
-        return fail(v, XTML_STATUS_MODEL_VTABLE, "%s: vtable of the table at offset %lu is outside the model",
-                    what, (unsigned long)pos);
+        return fail(v, XTML_STATUS_MODEL_VTABLE, "%s: vtable of the table at offset %llu is outside the model",
+                    what, (unsigned long long)pos);
     }
     vt_len = xtml_ld_u16(v->buf + vt);
     tbl_len = xtml_ld_u16(v->buf + vt + 2);
     if (vt_len < 4 || (vt_len & 1u) != 0 || (uint64_t)vt + vt_len > v->n) {
-        return fail(v, XTML_STATUS_MODEL_VTABLE, "%s: vtable at offset %lu has bad length %u", what,
-                    (unsigned long)vt, (unsigned)vt_len);
+        return fail(v, XTML_STATUS_MODEL_VTABLE, "%s: vtable at offset %llu has bad length %u", what,
+                    (unsigned long long)vt, (unsigned)vt_len);
     }
     if (tbl_len < 4 || pos + tbl_len > v->n) {
         return fail(v, XTML_STATUS_MODEL_VTABLE,
-                    "%s: table at offset %lu claims %u bytes, past the end of the model", what,
-                    (unsigned long)pos, (unsigned)tbl_len);
+                    "%s: table at offset %llu claims %u bytes, past the end of the model", what,
+                    (unsigned long long)pos, (unsigned)tbl_len);
     }
     t->buf = v->buf;
     t->pos = (uint32_t)pos;
@@ -123,8 +123,8 @@ static xtml_status_t follow(verifier_t *v, const xtml_fb_table_t *t, int field, 
     }
     *target = (uint64_t)at + xtml_ld_u32(v->buf + at);
     if (*target >= v->n) {
-        return fail(v, XTML_STATUS_MODEL_OFFSET, "%s: field '%s' points to offset %lu, outside the %lu-byte model",
-                    what, name, (unsigned long)*target, (unsigned long)v->n);
+        return fail(v, XTML_STATUS_MODEL_OFFSET, "%s: field '%s' points to offset %llu, outside the %llu-byte model",
+                    what, name, (unsigned long long)*target, (unsigned long long)v->n);
     }
     return XTML_STATUS_OK;
 }
@@ -140,14 +140,14 @@ static xtml_status_t vector(verifier_t *v, const xtml_fb_table_t *t, int field, 
         return XTML_STATUS_OK;
     }
     if (target + 4 > v->n) {
-        return fail(v, XTML_STATUS_MODEL_VECTOR, "%s: length of vector '%s' at offset %lu is past the end",
-                    what, name, (unsigned long)target);
+        return fail(v, XTML_STATUS_MODEL_VECTOR, "%s: length of vector '%s' at offset %llu is past the end",
+                    what, name, (unsigned long long)target);
     }
     len = xtml_ld_u32(v->buf + target);
     if (target + 4 + (uint64_t)len * elem > v->n) {
         return fail(v, XTML_STATUS_MODEL_VECTOR,
-                    "%s: vector '%s' of %lu x %u bytes at offset %lu overruns the %lu-byte model", what,
-                    name, (unsigned long)len, (unsigned)elem, (unsigned long)target, (unsigned long)v->n);
+                    "%s: vector '%s' of %llu x %u bytes at offset %llu overruns the %llu-byte model", what,
+                    name, (unsigned long long)len, (unsigned)elem, (unsigned long long)target, (unsigned long long)v->n);
     }
     out->data = v->buf + target + 4;
     out->len = len;
@@ -200,12 +200,12 @@ static xtml_status_t string(verifier_t *v, const xtml_fb_table_t *t, int field, 
     xtml_fb_vec_t s;
     TRY(vector(v, t, field, 1, what, name, &s));
     if (s.data != NULL && ((size_t)(s.data - v->buf) + s.len >= v->n || s.data[s.len] != 0)) {
-        return fail(v, XTML_STATUS_MODEL_VECTOR, "%s: string '%s' at offset %lu is not NUL-terminated", what,
-                    name, (unsigned long)(s.data - v->buf));
+        return fail(v, XTML_STATUS_MODEL_VECTOR, "%s: string '%s' at offset %llu is not NUL-terminated", what,
+                    name, (unsigned long long)(s.data - v->buf));
     }
     if (s.data != NULL && !utf8_valid(s.data, s.len)) {
-        return fail(v, XTML_STATUS_MODEL_VECTOR, "%s: string '%s' at offset %lu is not valid UTF-8", what, name,
-                    (unsigned long)(s.data - v->buf));
+        return fail(v, XTML_STATUS_MODEL_VECTOR, "%s: string '%s' at offset %llu is not valid UTF-8", what, name,
+                    (unsigned long long)(s.data - v->buf));
     }
     return XTML_STATUS_OK;
 }
@@ -280,8 +280,8 @@ static xtml_status_t verify_buffers(verifier_t *v) {
             uint64_t size = at_size != 0 ? (uint64_t)xtml_ld_i64(v->buf + at_size) : 0;
             if (off > 1 && (off > v->n || size > v->n - off)) {
                 return fail(v, XTML_STATUS_MODEL_OFFSET,
-                            "buffer %u: external data at offset %lu, %lu bytes, is outside the %lu-byte model",
-                            (unsigned)i, (unsigned long)off, (unsigned long)size, (unsigned long)v->n);
+                            "buffer %u: external data at offset %llu, %llu bytes, is outside the %llu-byte model",
+                            (unsigned)i, (unsigned long long)off, (unsigned long long)size, (unsigned long long)v->n);
             }
         }
     }
@@ -326,14 +326,14 @@ static xtml_status_t verify_quantization(verifier_t *v, const xtml_fb_table_t *q
     }
     if (scales.len == 0) {
         if (zps.len != 0) {
-            return fail(v, XTML_STATUS_MODEL_QUANTIZATION, "%s: %lu zero points but no scales", what,
-                        (unsigned long)zps.len);
+            return fail(v, XTML_STATUS_MODEL_QUANTIZATION, "%s: %llu zero points but no scales", what,
+                        (unsigned long long)zps.len);
         }
         return XTML_STATUS_OK;
     }
     if (zps.len != scales.len) {
-        return fail(v, XTML_STATUS_MODEL_QUANTIZATION, "%s: %lu scales but %lu zero points", what,
-                    (unsigned long)scales.len, (unsigned long)zps.len);
+        return fail(v, XTML_STATUS_MODEL_QUANTIZATION, "%s: %llu scales but %llu zero points", what,
+                    (unsigned long long)scales.len, (unsigned long long)zps.len);
     }
     for (i = 0; i < scales.len; i++) {
         float s = xtml_ld_f32(scales.data + 4 * i);
@@ -358,8 +358,8 @@ static xtml_status_t verify_quantization(verifier_t *v, const xtml_fb_table_t *q
     for (i = 0; i < zps.len; i++) {
         int64_t z = xtml_ld_i64(zps.data + 8 * i);
         if (z < zmin || z > zmax) {
-            return fail(v, XTML_STATUS_MODEL_QUANTIZATION, "%s: zero_point[%u] = %ld is outside the %s range",
-                        what, (unsigned)i, (long)z, xtml_dtype_name(type));
+            return fail(v, XTML_STATUS_MODEL_QUANTIZATION, "%s: zero_point[%u] = %lld is outside the %s range",
+                        what, (unsigned)i, (long long)z, xtml_dtype_name(type));
         }
     }
     if (scales.len > 1 && shape.len == 1 && (dim < 0 || (uint32_t)dim >= shape.len) &&
@@ -376,8 +376,8 @@ static xtml_status_t verify_quantization(verifier_t *v, const xtml_fb_table_t *q
         }
         if ((uint32_t)xtml_ld_i32(shape.data + 4 * (uint32_t)dim) != scales.len) {
             return fail(v, XTML_STATUS_MODEL_QUANTIZATION,
-                        "%s: %lu per-channel scales but dimension %d has %d entries", what,
-                        (unsigned long)scales.len, (int)dim, (int)xtml_ld_i32(shape.data + 4 * (uint32_t)dim));
+                        "%s: %llu per-channel scales but dimension %d has %d entries", what,
+                        (unsigned long long)scales.len, (int)dim, (int)xtml_ld_i32(shape.data + 4 * (uint32_t)dim));
         }
     }
     return XTML_STATUS_OK;
@@ -419,15 +419,15 @@ static xtml_status_t verify_tensor(verifier_t *v, const xtml_fb_table_t *t, uint
         buffer = xtml_ld_u32(v->buf + at_buffer);
     }
     if (buffer >= v->n_buffers) {
-        return fail(v, XTML_STATUS_MODEL_INDEX, "%s: buffer %lu out of range (model has %lu buffers)", what,
-                    (unsigned long)buffer, (unsigned long)v->n_buffers);
+        return fail(v, XTML_STATUS_MODEL_INDEX, "%s: buffer %llu out of range (model has %llu buffers)", what,
+                    (unsigned long long)buffer, (unsigned long long)v->n_buffers);
     }
     if (sparsity.pos != 0) {
         return fail(v, XTML_STATUS_UNSUPPORTED_CONFIG, "%s: sparse tensors are not supported", what);
     }
     if (shape.len > XTML_MAX_DIMS) {
-        return fail(v, XTML_STATUS_MODEL_SHAPE, "%s: rank %lu exceeds the supported %d", what,
-                    (unsigned long)shape.len, XTML_MAX_DIMS);
+        return fail(v, XTML_STATUS_MODEL_SHAPE, "%s: rank %llu exceeds the supported %d", what,
+                    (unsigned long long)shape.len, XTML_MAX_DIMS);
     }
     for (i = 0; i < shape.len; i++) {
         int32_t d = xtml_ld_i32(shape.data + 4 * i);
@@ -443,8 +443,8 @@ static xtml_status_t verify_tensor(verifier_t *v, const xtml_fb_table_t *t, uint
     }
     need = type == XTML_DTYPE_INT4 ? (count + 1) / 2 : count * xtml_dtype_size(type);
     if (need > MAX_TENSOR_BYTES) {
-        return fail(v, XTML_STATUS_MODEL_SHAPE, "%s: %lu elements of %s overflow the size limit", what,
-                    (unsigned long)count, xtml_dtype_name(type));
+        return fail(v, XTML_STATUS_MODEL_SHAPE, "%s: %llu elements of %s overflow the size limit", what,
+                    (unsigned long long)count, xtml_dtype_name(type));
     }
     if (q.pos != 0) {
         TRY(verify_quantization(v, &q, what, type, shape));
@@ -456,17 +456,17 @@ static xtml_status_t verify_tensor(verifier_t *v, const xtml_fb_table_t *t, uint
         if (len != 0 && type != XTML_DTYPE_STRING && len != need) {
             char dims[64];
             shape_text(dims, sizeof dims, shape);
-            return fail(v, XTML_STATUS_MODEL_BUFFER_SIZE, "%s: buffer %lu holds %lu bytes, shape %s %s needs %lu",
-                        what, (unsigned long)buffer, (unsigned long)len, dims, xtml_dtype_name(type),
-                        (unsigned long)need);
+            return fail(v, XTML_STATUS_MODEL_BUFFER_SIZE, "%s: buffer %llu holds %llu bytes, shape %s %s needs %llu",
+                        what, (unsigned long long)buffer, (unsigned long long)len, dims, xtml_dtype_name(type),
+                        (unsigned long long)need);
         }
         if (len != 0 && type != XTML_DTYPE_INT4 && xtml_dtype_size(type) > 1) {
             size_t align = xtml_dtype_size(type) > 4 ? 8 : xtml_dtype_size(type);
             if (((uintptr_t)data & (align - 1)) != 0) {
                 return fail(v, XTML_STATUS_MODEL_ALIGNMENT,
-                            "%s: %s data at model offset %lu is not %u-byte aligned in memory; load the "
+                            "%s: %s data at model offset %llu is not %u-byte aligned in memory; load the "
                             "model at a 16-byte aligned address",
-                            what, xtml_dtype_name(type), (unsigned long)(data - v->buf), (unsigned)align);
+                            what, xtml_dtype_name(type), (unsigned long long)(data - v->buf), (unsigned)align);
             }
         }
     }
@@ -483,8 +483,8 @@ static xtml_status_t check_indices(verifier_t *v, xtml_fb_vec_t list, uint32_t n
             continue;
         }
         if (t < 0 || (uint32_t)t >= n_tensors) {
-            return fail(v, XTML_STATUS_MODEL_INDEX, "%s: %s[%u] = %d is not a tensor index (subgraph has %lu)",
-                        what, name, (unsigned)i, (int)t, (unsigned long)n_tensors);
+            return fail(v, XTML_STATUS_MODEL_INDEX, "%s: %s[%u] = %d is not a tensor index (subgraph has %llu)",
+                        what, name, (unsigned)i, (int)t, (unsigned long long)n_tensors);
         }
     }
     return XTML_STATUS_OK;
@@ -557,17 +557,17 @@ static xtml_status_t verify_operator(verifier_t *v, const xtml_fb_table_t *op, u
         uint64_t off = (uint64_t)xtml_ld_i64(v->buf + at_loff);
         uint64_t size = at_lsize != 0 ? (uint64_t)xtml_ld_i64(v->buf + at_lsize) : 0;
         if (off > v->n || size > v->n - off) {
-            return fail(v, XTML_STATUS_MODEL_OFFSET, "%s: large custom options (%lu bytes at %lu) are outside the model",
-                        what, (unsigned long)size, (unsigned long)off);
+            return fail(v, XTML_STATUS_MODEL_OFFSET, "%s: large custom options (%llu bytes at %llu) are outside the model",
+                        what, (unsigned long long)size, (unsigned long long)off);
         }
     }
     if (opts.pos != 0) {
         TRY(verify_options(v, &opts, at_otype != 0 ? v->buf[at_otype] : 0, what));
     }
     if ((at_opcode != 0 ? xtml_ld_u32(v->buf + at_opcode) : 0) >= n_opcodes) {
-        return fail(v, XTML_STATUS_MODEL_INDEX, "%s: opcode_index %lu out of range (model has %lu operator codes)",
-                    what, (unsigned long)(at_opcode != 0 ? xtml_ld_u32(v->buf + at_opcode) : 0),
-                    (unsigned long)n_opcodes);
+        return fail(v, XTML_STATUS_MODEL_INDEX, "%s: opcode_index %llu out of range (model has %llu operator codes)",
+                    what, (unsigned long long)(at_opcode != 0 ? xtml_ld_u32(v->buf + at_opcode) : 0),
+                    (unsigned long long)n_opcodes);
     }
     TRY(check_indices(v, ins, n_tensors, true, what, "inputs"));
     TRY(check_indices(v, outs, n_tensors, false, what, "outputs"));
@@ -657,8 +657,8 @@ static xtml_status_t verify_subgraph(verifier_t *v, const xtml_fb_table_t *sg, u
     TRY(vector(v, sg, XTML_SUBGRAPH_OPERATORS, 4, what, "operators", &ops));
     TRY(string(v, sg, XTML_SUBGRAPH_NAME, what, "name"));
     if (tensors.len > 0x7fffffu || ops.len > 0xffffu) {
-        return fail(v, XTML_STATUS_MODEL_SHAPE, "%s: %lu tensors and %lu operators exceed the supported counts",
-                    what, (unsigned long)tensors.len, (unsigned long)ops.len);
+        return fail(v, XTML_STATUS_MODEL_SHAPE, "%s: %llu tensors and %llu operators exceed the supported counts",
+                    what, (unsigned long long)tensors.len, (unsigned long long)ops.len);
     }
     for (i = 0; i < tensors.len; i++) {
         xtml_fb_table_t t;
@@ -700,8 +700,8 @@ static xtml_status_t verify_metadata(verifier_t *v) {
         TRY(string(v, &m, 0, what, "name"));
         TRY(field_at(v, &m, 1, 4, what, "buffer", &at_b));
         if (at_b != 0 && xtml_ld_u32(v->buf + at_b) >= v->n_buffers) {
-            return fail(v, XTML_STATUS_MODEL_INDEX, "%s: buffer %lu out of range", what,
-                        (unsigned long)xtml_ld_u32(v->buf + at_b));
+            return fail(v, XTML_STATUS_MODEL_INDEX, "%s: buffer %llu out of range", what,
+                        (unsigned long long)xtml_ld_u32(v->buf + at_b));
         }
     }
     TRY(vector(v, &v->root, XTML_MODEL_SIGNATURES, 4, "model", "signature_defs", &sigs));
@@ -748,8 +748,8 @@ xtml_status_t xtml_model_verify(const uint8_t *model, size_t model_bytes, xtml_d
     }
     v.n = (uint32_t)model_bytes;
     if (v.n < 8) {
-        return fail(&v, XTML_STATUS_MODEL_TRUNCATED, "model is %lu bytes, shorter than a flatbuffer header",
-                    (unsigned long)v.n);
+        return fail(&v, XTML_STATUS_MODEL_TRUNCATED, "model is %llu bytes, shorter than a flatbuffer header",
+                    (unsigned long long)v.n);
     }
     if (memcmp(model + 4, "TFL3", 4) != 0) {
         return fail(&v, XTML_STATUS_MODEL_IDENTIFIER, "file identifier is not TFL3 (bytes 4-7 are %x %x %x %x)",
@@ -763,8 +763,8 @@ xtml_status_t xtml_model_verify(const uint8_t *model, size_t model_bytes, xtml_d
     }
     TRY(field_at(&v, &v.root, XTML_MODEL_VERSION, 4, "model", "version", &at_version));
     if (at_version == 0 || xtml_ld_u32(model + at_version) != 3) {
-        return fail(&v, XTML_STATUS_MODEL_VERSION, "model: schema version is %lu, expected 3",
-                    (unsigned long)(at_version != 0 ? xtml_ld_u32(model + at_version) : 0));
+        return fail(&v, XTML_STATUS_MODEL_VERSION, "model: schema version is %llu, expected 3",
+                    (unsigned long long)(at_version != 0 ? xtml_ld_u32(model + at_version) : 0));
     }
     TRY(vector(&v, &v.root, XTML_MODEL_OPCODES, 4, "model", "operator_codes", &codes));
     TRY(vector(&v, &v.root, XTML_MODEL_SUBGRAPHS, 4, "model", "subgraphs", &subgraphs));

@@ -1,5 +1,5 @@
 /*
- * status.c - names of statuses and types, and the small formatter behind
+ * xtml_status.c - names of statuses and types, and the small formatter behind
  * detail messages (no printf: it may allocate on some embedded libcs).
  */
 #include "xtml_internal.h"
@@ -203,7 +203,15 @@ void xtml_vfmt(char *out, size_t cap, const char *fmt, va_list ap) {
             break;
         case 'l':
             c = *fmt++;
-            if (c == 'd') {
+            if (c == 'l') {
+                /* %lld, %llu: 64-bit values (offsets, zero points) on every target. */
+                c = *fmt++;
+                if (c == 'd') {
+                    put_signed(&s, va_arg(ap, long long));
+                } else {
+                    put_unsigned(&s, va_arg(ap, unsigned long long), 10);
+                }
+            } else if (c == 'd') {
                 put_signed(&s, va_arg(ap, long));
             } else {
                 put_unsigned(&s, va_arg(ap, unsigned long), 10);

@@ -1,5 +1,5 @@
 /*
- * fb.c - reading TensorFlow Lite flatbuffers after verify.c has walked them.
+ * xtml_fb.c - reading TensorFlow Lite flatbuffers after xtml_verify.c has walked them.
  *
  * Layout facts used here (FlatBuffers binary format): the root is a uoffset
  * (uint32, relative to its own position) at byte 0; a table starts with an

@@ -1,5 +1,5 @@
 /*
- * reduce.c - reductions over axes: MEAN and ARG_MAX.
+ * xtml_reduce.c - reductions over axes: MEAN and ARG_MAX.
  *
  * MEAN sums every output's inputs in increasing input order (the order TFLM
  * adds them in, which float results depend on), then divides (float) or
@@ -421,8 +421,8 @@ static xtml_status_t arg_max_prepare(xtml_prep_t *p) {
                                       : ((const int64_t *)axis.data)[0];
     if (in.ndim < 1 || a < -in.ndim || a >= in.ndim) {
         return xtml_prep_fail(p, XTML_STATUS_BAD_OPTIONS,
-                              "axis '%s' value %ld is out of range for input 0 '%s' of rank %d",
-                              axis.name, (long)a, in.name, (int)in.ndim);
+                              "axis '%s' value %lld is out of range for input 0 '%s' of rank %d",
+                              axis.name, (long long)a, in.name, (int)in.ndim);
     }
     if (a < 0) {
         a += in.ndim;

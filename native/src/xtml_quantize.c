@@ -1,5 +1,5 @@
 /*
- * quantize.c - QUANTIZE (float32 -> int8, int8 -> int8 requantization) and
+ * xtml_quantize.c - QUANTIZE (float32 -> int8, int8 -> int8 requantization) and
  * DEQUANTIZE (int8 -> float32), bit-exact with TensorFlow Lite Micro.
  *
  * int8 requantization of a tensor with 256 elements or more maps each of the

@@ -1,5 +1,5 @@
 /*
- * elementwise.c - binary elementwise operators: ADD, SUB, MUL, MAXIMUM,
+ * xtml_elementwise.c - binary elementwise operators: ADD, SUB, MUL, MAXIMUM,
  * MINIMUM, in int8 and float32, with numpy-style broadcasting up to
  * XTML_MAX_DIMS dimensions.
  *
@@ -29,7 +29,7 @@
 
 /*
  * A requantization multiplier, ready to apply: x * mult * 2^(left - right - 31)
- * with TFLite's two roundings (quant.c explains them). The rest precomputes
+ * with TFLite's two roundings (xtml_quant.c explains them). The rest precomputes
  * the rounding shift: its remainder mask and halfway point, and the biases
  * that make it a single add and shift.
  */

@@ -1,5 +1,5 @@
 /*
- * interp.c - prepare, plan and run subgraph 0 of a verified model.
+ * xtml_interp.c - prepare, plan and run subgraph 0 of a verified model.
  *
  * The arena holds, in order: the context, the per-tensor data pointers, the
  * per-operator records, the kernels' persistent parameters, then the planned
@@ -476,8 +476,8 @@ static xtml_status_t build_pass(build_t *b, char *detail, size_t detail_cap) {
     pl.cap = XTML_MAX_PLANNED_BUFFERS;
     if (n_tensors > XTML_MAX_PLANNED_BUFFERS) {
         return set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_CONFIG,
-                          "model has %lu tensors; this build plans at most %d (XTML_MAX_PLANNED_BUFFERS)",
-                          (unsigned long)n_tensors, XTML_MAX_PLANNED_BUFFERS);
+                          "model has %llu tensors; this build plans at most %d (XTML_MAX_PLANNED_BUFFERS)",
+                          (unsigned long long)n_tensors, XTML_MAX_PLANNED_BUFFERS);
     }
     for (i = 0; i < n_tensors; i++) {
         alias_of_stack[i] = -1;

@@ -1,5 +1,5 @@
 /*
- * activations.c - SOFTMAX, LOGISTIC, TANH, RELU, RELU6, LEAKY_RELU and
+ * xtml_activations.c - SOFTMAX, LOGISTIC, TANH, RELU, RELU6, LEAKY_RELU and
  * HARD_SWISH, bit-exact with TensorFlow Lite Micro's reference kernels.
  *
  * The int8 paths reproduce TFLM's integer arithmetic, including gemmlowp's

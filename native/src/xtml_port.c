@@ -1,4 +1,4 @@
-/* port.c - the default clock of POSIX hosts (see xtml_port.h). */
+/* xtml_port.c - the default clock of POSIX hosts (see xtml_port.h). */
 #if (defined(__unix__) || defined(__APPLE__)) && !defined(__wasm__) && !defined(XTML_PORT_TICKS)
 #define _POSIX_C_SOURCE 199309L
 #include <time.h>

@@ -1,5 +1,5 @@
 /*
- * quant.c - TensorFlow Lite's fixed-point requantization, reproduced exactly.
+ * xtml_quant.c - TensorFlow Lite's fixed-point requantization, reproduced exactly.
  *
  * A real multiplier M is stored as a Q31 integer q in [2^30, 2^31) and a
  * power-of-two exponent, M = q * 2^(shift - 31). Applying it is the gemmlowp

@@ -1,5 +1,5 @@
 /*
- * fully_connected.c - FULLY_CONNECTED, int8 (per-channel or per-tensor int8
+ * xtml_fully_connected.c - FULLY_CONNECTED, int8 (per-channel or per-tensor int8
  * weights, optional int32 bias) and float32, bit-exact with TFLM's reference
  * kernels.
  *
@@ -21,7 +21,7 @@
 
 #include "xtml_internal.h"
 
-/* ---- arithmetic (the same helpers as conv.c; a shared header would hold them) ---- */
+/* ---- arithmetic (the same helpers as xtml_conv.c; a shared header would hold them) ---- */
 
 /*
  * TFLM's MultiplyByQuantizedMultiplier (double rounding) for a multiplier in

@@ -1,5 +1,5 @@
 /*
- * pooling.c - AVERAGE_POOL_2D and MAX_POOL_2D over NHWC tensors, int8 and
+ * xtml_pooling.c - AVERAGE_POOL_2D and MAX_POOL_2D over NHWC tensors, int8 and
  * float32, bit-exact with TFLM's reference kernels.
  *
  * A window that hangs over the padding only covers the input pixels it

@@ -1,5 +1,5 @@
 /*
- * slice_pad.c - operators that move elements without changing them: PAD,
+ * xtml_slice_pad.c - operators that move elements without changing them: PAD,
  * PADV2, STRIDED_SLICE and RESIZE_NEAREST_NEIGHBOR.
  *
  * They copy raw values, whatever the element type, so each kernel works on

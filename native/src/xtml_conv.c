@@ -1,5 +1,5 @@
 /*
- * conv.c - CONV_2D and DEPTHWISE_CONV_2D, int8 (per-channel or per-tensor
+ * xtml_conv.c - CONV_2D and DEPTHWISE_CONV_2D, int8 (per-channel or per-tensor
  * int8 weights, int32 bias) and float32, NHWC, bit-exact with TFLM's
  * reference kernels.
  *
@@ -534,15 +534,15 @@ static xtml_status_t conv_axis(xtml_prep_t *p, const char *axis, int32_t padding
                                      : ((int64_t)in + stride - span) / stride;
     if (n <= 0) {
         return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
-                              "%s: dilated filter size %ld larger than input %d", axis,
-                              (long)span, in);
+                              "%s: dilated filter size %lld larger than input %d", axis,
+                              (long long)span, in);
     }
     total = (n - 1) * stride + span - in;
     total = total > 0 ? total : 0;
     /* Keeps every input coordinate the kernels form inside int32. */
     if ((int64_t)in + span + total > INT32_MAX) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
-                              "%s: dilated filter size %ld too large", axis, (long)span);
+                              "%s: dilated filter size %lld too large", axis, (long long)span);
     }
     *out = (int32_t)n;
     *pad = (int32_t)(total / 2);
