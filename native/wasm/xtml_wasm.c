@@ -1,0 +1,74 @@
+/*
+ * xtml_wasm.c - what the WebAssembly build adds to the C API for its loader
+ * (src/wasm.ts): memory for the loader's own use and a profiler switch. Every
+ * other export is an xtml_* function of xtml.h; build.sh lists them all.
+ *
+ * The core never allocates. The loader allocates here, with libc, the model
+ * copy (16-byte aligned, as xtml.h asks) and each context's arena, and frees
+ * both on release.
+ *
+ * The loader reads xtml_diag_t, xtml_tensor_info_t and xtml_bind_profile_t out
+ * of linear memory at fixed offsets; the checks below stop the build if the
+ * C layouts drift from the offsets written in src/wasm.ts.
+ */
+#define _POSIX_C_SOURCE 200112L /* posix_memalign */
+#include <stddef.h>
+#include <stdlib.h>
+
+#include "xtml.h"
+#include "xtml_bind.h"
+
+/* C99 has no _Static_assert: a negative array size fails the build instead. */
+#define XTML_WASM_LAYOUT(what, offset) typedef char xtml_wasm_layout_##what[(what) == (offset) ? 1 : -1]
+
+#define diag_status offsetof(xtml_diag_t, status)
+#define diag_needed offsetof(xtml_diag_t, needed)
+#define diag_detail offsetof(xtml_diag_t, detail)
+#define diag_size sizeof(xtml_diag_t)
+#define info_name offsetof(xtml_tensor_info_t, name)
+#define info_dtype offsetof(xtml_tensor_info_t, dtype)
+#define info_ndim offsetof(xtml_tensor_info_t, ndim)
+#define info_dims offsetof(xtml_tensor_info_t, dims)
+#define info_bytes offsetof(xtml_tensor_info_t, bytes)
+#define info_scale offsetof(xtml_tensor_info_t, scale)
+#define info_zero_point offsetof(xtml_tensor_info_t, zero_point)
+#define info_size sizeof(xtml_tensor_info_t)
+#define profile_count offsetof(xtml_bind_profile_t, count)
+#define profile_ticks offsetof(xtml_bind_profile_t, ticks)
+#define profile_size sizeof(xtml_bind_profile_t)
+
+XTML_WASM_LAYOUT(diag_status, 0);
+XTML_WASM_LAYOUT(diag_needed, 4);
+XTML_WASM_LAYOUT(diag_detail, 8);
+XTML_WASM_LAYOUT(diag_size, 8 + XTML_DETAIL_MAX);
+XTML_WASM_LAYOUT(info_name, 0);
+XTML_WASM_LAYOUT(info_dtype, 4);
+XTML_WASM_LAYOUT(info_ndim, 8);
+XTML_WASM_LAYOUT(info_dims, 12);
+XTML_WASM_LAYOUT(info_bytes, 12 + 4 * XTML_MAX_DIMS);
+XTML_WASM_LAYOUT(info_scale, 16 + 4 * XTML_MAX_DIMS);
+XTML_WASM_LAYOUT(info_zero_point, 20 + 4 * XTML_MAX_DIMS);
+XTML_WASM_LAYOUT(info_size, 24 + 4 * XTML_MAX_DIMS);
+XTML_WASM_LAYOUT(profile_count, 0);
+XTML_WASM_LAYOUT(profile_ticks, 4);
+XTML_WASM_LAYOUT(profile_size, 8);
+
+/* `bytes` of memory aligned to XTML_ARENA_ALIGN, or NULL when memory cannot
+ * grow. Free with xtml_wasm_free. */
+void *xtml_wasm_alloc(size_t bytes) {
+    void *p = NULL;
+    if (posix_memalign(&p, XTML_ARENA_ALIGN, bytes > 0 ? bytes : 1) != 0) {
+        return NULL;
+    }
+    return p;
+}
+
+void xtml_wasm_free(void *p) {
+    free(p);
+}
+
+/* xtml_set_profiler with the shared tick recorder; profile NULL turns it off.
+ * (A C function pointer cannot cross into JavaScript, hence this wrapper.) */
+void xtml_wasm_set_profiler(xtml_ctx_t *ctx, xtml_bind_profile_t *profile) {
+    xtml_set_profiler(ctx, profile != NULL ? xtml_bind_record_ticks : NULL, profile);
+}

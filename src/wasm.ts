@@ -1,0 +1,332 @@
+// The WebAssembly binding: instantiates native/wasm/xtml.wasm (a standalone
+// module built by native/wasm/build.sh, no emscripten JavaScript) with our own
+// imports and implements CoreBinding by calling the C API one for one.
+//
+// Engine-neutral: no Node or browser modules. The host gets the module's bytes
+// (fs in Node, fetch in a browser) and hands them, or a compiled module, here.
+//
+// Memory: the model is copied into linear memory (16-byte aligned, as xtml.h
+// asks) and each context's arena is allocated there with the module's malloc;
+// release() frees both. Linear memory may grow, which replaces its
+// ArrayBuffer, so views of it are taken afresh after any call into the module.
+import type { CoreBinding, CoreContext, ModelBytes, RawProfileEntry, RawTensorInfo } from './binding.js';
+import { XtmlError, statusName } from './errors.js';
+
+// ---- the part of the WebAssembly JS API used here ----
+// Declared locally so that the TypeScript setup needs no DOM library.
+
+/** A compiled WebAssembly.Module. */
+export type WasmModule = object;
+
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+
+interface WasmInstance {
+  readonly exports: Record<string, unknown>;
+}
+
+type Imports = Record<string, Record<string, (...args: number[]) => number | void>>;
+
+interface WasmApi {
+  Module: { new (bytes: ArrayBuffer | ArrayBufferView): WasmModule; imports(module: WasmModule): { module: string; name: string; kind: string }[] };
+  Instance: new (module: WasmModule, imports: Imports) => WasmInstance;
+  compile(bytes: ArrayBuffer | ArrayBufferView): Promise<WasmModule>;
+  instantiate(module: WasmModule, imports: Imports): Promise<WasmInstance>;
+}
+
+function wasmApi(): WasmApi {
+  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  if (api === undefined) throw new Error('xs-tinyml: this JavaScript engine has no WebAssembly');
+  return api;
+}
+
+// ---- the module's exports (native/wasm/build.sh lists them) ----
+// Pointers and size_t are 32-bit; numbers cross as i32, so unsigned results
+// are read with >>> 0.
+
+interface Exports {
+  memory: WasmMemory;
+  _initialize?: () => void;
+  xtml_model_verify(model: number, modelBytes: number, diag: number): number;
+  xtml_arena_size(model: number, modelBytes: number, arenaBytesOut: number, diag: number): number;
+  xtml_init(model: number, modelBytes: number, arena: number, arenaBytes: number, ctxOut: number, diag: number): number;
+  xtml_arena_used(ctx: number): number;
+  xtml_input_count(ctx: number): number;
+  xtml_output_count(ctx: number): number;
+  xtml_input_info(ctx: number, index: number, info: number): number;
+  xtml_output_info(ctx: number, index: number, info: number): number;
+  xtml_input_data(ctx: number, index: number): number;
+  xtml_output_data(ctx: number, index: number): number;
+  xtml_invoke(ctx: number): number;
+  xtml_operator_count(ctx: number): number;
+  xtml_operator_name(ctx: number, index: number): number;
+  xtml_operator_macs(ctx: number, index: number): number;
+  xtml_ctx_detail(ctx: number): number;
+  xtml_wasm_alloc(bytes: number): number;
+  xtml_wasm_free(pointer: number): void;
+  xtml_wasm_set_profiler(ctx: number, profile: number): void;
+}
+
+const requiredExports: readonly (keyof Exports)[] = [
+  'memory', 'xtml_model_verify', 'xtml_arena_size', 'xtml_init', 'xtml_arena_used', 'xtml_input_count',
+  'xtml_output_count', 'xtml_input_info', 'xtml_output_info', 'xtml_input_data', 'xtml_output_data', 'xtml_invoke',
+  'xtml_operator_count', 'xtml_operator_name', 'xtml_operator_macs', 'xtml_ctx_detail', 'xtml_wasm_alloc',
+  'xtml_wasm_free', 'xtml_wasm_set_profiler',
+];
+
+// ---- C struct layouts on wasm32 (xtml.h, xtml_bind.h) ----
+// native/wasm/xtml_wasm.c fails to build if these offsets drift.
+
+const DETAIL_MAX = 160; // XTML_DETAIL_MAX
+const MAX_DIMS = 6; // XTML_MAX_DIMS
+const diag = { status: 0, needed: 4, detail: 8, size: 8 + DETAIL_MAX } as const; // xtml_diag_t
+const info = { name: 0, dtype: 4, ndim: 8, dims: 12, bytes: 12 + 4 * MAX_DIMS, scale: 16 + 4 * MAX_DIMS, zeroPoint: 20 + 4 * MAX_DIMS, size: 24 + 4 * MAX_DIMS } as const; // xtml_tensor_info_t
+const profile = { count: 0, ticks: 4, size: 8 } as const; // xtml_bind_profile_t
+
+/** A CoreBinding on WebAssembly, plus what tests and tools may inspect. */
+export interface WasmBinding extends CoreBinding {
+  /** Current size of the module's linear memory in bytes. */
+  readonly memoryBytes: number;
+}
+
+/** Imports the module needs: the profiling clock, and a growth notice. Any
+ * other import (a WASI call a future build pulls in) fails instantiation with
+ * its name rather than failing somewhere later. */
+function importsFor(module: WasmModule, api: WasmApi): Imports {
+  const performance = (globalThis as { performance?: { now(): number } }).performance;
+  const nowMs = performance !== undefined ? () => performance.now() : () => Date.now();
+  const provided: Imports = {
+    env: {
+      // xtml_port.h: microseconds; the core only subtracts them, so wrapping is fine.
+      xtml_host_ticks: () => Math.floor(nowMs() * 1000) >>> 0,
+      // Views are re-taken after every call, so a grown memory needs no action.
+      emscripten_notify_memory_growth: () => {},
+    },
+  };
+  for (const { module: from, name } of api.Module.imports(module)) {
+    if (provided[from]?.[name] === undefined) {
+      throw new Error(`xs-tinyml: xtml.wasm imports ${from}.${name}, which this loader does not provide; rebuild the module with native/wasm/build.sh`);
+    }
+  }
+  return provided;
+}
+
+function isBytes(x: unknown): x is ArrayBuffer | ArrayBufferView {
+  return x instanceof ArrayBuffer || ArrayBuffer.isView(x);
+}
+
+/** Instantiate from the module's bytes or a compiled module. */
+export async function createWasmBinding(source: ArrayBuffer | ArrayBufferView | WasmModule): Promise<WasmBinding> {
+  const api = wasmApi();
+  const module = isBytes(source) ? await api.compile(source) : checkModule(source, api);
+  return bind(await api.instantiate(module, importsFor(module, api)));
+}
+
+/** Synchronous variant, for Node and workers (browsers refuse to compile or
+ * instantiate large modules synchronously on their main thread). */
+export function createWasmBindingSync(source: ArrayBuffer | ArrayBufferView | WasmModule): WasmBinding {
+  const api = wasmApi();
+  const module = isBytes(source) ? new api.Module(source) : checkModule(source, api);
+  return bind(new api.Instance(module, importsFor(module, api)));
+}
+
+function checkModule(source: unknown, api: WasmApi): WasmModule {
+  if (!(source instanceof (api.Module as unknown as new () => object))) {
+    throw new TypeError('source must be the bytes of xtml.wasm or a compiled WebAssembly.Module');
+  }
+  return source;
+}
+
+function bind(instance: WasmInstance): WasmBinding {
+  for (const name of requiredExports) {
+    if (instance.exports[name] === undefined) throw new Error(`xs-tinyml: xtml.wasm does not export ${name}`);
+  }
+  const wasm = instance.exports as unknown as Exports;
+  wasm._initialize?.(); // a reactor module's static constructors
+  const memory = wasm.memory;
+  let bytes = new Uint8Array(memory.buffer);
+  let view = new DataView(memory.buffer);
+  const refresh = (): void => {
+    if (bytes.buffer !== memory.buffer) {
+      bytes = new Uint8Array(memory.buffer);
+      view = new DataView(memory.buffer);
+    }
+  };
+  const u32 = (at: number): number => (refresh(), view.getUint32(at, true));
+  const i32 = (at: number): number => (refresh(), view.getInt32(at, true));
+  const f32 = (at: number): number => (refresh(), view.getFloat32(at, true));
+  const utf8 = new TextDecoder();
+  const cString = (at: number): string => {
+    if (at === 0) return '';
+    refresh();
+    const end = bytes.indexOf(0, at);
+    return utf8.decode(bytes.subarray(at, end < 0 ? at : end));
+  };
+
+  const alloc = (size: number, what: string): number => {
+    const pointer = size <= 0xffff_fff0 ? wasm.xtml_wasm_alloc(size) >>> 0 : 0;
+    if (pointer === 0) throw new RangeError(`xs-tinyml: WebAssembly memory cannot hold ${what} of ${size} bytes`);
+    return pointer;
+  };
+
+  // One scratch block for calls' out-parameters: a diag, a tensor info and a word.
+  const scratch = alloc(diag.size + info.size + 4, 'scratch');
+  const diagAt = scratch;
+  const infoAt = scratch + diag.size;
+  const wordAt = infoAt + info.size;
+
+  const diagError = (status: number): XtmlError =>
+    new XtmlError(statusName(status), cString(diagAt + diag.detail), statusName(status) === 'XTML_STATUS_ARENA_TOO_SMALL' ? u32(diagAt + diag.needed) : undefined);
+
+  /** A 16-byte aligned copy of the model in linear memory; free it after use. */
+  const copyModel = (model: ModelBytes): { at: number; length: number } => {
+    let source: Uint8Array;
+    if (model instanceof Uint8Array) source = model;
+    else if (model instanceof ArrayBuffer) source = new Uint8Array(model);
+    else if (ArrayBuffer.isView(model)) source = new Uint8Array(model.buffer, model.byteOffset, model.byteLength);
+    else throw new TypeError('model must be a Uint8Array or ArrayBuffer on WebAssembly');
+    const at = alloc(source.byteLength, 'a copy of the model');
+    refresh();
+    bytes.set(source, at);
+    return { at, length: source.byteLength };
+  };
+
+  const binding: WasmBinding = {
+    backend: 'wasm',
+    ticksPerSecond: 1_000_000,
+    get memoryBytes() {
+      return memory.buffer.byteLength;
+    },
+
+    verify(model: ModelBytes): void {
+      const copy = copyModel(model);
+      const status = wasm.xtml_model_verify(copy.at, copy.length, diagAt);
+      wasm.xtml_wasm_free(copy.at);
+      if (status !== 0) throw diagError(status);
+    },
+
+    arenaSize(model: ModelBytes): number {
+      const copy = copyModel(model);
+      const status = wasm.xtml_arena_size(copy.at, copy.length, wordAt, diagAt);
+      wasm.xtml_wasm_free(copy.at);
+      if (status !== 0) throw diagError(status);
+      return u32(wordAt);
+    },
+
+    init(model: ModelBytes, arenaBytes: number): CoreContext {
+      const copy = copyModel(model);
+      let arena: number;
+      try {
+        arena = alloc(arenaBytes, 'an arena');
+      } catch (error) {
+        wasm.xtml_wasm_free(copy.at);
+        throw error;
+      }
+      const status = wasm.xtml_init(copy.at, copy.length, arena, arenaBytes, wordAt, diagAt);
+      if (status !== 0) {
+        wasm.xtml_wasm_free(arena);
+        wasm.xtml_wasm_free(copy.at);
+        throw diagError(status);
+      }
+      return createContext(u32(wordAt), copy.at, arena);
+    },
+  };
+
+  function createContext(ctx: number, modelAt: number, arena: number): CoreContext {
+    let live = true;
+    let profileAt = 0; // xtml_bind_profile_t followed by its ticks, once profiling is first on
+    let profiling = false;
+    const operatorCount = wasm.xtml_operator_count(ctx);
+
+    const check = (): number => {
+      if (!live) throw new XtmlError('XTML_STATUS_BAD_ARGUMENT', 'the context was released');
+      return ctx;
+    };
+    const ctxError = (status: number): XtmlError => new XtmlError(statusName(status), cString(wasm.xtml_ctx_detail(ctx) >>> 0));
+
+    const tensorInfo = (get: (ctx: number, index: number, info: number) => number, index: number): RawTensorInfo => {
+      const status = get(check(), index, infoAt);
+      if (status !== 0) throw ctxError(status);
+      const ndim = i32(infoAt + info.ndim);
+      return {
+        name: cString(u32(infoAt + info.name)),
+        dtype: i32(infoAt + info.dtype),
+        dims: Array.from({ length: ndim }, (_, d) => i32(infoAt + info.dims + 4 * d)),
+        bytes: u32(infoAt + info.bytes),
+        scale: f32(infoAt + info.scale),
+        zeroPoint: i32(infoAt + info.zeroPoint),
+      };
+    };
+    // Sizes of the inputs and outputs, so that a wrong length can never write
+    // or read outside a tensor (the caller has checked it and named the parameter).
+    const inputBytes = Array.from({ length: wasm.xtml_input_count(ctx) }, (_, i) => tensorInfo(wasm.xtml_input_info, i).bytes);
+    const outputBytes = Array.from({ length: wasm.xtml_output_count(ctx) }, (_, i) => tensorInfo(wasm.xtml_output_info, i).bytes);
+    const ioAt = (pointer: number, size: number | undefined, given: number, what: string): number => {
+      if (pointer === 0 || size !== given) throw new XtmlError('XTML_STATUS_BAD_ARGUMENT', `wrong ${what}`);
+      return pointer;
+    };
+
+    return {
+      arenaUsed: () => wasm.xtml_arena_used(check()) >>> 0,
+      inputCount: () => wasm.xtml_input_count(check()),
+      outputCount: () => wasm.xtml_output_count(check()),
+      inputInfo: (index) => tensorInfo(wasm.xtml_input_info, index),
+      outputInfo: (index) => tensorInfo(wasm.xtml_output_info, index),
+
+      setInput(index: number, data: Uint8Array): void {
+        const at = ioAt(wasm.xtml_input_data(check(), index) >>> 0, inputBytes[index], data.byteLength, 'input byte count');
+        refresh();
+        bytes.set(data, at);
+      },
+
+      getOutput(index: number, into: Uint8Array): void {
+        const at = ioAt(wasm.xtml_output_data(check(), index) >>> 0, outputBytes[index], into.byteLength, 'output byte count');
+        refresh();
+        into.set(bytes.subarray(at, at + into.byteLength));
+      },
+
+      invoke(): void {
+        const status = wasm.xtml_invoke(check());
+        if (status !== 0) throw ctxError(status);
+      },
+
+      setProfiling(on: boolean): void {
+        check();
+        if (on && profileAt === 0) {
+          profileAt = alloc(profile.size + 4 * operatorCount, 'a profile');
+          refresh();
+          bytes.fill(0, profileAt, profileAt + profile.size + 4 * operatorCount);
+          view.setInt32(profileAt + profile.count, operatorCount, true);
+          view.setUint32(profileAt + profile.ticks, profileAt + profile.size, true);
+        }
+        wasm.xtml_wasm_set_profiler(ctx, on ? profileAt : 0);
+        profiling = on;
+      },
+
+      lastProfile(): RawProfileEntry[] {
+        check();
+        if (!profiling) return [];
+        return Array.from({ length: operatorCount }, (_, index) => ({
+          index,
+          name: cString(wasm.xtml_operator_name(ctx, index) >>> 0),
+          ticks: u32(profileAt + profile.size + 4 * index),
+        }));
+      },
+
+      operatorCount: () => wasm.xtml_operator_count(check()),
+      operatorName: (index) => cString(wasm.xtml_operator_name(check(), index) >>> 0),
+      operatorMacs: (index) => wasm.xtml_operator_macs(check(), index) >>> 0,
+
+      release(): void {
+        if (!live) return;
+        live = false;
+        wasm.xtml_wasm_free(arena);
+        wasm.xtml_wasm_free(modelAt);
+        if (profileAt !== 0) wasm.xtml_wasm_free(profileAt);
+      },
+    };
+  }
+
+  return binding;
+}
