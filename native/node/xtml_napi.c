@@ -1,0 +1,596 @@
+/*
+ * xtml_napi.c - the Node addon: the C API of xtml.h as N-API functions, one
+ * for one and named after them. host-sim/node/node-binding.ts wraps it into a
+ * CoreBinding. Mechanical by design (STYLE.md 10): arguments are converted,
+ * the C API is called, a non-OK status is thrown as the XtmlError class that
+ * the binding registers with setErrorClass(). Argument checks that name a
+ * parameter happen in TypeScript; here a value of the wrong kind is only
+ * refused, never interpreted.
+ *
+ * A context is a JS external holding an xtml_napi_session_t: the addon's own
+ * 16-byte aligned copy of the model (the caller's buffer may move or be
+ * changed while the context lives) and the malloc'd arena. xtml_bind_release()
+ * frees both; so does the external's finalizer if the JS value is collected
+ * first. The core itself never allocates.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <node_api.h>
+
+#include "xtml.h"
+#include "xtml_bind.h"
+#include "xtml_port.h"
+
+typedef struct xtml_napi_session {
+    void *model_base; /* malloc'd; the model copy starts at xtml_bind_align(model_base) */
+    void *arena_base; /* malloc'd; the arena starts at xtml_bind_align(arena_base) */
+    int64_t external_bytes; /* reported to V8 with napi_adjust_external_memory */
+    xtml_ctx_t *ctx;  /* NULL once released */
+    xtml_bind_profile_t profile; /* ticks malloc'd when profiling is first turned on */
+    bool profiling;
+} xtml_napi_session_t;
+
+/* Per-environment state (main thread and each worker): the error class. */
+typedef struct xtml_napi_instance {
+    napi_ref error_class;
+} xtml_napi_instance_t;
+
+/* Tags contexts so that no other external is ever taken for one. */
+static const napi_type_tag session_tag = {0x78746d6c6e617069ull, 0x73657373696f6e31ull};
+
+/* ---- errors ---- */
+
+/* Leave the pending exception of a failed N-API call (there is always one,
+ * or we raise a generic one) and return NULL from the host function. */
+#define CHECK(env, call)                                                        \
+    do {                                                                        \
+        if ((call) != napi_ok) {                                                \
+            return throw_pending(env, #call);                                   \
+        }                                                                       \
+    } while (0)
+
+static napi_value throw_pending(napi_env env, const char *call) {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (!pending) {
+        napi_throw_error(env, NULL, call);
+    }
+    return NULL;
+}
+
+/* Throw XtmlError(statusName, detail[, needed]) for a non-OK status. */
+static napi_value throw_status(napi_env env, xtml_status_t status, const char *detail, size_t needed) {
+    xtml_napi_instance_t *instance = NULL;
+    napi_value ctor = NULL, error = NULL, argv[3];
+    size_t argc = 2;
+    CHECK(env, napi_create_string_utf8(env, xtml_status_name(status), NAPI_AUTO_LENGTH, &argv[0]));
+    CHECK(env, napi_create_string_utf8(env, detail != NULL ? detail : "", NAPI_AUTO_LENGTH, &argv[1]));
+    if (status == XTML_STATUS_ARENA_TOO_SMALL) {
+        CHECK(env, napi_create_double(env, (double)needed, &argv[2]));
+        argc = 3;
+    }
+    if (napi_get_instance_data(env, (void **)&instance) != napi_ok || instance == NULL ||
+        napi_get_reference_value(env, instance->error_class, &ctor) != napi_ok || ctor == NULL) {
+        napi_throw_error(env, xtml_status_name(status), "xs-tinyml: setErrorClass() was not called");
+        return NULL;
+    }
+    CHECK(env, napi_new_instance(env, ctor, argc, argv, &error));
+    napi_throw(env, error);
+    return NULL;
+}
+
+static napi_value throw_diag(napi_env env, const xtml_diag_t *diag) {
+    return throw_status(env, diag->status, diag->detail, diag->needed);
+}
+
+/* ---- argument conversion ---- */
+
+static bool get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
+    size_t argc = want;
+    if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
+        return false;
+    }
+    if (argc < want) {
+        napi_throw_type_error(env, NULL, "xs-tinyml addon: too few arguments");
+        return false;
+    }
+    return true;
+}
+
+/* The bytes of a Uint8Array. */
+static bool get_bytes(napi_env env, napi_value value, uint8_t **data, size_t *length) {
+    bool is_typedarray = false;
+    napi_typedarray_type type;
+    void *p = NULL;
+    if (napi_is_typedarray(env, value, &is_typedarray) != napi_ok || !is_typedarray ||
+        napi_get_typedarray_info(env, value, &type, length, &p, NULL, NULL) != napi_ok ||
+        type != napi_uint8_array) {
+        napi_throw_type_error(env, NULL, "xs-tinyml addon: expected a Uint8Array");
+        return false;
+    }
+    *data = p;
+    return true;
+}
+
+static bool get_int32(napi_env env, napi_value value, int32_t *out) {
+    if (napi_get_value_int32(env, value, out) != napi_ok) {
+        napi_throw_type_error(env, NULL, "xs-tinyml addon: expected a number");
+        return false;
+    }
+    return true;
+}
+
+/* A byte count: a non-negative integer that fits size_t. */
+static bool get_size(napi_env env, napi_value value, size_t *out) {
+    double d;
+    /* (double)SIZE_MAX may round up to 2^64: reject it before converting. */
+    if (napi_get_value_double(env, value, &d) != napi_ok || !(d >= 0) || d >= (double)SIZE_MAX ||
+        d != (double)(size_t)d) {
+        napi_throw_range_error(env, NULL, "xs-tinyml addon: expected a byte count");
+        return false;
+    }
+    *out = (size_t)d;
+    return true;
+}
+
+static xtml_napi_session_t *get_session(napi_env env, napi_value value) {
+    bool tagged = false;
+    void *session = NULL;
+    if (napi_check_object_type_tag(env, value, &session_tag, &tagged) != napi_ok || !tagged ||
+        napi_get_value_external(env, value, &session) != napi_ok) {
+        napi_throw_type_error(env, NULL, "xs-tinyml addon: expected a context from xtml_init");
+        return NULL;
+    }
+    return session;
+}
+
+/* A session whose context is live; throws for one already released. */
+static xtml_napi_session_t *get_live_session(napi_env env, napi_value value) {
+    xtml_napi_session_t *session = get_session(env, value);
+    if (session != NULL && session->ctx == NULL) {
+        throw_status(env, XTML_STATUS_BAD_ARGUMENT, "the context was released", 0);
+        return NULL;
+    }
+    return session;
+}
+
+static xtml_ctx_t *get_ctx(napi_env env, napi_value value) {
+    xtml_napi_session_t *session = get_live_session(env, value);
+    return session != NULL ? session->ctx : NULL;
+}
+
+/* ---- memory ---- */
+
+/* A copy of the model at a 16-byte aligned address (xtml.h's requirement for
+ * constant data); *base is what to free. NULL, with RangeError, when out of memory. */
+static uint8_t *copy_model(napi_env env, const uint8_t *model, size_t bytes, void **base) {
+    uint8_t *copy;
+    *base = malloc(bytes + XTML_ARENA_ALIGN);
+    if (*base == NULL) {
+        napi_throw_range_error(env, NULL, "xs-tinyml addon: cannot allocate a copy of the model");
+        return NULL;
+    }
+    copy = xtml_bind_align(*base);
+    if (bytes > 0) {
+        memcpy(copy, model, bytes);
+    }
+    return copy;
+}
+
+static void session_free(napi_env env, xtml_napi_session_t *session) {
+    free(session->model_base);
+    free(session->arena_base);
+    free(session->profile.ticks);
+    session->model_base = NULL;
+    session->arena_base = NULL;
+    session->profile.ticks = NULL;
+    session->ctx = NULL;
+    if (session->external_bytes != 0) {
+        int64_t total;
+        napi_adjust_external_memory(env, -session->external_bytes, &total);
+        session->external_bytes = 0;
+    }
+}
+
+/* Runs when the context's external is collected, released or not. */
+static void session_finalize(napi_env env, void *data, void *hint) {
+    (void)hint;
+    session_free(env, data);
+    free(data);
+}
+
+/* ---- the C API ---- */
+
+/* xtml_model_verify(model: Uint8Array): void */
+static napi_value napi_xtml_model_verify(napi_env env, napi_callback_info info) {
+    napi_value argv[1];
+    uint8_t *bytes, *model;
+    size_t length;
+    void *base;
+    xtml_diag_t diag;
+    xtml_status_t status;
+    if (!get_args(env, info, 1, argv) || !get_bytes(env, argv[0], &bytes, &length) ||
+        (model = copy_model(env, bytes, length, &base)) == NULL) {
+        return NULL;
+    }
+    status = xtml_model_verify(model, length, &diag);
+    free(base);
+    return status != XTML_STATUS_OK ? throw_diag(env, &diag) : NULL;
+}
+
+/* xtml_arena_size(model: Uint8Array): number */
+static napi_value napi_xtml_arena_size(napi_env env, napi_callback_info info) {
+    napi_value argv[1], result;
+    uint8_t *bytes, *model;
+    size_t length, arena_bytes = 0;
+    void *base;
+    xtml_diag_t diag;
+    xtml_status_t status;
+    if (!get_args(env, info, 1, argv) || !get_bytes(env, argv[0], &bytes, &length) ||
+        (model = copy_model(env, bytes, length, &base)) == NULL) {
+        return NULL;
+    }
+    status = xtml_arena_size(model, length, &arena_bytes, &diag);
+    free(base);
+    if (status != XTML_STATUS_OK) {
+        return throw_diag(env, &diag);
+    }
+    CHECK(env, napi_create_double(env, (double)arena_bytes, &result));
+    return result;
+}
+
+/* xtml_init(model: Uint8Array, arenaBytes: number): context */
+static napi_value napi_xtml_init(napi_env env, napi_callback_info info) {
+    napi_value argv[2], result;
+    uint8_t *bytes, *model;
+    size_t length, arena_bytes;
+    xtml_napi_session_t *session;
+    xtml_diag_t diag;
+    xtml_status_t status;
+    int64_t total;
+    if (!get_args(env, info, 2, argv) || !get_bytes(env, argv[0], &bytes, &length) ||
+        !get_size(env, argv[1], &arena_bytes)) {
+        return NULL;
+    }
+    session = calloc(1, sizeof *session);
+    if (session == NULL) {
+        napi_throw_range_error(env, NULL, "xs-tinyml addon: out of memory");
+        return NULL;
+    }
+    model = copy_model(env, bytes, length, &session->model_base);
+    if (model == NULL) {
+        free(session);
+        return NULL;
+    }
+    session->arena_base = arena_bytes <= SIZE_MAX - XTML_ARENA_ALIGN ? malloc(arena_bytes + XTML_ARENA_ALIGN) : NULL;
+    if (session->arena_base == NULL) {
+        session_finalize(env, session, NULL);
+        napi_throw_range_error(env, NULL, "xs-tinyml addon: cannot allocate the arena");
+        return NULL;
+    }
+    status = xtml_init(model, length, xtml_bind_align(session->arena_base), arena_bytes, &session->ctx, &diag);
+    if (status != XTML_STATUS_OK) {
+        session_finalize(env, session, NULL);
+        return throw_diag(env, &diag);
+    }
+    if (napi_create_external(env, session, session_finalize, NULL, &result) != napi_ok) {
+        session_finalize(env, session, NULL);
+        return throw_pending(env, "napi_create_external");
+    }
+    CHECK(env, napi_type_tag_object(env, result, &session_tag));
+    /* The copy and the arena live outside V8's heap; telling V8 about them
+     * lets unreleased contexts be collected before memory runs short. */
+    session->external_bytes = (int64_t)(length + arena_bytes + 2 * XTML_ARENA_ALIGN);
+    napi_adjust_external_memory(env, session->external_bytes, &total);
+    return result;
+}
+
+/* xtml_bind_release(ctx): frees the arena and the model copy now. */
+static napi_value napi_xtml_bind_release(napi_env env, napi_callback_info info) {
+    napi_value argv[1];
+    xtml_napi_session_t *session;
+    if (!get_args(env, info, 1, argv) || (session = get_session(env, argv[0])) == NULL) {
+        return NULL;
+    }
+    session_free(env, session);
+    return NULL;
+}
+
+static napi_value napi_xtml_arena_used(napi_env env, napi_callback_info info) {
+    napi_value argv[1], result;
+    xtml_ctx_t *ctx;
+    if (!get_args(env, info, 1, argv) || (ctx = get_ctx(env, argv[0])) == NULL) {
+        return NULL;
+    }
+    CHECK(env, napi_create_double(env, (double)xtml_arena_used(ctx), &result));
+    return result;
+}
+
+static napi_value napi_xtml_input_count(napi_env env, napi_callback_info info) {
+    napi_value argv[1], result;
+    xtml_ctx_t *ctx;
+    if (!get_args(env, info, 1, argv) || (ctx = get_ctx(env, argv[0])) == NULL) {
+        return NULL;
+    }
+    CHECK(env, napi_create_int32(env, xtml_input_count(ctx), &result));
+    return result;
+}
+
+static napi_value napi_xtml_output_count(napi_env env, napi_callback_info info) {
+    napi_value argv[1], result;
+    xtml_ctx_t *ctx;
+    if (!get_args(env, info, 1, argv) || (ctx = get_ctx(env, argv[0])) == NULL) {
+        return NULL;
+    }
+    CHECK(env, napi_create_int32(env, xtml_output_count(ctx), &result));
+    return result;
+}
+
+/* { name, dtype, dims, bytes, scale, zeroPoint }: RawTensorInfo of binding.ts */
+static napi_value tensor_info(napi_env env, napi_callback_info info,
+                              xtml_status_t (*get)(const xtml_ctx_t *, int32_t, xtml_tensor_info_t *)) {
+    napi_value argv[2], result, name, dtype, dims, bytes, scale, zero_point, dim;
+    xtml_ctx_t *ctx;
+    int32_t index, i;
+    xtml_tensor_info_t t;
+    xtml_status_t status;
+    if (!get_args(env, info, 2, argv) || (ctx = get_ctx(env, argv[0])) == NULL || !get_int32(env, argv[1], &index)) {
+        return NULL;
+    }
+    status = get(ctx, index, &t);
+    if (status != XTML_STATUS_OK) {
+        return throw_status(env, status, xtml_ctx_detail(ctx), 0);
+    }
+    CHECK(env, napi_create_string_utf8(env, t.name, NAPI_AUTO_LENGTH, &name));
+    CHECK(env, napi_create_int32(env, (int32_t)t.dtype, &dtype));
+    CHECK(env, napi_create_array_with_length(env, (size_t)t.ndim, &dims));
+    for (i = 0; i < t.ndim; i++) {
+        CHECK(env, napi_create_int32(env, t.dims[i], &dim));
+        CHECK(env, napi_set_element(env, dims, (uint32_t)i, dim));
+    }
+    CHECK(env, napi_create_double(env, (double)t.bytes, &bytes));
+    CHECK(env, napi_create_double(env, (double)t.scale, &scale));
+    CHECK(env, napi_create_int32(env, t.zero_point, &zero_point));
+    CHECK(env, napi_create_object(env, &result));
+    CHECK(env, napi_set_named_property(env, result, "name", name));
+    CHECK(env, napi_set_named_property(env, result, "dtype", dtype));
+    CHECK(env, napi_set_named_property(env, result, "dims", dims));
+    CHECK(env, napi_set_named_property(env, result, "bytes", bytes));
+    CHECK(env, napi_set_named_property(env, result, "scale", scale));
+    CHECK(env, napi_set_named_property(env, result, "zeroPoint", zero_point));
+    return result;
+}
+
+static napi_value napi_xtml_input_info(napi_env env, napi_callback_info info) {
+    return tensor_info(env, info, xtml_input_info);
+}
+
+static napi_value napi_xtml_output_info(napi_env env, napi_callback_info info) {
+    return tensor_info(env, info, xtml_output_info);
+}
+
+/* The byte count of input or output `index`, or throws BAD_ARGUMENT. */
+static bool io_bytes(napi_env env, xtml_ctx_t *ctx, int32_t index, bool input, size_t given, size_t *bytes) {
+    xtml_tensor_info_t t;
+    xtml_status_t status = input ? xtml_input_info(ctx, index, &t) : xtml_output_info(ctx, index, &t);
+    if (status != XTML_STATUS_OK) {
+        throw_status(env, status, xtml_ctx_detail(ctx), 0);
+        return false;
+    }
+    /* The caller checks sizes and names the parameter; this only keeps a
+     * wrong length from writing or reading outside the tensor. */
+    if (given != t.bytes) {
+        throw_status(env, XTML_STATUS_BAD_ARGUMENT, input ? "wrong input byte count" : "wrong output byte count", 0);
+        return false;
+    }
+    *bytes = t.bytes;
+    return true;
+}
+
+/* xtml_input_data(ctx, index, bytes: Uint8Array): copies bytes into the input. */
+static napi_value napi_xtml_input_data(napi_env env, napi_callback_info info) {
+    napi_value argv[3];
+    xtml_ctx_t *ctx;
+    int32_t index;
+    uint8_t *data;
+    size_t length, bytes;
+    if (!get_args(env, info, 3, argv) || (ctx = get_ctx(env, argv[0])) == NULL || !get_int32(env, argv[1], &index) ||
+        !get_bytes(env, argv[2], &data, &length) || !io_bytes(env, ctx, index, true, length, &bytes)) {
+        return NULL;
+    }
+    if (bytes > 0) {
+        memcpy(xtml_input_data(ctx, index), data, bytes);
+    }
+    return NULL;
+}
+
+/* xtml_output_data(ctx, index, into: Uint8Array): copies the output into `into`. */
+static napi_value napi_xtml_output_data(napi_env env, napi_callback_info info) {
+    napi_value argv[3];
+    xtml_ctx_t *ctx;
+    int32_t index;
+    uint8_t *data;
+    size_t length, bytes;
+    if (!get_args(env, info, 3, argv) || (ctx = get_ctx(env, argv[0])) == NULL || !get_int32(env, argv[1], &index) ||
+        !get_bytes(env, argv[2], &data, &length) || !io_bytes(env, ctx, index, false, length, &bytes)) {
+        return NULL;
+    }
+    if (bytes > 0) {
+        memcpy(data, xtml_output_data(ctx, index), bytes);
+    }
+    return NULL;
+}
+
+static napi_value napi_xtml_invoke(napi_env env, napi_callback_info info) {
+    napi_value argv[1];
+    xtml_ctx_t *ctx;
+    xtml_status_t status;
+    if (!get_args(env, info, 1, argv) || (ctx = get_ctx(env, argv[0])) == NULL) {
+        return NULL;
+    }
+    status = xtml_invoke(ctx);
+    return status != XTML_STATUS_OK ? throw_status(env, status, xtml_ctx_detail(ctx), 0) : NULL;
+}
+
+/* xtml_set_profiler(ctx, on: boolean): record ticks with xtml_bind_record_ticks. */
+static napi_value napi_xtml_set_profiler(napi_env env, napi_callback_info info) {
+    napi_value argv[2];
+    xtml_napi_session_t *session;
+    bool on;
+    if (!get_args(env, info, 2, argv) || (session = get_live_session(env, argv[0])) == NULL) {
+        return NULL;
+    }
+    CHECK(env, napi_get_value_bool(env, argv[1], &on));
+    if (on && session->profile.ticks == NULL) {
+        int32_t count = xtml_operator_count(session->ctx);
+        session->profile.ticks = calloc((size_t)count + 1, sizeof *session->profile.ticks);
+        if (session->profile.ticks == NULL) {
+            napi_throw_range_error(env, NULL, "xs-tinyml addon: out of memory");
+            return NULL;
+        }
+        session->profile.count = count;
+    }
+    session->profiling = on;
+    xtml_set_profiler(session->ctx, on ? xtml_bind_record_ticks : NULL, &session->profile);
+    return NULL;
+}
+
+/* xtml_bind_profile_ticks(ctx): Uint32Array of each operator's ticks in the
+ * last invoke; empty when profiling is off. */
+static napi_value napi_xtml_bind_profile_ticks(napi_env env, napi_callback_info info) {
+    napi_value argv[1], buffer, result;
+    xtml_napi_session_t *session;
+    void *data = NULL;
+    size_t count;
+    if (!get_args(env, info, 1, argv) || (session = get_live_session(env, argv[0])) == NULL) {
+        return NULL;
+    }
+    count = session->profiling ? (size_t)session->profile.count : 0;
+    CHECK(env, napi_create_arraybuffer(env, count * sizeof(uint32_t), &data, &buffer));
+    if (count > 0) {
+        memcpy(data, session->profile.ticks, count * sizeof(uint32_t));
+    }
+    CHECK(env, napi_create_typedarray(env, napi_uint32_array, count, buffer, 0, &result));
+    return result;
+}
+
+static napi_value napi_xtml_operator_count(napi_env env, napi_callback_info info) {
+    napi_value argv[1], result;
+    xtml_ctx_t *ctx;
+    if (!get_args(env, info, 1, argv) || (ctx = get_ctx(env, argv[0])) == NULL) {
+        return NULL;
+    }
+    CHECK(env, napi_create_int32(env, xtml_operator_count(ctx), &result));
+    return result;
+}
+
+/* xtml_operator_name(ctx, index): string, or null for a bad index. */
+static napi_value napi_xtml_operator_name(napi_env env, napi_callback_info info) {
+    napi_value argv[2], result;
+    xtml_ctx_t *ctx;
+    int32_t index;
+    const char *name;
+    if (!get_args(env, info, 2, argv) || (ctx = get_ctx(env, argv[0])) == NULL || !get_int32(env, argv[1], &index)) {
+        return NULL;
+    }
+    name = xtml_operator_name(ctx, index);
+    if (name == NULL) {
+        CHECK(env, napi_get_null(env, &result));
+    } else {
+        CHECK(env, napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &result));
+    }
+    return result;
+}
+
+static napi_value napi_xtml_operator_macs(napi_env env, napi_callback_info info) {
+    napi_value argv[2], result;
+    xtml_ctx_t *ctx;
+    int32_t index;
+    if (!get_args(env, info, 2, argv) || (ctx = get_ctx(env, argv[0])) == NULL || !get_int32(env, argv[1], &index)) {
+        return NULL;
+    }
+    CHECK(env, napi_create_uint32(env, xtml_operator_macs(ctx, index), &result));
+    return result;
+}
+
+/* setErrorClass(XtmlError): the class thrown for every non-OK status, called
+ * as new XtmlError(code, detail[, needed]). */
+static napi_value napi_set_error_class(napi_env env, napi_callback_info info) {
+    napi_value argv[1];
+    xtml_napi_instance_t *instance = NULL;
+    napi_valuetype type;
+    if (!get_args(env, info, 1, argv)) {
+        return NULL;
+    }
+    CHECK(env, napi_typeof(env, argv[0], &type));
+    if (type != napi_function) {
+        napi_throw_type_error(env, NULL, "xs-tinyml addon: setErrorClass expects a class");
+        return NULL;
+    }
+    CHECK(env, napi_get_instance_data(env, (void **)&instance));
+    if (instance->error_class != NULL) {
+        napi_delete_reference(env, instance->error_class);
+    }
+    CHECK(env, napi_create_reference(env, argv[0], 1, &instance->error_class));
+    return NULL;
+}
+
+static void instance_finalize(napi_env env, void *data, void *hint) {
+    xtml_napi_instance_t *instance = data;
+    (void)hint;
+    if (instance->error_class != NULL) {
+        napi_delete_reference(env, instance->error_class);
+    }
+    free(instance);
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+    static const struct {
+        const char *name;
+        napi_callback fn;
+    } functions[] = {
+        {"setErrorClass", napi_set_error_class},
+        {"xtml_model_verify", napi_xtml_model_verify},
+        {"xtml_arena_size", napi_xtml_arena_size},
+        {"xtml_init", napi_xtml_init},
+        {"xtml_bind_release", napi_xtml_bind_release},
+        {"xtml_arena_used", napi_xtml_arena_used},
+        {"xtml_input_count", napi_xtml_input_count},
+        {"xtml_output_count", napi_xtml_output_count},
+        {"xtml_input_info", napi_xtml_input_info},
+        {"xtml_output_info", napi_xtml_output_info},
+        {"xtml_input_data", napi_xtml_input_data},
+        {"xtml_output_data", napi_xtml_output_data},
+        {"xtml_invoke", napi_xtml_invoke},
+        {"xtml_set_profiler", napi_xtml_set_profiler},
+        {"xtml_bind_profile_ticks", napi_xtml_bind_profile_ticks},
+        {"xtml_operator_count", napi_xtml_operator_count},
+        {"xtml_operator_name", napi_xtml_operator_name},
+        {"xtml_operator_macs", napi_xtml_operator_macs},
+    };
+    xtml_napi_instance_t *instance = calloc(1, sizeof *instance);
+    napi_value fn, value;
+    size_t i;
+    if (instance == NULL) {
+        napi_throw_error(env, NULL, "xs-tinyml addon: out of memory");
+        return NULL;
+    }
+    if (napi_set_instance_data(env, instance, instance_finalize, NULL) != napi_ok) {
+        free(instance);
+        return throw_pending(env, "napi_set_instance_data");
+    }
+    for (i = 0; i < sizeof functions / sizeof functions[0]; i++) {
+        CHECK(env, napi_create_function(env, functions[i].name, NAPI_AUTO_LENGTH, functions[i].fn, NULL, &fn));
+        CHECK(env, napi_set_named_property(env, exports, functions[i].name, fn));
+    }
+    CHECK(env, napi_create_uint32(env, XTML_PORT_TICKS_PER_SECOND, &value));
+    CHECK(env, napi_set_named_property(env, exports, "ticksPerSecond", value));
+    return exports;
+}
+
+NAPI_MODULE_INIT() {
+    return init(env, exports);
+}
