@@ -1,0 +1,4 @@
+// Types of the desktop XS host's module "xtml-host" (host.js, host_io.c).
+export function args(): string[];
+export function readFile(path: string): ArrayBuffer;
+export function readText(path: string): string;

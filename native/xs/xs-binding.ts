@@ -1,0 +1,148 @@
+// The CoreBinding of Moddable XS: src/binding.ts on top of the host module
+// "xtml" (xtml.js, xtml_xs.c). Like every backend it only maps calls one for
+// one and turns a non-OK status into an XtmlError with the core's status name
+// and detail; argument checks are InferenceSession's.
+//
+// Runs on a device and in the desktop XS host alike. It imports by bare
+// module names ("xtml", "xs-tinyml"), which a Moddable manifest (manifest.json
+// beside this file) defines, and has no load-time side effects, so it can be
+// preloaded: the host functions are first called when a model is loaded.
+import { Context, arenaSize, modelVerify, ticksPerSecond, type HostModel } from 'xtml';
+import {
+  XtmlError,
+  statusName,
+  type CoreBinding,
+  type CoreContext,
+  type ModelBytes,
+  type RawProfileEntry,
+  type RawTensorInfo,
+} from 'xs-tinyml';
+
+const OK = 0;
+
+type Diag = [string, number];
+
+function check(status: number, detail: string, needed = 0): void {
+  if (status !== OK) {
+    const code = statusName(status);
+    throw new XtmlError(code, detail, code === 'XTML_STATUS_ARENA_TOO_SMALL' ? needed : undefined);
+  }
+}
+
+/** The model as the host module takes it: any typed array or DataView as its bytes. */
+function hostModel(model: ModelBytes): HostModel {
+  return ArrayBuffer.isView(model) ? new Uint8Array(model.buffer, model.byteOffset, model.byteLength) : model;
+}
+
+function tensorInfo(info: unknown[]): RawTensorInfo {
+  const [name, dtype, dims, bytes, scale, zeroPoint] = info as [string, number, number[], number, number, number];
+  return { name, dtype, dims, bytes, scale, zeroPoint };
+}
+
+class XsContext implements CoreContext {
+  private readonly context: Context;
+  // A host buffer (Resource) is used in place: keep it alive as long as the context.
+  private model: ModelBytes | null;
+  private profiling = false;
+
+  constructor(context: Context, model: ModelBytes) {
+    this.context = context;
+    this.model = model;
+  }
+
+  private check(status: number, what: string): void {
+    if (status !== OK) {
+      const detail = this.context.detail();
+      throw new XtmlError(statusName(status), detail !== '' ? detail : what);
+    }
+  }
+
+  arenaUsed(): number {
+    return this.context.arenaUsed();
+  }
+  inputCount(): number {
+    return this.context.inputCount();
+  }
+  outputCount(): number {
+    return this.context.outputCount();
+  }
+  inputInfo(index: number): RawTensorInfo {
+    const info: unknown[] = [];
+    this.check(this.context.inputInfo(index, info), `no input ${index}`);
+    return tensorInfo(info);
+  }
+  outputInfo(index: number): RawTensorInfo {
+    const info: unknown[] = [];
+    this.check(this.context.outputInfo(index, info), `no output ${index}`);
+    return tensorInfo(info);
+  }
+  setInput(index: number, bytes: Uint8Array): void {
+    this.check(this.context.setInput(index, bytes), `input ${index} does not take ${bytes.byteLength} bytes`);
+  }
+  getOutput(index: number, into: Uint8Array): void {
+    this.check(this.context.getOutput(index, into), `output ${index} does not fill ${into.byteLength} bytes`);
+  }
+  invoke(): void {
+    this.check(this.context.invoke(), 'invoke failed');
+  }
+  setProfiling(on: boolean): void {
+    this.context.setProfiling(on);
+    this.profiling = on;
+  }
+  lastProfile(): RawProfileEntry[] {
+    if (!this.profiling) return [];
+    return Array.from({ length: this.context.operatorCount() }, (_, index) => ({
+      index,
+      name: this.operatorName(index),
+      ticks: this.context.operatorTicks(index),
+    }));
+  }
+  operatorCount(): number {
+    return this.context.operatorCount();
+  }
+  operatorName(index: number): string {
+    return this.context.operatorName(index) ?? '';
+  }
+  operatorMacs(index: number): number {
+    return this.context.operatorMacs(index);
+  }
+  release(): void {
+    this.context.close();
+    this.model = null;
+  }
+}
+
+class XsBinding implements CoreBinding {
+  readonly backend = 'xs' as const;
+
+  get ticksPerSecond(): number {
+    return ticksPerSecond();
+  }
+
+  verify(model: ModelBytes): void {
+    const diag: Diag = ['', 0];
+    check(modelVerify(hostModel(model), diag), diag[0]);
+  }
+
+  arenaSize(model: ModelBytes): number {
+    const size = [0];
+    const diag: Diag = ['', 0];
+    check(arenaSize(hostModel(model), size, diag), diag[0]);
+    return size[0]!;
+  }
+
+  init(model: ModelBytes, arenaBytes: number): CoreContext {
+    const context = new Context();
+    const diag: Diag = ['', 0];
+    const status = context.init(hostModel(model), arenaBytes, diag);
+    if (status !== OK) {
+      context.close();
+      check(status, diag[0], diag[1]);
+    }
+    return new XsContext(context, model);
+  }
+}
+
+/** The XS backend: pass it to InferenceSession.create with model bytes or a Resource. */
+export const xsBinding: CoreBinding = new XsBinding();
+export default xsBinding;

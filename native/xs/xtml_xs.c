@@ -1,0 +1,439 @@
+/*
+ * xtml_xs.c - the XS binding of the xs-tinyml core, written with xsmc ("XS in
+ * C"). One host function per call of native/include/xtml.h, declared in
+ * xtml.js with the @ "xs_xtml_..." syntax and named after the C call.
+ *
+ * Thin by rule (STYLE.md 10): convert the arguments, call the core, hand back
+ * its status as a number and its out-parameters in the arrays the caller
+ * passes. A failed core call never throws here; xs-binding.ts turns the status
+ * into an XtmlError exactly as the other backends do. Argument checks with
+ * messages naming the parameter live in TypeScript; the only checks here are
+ * the ones that keep memory safe (sizes converted to size_t, byte counts of
+ * copies, operator indices, strings from the model that XS must decode).
+ *
+ * Memory (STYLE.md 11, Moddable's "XS in C"): XS may move ArrayBuffer data and
+ * host chunks when it collects garbage, so the core never keeps a pointer into
+ * them.
+ *   - The arena is malloc'd outside the XS heap, owned by the Context's host
+ *     data, freed by close() or by the destructor.
+ *   - Model bytes in a host buffer (a Moddable Resource in flash, the desktop
+ *     host's mapped file) do not move: they are used in place, zero copy. The
+ *     caller keeps that object alive for as long as the context.
+ *   - Model bytes in an ArrayBuffer, or a byte view of one, are copied once
+ *     into malloc'd memory aligned to XTML_ARENA_ALIGN, owned like the arena.
+ *   - Input and output bytes are copied within one call, with no XS
+ *     allocation between taking the pointer and using it.
+ *
+ * Only calls present in both XS 13.3 and the current Moddable SDK are used
+ * (hence xsmcToNumber/xsmcSetNumber for sizes: no xsmcToUnsigned/SetUnsigned).
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xsmc.h"
+#include "xtml.h"
+#include "xtml_bind.h"
+#include "xtml_port.h"
+
+/* Host data of a Context. */
+typedef struct xtml_xs_context {
+    xtml_ctx_t *ctx;             /* inside the arena; NULL until init succeeds */
+    void *arena_block;           /* malloc'd; the arena starts at its first aligned byte */
+    void *model_block;           /* malloc'd aligned copy of relocatable model bytes, or NULL */
+    xtml_bind_profile_t profile; /* ticks of the last invoke; ticks malloc'd at init */
+} xtml_xs_context_t;
+
+/* Model bytes as the core gets them. */
+typedef struct xtml_xs_model {
+    const uint8_t *bytes;
+    size_t size;
+    void *block; /* malloc'd when the bytes had to be copied, else NULL */
+} xtml_xs_model_t;
+
+static void *aligned_block(xsMachine *the, size_t bytes, void **block, const char *what) {
+    *block = malloc(bytes + XTML_ARENA_ALIGN);
+    if (*block == NULL) {
+        xsUnknownError("xtml: not enough memory for the %s (%d bytes)", what, (int)bytes);
+    }
+    return xtml_bind_align(*block);
+}
+
+/* Model bytes of argument `arg`: in place when XS cannot move them, else copied. */
+static void model_of(xsMachine *the, xsIntegerValue arg, xtml_xs_model_t *model) {
+    void *data;
+    xsUnsignedValue count;
+    model->block = NULL;
+    if (xsmcGetBufferReadable(xsArg(arg), &data, &count) == xsBufferNonrelocatable) {
+        model->bytes = data;
+        model->size = count;
+        return;
+    }
+    /* malloc does not run the XS collector: data is still valid after it. */
+    model->bytes = aligned_block(the, count, &model->block, "model copy");
+    memcpy((void *)model->bytes, data, count);
+    model->size = count;
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0. */
+static size_t utf8_sequence(const unsigned char *s) {
+    unsigned char c = s[0];
+    size_t n, i;
+    uint32_t cp;
+    if (c < 0x80) {
+        return 1;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+        cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    for (i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80) {
+            return 0; /* also stops at the terminating NUL */
+        }
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
+        return 0;
+    }
+    return n;
+}
+
+/*
+ * A C string into an XS string. Names and details come from the model, which
+ * may be crafted; XS decodes its strings as UTF-8 without bounds, so a
+ * truncated sequence before the NUL would make it read past the string. Such
+ * bytes become U+FFFD, as TextDecoder does on the other backends.
+ */
+static void set_string(xsMachine *the, xsSlot *slot, const char *s) {
+    const unsigned char *p = (const unsigned char *)s;
+    size_t len = 0, bad = 0, n;
+    char *copy, *q;
+    while (p[len] != 0) {
+        n = utf8_sequence(p + len);
+        bad += n == 0;
+        len += n == 0 ? 1 : n;
+    }
+    if (bad == 0) {
+        xsmcSetString(*slot, (xsStringValue)s);
+        return;
+    }
+    copy = malloc(len + 2 * bad + 1);
+    if (copy == NULL) {
+        xsUnknownError("xtml: not enough memory for a string");
+    }
+    for (q = copy, p = (const unsigned char *)s; *p != 0; p += n) {
+        n = utf8_sequence(p);
+        if (n == 0) {
+            memcpy(q, "\xEF\xBF\xBD", 3);
+            q += 3;
+            n = 1;
+        } else {
+            memcpy(q, p, n);
+            q += n;
+        }
+    }
+    *q = 0;
+    /* xsmcSetString copies it (were XS out of memory, it would throw and this copy leak). */
+    xsmcSetString(*slot, copy);
+    free(copy);
+}
+
+static void string_out(xsMachine *the, const char *s) {
+    if (s != NULL) {
+        set_string(the, &xsResult, s);
+    } else {
+        xsmcSetUndefined(xsResult);
+    }
+}
+
+/* xtml_diag_t into the JavaScript array `diag`: [detail, needed]. Uses xsVar(0). */
+static void diag_out(xsMachine *the, xsIntegerValue arg, const xtml_diag_t *diag) {
+    set_string(the, &xsVar(0), diag->detail);
+    xsmcSetIndex(xsArg(arg), 0, xsVar(0));
+    xsmcSetNumber(xsVar(0), (xsNumberValue)diag->needed);
+    xsmcSetIndex(xsArg(arg), 1, xsVar(0));
+}
+
+static void status_out(xsMachine *the, xtml_status_t status) {
+    xsmcSetInteger(xsResult, (xsIntegerValue)status);
+}
+
+/* modelVerify(model, diag) -> status */
+void xs_xtml_model_verify(xsMachine *the) {
+    xtml_xs_model_t model;
+    xtml_diag_t diag;
+    xtml_status_t status;
+    xsmcVars(1);
+    model_of(the, 0, &model);
+    status = xtml_model_verify(model.bytes, model.size, &diag);
+    free(model.block);
+    diag_out(the, 1, &diag);
+    status_out(the, status);
+}
+
+/* arenaSize(model, size, diag) -> status; size[0] = arena bytes */
+void xs_xtml_arena_size(xsMachine *the) {
+    xtml_xs_model_t model;
+    xtml_diag_t diag;
+    size_t bytes = 0;
+    xtml_status_t status;
+    xsmcVars(1);
+    model_of(the, 0, &model);
+    status = xtml_arena_size(model.bytes, model.size, &bytes, &diag);
+    free(model.block);
+    diag_out(the, 2, &diag);
+    xsmcSetNumber(xsVar(0), (xsNumberValue)bytes);
+    xsmcSetIndex(xsArg(1), 0, xsVar(0));
+    status_out(the, status);
+}
+
+/* ---- Context ---- */
+
+static void context_free(xtml_xs_context_t *c) {
+    free(c->arena_block);
+    free(c->model_block);
+    free(c->profile.ticks);
+    memset(c, 0, sizeof *c);
+}
+
+void xs_xtml_context_destructor(void *data) {
+    if (data != NULL) {
+        context_free(data);
+        free(data);
+    }
+}
+
+static xtml_xs_context_t *context_of(xsMachine *the) {
+    /* Validate: `this` must be a Context, whatever the caller passes. */
+    return xsmcGetHostDataValidate(xsThis, (void *)xs_xtml_context_destructor);
+}
+
+/* The core context; NULL before init and after close (the core accepts NULL). */
+static xtml_ctx_t *ctx_of(xsMachine *the) {
+    xtml_xs_context_t *c = context_of(the);
+    return c != NULL ? c->ctx : NULL;
+}
+
+/* new Context() */
+void xs_xtml_context(xsMachine *the) {
+    xtml_xs_context_t *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        xsUnknownError("xtml: not enough memory for a context");
+    }
+    xsmcSetHostData(xsThis, c);
+}
+
+/* close(): frees the arena and the model copy now rather than at collection. */
+void xs_xtml_context_close(xsMachine *the) {
+    xtml_xs_context_t *c = context_of(the);
+    if (c != NULL) {
+        context_free(c);
+    }
+}
+
+/* init(model, arenaBytes, diag) -> status */
+void xs_xtml_init(xsMachine *the) {
+    xtml_xs_context_t *c = context_of(the);
+    xtml_xs_model_t model;
+    xtml_diag_t diag;
+    xsNumberValue requested = xsmcToNumber(xsArg(1));
+    size_t arena_bytes;
+    void *arena;
+    xtml_status_t status;
+    int32_t ops;
+    xsmcVars(1);
+    context_free(c);
+    if (!(requested >= 0 && requested <= (xsNumberValue)(SIZE_MAX / 2))) {
+        /* Not representable as a size (NaN, negative, huge): the core's own answer to a bad size. */
+        memset(&diag, 0, sizeof diag);
+        diag_out(the, 2, &diag);
+        status_out(the, XTML_STATUS_BAD_ARGUMENT);
+        return;
+    }
+    arena_bytes = (size_t)requested;
+    model_of(the, 0, &model);
+    c->model_block = model.block;
+    arena = aligned_block(the, arena_bytes, &c->arena_block, "arena");
+    status = xtml_init(model.bytes, model.size, arena, arena_bytes, &c->ctx, &diag);
+    if (status == XTML_STATUS_OK) {
+        ops = xtml_operator_count(c->ctx);
+        c->profile.count = ops;
+        c->profile.ticks = calloc(ops > 0 ? (size_t)ops : 1, sizeof(uint32_t));
+        if (c->profile.ticks == NULL) {
+            context_free(c);
+            xsUnknownError("xtml: not enough memory for the profile");
+        }
+    } else {
+        context_free(c);
+    }
+    diag_out(the, 2, &diag);
+    status_out(the, status);
+}
+
+void xs_xtml_arena_used(xsMachine *the) {
+    xsmcSetNumber(xsResult, (xsNumberValue)xtml_arena_used(ctx_of(the)));
+}
+
+void xs_xtml_input_count(xsMachine *the) {
+    xsmcSetInteger(xsResult, xtml_input_count(ctx_of(the)));
+}
+
+void xs_xtml_output_count(xsMachine *the) {
+    xsmcSetInteger(xsResult, xtml_output_count(ctx_of(the)));
+}
+
+/* xtml_tensor_info_t into the array `info`: [name, dtype, dims, bytes, scale, zeroPoint].
+ * Uses xsVar(0) and xsVar(1). */
+static void info_out(xsMachine *the, xsIntegerValue arg, const xtml_tensor_info_t *info) {
+    int32_t i;
+    set_string(the, &xsVar(0), info->name);
+    xsmcSetIndex(xsArg(arg), 0, xsVar(0));
+    xsmcSetInteger(xsVar(0), (xsIntegerValue)info->dtype);
+    xsmcSetIndex(xsArg(arg), 1, xsVar(0));
+    xsmcSetNewArray(xsVar(0), info->ndim);
+    for (i = 0; i < info->ndim; i++) {
+        xsmcSetInteger(xsVar(1), info->dims[i]);
+        xsmcSetIndex(xsVar(0), i, xsVar(1));
+    }
+    xsmcSetIndex(xsArg(arg), 2, xsVar(0));
+    xsmcSetNumber(xsVar(0), (xsNumberValue)info->bytes);
+    xsmcSetIndex(xsArg(arg), 3, xsVar(0));
+    xsmcSetNumber(xsVar(0), (xsNumberValue)info->scale);
+    xsmcSetIndex(xsArg(arg), 4, xsVar(0));
+    xsmcSetInteger(xsVar(0), info->zero_point);
+    xsmcSetIndex(xsArg(arg), 5, xsVar(0));
+}
+
+/* inputInfo(index, info) -> status */
+void xs_xtml_input_info(xsMachine *the) {
+    xtml_tensor_info_t info;
+    xtml_status_t status;
+    xsmcVars(2);
+    status = xtml_input_info(ctx_of(the), xsmcToInteger(xsArg(0)), &info);
+    if (status == XTML_STATUS_OK) {
+        info_out(the, 1, &info);
+    }
+    status_out(the, status);
+}
+
+/* outputInfo(index, info) -> status */
+void xs_xtml_output_info(xsMachine *the) {
+    xtml_tensor_info_t info;
+    xtml_status_t status;
+    xsmcVars(2);
+    status = xtml_output_info(ctx_of(the), xsmcToInteger(xsArg(0)), &info);
+    if (status == XTML_STATUS_OK) {
+        info_out(the, 1, &info);
+    }
+    status_out(the, status);
+}
+
+/* setInput(index, bytes) -> status: copies exactly the input's size into xtml_input_data. */
+void xs_xtml_input_data(xsMachine *the) {
+    xtml_ctx_t *ctx = ctx_of(the);
+    xsIntegerValue index = xsmcToInteger(xsArg(0));
+    xtml_tensor_info_t info;
+    void *data;
+    xsUnsignedValue count;
+    xtml_status_t status = xtml_input_info(ctx, index, &info);
+    if (status == XTML_STATUS_OK) {
+        xsmcGetBufferReadable(xsArg(1), &data, &count);
+        if (count != info.bytes) {
+            status = XTML_STATUS_BAD_ARGUMENT;
+        } else {
+            memcpy(xtml_input_data(ctx, index), data, count);
+        }
+    }
+    status_out(the, status);
+}
+
+/* getOutput(index, bytes) -> status: copies xtml_output_data into bytes of exactly its size. */
+void xs_xtml_output_data(xsMachine *the) {
+    xtml_ctx_t *ctx = ctx_of(the);
+    xsIntegerValue index = xsmcToInteger(xsArg(0));
+    xtml_tensor_info_t info;
+    void *data;
+    xsUnsignedValue count;
+    xtml_status_t status = xtml_output_info(ctx, index, &info);
+    if (status == XTML_STATUS_OK) {
+        xsmcGetBufferWritable(xsArg(1), &data, &count);
+        if (count != info.bytes) {
+            status = XTML_STATUS_BAD_ARGUMENT;
+        } else {
+            memcpy(data, xtml_output_data(ctx, index), count);
+        }
+    }
+    status_out(the, status);
+}
+
+/* invoke() -> status */
+void xs_xtml_invoke(xsMachine *the) {
+    status_out(the, xtml_invoke(ctx_of(the)));
+}
+
+/* setProfiling(on): xtml_set_profiler with the shared tick recorder. */
+void xs_xtml_set_profiler(xsMachine *the) {
+    xtml_xs_context_t *c = context_of(the);
+    if (c != NULL && c->ctx != NULL) {
+        xtml_set_profiler(c->ctx, xsmcToBoolean(xsArg(0)) ? xtml_bind_record_ticks : NULL, &c->profile);
+    }
+}
+
+/* operatorTicks(index) -> ticks of operator index in the last profiled invoke */
+void xs_xtml_operator_ticks(xsMachine *the) {
+    xtml_xs_context_t *c = context_of(the);
+    xsIntegerValue index = xsmcToInteger(xsArg(0));
+    uint32_t ticks = 0;
+    if (c != NULL && c->profile.ticks != NULL && index >= 0 && index < c->profile.count) {
+        ticks = c->profile.ticks[index];
+    }
+    xsmcSetNumber(xsResult, (xsNumberValue)ticks);
+}
+
+void xs_xtml_operator_count(xsMachine *the) {
+    xsmcSetInteger(xsResult, xtml_operator_count(ctx_of(the)));
+}
+
+void xs_xtml_operator_name(xsMachine *the) {
+    string_out(the, xtml_operator_name(ctx_of(the), xsmcToInteger(xsArg(0))));
+}
+
+void xs_xtml_operator_macs(xsMachine *the) {
+    xsmcSetNumber(xsResult, (xsNumberValue)xtml_operator_macs(ctx_of(the), xsmcToInteger(xsArg(0))));
+}
+
+void xs_xtml_ctx_detail(xsMachine *the) {
+    string_out(the, xtml_ctx_detail(ctx_of(the)));
+}
+
+/* ---- Names and sizes ---- */
+
+void xs_xtml_status_name(xsMachine *the) {
+    string_out(the, xtml_status_name((xtml_status_t)xsmcToInteger(xsArg(0))));
+}
+
+void xs_xtml_builtin_name(xsMachine *the) {
+    string_out(the, xtml_builtin_name(xsmcToInteger(xsArg(0))));
+}
+
+void xs_xtml_dtype_name(xsMachine *the) {
+    string_out(the, xtml_dtype_name((xtml_dtype_t)xsmcToInteger(xsArg(0))));
+}
+
+void xs_xtml_dtype_size(xsMachine *the) {
+    xsmcSetInteger(xsResult, (xsIntegerValue)xtml_dtype_size((xtml_dtype_t)xsmcToInteger(xsArg(0))));
+}
+
+/* XTML_PORT_TICKS_PER_SECOND of this build (0 when the clock rate is board-dependent). */
+void xs_xtml_ticks_per_second(xsMachine *the) {
+    xsmcSetNumber(xsResult, (xsNumberValue)XTML_PORT_TICKS_PER_SECOND);
+}
