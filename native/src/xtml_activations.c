@@ -810,6 +810,11 @@ static xtml_status_t hard_swish_prepare(xtml_prep_t *p) {
                                   (int)out.index, out.name, (double)out.scale);
         }
         xtml_quantize_multiplier((double)reluish_ratio, &m, &h->reluish_exponent);
+        if (h->reluish_exponent > 30) {
+            return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
+                                  "input scale %g and output scale %g give an out-of-range requantization",
+                                  (double)in.scale, (double)out.scale);
+        }
         h->reluish_multiplier = multiplier_to_q15(m);
     }
     return unary_finish(p, &in, hard_swish_s8_value, &q, 0.0f);

@@ -37,6 +37,7 @@
 #include <float.h>
 
 #include "xtml_internal.h"
+#include "xtml_dot_s8.h"
 
 /* ---- shared arithmetic ---- */
 
@@ -66,72 +67,6 @@ static inline int8_t clamp_s8(int32_t v, int32_t lo, int32_t hi) {
 static inline float clamp_f32(float v, float lo, float hi) {
     v = v < lo ? lo : v;
     return hi < v ? hi : v;
-}
-
-/*
- * sum(w[i] * (x[i] + x_offset)) modulo 2^32. x_offset is a negated int8 zero
- * point, so x + x_offset and each product fit int16. The fixed-size blocks
- * let compilers vectorize at -O2; the sum is order-independent.
- */
-static uint32_t dot_s8(const int8_t *x, const int8_t *w, int32_t n, int16_t x_offset) {
-    uint32_t acc = 0;
-    int32_t i = 0;
-    int k;
-    for (; i + 16 <= n; i += 16) {
-        uint32_t block = 0;
-        for (k = 0; k < 16; ++k) {
-            block += (uint32_t)(int16_t)(w[i + k] * (int16_t)(x[i + k] + x_offset));
-        }
-        acc += block;
-    }
-    if (i + 8 <= n) {
-        uint32_t block = 0;
-        for (k = 0; k < 8; ++k) {
-            block += (uint32_t)(int16_t)(w[i + k] * (int16_t)(x[i + k] + x_offset));
-        }
-        acc += block;
-        i += 8;
-    }
-    for (; i < n; ++i) {
-        acc += (uint32_t)(w[i] * (x[i] + x_offset));
-    }
-    return acc;
-}
-
-/* The dot products of x with rows w0 and w1 at once, sharing the work on x. */
-static void dot_s8_pair(const int8_t *x, const int8_t *w0, const int8_t *w1, int32_t n,
-                        int16_t x_offset, uint32_t *s0, uint32_t *s1) {
-    uint32_t acc0 = 0, acc1 = 0;
-    int32_t i = 0;
-    int k;
-    for (; i + 16 <= n; i += 16) {
-        uint32_t b0 = 0, b1 = 0;
-        for (k = 0; k < 16; ++k) {
-            const int16_t v = (int16_t)(x[i + k] + x_offset);
-            b0 += (uint32_t)(int16_t)(w0[i + k] * v);
-            b1 += (uint32_t)(int16_t)(w1[i + k] * v);
-        }
-        acc0 += b0;
-        acc1 += b1;
-    }
-    if (i + 8 <= n) {
-        uint32_t b0 = 0, b1 = 0;
-        for (k = 0; k < 8; ++k) {
-            const int16_t v = (int16_t)(x[i + k] + x_offset);
-            b0 += (uint32_t)(int16_t)(w0[i + k] * v);
-            b1 += (uint32_t)(int16_t)(w1[i + k] * v);
-        }
-        acc0 += b0;
-        acc1 += b1;
-        i += 8;
-    }
-    for (; i < n; ++i) {
-        const int32_t v = x[i] + x_offset;
-        acc0 += (uint32_t)(w0[i] * v);
-        acc1 += (uint32_t)(w1[i] * v);
-    }
-    *s0 = acc0;
-    *s1 = acc1;
 }
 
 /* ---- geometry ---- */
@@ -248,14 +183,14 @@ static void conv_s8(const conv_s8_params_t *p, const int8_t *input, const int8_t
                         uint32_t acc0, acc1;
                         int32_t v;
                         if (oc + 1 < end) {
-                            dot_s8_pair(x, f, f + patch_len, patch_len, x_offset, &acc0, &acc1);
+                            dot_s8_pair_fast(x, f, f + patch_len, patch_len, x_offset, &acc0, &acc1);
                             acc0 += bias != NULL ? (uint32_t)bias[oc] : 0u;
                             v = requantize((int32_t)acc0, p->multiplier[oc], p->shift[oc]);
                             *output++ = clamp_s8(v + p->output_offset, p->act_min, p->act_max);
                             f += patch_len;
                             ++oc;
                         } else {
-                            acc1 = dot_s8(x, f, patch_len, x_offset);
+                            acc1 = dot_s8_fast(x, f, patch_len, x_offset);
                         }
                         acc1 += bias != NULL ? (uint32_t)bias[oc] : 0u;
                         v = requantize((int32_t)acc1, p->multiplier[oc], p->shift[oc]);
@@ -365,6 +300,98 @@ static void depthwise_s8(const depthwise_s8_params_t *p, const int8_t *input,
             }
         }
     }
+}
+
+#if defined(__wasm_simd128__)
+/*
+ * depthwise_s8 on WASM SIMD, for depth multiplier 1 or a multiple of 8: eight
+ * output channels at a time, summed over the taps in two i32x4 registers
+ * rather than in acc. x + x_offset and its product with the filter fit
+ * int16 (see mac_s8), so i16x8.mul is exact; the products are widened before
+ * they are added. For a multiplier of 8 or more the eight channels share one
+ * input channel, which is splatted. Channels past the last multiple of 8
+ * (multiplier 1 only) are summed one by one. Then acc holds exactly what the
+ * reference leaves there, and the same requantization follows.
+ */
+static void depthwise_s8_wasm(const depthwise_s8_params_t *p, const int8_t *input,
+                              const int8_t *filter, const int32_t *bias, uint32_t *acc,
+                              int8_t *output) {
+    const conv_geom_t *g = &p->g;
+    const int32_t m = p->depth_multiplier;
+    const size_t in_batch_len = (size_t)g->in_h * (size_t)g->in_w * (size_t)g->in_c;
+    const size_t in_row_len = (size_t)g->in_w * (size_t)g->in_c;
+    const size_t tap_len = (size_t)g->out_c;
+    const v128_t offset = wasm_i16x8_splat((int16_t)p->input_offset);
+    int32_t b, oy, ox, fy, fx, fy0, fy1, fx0, fx1, c;
+    for (b = 0; b < g->batches; ++b) {
+        const int8_t *in_batch = input + (size_t)b * in_batch_len;
+        for (oy = 0; oy < g->out_h; ++oy) {
+            const int32_t iy0 = oy * g->stride_h - g->pad_h;
+            tap_range(iy0, g->dil_h, g->filter_h, g->in_h, &fy0, &fy1);
+            for (ox = 0; ox < g->out_w; ++ox) {
+                const int32_t ix0 = ox * g->stride_w - g->pad_w;
+                /* The first tap inside the image; no pointer is formed left of it. */
+                const int8_t *x0;
+                tap_range(ix0, g->dil_w, g->filter_w, g->in_w, &fx0, &fx1);
+                x0 = in_batch + (size_t)(ix0 + fx0 * g->dil_w) * (size_t)g->in_c;
+                for (c = 0; c + 8 <= g->out_c; c += 8) {
+                    const int32_t in_c = m == 1 ? c : c / m;
+                    v128_t lo = bias != NULL ? wasm_v128_load(bias + c) : wasm_i32x4_splat(0);
+                    v128_t hi = bias != NULL ? wasm_v128_load(bias + c + 4) : wasm_i32x4_splat(0);
+                    for (fy = fy0; fy < fy1; ++fy) {
+                        const int8_t *x = x0 + (size_t)(iy0 + fy * g->dil_h) * in_row_len +
+                                          (size_t)in_c;
+                        const int8_t *f = filter + ((size_t)fy * (size_t)g->filter_w +
+                                                    (size_t)fx0) * tap_len + (size_t)c;
+                        for (fx = fx0; fx < fx1; ++fx) {
+                            const v128_t xv = m == 1 ? wasm_i16x8_load8x8(x) : wasm_i16x8_splat(*x);
+                            const v128_t prod = wasm_i16x8_mul(wasm_i16x8_add(xv, offset),
+                                                               wasm_i16x8_load8x8(f));
+                            lo = wasm_i32x4_add(lo, wasm_i32x4_extend_low_i16x8(prod));
+                            hi = wasm_i32x4_add(hi, wasm_i32x4_extend_high_i16x8(prod));
+                            x += (size_t)g->dil_w * (size_t)g->in_c;
+                            f += tap_len;
+                        }
+                    }
+                    wasm_v128_store(acc + c, lo);
+                    wasm_v128_store(acc + c + 4, hi);
+                }
+                for (; c < g->out_c; ++c) {
+                    uint32_t sum = bias != NULL ? (uint32_t)bias[c] : 0u;
+                    for (fy = fy0; fy < fy1; ++fy) {
+                        const int8_t *x = x0 + (size_t)(iy0 + fy * g->dil_h) * in_row_len +
+                                          (size_t)c;
+                        const int8_t *f = filter + ((size_t)fy * (size_t)g->filter_w +
+                                                    (size_t)fx0) * tap_len + (size_t)c;
+                        for (fx = fx0; fx < fx1; ++fx) {
+                            sum += (uint32_t)(*f * (*x + p->input_offset));
+                            x += (size_t)g->dil_w * (size_t)g->in_c;
+                            f += tap_len;
+                        }
+                    }
+                    acc[c] = sum;
+                }
+                for (c = 0; c < g->out_c; ++c) {
+                    int32_t v = requantize((int32_t)acc[c], p->multiplier[c], p->shift[c]);
+                    *output++ = clamp_s8(v + p->output_offset, p->act_min, p->act_max);
+                }
+            }
+        }
+    }
+}
+#endif
+
+/* The depthwise kernel this build has for p's shape: a fast path or the reference. */
+static void depthwise_s8_run(const depthwise_s8_params_t *p, const int8_t *input,
+                             const int8_t *filter, const int32_t *bias, uint32_t *acc,
+                             int8_t *output) {
+#if defined(__wasm_simd128__)
+    if (p->depth_multiplier == 1 || p->depth_multiplier % 8 == 0) {
+        depthwise_s8_wasm(p, input, filter, bias, acc, output);
+        return;
+    }
+#endif
+    depthwise_s8(p, input, filter, bias, acc, output);
 }
 
 /* ---- float32 kernels ---- */
@@ -870,8 +897,8 @@ static xtml_status_t conv_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
                 (const int32_t *)bias, (int8_t *)node->scratch, (int8_t *)output);
         break;
     case CONV_KIND_DEPTHWISE_S8:
-        depthwise_s8(&n->k.depthwise_s8, (const int8_t *)input, (const int8_t *)filter,
-                     (const int32_t *)bias, (uint32_t *)node->scratch, (int8_t *)output);
+        depthwise_s8_run(&n->k.depthwise_s8, (const int8_t *)input, (const int8_t *)filter,
+                         (const int32_t *)bias, (uint32_t *)node->scratch, (int8_t *)output);
         break;
     case CONV_KIND_CONV_F32:
         conv_f32(&n->k.f32, (const float *)input, (const float *)filter, (const float *)bias,

@@ -20,6 +20,7 @@
 #include <float.h>
 
 #include "xtml_internal.h"
+#include "xtml_dot_s8.h"
 
 /* ---- arithmetic (the same helpers as xtml_conv.c; a shared header would hold them) ---- */
 
@@ -48,72 +49,6 @@ static inline int8_t clamp_s8(int32_t v, int32_t lo, int32_t hi) {
 static inline float clamp_f32(float v, float lo, float hi) {
     v = v < lo ? lo : v;
     return hi < v ? hi : v;
-}
-
-/*
- * sum(w[i] * (x[i] + x_offset)) modulo 2^32. x_offset is a negated int8 zero
- * point, so x + x_offset and each product fit int16. The fixed-size blocks
- * let compilers vectorize at -O2; the sum is order-independent.
- */
-static uint32_t dot_s8(const int8_t *x, const int8_t *w, int32_t n, int16_t x_offset) {
-    uint32_t acc = 0;
-    int32_t i = 0;
-    int k;
-    for (; i + 16 <= n; i += 16) {
-        uint32_t block = 0;
-        for (k = 0; k < 16; ++k) {
-            block += (uint32_t)(int16_t)(w[i + k] * (int16_t)(x[i + k] + x_offset));
-        }
-        acc += block;
-    }
-    if (i + 8 <= n) {
-        uint32_t block = 0;
-        for (k = 0; k < 8; ++k) {
-            block += (uint32_t)(int16_t)(w[i + k] * (int16_t)(x[i + k] + x_offset));
-        }
-        acc += block;
-        i += 8;
-    }
-    for (; i < n; ++i) {
-        acc += (uint32_t)(w[i] * (x[i] + x_offset));
-    }
-    return acc;
-}
-
-/* The dot products of x with rows w0 and w1 at once, sharing the work on x. */
-static void dot_s8_pair(const int8_t *x, const int8_t *w0, const int8_t *w1, int32_t n,
-                        int16_t x_offset, uint32_t *s0, uint32_t *s1) {
-    uint32_t acc0 = 0, acc1 = 0;
-    int32_t i = 0;
-    int k;
-    for (; i + 16 <= n; i += 16) {
-        uint32_t b0 = 0, b1 = 0;
-        for (k = 0; k < 16; ++k) {
-            const int16_t v = (int16_t)(x[i + k] + x_offset);
-            b0 += (uint32_t)(int16_t)(w0[i + k] * v);
-            b1 += (uint32_t)(int16_t)(w1[i + k] * v);
-        }
-        acc0 += b0;
-        acc1 += b1;
-    }
-    if (i + 8 <= n) {
-        uint32_t b0 = 0, b1 = 0;
-        for (k = 0; k < 8; ++k) {
-            const int16_t v = (int16_t)(x[i + k] + x_offset);
-            b0 += (uint32_t)(int16_t)(w0[i + k] * v);
-            b1 += (uint32_t)(int16_t)(w1[i + k] * v);
-        }
-        acc0 += b0;
-        acc1 += b1;
-        i += 8;
-    }
-    for (; i < n; ++i) {
-        const int32_t v = x[i] + x_offset;
-        acc0 += (uint32_t)(w0[i] * v);
-        acc1 += (uint32_t)(w1[i] * v);
-    }
-    *s0 = acc0;
-    *s1 = acc1;
 }
 
 /* ---- kernels ---- */
@@ -151,7 +86,7 @@ static void fc_s8(const fc_s8_params_t *p, const int8_t *input, const int8_t *we
             uint32_t acc0, acc1;
             int32_t v;
             if (u + 1 < p->units) {
-                dot_s8_pair(x, w, w + p->depth, p->depth, x_offset, &acc0, &acc1);
+                dot_s8_pair_fast(x, w, w + p->depth, p->depth, x_offset, &acc0, &acc1);
                 acc0 += row + (bias != NULL ? (uint32_t)bias[u] : 0u);
                 v = requantize((int32_t)acc0, *multiplier, *shift);
                 *output++ = clamp_s8(v + p->output_offset, p->act_min, p->act_max);
@@ -160,7 +95,7 @@ static void fc_s8(const fc_s8_params_t *p, const int8_t *input, const int8_t *we
                 shift += p->channel_step;
                 ++u;
             } else {
-                acc1 = dot_s8(x, w, p->depth, x_offset);
+                acc1 = dot_s8_fast(x, w, p->depth, x_offset);
             }
             acc1 += row + (bias != NULL ? (uint32_t)bias[u] : 0u);
             v = requantize((int32_t)acc1, *multiplier, *shift);

@@ -292,7 +292,10 @@ xtml_status_t xtml_prep_expect_quantized(xtml_prep_t *p, const xtml_tinfo_t *t, 
 /* ---- fixed-point arithmetic shared by the int8 kernels (xtml_quant.c) ---- */
 
 /* Decompose a real multiplier into a Q31 multiplier and a power-of-two shift
- * (positive = left), rounding as TensorFlow Lite does. */
+ * (positive = left), rounding as TensorFlow Lite does. A NaN or infinite
+ * multiplier gives shift XTML_SHIFT_INVALID. Callers must refuse shifts
+ * outside [-31, 30] before applying them (larger ones are undefined shifts). */
+#define XTML_SHIFT_INVALID 1000
 void xtml_quantize_multiplier(double real, int32_t *multiplier, int *shift);
 /* x * multiplier * 2^shift with TFLite's double rounding (gemmlowp). */
 int32_t xtml_mul_by_quantized_multiplier(int32_t x, int32_t multiplier, int shift);

@@ -544,7 +544,10 @@ static xtml_status_t build_pass(build_t *b, char *detail, size_t detail_cap) {
             for (k = 0; k < g_out.len; k++) {
                 in_is_graph_io = in_is_graph_io || xtml_ld_i32(g_out.data + 4 * k) == in;
             }
-            if (!in_is_graph_io) {
+            /* Never close a cycle (two reshapes writing each other's input):
+             * alias_root() would loop. The planner then reports the
+             * read-before-write. */
+            if (!in_is_graph_io && in >= 0 && alias_root(alias_of_stack, in) != out) {
                 alias_of_stack[out] = in;
             }
         }
@@ -630,6 +633,10 @@ static xtml_status_t build_pass(build_t *b, char *detail, size_t detail_cap) {
         xtml_tinfo_t t;
         int32_t root = alias_root(alias_of_stack, xtml_ld_i32(g_out.data + 4 * k));
         read_tensor(p, root, &t);
+        if (!t.is_const && plan_find(&pl, (uint32_t)root) == NULL) {
+            return set_detail(detail, detail_cap, XTML_STATUS_MODEL_OPERATOR,
+                              "graph output %u (tensor %d '%s') is never written", (unsigned)k, (int)root, t.name);
+        }
         if (!t.is_const && !plan_touch(&pl, (uint32_t)root, (uint32_t)t.bytes, (uint16_t)(n_ops > 0 ? n_ops : 0))) {
             goto too_many;
         }

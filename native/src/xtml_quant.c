@@ -21,6 +21,14 @@ void xtml_quantize_multiplier(double real, int32_t *multiplier, int *shift) {
         *shift = 0;
         return;
     }
+    if (!(real == real) || real > 1.0e300 || real < -1.0e300) {
+        /* NaN or infinite (from an absurd scale ratio): no valid multiplier.
+         * The shift is far past what any kernel accepts (> 30), so the
+         * caller's range check refuses the model. */
+        *multiplier = 0;
+        *shift = XTML_SHIFT_INVALID;
+        return;
+    }
     frac = frexp(real, &exp);
     /* TfLiteRound is std::round: halves away from zero. */
     q = (int64_t)round(frac * 2147483648.0);

@@ -252,6 +252,11 @@ static xtml_status_t mean_prepare(xtml_prep_t *p) {
             /* Only for multipliers below 2^-31, which quantize to 0 anyway. */
             n_shift = 0;
         }
+        if (shift - n_shift > 30) {
+            return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
+                                  "input scale %g over output scale %g is too large a requantization",
+                                  (double)in.scale, (double)out.scale);
+        }
         k.multiplier = (int32_t)(((int64_t)multiplier << n_shift) / n_reduced);
         k.shift = shift - n_shift;
         k.in_zero_point = in.zero_point;

@@ -14,6 +14,18 @@
 
 /* Largest element count and byte size we accept for one tensor. */
 #define MAX_TENSOR_BYTES 0x7fffffffu
+/* Most inputs, outputs or intermediates of one operator, and most tensors of
+ * one subgraph. Both bound verification time, which must stay proportional to
+ * the model's size: operator tables can be listed many times over. The
+ * dataflow check keeps two bits per tensor on the stack. */
+#define MAX_OP_IO 1024u
+#ifndef XTML_MAX_TENSORS
+#if defined(ESP_PLATFORM)
+#define XTML_MAX_TENSORS 1024
+#else
+#define XTML_MAX_TENSORS 4096
+#endif
+#endif
 
 typedef struct verifier {
     const uint8_t *buf;
@@ -569,12 +581,14 @@ static xtml_status_t verify_operator(verifier_t *v, const xtml_fb_table_t *op, u
                     what, (unsigned long long)(at_opcode != 0 ? xtml_ld_u32(v->buf + at_opcode) : 0),
                     (unsigned long long)n_opcodes);
     }
+    if (ins.len > MAX_OP_IO || outs.len > MAX_OP_IO || inter.len > MAX_OP_IO) {
+        return fail(v, XTML_STATUS_MODEL_OPERATOR,
+                    "%s: too many inputs or outputs (%lu, %lu and %lu intermediates; at most %u each)", what,
+                    (unsigned long)ins.len, (unsigned long)outs.len, (unsigned long)inter.len, MAX_OP_IO);
+    }
     TRY(check_indices(v, ins, n_tensors, true, what, "inputs"));
     TRY(check_indices(v, outs, n_tensors, false, what, "outputs"));
     TRY(check_indices(v, inter, n_tensors, true, what, "intermediates"));
-    if (ins.len > 0xffffu || outs.len > 0xffffu) {
-        return fail(v, XTML_STATUS_MODEL_OPERATOR, "%s: too many inputs or outputs", what);
-    }
     for (i = 0; i < outs.len; i++) {
         int32_t o = xtml_ld_i32(outs.data + 4 * i);
         xtml_fb_table_t t = xtml_fb_vec_table(&v->root, tensors, (uint32_t)o);
@@ -615,33 +629,41 @@ static bool list_has(xtml_fb_vec_t list, int32_t t) {
 }
 
 /*
- * Dataflow: every tensor is written by at most one operator and never by one
- * when it is a graph input. (That every operator input is written before it is
- * read is checked when the plan is made, after unsupported operators have been
- * named.) Quadratic in operators, with no memory: this runs once per load.
+ * Dataflow, one operator at a time: every tensor is written by at most one
+ * operator and never by one when it is a graph input. (That every operator
+ * input is written before it is read is checked when the plan is made, after
+ * unsupported operators have been named.) One bit per tensor for "graph
+ * input" and one for "written", so the cost is linear in the lists.
  */
-static xtml_status_t verify_dataflow(verifier_t *v, const xtml_fb_table_t *sg, uint32_t sg_index) {
-    xtml_fb_vec_t g_in = xtml_fb_vec(sg, XTML_SUBGRAPH_INPUTS);
+typedef struct dataflow {
+    uint8_t graph_input[XTML_MAX_TENSORS / 8];
+    uint8_t written[XTML_MAX_TENSORS / 8];
+} dataflow_t;
+
+static xtml_status_t verify_writes(verifier_t *v, dataflow_t *df, const xtml_fb_table_t *sg, uint32_t sg_index,
+                                   uint32_t op_index) {
     xtml_fb_vec_t ops = xtml_fb_vec(sg, XTML_SUBGRAPH_OPERATORS);
-    uint32_t i, j, k;
-    for (i = 0; i < ops.len; i++) {
-        xtml_fb_table_t op = xtml_fb_vec_table(sg, ops, i);
-        xtml_fb_vec_t outs = xtml_fb_vec(&op, XTML_OP_OUTPUTS);
-        for (k = 0; k < outs.len; k++) {
-            int32_t o = xtml_ld_i32(outs.data + 4 * k);
-            if (list_has(g_in, o)) {
-                return fail(v, XTML_STATUS_MODEL_OPERATOR, "subgraph %u operator %u writes graph input tensor %d",
-                            (unsigned)sg_index, (unsigned)i, (int)o);
-            }
-            for (j = 0; j < i; j++) {
+    xtml_fb_table_t op = xtml_fb_vec_table(sg, ops, op_index);
+    xtml_fb_vec_t outs = xtml_fb_vec(&op, XTML_OP_OUTPUTS);
+    uint32_t j, k;
+    for (k = 0; k < outs.len; k++) {
+        uint32_t o = (uint32_t)xtml_ld_i32(outs.data + 4 * k);
+        uint8_t bit = (uint8_t)(1u << (o & 7u));
+        if ((df->graph_input[o >> 3] & bit) != 0) {
+            return fail(v, XTML_STATUS_MODEL_OPERATOR, "subgraph %u operator %u writes graph input tensor %d",
+                        (unsigned)sg_index, (unsigned)op_index, (int)o);
+        }
+        if ((df->written[o >> 3] & bit) != 0) {
+            for (j = 0; j < op_index; j++) {
                 xtml_fb_table_t prev = xtml_fb_vec_table(sg, ops, j);
-                if (list_has(xtml_fb_vec(&prev, XTML_OP_OUTPUTS), o)) {
-                    return fail(v, XTML_STATUS_MODEL_OPERATOR,
-                                "subgraph %u tensor %d is written by operators %u and %u", (unsigned)sg_index,
-                                (int)o, (unsigned)j, (unsigned)i);
+                if (list_has(xtml_fb_vec(&prev, XTML_OP_OUTPUTS), (int32_t)o)) {
+                    break;
                 }
             }
+            return fail(v, XTML_STATUS_MODEL_OPERATOR, "subgraph %u tensor %d is written by operators %u and %u",
+                        (unsigned)sg_index, (int)o, (unsigned)j, (unsigned)op_index);
         }
+        df->written[o >> 3] |= bit;
     }
     return XTML_STATUS_OK;
 }
@@ -649,6 +671,7 @@ static xtml_status_t verify_dataflow(verifier_t *v, const xtml_fb_table_t *sg, u
 static xtml_status_t verify_subgraph(verifier_t *v, const xtml_fb_table_t *sg, uint32_t index, uint32_t n_opcodes) {
     char what[32];
     xtml_fb_vec_t tensors, ins, outs, ops;
+    dataflow_t df;
     uint32_t i;
     xtml_fmt(what, sizeof what, "subgraph %u", (unsigned)index);
     TRY(vector(v, sg, XTML_SUBGRAPH_TENSORS, 4, what, "tensors", &tensors));
@@ -656,7 +679,7 @@ static xtml_status_t verify_subgraph(verifier_t *v, const xtml_fb_table_t *sg, u
     TRY(vector(v, sg, XTML_SUBGRAPH_OUTPUTS, 4, what, "outputs", &outs));
     TRY(vector(v, sg, XTML_SUBGRAPH_OPERATORS, 4, what, "operators", &ops));
     TRY(string(v, sg, XTML_SUBGRAPH_NAME, what, "name"));
-    if (tensors.len > 0x7fffffu || ops.len > 0xffffu) {
+    if (tensors.len > XTML_MAX_TENSORS || ops.len > 0xffffu) {
         return fail(v, XTML_STATUS_MODEL_SHAPE, "%s: %llu tensors and %llu operators exceed the supported counts",
                     what, (unsigned long long)tensors.len, (unsigned long long)ops.len);
     }
@@ -669,17 +692,35 @@ static xtml_status_t verify_subgraph(verifier_t *v, const xtml_fb_table_t *sg, u
     }
     TRY(check_indices(v, ins, tensors.len, false, what, "inputs"));
     TRY(check_indices(v, outs, tensors.len, false, what, "outputs"));
+    memset(&df, 0, sizeof df);
+    for (i = 0; i < ins.len; i++) {
+        uint32_t t = (uint32_t)xtml_ld_i32(ins.data + 4 * i);
+        xtml_fb_table_t tt = xtml_fb_vec_table(sg, tensors, t);
+        uint32_t b = xtml_fb_u32(&tt, XTML_TENSOR_BUFFER, 0);
+        const uint8_t *data;
+        uint64_t len = 0;
+        if (b != 0) {
+            buffer_data(v, b, &data, &len);
+        }
+        if (len != 0) {
+            /* Its "input buffer" would be the model's own bytes. */
+            return fail(v, XTML_STATUS_MODEL_OPERATOR, "%s: input %u is constant tensor %d '%s'", what, (unsigned)i,
+                        (int)t, xtml_fb_str(&tt, XTML_TENSOR_NAME));
+        }
+        df.graph_input[t >> 3] |= (uint8_t)(1u << (t & 7u));
+    }
     for (i = 0; i < ops.len; i++) {
         xtml_fb_table_t op;
         char owhat[40];
         xtml_fmt(owhat, sizeof owhat, "subgraph %u operator %u", (unsigned)index, (unsigned)i);
         TRY(vec_table(v, ops, i, owhat, &op));
         TRY(verify_operator(v, &op, index, i, tensors.len, n_opcodes, tensors));
+        TRY(verify_writes(v, &df, sg, index, i));
     }
-    return verify_dataflow(v, sg, index);
+    return XTML_STATUS_OK;
 }
 
-static xtml_status_t verify_metadata(verifier_t *v) {
+static xtml_status_t verify_metadata(verifier_t *v, uint32_t n_subgraphs) {
     xtml_fb_vec_t mbuf, meta, sigs;
     uint32_t i, j;
     char what[40];
@@ -708,11 +749,16 @@ static xtml_status_t verify_metadata(verifier_t *v) {
     for (i = 0; i < sigs.len; i++) {
         xtml_fb_table_t s;
         int side;
+        uint32_t at_sg;
         xtml_fmt(what, sizeof what, "signature %u", (unsigned)i);
         TRY(vec_table(v, sigs, i, what, &s));
         TRY(string(v, &s, 2, what, "signature_key"));
         TRY(string(v, &s, 3, what, "deprecated_tag"));
-        TRY(scalar(v, &s, 4, 4, what, "subgraph_index"));
+        TRY(field_at(v, &s, 4, 4, what, "subgraph_index", &at_sg));
+        if (at_sg != 0 && xtml_ld_u32(v->buf + at_sg) >= n_subgraphs) {
+            return fail(v, XTML_STATUS_MODEL_INDEX, "%s: subgraph_index %llu out of range (model has %llu subgraphs)",
+                        what, (unsigned long long)xtml_ld_u32(v->buf + at_sg), (unsigned long long)n_subgraphs);
+        }
         for (side = 0; side < 2; side++) {
             xtml_fb_vec_t maps;
             TRY(vector(v, &s, side, 4, what, side == 0 ? "inputs" : "outputs", &maps));
@@ -779,7 +825,7 @@ xtml_status_t xtml_model_verify(const uint8_t *model, size_t model_bytes, xtml_d
     }
     TRY(verify_opcodes(&v, codes));
     TRY(verify_buffers(&v));
-    TRY(verify_metadata(&v));
+    TRY(verify_metadata(&v, subgraphs.len));
     for (i = 0; i < subgraphs.len; i++) {
         xtml_fb_table_t sg;
         char what[32];

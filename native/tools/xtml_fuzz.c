@@ -1,0 +1,138 @@
+/*
+ * xtml_fuzz.c - libFuzzer harness: arbitrary bytes through the whole load and
+ * run path.
+ *
+ *   make fuzz && ../build/fuzz/xtml_fuzz -max_len=400000 corpus/   (or test/fuzz.sh)
+ *
+ * Each input is treated as a model: verify, arena_size, init with exactly the
+ * size arena_size reported, fill the inputs, invoke, read every output. The
+ * sanitizers catch memory and undefined-behaviour errors; the harness itself
+ * aborts when the core breaks its own contract (arena_size succeeded but init
+ * with that many bytes did not, or a context reports a different arena use).
+ *
+ * The bytes are copied into an exactly sized, 16-byte aligned block first, as
+ * a model in flash would be aligned, so that reads past the end hit ASan's
+ * redzone. This is a host program: heap use is fine here.
+ */
+#define _POSIX_C_SOURCE 200112L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xtml.h"
+
+/* Arenas above this are skipped (a fuzzed shape can ask for gigabytes). */
+#define FUZZ_ARENA_MAX ((size_t)64 << 20)
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static uint8_t *alloc16(size_t bytes) {
+    void *p = NULL;
+    if (posix_memalign(&p, 16, bytes != 0 ? bytes : 1) != 0) {
+        return NULL;
+    }
+    return p;
+}
+
+static uint32_t xorshift(uint32_t *s) {
+    *s ^= *s << 13;
+    *s ^= *s >> 17;
+    *s ^= *s << 5;
+    return *s;
+}
+
+/* Deterministic inputs: bytes for integer tensors, finite floats in [-1, 1). */
+static void fill_inputs(xtml_ctx_t *ctx, const uint8_t *model, size_t model_bytes, uint32_t seed) {
+    int32_t i;
+    uint32_t rng = seed != 0 ? seed : 1;
+    for (i = 0; i < xtml_input_count(ctx); i++) {
+        xtml_tensor_info_t info;
+        uint8_t *in = xtml_input_data(ctx, i);
+        size_t k;
+        if (xtml_input_info(ctx, i, &info) != XTML_STATUS_OK || in == NULL) {
+            continue;
+        }
+        /* Never write into the model bytes, whatever the model claims. */
+        if (in >= model && in < model + model_bytes) {
+            continue;
+        }
+        if (info.dtype == XTML_DTYPE_FLOAT32) {
+            for (k = 0; k + 4 <= info.bytes; k += 4) {
+                float f = (float)(int32_t)xorshift(&rng) / 2147483648.0f;
+                memcpy(in + k, &f, sizeof f);
+            }
+        } else {
+            for (k = 0; k < info.bytes; k++) {
+                in[k] = (uint8_t)(xorshift(&rng) >> 24);
+            }
+        }
+    }
+}
+
+static volatile uint32_t sink;
+
+static void read_outputs(const xtml_ctx_t *ctx) {
+    uint32_t sum = 0;
+    int32_t i;
+    for (i = 0; i < xtml_output_count(ctx); i++) {
+        xtml_tensor_info_t info;
+        const uint8_t *out = xtml_output_data(ctx, i);
+        size_t k;
+        if (xtml_output_info(ctx, i, &info) != XTML_STATUS_OK || out == NULL) {
+            continue;
+        }
+        for (k = 0; k < info.bytes; k++) {
+            sum += out[k];
+        }
+        sum += (uint32_t)strlen(info.name);
+    }
+    for (i = 0; i < xtml_operator_count(ctx); i++) {
+        const char *name = xtml_operator_name(ctx, i);
+        sum += name != NULL ? (uint32_t)strlen(name) : 0u;
+        sum += xtml_operator_macs(ctx, i);
+    }
+    sink += sum + (uint32_t)strlen(xtml_ctx_detail(ctx));
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    uint8_t *model = alloc16(size);
+    uint8_t *arena;
+    xtml_diag_t diag;
+    xtml_ctx_t *ctx = NULL;
+    size_t need = 0;
+    xtml_status_t status;
+    uint32_t seed = 2166136261u;
+    size_t k;
+
+    if (model == NULL) {
+        return 0;
+    }
+    memcpy(model, data, size);
+    if (xtml_model_verify(model, size, &diag) != XTML_STATUS_OK ||
+        xtml_arena_size(model, size, &need, &diag) != XTML_STATUS_OK || need > FUZZ_ARENA_MAX) {
+        sink += (uint32_t)strlen(diag.detail);
+        free(model);
+        return 0;
+    }
+    arena = alloc16(need);
+    if (arena == NULL) {
+        free(model);
+        return 0;
+    }
+    status = xtml_init(model, size, arena, need, &ctx, &diag);
+    if (status != XTML_STATUS_OK || ctx == NULL || xtml_arena_used(ctx) != need) {
+        fprintf(stderr, "xtml_fuzz: arena_size reported %zu bytes but init gave %s (%s), used %zu\n", need,
+                xtml_status_name(status), diag.detail, ctx != NULL ? xtml_arena_used(ctx) : (size_t)0);
+        abort();
+    }
+    for (k = 0; k < size && k < 64; k++) {
+        seed = (seed ^ data[k]) * 16777619u;
+    }
+    fill_inputs(ctx, model, size, seed);
+    if (xtml_invoke(ctx) == XTML_STATUS_OK) {
+        read_outputs(ctx);
+    }
+    free(arena);
+    free(model);
+    return 0;
+}
