@@ -50,6 +50,7 @@ export interface XsModelResult {
   outputs?: { name: string; type: string; dims: number[]; bytes: number; scale: number; zeroPoint: number }[];
   output?: Buffer;
   profile?: { index: number; name: string; ms: number }[];
+  msPerInvoke?: number;
   error?: XsError;
 }
 
@@ -101,12 +102,13 @@ export async function runManifestXs(manifestPath: string, options: { load?: XsLo
 /** One model through XS: its metadata and, given an input file (all inputs concatenated), the outputs. */
 export async function runModelXs(
   modelPath: string,
-  options: { input?: string; arenaBytes?: number; load?: XsLoad; profile?: boolean } = {},
+  options: { input?: string; arenaBytes?: number; load?: XsLoad; profile?: boolean; repeat?: number } = {},
 ): Promise<XsModelResult> {
   const args = ['model', modelPath, '--load', options.load ?? 'map'];
   if (options.input !== undefined) args.push('--input', options.input);
   if (options.arenaBytes !== undefined) args.push('--arena-bytes', String(options.arenaBytes));
   if (options.profile === true) args.push('--profile');
+  if (options.repeat !== undefined) args.push('--repeat', String(options.repeat));
   const [line] = await runXs(args);
   if (line === undefined) throw new Error('xtml-xs printed no result');
   return withOutput<XsModelResult>(line);
