@@ -1,0 +1,78 @@
+// npx xs-tinyml: verify on every backend, error reporting, exit codes.
+import test from 'ava';
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { referenceDir, repoRoot } from './support/reference.js';
+
+function npx(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('npx', ['--no', 'xs-tinyml', ...args], { cwd: repoRoot, maxBuffer: 64 << 20, timeout: 600_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr }));
+  });
+}
+
+const manifests = { models: join(referenceDir, 'manifest.json'), ops: join(referenceDir, 'ops/manifest.json') };
+const counts = {
+  models: (JSON.parse(readFileSync(manifests.models, 'utf8')) as { models: { vectors?: unknown[] }[] }).models.reduce((s, m) => s + (m.vectors?.length ?? 0), 0),
+  ops: (JSON.parse(readFileSync(manifests.ops, 'utf8')) as { models: { vectors?: unknown[] }[] }).models.reduce((s, m) => s + (m.vectors?.length ?? 0), 0),
+};
+
+for (const backend of ['wasm', 'node', 'xs']) {
+  for (const which of ['models', 'ops'] as const) {
+    test.serial(`npx xs-tinyml verify ${which} manifest --backend ${backend}: every vector exact`, async (t) => {
+      const r = await npx(['verify', manifests[which], '--backend', backend]);
+      t.is(r.code, 0, r.stdout.split('\n').filter((l) => l.startsWith('FAIL')).join('\n') + r.stderr);
+      t.regex(r.stdout, new RegExp(`^${counts[which]} exact, 0 mismatched of ${counts[which]} vectors on ${backend}$`, 'm'));
+      t.notRegex(r.stderr, /unavailable/, 'the requested backend itself ran');
+    });
+  }
+}
+
+test.serial('verify exits non-zero and names the vector when an output differs', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'xtml-cli-'));
+  try {
+    const m = (JSON.parse(readFileSync(manifests.models, 'utf8')) as { models: { id: string; model: string; vectors: { input: string; output: string; name: string }[] }[] }).models
+      .find((x) => x.id === 'tflm_hello_world_int8')!;
+    const vector = m.vectors[0]!;
+    copyFileSync(join(referenceDir, m.model), join(dir, 'model.tflite'));
+    copyFileSync(join(referenceDir, vector.input), join(dir, 'in.bin'));
+    const wrong = Buffer.from(readFileSync(join(referenceDir, vector.output)));
+    wrong[0] = (wrong[0]! + 1) & 0xff;
+    writeFileSync(join(dir, 'out.bin'), wrong);
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ models: [{ id: 'tampered', model: 'model.tflite', vectors: [{ name: vector.name, input: 'in.bin', output: 'out.bin' }] }] }));
+    for (const backend of ['wasm', 'node', 'xs']) {
+      const r = await npx(['verify', join(dir, 'manifest.json'), '--backend', backend]);
+      t.is(r.code, 1, backend);
+      t.regex(r.stdout, new RegExp(`FAIL tampered/${vector.name}: MISMATCH at byte 0`), backend);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.serial('errors print the status name and detail, never a stack trace', async (t) => {
+  for (const backend of ['wasm', 'node', 'xs']) {
+    const r = await npx(['inspect', join(referenceDir, 'models/tflm_person_detect_vela.tflite'), '--backend', backend]);
+    t.is(r.code, 1);
+    t.is(r.stderr.trim(), "XTML_STATUS_UNSUPPORTED_OPERATOR: operator 0: custom operator 'ethos-u' version 1 is not supported", backend);
+  }
+  const truncated = join(tmpdir(), `xtml-truncated-${process.pid}.tflite`);
+  writeFileSync(truncated, readFileSync(join(referenceDir, 'models/tflm_hello_world_int8.tflite')).subarray(0, 100));
+  const r = await npx(['run', truncated, '--input', truncated, '--output', '/dev/null']);
+  rmSync(truncated);
+  t.is(r.code, 1);
+  t.regex(r.stderr, /^XTML_STATUS_MODEL_\w+: /);
+  t.notRegex(r.stderr, /\n\s+at /);
+});
+
+test.serial('inspect --json reports the session facts', async (t) => {
+  const r = await npx(['inspect', join(referenceDir, 'models/tflm_person_detect.tflite'), '--json', '--backend', 'node']);
+  t.is(r.code, 0, r.stderr);
+  const facts = JSON.parse(r.stdout) as { arena_bytes: number; macs: number; model_bytes: number; operators: unknown[]; inputs: { dims: number[] }[] };
+  t.is(facts.operators.length, 31);
+  t.deepEqual(facts.inputs[0]!.dims, [1, 96, 96, 1]);
+  t.true(facts.arena_bytes > 50_000 && facts.arena_bytes < 85_024);
+  t.is(facts.model_bytes, 300568);
+});
