@@ -4,6 +4,8 @@
 //
 // Engine-neutral: no Node or browser modules. The host gets the module's bytes
 // (fs in Node, fetch in a browser) and hands them, or a compiled module, here.
+// The module uses WebAssembly SIMD (native/wasm/build.sh): engines without it
+// (Node before 16.4, browsers before 2021, Safari before 16.4) refuse to compile it.
 //
 // Memory: the model is copied into linear memory (16-byte aligned, as xtml.h
 // asks) and each context's arena is allocated there with the module's malloc;

@@ -19,16 +19,20 @@
  * then one dot product, two channels per pass over the patch. A 1x1
  * ungrouped filter reads the input in place. x - zp_in and its product with
  * an int8 weight fit 16 bits, which we tell the compiler so its vector code
- * multiplies 16-bit lanes. (Precomputing bias - zp_in * sum(f) per channel
- * and summing f * x instead measured a few percent faster, but its 4 arena
- * bytes per output channel took our arena past TFLM's; we keep it small.)
+ * multiplies 16-bit lanes; the dot products (xtml_dot_s8.h) have WebAssembly
+ * SIMD versions for the builds that can use them. (Precomputing
+ * bias - zp_in * sum(f) per channel and summing f * x instead measured a few
+ * percent faster, but its 4 arena bytes per output channel took our arena
+ * past TFLM's; we keep it small.)
  * (A depthwise filter over one input channel could run as such a convolution
  * on a filter transposed at prepare, 2.7x faster on that layer, but the copy
  * costs arena bytes that took micro_speech past TFLM's arena; we keep the
  * arena small and run it as a depthwise.)
  *
  * int8 depthwise accumulates a whole pixel's channels tap by tap, with the
- * tap ranges clipped to the image once per output position.
+ * tap ranges clipped to the image once per output position. With WebAssembly
+ * SIMD it turns the loops around: eight channels at a time over every tap,
+ * in registers (depthwise_s8_wasm).
  *
  * Float kernels keep TFLM's order of float operations per output: taps in
  * (y, x, channel) order from 0.0f, products rounded to float before the add
@@ -38,6 +42,10 @@
 
 #include "xtml_internal.h"
 #include "xtml_dot_s8.h"
+
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
 
 /* ---- shared arithmetic ---- */
 
@@ -183,7 +191,8 @@ static void conv_s8(const conv_s8_params_t *p, const int8_t *input, const int8_t
                         uint32_t acc0, acc1;
                         int32_t v;
                         if (oc + 1 < end) {
-                            dot_s8_pair_fast(x, f, f + patch_len, patch_len, x_offset, &acc0, &acc1);
+                            dot_s8_pair_fast(x, f, f + patch_len, patch_len, x_offset, &acc0,
+                                             &acc1);
                             acc0 += bias != NULL ? (uint32_t)bias[oc] : 0u;
                             v = requantize((int32_t)acc0, p->multiplier[oc], p->shift[oc]);
                             *output++ = clamp_s8(v + p->output_offset, p->act_min, p->act_max);

@@ -94,7 +94,7 @@ static inline void dot_s8_pair(const int8_t *x, const int8_t *w0, const int8_t *
 #if defined(__wasm_simd128__)
 
 /* The four lanes of an i32x4 added, modulo 2^32. */
-static inline uint32_t wasm_sum_u32x4(v128_t v) {
+static inline uint32_t sum_u32x4(v128_t v) {
     v = wasm_i32x4_add(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
     v = wasm_i32x4_add(v, wasm_i32x4_shuffle(v, v, 1, 0, 3, 2));
     return (uint32_t)wasm_i32x4_extract_lane(v, 0);
@@ -109,7 +109,7 @@ static inline uint32_t dot_s8_wasm(const int8_t *x, const int8_t *w, int32_t n,
         const v128_t v = wasm_i16x8_add(wasm_i16x8_load8x8(x + i), offset);
         acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(v, wasm_i16x8_load8x8(w + i)));
     }
-    return wasm_sum_u32x4(acc) + dot_s8(x + i, w + i, n - i, x_offset);
+    return sum_u32x4(acc) + dot_s8(x + i, w + i, n - i, x_offset);
 }
 
 static inline void dot_s8_pair_wasm(const int8_t *x, const int8_t *w0, const int8_t *w1,
@@ -125,8 +125,8 @@ static inline void dot_s8_pair_wasm(const int8_t *x, const int8_t *w0, const int
         acc1 = wasm_i32x4_add(acc1, wasm_i32x4_dot_i16x8(v, wasm_i16x8_load8x8(w1 + i)));
     }
     dot_s8_pair(x + i, w0 + i, w1 + i, n - i, x_offset, &t0, &t1);
-    *s0 = wasm_sum_u32x4(acc0) + t0;
-    *s1 = wasm_sum_u32x4(acc1) + t1;
+    *s0 = sum_u32x4(acc0) + t0;
+    *s1 = sum_u32x4(acc1) + t1;
 }
 
 #define dot_s8_fast dot_s8_wasm

@@ -11,8 +11,9 @@
  * (zp_w only for per-tensor weights; its per-channel kernel ignores weight
  * zero points, so we require them to be 0 there). We sum w * (x - zp_in),
  * two units per pass over the input, in 16-bit vector lanes (both factors
- * and the product fit), and add -zp_w * sum(x - zp_in) once per batch row
- * when zp_w != 0: the same number modulo 2^32, so the same result.
+ * and the product fit; xtml_dot_s8.h, with WebAssembly SIMD where built), and
+ * add -zp_w * sum(x - zp_in) once per batch row when zp_w != 0: the same
+ * number modulo 2^32, so the same result.
  *
  * float32 keeps TFLM's order: products rounded to float and summed from 0.0f
  * in depth order, then + bias, then the clamp.
@@ -22,7 +23,7 @@
 #include "xtml_internal.h"
 #include "xtml_dot_s8.h"
 
-/* ---- arithmetic (the same helpers as xtml_conv.c; a shared header would hold them) ---- */
+/* ---- requantization (the same helpers as xtml_conv.c; a shared header would hold them) ---- */
 
 /*
  * TFLM's MultiplyByQuantizedMultiplier (double rounding) for a multiplier in

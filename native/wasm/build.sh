@@ -5,6 +5,14 @@
 #   native/wasm/build.sh           rebuild native/wasm/xtml.wasm
 #   native/wasm/build.sh --check   rebuild into a temporary file and fail if its
 #                                  bytes differ from the committed xtml.wasm
+#   native/wasm/build.sh --scalar OUT
+#                                  build the same module without WebAssembly
+#                                  SIMD into OUT: the reference kernels, which
+#                                  test/wasm-simd.test.ts compares it against
+#
+# The module uses WebAssembly SIMD (-msimd128; the int8 dot products have
+# fast paths for it, see native/src/xtml_dot_s8.h): Node 16.4 or later,
+# Chrome and Firefox from 2021, Safari 16.4.
 #
 # The output is committed so that installing the package needs no emscripten.
 # The build is deterministic for a given emcc (this file was made with the
@@ -32,19 +40,21 @@ exports=(
 imports='env.emscripten_notify_memory_growth env.xtml_host_ticks'
 
 build() {
-    local out=$1 list
+    local out=$1 simd=$2 list
     list=$(printf '_%s,' "${exports[@]}")
     # Relative paths from native/ only, so no path of this machine ends up in
     # the module. -ffp-contract=off: no fused multiply-add, as in every build.
-    # Plain -O2, measured: -msimd128 alone gains nothing with this clang (14);
-    # -mllvm -force-vector-width=8 is 1.7x faster but reorders float sums
-    # (op_fully_connected_f32_keepdims_3d no longer matches TFLM); -O3 is slower.
+    # -O2 -msimd128, measured: -msimd128 alone gains little with this clang
+    # (14), whose vectorizer handles the int8 dot products poorly, so the
+    # kernels have WASM SIMD paths of their own; -mllvm -force-vector-width=8
+    # reorders float sums (op_fully_connected_f32_keepdims_3d no longer
+    # matches TFLM); -O3 is slower.
     # Memory starts at 1 MiB and grows for the model copies and arenas; the
     # core's stack use is small (it targets microcontrollers).
     # emcc only accepts an import it has no JavaScript for when undefined
     # symbols are allowed; the import check below keeps that strict, so its
     # one expected warning is dropped here.
-    (cd "$native" && emcc -O2 -std=c99 -Wall -Wextra -Wpedantic -Werror -ffp-contract=off \
+    (cd "$native" && emcc -O2 $simd -std=c99 -Wall -Wextra -Wpedantic -Werror -ffp-contract=off \
         -Iinclude -Isrc -Ibind \
         -sSTANDALONE_WASM --no-entry \
         -sEXPORTED_FUNCTIONS="${list%,}" -sERROR_ON_UNDEFINED_SYMBOLS=0 \
@@ -72,13 +82,13 @@ trap 'rm -rf "$tmp"' EXIT
 
 case "${1:-}" in
 "")
-    build "$tmp/xtml.wasm"
+    build "$tmp/xtml.wasm" -msimd128
     mv "$tmp/xtml.wasm" "$committed"
     chmod 644 "$committed"
     echo "native/wasm/xtml.wasm: $(wc -c <"$committed") bytes"
     ;;
 --check)
-    build "$tmp/xtml.wasm"
+    build "$tmp/xtml.wasm" -msimd128
     if ! cmp -s "$tmp/xtml.wasm" "$committed"; then
         echo "native/wasm/xtml.wasm is stale: a rebuild with $(emcc --version | sed -n 1p) differs;" \
             "run native/wasm/build.sh (npm run build:wasm) and commit the result" >&2
@@ -86,8 +96,17 @@ case "${1:-}" in
     fi
     echo "native/wasm/xtml.wasm is up to date"
     ;;
+--scalar)
+    if [ $# -ne 2 ]; then
+        echo "usage: native/wasm/build.sh --scalar OUT" >&2
+        exit 2
+    fi
+    out=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+    build "$tmp/xtml.wasm" ""
+    mv "$tmp/xtml.wasm" "$out"
+    ;;
 *)
-    echo "usage: native/wasm/build.sh [--check]" >&2
+    echo "usage: native/wasm/build.sh [--check | --scalar OUT]" >&2
     exit 2
     ;;
 esac
