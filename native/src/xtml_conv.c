@@ -47,36 +47,6 @@
 #include <wasm_simd128.h>
 #endif
 
-/* ---- shared arithmetic ---- */
-
-/*
- * TFLM's MultiplyByQuantizedMultiplier (double rounding) for a multiplier in
- * [0, 2^31) and shift in [-31, 30], checked at prepare. The doubling high
- * multiply cannot saturate (that needs both operands INT32_MIN), and its
- * round-half-away-from-zero division of a*b by 2^31 equals
- * floor((a*b + 2^30) / 2^31) for either sign, so it is one add and a shift.
- */
-static inline int32_t requantize(int32_t acc, int32_t multiplier, int32_t shift) {
-    int left = shift > 0 ? (int)shift : 0;
-    int right = shift > 0 ? 0 : (int)-shift;
-    int64_t prod = (int64_t)(int32_t)((uint32_t)acc << left) * multiplier;
-    int32_t high = (int32_t)((prod + ((int64_t)1 << 30)) >> 31);
-    int32_t mask = (int32_t)((1u << right) - 1u);
-    int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
-    return (high >> right) + ((high & mask) > threshold ? 1 : 0);
-}
-
-static inline int8_t clamp_s8(int32_t v, int32_t lo, int32_t hi) {
-    v = v < lo ? lo : v;
-    return (int8_t)(v > hi ? hi : v);
-}
-
-/* std::min(std::max(v, lo), hi) as TFLM writes it; NaN passes through. */
-static inline float clamp_f32(float v, float lo, float hi) {
-    v = v < lo ? lo : v;
-    return hi < v ? hi : v;
-}
-
 /* ---- geometry ---- */
 
 typedef struct conv_geom {
@@ -194,16 +164,16 @@ static void conv_s8(const conv_s8_params_t *p, const int8_t *input, const int8_t
                             dot_s8_pair_fast(x, f, f + patch_len, patch_len, x_offset, &acc0,
                                              &acc1);
                             acc0 += bias != NULL ? (uint32_t)bias[oc] : 0u;
-                            v = requantize((int32_t)acc0, p->multiplier[oc], p->shift[oc]);
-                            *output++ = clamp_s8(v + p->output_offset, p->act_min, p->act_max);
+                            v = xtml_requantize((int32_t)acc0, p->multiplier[oc], p->shift[oc]);
+                            *output++ = xtml_clamp_s8(v + p->output_offset, p->act_min, p->act_max);
                             f += patch_len;
                             ++oc;
                         } else {
                             acc1 = dot_s8_fast(x, f, patch_len, x_offset);
                         }
                         acc1 += bias != NULL ? (uint32_t)bias[oc] : 0u;
-                        v = requantize((int32_t)acc1, p->multiplier[oc], p->shift[oc]);
-                        *output++ = clamp_s8(v + p->output_offset, p->act_min, p->act_max);
+                        v = xtml_requantize((int32_t)acc1, p->multiplier[oc], p->shift[oc]);
+                        *output++ = xtml_clamp_s8(v + p->output_offset, p->act_min, p->act_max);
                         f += patch_len;
                     }
                 }
@@ -303,8 +273,8 @@ static void depthwise_s8(const depthwise_s8_params_t *p, const int8_t *input,
                     }
                 }
                 for (c = 0; c < g->out_c; ++c) {
-                    int32_t v = requantize((int32_t)acc[c], p->multiplier[c], p->shift[c]);
-                    *output++ = clamp_s8(v + p->output_offset, p->act_min, p->act_max);
+                    int32_t v = xtml_requantize((int32_t)acc[c], p->multiplier[c], p->shift[c]);
+                    *output++ = xtml_clamp_s8(v + p->output_offset, p->act_min, p->act_max);
                 }
             }
         }
@@ -381,8 +351,8 @@ static void depthwise_s8_wasm(const depthwise_s8_params_t *p, const int8_t *inpu
                     acc[c] = sum;
                 }
                 for (c = 0; c < g->out_c; ++c) {
-                    int32_t v = requantize((int32_t)acc[c], p->multiplier[c], p->shift[c]);
-                    *output++ = clamp_s8(v + p->output_offset, p->act_min, p->act_max);
+                    int32_t v = xtml_requantize((int32_t)acc[c], p->multiplier[c], p->shift[c]);
+                    *output++ = xtml_clamp_s8(v + p->output_offset, p->act_min, p->act_max);
                 }
             }
         }
@@ -446,7 +416,7 @@ static void conv_f32(const conv_f32_params_t *p, const float *input, const float
                             }
                         }
                     }
-                    *output++ = clamp_f32(total + (bias != NULL ? bias[oc] : 0.0f), p->act_min,
+                    *output++ = xtml_clamp_f32(total + (bias != NULL ? bias[oc] : 0.0f), p->act_min,
                                           p->act_max);
                 }
             }
@@ -488,7 +458,7 @@ static void depthwise_f32(const conv_f32_params_t *p, const float *input, const 
                     }
                 }
                 for (c = 0; c < g->out_c; ++c) {
-                    *output++ = clamp_f32(acc[c] + (bias != NULL ? bias[c] : 0.0f), p->act_min,
+                    *output++ = xtml_clamp_f32(acc[c] + (bias != NULL ? bias[c] : 0.0f), p->act_min,
                                           p->act_max);
                 }
             }

@@ -23,35 +23,6 @@
 #include "xtml_internal.h"
 #include "xtml_dot_s8.h"
 
-/* ---- requantization (the same helpers as xtml_conv.c; a shared header would hold them) ---- */
-
-/*
- * TFLM's MultiplyByQuantizedMultiplier (double rounding) for a multiplier in
- * [0, 2^31) and shift in [-31, 30], checked at prepare. The doubling high
- * multiply cannot saturate, and its round-half-away-from-zero division by
- * 2^31 equals floor((a*b + 2^30) / 2^31) for either sign.
- */
-static inline int32_t requantize(int32_t acc, int32_t multiplier, int32_t shift) {
-    int left = shift > 0 ? (int)shift : 0;
-    int right = shift > 0 ? 0 : (int)-shift;
-    int64_t prod = (int64_t)(int32_t)((uint32_t)acc << left) * multiplier;
-    int32_t high = (int32_t)((prod + ((int64_t)1 << 30)) >> 31);
-    int32_t mask = (int32_t)((1u << right) - 1u);
-    int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
-    return (high >> right) + ((high & mask) > threshold ? 1 : 0);
-}
-
-static inline int8_t clamp_s8(int32_t v, int32_t lo, int32_t hi) {
-    v = v < lo ? lo : v;
-    return (int8_t)(v > hi ? hi : v);
-}
-
-/* std::min(std::max(v, lo), hi) as TFLM writes it; NaN passes through. */
-static inline float clamp_f32(float v, float lo, float hi) {
-    v = v < lo ? lo : v;
-    return hi < v ? hi : v;
-}
-
 /* ---- kernels ---- */
 
 typedef struct fc_s8_params {
@@ -89,8 +60,8 @@ static void fc_s8(const fc_s8_params_t *p, const int8_t *input, const int8_t *we
             if (u + 1 < p->units) {
                 dot_s8_pair_fast(x, w, w + p->depth, p->depth, x_offset, &acc0, &acc1);
                 acc0 += row + (bias != NULL ? (uint32_t)bias[u] : 0u);
-                v = requantize((int32_t)acc0, *multiplier, *shift);
-                *output++ = clamp_s8(v + p->output_offset, p->act_min, p->act_max);
+                v = xtml_requantize((int32_t)acc0, *multiplier, *shift);
+                *output++ = xtml_clamp_s8(v + p->output_offset, p->act_min, p->act_max);
                 w += p->depth;
                 multiplier += p->channel_step;
                 shift += p->channel_step;
@@ -99,8 +70,8 @@ static void fc_s8(const fc_s8_params_t *p, const int8_t *input, const int8_t *we
                 acc1 = dot_s8_fast(x, w, p->depth, x_offset);
             }
             acc1 += row + (bias != NULL ? (uint32_t)bias[u] : 0u);
-            v = requantize((int32_t)acc1, *multiplier, *shift);
-            *output++ = clamp_s8(v + p->output_offset, p->act_min, p->act_max);
+            v = xtml_requantize((int32_t)acc1, *multiplier, *shift);
+            *output++ = xtml_clamp_s8(v + p->output_offset, p->act_min, p->act_max);
             w += p->depth;
             multiplier += p->channel_step;
             shift += p->channel_step;
@@ -124,7 +95,7 @@ static void fc_f32(const fc_f32_params_t *p, const float *input, const float *we
             for (d = 0; d < p->depth; ++d) {
                 total += (float)(x[d] * w[d]);
             }
-            *output++ = clamp_f32(total + (bias != NULL ? bias[u] : 0.0f), p->act_min,
+            *output++ = xtml_clamp_f32(total + (bias != NULL ? bias[u] : 0.0f), p->act_min,
                                   p->act_max);
             w += p->depth;
         }

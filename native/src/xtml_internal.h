@@ -308,6 +308,35 @@ void xtml_activation_range_quantized(int act, float scale, int32_t zero_point, i
                                      int32_t qmax, int32_t *out_min, int32_t *out_max);
 void xtml_activation_range_float(int act, float *out_min, float *out_max);
 
+/*
+ * The same requantization as xtml_mul_by_quantized_multiplier, inlined for
+ * the kernels' inner loops, for a multiplier in [0, 2^31) and a shift in
+ * [-31, 30] (checked at prepare). The doubling high multiply cannot saturate
+ * (that needs both operands INT32_MIN), and its round-half-away-from-zero
+ * division of a*b by 2^31 equals floor((a*b + 2^30) / 2^31) for either sign,
+ * so it is one add and a shift.
+ */
+static inline int32_t xtml_requantize(int32_t acc, int32_t multiplier, int32_t shift) {
+    int left = shift > 0 ? (int)shift : 0;
+    int right = shift > 0 ? 0 : (int)-shift;
+    int64_t prod = (int64_t)(int32_t)((uint32_t)acc << left) * multiplier;
+    int32_t high = (int32_t)((prod + ((int64_t)1 << 30)) >> 31);
+    int32_t mask = (int32_t)((1u << right) - 1u);
+    int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
+    return (high >> right) + ((high & mask) > threshold ? 1 : 0);
+}
+
+static inline int8_t xtml_clamp_s8(int32_t v, int32_t lo, int32_t hi) {
+    v = v < lo ? lo : v;
+    return (int8_t)(v > hi ? hi : v);
+}
+
+/* std::min(std::max(v, lo), hi) as TFLM writes it; NaN passes through. */
+static inline float xtml_clamp_f32(float v, float lo, float hi) {
+    v = v < lo ? lo : v;
+    return hi < v ? hi : v;
+}
+
 /* ---- the operator table (xtml_ops.c) ---- */
 
 /* Kernel for a builtin code, or NULL when unsupported. */
