@@ -4,6 +4,9 @@
 // TypeError or RangeError instead, naming the parameter.
 
 export class XtmlError extends Error {
+  // A field, not `this.name = ...`: on Moddable the primordials are frozen, and
+  // assigning over the read-only Error.prototype.name throws a TypeError.
+  override name = 'XtmlError';
   readonly code: string;
   readonly detail: string;
   /** Arena bytes the model needs, when code is XTML_STATUS_ARENA_TOO_SMALL. */
@@ -11,7 +14,6 @@ export class XtmlError extends Error {
 
   constructor(code: string, detail: string, needed?: number) {
     super(detail === '' ? code : `${code}: ${detail}`);
-    this.name = 'XtmlError';
     this.code = code;
     this.detail = detail;
     this.needed = needed;
@@ -19,7 +21,7 @@ export class XtmlError extends Error {
 }
 
 /** Status names in the order of the C enum xtml_status_t (xtml.h). */
-export const statusNames = [
+export const statusNames = Object.freeze([
   'XTML_STATUS_OK',
   'XTML_STATUS_BAD_ARGUMENT',
   'XTML_STATUS_MODEL_TRUNCATED',
@@ -44,7 +46,7 @@ export const statusNames = [
   'XTML_STATUS_ARENA_TOO_SMALL',
   'XTML_STATUS_ARENA_ALIGNMENT',
   'XTML_STATUS_EVAL_ERROR',
-] as const;
+] as const);
 
 export type StatusName = (typeof statusNames)[number];
 

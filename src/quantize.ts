@@ -6,11 +6,11 @@ function roundHalfAway(x: number): number {
   return x < 0 ? -Math.round(-x) : Math.round(x);
 }
 
-const ranges = {
-  int8: [-128, 127],
-  uint8: [0, 255],
-  int16: [-32768, 32767],
-} as const;
+const ranges = Object.freeze({
+  int8: Object.freeze([-128, 127] as const),
+  uint8: Object.freeze([0, 255] as const),
+  int16: Object.freeze([-32768, 32767] as const),
+});
 
 export type QuantizedType = keyof typeof ranges;
 

@@ -6,10 +6,10 @@ export type TensorType =
   | 'uint32' | 'uint16' | 'int4';
 
 /** TensorFlow Lite's TensorType numbering, as xtml_dtype_t. */
-export const tensorTypes: readonly TensorType[] = [
+export const tensorTypes: readonly TensorType[] = Object.freeze([
   'float32', 'float16', 'int32', 'uint8', 'int64', 'string', 'bool', 'int16', 'complex64', 'int8',
   'float64', 'complex128', 'uint64', 'resource', 'variant', 'uint32', 'uint16', 'int4',
-];
+]);
 
 export type TypedArray =
   | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array
@@ -34,7 +34,7 @@ export interface TensorMetadata {
 
 type TypedArrayConstructor = { new (buffer: ArrayBuffer, byteOffset: number, length: number): TypedArray; BYTES_PER_ELEMENT: number };
 
-const constructors: Partial<Record<TensorType, TypedArrayConstructor>> = {
+const constructors: Partial<Record<TensorType, TypedArrayConstructor>> = Object.freeze({
   float32: Float32Array,
   int32: Int32Array,
   uint8: Uint8Array,
@@ -47,7 +47,7 @@ const constructors: Partial<Record<TensorType, TypedArrayConstructor>> = {
   uint32: Uint32Array,
   uint16: Uint16Array,
   float16: Uint16Array,
-};
+});
 
 export function typeName(dtype: number): TensorType {
   return tensorTypes[dtype] ?? 'variant';
