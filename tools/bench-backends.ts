@@ -1,6 +1,7 @@
 // npm run bench:backends: milliseconds per invoke of every reference model
 // through InferenceSession on the WebAssembly and Node addon bindings, and
-// their ratio (goal: WebAssembly within 2x of the addon). Each figure is the
+// their ratio (goal: WebAssembly within 2x of the addon); and on XS (the
+// desktop host, the same binding as a device) when it is built. Each figure is the
 // best of 5 batches of about 100 ms, so that a busy machine inflates it less.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { loadBinding } from '../host-sim/node/backends.js';
 import type { CoreBinding } from '../src/binding.js';
 import { InferenceSession } from '../src/index.js';
 import { allocateFor, typedView, type TypedArray } from '../src/tensor.js';
+import { runModelXs, xsHostAvailable } from '../host-sim/xs/xs-backend.js';
 import { loadManifest, type ModelSpec } from '../test/support/reference.js';
 
 const batches = 5;
@@ -47,10 +49,17 @@ for (const [i, model] of models.entries()) {
   const w = msPerInvoke(wasm, model);
   const n = msPerInvoke(node, model);
   ratios.push(w / n);
-  rows.push([model.id, w.toFixed(4), n.toFixed(4), (w / n).toFixed(2)]);
+  let x = 'n/a';
+  if (xsHostAvailable()) {
+    // XS times with Date.now() (ms): repeat enough runs for about 200 ms.
+    const repeat = Math.max(5, Math.round(200 / Math.max(n, 0.01)));
+    const result = await runModelXs(join(model.base, model.model), { input: join(model.base, model.vectors![0]!.input), repeat });
+    x = result.msPerInvoke !== undefined ? result.msPerInvoke.toFixed(4) : 'error';
+  }
+  rows.push([model.id, w.toFixed(4), n.toFixed(4), (w / n).toFixed(2), x]);
 }
 
-const header = ['model', 'wasm ms/invoke', 'node ms/invoke', 'wasm/node'];
+const header = ['model', 'wasm ms/invoke', 'node ms/invoke', 'wasm/node', 'xs ms/invoke'];
 const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c]!.length)));
 const line = (cells: string[]): string => '| ' + cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join(' | ') + ' |';
 console.log(line(header));
