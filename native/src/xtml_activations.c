@@ -280,11 +280,15 @@ typedef union unary_q {
 /* Output for int8 input x, in [-128, 127]. */
 typedef int32_t (*unary_s8_fn)(const unary_q_t *q, int32_t x);
 
+/* A float32 unary kernel; alpha is LEAKY_RELU's slope, ignored by the others. */
+typedef void (*unary_f32_fn)(const float *in, float *out, int32_t count, float alpha);
+
 typedef struct unary_params {
     int32_t count;
     xtml_dtype_t type;     /* int8 or float32 */
     float alpha;           /* LEAKY_RELU float32 */
     unary_s8_fn value;     /* int8 */
+    unary_f32_fn f32;      /* float32 */
     unary_q_t q;
     bool has_table;
     int8_t table[];        /* has_table: table[x + 128] = value(q, x) */
@@ -296,7 +300,7 @@ typedef struct unary_params {
  * before writing element i of the same size, so it may run in place.
  */
 static xtml_status_t unary_finish(xtml_prep_t *p, const xtml_tinfo_t *in, unary_s8_fn value,
-                                  const unary_q_t *q, float alpha) {
+                                  unary_f32_fn f32, const unary_q_t *q, float alpha) {
     bool has_table = in->type == XTML_DTYPE_INT8 && in->count >= 256;
     unary_params_t *up;
     int32_t x;
@@ -309,6 +313,7 @@ static xtml_status_t unary_finish(xtml_prep_t *p, const xtml_tinfo_t *in, unary_
     up->type = in->type;
     up->alpha = alpha;
     up->value = value;
+    up->f32 = f32;
     up->q = *q;
     up->has_table = has_table;
     if (has_table) {
@@ -330,6 +335,18 @@ static void unary_s8(const unary_params_t *up, const int8_t *in, int8_t *out) {
             out[i] = (int8_t)up->value(&up->q, in[i]);
         }
     }
+}
+
+/* The eval of every unary operator. */
+static xtml_status_t unary_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
+    const unary_params_t *up = (const unary_params_t *)node->params;
+    if (up->type == XTML_DTYPE_INT8) {
+        unary_s8(up, (const int8_t *)xtml_node_in(ctx, node, 0), (int8_t *)xtml_node_out(ctx, node, 0));
+    } else {
+        up->f32((const float *)xtml_node_in(ctx, node, 0), (float *)xtml_node_out(ctx, node, 0), up->count,
+                up->alpha);
+    }
+    return XTML_STATUS_OK;
 }
 
 /* ---- LOGISTIC and TANH ---- */
@@ -379,7 +396,8 @@ static int32_t tanh_s8_value(const unary_q_t *u, int32_t x) {
     return clamp_i32(out, -128, 127);
 }
 
-static void logistic_f32(const float *in, float *out, int32_t count) {
+static void logistic_f32(const float *in, float *out, int32_t count, float alpha) {
+    (void)alpha;
     int32_t i;
     for (i = 0; i < count; ++i) {
         float x = in[i];
@@ -459,7 +477,8 @@ static float tanh_f32_value(float x) {
     return x < 0.0f ? -(float)z : (float)z;
 }
 
-static void tanh_f32(const float *in, float *out, int32_t count) {
+static void tanh_f32(const float *in, float *out, int32_t count, float alpha) {
+    (void)alpha;
     int32_t i;
     for (i = 0; i < count; ++i) {
         out[i] = tanh_f32_value(in[i]);
@@ -486,19 +505,9 @@ static xtml_status_t logistic_prepare(xtml_prep_t *p) {
             return st;
         }
     }
-    return unary_finish(p, &in, logistic_s8_value, &q, 0.0f);
+    return unary_finish(p, &in, logistic_s8_value, logistic_f32, &q, 0.0f);
 }
 
-static xtml_status_t logistic_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
-    const unary_params_t *up = (const unary_params_t *)node->params;
-    if (up->type == XTML_DTYPE_INT8) {
-        unary_s8(up, (const int8_t *)xtml_node_in(ctx, node, 0), (int8_t *)xtml_node_out(ctx, node, 0));
-    } else {
-        logistic_f32((const float *)xtml_node_in(ctx, node, 0), (float *)xtml_node_out(ctx, node, 0),
-                     up->count);
-    }
-    return XTML_STATUS_OK;
-}
 
 static xtml_status_t tanh_prepare(xtml_prep_t *p) {
     xtml_tinfo_t in, out;
@@ -514,18 +523,9 @@ static xtml_status_t tanh_prepare(xtml_prep_t *p) {
             return st;
         }
     }
-    return unary_finish(p, &in, tanh_s8_value, &q, 0.0f);
+    return unary_finish(p, &in, tanh_s8_value, tanh_f32, &q, 0.0f);
 }
 
-static xtml_status_t tanh_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
-    const unary_params_t *up = (const unary_params_t *)node->params;
-    if (up->type == XTML_DTYPE_INT8) {
-        unary_s8(up, (const int8_t *)xtml_node_in(ctx, node, 0), (int8_t *)xtml_node_out(ctx, node, 0));
-    } else {
-        tanh_f32((const float *)xtml_node_in(ctx, node, 0), (float *)xtml_node_out(ctx, node, 0), up->count);
-    }
-    return XTML_STATUS_OK;
-}
 
 /* ---- RELU and RELU6 ---- */
 
@@ -540,7 +540,8 @@ static int32_t relu6_s8_value(const unary_q_t *u, int32_t x) {
     return x > q->hi ? q->hi : (x < q->lo ? q->lo : x);
 }
 
-static void relu_f32(const float *in, float *out, int32_t count) {
+static void relu_f32(const float *in, float *out, int32_t count, float alpha) {
+    (void)alpha;
     int32_t i;
     for (i = 0; i < count; ++i) {
         float x = in[i];
@@ -548,7 +549,8 @@ static void relu_f32(const float *in, float *out, int32_t count) {
     }
 }
 
-static void relu6_f32(const float *in, float *out, int32_t count) {
+static void relu6_f32(const float *in, float *out, int32_t count, float alpha) {
+    (void)alpha;
     int32_t i;
     for (i = 0; i < count; ++i) {
         float x = in[i];
@@ -576,18 +578,9 @@ static xtml_status_t relu_prepare(xtml_prep_t *p) {
         /* the clamp at real 0 is the output zero point: round(0 / scale) = 0 */
         q.relu.lo = out.zero_point > -128 ? out.zero_point : -128;
     }
-    return unary_finish(p, &in, relu_s8_value, &q, 0.0f);
+    return unary_finish(p, &in, relu_s8_value, relu_f32, &q, 0.0f);
 }
 
-static xtml_status_t relu_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
-    const unary_params_t *up = (const unary_params_t *)node->params;
-    if (up->type == XTML_DTYPE_INT8) {
-        unary_s8(up, (const int8_t *)xtml_node_in(ctx, node, 0), (int8_t *)xtml_node_out(ctx, node, 0));
-    } else {
-        relu_f32((const float *)xtml_node_in(ctx, node, 0), (float *)xtml_node_out(ctx, node, 0), up->count);
-    }
-    return XTML_STATUS_OK;
-}
 
 static xtml_status_t relu6_prepare(xtml_prep_t *p) {
     xtml_tinfo_t in, out;
@@ -606,18 +599,9 @@ static xtml_status_t relu6_prepare(xtml_prep_t *p) {
         q.relu6.hi = six > 127.0 ? 127 : (six < -128.0 ? -128 : (int32_t)six);
         q.relu6.lo = in.zero_point;
     }
-    return unary_finish(p, &in, relu6_s8_value, &q, 0.0f);
+    return unary_finish(p, &in, relu6_s8_value, relu6_f32, &q, 0.0f);
 }
 
-static xtml_status_t relu6_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
-    const unary_params_t *up = (const unary_params_t *)node->params;
-    if (up->type == XTML_DTYPE_INT8) {
-        unary_s8(up, (const int8_t *)xtml_node_in(ctx, node, 0), (int8_t *)xtml_node_out(ctx, node, 0));
-    } else {
-        relu6_f32((const float *)xtml_node_in(ctx, node, 0), (float *)xtml_node_out(ctx, node, 0), up->count);
-    }
-    return XTML_STATUS_OK;
-}
 
 /* ---- LEAKY_RELU ---- */
 
@@ -681,19 +665,9 @@ static xtml_status_t leaky_relu_prepare(xtml_prep_t *p) {
         l->in_zero_point = in.zero_point;
         l->out_zero_point = out.zero_point;
     }
-    return unary_finish(p, &in, leaky_relu_s8_value, &q, alpha);
+    return unary_finish(p, &in, leaky_relu_s8_value, leaky_relu_f32, &q, alpha);
 }
 
-static xtml_status_t leaky_relu_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
-    const unary_params_t *up = (const unary_params_t *)node->params;
-    if (up->type == XTML_DTYPE_INT8) {
-        unary_s8(up, (const int8_t *)xtml_node_in(ctx, node, 0), (int8_t *)xtml_node_out(ctx, node, 0));
-    } else {
-        leaky_relu_f32((const float *)xtml_node_in(ctx, node, 0), (float *)xtml_node_out(ctx, node, 0),
-                       up->count, up->alpha);
-    }
-    return XTML_STATUS_OK;
-}
 
 /* ---- HARD_SWISH: x * relu6(x + 3) / 6 ----
  * The int8 path works in int16 fixed point: the input on a "high resolution"
@@ -771,7 +745,8 @@ static int32_t hard_swish_s8_value(const unary_q_t *u, int32_t x) {
     return clamp_i32(out, -128, 127);
 }
 
-static void hard_swish_f32(const float *in, float *out, int32_t count) {
+static void hard_swish_f32(const float *in, float *out, int32_t count, float alpha) {
+    (void)alpha;
     int32_t i;
     for (i = 0; i < count; ++i) {
         float x = in[i];
@@ -817,19 +792,9 @@ static xtml_status_t hard_swish_prepare(xtml_prep_t *p) {
         }
         h->reluish_multiplier = multiplier_to_q15(m);
     }
-    return unary_finish(p, &in, hard_swish_s8_value, &q, 0.0f);
+    return unary_finish(p, &in, hard_swish_s8_value, hard_swish_f32, &q, 0.0f);
 }
 
-static xtml_status_t hard_swish_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
-    const unary_params_t *up = (const unary_params_t *)node->params;
-    if (up->type == XTML_DTYPE_INT8) {
-        unary_s8(up, (const int8_t *)xtml_node_in(ctx, node, 0), (int8_t *)xtml_node_out(ctx, node, 0));
-    } else {
-        hard_swish_f32((const float *)xtml_node_in(ctx, node, 0), (float *)xtml_node_out(ctx, node, 0),
-                       up->count);
-    }
-    return XTML_STATUS_OK;
-}
 
 /* ---- SOFTMAX over the last dimension ---- */
 
@@ -1045,9 +1010,9 @@ static xtml_status_t softmax_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
 }
 
 const xtml_kernel_t xtml_kernel_softmax = { "SOFTMAX", softmax_prepare, softmax_eval };
-const xtml_kernel_t xtml_kernel_logistic = { "LOGISTIC", logistic_prepare, logistic_eval };
-const xtml_kernel_t xtml_kernel_tanh = { "TANH", tanh_prepare, tanh_eval };
-const xtml_kernel_t xtml_kernel_relu = { "RELU", relu_prepare, relu_eval };
-const xtml_kernel_t xtml_kernel_relu6 = { "RELU6", relu6_prepare, relu6_eval };
-const xtml_kernel_t xtml_kernel_leaky_relu = { "LEAKY_RELU", leaky_relu_prepare, leaky_relu_eval };
-const xtml_kernel_t xtml_kernel_hard_swish = { "HARD_SWISH", hard_swish_prepare, hard_swish_eval };
+const xtml_kernel_t xtml_kernel_logistic = { "LOGISTIC", logistic_prepare, unary_eval };
+const xtml_kernel_t xtml_kernel_tanh = { "TANH", tanh_prepare, unary_eval };
+const xtml_kernel_t xtml_kernel_relu = { "RELU", relu_prepare, unary_eval };
+const xtml_kernel_t xtml_kernel_relu6 = { "RELU6", relu6_prepare, unary_eval };
+const xtml_kernel_t xtml_kernel_leaky_relu = { "LEAKY_RELU", leaky_relu_prepare, unary_eval };
+const xtml_kernel_t xtml_kernel_hard_swish = { "HARD_SWISH", hard_swish_prepare, unary_eval };
