@@ -57,6 +57,29 @@ static int usage(void) {
     return 2;
 }
 
+/* Freeze every object reachable from the global object's properties and
+ * their prototypes (the global object itself stays extensible, as on a
+ * device). */
+static const char freeze_builtins_js[] =
+    "(function () {\n"
+    "  const seen = new Set();\n"
+    "  const freeze = (v) => {\n"
+    "    if ((typeof v !== 'object' || v === null) && typeof v !== 'function') return;\n"
+    "    if (seen.has(v)) return;\n"
+    "    seen.add(v);\n"
+    "    Object.freeze(v);\n"
+    "    for (const key of Reflect.ownKeys(v)) {\n"
+    "      const d = Object.getOwnPropertyDescriptor(v, key);\n"
+    "      if (d === undefined) continue;\n"
+    "      if ('value' in d) freeze(d.value); else { freeze(d.get); freeze(d.set); }\n"
+    "    }\n"
+    "    freeze(Object.getPrototypeOf(v));\n"
+    "  };\n"
+    "  for (const key of Reflect.ownKeys(globalThis)) {\n"
+    "    if (key !== 'globalThis') freeze(globalThis[key]);\n"
+    "  }\n"
+    "})();\n";
+
 int main(int argc, char **argv) {
     /* Designated: later XS versions add fields, which stay 0 (their defaults). */
     xsCreation creation = {
@@ -110,6 +133,10 @@ int main(int argc, char **argv) {
         xsTry {
             xsVar(0) = xsNewHostFunction(xs_trace, 1);
             xsSet(xsGlobal, xsID("trace"), xsVar(0));
+            /* As on a device, where the built-ins are frozen when the app is
+             * linked: code that writes to them (even Error.prototype.name
+             * through an assignment) must fail here too. */
+            xsCall1(xsGlobal, xsID("eval"), xsString(freeze_builtins_js));
             xsAwaitImport(entry, XS_IMPORT_NAMESPACE);
             xtml_host_run_jobs(the);
         }
