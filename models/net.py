@@ -1,0 +1,68 @@
+"""The detector: FOMO-style, fully convolutional, 96x96x1 -> 12x12x11 class scores.
+
+Every convolution is followed by batch norm (folded away at export) and ReLU, except the
+1x1 head. Stride-2 layers pad like TFLite's SAME (nothing before, one after), so the
+exported graph computes exactly what this one does.
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+# (kind, in, out, stride): 'conv' full 3x3, 'dw' depthwise 3x3, 'pw' 1x1
+SMALL = [
+    ("conv", 1, 16, 2),   # 48x48
+    ("dw", 16, 16, 2),    # 24x24
+    ("pw", 16, 32, 1),
+    ("dw", 32, 32, 1),
+    ("pw", 32, 32, 1),
+    ("dw", 32, 32, 2),    # 12x12
+    ("pw", 32, 64, 1),
+    ("dw", 64, 64, 1),
+    ("pw", 64, 64, 1),
+    ("dw", 64, 64, 1),
+    ("pw", 64, 64, 1),
+]
+# wider after the first layer; 40 channels at 24x24 keeps the arena under 64 KB
+WIDE = [
+    ("conv", 1, 16, 2),   # 48x48
+    ("dw", 16, 16, 2),    # 24x24
+    ("pw", 16, 40, 1),
+    ("dw", 40, 40, 1),
+    ("pw", 40, 40, 1),
+    ("dw", 40, 40, 2),    # 12x12
+    ("pw", 40, 80, 1),
+    ("dw", 80, 80, 1),
+    ("pw", 80, 80, 1),
+    ("dw", 80, 80, 1),
+    ("pw", 80, 80, 1),
+]
+ARCHS = {"small": SMALL, "wide": WIDE}
+NUM_CLASSES = 11
+
+
+class ConvBN(nn.Module):
+    def __init__(self, kind, cin, cout, stride):
+        super().__init__()
+        self.kind, self.stride = kind, stride
+        k = 1 if kind == "pw" else 3
+        groups = cin if kind == "dw" else 1
+        pad = 1 if (k == 3 and stride == 1) else 0
+        self.conv = nn.Conv2d(cin, cout, k, stride, pad, groups=groups, bias=False)
+        self.bn = nn.BatchNorm2d(cout)
+
+    def forward(self, x):
+        if self.conv.kernel_size[0] == 3 and self.stride == 2:
+            x = F.pad(x, (0, 1, 0, 1))   # TFLite SAME padding for even sizes, stride 2
+        return F.relu(self.bn(self.conv(x)))
+
+
+class Detector(nn.Module):
+    def __init__(self, arch="small"):
+        super().__init__()
+        layers = ARCHS[arch]
+        self.body = nn.Sequential(*[ConvBN(*spec) for spec in layers])
+        self.head = nn.Conv2d(layers[-1][2], NUM_CLASSES, 1)
+
+    def forward(self, x):
+        """x: [N,1,96,96] pixels / 255. Returns logits [N,11,12,12]."""
+        return self.head(self.body(x))
