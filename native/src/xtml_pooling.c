@@ -59,142 +59,112 @@ static inline float clamp_f32(float v, float lo, float hi) {
 }
 
 /*
- * The four kernels share one walk: for each output pixel, the clipped window
- * [y_lo, y_hi) x [x_lo, x_hi), then per channel a pass over the window with
- * a stride of `depth` between columns.
+ * One window of the input under one output pixel: its first pixel, its
+ * clipped extent, and the distances between rows and between columns.
+ * A reducer writes one output value per channel for it.
  */
-static void avg_pool_q8(const pool_params_t *pp, const int8_t *in, int8_t *out) {
-    const int32_t depth = pp->depth;
-    const ptrdiff_t row_stride = (ptrdiff_t)pp->in_w * depth;
-    int32_t batch, oy, ox, c, y, x;
-    for (batch = 0; batch < pp->batches; ++batch) {
-        const int8_t *image = in + (ptrdiff_t)batch * pp->in_h * row_stride;
-        for (oy = 0; oy < pp->out_h; ++oy) {
-            int32_t y_lo, y_hi;
-            pool_span(oy, pp->stride_h, pp->pad_h, pp->filter_h, pp->in_h, &y_lo, &y_hi);
-            for (ox = 0; ox < pp->out_w; ++ox) {
-                int32_t x_lo, x_hi, rows, cols, count, half;
-                const int8_t *corner;
-                pool_span(ox, pp->stride_w, pp->pad_w, pp->filter_w, pp->in_w, &x_lo, &x_hi);
-                rows = y_hi - y_lo;
-                cols = x_hi - x_lo;
-                count = rows * cols;
-                half = count / 2;
-                corner = image + y_lo * row_stride + (ptrdiff_t)x_lo * depth;
-                for (c = 0; c < depth; ++c) {
-                    const int8_t *row = corner + c;
-                    int32_t acc = 0;
-                    for (y = 0; y < rows; ++y, row += row_stride) {
-                        const int8_t *px = row;
-                        for (x = 0; x < cols; ++x, px += depth) {
-                            acc += *px;
-                        }
-                    }
-                    acc = acc > 0 ? (acc + half) / count : (acc - half) / count;
-                    acc = acc < pp->act_min ? pp->act_min : acc;
-                    acc = acc > pp->act_max ? pp->act_max : acc;
-                    *out++ = (int8_t)acc;
-                }
+typedef struct pool_window {
+    const uint8_t *corner;
+    int32_t rows;
+    int32_t cols;
+    ptrdiff_t row_stride;   /* elements */
+} pool_window_t;
+
+typedef void (*pool_reduce_fn)(const pool_params_t *pp, const pool_window_t *w, void *out);
+
+static void avg_q8(const pool_params_t *pp, const pool_window_t *w, void *out_) {
+    int8_t *out = (int8_t *)out_;
+    const int32_t count = w->rows * w->cols;
+    const int32_t half = count / 2;
+    int32_t c, y, x;
+    for (c = 0; c < pp->depth; ++c) {
+        const int8_t *row = (const int8_t *)w->corner + c;
+        int32_t acc = 0;
+        for (y = 0; y < w->rows; ++y, row += w->row_stride) {
+            const int8_t *px = row;
+            for (x = 0; x < w->cols; ++x, px += pp->depth) {
+                acc += *px;
             }
         }
+        acc = acc > 0 ? (acc + half) / count : (acc - half) / count;
+        acc = acc < pp->act_min ? pp->act_min : acc;
+        out[c] = (int8_t)(acc > pp->act_max ? pp->act_max : acc);
     }
 }
 
-static void avg_pool_f32(const pool_params_t *pp, const float *in, float *out) {
-    const int32_t depth = pp->depth;
-    const ptrdiff_t row_stride = (ptrdiff_t)pp->in_w * depth;
-    int32_t batch, oy, ox, c, y, x;
-    for (batch = 0; batch < pp->batches; ++batch) {
-        const float *image = in + (ptrdiff_t)batch * pp->in_h * row_stride;
-        for (oy = 0; oy < pp->out_h; ++oy) {
-            int32_t y_lo, y_hi;
-            pool_span(oy, pp->stride_h, pp->pad_h, pp->filter_h, pp->in_h, &y_lo, &y_hi);
-            for (ox = 0; ox < pp->out_w; ++ox) {
-                int32_t x_lo, x_hi, rows, cols;
-                float count;
-                const float *corner;
-                pool_span(ox, pp->stride_w, pp->pad_w, pp->filter_w, pp->in_w, &x_lo, &x_hi);
-                rows = y_hi - y_lo;
-                cols = x_hi - x_lo;
-                count = (float)(rows * cols);
-                corner = image + y_lo * row_stride + (ptrdiff_t)x_lo * depth;
-                for (c = 0; c < depth; ++c) {
-                    const float *row = corner + c;
-                    float total = 0.0f;
-                    for (y = 0; y < rows; ++y, row += row_stride) {
-                        const float *px = row;
-                        for (x = 0; x < cols; ++x, px += depth) {
-                            total += *px;
-                        }
-                    }
-                    *out++ = clamp_f32(total / count, pp->act_min_f, pp->act_max_f);
-                }
+static void avg_f32(const pool_params_t *pp, const pool_window_t *w, void *out_) {
+    float *out = (float *)out_;
+    const float count = (float)(w->rows * w->cols);
+    int32_t c, y, x;
+    for (c = 0; c < pp->depth; ++c) {
+        const float *row = (const float *)(const void *)w->corner + c;
+        float total = 0.0f;
+        for (y = 0; y < w->rows; ++y, row += w->row_stride) {
+            const float *px = row;
+            for (x = 0; x < w->cols; ++x, px += pp->depth) {
+                total += *px;
             }
         }
+        out[c] = clamp_f32(total / count, pp->act_min_f, pp->act_max_f);
     }
 }
 
-static void max_pool_q8(const pool_params_t *pp, const int8_t *in, int8_t *out) {
-    const int32_t depth = pp->depth;
-    const ptrdiff_t row_stride = (ptrdiff_t)pp->in_w * depth;
-    int32_t batch, oy, ox, c, y, x;
-    for (batch = 0; batch < pp->batches; ++batch) {
-        const int8_t *image = in + (ptrdiff_t)batch * pp->in_h * row_stride;
-        for (oy = 0; oy < pp->out_h; ++oy) {
-            int32_t y_lo, y_hi;
-            pool_span(oy, pp->stride_h, pp->pad_h, pp->filter_h, pp->in_h, &y_lo, &y_hi);
-            for (ox = 0; ox < pp->out_w; ++ox) {
-                int32_t x_lo, x_hi, rows, cols;
-                const int8_t *corner;
-                pool_span(ox, pp->stride_w, pp->pad_w, pp->filter_w, pp->in_w, &x_lo, &x_hi);
-                rows = y_hi - y_lo;
-                cols = x_hi - x_lo;
-                corner = image + y_lo * row_stride + (ptrdiff_t)x_lo * depth;
-                for (c = 0; c < depth; ++c) {
-                    const int8_t *row = corner + c;
-                    int32_t best = -128;
-                    for (y = 0; y < rows; ++y, row += row_stride) {
-                        const int8_t *px = row;
-                        for (x = 0; x < cols; ++x, px += depth) {
-                            best = *px > best ? *px : best;
-                        }
-                    }
-                    best = best < pp->act_min ? pp->act_min : best;
-                    best = best > pp->act_max ? pp->act_max : best;
-                    *out++ = (int8_t)best;
-                }
+static void max_q8(const pool_params_t *pp, const pool_window_t *w, void *out_) {
+    int8_t *out = (int8_t *)out_;
+    int32_t c, y, x;
+    for (c = 0; c < pp->depth; ++c) {
+        const int8_t *row = (const int8_t *)w->corner + c;
+        int32_t best = -128;
+        for (y = 0; y < w->rows; ++y, row += w->row_stride) {
+            const int8_t *px = row;
+            for (x = 0; x < w->cols; ++x, px += pp->depth) {
+                best = *px > best ? *px : best;
             }
         }
+        best = best < pp->act_min ? pp->act_min : best;
+        out[c] = (int8_t)(best > pp->act_max ? pp->act_max : best);
     }
 }
 
-static void max_pool_f32(const pool_params_t *pp, const float *in, float *out) {
-    const int32_t depth = pp->depth;
-    const ptrdiff_t row_stride = (ptrdiff_t)pp->in_w * depth;
-    int32_t batch, oy, ox, c, y, x;
+static void max_f32(const pool_params_t *pp, const pool_window_t *w, void *out_) {
+    float *out = (float *)out_;
+    int32_t c, y, x;
+    for (c = 0; c < pp->depth; ++c) {
+        const float *row = (const float *)(const void *)w->corner + c;
+        float best = -FLT_MAX;
+        for (y = 0; y < w->rows; ++y, row += w->row_stride) {
+            const float *px = row;
+            for (x = 0; x < w->cols; ++x, px += pp->depth) {
+                best = best < *px ? *px : best;
+            }
+        }
+        out[c] = clamp_f32(best, pp->act_min_f, pp->act_max_f);
+    }
+}
+
+/* The walk all four kernels share: for each output pixel, the clipped window
+ * [y_lo, y_hi) x [x_lo, x_hi), handed to the reducer. */
+static void pool_run(const pool_params_t *pp, pool_reduce_fn reduce, const void *in, void *out) {
+    const size_t elem = pp->type == XTML_DTYPE_INT8 ? 1u : sizeof(float);
+    const ptrdiff_t row_stride = (ptrdiff_t)pp->in_w * pp->depth;
+    const size_t pixel_bytes = (size_t)pp->depth * elem;
+    uint8_t *dst = (uint8_t *)out;
+    pool_window_t w;
+    int32_t batch, oy, ox;
+    w.row_stride = row_stride;
     for (batch = 0; batch < pp->batches; ++batch) {
-        const float *image = in + (ptrdiff_t)batch * pp->in_h * row_stride;
+        const uint8_t *image = (const uint8_t *)in + (size_t)batch * (size_t)pp->in_h * (size_t)row_stride * elem;
         for (oy = 0; oy < pp->out_h; ++oy) {
             int32_t y_lo, y_hi;
             pool_span(oy, pp->stride_h, pp->pad_h, pp->filter_h, pp->in_h, &y_lo, &y_hi);
             for (ox = 0; ox < pp->out_w; ++ox) {
-                int32_t x_lo, x_hi, rows, cols;
-                const float *corner;
+                int32_t x_lo, x_hi;
                 pool_span(ox, pp->stride_w, pp->pad_w, pp->filter_w, pp->in_w, &x_lo, &x_hi);
-                rows = y_hi - y_lo;
-                cols = x_hi - x_lo;
-                corner = image + y_lo * row_stride + (ptrdiff_t)x_lo * depth;
-                for (c = 0; c < depth; ++c) {
-                    const float *row = corner + c;
-                    float best = -FLT_MAX;
-                    for (y = 0; y < rows; ++y, row += row_stride) {
-                        const float *px = row;
-                        for (x = 0; x < cols; ++x, px += depth) {
-                            best = best < *px ? *px : best;
-                        }
-                    }
-                    *out++ = clamp_f32(best, pp->act_min_f, pp->act_max_f);
-                }
+                w.rows = y_hi - y_lo;
+                w.cols = x_hi - x_lo;
+                w.corner = image + ((size_t)y_lo * (size_t)row_stride + (size_t)x_lo * (size_t)pp->depth) * elem;
+                reduce(pp, &w, dst);
+                dst += pixel_bytes;
             }
         }
     }
@@ -370,25 +340,15 @@ static xtml_status_t pool_prepare(xtml_prep_t *p) {
 
 static xtml_status_t avg_pool_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
     const pool_params_t *pp = (const pool_params_t *)node->params;
-    if (pp->type == XTML_DTYPE_INT8) {
-        avg_pool_q8(pp, (const int8_t *)xtml_node_in(ctx, node, 0),
-                    (int8_t *)xtml_node_out(ctx, node, 0));
-    } else {
-        avg_pool_f32(pp, (const float *)xtml_node_in(ctx, node, 0),
-                     (float *)xtml_node_out(ctx, node, 0));
-    }
+    pool_run(pp, pp->type == XTML_DTYPE_INT8 ? avg_q8 : avg_f32, xtml_node_in(ctx, node, 0),
+             xtml_node_out(ctx, node, 0));
     return XTML_STATUS_OK;
 }
 
 static xtml_status_t max_pool_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
     const pool_params_t *pp = (const pool_params_t *)node->params;
-    if (pp->type == XTML_DTYPE_INT8) {
-        max_pool_q8(pp, (const int8_t *)xtml_node_in(ctx, node, 0),
-                    (int8_t *)xtml_node_out(ctx, node, 0));
-    } else {
-        max_pool_f32(pp, (const float *)xtml_node_in(ctx, node, 0),
-                     (float *)xtml_node_out(ctx, node, 0));
-    }
+    pool_run(pp, pp->type == XTML_DTYPE_INT8 ? max_q8 : max_f32, xtml_node_in(ctx, node, 0),
+             xtml_node_out(ctx, node, 0));
     return XTML_STATUS_OK;
 }
 
