@@ -59,6 +59,8 @@ export interface CoreContext {
   operatorCount(): number;
   operatorName(index: number): string;
   operatorMacs(index: number): number;
+  /** The model's description string (xtml_model_description); '' when none. */
+  description(): string;
   /** Free the arena and any model copy. The context is unusable afterwards. */
   release(): void;
 }

@@ -38,6 +38,8 @@ export class InferenceSession {
   /** Multiply-accumulates per run, summed over operators. */
   readonly macs: number;
   readonly operators: readonly { name: string; macs: number }[];
+  /** The model's description string ('' when it has none); our models carry JSON there. */
+  readonly description: string;
   private context: CoreContext | null;
   private readonly binding: CoreBinding;
   private profiling: boolean;
@@ -55,6 +57,7 @@ export class InferenceSession {
       macs: context.operatorMacs(i),
     }));
     this.macs = this.operators.reduce((sum, op) => sum + op.macs, 0);
+    this.description = context.description();
     context.setProfiling(profiling);
   }
 

@@ -65,6 +65,7 @@ interface Exports {
   xtml_operator_name(ctx: number, index: number): number;
   xtml_operator_macs(ctx: number, index: number): number;
   xtml_ctx_detail(ctx: number): number;
+  xtml_model_description(ctx: number): number;
   xtml_wasm_alloc(bytes: number): number;
   xtml_wasm_free(pointer: number): void;
   xtml_wasm_set_profiler(ctx: number, profile: number): void;
@@ -73,7 +74,7 @@ interface Exports {
 const requiredExports: readonly (keyof Exports)[] = [
   'memory', 'xtml_model_verify', 'xtml_arena_size', 'xtml_init', 'xtml_arena_used', 'xtml_input_count',
   'xtml_output_count', 'xtml_input_info', 'xtml_output_info', 'xtml_input_data', 'xtml_output_data', 'xtml_invoke',
-  'xtml_operator_count', 'xtml_operator_name', 'xtml_operator_macs', 'xtml_ctx_detail', 'xtml_wasm_alloc',
+  'xtml_operator_count', 'xtml_operator_name', 'xtml_operator_macs', 'xtml_ctx_detail', 'xtml_model_description', 'xtml_wasm_alloc',
   'xtml_wasm_free', 'xtml_wasm_set_profiler',
 ];
 
@@ -319,6 +320,7 @@ function bind(instance: WasmInstance): WasmBinding {
       operatorCount: () => wasm.xtml_operator_count(check()),
       operatorName: (index) => cString(wasm.xtml_operator_name(check(), index) >>> 0),
       operatorMacs: (index) => wasm.xtml_operator_macs(check(), index) >>> 0,
+      description: () => cString(wasm.xtml_model_description(check()) >>> 0),
 
       release(): void {
         if (!live) return;

@@ -33,6 +33,7 @@ export interface Addon {
   xtml_operator_count(ctx: AddonContext): number;
   xtml_operator_name(ctx: AddonContext, index: number): string | null;
   xtml_operator_macs(ctx: AddonContext, index: number): number;
+  xtml_model_description(ctx: AddonContext): string;
 }
 
 /** The repository root (this file runs from dist/host-sim/node/). */
@@ -83,6 +84,7 @@ export function createNodeBinding(addon: Addon = loadAddon()): CoreBinding {
         operatorCount: () => addon.xtml_operator_count(ctx),
         operatorName: (index) => addon.xtml_operator_name(ctx, index) ?? '',
         operatorMacs: (index) => addon.xtml_operator_macs(ctx, index),
+        description: () => addon.xtml_model_description(ctx),
         release: () => addon.xtml_bind_release(ctx),
       };
     },

@@ -171,6 +171,13 @@ const char *xtml_operator_name(const xtml_ctx_t *ctx, int32_t index);
 /* Multiply-accumulates operator i performs per invoke (saturating). */
 uint32_t xtml_operator_macs(const xtml_ctx_t *ctx, int32_t index);
 
+/*
+ * The model's description string (verified UTF-8, NUL-terminated, inside the
+ * model bytes), or "" when it has none. Our exporter puts the model's labels
+ * and decoding rule there as JSON.
+ */
+const char *xtml_model_description(const xtml_ctx_t *ctx);
+
 /* Detail message of the last failed call made on the context. */
 const char *xtml_ctx_detail(const xtml_ctx_t *ctx);
 

@@ -505,6 +505,17 @@ static napi_value napi_xtml_operator_name(napi_env env, napi_callback_info info)
     return result;
 }
 
+/* xtml_model_description(ctx): string ("" when the model has none). */
+static napi_value napi_xtml_model_description(napi_env env, napi_callback_info info) {
+    napi_value argv[1], result;
+    xtml_ctx_t *ctx;
+    if (!get_args(env, info, 1, argv) || (ctx = get_ctx(env, argv[0])) == NULL) {
+        return NULL;
+    }
+    CHECK(env, napi_create_string_utf8(env, xtml_model_description(ctx), NAPI_AUTO_LENGTH, &result));
+    return result;
+}
+
 static napi_value napi_xtml_operator_macs(napi_env env, napi_callback_info info) {
     napi_value argv[2], result;
     xtml_ctx_t *ctx;
@@ -570,6 +581,7 @@ static napi_value init(napi_env env, napi_value exports) {
         {"xtml_operator_count", napi_xtml_operator_count},
         {"xtml_operator_name", napi_xtml_operator_name},
         {"xtml_operator_macs", napi_xtml_operator_macs},
+        {"xtml_model_description", napi_xtml_model_description},
     };
     xtml_napi_instance_t *instance = calloc(1, sizeof *instance);
     napi_value fn, value;

@@ -907,6 +907,17 @@ uint32_t xtml_operator_macs(const xtml_ctx_t *ctx, int32_t index) {
     return ctx->nodes[index].macs;
 }
 
+const char *xtml_model_description(const xtml_ctx_t *ctx) {
+    xtml_fb_table_t root;
+    const char *text;
+    if (ctx == NULL) {
+        return "";
+    }
+    root = xtml_fb_root(ctx->model);
+    text = xtml_fb_str(&root, XTML_MODEL_DESCRIPTION);
+    return text != NULL ? text : "";
+}
+
 const char *xtml_ctx_detail(const xtml_ctx_t *ctx) {
 #ifndef XTML_NO_DETAIL
     return ctx != NULL ? ctx->detail : "";

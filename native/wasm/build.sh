@@ -30,7 +30,7 @@ exports=(
     xtml_model_verify xtml_arena_size xtml_init xtml_arena_used
     xtml_input_count xtml_output_count xtml_input_info xtml_output_info
     xtml_input_data xtml_output_data xtml_invoke
-    xtml_operator_count xtml_operator_name xtml_operator_macs xtml_ctx_detail
+    xtml_operator_count xtml_operator_name xtml_operator_macs xtml_ctx_detail xtml_model_description
     xtml_wasm_alloc xtml_wasm_free xtml_wasm_set_profiler
 )
 

@@ -100,6 +100,9 @@ class XsContext implements CoreContext {
   operatorCount(): number {
     return this.context.operatorCount();
   }
+  description(): string {
+    return this.context.description();
+  }
   operatorName(index: number): string {
     return this.context.operatorName(index) ?? '';
   }

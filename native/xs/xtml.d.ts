@@ -30,6 +30,7 @@ export class Context {
   operatorName(index: number): string | undefined;
   operatorMacs(index: number): number;
   detail(): string;
+  description(): string;
   close(): void;
 }
 

@@ -44,6 +44,8 @@ export class Context @ "xs_xtml_context_destructor" {
 	operatorCount() @ "xs_xtml_operator_count";
 	operatorName(index) @ "xs_xtml_operator_name";
 	operatorMacs(index) @ "xs_xtml_operator_macs";
+	/** xtml_model_description: the model's description string. */
+	description() @ "xs_xtml_model_description";
 	/** xtml_ctx_detail. */
 	detail() @ "xs_xtml_ctx_detail";
 	/** Free the arena and model copy now; the context is then unusable. */

@@ -411,6 +411,10 @@ void xs_xtml_operator_macs(xsMachine *the) {
     xsmcSetNumber(xsResult, (xsNumberValue)xtml_operator_macs(ctx_of(the), xsmcToInteger(xsArg(0))));
 }
 
+void xs_xtml_model_description(xsMachine *the) {
+    string_out(the, xtml_model_description(ctx_of(the)));
+}
+
 void xs_xtml_ctx_detail(xsMachine *the) {
     string_out(the, xtml_ctx_detail(ctx_of(the)));
 }
