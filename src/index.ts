@@ -4,3 +4,8 @@ export { XtmlError, statusName, statusNames, type StatusName } from './errors.js
 export type { BackendName, CoreBinding, CoreContext, ModelBytes, RawTensorInfo, RawProfileEntry } from './binding.js';
 export { type Tensor, type TensorMetadata, type TensorType, type TypedArray, tensorTypes } from './tensor.js';
 export { quantize, dequantize, type QuantizedType } from './quantize.js';
+export { ImageError, checkFrame, parsePgm, encodePgm, pngSize, jpegSize, bytesPerPixel, pixelFormats, type Frame, type PixelFormat, type ImageSize, type ImageErrorCode } from './image.js';
+export { modelSpec, ModelSpecError, type ModelSpec, type GridDecoding, type ClassifierDecoding } from './model-spec.js';
+export { Pipeline, detectionsOf, type Detection, type Fit, type PipelineOptions, type PipelineResult, type Timing } from './pipeline.js';
+export { loadModel, type LoadedModel, type LoadOptions, type ModelIdentity } from './model-handle.js';
+export { DetectionApi, ApiError, errorResponse, errorFor, frameFromRequest, type FrameLimits, defaultMaxBodyBytes, defaultMaxPixels, type ApiOptions, type ApiRequest, type ApiResponse, type ImageDecoder } from './api.js';

@@ -1,0 +1,287 @@
+// The REST API as plain functions of a request: no sockets, no Node or Moddable
+// modules. A transport (host-sim/node/server.ts on the desktop, the Moddable
+// HTTP server on a device) reads the request, enforces the body limit while
+// reading, calls handle() and writes what it returns.
+//
+//   POST /detect   image body -> detections, model identity, timing
+//   GET  /model    the model's facts
+//   GET  /healthz  liveness
+//
+// Errors are JSON {error: {code, message}} with a 4xx/5xx status; a bad
+// request never changes what the next request sees.
+import { XtmlError } from './errors.js';
+import { ImageError, jpegSize, parsePgm, pixelFormats, pngSize, type Frame, type PixelFormat } from './image.js';
+import type { LoadedModel } from './model-handle.js';
+import { detectionsOf, type Fit } from './pipeline.js';
+
+export interface ApiRequest {
+  method: string;
+  /** Path without the query string, e.g. "/detect". */
+  path: string;
+  query: Readonly<Record<string, string>>;
+  /** The Content-Type header, if any. */
+  contentType?: string | undefined;
+  body: Uint8Array | null;
+}
+
+export interface ApiResponse {
+  status: number;
+  contentType: string;
+  body: string;
+  headers?: Record<string, string>;
+}
+
+/** Decodes an image of a format this host has a codec for, to a frame. */
+export type ImageDecoder = (bytes: Uint8Array) => Frame;
+
+export interface ApiOptions {
+  /** Codecs the host provides: PNG and JPEG on the desktop, whatever a device has. */
+  decoders?: Partial<Record<'png' | 'jpeg', ImageDecoder>>;
+  /** Largest request body, bytes (transports enforce it while reading). */
+  maxBodyBytes?: number;
+  /** Largest image, pixels; checked from the header before decoding. */
+  maxPixels?: number;
+  /** Milliseconds from some origin. */
+  clock?: () => number;
+  /** What this server runs on, for /healthz ("wasm", "node", "xs"). */
+  backend?: string;
+}
+
+export const defaultMaxBodyBytes = 4 << 20;
+export const defaultMaxPixels = 4096 * 4096;
+
+/** A request that cannot be served, with its HTTP status. */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  readonly status: number;
+  readonly code: string;
+
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+const imageStatus: Record<ImageError['code'], number> = {
+  CORRUPT_IMAGE: 400,
+  BAD_DIMENSIONS: 400,
+  UNSUPPORTED_IMAGE: 415,
+  IMAGE_TOO_LARGE: 413,
+};
+
+type ImageKind = 'png' | 'jpeg' | 'pgm' | 'raw';
+
+const mediaTypes: Record<string, ImageKind> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpeg',
+  'image/jpg': 'jpeg',
+  'image/x-portable-graymap': 'pgm',
+  'image/x-portable-anymap': 'pgm',
+  'image/x-portable-greymap': 'pgm',
+  'image/pgm': 'pgm',
+  'application/octet-stream': 'raw',
+};
+
+function json(status: number, value: unknown, headers?: Record<string, string>): ApiResponse {
+  return { status, contentType: 'application/json; charset=utf-8', body: JSON.stringify(value), ...(headers ? { headers } : {}) };
+}
+
+export function errorResponse(status: number, code: string, message: string, headers?: Record<string, string>): ApiResponse {
+  return json(status, { error: { code, message } }, headers);
+}
+
+/** The response for an error thrown while serving a request. */
+export function errorFor(error: unknown): ApiResponse {
+  if (error instanceof ApiError) return errorResponse(error.status, error.code, error.message);
+  if (error instanceof ImageError) return errorResponse(imageStatus[error.code], error.code, error.message);
+  if (error instanceof XtmlError) return errorResponse(500, error.code, error.detail || error.message);
+  return errorResponse(500, 'INTERNAL', error instanceof Error ? error.message : String(error));
+}
+
+function round(x: number, places: number): number {
+  const f = 10 ** places;
+  return Math.round(x * f) / f;
+}
+
+/** A positive integer query parameter, or undefined when absent. */
+function intParam(query: Readonly<Record<string, string>>, name: string): number | undefined {
+  const text = query[name];
+  if (text === undefined) return undefined;
+  if (!/^[0-9]{1,9}$/.test(text) || Number(text) === 0) {
+    throw new ApiError(400, 'BAD_PARAMETER', `${name} must be a positive integer, got '${text}'`);
+  }
+  return Number(text);
+}
+
+export class DetectionApi {
+  readonly maxBodyBytes: number;
+  readonly maxPixels: number;
+  readonly decoders: Partial<Record<'png' | 'jpeg', ImageDecoder>>;
+  private readonly clock: () => number;
+  private readonly started: number;
+  private readonly backend: string;
+  private readonly current: () => LoadedModel;
+
+  /** `current` returns the model to serve; it is asked once per request. */
+  constructor(current: () => LoadedModel, options: ApiOptions = {}) {
+    this.current = current;
+    this.decoders = options.decoders ?? {};
+    this.maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
+    this.maxPixels = options.maxPixels ?? defaultMaxPixels;
+    this.clock = options.clock ?? Date.now;
+    this.started = this.clock();
+    this.backend = options.backend ?? '';
+  }
+
+  /** One request to one response; never throws. */
+  handle(request: ApiRequest): ApiResponse {
+    try {
+      return this.route(request);
+    } catch (error) {
+      return errorFor(error);
+    }
+  }
+
+  private route(request: ApiRequest): ApiResponse {
+    const routes: Record<string, Record<string, () => ApiResponse>> = {
+      '/detect': { POST: () => this.detect(request) },
+      '/model': { GET: () => json(200, this.modelFacts(this.current())) },
+      '/healthz': { GET: () => json(200, { status: 'ok', model: this.current().id, backend: this.backend, uptime_s: round((this.clock() - this.started) / 1000, 3) }) },
+    };
+    const methods = Object.hasOwn(routes, request.path) ? routes[request.path]! : undefined;
+    if (methods === undefined) throw new ApiError(404, 'NOT_FOUND', `no such endpoint: ${request.path}`);
+    const run = Object.hasOwn(methods, request.method) ? methods[request.method] : undefined;
+    if (run === undefined) {
+      const allow = Object.keys(methods).join(', ');
+      return errorResponse(405, 'METHOD_NOT_ALLOWED', `${request.method} ${request.path} is not allowed; use ${allow}`, { Allow: allow });
+    }
+    return run();
+  }
+
+  /** The model's facts as GET /model reports them. */
+  modelFacts(model: LoadedModel): Record<string, unknown> {
+    const { session, spec } = model;
+    const tensor = (t: (typeof session.inputs)[number]): Record<string, unknown> => ({
+      name: t.name, type: t.type, dims: t.dims, bytes: t.bytes, scale: t.scale, zero_point: t.zeroPoint,
+    });
+    return {
+      id: model.id,
+      sha256: model.sha256,
+      name: spec.name,
+      model_bytes: model.bytes,
+      arena_bytes: session.arenaBytes,
+      macs: session.macs,
+      backend: session.backend,
+      operators: session.operators.map((op, index) => ({ index, name: op.name, macs: op.macs })),
+      input: { ...tensor(session.inputs[0]!), width: spec.input.width, height: spec.input.height, channels: spec.input.channels, range: spec.input.range },
+      output: tensor(session.outputs[0]!),
+      labels: spec.labels,
+      decoding: spec.decoding,
+      limits: { max_body_bytes: this.maxBodyBytes, max_pixels: this.maxPixels },
+    };
+  }
+
+  private detect(request: ApiRequest): ApiResponse {
+    const model = this.current();
+    const t0 = this.clock();
+    const frame = frameFromRequest(request, this);
+    const fit = (request.query['fit'] ?? 'crop') as Fit;
+    if (fit !== 'crop' && fit !== 'stretch') throw new ApiError(400, 'BAD_PARAMETER', `fit must be 'crop' or 'stretch', got '${String(fit)}'`);
+    const profile = request.query['profile'] === '1' || request.query['profile'] === 'true';
+    const t1 = this.clock();
+    if (profile) model.session.setProfiling(true);
+    let result;
+    try {
+      result = model.pipeline.process(frame, fit);
+    } finally {
+      if (profile) model.session.setProfiling(false);
+    }
+    const body: Record<string, unknown> = {
+      detections: detectionsOf(result).map((d) => ({
+        label: d.label, score: round(d.score, 4), x: round(d.x, 2), y: round(d.y, 2), w: round(d.w, 2), h: round(d.h, 2),
+        cx: round(d.cx, 2), cy: round(d.cy, 2),
+      })),
+      model: { id: model.id, sha256: model.sha256 },
+      frame: { width: frame.width, height: frame.height },
+      region: { ...result.region },
+      timing: {
+        image_ms: round(t1 - t0, 3),
+        preprocess_ms: round(t1 - t0 + result.timing.preprocess_ms, 3),
+        invoke_ms: round(result.timing.invoke_ms, 3),
+        decode_ms: round(result.timing.decode_ms, 3),
+      },
+    };
+    if (profile) body['operators'] = model.session.profile().map((p) => ({ index: p.index, name: p.name, ms: round(p.ms, 4) }));
+    return json(200, body);
+  }
+}
+
+export interface FrameLimits {
+  decoders: Partial<Record<'png' | 'jpeg', ImageDecoder>>;
+  maxBodyBytes: number;
+  maxPixels: number;
+}
+
+/**
+ * The request body as a frame, by its content type (or its magic bytes when it
+ * has none). Throws ApiError or ImageError; errorFor() turns them into responses.
+ */
+export function frameFromRequest(request: ApiRequest, limits: FrameLimits): Frame {
+  const body = request.body;
+  if (body === null || body.length === 0) throw new ApiError(400, 'EMPTY_BODY', 'the request has no body; send an image (PNG, JPEG, PGM, or raw grayscale with ?width=&height=)');
+  if (body.length > limits.maxBodyBytes) throw new ApiError(413, 'BODY_TOO_LARGE', `the body is ${body.length} bytes, the limit is ${limits.maxBodyBytes}`);
+  const kind = kindOf(request.contentType, body);
+  switch (kind) {
+    case 'pgm':
+      return parsePgm(body, limits.maxPixels);
+    case 'raw':
+      return rawFrame(limits, request.query, body);
+    default: {
+      const size = kind === 'png' ? pngSize(body) : jpegSize(body);
+      if (size.width * size.height > limits.maxPixels) {
+        throw new ImageError('IMAGE_TOO_LARGE', `the ${kind.toUpperCase()} header says ${size.width}x${size.height} = ${size.width * size.height} pixels, the limit is ${limits.maxPixels}`);
+      }
+      const decoder = limits.decoders[kind];
+      if (decoder === undefined) throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', `this host has no ${kind.toUpperCase()} decoder; send PGM or raw grayscale`);
+      let frame: Frame;
+      try {
+        frame = decoder(body);
+      } catch (error) {
+        if (error instanceof ImageError) throw error;
+        throw new ImageError('CORRUPT_IMAGE', `${kind.toUpperCase()} does not decode: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      if (frame.width !== size.width || frame.height !== size.height) {
+        throw new ImageError('CORRUPT_IMAGE', `${kind.toUpperCase()} decoded to ${frame.width}x${frame.height}, its header says ${size.width}x${size.height}`);
+      }
+      return frame;
+    }
+  }
+}
+
+function kindOf(contentType: string | undefined, body: Uint8Array): ImageKind {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== '') {
+    const kind = Object.hasOwn(mediaTypes, type) ? mediaTypes[type] : undefined;
+    if (kind === undefined) {
+      throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type ${type} is not an image this API reads; use image/png, image/jpeg, image/x-portable-graymap or application/octet-stream (raw, with ?width=&height=)`);
+    }
+    return kind;
+  }
+  // no Content-Type: go by the first bytes
+  if (body[0] === 0x89 && body[1] === 0x50) return 'png';
+  if (body[0] === 0xff && body[1] === 0xd8) return 'jpeg';
+  if (body[0] === 0x50 && body[1] === 0x35) return 'pgm';
+  throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'no Content-Type, and the body is not a PNG, JPEG or PGM');
+}
+
+function rawFrame(limits: FrameLimits, query: Readonly<Record<string, string>>, body: Uint8Array): Frame {
+  const width = intParam(query, 'width'), height = intParam(query, 'height');
+  if (width === undefined || height === undefined) {
+    throw new ApiError(400, 'BAD_PARAMETER', 'a raw (application/octet-stream) body needs ?width= and ?height=');
+  }
+  const format = (query['format'] ?? 'gray8') as PixelFormat;
+  if (!pixelFormats.includes(format)) throw new ApiError(400, 'BAD_PARAMETER', `format must be one of ${pixelFormats.join(', ')}, got '${String(format)}'`);
+  if (width * height > limits.maxPixels) throw new ImageError('IMAGE_TOO_LARGE', `${width}x${height} = ${width * height} pixels, the limit is ${limits.maxPixels}`);
+  return { width, height, format, data: body };
+}
