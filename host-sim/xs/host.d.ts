@@ -2,3 +2,6 @@
 export function args(): string[];
 export function readFile(path: string): ArrayBuffer;
 export function readText(path: string): string;
+export function readLine(): string | undefined;
+export function writeLine(text: string): void;
+export function fromHex(text: string): ArrayBuffer;

@@ -181,3 +181,70 @@ void xs_host_resource_slice(xsMachine *the) {
     }
     xsmcSetArrayBuffer(xsResult, data + begin, end - begin);
 }
+
+/* readLine() -> the next line of standard input without its newline, or
+ * undefined at end of input. For programs that serve requests over a pipe. */
+void xs_host_read_line(xsMachine *the) {
+    char *line = NULL;
+    size_t capacity = 0;
+    ssize_t n = getline(&line, &capacity, stdin);
+    if (n < 0) {
+        free(line);
+        xsmcSetUndefined(xsResult);
+        return;
+    }
+    if (n > 0 && line[n - 1] == '\n') {
+        line[n - 1] = 0;
+    }
+    xsTry {
+        xsmcSetString(xsResult, line);
+    }
+    xsCatch {
+        free(line);
+        xsThrow(xsException);
+    }
+    free(line);
+}
+
+/* writeLine(text): text and a newline on standard output, flushed. */
+void xs_host_write_line(xsMachine *the) {
+    fputs(xsmcToString(xsArg(0)), stdout);
+    fputc('\n', stdout);
+    fflush(stdout);
+}
+
+static int hex_value(char c) {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+/* fromHex(text) -> ArrayBuffer of the bytes the hex digits spell; throws on a
+ * character that is not a hex digit or an odd length. */
+void xs_host_from_hex(xsMachine *the) {
+    xsUnsignedValue length = (xsUnsignedValue)strlen(xsmcToString(xsArg(0)));
+    xsUnsignedValue i;
+    uint8_t *out;
+    const char *text;
+    if (length % 2 != 0 || length / 2 > INT32_MAX) {
+        xsRangeError("fromHex: odd or too long (%u characters)", (unsigned)length);
+    }
+    xsmcSetArrayBuffer(xsResult, NULL, length / 2);
+    /* the string and the buffer are both in the XS heap: fetch both after the allocation */
+    text = xsmcToString(xsArg(0));
+    out = xsmcToArrayBuffer(xsResult);
+    for (i = 0; i < length / 2; i++) {
+        int hi = hex_value(text[2 * i]), lo = hex_value(text[2 * i + 1]);
+        if (hi < 0 || lo < 0) {
+            xsSyntaxError("fromHex: not a hex digit at %u", (unsigned)(2 * i));
+        }
+        out[i] = (uint8_t)(hi * 16 + lo);
+    }
+}

@@ -1,0 +1,200 @@
+// The desktop transport of the REST API (src/api.ts): Node's http server on
+// loopback, the web page (host-sim/web) at /, and the API behind it running on
+// WebAssembly or the Node addon in this process, or inside the XS desktop host
+// (host-sim/xs/serve.ts) as a subprocess. Node-only.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  DetectionApi, defaultMaxBodyBytes, defaultMaxPixels, errorResponse, loadModel,
+  type ApiRequest, type ApiResponse, type BackendName, type LoadedModel,
+} from '../../src/index.js';
+import { loadBinding } from './backends.js';
+import { desktopDecoders } from './images.js';
+import { XsApiHost } from '../xs/xs-api.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const bundledModelPath = join(root, 'models/detector.tflite');
+const webDir = join(root, 'host-sim/web');
+
+/** Static files of the page: path -> [file, content type]. */
+const staticFiles: Record<string, [string, string]> = {
+  '/': [join(webDir, 'index.html'), 'text/html; charset=utf-8'],
+  '/app.js': [join(webDir, 'app.js'), 'text/javascript; charset=utf-8'],
+  '/style.css': [join(webDir, 'style.css'), 'text/css; charset=utf-8'],
+  '/vendor/chart.umd.min.js': [join(root, 'node_modules/chart.js/dist/chart.umd.min.js'), 'text/javascript; charset=utf-8'],
+};
+
+export interface ServerOptions {
+  backend?: BackendName;
+  modelPath?: string;
+  /** Sidecar JSON file overriding the model's own description. */
+  sidecarPath?: string;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  maxBodyBytes?: number;
+  maxPixels?: number;
+  /** Print one line per request. */
+  log?: boolean;
+}
+
+/** Something that answers API requests: the API in this process, or in XS. */
+export interface ApiHost {
+  readonly backend: BackendName;
+  handle(request: ApiRequest): Promise<ApiResponse>;
+  close(): Promise<void>;
+}
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** The API on WebAssembly or the Node addon, in this process. */
+export class LocalApiHost implements ApiHost {
+  readonly backend: BackendName;
+  readonly api: DetectionApi;
+  readonly model: LoadedModel;
+
+  constructor(backend: 'wasm' | 'node', modelBytes: Uint8Array, options: { sidecar?: string; maxBodyBytes: number; maxPixels: number }) {
+    const binding = loadBinding(backend);
+    this.backend = binding.backend;
+    const clock = (): number => performance.now();
+    this.model = loadModel(binding, modelBytes, { sha256: sha256Hex(modelBytes), bytes: modelBytes.length }, {
+      ...(options.sidecar !== undefined ? { sidecar: options.sidecar } : {}),
+      clock,
+      maxPixels: options.maxPixels,
+    });
+    this.api = new DetectionApi(() => this.model, {
+      decoders: desktopDecoders(options.maxPixels),
+      maxBodyBytes: options.maxBodyBytes,
+      maxPixels: options.maxPixels,
+      clock,
+      backend: this.backend,
+    });
+  }
+
+  handle(request: ApiRequest): Promise<ApiResponse> {
+    return Promise.resolve(this.api.handle(request));
+  }
+
+  close(): Promise<void> {
+    this.model.session.release();
+    return Promise.resolve();
+  }
+}
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  host: ApiHost;
+  close(): Promise<void>;
+}
+
+/** Read the body, stopping at `limit` bytes: null means it was too large (the rest is drained, not kept). */
+function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | null> {
+  return new Promise((resolvePromise, reject) => {
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (declared > limit) {
+      req.resume();
+      resolvePromise(null);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      if (over) return;
+      total += chunk.length;
+      if (total > limit) {
+        over = true;
+        chunks.length = 0;
+        resolvePromise(null);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!over) resolvePromise(new Uint8Array(Buffer.concat(chunks)));
+    });
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, response: ApiResponse): void {
+  res.writeHead(response.status, {
+    'Content-Type': response.contentType,
+    'Cache-Control': 'no-store',
+    ...(response.headers ?? {}),
+  });
+  res.end(response.body);
+}
+
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const backend = options.backend ?? 'wasm';
+  const modelPath = options.modelPath ?? bundledModelPath;
+  const modelBytes = new Uint8Array(readFileSync(modelPath));
+  const sidecar = options.sidecarPath !== undefined ? readFileSync(options.sidecarPath, 'utf8') : undefined;
+  const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
+  const maxPixels = options.maxPixels ?? defaultMaxPixels;
+  const limits = { maxBodyBytes, maxPixels, ...(sidecar !== undefined ? { sidecar } : {}) };
+  const host: ApiHost = backend === 'xs'
+    ? await XsApiHost.start(modelPath, {
+      maxBodyBytes, maxPixels, decoders: desktopDecoders(maxPixels),
+      ...(options.sidecarPath !== undefined ? { sidecarPath: options.sidecarPath } : {}),
+    })
+    : new LocalApiHost(backend, modelBytes, limits);
+  const log = options.log ?? false;
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      const started = performance.now();
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const method = req.method ?? 'GET';
+      let response: ApiResponse;
+      const file = method === 'GET' && Object.hasOwn(staticFiles, url.pathname) ? staticFiles[url.pathname] : undefined;
+      if (file !== undefined) {
+        res.writeHead(200, { 'Content-Type': file[1] });
+        res.end(readFileSync(file[0]));
+        return;
+      }
+      try {
+        const body = method === 'POST' || method === 'PUT' ? await readBody(req, maxBodyBytes) : new Uint8Array(0);
+        if (body === null) {
+          res.setHeader('Connection', 'close');
+          response = errorResponse(413, 'BODY_TOO_LARGE', `the body is over the limit of ${maxBodyBytes} bytes`);
+        } else {
+          response = await host.handle({
+            method,
+            path: url.pathname,
+            query: Object.fromEntries(url.searchParams),
+            contentType: req.headers['content-type'],
+            body,
+          });
+        }
+      } catch (error) {
+        response = errorResponse(500, 'INTERNAL', error instanceof Error ? error.message : String(error));
+      }
+      send(res, response);
+      if (log) console.log(`${method} ${url.pathname}${url.search} ${response.status} ${(performance.now() - started).toFixed(1)} ms`);
+    })();
+  });
+  await new Promise<void>((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => resolvePromise());
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    server,
+    url: `http://${address.address}:${address.port}`,
+    host,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolvePromise) => server.close(() => resolvePromise()));
+      await host.close();
+    },
+  };
+}

@@ -1,0 +1,107 @@
+// `--backend xs` for the desktop server: the REST API runs inside the XS
+// desktop host (serve.ts) as a subprocess, one JSON line per request, one at a
+// time (XS has one thread; requests queue here). PNG and JPEG bodies are
+// decoded on this side, as a device without those codecs would need a helper
+// to do, and reach XS as raw frames; everything else goes through unchanged.
+// Node-only.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { errorFor, errorResponse, frameFromRequest, type ApiRequest, type ApiResponse, type ImageDecoder } from '../../src/index.js';
+import { xsHostAvailable, xsHostPath, xsManifestPath } from './xs-backend.js';
+
+export interface XsApiOptions {
+  sidecarPath?: string;
+  maxBodyBytes: number;
+  maxPixels: number;
+  decoders: { png: ImageDecoder; jpeg: ImageDecoder };
+}
+
+export class XsApiHost {
+  readonly backend = 'xs' as const;
+  /** GET /model as XS reported it at start. */
+  readonly facts: Record<string, unknown>;
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly waiting: ((line: string | null) => void)[] = [];
+  private readonly options: XsApiOptions;
+  private exited = false;
+
+  private constructor(child: ChildProcessWithoutNullStreams, facts: Record<string, unknown>, options: XsApiOptions, lines: AsyncIterableIterator<string>) {
+    this.child = child;
+    this.facts = facts;
+    this.options = options;
+    void (async () => {
+      for await (const line of lines) this.waiting.shift()?.(line);
+      this.exited = true;
+      for (const wake of this.waiting.splice(0)) wake(null);
+    })();
+  }
+
+  /** Start the XS host on a model; throws the model's error if it does not load. */
+  static async start(modelPath: string, options: XsApiOptions): Promise<XsApiHost> {
+    if (!xsHostAvailable()) throw new Error('the XS desktop host is not built: run `npm run build:xs` and `npx tsc -p .`');
+    const sha256 = createHash('sha256').update(readFileSync(modelPath)).digest('hex');
+    const args = ['--manifest', xsManifestPath, 'serve', modelPath, '--sha256', sha256,
+      '--max-pixels', String(options.maxPixels), '--max-body', String(Math.max(options.maxBodyBytes, options.maxPixels * 4))];
+    if (options.sidecarPath !== undefined) args.push('--sidecar', options.sidecarPath);
+    const child = spawn(xsHostPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    const first = await lines.next();
+    if (first.done === true) throw new Error(`xtml-xs serve exited: ${stderr.trim()}`);
+    const hello = JSON.parse(first.value) as { ready?: Record<string, unknown>; error?: { code: string; message: string } };
+    if (hello.ready === undefined) {
+      child.kill();
+      throw new Error(`${hello.error?.code ?? 'ERROR'}: ${hello.error?.message ?? stderr.trim()}`);
+    }
+    return new XsApiHost(child, hello.ready, options, lines);
+  }
+
+  async handle(request: ApiRequest): Promise<ApiResponse> {
+    let forwarded = request;
+    if (request.method === 'POST' && request.path === '/detect' && request.body !== null && request.body.length > 0) {
+      const type = (request.contentType ?? '').split(';')[0]!.trim().toLowerCase();
+      const png = type === 'image/png' || (type === '' && request.body[0] === 0x89);
+      const jpeg = type === 'image/jpeg' || type === 'image/jpg' || (type === '' && request.body[0] === 0xff);
+      if (png || jpeg) {
+        try {
+          const frame = frameFromRequest(request, this.options);
+          forwarded = {
+            ...request,
+            contentType: 'application/octet-stream',
+            query: { ...request.query, width: String(frame.width), height: String(frame.height), format: frame.format },
+            body: frame.data,
+          };
+        } catch (error) {
+          return errorFor(error);
+        }
+      }
+    }
+    const line = await this.exchange(JSON.stringify({
+      method: forwarded.method,
+      path: forwarded.path,
+      query: forwarded.query,
+      contentType: forwarded.contentType,
+      body: Buffer.from(forwarded.body ?? new Uint8Array(0)).toString('hex'),
+    }));
+    if (line === null) return errorResponse(503, 'BACKEND_EXITED', 'the XS host exited');
+    return JSON.parse(line) as ApiResponse;
+  }
+
+  private exchange(line: string): Promise<string | null> {
+    if (this.exited) return Promise.resolve(null);
+    return new Promise((resolvePromise) => {
+      this.waiting.push(resolvePromise);
+      this.child.stdin.write(line + '\n');
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.exited) return;
+    const done = new Promise<void>((resolvePromise) => this.child.once('exit', () => resolvePromise()));
+    this.child.stdin.end();
+    await done;
+  }
+}
