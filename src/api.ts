@@ -192,8 +192,10 @@ export class DetectionApi {
     const t1 = this.clock();
     if (profile) model.session.setProfiling(true);
     let result;
+    let operators: { index: number; name: string; ms: number }[] = [];
     try {
       result = model.pipeline.process(frame, fit);
+      if (profile) operators = model.session.profile().map((p) => ({ index: p.index, name: p.name, ms: round(p.ms, 4) }));
     } finally {
       if (profile) model.session.setProfiling(false);
     }
@@ -212,7 +214,7 @@ export class DetectionApi {
         decode_ms: round(result.timing.decode_ms, 3),
       },
     };
-    if (profile) body['operators'] = model.session.profile().map((p) => ({ index: p.index, name: p.name, ms: round(p.ms, 4) }));
+    if (profile) body['operators'] = operators;
     return json(200, body);
   }
 }

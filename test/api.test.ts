@@ -1,0 +1,253 @@
+// The REST API against the real desktop server on loopback (issue 5): correct
+// detections for known held-out frames in every image format, and for each bad
+// input (truncated or corrupt PNG/JPEG, headers claiming 20000x20000 pixels,
+// an upload over the size limit, a wrong content type, an empty body) the
+// right 4xx with a clear message, after which the server still answers the
+// known frame exactly as before.
+import test from 'ava';
+import jpeg from 'jpeg-js';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { PNG } from 'pngjs';
+import { startServer, type RunningServer } from '../host-sim/node/server.js';
+import { loadBinding } from '../host-sim/node/backends.js';
+import { InferenceSession, encodePgm } from '../src/index.js';
+import { decode, int8ModelPath, loadDescription, loadHeldOut, matchPx } from '../tools/detector.js';
+
+const MAX_BODY = 256 * 1024;
+const held = loadHeldOut(12);
+const gray = (i: number) => ({ width: held.width, height: held.height, format: 'gray8' as const, data: held.frames[i]! });
+
+function pngOf(i: number): Buffer {
+  const png = new PNG({ width: held.width, height: held.height, colorType: 0, inputColorType: 0, inputHasAlpha: false });
+  png.data = Buffer.from(held.frames[i]!);
+  return PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false });
+}
+
+function jpegOf(i: number, quality = 95): Buffer {
+  const rgba = Buffer.alloc(held.width * held.height * 4);
+  held.frames[i]!.forEach((v, p) => rgba.set([v, v, v, 255], 4 * p));
+  return jpeg.encode({ data: rgba, width: held.width, height: held.height }, quality).data;
+}
+
+let server: RunningServer;
+test.before(async () => {
+  server = await startServer({ backend: 'wasm', port: 0, maxBodyBytes: MAX_BODY });
+});
+test.after.always(async () => {
+  await server?.close();
+});
+
+interface DetectBody {
+  detections: { label: string; score: number; x: number; y: number; w: number; h: number; cx: number; cy: number }[];
+  model: { id: string; sha256: string };
+  timing: Record<string, number>;
+  operators?: { name: string; ms: number }[];
+}
+
+async function post(path: string, body: Uint8Array | string | null, contentType?: string): Promise<{ status: number; json: Record<string, unknown> }> {
+  const headers: Record<string, string> = {};
+  if (contentType !== undefined) headers['content-type'] = contentType;
+  const r = await fetch(server.url + path, { method: 'POST', headers, ...(body !== null ? { body: typeof body === 'string' ? body : Buffer.from(body) } : {}) });
+  return { status: r.status, json: (await r.json()) as Record<string, unknown> };
+}
+
+const detect = (body: Uint8Array | string | null, contentType?: string, query = '') => post(`/detect${query}`, body, contentType);
+
+/** The detections the model gives for frame i, by the session and the reference decoder of tools/detector.ts. */
+function expected(i: number): { label: string; cx: number; cy: number; score: number }[] {
+  const session = InferenceSession.create(loadBinding('wasm'), new Uint8Array(readFileSync(int8ModelPath)));
+  try {
+    const out = session.run([Int8Array.from(held.frames[i]!, (v) => v - 128)])[0]!.data;
+    const probs = Array.from(out as Int8Array, (q) => (q + 128) / 256);
+    const [, rows, cols, classes] = session.outputs[0]!.dims as number[];
+    return decode(probs, rows!, classes!, held.width / cols!, loadDescription().decode.threshold)
+      .map((d) => ({ label: String(d.digit), cx: d.x, cy: d.y, score: d.score }));
+  } finally {
+    session.release();
+  }
+}
+
+/** POST with a declared Content-Length but a body streamed in pieces (or chunked when length is undefined). */
+function postStreamed(path: string, total: number, contentLength: number | undefined): Promise<{ status: number; json: Record<string, unknown> }> {
+  return new Promise((resolvePromise, reject) => {
+    const url = new URL(server.url + path);
+    const headers: Record<string, string | number> = { 'content-type': 'application/octet-stream' };
+    if (contentLength !== undefined) headers['content-length'] = contentLength;
+    const req = request({ host: url.hostname, port: url.port, path: url.pathname + url.search, method: 'POST', headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => { text += chunk; });
+      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, json: JSON.parse(text) as Record<string, unknown> }));
+    });
+    req.on('error', (error) => (error as NodeJS.ErrnoException).code === 'EPIPE' || (error as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(error));
+    const piece = Buffer.alloc(16 * 1024, 0x80);
+    let sent = 0;
+    const pump = (): void => {
+      while (sent < total) {
+        const n = Math.min(piece.length, total - sent);
+        sent += n;
+        if (!req.write(piece.subarray(0, n))) {
+          req.once('drain', pump);
+          return;
+        }
+      }
+      req.end();
+    };
+    pump();
+  });
+}
+
+function errorOf(json: Record<string, unknown>): { code: string; message: string } {
+  return (json['error'] ?? {}) as { code: string; message: string };
+}
+
+// ---- known frames ----
+
+test('POST /detect on held-out frames gives the model\'s detections (PGM, raw, PNG)', async (t) => {
+  for (let i = 0; i < held.frames.length; i++) {
+    const want = expected(i);
+    const bodies: [string, Uint8Array, string | undefined, string][] = [
+      ['pgm', encodePgm(gray(i)), 'image/x-portable-graymap', ''],
+      ['raw', held.frames[i]!, 'application/octet-stream', `?width=${held.width}&height=${held.height}`],
+      ['png', pngOf(i), 'image/png', ''],
+      ['png, no content type', pngOf(i), undefined, ''],
+    ];
+    for (const [kind, body, type, query] of bodies) {
+      const r = await detect(body, type, query);
+      t.is(r.status, 200, `frame ${i} ${kind}: ${JSON.stringify(r.json)}`);
+      const got = (r.json as unknown as DetectBody).detections;
+      t.deepEqual(got.map((d) => d.label), want.map((d) => d.label), `frame ${i} ${kind}`);
+      got.forEach((d, k) => {
+        t.true(Math.abs(d.cx - want[k]!.cx) <= 0.01 && Math.abs(d.cy - want[k]!.cy) <= 0.01, `frame ${i} ${kind}: centre`);
+        t.true(Math.abs(d.score - want[k]!.score) <= 1e-4, `frame ${i} ${kind}: score`);
+        t.true(d.x <= d.cx && d.cx <= d.x + d.w && d.y <= d.cy && d.cy <= d.y + d.h, `frame ${i} ${kind}: the box holds the centre`);
+      });
+    }
+  }
+});
+
+test('frame 1: every digit is found at its place with its label', async (t) => {
+  const truths = held.truths[1]!;
+  t.true(truths.length >= 4);
+  const r = await detect(encodePgm(gray(1)), 'image/x-portable-graymap');
+  const body = r.json as unknown as DetectBody;
+  t.is(body.detections.length, truths.length);
+  for (const [x, y, digit] of truths) {
+    const hit = body.detections.find((d) => d.label === String(digit) && Math.hypot(d.cx - x, d.cy - y) <= matchPx);
+    t.truthy(hit, `digit ${digit} at (${x}, ${y})`);
+  }
+  t.is(body.model.sha256.length, 64);
+  for (const stage of ['preprocess_ms', 'invoke_ms', 'decode_ms']) t.true(body.timing[stage]! >= 0, stage);
+});
+
+test('a JPEG of a frame is read (lossy, so the digits and not the bytes are checked)', async (t) => {
+  const r = await detect(jpegOf(1), 'image/jpeg');
+  t.is(r.status, 200);
+  const labels = (r.json as unknown as DetectBody).detections.map((d) => d.label).sort();
+  t.deepEqual(labels, held.truths[1]!.map(([, , d]) => String(d)).sort());
+});
+
+test('a larger frame is area-averaged to the input: a 2x frame finds the same digits at twice the coordinates', async (t) => {
+  const w = held.width * 2, h = held.height * 2;
+  const big = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) big[y * w + x] = held.frames[1]![(y >> 1) * held.width + (x >> 1)]!;
+  const small = (await detect(encodePgm(gray(1)), 'image/x-portable-graymap')).json as unknown as DetectBody;
+  const r = await detect(encodePgm({ width: w, height: h, format: 'gray8', data: big }), 'image/x-portable-graymap');
+  const large = r.json as unknown as DetectBody;
+  t.deepEqual(large.detections.map((d) => d.label), small.detections.map((d) => d.label));
+  // coordinates are rounded to 0.01 in the response, so twice a rounded value is within 0.02
+  large.detections.forEach((d, k) => {
+    t.true(Math.abs(d.cx - 2 * small.detections[k]!.cx) <= 0.02 && Math.abs(d.cy - 2 * small.detections[k]!.cy) <= 0.02, `${d.cx},${d.cy}`);
+    t.is(d.score, small.detections[k]!.score);
+  });
+});
+
+test('?profile=1 adds the time of every operator', async (t) => {
+  const r = await detect(encodePgm(gray(1)), 'image/x-portable-graymap', '?profile=1');
+  const model = await (await fetch(`${server.url}/model`)).json() as { operators: { name: string }[] };
+  const ops = (r.json as unknown as DetectBody).operators!;
+  t.deepEqual(ops.map((o) => o.name), model.operators.map((o) => o.name));
+  t.true(ops.every((o) => o.ms >= 0));
+});
+
+test('GET /model and /healthz describe the running model', async (t) => {
+  const model = await (await fetch(`${server.url}/model`)).json() as Record<string, unknown>;
+  t.is(model['labels'] instanceof Array && (model['labels'] as string[]).length, 11);
+  t.deepEqual((model['input'] as { dims: number[] }).dims, [1, 96, 96, 1]);
+  t.is(model['model_bytes'], readFileSync(int8ModelPath).length);
+  t.true((model['arena_bytes'] as number) > 0 && (model['arena_bytes'] as number) <= 64 * 1024);
+  const health = await fetch(`${server.url}/healthz`);
+  t.is(health.status, 200);
+  t.is(((await health.json()) as { model: string }).model, model['id'] as string);
+});
+
+// ---- bad input ----
+
+function pngClaiming(width: number, height: number): Buffer {
+  const png = Buffer.from(pngOf(1));
+  png.writeUInt32BE(width, 16);
+  png.writeUInt32BE(height, 20);
+  return png;
+}
+
+function jpegClaiming(width: number, height: number): Buffer {
+  const bytes = Buffer.from(jpegOf(1));
+  for (let at = 2; at + 9 < bytes.length; ) {
+    const marker = bytes[at + 1]!;
+    if (marker >= 0xc0 && marker <= 0xc3) {
+      bytes.writeUInt16BE(height, at + 5);
+      bytes.writeUInt16BE(width, at + 7);
+      return bytes;
+    }
+    at += 2 + bytes.readUInt16BE(at + 2);
+  }
+  throw new Error('no SOF in the test JPEG');
+}
+
+const png = pngOf(1);
+const jpg = jpegOf(1);
+const corruptPng = Buffer.from(png);
+corruptPng[png.length - 20] = corruptPng[png.length - 20]! ^ 0xff;   // inside IDAT: the chunk's CRC no longer matches
+const corruptJpeg = Buffer.concat([jpg.subarray(0, 200), Buffer.alloc(jpg.length - 200, 0x5a)]);
+
+const badInputs: [string, () => Promise<{ status: number; json: Record<string, unknown> }>, number, string][] = [
+  ['an empty body', () => detect(new Uint8Array(0), 'image/png'), 400, 'EMPTY_BODY'],
+  ['no body at all', () => detect(null, 'image/png'), 400, 'EMPTY_BODY'],
+  ['a wrong content type', () => detect('hello', 'text/plain'), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+  ['JSON instead of an image', () => detect('{"image": 1}', 'application/json'), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+  ['a truncated PNG', () => detect(png.subarray(0, png.length >> 1), 'image/png'), 400, 'CORRUPT_IMAGE'],
+  ['a PNG cut inside its header', () => detect(png.subarray(0, 20), 'image/png'), 400, 'CORRUPT_IMAGE'],
+  ['a corrupt PNG (bad CRC)', () => detect(corruptPng, 'image/png'), 400, 'CORRUPT_IMAGE'],
+  ['a JPEG sent as PNG', () => detect(jpg, 'image/png'), 400, 'CORRUPT_IMAGE'],
+  ['a truncated JPEG', () => detect(jpg.subarray(0, jpg.length >> 1), 'image/jpeg'), 400, 'CORRUPT_IMAGE'],
+  ['a corrupt JPEG', () => detect(corruptJpeg, 'image/jpeg'), 400, 'CORRUPT_IMAGE'],
+  ['a PNG header claiming 20000x20000', () => detect(pngClaiming(20000, 20000), 'image/png'), 413, 'IMAGE_TOO_LARGE'],
+  ['a JPEG header claiming 20000x20000', () => detect(jpegClaiming(20000, 20000), 'image/jpeg'), 413, 'IMAGE_TOO_LARGE'],
+  ['a PGM header claiming 20000x20000', () => detect(Buffer.from('P5\n20000 20000\n255\n\0\0\0\0'), 'image/x-portable-graymap'), 413, 'IMAGE_TOO_LARGE'],
+  ['raw claiming 20000x20000', () => detect(held.frames[1]!, 'application/octet-stream', '?width=20000&height=20000'), 413, 'IMAGE_TOO_LARGE'],
+  ['raw without its size', () => detect(held.frames[1]!, 'application/octet-stream'), 400, 'BAD_PARAMETER'],
+  ['raw with a wrong size', () => detect(held.frames[1]!, 'application/octet-stream', '?width=95&height=96'), 400, 'BAD_DIMENSIONS'],
+  ['raw with a bad width', () => detect(held.frames[1]!, 'application/octet-stream', '?width=-5&height=96'), 400, 'BAD_PARAMETER'],
+  ['a PGM with too few pixels', () => detect(encodePgm(gray(1)).subarray(0, 5000), 'image/x-portable-graymap'), 400, 'CORRUPT_IMAGE'],
+  ['an ASCII PGM', () => detect('P2\n2 2\n255\n0 0 0 0\n', 'image/x-portable-graymap'), 415, 'UNSUPPORTED_IMAGE'],
+  ['a bad fit', () => detect(encodePgm(gray(1)), 'image/x-portable-graymap', '?fit=zoom'), 400, 'BAD_PARAMETER'],
+  ['an upload over the limit (Content-Length)', () => postStreamed('/detect?width=1024&height=1024', MAX_BODY + 1, MAX_BODY + 1), 413, 'BODY_TOO_LARGE'],
+  ['an upload over the limit (chunked, no length)', () => postStreamed('/detect?width=1024&height=1024', 4 * MAX_BODY, undefined), 413, 'BODY_TOO_LARGE'],
+  ['GET /detect', async () => { const r = await fetch(`${server.url}/detect`); return { status: r.status, json: await r.json() as Record<string, unknown> }; }, 405, 'METHOD_NOT_ALLOWED'],
+  ['an unknown path', () => post('/nothing', 'x', 'text/plain'), 404, 'NOT_FOUND'],
+];
+
+for (const [what, send, status, code] of badInputs) {
+  test(`${what}: ${status} ${code}, and the server keeps serving`, async (t) => {
+    const before = await detect(encodePgm(gray(1)), 'image/x-portable-graymap');
+    const r = await send();
+    t.is(r.status, status, JSON.stringify(r.json));
+    const error = errorOf(r.json);
+    t.is(error.code, code);
+    t.true(typeof error.message === 'string' && error.message.length > 10, `a clear message: ${error.message}`);
+    const after = await detect(encodePgm(gray(1)), 'image/x-portable-graymap');
+    t.is(after.status, 200);
+    t.deepEqual((after.json as unknown as DetectBody).detections, (before.json as unknown as DetectBody).detections);
+  });
+}
