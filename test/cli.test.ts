@@ -76,3 +76,32 @@ test.serial('inspect --json reports the session facts', async (t) => {
   t.true(facts.arena_bytes > 50_000 && facts.arena_bytes < 85_024);
   t.is(facts.model_bytes, 300568);
 });
+
+test.serial('npx xs-tinyml detect: the same detections on every backend; a corrupt image is a CODE and exit 1', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'xtml-cli-'));
+  try {
+    const frame = readFileSync(join(repoRoot, 'models/data/heldout.bin')).subarray(9216, 2 * 9216);
+    writeFileSync(join(dir, 'frame.pgm'), Buffer.concat([Buffer.from('P5\n96 96\n255\n'), frame]));
+    writeFileSync(join(dir, 'frame.raw'), frame);
+    writeFileSync(join(dir, 'broken.png'), Buffer.from('\x89PNG\r\n\x1a\n not really', 'latin1'));
+    const answers: string[] = [];
+    for (const backend of ['wasm', 'node', 'xs']) {
+      const r = await npx(['detect', join(dir, 'frame.pgm'), '--json', '--backend', backend]);
+      t.is(r.code, 0, r.stderr);
+      answers.push(JSON.stringify((JSON.parse(r.stdout) as { detections: unknown[] }).detections));
+    }
+    t.true((JSON.parse(answers[0]!) as unknown[]).length > 0);
+    t.is(answers[1], answers[0]);
+    t.is(answers[2], answers[0]);
+    const raw = await npx(['detect', join(dir, 'frame.raw'), '--width', '96', '--height', '96', '--json']);
+    t.is(JSON.stringify((JSON.parse(raw.stdout) as { detections: unknown[] }).detections), answers[0]!);
+    const human = await npx(['detect', join(dir, 'frame.pgm')]);
+    t.regex(human.stdout, /frame\.pgm: 96x96, \d+ detections? \(preprocess/);
+    const bad = await npx(['detect', join(dir, 'broken.png')]);
+    t.is(bad.code, 1);
+    t.regex(bad.stderr, /broken\.png: CORRUPT_IMAGE: /);
+    t.notRegex(bad.stderr, /\n\s+at /, 'no stack trace');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -5,6 +5,8 @@
 //   run <model> --input in.bin --output out.bin [--backend B] [--repeat N] [--profile]
 //   verify <manifest.json> [--backend B] [--filter S]
 //   bench [manifest.json] [--backend B...] [--repeat N]
+//   detect <image...> [--model M] [--sidecar J] [--backend B] [--fit crop|stretch] [--json]
+//   serve [--port P] [--host H] [--backend B] [--model M] [--sidecar J] [--max-body N] [--demo]
 //
 // Backends: wasm, node (falls back to wasm with a warning), xs (the desktop XS
 // host, as a subprocess). Errors print "CODE: detail" and exit 1, never a stack.
@@ -16,6 +18,10 @@ import { dirname, join, resolve } from 'node:path';
 import { InferenceSession, XtmlError, type BackendName, type Tensor } from '../../src/index.js';
 import { bytesOf, typedView, type TensorMetadata } from '../../src/tensor.js';
 import { loadBinding } from './backends.js';
+import { LocalApiHost, bundledModelPath, startServer, type ApiHost } from './server.js';
+import { desktopDecoders } from './images.js';
+import { XsApiHost } from '../xs/xs-api.js';
+import { defaultMaxBodyBytes, defaultMaxPixels, encodePgm } from '../../src/index.js';
 import { runManifestXs, runModelXs, xsErrorToError, xsHostAvailable, type XsModelResult } from '../xs/xs-backend.js';
 
 const backends: BackendName[] = ['wasm', 'node', 'xs'];
@@ -264,6 +270,131 @@ async function bench(manifestPath: string, opts: { backend?: BackendName[]; repe
   for (const row of rows) console.log(line(columns.map((c) => row[c] ?? '')));
 }
 
+interface DetectOptions {
+  model: string;
+  sidecar?: string;
+  backend: BackendName;
+  fit: string;
+  json?: boolean;
+  width?: number;
+  height?: number;
+  format?: string;
+}
+
+const contentTypes: Record<string, string> = {
+  '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.pgm': 'image/x-portable-graymap', '.raw': 'application/octet-stream',
+};
+
+async function apiHost(backend: BackendName, model: string, sidecar: string | undefined): Promise<ApiHost> {
+  const limits = { maxBodyBytes: defaultMaxBodyBytes, maxPixels: defaultMaxPixels };
+  if (backend === 'xs') {
+    requireXs();
+    return XsApiHost.start(model, { ...limits, decoders: desktopDecoders(limits.maxPixels), ...(sidecar !== undefined ? { sidecarPath: sidecar } : {}) });
+  }
+  return new LocalApiHost(backend, new Uint8Array(readModel(model)), { ...limits, ...(sidecar !== undefined ? { sidecar: readFileSync(sidecar, 'utf8') } : {}) });
+}
+
+interface DetectResponse {
+  detections: { label: string; score: number; x: number; y: number; w: number; h: number; cx: number; cy: number }[];
+  frame: { width: number; height: number };
+  timing: { preprocess_ms: number; invoke_ms: number; decode_ms: number };
+  error?: { code: string; message: string };
+}
+
+/** Detections in image files, through the same API the server runs (no HTTP). */
+async function detect(images: string[], opts: DetectOptions): Promise<void> {
+  const host = await apiHost(opts.backend, opts.model, opts.sidecar);
+  try {
+    for (const image of images) {
+      if (!existsSync(image)) throw new UsageError(`no such file: ${image}`);
+      const ext = image.slice(image.lastIndexOf('.')).toLowerCase();
+      const query: Record<string, string> = { fit: opts.fit };
+      let contentType = Object.hasOwn(contentTypes, ext) ? contentTypes[ext] : undefined;
+      if (opts.width !== undefined || opts.height !== undefined) {
+        contentType = 'application/octet-stream';
+        query['width'] = String(opts.width ?? '');
+        query['height'] = String(opts.height ?? '');
+        query['format'] = opts.format ?? 'gray8';
+      }
+      const response = await host.handle({ method: 'POST', path: '/detect', query, contentType, body: new Uint8Array(readFileSync(image)) });
+      const body = JSON.parse(response.body) as DetectResponse;
+      if (opts.json) {
+        console.log(JSON.stringify({ image, status: response.status, ...body }));
+        if (response.status !== 200) process.exitCode = 1;
+        continue;
+      }
+      if (body.error !== undefined) {
+        console.error(`${image}: ${body.error.code}: ${body.error.message}`);
+        process.exitCode = 1;
+        continue;
+      }
+      const t = body.timing;
+      console.log(`${image}: ${body.frame.width}x${body.frame.height}, ${body.detections.length} detection${body.detections.length === 1 ? '' : 's'} ` +
+        `(preprocess ${t.preprocess_ms.toFixed(2)} ms, invoke ${t.invoke_ms.toFixed(2)} ms, decode ${t.decode_ms.toFixed(2)} ms, ${host.backend})`);
+      for (const d of body.detections) {
+        console.log(`  ${d.label.padEnd(10)} ${d.score.toFixed(3)}  at (${d.cx.toFixed(1)}, ${d.cy.toFixed(1)})  box ${d.x.toFixed(0)},${d.y.toFixed(0)} ${d.w.toFixed(0)}x${d.h.toFixed(0)}`);
+      }
+    }
+  } finally {
+    await host.close();
+  }
+}
+
+interface ServeOptions {
+  port: number;
+  host: string;
+  backend: BackendName;
+  model: string;
+  sidecar?: string;
+  maxBody: number;
+  demo?: boolean;
+  log?: boolean;
+}
+
+/** The desktop simulator: the REST API and the web page on loopback. */
+async function serve(opts: ServeOptions): Promise<void> {
+  let running;
+  try {
+    running = await startServer({
+      backend: opts.backend, port: opts.port, host: opts.host, modelPath: opts.model, maxBodyBytes: opts.maxBody, log: opts.log ?? false,
+      ...(opts.sidecar !== undefined ? { sidecarPath: opts.sidecar } : {}),
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new UsageError(`${opts.host}:${opts.port} is already in use; pick another port with --port (npm start -- --port 8081)`);
+    }
+    throw error;
+  }
+  const facts = await (await fetch(`${running.url}/model`)).json() as {
+    id: string; sha256: string; model_bytes: number; arena_bytes: number; macs: number; operators: unknown[]; labels: string[]; input: { dims: number[]; type: string };
+  };
+  console.log(`xs-tinyml simulator on ${running.host.backend}: ${facts.id} (${facts.model_bytes} bytes, sha256 ${facts.sha256.slice(0, 12)}...)`);
+  console.log(`  input ${facts.input.type} ${JSON.stringify(facts.input.dims)}, ${facts.operators.length} operators, ` +
+    `${facts.macs.toLocaleString('en-US')} MACs, arena ${facts.arena_bytes} bytes (exact), labels ${facts.labels.join(' ')}`);
+  if (opts.demo) {
+    // a few held-out frames through the running server, as a user's client would send them
+    const heldOut = join(root, 'models/data/heldout.bin');
+    const truths = (JSON.parse(readFileSync(join(root, 'models/data/heldout.json'), 'utf8')) as { truths: [number, number, number][][] }).truths;
+    const bin = readFileSync(heldOut);
+    for (const i of [1, 2, 3]) {
+      const frame = { width: 96, height: 96, format: 'gray8' as const, data: new Uint8Array(bin.subarray(i * 9216, (i + 1) * 9216)) };
+      const r = await fetch(`${running.url}/detect`, { method: 'POST', headers: { 'content-type': 'image/x-portable-graymap' }, body: Buffer.from(encodePgm(frame)) });
+      const body = await r.json() as DetectResponse;
+      const found = body.detections.map((d) => `${d.label}@(${d.cx.toFixed(0)},${d.cy.toFixed(0)})`).join(' ');
+      const truth = truths[i]!.map(([x, y, digit]) => `${digit}@(${x.toFixed(0)},${y.toFixed(0)})`).join(' ');
+      console.log(`  held-out frame ${i}: POST /detect ${r.status} in ${body.timing.invoke_ms.toFixed(2)} ms invoke: ${found || 'nothing'}   (truth: ${truth || 'nothing'})`);
+    }
+  }
+  console.log(`\nOpen ${running.url}/ for the web page; API: POST ${running.url}/detect, GET /model, GET /healthz. Ctrl-C stops.`);
+  const stop = (): void => {
+    void running.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+const root = resolve(dirname(new URL(import.meta.url).pathname), '../../..');
+
 const defaultManifest = resolve(dirname(new URL(import.meta.url).pathname), '../../../../shared/reference/manifest.json');
 
 const program = new Command('xs-tinyml')
@@ -297,6 +428,30 @@ program.command('bench [manifest]')
   .option('--repeat <n>', 'timed runs per model', parseCount, 50)
   .action((manifest: string | undefined, opts: { backend?: string[]; repeat: number }) =>
     bench(manifest ?? defaultManifest, { repeat: opts.repeat, ...(opts.backend ? { backend: opts.backend.map(parseBackend) } : {}) }));
+
+program.command('detect <image...>')
+  .description('detections in image files (PNG, JPEG, PGM, or raw with --width/--height), through the REST API code without HTTP')
+  .option('--model <file>', 'the .tflite model', bundledModelPath)
+  .option('--sidecar <file>', 'JSON overriding the description the model carries (labels, thresholds)')
+  .option('--backend <backend>', 'wasm | node | xs', parseBackend, 'wasm' as BackendName)
+  .option('--fit <fit>', 'crop | stretch: how a frame of another aspect reaches the model', 'crop')
+  .option('--width <n>', 'raw frames: width', parseCount)
+  .option('--height <n>', 'raw frames: height', parseCount)
+  .option('--format <format>', 'raw frames: gray8 | rgb565le | rgb565be | rgb888 | rgba8888', 'gray8')
+  .option('--json', 'one JSON line per image, as POST /detect answers')
+  .action(detect);
+
+program.command('serve')
+  .description('the desktop simulator: REST API and web page on loopback')
+  .option('--port <n>', 'TCP port (0: any free port)', (v: string) => (v === '0' ? 0 : parseCount(v)), 8080)
+  .option('--host <address>', 'address to listen on', '127.0.0.1')
+  .option('--backend <backend>', 'wasm | node | xs', parseBackend, 'wasm' as BackendName)
+  .option('--model <file>', 'the .tflite model', bundledModelPath)
+  .option('--sidecar <file>', 'JSON overriding the description the model carries')
+  .option('--max-body <bytes>', 'largest upload', parseCount, defaultMaxBodyBytes)
+  .option('--demo', 'first send a few held-out frames through the server and print what it found')
+  .option('--log', 'print one line per request')
+  .action(serve);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,57 @@
+// npm run bench:http (part of npm run bench): POST /detect on loopback under a
+// bounded load, with autocannon, for WebAssembly and the Node addon (and the
+// XS host when it is built): requests per second and latency p50/p99. The body
+// is held-out frame 1 as a PGM (96x96, the model's own size) and as a 640x480
+// PNG (decoding and area-average resizing included). A table on stdout.
+import autocannon from 'autocannon';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { startServer } from '../host-sim/node/server.js';
+import { xsHostAvailable } from '../host-sim/xs/xs-backend.js';
+import { encodePgm, type BackendName } from '../src/index.js';
+import { root } from './detector.js';
+
+const CONNECTIONS = 4;
+const SECONDS = Number(process.env['XTML_BENCH_SECONDS'] ?? 8);
+
+const frame = new Uint8Array(readFileSync(join(root, 'models/data/heldout.bin')).subarray(9216, 2 * 9216));
+const pgm = Buffer.from(encodePgm({ width: 96, height: 96, format: 'gray8', data: frame }));
+// 640x480: the frame scaled up 5x into the middle of a white page
+const big = new PNG({ width: 640, height: 480 });
+big.data.fill(255);
+for (let y = 0; y < 480; y++) {
+  for (let x = 80; x < 560; x++) {
+    const v = frame[Math.floor(y / 5) * 96 + Math.floor((x - 80) / 5)]!;
+    big.data.set([v, v, v, 255], 4 * (y * 640 + x));
+  }
+}
+const png = PNG.sync.write(big);
+
+const bodies: [string, Buffer, string][] = [['96x96 PGM', pgm, 'image/x-portable-graymap'], ['640x480 PNG', png, 'image/png']];
+const backends: BackendName[] = ['wasm', 'node', ...(xsHostAvailable() ? ['xs' as const] : [])];
+
+interface Row { backend: string; body: string; rps: number; p50: number; p99: number; failed: number; requests: number }
+const rows: Row[] = [];
+for (const backend of backends) {
+  const server = await startServer({ backend, port: 0 });
+  try {
+    for (const [name, body, type] of bodies) {
+      // warm up (JIT tiers, caches), then measure
+      await autocannon({ url: `${server.url}/detect`, method: 'POST', headers: { 'content-type': type }, body, connections: 1, amount: 50 });
+      const r = await autocannon({ url: `${server.url}/detect`, method: 'POST', headers: { 'content-type': type }, body, connections: CONNECTIONS, duration: SECONDS });
+      rows.push({ backend, body: name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, failed: r.errors + r.timeouts + r.non2xx, requests: r.requests.total });
+      process.stderr.write(`${backend} ${name}: ${r.requests.average.toFixed(0)} req/s\n`);
+    }
+  } finally {
+    await server.close();
+  }
+}
+
+console.log(`\nPOST /detect on loopback, ${CONNECTIONS} connections, ${SECONDS} s each (autocannon)\n`);
+console.log('| backend | body | req/s | p50 ms | p99 ms | requests | failed |');
+console.log('|---|---|--:|--:|--:|--:|--:|');
+for (const r of rows) {
+  console.log(`| ${r.backend} | ${r.body} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.requests} | ${r.failed} |`);
+}
+if (rows.some((r) => r.failed > 0)) process.exitCode = 1;
