@@ -82,6 +82,16 @@
 
 static int n_checks;
 static int n_failed;
+
+/*
+ * XTML_DUMP_DIR=dir: also write every malformed-class model to dir as
+ * g<group>-<n>.tflite, with a line "file<TAB>status<TAB>description" in
+ * dir/index.tsv, and skip the per-model sweeps. The REST API tests send these
+ * models to PUT /model and expect the same status.
+ */
+static const char *dump_dir;
+static int dump_group;
+static int dump_seq;
 /* In a child (see isolated()), results go to this pipe instead of stdout. */
 static int result_fd = -1;
 
@@ -748,6 +758,26 @@ static int has_needles(const char *detail, const char *const *needles, int n) {
     return 1;
 }
 
+static void dump_model(const uint8_t *data, size_t len, xtml_status_t want, const char *desc) {
+    char name[64], path[1200];
+    FILE *f;
+    snprintf(name, sizeof name, "g%02d-%03d.tflite", dump_group, dump_seq++);
+    snprintf(path, sizeof path, "%s/%s", dump_dir, name);
+    f = fopen(path, "wb");
+    if (f == NULL || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+        fprintf(stderr, "test_malformed: cannot write %s\n", path);
+        exit(2);
+    }
+    snprintf(path, sizeof path, "%s/index.tsv", dump_dir);
+    f = fopen(path, "a");
+    if (f == NULL) {
+        fprintf(stderr, "test_malformed: cannot append to %s\n", path);
+        exit(2);
+    }
+    fprintf(f, "%s\t%s\t%s\n", name, xtml_status_name(want), desc);
+    fclose(f);
+}
+
 /*
  * Load `len` bytes placed `misalign` bytes past a 16-byte boundary, in an
  * exactly sized block. stage AT_VERIFY: verify, arena_size and init all give
@@ -766,6 +796,9 @@ static void expect_bytes(const char *desc, const uint8_t *data, size_t len, size
     got[0] = '\0';
     memcpy(block + misalign, data, len);
     crash_watch(model, len, "%s", desc);
+    if (dump_dir != NULL && misalign == 0) {
+        dump_model(data, len, want, desc);
+    }
 
     memset(&d, 0x55, sizeof d);
     st = xtml_model_verify(model, len, &d);
@@ -2647,6 +2680,7 @@ int main(int argc, char **argv) {
     if (env != NULL && atoi(env) >= 0) {
         flip_trials = (unsigned)atoi(env);
     }
+    dump_dir = getenv("XTML_DUMP_DIR");
     if (ref == NULL) {
         for (i = 0; i < sizeof candidates / sizeof candidates[0]; i++) {
             DIR *dh;
@@ -2697,7 +2731,12 @@ int main(int argc, char **argv) {
     }
 
     for (i = 0; i < sizeof groups / sizeof groups[0]; i++) {
+        dump_group = (int)i;
         isolated(groups[i].name, run_group, &groups[i], 120);
+    }
+    if (dump_dir != NULL) {
+        printf("%d passed, %d failed\n", n_checks - n_failed, n_failed);
+        return n_failed != 0 ? 1 : 0;
     }
     per_model(&list, "arena", run_arena, 300, (size_t)-1);
     per_model(&list, "extremes", run_extremes, 300, TRUNC_COPY_MAX);
