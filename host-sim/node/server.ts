@@ -24,7 +24,11 @@ const webDir = join(root, 'host-sim/web');
 const staticFiles: Record<string, [string, string]> = {
   '/': [join(webDir, 'index.html'), 'text/html; charset=utf-8'],
   '/app.js': [join(webDir, 'app.js'), 'text/javascript; charset=utf-8'],
+  '/frames.js': [join(webDir, 'frames.js'), 'text/javascript; charset=utf-8'],
+  '/overlay.js': [join(webDir, 'overlay.js'), 'text/javascript; charset=utf-8'],
   '/style.css': [join(webDir, 'style.css'), 'text/css; charset=utf-8'],
+  // held-out frame 1 (models/data/heldout.bin) as an 8-bit gray PNG, for the page's "Sample frame" button
+  '/sample.png': [join(webDir, 'sample.png'), 'image/png'],
   '/vendor/chart.umd.min.js': [join(root, 'node_modules/chart.js/dist/chart.umd.min.js'), 'text/javascript; charset=utf-8'],
 };
 

@@ -1,0 +1,486 @@
+// The page in front of the REST API (src/api.ts, served by host-sim/node/server.ts):
+// an image from the file input, a drop, the clipboard or the webcam goes to
+// POST /detect?profile=1; the answer is drawn on the frame (overlay.js), listed,
+// and timed, and GET /model fills the model card. Plain browser JavaScript as ES
+// modules, no build step; Chart.js is the global `Chart` from /vendor/chart.umd.min.js.
+//
+// Hooks for tests (test/browser.test.ts): when an answer has been shown the body
+// carries data-state ("ok" or "error"), data-detections (the count, on success
+// only) and, set last, data-sequence (answers shown so far); window.lastDetection
+// is the last successful response; the canvas's data-box-colour is the colour
+// every box edge is drawn in.
+import { canvasOfDrawable, canvasOfGray, grayOf, parsePgm } from './frames.js';
+import { BOX_COLOUR, drawAnswer, drawFrameOnly, drawPlaceholder } from './overlay.js';
+
+/** A webcam frame's longer side is reduced to this before it is sent: the model sees 96x96 anyway. */
+const CAMERA_MAX_SIDE = 320;
+/** Least time between live frames, ms; the next frame also waits for the last answer. */
+const LIVE_GAP_MS = 120;
+
+const byId = (id) => document.getElementById(id);
+const ui = {
+  badge: byId('backend-badge'),
+  dropzone: byId('dropzone'),
+  fileInput: byId('file-input'),
+  sample: byId('sample-button'),
+  camera: byId('camera-button'),
+  capture: byId('capture-button'),
+  live: byId('live-toggle'),
+  fit: byId('fit-select'),
+  video: byId('camera'),
+  status: byId('status'),
+  errorBox: byId('error-box'),
+  errorOrigin: byId('error-origin'),
+  errorCode: byId('error-code'),
+  errorMessage: byId('error-message'),
+  errorClose: byId('error-close'),
+  canvas: byId('frame-canvas'),
+  caption: byId('frame-caption'),
+  rows: byId('detections-body'),
+  timing: {
+    preprocess: byId('t-preprocess'), invoke: byId('t-invoke'), decode: byId('t-decode'), roundTrip: byId('t-round-trip'),
+  },
+  split: { preprocess: byId('split-preprocess'), invoke: byId('split-invoke'), decode: byId('split-decode') },
+  chartBox: byId('chart-box'),
+  chartCanvas: byId('operator-chart'),
+  chartNote: byId('chart-note'),
+  facts: byId('model-facts'),
+};
+
+/** GET /model, once it has answered. */
+let model = null;
+/** Id of the newest request: an older answer arriving later is dropped. */
+let newest = 0;
+let shown = 0;
+let chart = null;
+let stream = null;
+let live = false;
+
+// ---- numbers and text ----
+
+const integer = new Intl.NumberFormat('en-US');
+const ms = (x) => (typeof x === 'number' && Number.isFinite(x) ? `${x < 10 ? x.toFixed(2) : x.toFixed(1)} ms` : '—');
+const bytes = (n) => `${integer.format(n)} B (${(n / 1024).toFixed(1)} KiB)`;
+const round2 = (x) => String(Math.round(x * 100) / 100);
+const messageOf = (error) => (error instanceof Error ? error.message : String(error));
+
+function make(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name === 'class') node.className = value;
+    else if (name.startsWith('data-')) node.setAttribute(name, value);
+    else node[name] = value;
+  }
+  node.append(...children);
+  return node;
+}
+
+function setStatus(text) {
+  ui.status.textContent = text;
+}
+
+// ---- errors ----
+
+/** Show an error from the API (origin "HTTP 400") or from the page itself (origin "page"). */
+function showError({ code, message }, origin) {
+  ui.errorOrigin.textContent = origin;
+  ui.errorCode.textContent = code;
+  ui.errorMessage.textContent = message;
+  ui.errorBox.hidden = false;
+}
+
+function hideError() {
+  ui.errorBox.hidden = true;
+}
+
+/** Run an event handler; whatever it throws is shown, so the page keeps working. */
+function guarded(handler) {
+  return (...args) => {
+    Promise.resolve().then(() => handler(...args)).catch((error) => {
+      showError({ code: 'PAGE_ERROR', message: messageOf(error) }, 'page');
+    });
+  };
+}
+
+/** The response body as JSON; a body that is not JSON becomes an error object. */
+async function jsonOf(response) {
+  const text = await response.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { error: { code: `HTTP_${response.status}`, message: text.slice(0, 300) || response.statusText || 'the response is not JSON' } };
+  }
+}
+
+// ---- detection ----
+
+/**
+ * POST one image and show the answer. `preview` resolves to a canvas of the
+ * frame as sent, or null when the browser cannot show it.
+ */
+async function detect({ body, contentType, query = {}, preview, source }) {
+  const id = ++newest;
+  // a preview that fails is no preview; catch it now, not after the request, or it is an unhandled rejection
+  const framed = Promise.resolve(preview).catch(() => null);
+  document.body.dataset.state = 'busy';
+  setStatus(`Detecting ${source}…`);
+  const params = new URLSearchParams({ ...query, fit: ui.fit.value, profile: '1' });
+  const started = performance.now();
+  let status = 0;
+  let payload;
+  try {
+    const response = await fetch(`/detect?${params}`, {
+      method: 'POST',
+      headers: contentType ? { 'Content-Type': contentType } : {},
+      body,
+    });
+    status = response.status;
+    payload = await jsonOf(response);
+  } catch (error) {
+    payload = { error: { code: 'NETWORK_ERROR', message: `the server did not answer: ${messageOf(error)}` } };
+  }
+  const roundTrip = performance.now() - started;
+  const frame = await framed;
+  if (id !== newest) return;
+
+  if (status >= 200 && status < 300 && !payload.error) {
+    hideError();
+    window.lastDetection = payload;
+    showResult(payload, frame, roundTrip, source);
+    document.body.dataset.detections = String(payload.detections.length);
+    document.body.dataset.state = 'ok';
+  } else {
+    const error = payload.error ?? { code: `HTTP_${status}`, message: 'the response has no error object' };
+    showError(error, status ? `HTTP ${status}` : 'network');
+    showFailure(frame, source, error);
+    delete document.body.dataset.detections;
+    document.body.dataset.state = 'error';
+  }
+  document.body.dataset.sequence = String(++shown);
+}
+
+/** The API's media type for a file, by its type or its name; null for other formats. */
+function mediaTypeOf(file) {
+  const type = file.type.toLowerCase();
+  const name = file.name.toLowerCase();
+  if (type === 'image/png' || name.endsWith('.png')) return 'image/png';
+  if (type === 'image/jpeg' || /\.jpe?g$/.test(name)) return 'image/jpeg';
+  if (type.includes('portable-') || /\.(pgm|pnm)$/.test(name)) return 'image/x-portable-graymap';
+  return null;
+}
+
+async function previewOfFile(file, mediaType) {
+  if (mediaType === 'image/x-portable-graymap') return canvasOfGray(parsePgm(new Uint8Array(await file.arrayBuffer())));
+  const bitmap = await createImageBitmap(file);
+  return canvasOfDrawable(bitmap, bitmap.width, bitmap.height);
+}
+
+function detectFile(file) {
+  const source = file.name ? `“${file.name}”` : 'the pasted image';
+  const mediaType = mediaTypeOf(file);
+  if (mediaType !== null) {
+    // the API decodes PNG, JPEG and PGM itself: send the file's own bytes
+    return detect({ body: file, contentType: mediaType, preview: previewOfFile(file, mediaType), source });
+  }
+  return createImageBitmap(file).then(
+    (bitmap) => {
+      // another format the browser reads (WebP, GIF, BMP...): send its pixels as raw gray8
+      const gray = grayOf(canvasOfDrawable(bitmap, bitmap.width, bitmap.height));
+      return detect({
+        body: gray.data, contentType: 'application/octet-stream',
+        query: { width: gray.width, height: gray.height, format: 'gray8' },
+        preview: canvasOfGray(gray), source,
+      });
+    },
+    // neither the browser nor (probably) the API reads it: let the API say why
+    () => detect({ body: file, contentType: file.type || null, preview: null, source }),
+  );
+}
+
+// ---- showing the answer ----
+
+function fillTable(detections) {
+  if (detections.length === 0) {
+    ui.rows.replaceChildren(make('tr', { class: 'empty' }, make('td', { colSpan: 6 }, 'No digits found in this frame.')));
+    return;
+  }
+  ui.rows.replaceChildren(...detections.map((d, i) => {
+    const meter = make('span', { class: 'meter' }, make('span', {}));
+    meter.firstChild.style.width = `${Math.round(d.score * 100)}%`;
+    return make('tr', { 'data-testid': 'detection-row' },
+      make('td', { class: 'num' }, String(i + 1)),
+      make('td', { class: 'digit', 'data-testid': 'detection-label' }, d.label),
+      make('td', { 'data-testid': 'detection-score' }, meter, make('span', { class: 'num' }, `${(d.score * 100).toFixed(1)}%`)),
+      make('td', { class: 'num' }, `${round2(d.x)}, ${round2(d.y)}`),
+      make('td', { class: 'num' }, `${round2(d.w)} × ${round2(d.h)}`),
+      make('td', { class: 'num' }, `${round2(d.cx)}, ${round2(d.cy)}`));
+  }));
+}
+
+function showTiming(timing, roundTrip) {
+  const parts = { preprocess: timing?.preprocess_ms, invoke: timing?.invoke_ms, decode: timing?.decode_ms };
+  const total = Object.values(parts).reduce((sum, x) => sum + (Number.isFinite(x) ? x : 0), 0);
+  for (const [name, value] of Object.entries(parts)) {
+    ui.timing[name].textContent = ms(value);
+    ui.split[name].style.flexGrow = total > 0 && Number.isFinite(value) ? String(value / total) : '0';
+    ui.split[name].title = `${name} ${ms(value)}`;
+  }
+  ui.timing.roundTrip.textContent = ms(roundTrip);
+}
+
+function showOperators(operators) {
+  ui.chartCanvas.dataset.bars = String(operators.length);
+  if (operators.length === 0) {
+    ui.chartBox.hidden = true;
+    ui.chartNote.hidden = false;
+    ui.chartNote.textContent = 'This response has no per-operator times.';
+    return;
+  }
+  if (typeof Chart === 'undefined') {
+    ui.chartBox.hidden = true;
+    ui.chartNote.hidden = false;
+    ui.chartNote.textContent = 'Chart.js did not load; the per-operator times are in window.lastDetection.operators.';
+    return;
+  }
+  ui.chartNote.hidden = true;
+  ui.chartBox.hidden = false;
+  ui.chartBox.style.height = `${48 + 22 * operators.length}px`;
+  const labels = operators.map((op) => `${op.index} ${op.name}`);
+  const data = operators.map((op) => op.ms);
+  const macsOf = (index) => model?.operators?.[index]?.macs;
+  if (chart === null) {
+    const accent = getComputedStyle(document.documentElement).getPropertyValue('--accent').trim() || '#4f46e5';
+    chart = new Chart(ui.chartCanvas, {
+      type: 'bar',
+      data: { labels, datasets: [{ label: 'ms', data, backgroundColor: accent, borderRadius: 3, maxBarThickness: 16 }] },
+      options: {
+        indexAxis: 'y',
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        plugins: {
+          legend: { display: false },
+          tooltip: {
+            callbacks: {
+              label: (item) => {
+                const macs = macsOf(operators[item.dataIndex]?.index ?? item.dataIndex);
+                return `${ms(item.parsed.x)}${macs ? ` · ${integer.format(macs)} MACs` : ''}`;
+              },
+            },
+          },
+        },
+        scales: {
+          x: { beginAtZero: true, title: { display: true, text: 'milliseconds' } },
+          y: { ticks: { font: { family: 'ui-monospace, SFMono-Regular, Menlo, monospace', size: 11 } } },
+        },
+      },
+    });
+  } else {
+    chart.data.labels = labels;
+    chart.data.datasets[0].data = data;
+    chart.update('none');
+  }
+}
+
+function clearOperators(note) {
+  ui.chartCanvas.dataset.bars = '0';
+  ui.chartBox.hidden = true;
+  ui.chartNote.hidden = false;
+  ui.chartNote.textContent = note;
+}
+
+function showResult(result, frame, roundTrip, source) {
+  const { width, height } = result.frame;
+  drawAnswer(ui.canvas, frame, result);
+  fillTable(result.detections);
+  showTiming(result.timing, roundTrip);
+  showOperators(result.operators ?? []);
+  const r = result.region;
+  ui.caption.textContent = `${source} · ${width}×${height} px · the model saw x ${r.x}, y ${r.y}, ${r.w}×${r.h} (${ui.fit.value})`;
+  const n = result.detections.length;
+  setStatus(`${n} digit${n === 1 ? '' : 's'} found`);
+}
+
+function showFailure(frame, source, error) {
+  if (frame) drawFrameOnly(ui.canvas, frame);
+  else drawPlaceholder(ui.canvas, 'No result');
+  ui.rows.replaceChildren(make('tr', { class: 'empty' }, make('td', { colSpan: 6 }, 'No result: see the error above.')));
+  showTiming(null, NaN);
+  clearOperators('No result.');
+  ui.caption.textContent = `${source} · not detected`;
+  setStatus(`Failed: ${error.code}`);
+}
+
+// ---- the model card ----
+
+function tensorText(t) {
+  const dims = Array.isArray(t.dims) ? `[${t.dims.join('×')}]` : '';
+  const quant = typeof t.scale === 'number' && t.scale !== 0 ? ` · scale ${t.scale.toPrecision(4)}, zero point ${t.zero_point}` : '';
+  return `${t.name} · ${t.type} ${dims}${quant}`;
+}
+
+function fillFacts(facts) {
+  const counts = new Map();
+  for (const op of facts.operators) counts.set(op.name, (counts.get(op.name) ?? 0) + 1);
+  const kinds = [...counts].map(([name, n]) => `${n} ${name}`).join(', ');
+  const input = facts.input;
+  const range = Array.isArray(input.range) ? ` · values ${input.range[0]}–${input.range[1]}` : '';
+  const labels = make('span', { class: 'chips' }, ...facts.labels.map((label) => make('span', { class: 'chip' }, label)));
+  const sha = make('code', { title: facts.sha256 }, facts.sha256.slice(0, 12));
+  const rows = [
+    ['Model', 'model-id', facts.id],
+    ['SHA-256', 'model-sha', sha],
+    ['Backend', 'model-backend', facts.backend],
+    ['Model size', 'model-bytes', bytes(facts.model_bytes)],
+    ['Arena', 'model-arena', bytes(facts.arena_bytes)],
+    ['MACs', 'model-macs', `${integer.format(facts.macs)} (${(facts.macs / 1e6).toFixed(2)} M) per frame`],
+    ['Operators', 'model-operators', `${facts.operators.length} (${kinds})`],
+    ['Input', 'model-input', `${tensorText(input)} · ${input.width}×${input.height}×${input.channels}${range}`],
+    ['Output', 'model-output', tensorText(facts.output)],
+    ['Labels', 'model-labels', labels],
+    ['Limits', 'model-limits', `${bytes(facts.limits.max_body_bytes)} body, ${integer.format(facts.limits.max_pixels)} pixels`],
+  ];
+  ui.facts.replaceChildren(...rows.flatMap(([term, testid, value]) => [make('dt', {}, term), make('dd', { 'data-testid': testid }, value)]));
+  ui.badge.textContent = `${facts.backend} · ${(facts.model_bytes / 1024).toFixed(1)} KiB model`;
+  ui.badge.classList.add('ready');
+}
+
+async function loadModel() {
+  try {
+    const response = await fetch('/model');
+    const facts = await jsonOf(response);
+    if (!response.ok || facts.error) {
+      const error = facts.error ?? { code: `HTTP_${response.status}`, message: 'no error object' };
+      throw Object.assign(new Error(error.message), { code: error.code });
+    }
+    model = facts;
+    fillFacts(facts);
+    document.body.dataset.model = 'ready';
+  } catch (error) {
+    ui.facts.replaceChildren(make('dt', {}, 'Error'),
+      make('dd', { 'data-testid': 'model-error', class: 'fact-error' }, `${error.code ?? 'NETWORK_ERROR'}: ${messageOf(error)}`));
+    ui.badge.textContent = 'server unavailable';
+    ui.badge.classList.add('down');
+    document.body.dataset.model = 'error';
+  }
+}
+
+// ---- the webcam ----
+
+async function startCamera() {
+  if (!navigator.mediaDevices?.getUserMedia) {
+    showError({ code: 'CAMERA_UNAVAILABLE', message: 'this browser offers no camera to this page (getUserMedia needs https or localhost)' }, 'page');
+    return;
+  }
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } }, audio: false });
+  } catch (error) {
+    showError({ code: `CAMERA_${(error.name || 'ERROR').replace(/Error$/, '').toUpperCase()}`, message: messageOf(error) }, 'page');
+    return;
+  }
+  ui.video.srcObject = stream;
+  ui.video.hidden = false;
+  await ui.video.play();
+  ui.camera.textContent = 'Stop camera';
+  ui.capture.disabled = false;
+  ui.live.disabled = false;
+  hideError();
+  setStatus('Camera on');
+}
+
+function stopCamera() {
+  live = false;
+  ui.live.checked = false;
+  for (const track of stream?.getTracks() ?? []) track.stop();
+  stream = null;
+  ui.video.srcObject = null;
+  ui.video.hidden = true;
+  ui.camera.textContent = 'Start camera';
+  ui.capture.disabled = true;
+  ui.live.disabled = true;
+  setStatus('Camera off');
+}
+
+/** One webcam frame, reduced and made gray here, sent as raw gray8. */
+function detectCameraFrame() {
+  const { videoWidth, videoHeight } = ui.video;
+  if (!videoWidth || !videoHeight) throw new Error('the camera has not delivered a frame yet');
+  const scale = Math.min(1, CAMERA_MAX_SIDE / Math.max(videoWidth, videoHeight));
+  const width = Math.max(1, Math.round(videoWidth * scale)), height = Math.max(1, Math.round(videoHeight * scale));
+  const gray = grayOf(canvasOfDrawable(ui.video, width, height));
+  return detect({
+    body: gray.data, contentType: 'application/octet-stream',
+    query: { width, height, format: 'gray8' },
+    preview: canvasOfGray(gray), source: 'camera frame',
+  });
+}
+
+async function runLive() {
+  try {
+    while (live && stream !== null) {
+      const started = performance.now();
+      await detectCameraFrame();
+      const wait = LIVE_GAP_MS - (performance.now() - started);
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, wait)));
+    }
+  } finally {
+    live = false;
+    ui.live.checked = false;
+    ui.capture.disabled = stream === null;
+  }
+}
+
+// ---- wiring ----
+
+ui.fileInput.addEventListener('change', guarded(() => {
+  const file = ui.fileInput.files?.[0];
+  ui.fileInput.value = ''; // choosing the same file again is a change too
+  if (file) return detectFile(file);
+}));
+
+const carriesFiles = (event) => [...(event.dataTransfer?.types ?? [])].includes('Files');
+for (const type of ['dragenter', 'dragover']) {
+  window.addEventListener(type, (event) => {
+    if (!carriesFiles(event)) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = 'copy';
+    ui.dropzone.classList.add('over');
+  });
+}
+window.addEventListener('dragleave', (event) => {
+  if (event.relatedTarget === null) ui.dropzone.classList.remove('over');
+});
+window.addEventListener('drop', guarded((event) => {
+  event.preventDefault();
+  ui.dropzone.classList.remove('over');
+  const file = event.dataTransfer?.files?.[0];
+  if (file) return detectFile(file);
+}));
+
+document.addEventListener('paste', guarded((event) => {
+  const item = [...(event.clipboardData?.items ?? [])].find((i) => i.kind === 'file' && i.type.startsWith('image/'));
+  const file = item?.getAsFile();
+  if (!file) return;
+  event.preventDefault();
+  return detectFile(file);
+}));
+
+ui.sample.addEventListener('click', guarded(async () => {
+  const response = await fetch('/sample.png');
+  if (!response.ok) throw new Error(`GET /sample.png answered ${response.status}`);
+  const blob = await response.blob();
+  return detectFile(new File([blob], 'sample.png', { type: 'image/png' }));
+}));
+
+ui.camera.addEventListener('click', guarded(() => (stream === null ? startCamera() : stopCamera())));
+ui.capture.addEventListener('click', guarded(() => detectCameraFrame()));
+ui.live.addEventListener('change', guarded(() => {
+  live = ui.live.checked && stream !== null;
+  ui.capture.disabled = live || stream === null;
+  if (live) return runLive();
+}));
+ui.errorClose.addEventListener('click', hideError);
+
+ui.canvas.dataset.boxColour = BOX_COLOUR;
+drawPlaceholder(ui.canvas, 'Drop, pick, paste or capture an image');
+loadModel();
