@@ -9,10 +9,12 @@
 //
 // Errors are JSON {error: {code, message}} with a 4xx/5xx status; a bad
 // request never changes what the next request sees.
+import { ApiError } from './api-error.js';
 import { XtmlError } from './errors.js';
 import { ImageError, jpegSize, parsePgm, pixelFormats, pngSize, type Frame, type PixelFormat } from './image.js';
 import type { LoadedModel } from './model-handle.js';
-import { detectionsOf, type Fit } from './pipeline.js';
+import { ModelService } from './model-service.js';
+import { detectionsOf, type Fit, type PipelineResult } from './pipeline.js';
 
 export interface ApiRequest {
   method: string;
@@ -21,6 +23,8 @@ export interface ApiRequest {
   query: Readonly<Record<string, string>>;
   /** The Content-Type header, if any. */
   contentType?: string | undefined;
+  /** Other headers the API reads (x-model-signature), names in lower case. */
+  headers?: Readonly<Record<string, string>>;
   body: Uint8Array | null;
 }
 
@@ -50,19 +54,6 @@ export interface ApiOptions {
 export const defaultMaxBodyBytes = 4 << 20;
 export const defaultMaxPixels = 4096 * 4096;
 
-/** A request that cannot be served, with its HTTP status. */
-export class ApiError extends Error {
-  override name = 'ApiError';
-  readonly status: number;
-  readonly code: string;
-
-  constructor(status: number, code: string, message: string) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
-
 const imageStatus: Record<ImageError['code'], number> = {
   CORRUPT_IMAGE: 400,
   BAD_DIMENSIONS: 400,
@@ -89,6 +80,35 @@ function json(status: number, value: unknown, headers?: Record<string, string>):
 
 export function errorResponse(status: number, code: string, message: string, headers?: Record<string, string>): ApiResponse {
   return json(status, { error: { code, message } }, headers);
+}
+
+function codeOf(response: ApiResponse): string {
+  try {
+    return (JSON.parse(response.body) as { error: { code: string } }).error.code;
+  } catch {
+    return `HTTP_${response.status}`;
+  }
+}
+
+const base64Digits = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Standard base64 (padding optional) to bytes; ApiError on anything else. */
+export function base64(text: string): Uint8Array {
+  const clean = text.trim().replace(/=+$/, '');
+  if (!/^[A-Za-z0-9+/]*$/.test(clean) || clean.length % 4 === 1) {
+    throw new ApiError(400, 'BAD_SIGNATURE', 'X-Model-Signature must be base64');
+  }
+  const out = new Uint8Array((clean.length * 3) >> 2);
+  let bits = 0, value = 0, at = 0;
+  for (let i = 0; i < clean.length; i++) {
+    value = (value << 6) | base64Digits.indexOf(clean[i]!);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[at++] = (value >> bits) & 255;
+    }
+  }
+  return out;
 }
 
 /** The response for an error thrown while serving a request. */
@@ -122,10 +142,20 @@ export class DetectionApi {
   private readonly started: number;
   private readonly backend: string;
   private readonly current: () => LoadedModel;
+  private readonly service: ModelService | undefined;
 
-  /** `current` returns the model to serve; it is asked once per request. */
-  constructor(current: () => LoadedModel, options: ApiOptions = {}) {
-    this.current = current;
+  /**
+   * `source` is the ModelService (monitoring, updates, rollback), or just a
+   * function returning the model to serve. Either is asked once per request.
+   */
+  constructor(source: ModelService | (() => LoadedModel), options: ApiOptions = {}) {
+    if (source instanceof ModelService) {
+      this.service = source;
+      this.current = () => source.current();
+    } else {
+      this.service = undefined;
+      this.current = source;
+    }
     this.decoders = options.decoders ?? {};
     this.maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
     this.maxPixels = options.maxPixels ?? defaultMaxPixels;
@@ -136,17 +166,47 @@ export class DetectionApi {
 
   /** One request to one response; never throws. */
   handle(request: ApiRequest): ApiResponse {
+    let response: ApiResponse;
     try {
-      return this.route(request);
+      response = this.route(request);
     } catch (error) {
-      return errorFor(error);
+      response = errorFor(error);
     }
+    if (response.status >= 400 && this.service !== undefined) {
+      this.service.recordError(codeOf(response));
+    }
+    return response;
   }
 
   private route(request: ApiRequest): ApiResponse {
+    const service = this.service;
+    const managed = (run: (service: ModelService) => ApiResponse) => (): ApiResponse => {
+      if (service === undefined) throw new ApiError(404, 'NOT_FOUND', `${request.path} needs a model service; this server runs a fixed model`);
+      return run(service);
+    };
     const routes: Record<string, Record<string, () => ApiResponse>> = {
       '/detect': { POST: () => this.detect(request) },
-      '/model': { GET: () => json(200, this.modelFacts(this.current())) },
+      '/model': {
+        GET: () => json(200, this.modelFacts(this.current())),
+        PUT: managed((s) => {
+          const body = request.body;
+          if (body === null || body.length === 0) throw new ApiError(400, 'EMPTY_BODY', 'PUT /model needs the .tflite model as the body');
+          if (body.length > this.maxBodyBytes) throw new ApiError(413, 'BODY_TOO_LARGE', `the body is ${body.length} bytes, the limit is ${this.maxBodyBytes}`);
+          const header = request.headers?.['x-model-signature'];
+          const replace = request.query['replace'] === '1' || request.query['replace'] === 'true';
+          const { model } = s.install(body, { ...(header !== undefined ? { signature: base64(header) } : {}), replaceExpectations: replace });
+          return json(200, this.modelFacts(model));
+        }),
+      },
+      '/model/rollback': { POST: managed((s) => json(200, this.modelFacts(s.rollback().model))) },
+      '/metrics': { GET: managed((s) => ({ status: 200, contentType: 'text/plain; version=0.0.4; charset=utf-8', body: s.metrics.render() })) },
+      '/drift': {
+        GET: managed((s) => json(200, {
+          ...s.drift.status(), history: s.drift.history(), ...s.drift.distributions(),
+          labels: [...s.current().spec.labels, 'nothing'],
+        })),
+      },
+      '/profile': { GET: managed((s) => json(200, { model: this.current().id, ...s.profile() })) },
       '/healthz': { GET: () => json(200, { status: 'ok', model: this.current().id, backend: this.backend, uptime_s: round((this.clock() - this.started) / 1000, 3) }) },
     };
     const methods = Object.hasOwn(routes, request.path) ? routes[request.path]! : undefined;
@@ -179,6 +239,7 @@ export class DetectionApi {
       labels: spec.labels,
       decoding: spec.decoding,
       limits: { max_body_bytes: this.maxBodyBytes, max_pixels: this.maxPixels },
+      ...(this.service !== undefined ? { service: this.service.state() } : {}),
     };
   }
 
@@ -190,14 +251,15 @@ export class DetectionApi {
     if (fit !== 'crop' && fit !== 'stretch') throw new ApiError(400, 'BAD_PARAMETER', `fit must be 'crop' or 'stretch', got '${String(fit)}'`);
     const profile = request.query['profile'] === '1' || request.query['profile'] === 'true';
     const t1 = this.clock();
+    const wasProfiling = model.session.profiling;
     if (profile) model.session.setProfiling(true);
-    let result;
+    let result: PipelineResult;
     let operators: { index: number; name: string; ms: number }[] = [];
     try {
-      result = model.pipeline.process(frame, fit);
+      result = this.service !== undefined ? this.service.detect(frame, fit, model) : model.pipeline.process(frame, fit);
       if (profile) operators = model.session.profile().map((p) => ({ index: p.index, name: p.name, ms: round(p.ms, 4) }));
     } finally {
-      if (profile) model.session.setProfiling(false);
+      if (profile && !wasProfiling) model.session.setProfiling(false);
     }
     const body: Record<string, unknown> = {
       detections: detectionsOf(result).map((d) => ({

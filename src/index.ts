@@ -8,4 +8,9 @@ export { ImageError, checkFrame, parsePgm, encodePgm, pngSize, jpegSize, bytesPe
 export { modelSpec, ModelSpecError, type ModelSpec, type GridDecoding, type ClassifierDecoding } from './model-spec.js';
 export { Pipeline, detectionsOf, type Detection, type Fit, type PipelineOptions, type PipelineResult, type Timing } from './pipeline.js';
 export { loadModel, type LoadedModel, type LoadOptions, type ModelIdentity } from './model-handle.js';
-export { DetectionApi, ApiError, errorResponse, errorFor, frameFromRequest, type FrameLimits, defaultMaxBodyBytes, defaultMaxPixels, type ApiOptions, type ApiRequest, type ApiResponse, type ImageDecoder } from './api.js';
+export { DetectionApi, errorResponse, errorFor, frameFromRequest, type FrameLimits, defaultMaxBodyBytes, defaultMaxPixels, type ApiOptions, type ApiRequest, type ApiResponse, type ImageDecoder } from './api.js';
+export { ApiError } from './api-error.js';
+export { Metrics, Histogram } from './metrics.js';
+export { DriftMonitor, psi, type DriftOptions, type DriftStatus } from './drift.js';
+export { ModelStore, MemoryStorage, slotFile, type StorageBackend, type StoreRecord, type SlotName, type ModelSource } from './model-store.js';
+export { ModelService, type ServiceOptions, type HostCrypto, type InstallOptions, type BootReport } from './model-service.js';

@@ -42,13 +42,13 @@ export class InferenceSession {
   readonly description: string;
   private context: CoreContext | null;
   private readonly binding: CoreBinding;
-  private profiling: boolean;
+  private profilingOn: boolean;
 
   private constructor(binding: CoreBinding, context: CoreContext, profiling: boolean) {
     this.binding = binding;
     this.backend = binding.backend;
     this.context = context;
-    this.profiling = profiling;
+    this.profilingOn = profiling;
     this.inputs = Array.from({ length: context.inputCount() }, (_, i) => metadata(context.inputInfo(i)));
     this.outputs = Array.from({ length: context.outputCount() }, (_, i) => metadata(context.outputInfo(i)));
     this.arenaBytes = context.arenaUsed();
@@ -146,17 +146,22 @@ export class InferenceSession {
     }
   }
 
+  /** Whether per-operator timing is on. */
+  get profiling(): boolean {
+    return this.profilingOn;
+  }
+
   /** Turn per-operator timing on or off. */
   setProfiling(on: boolean): void {
     if (typeof on !== 'boolean') throw new TypeError('on must be a boolean');
     this.live().setProfiling(on);
-    this.profiling = on;
+    this.profilingOn = on;
   }
 
   /** Per-operator time of the last run (empty when profiling is off). */
   profile(): OperatorProfile[] {
     const context = this.live();
-    if (!this.profiling) return [];
+    if (!this.profilingOn) return [];
     const perSecond = this.binding.ticksPerSecond;
     return context.lastProfile().map((e) => ({ index: e.index, name: e.name, ms: perSecond > 0 ? (e.ticks * 1000) / perSecond : NaN }));
   }

@@ -2,16 +2,17 @@
 // loopback, the web page (host-sim/web) at /, and the API behind it running on
 // WebAssembly or the Node addon in this process, or inside the XS desktop host
 // (host-sim/xs/serve.ts) as a subprocess. Node-only.
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  DetectionApi, defaultMaxBodyBytes, defaultMaxPixels, errorResponse, loadModel,
-  type ApiRequest, type ApiResponse, type BackendName, type LoadedModel,
+  DetectionApi, ModelService, ModelStore, defaultMaxBodyBytes, defaultMaxPixels, errorResponse,
+  type ApiRequest, type ApiResponse, type BackendName, type DriftOptions, type Frame, type HostCrypto, type StorageBackend,
 } from '../../src/index.js';
+import { FileStorage } from './file-storage.js';
 import { loadBinding } from './backends.js';
 import { desktopDecoders } from './images.js';
 import { XsApiHost } from '../xs/xs-api.js';
@@ -44,6 +45,38 @@ export interface ServerOptions {
   maxPixels?: number;
   /** Print one line per request. */
   log?: boolean;
+  /** Directory of the model slots and records (updates survive restarts); absent: updates live in memory. */
+  stateDir?: string;
+  /** Storage for the model slots, instead of stateDir (tests inject faults with it). */
+  storage?: StorageBackend;
+  /** Ed25519 public key (PEM, or 32 raw bytes) that must have signed every model sent to PUT /model. */
+  signingKey?: string | Uint8Array;
+  drift?: DriftOptions;
+}
+
+/** The known frames (held-out frames, never trained on): frame 1 is the probe, all make the drift baseline. */
+export function knownFrames(count = 32): Frame[] {
+  const bin = readFileSync(join(root, 'models/data/heldout.bin'));
+  const frames: Frame[] = [];
+  for (let i = 1; i <= count; i++) frames.push({ width: 96, height: 96, format: 'gray8', data: new Uint8Array(bin.subarray(i * 9216, (i + 1) * 9216)) });
+  return frames;
+}
+
+/** An Ed25519 public key from PEM text or its 32 raw bytes. */
+export function publicKey(key: string | Uint8Array): KeyObject {
+  if (typeof key === 'string') return createPublicKey(key);
+  if (key.length !== 32) throw new RangeError(`a raw Ed25519 public key is 32 bytes, got ${key.length}`);
+  // SubjectPublicKeyInfo for Ed25519 (OID 1.3.101.112) around the raw key
+  const der = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(key)]);
+  return createPublicKey({ key: der, format: 'der', type: 'spki' });
+}
+
+export function hostCrypto(signingKey?: string | Uint8Array): HostCrypto {
+  const key = signingKey !== undefined ? publicKey(signingKey) : undefined;
+  return {
+    sha256: sha256Hex,
+    ...(key !== undefined ? { verifySignature: (digest: Uint8Array, signature: Uint8Array) => verifySignature(null, digest, key, signature) } : {}),
+  };
 }
 
 /** Something that answers API requests: the API in this process, or in XS. */
@@ -61,18 +94,31 @@ export function sha256Hex(bytes: Uint8Array): string {
 export class LocalApiHost implements ApiHost {
   readonly backend: BackendName;
   readonly api: DetectionApi;
-  readonly model: LoadedModel;
+  readonly service: ModelService;
 
-  constructor(backend: 'wasm' | 'node', modelBytes: Uint8Array, options: { sidecar?: string; maxBodyBytes: number; maxPixels: number }) {
+  constructor(backend: 'wasm' | 'node', modelBytes: Uint8Array, options: {
+    sidecar?: string; maxBodyBytes: number; maxPixels: number; stateDir?: string; storage?: StorageBackend;
+    signingKey?: string | Uint8Array; drift?: DriftOptions; log?: (level: 'info' | 'warn', message: string) => void;
+  }) {
     const binding = loadBinding(backend);
     this.backend = binding.backend;
     const clock = (): number => performance.now();
-    this.model = loadModel(binding, modelBytes, { sha256: sha256Hex(modelBytes), bytes: modelBytes.length }, {
+    const crypto = hostCrypto(options.signingKey);
+    const storage = options.storage ?? (options.stateDir !== undefined ? new FileStorage(options.stateDir) : undefined);
+    this.service = new ModelService({
+      binding,
+      bundled: { bytes: modelBytes, sha256: sha256Hex(modelBytes), size: modelBytes.length },
+      crypto,
+      ...(storage !== undefined ? { store: new ModelStore(storage, crypto.sha256) } : {}),
+      knownFrames: knownFrames(),
       ...(options.sidecar !== undefined ? { sidecar: options.sidecar } : {}),
       clock,
       maxPixels: options.maxPixels,
+      ...(options.drift !== undefined ? { drift: options.drift } : {}),
+      log: options.log ?? ((level, message) => console.warn(`xs-tinyml ${level}: ${message}`)),
     });
-    this.api = new DetectionApi(() => this.model, {
+    this.service.boot();
+    this.api = new DetectionApi(this.service, {
       decoders: desktopDecoders(options.maxPixels),
       maxBodyBytes: options.maxBodyBytes,
       maxPixels: options.maxPixels,
@@ -86,7 +132,7 @@ export class LocalApiHost implements ApiHost {
   }
 
   close(): Promise<void> {
-    this.model.session.release();
+    this.service.current().session.release();
     return Promise.resolve();
   }
 }
@@ -144,7 +190,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const sidecar = options.sidecarPath !== undefined ? readFileSync(options.sidecarPath, 'utf8') : undefined;
   const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
   const maxPixels = options.maxPixels ?? defaultMaxPixels;
-  const limits = { maxBodyBytes, maxPixels, ...(sidecar !== undefined ? { sidecar } : {}) };
+  const limits = {
+    maxBodyBytes, maxPixels,
+    ...(sidecar !== undefined ? { sidecar } : {}),
+    ...(options.stateDir !== undefined ? { stateDir: options.stateDir } : {}),
+    ...(options.storage !== undefined ? { storage: options.storage } : {}),
+    ...(options.signingKey !== undefined ? { signingKey: options.signingKey } : {}),
+    ...(options.drift !== undefined ? { drift: options.drift } : {}),
+  };
   const host: ApiHost = backend === 'xs'
     ? await XsApiHost.start(modelPath, {
       maxBodyBytes, maxPixels, decoders: desktopDecoders(maxPixels),
@@ -176,6 +229,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
             path: url.pathname,
             query: Object.fromEntries(url.searchParams),
             contentType: req.headers['content-type'],
+            headers: Object.fromEntries(Object.entries(req.headers).filter((e): e is [string, string] => typeof e[1] === 'string')),
             body,
           });
         }
