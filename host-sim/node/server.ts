@@ -52,10 +52,12 @@ export interface ServerOptions {
   /** Ed25519 public key (PEM, or 32 raw bytes) that must have signed every model sent to PUT /model. */
   signingKey?: string | Uint8Array;
   drift?: DriftOptions;
+  /** Where the model service's notes go (updates, rollbacks, drift alerts); console.warn by default. */
+  logger?: (level: 'info' | 'warn', message: string) => void;
 }
 
 /** The known frames (held-out frames, never trained on): frame 1 is the probe, all make the drift baseline. */
-export function knownFrames(count = 32): Frame[] {
+export function knownFrames(count = 100): Frame[] {
   const bin = readFileSync(join(root, 'models/data/heldout.bin'));
   const frames: Frame[] = [];
   for (let i = 1; i <= count; i++) frames.push({ width: 96, height: 96, format: 'gray8', data: new Uint8Array(bin.subarray(i * 9216, (i + 1) * 9216)) });
@@ -197,6 +199,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     ...(options.storage !== undefined ? { storage: options.storage } : {}),
     ...(options.signingKey !== undefined ? { signingKey: options.signingKey } : {}),
     ...(options.drift !== undefined ? { drift: options.drift } : {}),
+    ...(options.logger !== undefined ? { log: options.logger } : {}),
   };
   const host: ApiHost = backend === 'xs'
     ? await XsApiHost.start(modelPath, {

@@ -1,0 +1,405 @@
+// Operating a deployed model (issue 6): storage that survives a power cut at any
+// point of an update or rollback, malformed models refused by PUT /model with
+// the core's code while /detect keeps answering, swaps and rollbacks under
+// steady /detect load with no failed or wrong response, signatures, and the
+// metrics, drift and profile endpoints.
+import test from 'ava';
+import { execFile } from 'node:child_process';
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadBinding } from '../host-sim/node/backends.js';
+import { FileStorage } from '../host-sim/node/file-storage.js';
+import { hostCrypto, knownFrames, sha256Hex, startServer, type RunningServer } from '../host-sim/node/server.js';
+import { MemoryStorage, ModelService, ModelStore, encodePgm, slotFile, type Frame, type StorageBackend } from '../src/index.js';
+import { floatModelPath, int8ModelPath, loadHeldOut } from '../tools/detector.js';
+import { repoRoot } from './support/reference.js';
+
+const bundled = new Uint8Array(readFileSync(int8ModelPath));
+/** The same graph with another description: a different model (and SHA-256) with the same input and output. */
+function variant(n: number): Uint8Array {
+  const bytes = Uint8Array.from(bundled);
+  const text = Buffer.from(bytes).toString('latin1');
+  const m = /"version":\s*1\b/.exec(text);
+  if (m === null) throw new Error('the bundled model has no "version": 1 in its description');
+  bytes[m.index + m[0].length - 1] = 0x30 + n;   // "version": n
+  return bytes;
+}
+const v2 = variant(2), v3 = variant(3), v4 = variant(4);
+const shaOf = (bytes: Uint8Array): string => sha256Hex(bytes);
+const frames = knownFrames(4);
+const quiet = (): void => undefined;
+const held = loadHeldOut(8);
+
+const scratch = mkdtempSync(join(tmpdir(), 'xtml-ota-'));
+test.after.always(() => rmSync(scratch, { recursive: true, force: true }));
+
+function service(storage: StorageBackend | undefined, crypto = hostCrypto()): ModelService {
+  const s = new ModelService({
+    binding: loadBinding('wasm'),
+    bundled: { bytes: bundled, sha256: shaOf(bundled), size: bundled.length },
+    crypto,
+    ...(storage !== undefined ? { store: new ModelStore(storage, crypto.sha256) } : {}),
+    knownFrames: frames,
+    log: () => undefined,
+  });
+  s.boot();
+  return s;
+}
+
+function detections(s: ModelService, frame: Frame): string {
+  const r = s.detect(frame, 'crop');
+  return JSON.stringify(r.items.slice(0, r.count).map((d) => [d.label, d.cx, d.cy, d.score]));
+}
+
+// ---- power cuts ----
+
+class PowerCut extends Error {}
+
+/**
+ * Storage on raw media: a write that is cut leaves the first `keep` bytes of
+ * the new blob under its name (torn), as flash without rename would. The
+ * cut happens on write number `at` (counting from 0).
+ */
+class FaultyStorage implements StorageBackend {
+  writes = 0;
+  constructor(readonly media: MemoryStorage, readonly at: number, readonly keep: (length: number) => number) {}
+  read(name: string): Uint8Array | undefined {
+    return this.media.read(name);
+  }
+  write(name: string, bytes: Uint8Array): void {
+    if (this.writes++ === this.at) {
+      const keep = this.keep(bytes.length);
+      if (keep >= 0) this.media.write(name, bytes.subarray(0, keep));
+      throw new PowerCut(`power cut writing ${name} after ${keep} of ${bytes.length} bytes`);
+    }
+    this.media.write(name, bytes);
+  }
+}
+
+const cuts: [string, number, (n: number) => number][] = [
+  // installing: write 0 is the model slot, write 1 the record
+  ['before the model is written', 0, () => -1],
+  ['mid-model (first byte)', 0, () => 1],
+  ['mid-model (half)', 0, (n) => n >> 1],
+  ['mid-model (all but one byte)', 0, (n) => n - 1],
+  ['after the model, before the record', 1, () => -1],
+  ['mid-record (a few bytes)', 1, () => 7],
+  ['mid-record (all but the checksum\'s end)', 1, (n) => n - 3],
+  ['after everything (no cut)', 99, () => 0],
+];
+
+for (const [history, prepare] of [
+  ['fresh device', (_s: ModelService) => undefined],
+  ['after one update', (s: ModelService) => void s.install(v2)],
+  ['after two updates and a rollback', (s: ModelService) => { s.install(v2); s.install(v3); s.rollback(); }],
+] as const) {
+  for (const [stage, at, keep] of cuts) {
+    test(`${history}: power cut ${stage} while installing; the restart boots one whole model`, (t) => {
+      const media = new MemoryStorage();
+      const before = service(media);
+      prepare(before);
+      const oldSha = before.current().sha256;
+      const want = { [oldSha]: detections(before, frames[1]!) };
+      const faulty = new FaultyStorage(media, at, keep);
+      const during = service(faulty);
+      t.is(during.current().sha256, oldSha, 'the device was running the old model');
+      let cut = false;
+      try {
+        during.install(v4);
+      } catch (error) {
+        cut = true;
+        t.is((error as { code?: string }).code, 'STORAGE_FAILED', String(error));
+        t.is(during.current().sha256, oldSha, 'a failed store leaves the old model serving');
+      }
+      t.is(cut, at !== 99);
+      // restart
+      const after = service(media);
+      const sha = after.current().sha256;
+      t.is(sha, cut ? oldSha : shaOf(v4), `booted ${after.state().source}: ${after.state().boot.problems.join('; ')}`);
+      if (sha === oldSha) t.is(detections(after, frames[1]!), want[oldSha]!);
+      // and it can still update afterwards
+      after.install(v3 === after.current().sha256 as unknown ? v2 : v3);
+      const again = service(media);
+      t.is(again.current().sha256, after.current().sha256);
+    });
+  }
+}
+
+for (const [stage, keep] of [['before the record', -1], ['mid-record', 9]] as const) {
+  test(`power cut ${stage} during a rollback: the restart boots the model before or after it`, (t) => {
+    const media = new MemoryStorage();
+    const s = service(media);
+    s.install(v2);
+    s.install(v3);
+    const faulty = service(new FaultyStorage(media, 0, () => keep));
+    t.is(faulty.current().sha256, shaOf(v3));
+    t.throws(() => faulty.rollback(), { message: /could not be recorded/ });
+    t.is(faulty.current().sha256, shaOf(v3), 'still serving');
+    t.is(service(media).current().sha256, shaOf(v3));
+  });
+}
+
+test('a damaged active slot falls back to the rollback slot, then to the bundled model', (t) => {
+  const media = new MemoryStorage();
+  const s = service(media);
+  s.install(v2);
+  s.install(v3);
+  const active = s.state().record.active as 'a' | 'b';
+  const previous = s.state().record.previous as 'a' | 'b';
+  const flip = (slot: 'a' | 'b'): void => {
+    const bytes = media.read(slotFile(slot))!;
+    bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 0x40;
+    media.write(slotFile(slot), bytes);
+  };
+  flip(active);
+  const first = service(media);
+  t.is(first.current().sha256, shaOf(v2));
+  t.is(first.state().source, previous);
+  t.regex(first.state().boot.problems.join(';'), new RegExp(`slot ${active}`));
+  flip(previous);
+  const second = service(media);
+  t.is(second.current().sha256, shaOf(bundled));
+  t.is(second.state().source, 'bundled');
+  // both records torn: the bundled model too
+  media.write('record-0.json', new Uint8Array([0x7b]));
+  media.write('record-1.json', new Uint8Array(0));
+  t.is(service(media).current().sha256, shaOf(bundled));
+});
+
+test('files on disk: a crash before the rename leaves only a .tmp, which boot ignores', (t) => {
+  const dir = join(scratch, 'files');
+  const s = service(new FileStorage(dir));
+  s.install(v2);
+  const record = s.state().record;
+  const next = record.active === 'a' ? 'b' : 'a';
+  writeFileSync(join(dir, `${slotFile(next)}.tmp`), v3.subarray(0, 1000));
+  writeFileSync(join(dir, `record-${(record.seq + 1) % 2}.json.tmp`), 'torn');
+  const after = service(new FileStorage(dir));
+  t.is(after.current().sha256, shaOf(v2));
+  t.true(readdirSync(dir).some((f) => f.endsWith('.tmp')));
+});
+
+// ---- over HTTP ----
+
+async function detectOnce(server: RunningServer, i: number): Promise<{ status: number; sha: string; detections: string }> {
+  const r = await fetch(`${server.url}/detect`, {
+    method: 'POST', headers: { 'content-type': 'image/x-portable-graymap' },
+    body: Buffer.from(encodePgm({ width: 96, height: 96, format: 'gray8', data: held.frames[i]! })),
+  });
+  const body = await r.json() as { model?: { sha256: string }; detections?: unknown[] };
+  return { status: r.status, sha: body.model?.sha256 ?? '', detections: JSON.stringify(body.detections) };
+}
+
+async function putModel(server: RunningServer, bytes: Uint8Array, query = '', headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
+  const r = await fetch(`${server.url}/model${query}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream', ...headers }, body: Buffer.from(bytes) });
+  return { status: r.status, json: await r.json() as Record<string, unknown> };
+}
+
+const dumpDir = join(scratch, 'malformed');
+const dumped = new Promise<[string, string, string][]>((resolvePromise, reject) => {
+  execFile('mkdir', ['-p', dumpDir], () => {
+    execFile(join(repoRoot, 'build/host/test_malformed'), [join(repoRoot, '../shared/reference')], { env: { ...process.env, XTML_DUMP_DIR: dumpDir }, timeout: 300_000 },
+      (error, _stdout, stderr) => {
+        if (error) return reject(new Error(`test_malformed failed: ${stderr}`));
+        const lines = readFileSync(join(dumpDir, 'index.tsv'), 'utf8').trim().split('\n').map((l) => l.split('\t') as [string, string, string]);
+        resolvePromise(lines);
+      });
+  });
+});
+
+test('every malformed-model class is refused by PUT /model with its code, and /detect answers correctly throughout', async (t) => {
+  const cases = (await dumped).filter(([, status]) => status !== 'XTML_STATUS_OK');
+  t.true(cases.length >= 100, `${cases.length} malformed models`);
+  const server = await startServer({ port: 0, logger: quiet, storage: new MemoryStorage() });
+  try {
+    const good = await detectOnce(server, 1);
+    t.is(good.status, 200);
+    const codes = new Set<string>();
+    for (const [file, status, desc] of cases) {
+      const bytes = readFileSync(join(dumpDir, file));
+      const r = await putModel(server, bytes);
+      const error = (r.json['error'] ?? {}) as { code: string; message: string };
+      if (bytes.length === 0) {
+        t.deepEqual([r.status, error.code], [400, 'EMPTY_BODY'], desc);
+      } else {
+        t.deepEqual([r.status, error.code], [422, status], `${desc}: ${error.message}`);
+        t.true(error.message.length > 0, desc);
+      }
+      codes.add(error.code);
+      const after = await detectOnce(server, 1);
+      t.deepEqual(after, good, `after ${desc}`);
+    }
+    t.true(codes.size >= 12, [...codes].join(' '));
+    const model = await (await fetch(`${server.url}/model`)).json() as { sha256: string; service: { source: string } };
+    t.is(model.sha256, shaOf(bundled));
+    t.is(model.service.source, 'bundled');
+  } finally {
+    await server.close();
+  }
+});
+
+test('swaps and rollbacks under steady /detect load: no failed or wrong request, each names its model', async (t) => {
+  const floatBytes = new Uint8Array(readFileSync(floatModelPath));
+  const models = [bundled, v2, floatBytes, v3];
+  // what each model answers for each frame, from a server that runs only it
+  const expected = new Map<string, string[]>();
+  for (const bytes of models) {
+    const one = await startServer({ port: 0, logger: quiet, modelPath: writeTemp(bytes) });
+    expected.set(shaOf(bytes), await Promise.all(held.frames.map(async (_, i) => (await detectOnce(one, i)).detections)));
+    await one.close();
+  }
+  const server = await startServer({ port: 0, logger: quiet, stateDir: join(scratch, 'load') });
+  try {
+    let stop = false;
+    let requests = 0;
+    const failures: string[] = [];
+    const seen = new Set<string>();
+    const client = async (k: number): Promise<void> => {
+      for (let n = 0; !stop; n++) {
+        const i = (k + n) % held.frames.length;
+        const r = await detectOnce(server, i);
+        requests++;
+        seen.add(r.sha);
+        const want = expected.get(r.sha);
+        if (r.status !== 200) failures.push(`status ${r.status}`);
+        else if (want === undefined) failures.push(`unknown model ${r.sha}`);
+        else if (want[i] !== r.detections) failures.push(`frame ${i} on ${r.sha.slice(0, 8)}: ${r.detections} != ${want[i]}`);
+      }
+    };
+    const clients = [0, 1, 2, 3].map(client);
+    const swaps: string[] = [];
+    for (let round = 0; round < 6; round++) {
+      for (const bytes of [v2, floatBytes, v3]) {
+        const r = await putModel(server, bytes, '?replace=1');
+        swaps.push(`PUT ${r.status}`);
+        t.is(r.status, 200, JSON.stringify(r.json));
+        await new Promise((resolvePromise) => setTimeout(resolvePromise, 20));
+      }
+      const back = await fetch(`${server.url}/model/rollback`, { method: 'POST' });
+      swaps.push(`rollback ${back.status}`);
+      t.is(back.status, 200);
+      await new Promise((resolvePromise) => setTimeout(resolvePromise, 20));
+    }
+    stop = true;
+    await Promise.all(clients);
+    t.deepEqual(failures, []);
+    t.true(requests > 100, `${requests} requests`);
+    t.true(seen.size >= 3, `responses came from ${seen.size} models`);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    t.regex(metrics, new RegExp(`^xtml_model_swaps_total ${swaps.length}$`, 'm'));
+    t.regex(metrics, new RegExp(`^xtml_inferences_total ${requests}$`, 'm'));
+  } finally {
+    await server.close();
+  }
+});
+
+function writeTemp(bytes: Uint8Array): string {
+  const path = join(scratch, `${shaOf(bytes).slice(0, 16)}.tflite`);
+  writeFileSync(path, bytes);
+  return path;
+}
+
+test('with a signing key, a model needs a good Ed25519 signature over its SHA-256', async (t) => {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const other = generateKeyPairSync('ed25519');
+  const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const server = await startServer({ port: 0, logger: quiet, storage: new MemoryStorage(), signingKey: pem });
+  const signature = (bytes: Uint8Array, key = privateKey): string => sign(null, Buffer.from(shaOf(bytes), 'hex'), key).toString('base64');
+  try {
+    const cases: [string, Record<string, string>, number, string][] = [
+      ['no signature', {}, 401, 'SIGNATURE_REQUIRED'],
+      ['a signature by another key', { 'x-model-signature': signature(v2, other.privateKey) }, 403, 'BAD_SIGNATURE'],
+      ['the signature of another model', { 'x-model-signature': signature(v3) }, 403, 'BAD_SIGNATURE'],
+      ['a truncated signature', { 'x-model-signature': signature(v2).slice(0, 40) }, 403, 'BAD_SIGNATURE'],
+      ['not base64', { 'x-model-signature': '!!!' }, 400, 'BAD_SIGNATURE'],
+    ];
+    for (const [what, headers, status, code] of cases) {
+      const r = await putModel(server, v2, '', headers);
+      t.deepEqual([r.status, (r.json['error'] as { code: string }).code], [status, code], what);
+    }
+    t.is((await detectOnce(server, 1)).sha, shaOf(bundled), 'the old model still serves');
+    const ok = await putModel(server, v2, '', { 'x-model-signature': signature(v2) });
+    t.is(ok.status, 200);
+    t.is((await detectOnce(server, 1)).sha, shaOf(v2));
+  } finally {
+    await server.close();
+  }
+});
+
+test('a model that does not fit the pipeline is refused unless the request replaces its expectations; rollback needs somewhere to go', async (t) => {
+  const server = await startServer({ port: 0, logger: quiet, storage: new MemoryStorage() });
+  try {
+    const none = await fetch(`${server.url}/model/rollback`, { method: 'POST' });
+    t.is(none.status, 409);
+    t.is(((await none.json()) as { error: { code: string } }).error.code, 'NO_ROLLBACK');
+    const floatBytes = new Uint8Array(readFileSync(floatModelPath));
+    const r = await putModel(server, floatBytes);
+    t.deepEqual([r.status, (r.json['error'] as { code: string }).code], [409, 'MODEL_MISMATCH']);
+    t.regex((r.json['error'] as { message: string }).message, /float32\[1,96,96,1\].*int8\[1,96,96,1\]/);
+    const replaced = await putModel(server, floatBytes, '?replace=1');
+    t.is(replaced.status, 200);
+    t.is((await detectOnce(server, 1)).sha, shaOf(floatBytes));
+    const back = await fetch(`${server.url}/model/rollback`, { method: 'POST' });
+    t.is(back.status, 200);
+    t.is((await detectOnce(server, 1)).sha, shaOf(bundled));
+  } finally {
+    await server.close();
+  }
+});
+
+test('GET /metrics counts inferences, errors, labels and latency; /drift rises on a skewed stream; /profile averages operators', async (t) => {
+  const server = await startServer({ port: 0, logger: quiet, drift: { window: 60, minFrames: 30, sampleEvery: 10, threshold: 0.25 } });
+  const raw = (data: Uint8Array) => fetch(`${server.url}/detect?width=96&height=96`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from(data) });
+  const metric = (text: string, name: string): number => {
+    const line = text.split('\n').find((l) => l.startsWith(name + ' '));
+    return line === undefined ? NaN : Number(line.slice(name.length + 1));
+  };
+  try {
+    // frames 101..160: held-out frames that are not among the known frames (1..100) of the baseline
+    const heldAll = loadHeldOut(161);
+    const perLabel = new Map<string, number>();
+    let empty = 0;
+    for (let i = 101; i < 161; i++) {
+      const body = await (await raw(heldAll.frames[i]!)).json() as { detections: { label: string }[] };
+      if (body.detections.length === 0) empty++;
+      for (const d of body.detections) perLabel.set(d.label, (perLabel.get(d.label) ?? 0) + 1);
+    }
+    t.is((await fetch(`${server.url}/detect`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' })).status, 415);
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    t.is(metric(text, 'xtml_inferences_total'), 60);
+    t.is(metric(text, 'xtml_errors_total{code="UNSUPPORTED_MEDIA_TYPE"}'), 1);
+    t.is(metric(text, 'xtml_frames_without_detection_total'), empty);
+    for (const [label, n] of perLabel) t.is(metric(text, `xtml_detections_total{label="${label}"}`), n, label);
+    for (const stage of ['preprocess', 'invoke', 'decode']) {
+      t.is(metric(text, `xtml_stage_latency_ms_count{stage="${stage}"}`), 60);
+      t.is(metric(text, `xtml_stage_latency_ms_bucket{stage="${stage}",le="+Inf"}`), 60);
+    }
+    t.is(metric(text, 'xtml_top_score_count'), 60);
+    t.is(metric(text, 'xtml_top_score_bucket{le="0.1"}'), empty, 'empty frames have top score 0');
+    t.regex(text, /^xtml_model_info\{id="xs-tinyml digit detector",sha256="[0-9a-f]{64}"\} 1$/m);
+    t.regex(text, /^# TYPE xtml_stage_latency_ms histogram$/m);
+    const ordinary = await (await fetch(`${server.url}/drift`)).json() as { psi: number; alert: boolean; frames: number; history: [number, number][] };
+    t.is(ordinary.frames, 60);
+    t.false(ordinary.alert, `ordinary frames: PSI ${ordinary.psi}`);
+    t.is(metric(text, 'xtml_drift_alert'), 0);
+
+    // the camera now sees a blank wall: nothing is ever found
+    const blank = new Uint8Array(96 * 96).fill(235);
+    for (let i = 0; i < 60; i++) await raw(blank);
+    const skewed = await (await fetch(`${server.url}/drift`)).json() as { psi: number; alert: boolean; history: [number, number][]; recent: { labels: number[] } };
+    t.true(skewed.alert, `PSI ${skewed.psi}`);
+    t.true(skewed.psi > 0.25 && skewed.psi > ordinary.psi + 0.5, `${ordinary.psi} -> ${skewed.psi}`);
+    t.is(skewed.recent.labels[skewed.recent.labels.length - 1], 60, 'the window holds 60 empty frames');
+    t.is(skewed.history.length, 12);
+    t.regex(await (await fetch(`${server.url}/metrics`)).text(), /^xtml_drift_alert 1$/m);
+
+    const profile = await (await fetch(`${server.url}/profile`)).json() as { inferences: number; operators: { name: string; ms: number }[] };
+    t.is(profile.inferences, 32);
+    t.is(profile.operators.length, 13);
+    t.true(profile.operators.every((o) => o.ms > 0));
+  } finally {
+    await server.close();
+  }
+});
