@@ -349,6 +349,10 @@ interface ServeOptions {
   maxBody: number;
   demo?: boolean;
   log?: boolean;
+  stateDir?: string;
+  signingKey?: string;
+  driftThreshold?: number;
+  driftWindow?: number;
 }
 
 /** The desktop simulator: the REST API and the web page on loopback. */
@@ -358,6 +362,9 @@ async function serve(opts: ServeOptions): Promise<void> {
     running = await startServer({
       backend: opts.backend, port: opts.port, host: opts.host, modelPath: opts.model, maxBodyBytes: opts.maxBody, log: opts.log ?? false,
       ...(opts.sidecar !== undefined ? { sidecarPath: opts.sidecar } : {}),
+      ...(opts.stateDir !== undefined ? { stateDir: opts.stateDir } : {}),
+      ...(opts.signingKey !== undefined ? { signingKey: readFileSync(opts.signingKey, 'utf8') } : {}),
+      drift: { ...(opts.driftThreshold !== undefined ? { threshold: opts.driftThreshold } : {}), ...(opts.driftWindow !== undefined ? { window: opts.driftWindow } : {}) },
     });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
@@ -385,7 +392,8 @@ async function serve(opts: ServeOptions): Promise<void> {
       console.log(`  held-out frame ${i}: POST /detect ${r.status} in ${body.timing.invoke_ms.toFixed(2)} ms invoke: ${found || 'nothing'}   (truth: ${truth || 'nothing'})`);
     }
   }
-  console.log(`\nOpen ${running.url}/ for the web page; API: POST ${running.url}/detect, GET /model, GET /healthz. Ctrl-C stops.`);
+  console.log(`\nOpen ${running.url}/ for the web page. API: POST /detect, GET /model, PUT /model, POST /model/rollback,`);
+  console.log(`GET /metrics, /drift, /profile, /healthz. Ctrl-C stops.`);
   const stop = (): void => {
     void running.close().then(() => process.exit(0));
   };
@@ -449,6 +457,10 @@ program.command('serve')
   .option('--model <file>', 'the .tflite model', bundledModelPath)
   .option('--sidecar <file>', 'JSON overriding the description the model carries')
   .option('--max-body <bytes>', 'largest upload', parseCount, defaultMaxBodyBytes)
+  .option('--state-dir <dir>', 'keep updated models (PUT /model) here, surviving restarts; default: in memory')
+  .option('--signing-key <pem>', 'Ed25519 public key (PEM file): PUT /model then needs X-Model-Signature')
+  .option('--drift-threshold <psi>', 'drift alert when the PSI goes over this', parseFloat)
+  .option('--drift-window <frames>', 'frames in the drift window', parseCount)
   .option('--demo', 'first send a few held-out frames through the server and print what it found')
   .option('--log', 'print one line per request')
   .action(serve);
