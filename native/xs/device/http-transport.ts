@@ -1,0 +1,129 @@
+// The device transport of the REST API (src/api.ts): Moddable's HTTP server
+// reads the request, this file enforces the body limit, calls
+// DetectionApi.handle and writes status, content type and body. The desktop
+// transport (host-sim/node/server.ts) does the same over node:http.
+//
+// Moddable's server hands the body over whole (one ArrayBuffer); a request
+// whose Content-Length is over the limit is answered 413 from its headers,
+// before any of the body is read. It does not take chunked request bodies
+// (http.js drops the connection) nor keep-alive (it closes after each answer).
+import { errorResponse, type ApiResponse, type DetectionApi } from 'xs-tinyml';
+import { Server, type HttpConnection, type HttpResponse } from 'xtml-device/http-server';
+
+export interface TransportOptions {
+  port: number;
+  /** One trace line per request. */
+  log?: boolean;
+}
+
+/** One request and its answer, from the status line to the last byte sent. */
+interface Exchange {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  contentType: string | undefined;
+  /** Content-Length, -1 when absent. */
+  declared: number;
+  body: Uint8Array | null;
+  response: ApiResponse | null;
+  /** The response body as UTF-8 and how much of it was sent. */
+  bytes: Uint8Array;
+  sent: number;
+}
+
+function decode(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;   // a malformed escape stays as sent; the API names the bad value
+  }
+}
+
+/** "/detect?width=96&height=96" as a path and its query parameters (the last of repeated names wins). */
+export function splitTarget(target: string): { path: string; query: Record<string, string> } {
+  const at = target.indexOf('?');
+  const query: Record<string, string> = {};
+  if (at < 0) return { path: target, query };
+  for (const pair of target.slice(at + 1).split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    query[decode(eq < 0 ? pair : pair.slice(0, eq))] = eq < 0 ? '' : decode(pair.slice(eq + 1));
+  }
+  return { path: target.slice(0, at), query };
+}
+
+/** Serve `api` on `options.port` until the server is closed. */
+export function serveApi(api: DetectionApi, options: TransportOptions): Server {
+  const exchanges = new WeakMap<HttpConnection, Exchange>();
+  const server = new Server({ port: options.port });
+  const log = options.log ?? false;
+
+  server.callback = function (message, value, etc) {
+    const exchange = exchanges.get(this);
+    switch (message) {
+      case Server.status: {
+        const { path, query } = splitTarget(String(value));
+        exchanges.set(this, {
+          method: String(etc), path, query, contentType: undefined, declared: -1,
+          body: null, response: null, bytes: new Uint8Array(0), sent: 0,
+        });
+        return;
+      }
+      case Server.header:
+        if (exchange === undefined) return;
+        if (value === 'content-type') exchange.contentType = String(etc);
+        else if (value === 'content-length') exchange.declared = /^[0-9]{1,15}$/.test(String(etc)) ? Number(etc) : -1;
+        return;
+      case Server.headersComplete:
+        if (exchange === undefined) return;
+        if (exchange.declared > api.maxBodyBytes) {
+          exchange.response = errorResponse(413, 'BODY_TOO_LARGE', `the body is ${exchange.declared} bytes, the limit is ${api.maxBodyBytes}`);
+          // http.js has no public way to answer before the body: it reads
+          // Content-Length bytes first even when told to skip them. Forgetting
+          // the length makes it answer now; it closes the connection after.
+          this.total = undefined;
+          return;
+        }
+        return ArrayBuffer;
+      case Server.requestComplete:
+        if (exchange !== undefined && value instanceof ArrayBuffer) exchange.body = new Uint8Array(value);
+        return;
+      case Server.prepareResponse: {
+        if (exchange === undefined) return { status: 400 };
+        const started = Date.now();
+        exchange.response ??= api.handle({
+          method: exchange.method,
+          path: exchange.path,
+          query: exchange.query,
+          contentType: exchange.contentType,
+          body: exchange.body,
+        });
+        exchange.body = null;   // the frame is no longer needed while the answer is sent
+        const response = exchange.response;
+        exchange.bytes = new Uint8Array(ArrayBuffer.fromString(response.body));
+        if (log) trace(`${exchange.method} ${exchange.path} ${response.status} ${Date.now() - started} ms\n`);
+        const headers = ['content-type', response.contentType, 'cache-control', 'no-store', 'content-length', String(exchange.bytes.byteLength)];
+        for (const [name, text] of Object.entries(response.headers ?? {})) headers.push(name, text);
+        // sent in fragments of what the socket takes: http.js writes a one-piece
+        // body only when all of it fits the socket's buffer at once
+        const reply: HttpResponse = { status: response.status, headers, body: true };
+        return reply;
+      }
+      case Server.responseFragment: {
+        if (exchange === undefined || exchange.sent >= exchange.bytes.byteLength) return undefined;
+        const room = typeof value === 'number' && value > 0 ? value : 512;
+        const end = Math.min(exchange.bytes.byteLength, exchange.sent + room);
+        const fragment = exchange.bytes.slice(exchange.sent, end).buffer;
+        exchange.sent = end;
+        return fragment;
+      }
+      case Server.responseComplete:
+      case Server.error:
+        exchanges.delete(this);
+        return;
+      default:
+        return;
+    }
+  };
+  return server;
+}
