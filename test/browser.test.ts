@@ -3,16 +3,19 @@
 // through the file input, a drop, a paste, the sample button or a (fake) webcam
 // shows exactly the API's own answer for those bytes, in the page's hook, in the
 // table and as boxes of the page's box colour on the canvas; an API error shows
-// its code and message, and the page keeps working. Needs /usr/bin/chromium (or
+// its code and message, and the page keeps working. The monitoring card agrees
+// with GET /metrics, /drift and /profile; the model card sends updates and
+// rollbacks and shows what GET /model then says. Needs /usr/bin/chromium (or
 // $XTML_CHROMIUM); without it the tests are skipped and say so.
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startServer, type RunningServer } from '../host-sim/node/server.js';
+import { bundledModelPath, startServer, type RunningServer } from '../host-sim/node/server.js';
 import { loadHeldOut } from '../tools/detector.js';
 
 const chromiumPath = process.env['XTML_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -28,6 +31,11 @@ interface DetectAnswer { detections: Detection[]; frame: { width: number; height
 interface ApiErrorBody { error: { code: string; message: string } }
 /** What the page's test hooks say once an answer is shown. */
 interface Shown { state?: string; detections?: string; sequence?: string }
+/** The page's hooks once a model update or rollback is done. */
+interface Acted { modelAction?: string; modelSequence?: string }
+interface DriftAnswer { psi: number; threshold: number; alert: boolean; history: [number, number][] }
+interface ProfileAnswer { inferences: number; operators: { index: number; name: string; ms: number }[] }
+interface ModelFacts { id: string; sha256: string; service: { source: string; rollback: string | null } }
 
 const held = loadHeldOut(2);
 /** Held-out frame 1: five digits. */
@@ -47,7 +55,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'xtml-browser-'));
 
 test.before(async () => {
   if (!haveChromium) return;
-  server = await startServer({ backend: 'wasm', port: 0 });
+  server = await startServer({ backend: 'wasm', port: 0, logger: () => undefined });
   // Playwright runs Chromium with --headless, the new headless mode
   browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
 });
@@ -64,11 +72,11 @@ async function apiDetect(body: Uint8Array, contentType: string, query = ''): Pro
 }
 
 /** A fresh page on the server, with the model card filled; page errors are collected in `errors`. */
-async function openPage(on: Browser = browser): Promise<{ page: Page; errors: string[] }> {
+async function openPage(on: Browser = browser, url = server.url): Promise<{ page: Page; errors: string[] }> {
   const page = await on.newPage({ viewport: { width: 1280, height: 1000 } });
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(server.url);
+  await page.goto(url);
   await page.waitForSelector('body[data-model="ready"]');
   return { page, errors };
 }
@@ -79,6 +87,28 @@ async function shown(page: Page, act: () => Promise<unknown>): Promise<Shown> {
   await act();
   await page.waitForFunction((n) => Number(document.body.dataset['sequence']) > n, before);
   return page.evaluate(() => ({ ...document.body.dataset }));
+}
+
+/** Do something that updates or rolls back the model, and wait until the page is done with it. */
+async function acted(page: Page, act: () => Promise<unknown>): Promise<Acted> {
+  const before = Number(await page.getAttribute('body', 'data-model-sequence'));
+  await act();
+  await page.waitForFunction((n) => Number(document.body.dataset['modelSequence']) > n, before);
+  return page.evaluate(() => ({ ...document.body.dataset }));
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  return (await fetch(url)).json() as Promise<T>;
+}
+
+/** Prometheus text to samples (the page parses it on its own). */
+function metricSamples(text: string): { name: string; labels: Record<string, string>; value: number }[] {
+  return text.split('\n').filter((line) => line !== '' && !line.startsWith('#')).map((line) => {
+    const m = /^(\w+)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (m === null) throw new Error(`not a sample line: ${line}`);
+    const labels = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1]!, l[2]!]));
+    return { name: m[1]!, labels, value: Number(m[3]) };
+  });
 }
 
 const lastDetection = (page: Page): Promise<DetectAnswer> =>
@@ -278,5 +308,149 @@ browserTest('a webcam frame goes as raw gray8 with its size, and live keeps dete
     await page.close();
   } finally {
     await cameraBrowser.close();
+  }
+});
+
+browserTest('the monitoring card shows /metrics\' counters, a drift chart of /drift\'s history with its threshold, and /profile\'s operator means', async (t) => {
+  const { page, errors } = await openPage();
+  await page.waitForSelector('body[data-monitor="ready"]');
+  for (let i = 0; i < 10; i++) t.is((await shown(page, () => page.click('[data-testid="sample-button"]'))).state, 'ok');
+  const refused = await shown(page, () => upload(page, 'notes.txt', 'text/plain', Buffer.from('not an image\n')));
+  t.is(refused.state, 'error');
+
+  // nothing else sends frames now: the page's refresh after its last answer (or the next poll) shows these
+  const samples = metricSamples(await (await fetch(`${server.url}/metrics`)).text());
+  const drift = await getJson<DriftAnswer>(`${server.url}/drift`);
+  const profile = await getJson<ProfileAnswer>(`${server.url}/profile`);
+  const metric = (name: string) => samples.filter((s) => s.name === name);
+  const inferences = metric('xtml_inferences_total')[0]!.value;
+  t.true(inferences >= 10);
+  t.true(drift.history.length >= 1, 'ten frames make at least one drift history point');
+  await page.waitForFunction(({ inferences, points }) =>
+    document.querySelector<HTMLElement>('[data-testid="metric-inferences"]')!.dataset['value'] === String(inferences) &&
+    document.body.dataset['driftPoints'] === String(points), { inferences, points: drift.history.length });
+
+  t.is(await page.textContent('[data-testid="metric-inferences"]'), inferences.toLocaleString('en-US'), 'the inference count is /metrics\' xtml_inferences_total');
+  const errorCounts = metric('xtml_errors_total');
+  t.true(errorCounts.some((s) => s.labels['code'] === 'UNSUPPORTED_MEDIA_TYPE'));
+  for (const s of errorCounts) {
+    t.is(await page.getAttribute(`[data-testid="metric-error"][data-key="${s.labels['code']}"]`, 'data-value'), String(s.value), `errors with code ${s.labels['code']}`);
+  }
+  t.is(await page.getAttribute('[data-testid="metric-errors"]', 'data-value'), String(errorCounts.reduce((sum, s) => sum + s.value, 0)), 'all errors');
+  t.is(await page.getAttribute('[data-testid="metric-empty"]', 'data-value'), String(metric('xtml_frames_without_detection_total')[0]!.value));
+  const perLabel = metric('xtml_detections_total');
+  t.true(perLabel.length > 0);
+  t.is(await page.locator('[data-testid="metric-label"]').count(), perLabel.length);
+  for (const s of perLabel) {
+    t.is(await page.getAttribute(`[data-testid="metric-label"][data-key="${s.labels['label']}"]`, 'data-value'), String(s.value), `detections of ${s.labels['label']}`);
+  }
+
+  t.true(await page.isVisible('[data-testid="drift-chart"]'), 'the drift chart is on the page');
+  const chart = await page.evaluate(() => {
+    const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="drift-chart"]')!;
+    const chart = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): { data: { datasets: { data: { x: number; y: number }[] }[] } } | undefined } }).Chart.getChart(canvas);
+    return chart?.data.datasets.map((d) => d.data.map((p) => [p.x, p.y]));
+  });
+  t.truthy(chart, 'Chart.js draws on the drift canvas');
+  t.deepEqual(chart![0], drift.history, 'the PSI line is /drift\'s history, point for point');
+  t.true(chart![1]!.length >= 2 && chart![1]!.every(([, y]) => y === drift.threshold), 'the threshold is a line at /drift\'s threshold');
+  t.is(await page.getAttribute('body', 'data-drift-alert'), String(drift.alert));
+  t.regex(await page.textContent('[data-testid="drift-badge"]') ?? '', drift.alert ? /^Drift alert/ : /^No drift/);
+
+  t.true(profile.inferences > 0);
+  t.is(await page.locator('[data-testid="profile-row"]').count(), profile.operators.length, 'one row per operator in /profile');
+  t.deepEqual(errors, []);
+  await page.close();
+});
+
+/** The bundled model with its description's "version": 1 made 2: another valid model, same input and output. */
+function variantOf(model: Buffer): Buffer {
+  const m = /"version":\s*1\b/.exec(model.toString('latin1'));
+  if (m === null) throw new Error('the bundled model has no "version": 1 in its description');
+  const out = Buffer.from(model);
+  out[m.index + m[0].length - 1] = 0x32;
+  return out;
+}
+
+const sha256Of = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+browserTest('the model card: a malformed model shows the API\'s error and changes nothing, a valid variant swaps in, Rollback brings the old model back', async (t) => {
+  const own = await startServer({ port: 0, logger: () => undefined });
+  const { page, errors } = await openPage(browser, own.url);
+  try {
+    const original = await getJson<ModelFacts>(`${own.url}/model`);
+    const shaShown = async () => [await page.textContent('[data-testid="model-sha"]'), await page.getAttribute('[data-testid="model-sha"] code', 'title')];
+    t.deepEqual(await shaShown(), [original.sha256.slice(0, 12), original.sha256]);
+    t.is(await page.getAttribute('[data-testid="service-active"]', 'data-source'), 'bundled');
+    t.true(await page.isDisabled('[data-testid="model-upload"]'), 'no file chosen yet');
+    t.true(await page.isDisabled('[data-testid="model-rollback"]'), 'nothing to roll back to yet');
+    const put = async (body: Buffer, headers: Record<string, string> = {}): Promise<{ status: number; json: ApiErrorBody }> => {
+      const r = await fetch(`${own.url}/model`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream', ...headers }, body: new Uint8Array(body) });
+      return { status: r.status, json: (await r.json()) as ApiErrorBody };
+    };
+    const errorShown = async () => ({
+      code: await page.textContent('[data-testid="model-error-code"]'),
+      message: await page.textContent('[data-testid="model-error-message"]'),
+    });
+
+    // 100 bytes of garbage
+    const garbage = Buffer.from(Array.from({ length: 100 }, (_, i) => (i * 73 + 41) & 255));
+    const api = await put(garbage);
+    t.is(api.status, 422);
+    t.regex(api.json.error.code, /^XTML_STATUS_MODEL_(IDENTIFIER|TRUNCATED)$/);
+    const refused = await acted(page, async () => {
+      await page.setInputFiles('[data-testid="model-file"]', { name: 'garbage.tflite', mimeType: 'application/octet-stream', buffer: garbage });
+      await page.click('[data-testid="model-upload"]');
+    });
+    t.is(refused.modelAction, 'error');
+    t.true(await page.isVisible('[data-testid="model-error-box"]'));
+    t.deepEqual(await errorShown(), api.json.error, 'the page shows the API\'s own code and message');
+    t.regex(await page.textContent('[data-testid="model-error-box"]') ?? '', /HTTP 422/);
+    t.true(await page.isHidden('[data-testid="error-box"]'), 'the detections\' error box is not used');
+    t.deepEqual(await shaShown(), [original.sha256.slice(0, 12), original.sha256], 'the model facts stay');
+    t.is((await getJson<ModelFacts>(`${own.url}/model`)).sha256, original.sha256, 'and the API still serves the bundled model');
+
+    // the signature field goes to the API as X-Model-Signature: a malformed one is the API's BAD_SIGNATURE
+    const variant = variantOf(readFileSync(bundledModelPath));
+    const badSignature = await put(variant, { 'x-model-signature': '%%%' });
+    t.is(badSignature.status, 400);
+    await page.setInputFiles('[data-testid="model-file"]', { name: 'detector-v2.tflite', mimeType: 'application/octet-stream', buffer: variant });
+    await page.fill('[data-testid="model-signature"]', '%%%');
+    t.is((await acted(page, () => page.click('[data-testid="model-upload"]'))).modelAction, 'error');
+    t.deepEqual(await errorShown(), badSignature.json.error);
+    t.is((await getJson<ModelFacts>(`${own.url}/model`)).sha256, original.sha256);
+
+    // the valid variant; this server has no signing key, so a well-formed signature is sent but not checked
+    const signature = Buffer.alloc(64, 7).toString('base64');
+    const sent: { url: URL; signature: string | undefined }[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'PUT') sent.push({ url: new URL(request.url()), signature: request.headers()['x-model-signature'] });
+    });
+    await page.fill('[data-testid="model-signature"]', signature);
+    await page.check('[data-testid="model-replace"]');
+    const swapped = await acted(page, () => page.click('[data-testid="model-upload"]'));
+    t.is(swapped.modelAction, 'ok');
+    t.deepEqual(sent.map((r) => [r.url.pathname, r.url.searchParams.get('replace'), r.signature]), [['/model', '1', signature]]);
+    const variantSha = sha256Of(variant);
+    t.not(variantSha, original.sha256);
+    const served = await getJson<ModelFacts>(`${own.url}/model`);
+    t.is(served.sha256, variantSha, 'GET /model serves the variant');
+    t.deepEqual(await shaShown(), [variantSha.slice(0, 12), variantSha], 'the page shows the new sha256');
+    t.true(await page.isHidden('[data-testid="model-error-box"]'), 'a success clears the error');
+    t.is(await page.getAttribute('[data-testid="service-active"]', 'data-source'), served.service.source);
+    t.is(await page.getAttribute('[data-testid="service-rollback"]', 'data-source'), 'bundled');
+    t.true(await page.isEnabled('[data-testid="model-rollback"]'));
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-testid="metric-swaps"]')!.dataset['value'] === '1');
+
+    const rolledBack = await acted(page, () => page.click('[data-testid="model-rollback"]'));
+    t.is(rolledBack.modelAction, 'ok');
+    t.is((await getJson<ModelFacts>(`${own.url}/model`)).sha256, original.sha256, 'GET /model serves the bundled model again');
+    t.deepEqual(await shaShown(), [original.sha256.slice(0, 12), original.sha256], 'the page shows the old sha256');
+    t.is(await page.getAttribute('[data-testid="service-active"]', 'data-source'), 'bundled');
+    t.is(await page.getAttribute('[data-testid="service-rollback"]', 'data-source'), served.service.source, 'the variant is now the rollback target');
+    t.deepEqual(errors, []);
+  } finally {
+    await page.close();
+    await own.close();
   }
 });

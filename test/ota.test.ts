@@ -259,7 +259,13 @@ test('swaps and rollbacks under steady /detect load: no failed or wrong request,
     const client = async (k: number): Promise<void> => {
       for (let n = 0; !stop; n++) {
         const i = (k + n) % held.frames.length;
-        const r = await detectOnce(server, i);
+        let r;
+        try {
+          r = await detectOnce(server, i);
+        } catch (error) {
+          failures.push(`request failed: ${String(error)} ${String((error as { cause?: unknown }).cause ?? '')}`);
+          continue;
+        }
         requests++;
         seen.add(r.sha);
         const want = expected.get(r.sha);

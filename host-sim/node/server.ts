@@ -243,6 +243,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       if (log) console.log(`${method} ${url.pathname}${url.search} ${response.status} ${(performance.now() - started).toFixed(1)} ms`);
     })();
   });
+  // Longer than clients' idle timeouts (undici keeps sockets 4 s): otherwise a client can
+  // reuse a connection at the moment the server drops it, and a request fails for nothing.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolvePromise, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => resolvePromise());
