@@ -14,3 +14,4 @@ export { Metrics, Histogram } from './metrics.js';
 export { DriftMonitor, psi, type DriftOptions, type DriftStatus } from './drift.js';
 export { ModelStore, MemoryStorage, slotFile, type StorageBackend, type StoreRecord, type SlotName, type ModelSource } from './model-store.js';
 export { ModelService, type ServiceOptions, type HostCrypto, type InstallOptions, type BootReport } from './model-service.js';
+export { sha256, sha256Hex } from './sha256.js';

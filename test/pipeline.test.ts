@@ -4,11 +4,12 @@
 // area-average resizing feed the model what they should; a classifier with a
 // sidecar; models and frames the pipeline cannot use are refused by name.
 import test from 'ava';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadBinding } from '../host-sim/node/backends.js';
 import { startServer, type RunningServer } from '../host-sim/node/server.js';
-import { ImageError, InferenceSession, ModelSpecError, encodePgm, loadModel, modelSpec, type Frame, type LoadedModel } from '../src/index.js';
+import { ImageError, InferenceSession, ModelSpecError, encodePgm, sha256Hex, loadModel, modelSpec, type Frame, type LoadedModel } from '../src/index.js';
 import { int8ModelPath, loadHeldOut } from '../tools/detector.js';
 import { loadManifest, referenceAvailable } from './support/reference.js';
 
@@ -181,4 +182,35 @@ test('models the pipeline cannot drive are refused with ModelSpecError and relea
   const io = `${session.inputs.length} in, ${session.outputs.length} out, ${JSON.stringify(session.inputs[0]!.dims)}`;
   session.release();
   t.throws(() => loadModel(loadBinding('wasm'), bytes, { sha256: 'x', bytes: bytes.length }), { instanceOf: ModelSpecError }, io);
+});
+
+test('src/sha256.ts agrees with node:crypto at every length around the block boundaries', (t) => {
+  for (let n = 0; n < 300; n++) {
+    const bytes = randomBytes(n);
+    t.is(sha256Hex(new Uint8Array(bytes)), createHash('sha256').update(bytes).digest('hex'), `${n} bytes`);
+  }
+  t.is(sha256Hex(modelBytes), createHash('sha256').update(modelBytes).digest('hex'));
+});
+
+test('the XS host runs the model service too: updates, rollback and metrics through the same src/ code', async (t) => {
+  const server = await startServer({ backend: 'xs', port: 0, logger: () => undefined });
+  try {
+    const variant = Uint8Array.from(modelBytes);
+    const m = /"version":\s*1\b/.exec(Buffer.from(variant).toString('latin1'))!;
+    variant[m.index + m[0].length - 1] = 0x39;
+    const put = await fetch(`${server.url}/model`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from(variant) });
+    t.is(put.status, 200);
+    t.is(((await put.json()) as { sha256: string }).sha256, createHash('sha256').update(variant).digest('hex'), 'hashed on XS by src/sha256.ts');
+    const bad = await fetch(`${server.url}/model`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from(modelBytes.subarray(0, 1000)) });
+    t.is(bad.status, 422);
+    t.regex(((await bad.json()) as { error: { code: string } }).error.code, /^XTML_STATUS_/);
+    const back = await fetch(`${server.url}/model/rollback`, { method: 'POST' });
+    t.is(back.status, 200);
+    t.is(((await back.json()) as { sha256: string }).sha256, createHash('sha256').update(modelBytes).digest('hex'));
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    t.regex(metrics, /^xtml_model_swaps_total 2$/m);
+    t.regex(metrics, /^xtml_errors_total\{code="XTML_STATUS_MODEL_\w+"\} 1$/m);
+  } finally {
+    await server.close();
+  }
 });

@@ -25,7 +25,12 @@ const webDir = join(root, 'host-sim/web');
 const staticFiles: Record<string, [string, string]> = {
   '/': [join(webDir, 'index.html'), 'text/html; charset=utf-8'],
   '/app.js': [join(webDir, 'app.js'), 'text/javascript; charset=utf-8'],
+  '/api.js': [join(webDir, 'api.js'), 'text/javascript; charset=utf-8'],
+  '/dom.js': [join(webDir, 'dom.js'), 'text/javascript; charset=utf-8'],
+  '/format.js': [join(webDir, 'format.js'), 'text/javascript; charset=utf-8'],
   '/frames.js': [join(webDir, 'frames.js'), 'text/javascript; charset=utf-8'],
+  '/model-panel.js': [join(webDir, 'model-panel.js'), 'text/javascript; charset=utf-8'],
+  '/monitor.js': [join(webDir, 'monitor.js'), 'text/javascript; charset=utf-8'],
   '/overlay.js': [join(webDir, 'overlay.js'), 'text/javascript; charset=utf-8'],
   '/style.css': [join(webDir, 'style.css'), 'text/css; charset=utf-8'],
   // held-out frame 1 (models/data/heldout.bin) as an 8-bit gray PNG, for the page's "Sample frame" button
@@ -205,6 +210,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     ? await XsApiHost.start(modelPath, {
       maxBodyBytes, maxPixels, decoders: desktopDecoders(maxPixels),
       ...(options.sidecarPath !== undefined ? { sidecarPath: options.sidecarPath } : {}),
+      ...(options.logger !== undefined ? { logger: options.logger } : {}),
     })
     : new LocalApiHost(backend, modelBytes, limits);
   const log = options.log ?? false;

@@ -8,14 +8,20 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { errorFor, errorResponse, frameFromRequest, type ApiRequest, type ApiResponse, type ImageDecoder } from '../../src/index.js';
 import { xsHostAvailable, xsHostPath, xsManifestPath } from './xs-backend.js';
+
+/** Held-out frames; 1..100 are the known frames (probe and drift baseline), as on the desktop server. */
+const knownFramesPath = fileURLToPath(new URL('../../../models/data/heldout.bin', import.meta.url));
 
 export interface XsApiOptions {
   sidecarPath?: string;
   maxBodyBytes: number;
   maxPixels: number;
   decoders: { png: ImageDecoder; jpeg: ImageDecoder };
+  /** Where the model service's notes go; console.warn by default. */
+  logger?: (level: 'info' | 'warn', message: string) => void;
 }
 
 export class XsApiHost {
@@ -31,8 +37,16 @@ export class XsApiHost {
     this.child = child;
     this.facts = facts;
     this.options = options;
+    const logger = options.logger ?? ((level: string, message: string) => console.warn(`xs-tinyml ${level}: ${message}`));
     void (async () => {
-      for await (const line of lines) this.waiting.shift()?.(line);
+      for await (const line of lines) {
+        if (line.startsWith('{"log":')) {
+          const { level, message } = (JSON.parse(line) as { log: { level: 'info' | 'warn'; message: string } }).log;
+          logger(level, message);
+          continue;
+        }
+        this.waiting.shift()?.(line);
+      }
       this.exited = true;
       for (const wake of this.waiting.splice(0)) wake(null);
     })();
@@ -42,14 +56,15 @@ export class XsApiHost {
   static async start(modelPath: string, options: XsApiOptions): Promise<XsApiHost> {
     if (!xsHostAvailable()) throw new Error('the XS desktop host is not built: run `npm run build:xs` and `npx tsc -p .`');
     const sha256 = createHash('sha256').update(readFileSync(modelPath)).digest('hex');
-    const args = ['--manifest', xsManifestPath, 'serve', modelPath, '--sha256', sha256,
+    const args = ['--manifest', xsManifestPath, 'serve', modelPath, '--sha256', sha256, '--known', knownFramesPath,
       '--max-pixels', String(options.maxPixels), '--max-body', String(Math.max(options.maxBodyBytes, options.maxPixels * 4))];
     if (options.sidecarPath !== undefined) args.push('--sidecar', options.sidecarPath);
     const child = spawn(xsHostPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
     const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-    const first = await lines.next();
+    let first = await lines.next();
+    while (first.done !== true && first.value.startsWith('{"log":')) first = await lines.next();
     if (first.done === true) throw new Error(`xtml-xs serve exited: ${stderr.trim()}`);
     const hello = JSON.parse(first.value) as { ready?: Record<string, unknown>; error?: { code: string; message: string } };
     if (hello.ready === undefined) {
@@ -84,6 +99,7 @@ export class XsApiHost {
       path: forwarded.path,
       query: forwarded.query,
       contentType: forwarded.contentType,
+      headers: forwarded.headers ?? {},
       body: Buffer.from(forwarded.body ?? new Uint8Array(0)).toString('hex'),
     }));
     if (line === null) return errorResponse(503, 'BACKEND_EXITED', 'the XS host exited');
