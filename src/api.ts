@@ -43,6 +43,8 @@ export interface ApiOptions {
   decoders?: Partial<Record<'png' | 'jpeg', ImageDecoder>>;
   /** Largest request body, bytes (transports enforce it while reading). */
   maxBodyBytes?: number;
+  /** Largest PUT /model body, bytes; maxBodyBytes when absent (a device takes models larger than its frames). */
+  maxModelBytes?: number;
   /** Largest image, pixels; checked from the header before decoding. */
   maxPixels?: number;
   /** Milliseconds from some origin. */
@@ -136,6 +138,7 @@ function intParam(query: Readonly<Record<string, string>>, name: string): number
 
 export class DetectionApi {
   readonly maxBodyBytes: number;
+  readonly maxModelBytes: number;
   readonly maxPixels: number;
   readonly decoders: Partial<Record<'png' | 'jpeg', ImageDecoder>>;
   private readonly clock: () => number;
@@ -158,10 +161,16 @@ export class DetectionApi {
     }
     this.decoders = options.decoders ?? {};
     this.maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
+    this.maxModelBytes = options.maxModelBytes ?? this.maxBodyBytes;
     this.maxPixels = options.maxPixels ?? defaultMaxPixels;
     this.clock = options.clock ?? Date.now;
     this.started = this.clock();
     this.backend = options.backend ?? '';
+  }
+
+  /** The body limit of a request: PUT /model has its own. */
+  bodyLimit(method: string, path: string): number {
+    return method === 'PUT' && path === '/model' ? this.maxModelBytes : this.maxBodyBytes;
   }
 
   /** One request to one response; never throws. */
@@ -191,7 +200,7 @@ export class DetectionApi {
         PUT: managed((s) => {
           const body = request.body;
           if (body === null || body.length === 0) throw new ApiError(400, 'EMPTY_BODY', 'PUT /model needs the .tflite model as the body');
-          if (body.length > this.maxBodyBytes) throw new ApiError(413, 'BODY_TOO_LARGE', `the body is ${body.length} bytes, the limit is ${this.maxBodyBytes}`);
+          if (body.length > this.maxModelBytes) throw new ApiError(413, 'BODY_TOO_LARGE', `the body is ${body.length} bytes, the limit is ${this.maxModelBytes}`);
           const header = request.headers?.['x-model-signature'];
           const replace = request.query['replace'] === '1' || request.query['replace'] === 'true';
           const { model } = s.install(body, { ...(header !== undefined ? { signature: base64(header) } : {}), replaceExpectations: replace });
@@ -238,7 +247,7 @@ export class DetectionApi {
       output: tensor(session.outputs[0]!),
       labels: spec.labels,
       decoding: spec.decoding,
-      limits: { max_body_bytes: this.maxBodyBytes, max_pixels: this.maxPixels },
+      limits: { max_body_bytes: this.maxBodyBytes, max_model_bytes: this.maxModelBytes, max_pixels: this.maxPixels },
       ...(this.service !== undefined ? { service: this.service.state() } : {}),
     };
   }

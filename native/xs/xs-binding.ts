@@ -41,13 +41,16 @@ function tensorInfo(info: unknown[]): RawTensorInfo {
 
 class XsContext implements CoreContext {
   private readonly context: Context;
-  // A host buffer (Resource) is used in place: keep it alive as long as the context.
+  // A host buffer (Resource) is used in place: kept alive as long as the context.
   private model: ModelBytes | null;
   private profiling = false;
 
   constructor(context: Context, model: ModelBytes) {
     this.context = context;
-    this.model = model;
+    // Bytes in an ArrayBuffer were copied by init (xtml_xs.c): holding them
+    // would only keep a model-sized block of the XS heap alive for nothing.
+    const buffer = ArrayBuffer.isView(model) ? model.buffer : model;
+    this.model = buffer instanceof ArrayBuffer ? null : model;
   }
 
   private check(status: number, what: string): void {

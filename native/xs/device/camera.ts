@@ -1,10 +1,11 @@
 // Continuous detection from the board's camera (module
 // "embedded:io/image/in/camera"): grayscale frames, copied into one buffer of
-// ours as they come, each run through the model's Pipeline, detections traced.
+// ours as they come, each run through the model in service (ModelService.detect:
+// counted in the metrics and the drift window), detections traced.
 // The app's manifest maps module "xtml-device/camera" to this file on targets
 // that have a camera and to no-camera.ts on the others.
 import Camera from 'embedded:io/image/in/camera';
-import type { Fit, Frame, LoadedModel } from 'xs-tinyml';
+import type { Fit, Frame, ModelService } from 'xs-tinyml';
 
 export interface CameraDetectionOptions {
   /** Frame size to ask for; the driver picks the nearest its sensor has. */
@@ -24,13 +25,13 @@ export interface CameraDetection {
 }
 
 /** Starts detecting and returns the running loop, or undefined on a target without a camera. */
-export type StartCameraDetection = (model: LoadedModel, options: CameraDetectionOptions) => CameraDetection | undefined;
+export type StartCameraDetection = (service: ModelService, options: CameraDetectionOptions) => CameraDetection | undefined;
 
 // Commodetto's Bitmap.Monochrome: the ESP32 driver maps it to the sensor's
 // PIXFORMAT_GRAYSCALE, one byte per pixel (Bitmap.Gray256 it does not take).
 const grayscale = 3;
 
-export const startCameraDetection: StartCameraDetection = (model, options) => {
+export const startCameraDetection: StartCameraDetection = (service, options) => {
   let frame: Frame | undefined;
   let frames = 0;
   let empty = 0;
@@ -48,7 +49,7 @@ export const startCameraDetection: StartCameraDetection = (model, options) => {
         return;
       }
       frames++;
-      const result = model.pipeline.process(frame, options.fit);
+      const result = service.detect(frame, options.fit);
       const { invoke_ms: invoke, preprocess_ms: pre } = result.timing;
       if (result.count === 0) {
         if (options.heartbeat > 0 && ++empty % options.heartbeat === 0) trace(`frame ${frames}: no detections (${pre} + ${invoke} ms)\n`);

@@ -4,17 +4,22 @@
 // transport (host-sim/node/server.ts) does the same over node:http.
 //
 // Moddable's server hands the body over whole (one ArrayBuffer); a request
-// whose Content-Length is over the limit is answered 413 from its headers,
-// before any of the body is read. It does not take chunked request bodies
+// whose Content-Length is over the limit (api.bodyLimit: frames and models have
+// their own) is answered 413 from its headers, before any of the body is read. It does not take chunked request bodies
 // (http.js drops the connection) nor keep-alive (it closes after each answer).
-import { errorResponse, type ApiResponse, type DetectionApi } from 'xs-tinyml';
+import { errorResponse, type ApiRequest, type ApiResponse, type DetectionApi } from 'xs-tinyml';
 import { Server, type HttpConnection, type HttpResponse } from 'xtml-device/http-server';
 
 export interface TransportOptions {
   port: number;
   /** One trace line per request. */
   log?: boolean;
+  /** Answers a request from its method and path before its body is read, or lets it through (undefined). */
+  refuse?: (method: string, path: string) => ApiResponse | undefined;
 }
+
+/** Request headers the API reads besides Content-Type and Content-Length. */
+const apiHeaders = new Set(['x-model-signature']);
 
 /** One request and its answer, from the status line to the last byte sent. */
 interface Exchange {
@@ -22,6 +27,7 @@ interface Exchange {
   path: string;
   query: Record<string, string>;
   contentType: string | undefined;
+  headers: Record<string, string>;
   /** Content-Length, -1 when absent. */
   declared: number;
   body: Uint8Array | null;
@@ -64,7 +70,7 @@ export function serveApi(api: DetectionApi, options: TransportOptions): Server {
       case Server.status: {
         const { path, query } = splitTarget(String(value));
         exchanges.set(this, {
-          method: String(etc), path, query, contentType: undefined, declared: -1,
+          method: String(etc), path, query, contentType: undefined, headers: {}, declared: -1,
           body: null, response: null, bytes: new Uint8Array(0), sent: 0,
         });
         return;
@@ -73,11 +79,14 @@ export function serveApi(api: DetectionApi, options: TransportOptions): Server {
         if (exchange === undefined) return;
         if (value === 'content-type') exchange.contentType = String(etc);
         else if (value === 'content-length') exchange.declared = /^[0-9]{1,15}$/.test(String(etc)) ? Number(etc) : -1;
+        else if (apiHeaders.has(String(value))) exchange.headers[String(value)] = String(etc);
         return;
-      case Server.headersComplete:
+      case Server.headersComplete: {
         if (exchange === undefined) return;
-        if (exchange.declared > api.maxBodyBytes) {
-          exchange.response = errorResponse(413, 'BODY_TOO_LARGE', `the body is ${exchange.declared} bytes, the limit is ${api.maxBodyBytes}`);
+        const limit = api.bodyLimit(exchange.method, exchange.path);
+        exchange.response = options.refuse?.(exchange.method, exchange.path) ??
+          (exchange.declared > limit ? errorResponse(413, 'BODY_TOO_LARGE', `the body is ${exchange.declared} bytes, the limit is ${limit}`) : null);
+        if (exchange.response !== null) {
           // http.js has no public way to answer before the body: it reads
           // Content-Length bytes first even when told to skip them. Forgetting
           // the length makes it answer now; it closes the connection after.
@@ -85,19 +94,22 @@ export function serveApi(api: DetectionApi, options: TransportOptions): Server {
           return;
         }
         return ArrayBuffer;
+      }
       case Server.requestComplete:
         if (exchange !== undefined && value instanceof ArrayBuffer) exchange.body = new Uint8Array(value);
         return;
       case Server.prepareResponse: {
         if (exchange === undefined) return { status: 400 };
         const started = Date.now();
-        exchange.response ??= api.handle({
+        const request: ApiRequest = {
           method: exchange.method,
           path: exchange.path,
           query: exchange.query,
           contentType: exchange.contentType,
+          headers: exchange.headers,
           body: exchange.body,
-        });
+        };
+        exchange.response ??= api.handle(request);
         exchange.body = null;   // the frame is no longer needed while the answer is sent
         const response = exchange.response;
         exchange.bytes = new Uint8Array(ArrayBuffer.fromString(response.body));
