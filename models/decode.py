@@ -1,11 +1,12 @@
-"""FOMO decoding and scoring, the same rules as tools/eval.ts.
+"""FOMO decoding and scoring, the same rules as tools/detector.ts.
 
 Decoding: a cell is positive for the digit whose probability is highest among the ten
-digits when that probability is at least `threshold`. 8-connected positive cells of the
-same digit form one object, reported at the probability-weighted mean of the cell
-centres. Scoring: per class, detections (highest score first) take the nearest
-unmatched truth of the same class whose centroid is within 8 px; each truth is matched
-at most once.
+digits when that probability is at least that digit's threshold (`class_thresholds`,
+indexed by label with entry 0, background, null; `threshold` for a digit without one).
+8-connected positive cells of the same digit form one object, reported at the
+probability-weighted mean of the cell centres. Scoring: per class, detections (highest
+score first) take the nearest unmatched truth of the same class whose centroid is within
+8 px; each truth is matched at most once.
 """
 import numpy as np
 
@@ -13,12 +14,20 @@ CELL = 8
 MATCH_PX = 8.0
 
 
-def decode(probs, threshold):
+def thresholds_per_digit(threshold, class_thresholds=None):
+    """[10] thresholds for digits 0..9 from the fallback and the per-label list."""
+    per = [threshold] * 10
+    if class_thresholds is not None:
+        per = [threshold if t is None else t for t in class_thresholds[1:]]
+    return np.asarray(per, np.float64)
+
+
+def decode(probs, threshold, class_thresholds=None):
     """probs: [12,12,11] float. Returns [(x, y, digit, score)]."""
     g = probs.shape[0]
     digit = probs[:, :, 1:].argmax(-1)
     p = probs[:, :, 1:].max(-1)
-    pos = p >= threshold
+    pos = p >= thresholds_per_digit(threshold, class_thresholds)[digit]
     seen = np.zeros_like(pos)
     out = []
     for r in range(g):

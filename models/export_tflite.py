@@ -10,7 +10,9 @@ models/detector_float.tflite (float32, the same graph) and models/detector.json.
   frames built from training digits with their own seed; the input is the raw pixel
   (scale 1/255, zero point -128: q = pixel - 128); SOFTMAX output 1/256, -128 as TFLite
   requires;
-- written with models/tflite_writer.py: CONV_2D, DEPTHWISE_CONV_2D, SOFTMAX only.
+- written with models/tflite_writer.py: CONV_2D, DEPTHWISE_CONV_2D, SOFTMAX only;
+- the decoding thresholds chosen on validation frames (one, and one per digit when the
+  checkpoint has them) go into the description and the sidecar.
 
 --check runs the committed core (build/host/xtml) on calibration frames and compares
 its int8 output with a numpy simulation of TFLite's integer arithmetic.
@@ -225,7 +227,7 @@ def write_tflite(q_layers, description, quantized):
     return tw.model(versions, tensors, [inp], [probs], ops, buffers, description, meta)
 
 
-def describe(threshold, quantized):
+def describe(threshold, quantized, class_thresholds=None):
     return {
         "name": "xs-tinyml digit detector",
         "version": 1,
@@ -239,11 +241,20 @@ def describe(threshold, quantized):
                    "meaning": "per cell class probabilities (softmax over labels); cell (row, col) covers "
                               "pixels [8*row, 8*row+8) x [8*col, 8*col+8)",
                    "cell_px": scenes.CELL},
-        "decode": {"threshold": threshold, "connectivity": 8,
-                   "rule": "a cell is positive for the most probable digit when its probability >= threshold; "
-                           "8-connected positive cells of one digit are one object at their probability-weighted "
-                           "centre"},
+        "decode": decode_rule(threshold, class_thresholds),
     }
+
+
+def decode_rule(threshold, class_thresholds):
+    if class_thresholds is None:
+        return {"threshold": threshold, "connectivity": 8,
+                "rule": "a cell is positive for the most probable digit when its probability >= threshold; "
+                        "8-connected positive cells of one digit are one object at their probability-weighted "
+                        "centre"}
+    return {"threshold": threshold, "class_thresholds": class_thresholds, "connectivity": 8,
+            "rule": "a cell is positive for the most probable digit when its probability >= that digit's entry "
+                    "in class_thresholds (indexed by label; threshold if null); 8-connected positive cells of "
+                    "one digit are one object at their probability-weighted centre"}
 
 
 def run_core(model_path, frames):
@@ -281,14 +292,14 @@ def main():
     assert err < 1e-3
 
     q_layers = quantize_model(layers, calib.astype(np.float64)[..., None] / 255)
-    threshold = ck["threshold"]
+    threshold, class_thresholds = ck["threshold"], ck.get("class_thresholds")
     for quantized, name in ((True, "detector.tflite"), (False, "detector_float.tflite")):
-        doc = describe(threshold, quantized)
+        doc = describe(threshold, quantized, class_thresholds)
         blob = write_tflite(q_layers, json.dumps(doc, separators=(",", ":")), quantized)
         with open(os.path.join(args.out_dir, name), "wb") as f:
             f.write(blob)
         print(f"{name}: {len(blob)} bytes")
-    sidecar = describe(threshold, True)
+    sidecar = describe(threshold, True, class_thresholds)
     sidecar["files"] = {"int8": "detector.tflite", "float32": "detector_float.tflite"}
     sidecar["float_input"] = describe(threshold, False)["input"]
     sidecar["quantization"] = [{"layer": i, "kind": L["kind"], "stride": L["stride"], "output_scale": L["out_scale"],

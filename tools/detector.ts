@@ -19,7 +19,9 @@ export interface DetectorDescription {
   labels: string[];
   input: { shape: number[]; meaning: string; encoding: string };
   output: { shape: number[]; meaning: string; cell_px: number };
-  decode: { threshold: number; connectivity: number; rule: string };
+  /** class_thresholds (optional): one per label, null for background; a digit without
+   * its own threshold uses threshold. */
+  decode: { threshold: number; class_thresholds?: (number | null)[]; connectivity: number; rule: string };
 }
 
 export function loadDescription(): DetectorDescription {
@@ -58,23 +60,27 @@ export interface Detection {
 
 /**
  * FOMO decoding. probs: grid x grid x classes (class 0 background), row-major. A cell is
- * positive for its most probable digit when that probability is >= threshold;
+ * positive for its most probable digit when that probability is at least the digit's
+ * threshold: classThresholds[label] where given and not null, else threshold.
  * 8-connected positive cells of the same digit are one object at the
  * probability-weighted mean of the cell centres.
  */
-export function decode(probs: ArrayLike<number>, grid: number, classes: number, cellPx: number, threshold: number): Detection[] {
+export function decode(probs: ArrayLike<number>, grid: number, classes: number, cellPx: number, threshold: number,
+  classThresholds?: readonly (number | null)[]): Detection[] {
   const digit = new Int32Array(grid * grid);
   const p = new Float64Array(grid * grid);
+  const positive = new Uint8Array(grid * grid);
   for (let i = 0; i < grid * grid; i++) {
     let best = 1;
     for (let c = 2; c < classes; c++) if (probs[i * classes + c]! > probs[i * classes + best]!) best = c;
     digit[i] = best - 1;
     p[i] = probs[i * classes + best]!;
+    positive[i] = p[i]! >= (classThresholds?.[best] ?? threshold) ? 1 : 0;
   }
   const seen = new Uint8Array(grid * grid);
   const out: Detection[] = [];
   for (let start = 0; start < grid * grid; start++) {
-    if (seen[start] || p[start]! < threshold) continue;
+    if (seen[start] || !positive[start]) continue;
     const d = digit[start]!;
     const stack = [start];
     seen[start] = 1;
@@ -92,7 +98,7 @@ export function decode(probs: ArrayLike<number>, grid: number, classes: number, 
           const rr = r + dy, cc = c + dx;
           if (rr < 0 || rr >= grid || cc < 0 || cc >= grid) continue;
           const j = rr * grid + cc;
-          if (!seen[j] && p[j]! >= threshold && digit[j] === d) {
+          if (!seen[j] && positive[j] && digit[j] === d) {
             seen[j] = 1;
             stack.push(j);
           }
@@ -192,7 +198,8 @@ export function evaluate(binding: CoreBinding, model: Uint8Array, heldOut: HeldO
       ms += performance.now() - t0;
       const data = scores!.data as Int8Array | Float32Array;
       outputs.push(new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)));
-      detections.push(decode(probabilities(session, data), grid!, classes!, description.output.cell_px, description.decode.threshold));
+      detections.push(decode(probabilities(session, data), grid!, classes!, description.output.cell_px,
+        description.decode.threshold, description.decode.class_thresholds));
     }
     return { counts: score(detections, heldOut.truths), outputs, msPerFrame: ms / Math.max(heldOut.frames.length, 1) };
   } finally {

@@ -19,7 +19,9 @@ const heldOut = loadHeldOut(options.frames ?? Infinity);
 const binding = loadBinding(options.backend);
 const digits = heldOut.truths.reduce((n, t) => n + t.length, 0);
 console.log(`held-out set: ${heldOut.frames.length} frames, ${digits} digits; backend ${binding.backend}; ` +
-  `threshold ${description.decode.threshold}; a hit is within 8 px of a true digit of the same class`);
+  `threshold ${description.decode.threshold}` +
+  (description.decode.class_thresholds ? ` (per digit ${description.decode.class_thresholds.slice(1).join(' ')})` : '') +
+  '; a hit is within 8 px of a true digit of the same class');
 
 function report(title: string, r: EvalResult): number {
   const pct = (v: number) => (100 * v).toFixed(1).padStart(6);
