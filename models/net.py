@@ -9,51 +9,33 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 # (kind, in, out, stride): 'conv' full 3x3, 'dw' depthwise 3x3, 'pw' 1x1
-SMALL = [
-    ("conv", 1, 16, 2),   # 48x48
-    ("dw", 16, 16, 2),    # 24x24
-    ("pw", 16, 32, 1),
-    ("dw", 32, 32, 1),
-    ("pw", 32, 32, 1),
-    ("dw", 32, 32, 2),    # 12x12
-    ("pw", 32, 64, 1),
-    ("dw", 64, 64, 1),
-    ("pw", 64, 64, 1),
-    ("dw", 64, 64, 1),
-    ("pw", 64, 64, 1),
-]
+
+
+def mobilenet(c24, c12, blocks12):
+    """A full 3x3 conv to 48x48x16, a depthwise /2 to 24x24, c24 channels there for one block,
+    a depthwise /2 to 12x12, then c12 channels for `blocks12` more blocks (depthwise 3x3 then
+    pointwise, each)."""
+    layers = [
+        ("conv", 1, 16, 2),     # 48x48
+        ("dw", 16, 16, 2),      # 24x24
+        ("pw", 16, c24, 1),
+        ("dw", c24, c24, 1),
+        ("pw", c24, c24, 1),
+        ("dw", c24, c24, 2),    # 12x12
+        ("pw", c24, c12, 1),
+    ]
+    for _ in range(blocks12):
+        layers += [("dw", c12, c12, 1), ("pw", c12, c12, 1)]
+    return layers
+
+
+SMALL = mobilenet(32, 64, 2)
 # wider after the first layer; 40 channels at 24x24 keeps the arena under 64 KB
-WIDE = [
-    ("conv", 1, 16, 2),   # 48x48
-    ("dw", 16, 16, 2),    # 24x24
-    ("pw", 16, 40, 1),
-    ("dw", 40, 40, 1),
-    ("pw", 40, 40, 1),
-    ("dw", 40, 40, 2),    # 12x12
-    ("pw", 40, 80, 1),
-    ("dw", 80, 80, 1),
-    ("pw", 80, 80, 1),
-    ("dw", 80, 80, 1),
-    ("pw", 80, 80, 1),
-]
+WIDE = mobilenet(40, 80, 2)
 # 40 channels at 24x24 and a third, wider block at 12x12 (80 channels): more capacity for
 # reading the digit where it is cheap in arena (12x12x80 = 11.5 KB); the 48x48 tensor,
 # which sets the peak, is unchanged
-DEEP = [
-    ("conv", 1, 16, 2),   # 48x48
-    ("dw", 16, 16, 2),    # 24x24
-    ("pw", 16, 40, 1),
-    ("dw", 40, 40, 1),
-    ("pw", 40, 40, 1),
-    ("dw", 40, 40, 2),    # 12x12
-    ("pw", 40, 80, 1),
-    ("dw", 80, 80, 1),
-    ("pw", 80, 80, 1),
-    ("dw", 80, 80, 1),
-    ("pw", 80, 80, 1),
-    ("dw", 80, 80, 1),
-    ("pw", 80, 80, 1),
-]
+DEEP = mobilenet(40, 80, 3)
 ARCHS = {"small": SMALL, "wide": WIDE, "deep": DEEP}
 NUM_CLASSES = 11
 
