@@ -140,15 +140,8 @@ static xtml_status_t fc_check_quant(xtml_prep_t *p, const xtml_tinfo_t *in, cons
                                     int32_t units) {
     xtml_status_t st;
     int32_t i, m, s;
-    if ((st = xtml_prep_expect_quantized(p, in, "input")) != XTML_STATUS_OK ||
-        (st = xtml_prep_expect_quantized(p, out, "output")) != XTML_STATUS_OK) {
+    if ((st = xtml_prep_expect_s8_io(p, in, out)) != XTML_STATUS_OK) {
         return st;
-    }
-    if (in->zero_point < -128 || in->zero_point > 127 || out->zero_point < -128 ||
-        out->zero_point > 127) {
-        return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
-                              "zero points %d (input) and %d (output) must fit int8",
-                              in->zero_point, out->zero_point);
     }
     if (w->n_scales != 1 && w->n_scales != units) {
         return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,

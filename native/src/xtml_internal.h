@@ -288,6 +288,8 @@ xtml_status_t xtml_prep_expect_same_shape(xtml_prep_t *p, const xtml_tinfo_t *a,
                                           const xtml_tinfo_t *b, const char *role_b);
 /* Per-tensor int8 quantization present (scale > 0). */
 xtml_status_t xtml_prep_expect_quantized(xtml_prep_t *p, const xtml_tinfo_t *t, const char *role);
+/* Input and output of an int8 kernel with weights: both quantized, zero points within int8. */
+xtml_status_t xtml_prep_expect_s8_io(xtml_prep_t *p, const xtml_tinfo_t *in, const xtml_tinfo_t *out);
 
 /* ---- fixed-point arithmetic shared by the int8 kernels (xtml_quant.c) ---- */
 
