@@ -120,7 +120,7 @@ for (const [history, prepare] of [
       t.is(sha, cut ? oldSha : shaOf(v4), `booted ${after.state().source}: ${after.state().boot.problems.join('; ')}`);
       if (sha === oldSha) t.is(detections(after, frames[1]!), want[oldSha]!);
       // and it can still update afterwards
-      after.install(v3 === after.current().sha256 as unknown ? v2 : v3);
+      after.install(after.current().sha256 === shaOf(v3) ? v2 : v3);
       const again = service(media);
       t.is(again.current().sha256, after.current().sha256);
     });
