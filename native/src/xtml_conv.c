@@ -511,21 +511,21 @@ static xtml_status_t conv_read_options(xtml_prep_t *p, bool depthwise, conv_opti
     o->dil_w = xtml_fb_i32(&t, depthwise ? 5 : 4, 1);
     o->dil_h = xtml_fb_i32(&t, depthwise ? 6 : 5, 1);
     if (o->padding != XTML_PADDING_SAME && o->padding != XTML_PADDING_VALID) {
-        return xtml_prep_fail(p, XTML_STATUS_BAD_OPTIONS, "unknown padding %d", o->padding);
+        return xtml_prep_fail(p, XTML_STATUS_BAD_OPTIONS, "unknown padding %" PRId32 "", o->padding);
     }
     if (o->stride_w <= 0 || o->stride_h <= 0) {
-        return xtml_prep_fail(p, XTML_STATUS_BAD_OPTIONS, "strides %d x %d, must be positive",
+        return xtml_prep_fail(p, XTML_STATUS_BAD_OPTIONS, "strides %" PRId32 " x %" PRId32 ", must be positive",
                               o->stride_h, o->stride_w);
     }
     if (o->dil_w <= 0 || o->dil_h <= 0) {
-        return xtml_prep_fail(p, XTML_STATUS_BAD_OPTIONS, "dilation %d x %d, must be positive",
+        return xtml_prep_fail(p, XTML_STATUS_BAD_OPTIONS, "dilation %" PRId32 " x %" PRId32 ", must be positive",
                               o->dil_h, o->dil_w);
     }
     /* TFLM silently ignores TANH and SIGN_BIT here; refuse rather than compute them wrongly. */
     if (o->activation != XTML_ACT_NONE && o->activation != XTML_ACT_RELU &&
         o->activation != XTML_ACT_RELU_N1_TO_1 && o->activation != XTML_ACT_RELU6) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
-                              "fused activation %d not supported", o->activation);
+                              "fused activation %" PRId32 " not supported", o->activation);
     }
     return XTML_STATUS_OK;
 }
@@ -540,7 +540,7 @@ static xtml_status_t conv_axis(xtml_prep_t *p, const char *axis, int32_t padding
                                      : ((int64_t)in + stride - span) / stride;
     if (n <= 0) {
         return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
-                              "%s: dilated filter size %lld larger than input %d", axis,
+                              "%s: dilated filter size %lld larger than input %" PRId32 "", axis,
                               (long long)span, in);
     }
     total = (n - 1) * stride + span - in;
@@ -585,12 +585,12 @@ static xtml_status_t conv_expect_rank(xtml_prep_t *p, const xtml_tinfo_t *t, con
                                       int32_t rank) {
     int32_t i;
     if (t->ndim != rank) {
-        return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH, "%s '%s' has rank %d, expected %d",
+        return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH, "%s '%s' has rank %" PRId32 ", expected %" PRId32 "",
                               role, t->name, t->ndim, rank);
     }
     for (i = 0; i < rank; ++i) {
         if (t->dims[i] <= 0) {
-            return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH, "%s '%s' has empty dimension %d",
+            return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH, "%s '%s' has empty dimension %" PRId32 "",
                                   role, t->name, i);
         }
     }
@@ -608,25 +608,25 @@ static xtml_status_t conv_check_quant(xtml_prep_t *p, const xtml_tinfo_t *in,
     }
     if (filter->n_scales != 1 && filter->n_scales != out_c) {
         return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
-                              "filter '%s' has %d scales for %d output channels", filter->name,
+                              "filter '%s' has %" PRId32 " scales for %" PRId32 " output channels", filter->name,
                               filter->n_scales, out_c);
     }
     if (filter->n_scales > 1 && filter->quant_dim != quant_dim) {
         return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
-                              "filter '%s' is quantized along dimension %d, expected %d",
+                              "filter '%s' is quantized along dimension %" PRId32 ", expected %" PRId32 "",
                               filter->name, filter->quant_dim, quant_dim);
     }
     /* TFLM insists on this for DEPTHWISE_CONV_2D only. */
     if (quant_dim == 3 && filter->n_zero_points != filter->n_scales) {
         return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
-                              "filter '%s' has %d zero points for %d scales", filter->name,
+                              "filter '%s' has %" PRId32 " zero points for %" PRId32 " scales", filter->name,
                               filter->n_zero_points, filter->n_scales);
     }
     /* TFLM's int8 kernels ignore weight zero points; refuse models that would need them. */
     for (i = 0; i < filter->n_zero_points; ++i) {
         if (xtml_tinfo_zero_point(filter, i) != 0) {
             return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
-                                  "filter '%s' zero point %d at channel %d, int8 weights must "
+                                  "filter '%s' zero point %" PRId32 " at channel %" PRId32 ", int8 weights must "
                                   "be symmetric", filter->name, xtml_tinfo_zero_point(filter, i),
                                   i);
         }
@@ -635,12 +635,12 @@ static xtml_status_t conv_check_quant(xtml_prep_t *p, const xtml_tinfo_t *in,
         float scale = xtml_tinfo_scale(filter, i);
         if (!(scale > 0.0f) || scale > FLT_MAX) {
             return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
-                                  "filter '%s' scale %g at channel %d", filter->name,
+                                  "filter '%s' scale %g at channel %" PRId32 "", filter->name,
                                   (double)scale, i);
         }
         if (!channel_multiplier(in->scale, scale, out->scale, &m, &s)) {
             return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
-                                  "requantization scale of channel %d too large (shift %d)", i, s);
+                                  "requantization scale of channel %" PRId32 " too large (shift %" PRId32 ")", i, s);
         }
     }
     return XTML_STATUS_OK;
@@ -732,12 +732,12 @@ static xtml_status_t conv_prepare_common(xtml_prep_t *p, bool depthwise) {
         g.out_c = filter.dims[3];
         if (filter.dims[0] != 1) {
             return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
-                                  "filter '%s' dimension 0 is %d, expected 1", filter.name,
+                                  "filter '%s' dimension 0 is %" PRId32 ", expected 1", filter.name,
                                   filter.dims[0]);
         }
         if (o.depth_multiplier <= 0 || (int64_t)g.in_c * o.depth_multiplier != g.out_c) {
             return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
-                                  "filter '%s' has %d channels, input %d x depth multiplier %d",
+                                  "filter '%s' has %" PRId32 " channels, input %" PRId32 " x depth multiplier %" PRId32 "",
                                   filter.name, g.out_c, g.in_c, o.depth_multiplier);
         }
     } else {
@@ -745,7 +745,7 @@ static xtml_status_t conv_prepare_common(xtml_prep_t *p, bool depthwise) {
         g.out_c = filter.dims[0];
         if (g.in_c % filter_c != 0 || g.out_c % (g.in_c / filter_c) != 0) {
             return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
-                                  "filter '%s' depth %d and %d outputs do not group input depth %d",
+                                  "filter '%s' depth %" PRId32 " and %" PRId32 " outputs do not group input depth %" PRId32 "",
                                   filter.name, filter_c, g.out_c, g.in_c);
         }
     }
@@ -760,13 +760,13 @@ static xtml_status_t conv_prepare_common(xtml_prep_t *p, bool depthwise) {
     if (out.dims[0] != g.batches || out.dims[1] != out_h || out.dims[2] != out_w ||
         out.dims[3] != g.out_c) {
         return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
-                              "output '%s' is [%d,%d,%d,%d], %s computes [%d,%d,%d,%d]", out.name,
+                              "output '%s' is [%" PRId32 ",%" PRId32 ",%" PRId32 ",%" PRId32 "], %s computes [%" PRId32 ",%" PRId32 ",%" PRId32 ",%" PRId32 "]", out.name,
                               out.dims[0], out.dims[1], out.dims[2], out.dims[3], op, g.batches,
                               out_h, out_w, g.out_c);
     }
     if (has_bias && bias.count != g.out_c) {
         return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
-                              "bias '%s' has %d elements for %d output channels", bias.name,
+                              "bias '%s' has %" PRId32 " elements for %" PRId32 " output channels", bias.name,
                               bias.count, g.out_c);
     }
 

@@ -329,14 +329,14 @@ static xtml_status_t bcast_prepare(xtml_prep_t *p, const xtml_tinfo_t *a, const 
         int32_t want = da == 1 ? db : da;
         if (da != db && da != 1 && db != 1) {
             return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
-                                  "inputs '%s' and '%s' do not broadcast: %d vs %d in dimension "
-                                  "%d from the end",
+                                  "inputs '%s' and '%s' do not broadcast: %" PRId32 " vs %" PRId32 " in dimension "
+                                  "%" PRId32 " from the end",
                                   a->name, b->name, da, db, i + 1);
         }
         if (dout != want) {
             return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
-                                  "output '%s' has %d in dimension %d from the end, the inputs "
-                                  "broadcast to %d",
+                                  "output '%s' has %" PRId32 " in dimension %" PRId32 " from the end, the inputs "
+                                  "broadcast to %" PRId32,
                                   out->name, dout, i + 1, want);
         }
     }

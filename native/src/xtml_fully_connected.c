@@ -145,27 +145,27 @@ static xtml_status_t fc_check_quant(xtml_prep_t *p, const xtml_tinfo_t *in, cons
     }
     if (w->n_scales != 1 && w->n_scales != units) {
         return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
-                              "weights '%s' have %d scales for %d units", w->name, w->n_scales,
+                              "weights '%s' have %" PRId32 " scales for %" PRId32 " units", w->name, w->n_scales,
                               units);
     }
     for (i = 0; i < w->n_scales; ++i) {
         float scale = xtml_tinfo_scale(w, i);
         if (!(scale > 0.0f) || scale > FLT_MAX) {
             return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
-                                  "weights '%s' scale %g at unit %d", w->name, (double)scale, i);
+                                  "weights '%s' scale %g at unit %" PRId32 "", w->name, (double)scale, i);
         }
     }
     if (w->n_scales > 1) {
         if (w->quant_dim != 0) {
             return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
-                                  "weights '%s' are quantized along dimension %d, expected 0",
+                                  "weights '%s' are quantized along dimension %" PRId32 ", expected 0",
                                   w->name, w->quant_dim);
         }
         /* TFLM's per-channel kernel ignores weight zero points; refuse models that need them. */
         for (i = 0; i < w->n_zero_points; ++i) {
             if (xtml_tinfo_zero_point(w, i) != 0) {
                 return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
-                                      "weights '%s' zero point %d at unit %d, per-channel int8 "
+                                      "weights '%s' zero point %" PRId32 " at unit %" PRId32 ", per-channel int8 "
                                       "weights must be symmetric", w->name,
                                       xtml_tinfo_zero_point(w, i), i);
             }
@@ -173,7 +173,7 @@ static xtml_status_t fc_check_quant(xtml_prep_t *p, const xtml_tinfo_t *in, cons
     } else {
         if (w->zero_point < -128 || w->zero_point > 127) {
             return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
-                                  "weights '%s' zero point %d must fit int8", w->name,
+                                  "weights '%s' zero point %" PRId32 " must fit int8", w->name,
                                   w->zero_point);
         }
         /* TFLM's per-tensor check that the bias scale is input scale x weights scale. */
@@ -191,7 +191,7 @@ static xtml_status_t fc_check_quant(xtml_prep_t *p, const xtml_tinfo_t *in, cons
     for (i = 0; i < w->n_scales; ++i) {
         if (!fc_multiplier(fc_real_multiplier(in, w, out, i), &m, &s)) {
             return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
-                                  "requantization scale of unit %d too large (shift %d)", i, s);
+                                  "requantization scale of unit %" PRId32 " too large (shift %" PRId32 ")", i, s);
         }
     }
     return XTML_STATUS_OK;
@@ -235,11 +235,11 @@ static xtml_status_t fc_prepare(xtml_prep_t *p) {
     if (act != XTML_ACT_NONE && act != XTML_ACT_RELU && act != XTML_ACT_RELU_N1_TO_1 &&
         act != XTML_ACT_RELU6) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
-                              "fused activation %d not supported", act);
+                              "fused activation %" PRId32 " not supported", act);
     }
     if (format != 0) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
-                              "weights format %d not supported (only DEFAULT)", format);
+                              "weights format %" PRId32 " not supported (only DEFAULT)", format);
     }
 
     xtml_prep_input(p, 0, &in);
@@ -273,27 +273,27 @@ static xtml_status_t fc_prepare(xtml_prep_t *p) {
 
     if (w.ndim != 2 || w.dims[0] <= 0 || w.dims[1] <= 0) {
         return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
-                              "weights '%s' must be a non-empty matrix, have rank %d", w.name,
+                              "weights '%s' must be a non-empty matrix, have rank %" PRId32 "", w.name,
                               w.ndim);
     }
     units = w.dims[0];
     depth = w.dims[1];
     if (in.count <= 0 || in.count % depth != 0) {
         return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
-                              "input '%s' has %d elements, not a multiple of depth %d", in.name,
+                              "input '%s' has %" PRId32 " elements, not a multiple of depth %" PRId32 "", in.name,
                               in.count, depth);
     }
     batches = in.count / depth;
     if (out.ndim < 1 || out.dims[out.ndim - 1] != units ||
         (int64_t)out.count != (int64_t)batches * units) {
         return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
-                              "output '%s' has %d elements (last dimension %d), expected %d "
-                              "batches x %d units", out.name, out.count,
+                              "output '%s' has %" PRId32 " elements (last dimension %" PRId32 "), expected %" PRId32 " "
+                              "batches x %" PRId32 " units", out.name, out.count,
                               out.ndim > 0 ? out.dims[out.ndim - 1] : 0, batches, units);
     }
     if (has_bias && bias.count != units) {
         return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
-                              "bias '%s' has %d elements for %d units", bias.name, bias.count,
+                              "bias '%s' has %" PRId32 " elements for %" PRId32 " units", bias.name, bias.count,
                               units);
     }
     if (!is_float && (st = fc_check_quant(p, &in, &w, &bias, &out, units)) != XTML_STATUS_OK) {

@@ -11,6 +11,7 @@
 #ifndef XTML_INTERNAL_H
 #define XTML_INTERNAL_H
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <string.h>

@@ -213,6 +213,7 @@ xtml_status_t xtml_prep_fail(xtml_prep_t *p, xtml_status_t status, const char *f
         va_end(ap);
     }
 #else
+    (void)p;
     (void)fmt;
 #endif
     return status;
@@ -257,7 +258,7 @@ xtml_status_t xtml_prep_expect_s8_io(xtml_prep_t *p, const xtml_tinfo_t *in, con
     if (in->zero_point < -128 || in->zero_point > 127 || out->zero_point < -128 ||
         out->zero_point > 127) {
         return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
-                              "zero points %d (input) and %d (output) must fit int8",
+                              "zero points %" PRId32 " (input) and %" PRId32 " (output) must fit int8",
                               in->zero_point, out->zero_point);
     }
     return XTML_STATUS_OK;

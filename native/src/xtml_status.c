@@ -32,7 +32,9 @@ static const char *const status_names[XTML_STATUS_COUNT] = {
 };
 
 const char *xtml_status_name(xtml_status_t status) {
-    if ((int)status < 0 || status >= XTML_STATUS_COUNT) {
+    /* Unsigned, so a negative value is out of range too: enums may be
+     * unsigned and short on ARM, where `status < 0` could never be true. */
+    if ((unsigned)status >= (unsigned)XTML_STATUS_COUNT) {
         return "XTML_STATUS_UNKNOWN";
     }
     return status_names[status];
@@ -49,14 +51,14 @@ static const struct {
 };
 
 const char *xtml_dtype_name(xtml_dtype_t dtype) {
-    if ((int)dtype < 0 || (size_t)dtype >= sizeof dtypes / sizeof dtypes[0]) {
+    if ((unsigned)dtype >= sizeof dtypes / sizeof dtypes[0]) {
         return NULL;
     }
     return dtypes[dtype].name;
 }
 
 size_t xtml_dtype_size(xtml_dtype_t dtype) {
-    if ((int)dtype < 0 || (size_t)dtype >= sizeof dtypes / sizeof dtypes[0]) {
+    if ((unsigned)dtype >= sizeof dtypes / sizeof dtypes[0]) {
         return 0;
     }
     return dtypes[dtype].size;
