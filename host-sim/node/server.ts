@@ -13,12 +13,13 @@ import {
   type ApiRequest, type ApiResponse, type BackendName, type DriftOptions, type Frame, type HostCrypto, type StorageBackend,
 } from '../../src/index.js';
 import { FileStorage } from './file-storage.js';
-import { loadBinding } from './backends.js';
+import { bundledModelPath, loadBinding } from './backends.js';
 import { desktopDecoders } from './images.js';
 import { XsApiHost } from '../xs/xs-api.js';
 
+export { bundledModelPath };
+
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const bundledModelPath = join(root, 'models/detector.tflite');
 const webDir = join(root, 'host-sim/web');
 
 /** Static files of the page: path -> [file, content type]. */

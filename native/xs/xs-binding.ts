@@ -150,5 +150,5 @@ class XsBinding implements CoreBinding {
 }
 
 /** The XS backend: pass it to InferenceSession.create with model bytes or a Resource. */
-export const xsBinding: CoreBinding = new XsBinding();
+export const xsBinding: CoreBinding = Object.freeze(new XsBinding());
 export default xsBinding;

@@ -14,8 +14,12 @@
  * Memory (STYLE.md 11, Moddable's "XS in C"): XS may move ArrayBuffer data and
  * host chunks when it collects garbage, so the core never keeps a pointer into
  * them.
- *   - The arena is malloc'd outside the XS heap, owned by the Context's host
- *     data, freed by close() or by the destructor.
+ *   - Memory outside the XS heap comes from the platform's c_malloc/c_calloc
+ *     and goes back with c_free, as in the SDK's own modules (malloc on most
+ *     platforms; the platform's allocator where it has one).
+ *   - The arena is allocated outside the XS heap, owned by the Context's host
+ *     data, freed by close() or by the destructor. close() also frees the
+ *     host data and clears it, so the collector has nothing left to destroy.
  *   - Model bytes in a host buffer (a Moddable Resource in flash, the desktop
  *     host's mapped file) do not move: they are used in place, zero copy. The
  *     caller keeps that object alive for as long as the context.
@@ -52,7 +56,7 @@ typedef struct xtml_xs_model {
 } xtml_xs_model_t;
 
 static void *aligned_block(xsMachine *the, size_t bytes, void **block, const char *what) {
-    *block = malloc(bytes + XTML_ARENA_ALIGN);
+    *block = c_malloc(bytes + XTML_ARENA_ALIGN);
     if (*block == NULL) {
         xsUnknownError("xtml: not enough memory for the %s (%d bytes)", what, (int)bytes);
     }
@@ -126,7 +130,7 @@ static void set_string(xsMachine *the, xsSlot *slot, const char *s) {
         xsmcSetString(*slot, (xsStringValue)s);
         return;
     }
-    copy = malloc(len + 2 * bad + 1);
+    copy = c_malloc(len + 2 * bad + 1);
     if (copy == NULL) {
         xsUnknownError("xtml: not enough memory for a string");
     }
@@ -144,7 +148,7 @@ static void set_string(xsMachine *the, xsSlot *slot, const char *s) {
     *q = 0;
     /* xsmcSetString copies it (were XS out of memory, it would throw and this copy leak). */
     xsmcSetString(*slot, copy);
-    free(copy);
+    c_free(copy);
 }
 
 static void string_out(xsMachine *the, const char *s) {
@@ -175,7 +179,7 @@ void xs_xtml_model_verify(xsMachine *the) {
     xsmcVars(1);
     model_of(the, 0, &model);
     status = xtml_model_verify(model.bytes, model.size, &diag);
-    free(model.block);
+    c_free(model.block);
     diag_out(the, 1, &diag);
     status_out(the, status);
 }
@@ -189,7 +193,7 @@ void xs_xtml_arena_size(xsMachine *the) {
     xsmcVars(1);
     model_of(the, 0, &model);
     status = xtml_arena_size(model.bytes, model.size, &bytes, &diag);
-    free(model.block);
+    c_free(model.block);
     diag_out(the, 2, &diag);
     xsmcSetNumber(xsVar(0), (xsNumberValue)bytes);
     xsmcSetIndex(xsArg(1), 0, xsVar(0));
@@ -199,16 +203,16 @@ void xs_xtml_arena_size(xsMachine *the) {
 /* ---- Context ---- */
 
 static void context_free(xtml_xs_context_t *c) {
-    free(c->arena_block);
-    free(c->model_block);
-    free(c->profile.ticks);
+    c_free(c->arena_block);
+    c_free(c->model_block);
+    c_free(c->profile.ticks);
     memset(c, 0, sizeof *c);
 }
 
 void xs_xtml_context_destructor(void *data) {
     if (data != NULL) {
         context_free(data);
-        free(data);
+        c_free(data);
     }
 }
 
@@ -225,18 +229,22 @@ static xtml_ctx_t *ctx_of(xsMachine *the) {
 
 /* new Context() */
 void xs_xtml_context(xsMachine *the) {
-    xtml_xs_context_t *c = calloc(1, sizeof *c);
+    xtml_xs_context_t *c = c_calloc(1, sizeof *c);
     if (c == NULL) {
         xsUnknownError("xtml: not enough memory for a context");
     }
     xsmcSetHostData(xsThis, c);
 }
 
-/* close(): frees the arena and the model copy now rather than at collection. */
+/* close(): frees the arena, the model copy and the host data now rather than
+ * at collection; the object is then an empty Context (every call answers as
+ * for a context never initialized, init throws). */
 void xs_xtml_context_close(xsMachine *the) {
     xtml_xs_context_t *c = context_of(the);
     if (c != NULL) {
         context_free(c);
+        c_free(c);
+        xsmcSetHostData(xsThis, NULL);
     }
 }
 
@@ -251,6 +259,9 @@ void xs_xtml_init(xsMachine *the) {
     xtml_status_t status;
     int32_t ops;
     xsmcVars(1);
+    if (c == NULL) {
+        xsUnknownError("xtml: init on a closed context");
+    }
     context_free(c);
     if (!(requested >= 0 && requested <= (xsNumberValue)(SIZE_MAX / 2))) {
         /* Not representable as a size (NaN, negative, huge): the core's own answer to a bad size. */
@@ -267,7 +278,7 @@ void xs_xtml_init(xsMachine *the) {
     if (status == XTML_STATUS_OK) {
         ops = xtml_operator_count(c->ctx);
         c->profile.count = ops;
-        c->profile.ticks = calloc(ops > 0 ? (size_t)ops : 1, sizeof(uint32_t));
+        c->profile.ticks = c_calloc(ops > 0 ? (size_t)ops : 1, sizeof(uint32_t));
         if (c->profile.ticks == NULL) {
             context_free(c);
             xsUnknownError("xtml: not enough memory for the profile");

@@ -57,6 +57,7 @@ export const needs = {
   xtensaGcc: requirement('xtensa-gcc', 'the Xtensa lx106 cross compiler with picolibc',
     'apt-get install -y gcc-xtensa-lx106 picolibc-xtensa-lx106-elf', onPath('xtensa-lx106-elf-gcc')),
   valgrind: requirement('valgrind', 'valgrind', 'apt-get install -y valgrind', onPath('valgrind')),
+  cmake: requirement('cmake', 'CMake', 'apt-get install -y cmake', onPath('cmake')),
   mosquitto: requirement('mosquitto', 'the Mosquitto broker', 'apt-get install -y mosquitto',
     () => existsSync('/usr/sbin/mosquitto')),
 } satisfies Record<string, Requirement>;
