@@ -29,6 +29,10 @@ static const char *const status_names[XTML_STATUS_COUNT] = {
     "XTML_STATUS_ARENA_TOO_SMALL",
     "XTML_STATUS_ARENA_ALIGNMENT",
     "XTML_STATUS_EVAL_ERROR",
+    "XTML_STATUS_FRAME_SIZE",
+    "XTML_STATUS_FRAME_FORMAT",
+    "XTML_STATUS_FRAME_TARGET",
+    "XTML_STATUS_GRID_CONFIG",
 };
 
 const char *xtml_status_name(xtml_status_t status) {
