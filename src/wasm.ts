@@ -69,6 +69,7 @@ interface Exports {
   xtml_wasm_alloc(bytes: number): number;
   xtml_wasm_free(pointer: number): void;
   xtml_wasm_set_profiler(ctx: number, profile: number): void;
+  xtml_dtype_size(dtype: number): number;
   xtml_frame_table(dtype: number, scale: number, zeroPoint: number, real: number, table: number, tableBytes: number, diag: number): number;
   xtml_frame_to_input(frame: number, fit: number, target: number, input: number, inputBytes: number, region: number, diag: number): number;
   xtml_grid_decode(grid: number, scores: number, scoreBytes: number, work: number, workCount: number, result: number, diag: number): number;
@@ -78,7 +79,7 @@ const requiredExports: readonly (keyof Exports)[] = [
   'memory', 'xtml_model_verify', 'xtml_arena_size', 'xtml_init', 'xtml_arena_used', 'xtml_input_count',
   'xtml_output_count', 'xtml_input_info', 'xtml_output_info', 'xtml_input_data', 'xtml_output_data', 'xtml_invoke',
   'xtml_operator_count', 'xtml_operator_name', 'xtml_operator_macs', 'xtml_ctx_detail', 'xtml_model_description', 'xtml_wasm_alloc',
-  'xtml_wasm_free', 'xtml_wasm_set_profiler', 'xtml_frame_table', 'xtml_frame_to_input', 'xtml_grid_decode',
+  'xtml_wasm_free', 'xtml_wasm_set_profiler', 'xtml_dtype_size', 'xtml_frame_table', 'xtml_frame_to_input', 'xtml_grid_decode',
 ];
 
 // ---- C struct layouts on wasm32 (xtml.h, xtml_bind.h) ----
@@ -283,6 +284,11 @@ function bind(instance: WasmInstance): WasmBinding {
       const tableAt = up16(structs), dataAt = tableAt + up16(table.byteLength), inputAt = dataAt + up16(data.byteLength);
       const at = frameScratch(inputAt + input.byteLength);
       const p = (i: number): number => params[i]!;
+      // The core reads 256 table elements of the input's type (and refuses types without a size).
+      const element = wasm.xtml_dtype_size(p(frameParam.dtype)) >>> 0;
+      if (element !== 0 && table.byteLength !== 256 * element) {
+        throw new XtmlError('XTML_STATUS_BAD_ARGUMENT', "the table is not 256 elements of the input's type");
+      }
       copyIn(table, at + tableAt);
       copyIn(data, at + dataAt);
       const f = at, t = at + frame.size, r = t + target.size;
@@ -310,7 +316,10 @@ function bind(instance: WasmInstance): WasmBinding {
       const workAt = scoresAt + up16(scores.byteLength), objectsAt = workAt + up16(work.byteLength);
       const at = frameScratch(objectsAt + objects.byteLength);
       const p = (i: number): number => params[i]!;
-      if (thresholds.byteLength !== 4 * p(gridParam.classes)) throw new XtmlError('XTML_STATUS_BAD_ARGUMENT', 'thresholds must be one 32-bit value per class');
+      // The core reads one threshold per class (and refuses a class count below 1 before reading any).
+      if (thresholds.byteLength !== 4 * Math.max(0, p(gridParam.classes))) {
+        throw new XtmlError('XTML_STATUS_BAD_ARGUMENT', 'thresholds must be one 32-bit value per class; thresholds, work and objects 4-byte aligned');
+      }
       copyIn(thresholds, at + thresholdsAt);
       copyIn(scores, at + scoresAt);
       const g = at, res = at + grid.size;

@@ -4,7 +4,7 @@
 // (src/pipeline.ts) and for the same work in TypeScript as it was before
 // (test/support/pipeline-oracle.ts), on a 96x96 gray8 held-out frame and a
 // 320x240 RGB565 frame (that scene enlarged 2.5x into the middle of a QVGA
-// camera frame). host-sim/xs/bench-frame.ts is the program counted; each of
+// camera frame, test/support/frame-cases.ts's sceneFrame). host-sim/xs/bench-frame.ts is the program counted; each of
 // its measured runs closes callgrind parts at the pipeline's clock readings.
 // Goal: preprocess + decode <= 10% of invoke for the QVGA frame.
 import { execFile } from 'node:child_process';
@@ -13,34 +13,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { xsHostPath, xsManifestPath } from '../host-sim/xs/xs-backend.js';
+import { sceneFrame } from '../test/support/frame-cases.js';
 import { int8ModelPath, loadHeldOut } from './detector.js';
 
 const exec = promisify(execFile);
 
 /** A held-out frame with digits in it. */
 const SCENE = 1;
-
-/** The scene enlarged 2.5x (nearest) into the middle 240x240 of a 320x240
- * RGB565LE frame; the sides are a colour ramp the crop leaves out. */
-export function qvgaFrame(scene: Uint8Array, side: number): Uint8Array {
-  const width = 320, height = 240, left = (width - height) / 2;
-  const out = new Uint8Array(width * height * 2);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let r: number, g: number, b: number;
-      if (x >= left && x < left + height) {
-        const v = scene[Math.floor(((y * side) / height)) * side + Math.floor(((x - left) * side) / height)]!;
-        r = v; g = v; b = Math.min(255, v + 8);
-      } else {
-        r = (x * 3) & 255; g = (y * 5) & 255; b = ((x + y) * 7) & 255;
-      }
-      const p = ((r >> 3) << 11) | ((g >> 2) << 5) | (b >> 3);
-      out[2 * (y * width + x)] = p & 255;
-      out[2 * (y * width + x) + 1] = p >> 8;
-    }
-  }
-  return out;
-}
 
 interface Run {
   frame: string;
@@ -54,7 +33,7 @@ async function main(): Promise<void> {
     const held = loadHeldOut(SCENE + 1);
     const scene = held.frames[SCENE]!;
     writeFileSync(join(scratch, 'gray.raw'), scene);
-    writeFileSync(join(scratch, 'qvga.raw'), qvgaFrame(scene, held.width));
+    writeFileSync(join(scratch, 'qvga.raw'), sceneFrame(scene, held.width, 320, 240, 'rgb565le').data);
     const out = join(scratch, 'callgrind.out');
     const { stdout } = await exec('valgrind', [
       '--tool=callgrind', `--callgrind-out-file=${out}`, '--dump-before=xs_host_mark',

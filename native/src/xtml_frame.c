@@ -310,8 +310,8 @@ xtml_status_t xtml_frame_to_input(const xtml_frame_t *frame, xtml_fit_t fit, con
     int32_t in_w, in_h, channels, ox, oy, c, x0, y0, x_next, y_next;
     size_t o = 0;
     xtml_diag_clear(diag);
-    if (frame == NULL || target == NULL || input == NULL) {
-        return xtml_diag_fail(diag, XTML_STATUS_BAD_ARGUMENT, "frame to input: frame, target and input must not be NULL");
+    if (frame == NULL || target == NULL) {
+        return xtml_diag_fail(diag, XTML_STATUS_BAD_ARGUMENT, "frame to input: frame and target must not be NULL");
     }
     if ((unsigned)frame->format >= (unsigned)XTML_PIXEL_COUNT) {
         return xtml_diag_fail(diag, XTML_STATUS_FRAME_FORMAT, "frame: unknown pixel format %d", (int)frame->format);
@@ -359,6 +359,10 @@ xtml_status_t xtml_frame_to_input(const xtml_frame_t *frame, xtml_fit_t fit, con
     if ((uint64_t)input_bytes != need) {
         return xtml_diag_fail(diag, XTML_STATUS_FRAME_TARGET, "input: %ldx%ldx%ld %s is %llu bytes, got %zu", (long)in_h, (long)in_w,
                     (long)channels, xtml_dtype_name(target->dtype), (unsigned long long)need, input_bytes);
+    }
+
+    if (input == NULL) {
+        return xtml_diag_fail(diag, XTML_STATUS_BAD_ARGUMENT, "input: must not be NULL");
     }
 
     frame_region(frame, fit, in_w, in_h, &r);

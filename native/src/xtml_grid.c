@@ -117,8 +117,8 @@ xtml_status_t xtml_grid_decode(const xtml_grid_t *grid, const void *scores, size
     bool quantized, is_signed, diagonals;
     xtml_status_t status;
     xtml_diag_clear(diag);
-    if (grid == NULL || scores == NULL || work == NULL || result == NULL) {
-        return xtml_diag_fail(diag, XTML_STATUS_BAD_ARGUMENT, "grid decode: grid, scores, work and result must not be NULL");
+    if (grid == NULL || result == NULL) {
+        return xtml_diag_fail(diag, XTML_STATUS_BAD_ARGUMENT, "grid decode: grid and result must not be NULL");
     }
     if (result->max_objects < 0 || (result->max_objects > 0 && result->objects == NULL)) {
         return xtml_diag_fail(diag, XTML_STATUS_BAD_ARGUMENT, "grid decode: room for %ld objects at %s", (long)result->max_objects,
@@ -127,6 +127,9 @@ xtml_status_t xtml_grid_decode(const xtml_grid_t *grid, const void *scores, size
     status = check_grid(grid, score_bytes, work_count, diag);
     if (status != XTML_STATUS_OK) {
         return status;
+    }
+    if (scores == NULL || work == NULL) {
+        return xtml_diag_fail(diag, XTML_STATUS_BAD_ARGUMENT, "grid decode: scores and work must not be NULL");
     }
     rows = grid->rows;
     cols = grid->cols;
