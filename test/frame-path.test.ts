@@ -9,7 +9,7 @@
 // test program native/test/test_frame.c covers the rest under ASan.
 import test, { type ExecutionContext } from 'ava';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadBinding } from '../host-sim/node/backends.js';
@@ -277,3 +277,11 @@ for (const variant of ['host', 'asan'] as const) {
     t.is(r.code, 0);
   });
 }
+
+test("the Moddable manifest compiles the frame path's C with the rest of the core", (t) => {
+  const manifest = JSON.parse(readFileSync(join(repoRoot, 'native/xs/manifest.json'), 'utf8')) as { modules: Record<string, string | string[]> };
+  const sources = [manifest.modules['*']].flat();
+  t.true(sources.includes('../src/*'), 'every file of native/src');
+  const core = readdirSync(join(repoRoot, 'native/src')).filter((f) => f.endsWith('.c'));
+  t.true(core.includes('xtml_frame.c') && core.includes('xtml_grid.c'));
+});
