@@ -567,7 +567,8 @@ static napi_value napi_xtml_frame_table(napi_env env, napi_callback_info info) {
         return throw_status(env, XTML_STATUS_BAD_ARGUMENT, "real must be 256 float32", 0);
     }
     memcpy(real, real_bytes, sizeof real);
-    if (xtml_frame_table((xtml_dtype_t)dtype, (float)scale, zero_point, real, table, table_length, &diag) != XTML_STATUS_OK) {
+    if (xtml_frame_table((xtml_dtype_t)dtype, (float)scale, zero_point, real, table, table_length, &diag) !=
+        XTML_STATUS_OK) {
         return throw_diag(env, &diag);
     }
     return NULL;
@@ -641,7 +642,8 @@ static napi_value napi_xtml_grid_decode(napi_env env, napi_callback_info info) {
     if (thresholds_length != 4 * (size_t)(p[2] > 0 ? p[2] : 0) || !aligned4(thresholds) || !aligned4(work) ||
         !aligned4(objects)) {
         return throw_status(env, XTML_STATUS_BAD_ARGUMENT,
-                            "thresholds must be one 32-bit value per class; thresholds, work and objects 4-byte aligned", 0);
+                            "thresholds must be one 32-bit value per class; "
+                            "thresholds, work and objects 4-byte aligned", 0);
     }
     grid.rows = p[0];
     grid.cols = p[1];

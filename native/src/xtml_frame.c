@@ -11,29 +11,9 @@
  */
 #include "xtml_internal.h"
 
-void xtml_diag_clear(xtml_diag_t *diag) {
-    if (diag != NULL) {
-        diag->status = XTML_STATUS_OK;
-        diag->needed = 0;
-        diag->detail[0] = '\0';
-    }
-}
-
-xtml_status_t xtml_diag_fail(xtml_diag_t *diag, xtml_status_t status, const char *fmt, ...) {
-    if (diag != NULL) {
-        diag->status = status;
-#ifndef XTML_NO_DETAIL
-        {
-            va_list ap;
-            va_start(ap, fmt);
-            xtml_vfmt(diag->detail, XTML_DETAIL_MAX, fmt, ap);
-            va_end(ap);
-        }
-#else
-        (void)fmt;
-#endif
-    }
-    return status;
+/* A type's name for a detail message, unknown values included. */
+static const char *type_name(xtml_dtype_t dtype) {
+    return xtml_dtype_name(dtype) != NULL ? xtml_dtype_name(dtype) : "an unknown type";
 }
 
 static const char *const format_names[XTML_PIXEL_COUNT] = {"gray8", "rgb565le", "rgb565be", "rgb888", "rgba8888"};
@@ -69,16 +49,18 @@ xtml_status_t xtml_frame_table(xtml_dtype_t dtype, float scale, int32_t zero_poi
         return xtml_diag_fail(diag, XTML_STATUS_BAD_ARGUMENT, "frame table: real and table must not be NULL");
     }
     if (dtype != XTML_DTYPE_INT8 && dtype != XTML_DTYPE_UINT8 && dtype != XTML_DTYPE_FLOAT32) {
-        return xtml_diag_fail(diag, XTML_STATUS_FRAME_TARGET, "frame table: the frame path feeds int8, uint8 or float32 inputs, not %s",
-                    xtml_dtype_name(dtype) != NULL ? xtml_dtype_name(dtype) : "an unknown type");
+        return xtml_diag_fail(diag, XTML_STATUS_FRAME_TARGET,
+                              "frame table: the frame path feeds int8, uint8 or float32 inputs, not %s",
+                              type_name(dtype));
     }
     if (table_bytes != 256 * xtml_dtype_size(dtype)) {
-        return xtml_diag_fail(diag, XTML_STATUS_FRAME_TARGET, "frame table: a %s table is %zu bytes, got %zu", xtml_dtype_name(dtype),
-                    256 * xtml_dtype_size(dtype), table_bytes);
+        return xtml_diag_fail(diag, XTML_STATUS_FRAME_TARGET, "frame table: a %s table is %zu bytes, got %zu",
+                              xtml_dtype_name(dtype), 256 * xtml_dtype_size(dtype), table_bytes);
     }
     for (v = 0; v < 256; ++v) {
         if (real[v] != real[v]) {
-            return xtml_diag_fail(diag, XTML_STATUS_FRAME_TARGET, "frame table: the real value of level %d is NaN", (int)v);
+            return xtml_diag_fail(diag, XTML_STATUS_FRAME_TARGET, "frame table: the real value of level %d is NaN",
+                                  (int)v);
         }
     }
     if (dtype == XTML_DTYPE_FLOAT32) {
@@ -88,12 +70,13 @@ xtml_status_t xtml_frame_table(xtml_dtype_t dtype, float scale, int32_t zero_poi
     lo = dtype == XTML_DTYPE_INT8 ? -128 : 0;
     hi = dtype == XTML_DTYPE_INT8 ? 127 : 255;
     if (!(scale > 0.0f) || scale - scale != 0.0f) {
-        return xtml_diag_fail(diag, XTML_STATUS_FRAME_TARGET, "frame table: a %s input needs a finite scale > 0, got %g",
-                    xtml_dtype_name(dtype), (double)scale);
+        return xtml_diag_fail(diag, XTML_STATUS_FRAME_TARGET,
+                              "frame table: a %s input needs a finite scale > 0, got %g", xtml_dtype_name(dtype),
+                              (double)scale);
     }
     if (zero_point < lo || zero_point > hi) {
         return xtml_diag_fail(diag, XTML_STATUS_FRAME_TARGET, "frame table: zero point %ld is outside the %s range",
-                    (long)zero_point, xtml_dtype_name(dtype));
+                              (long)zero_point, xtml_dtype_name(dtype));
     }
     for (v = 0; v < 256; ++v) {
         out[v] = (uint8_t)quantize_level(real[v] / scale, zero_point, lo, hi);
@@ -321,35 +304,36 @@ xtml_status_t xtml_frame_to_input(const xtml_frame_t *frame, xtml_fit_t fit, con
     }
     if (frame->width < 1 || frame->height < 1) {
         return xtml_diag_fail(diag, XTML_STATUS_FRAME_SIZE, "frame: width and height must be positive, got %ldx%ld",
-                    (long)frame->width, (long)frame->height);
+                              (long)frame->width, (long)frame->height);
     }
     pixels = (uint64_t)frame->width * (uint64_t)frame->height;
     if (pixels > XTML_FRAME_MAX_PIXELS) {
-        return xtml_diag_fail(diag, XTML_STATUS_FRAME_SIZE, "frame: %ldx%ld is more than %ld pixels", (long)frame->width,
-                    (long)frame->height, (long)XTML_FRAME_MAX_PIXELS);
+        return xtml_diag_fail(diag, XTML_STATUS_FRAME_SIZE, "frame: %ldx%ld is more than %ld pixels",
+                              (long)frame->width, (long)frame->height, (long)XTML_FRAME_MAX_PIXELS);
     }
     if (frame->data == NULL) {
         return xtml_diag_fail(diag, XTML_STATUS_BAD_ARGUMENT, "frame: data must not be NULL");
     }
     if ((uint64_t)frame->bytes != pixels * format_bytes[frame->format]) {
-        return xtml_diag_fail(diag, XTML_STATUS_FRAME_SIZE, "frame: a %ldx%ld %s frame is %llu bytes, got %zu", (long)frame->width,
-                    (long)frame->height, format_names[frame->format],
-                    (unsigned long long)(pixels * format_bytes[frame->format]), frame->bytes);
+        return xtml_diag_fail(diag, XTML_STATUS_FRAME_SIZE, "frame: a %ldx%ld %s frame is %llu bytes, got %zu",
+                              (long)frame->width, (long)frame->height, format_names[frame->format],
+                              (unsigned long long)(pixels * format_bytes[frame->format]), frame->bytes);
     }
     in_w = target->width;
     in_h = target->height;
     channels = target->channels;
     if (in_w < 1 || in_h < 1 || in_w > XTML_FRAME_MAX_SIDE || in_h > XTML_FRAME_MAX_SIDE) {
-        return xtml_diag_fail(diag, XTML_STATUS_FRAME_TARGET, "input: %ldx%ld is not 1..%d pixels a side", (long)in_w, (long)in_h,
-                    XTML_FRAME_MAX_SIDE);
+        return xtml_diag_fail(diag, XTML_STATUS_FRAME_TARGET, "input: %ldx%ld is not 1..%d pixels a side", (long)in_w,
+                              (long)in_h, XTML_FRAME_MAX_SIDE);
     }
     if (channels != 1 && channels != 3) {
-        return xtml_diag_fail(diag, XTML_STATUS_FRAME_TARGET, "input: %ld channels; the frame path fills 1 (luma) or 3 (RGB)",
-                    (long)channels);
+        return xtml_diag_fail(diag, XTML_STATUS_FRAME_TARGET,
+                              "input: %ld channels; the frame path fills 1 (luma) or 3 (RGB)", (long)channels);
     }
     if (target->dtype != XTML_DTYPE_INT8 && target->dtype != XTML_DTYPE_UINT8 && target->dtype != XTML_DTYPE_FLOAT32) {
-        return xtml_diag_fail(diag, XTML_STATUS_FRAME_TARGET, "input: the frame path feeds int8, uint8 or float32 inputs, not %s",
-                    xtml_dtype_name(target->dtype) != NULL ? xtml_dtype_name(target->dtype) : "an unknown type");
+        return xtml_diag_fail(diag, XTML_STATUS_FRAME_TARGET,
+                              "input: the frame path feeds int8, uint8 or float32 inputs, not %s",
+                              type_name(target->dtype));
     }
     if (target->table == NULL) {
         return xtml_diag_fail(diag, XTML_STATUS_BAD_ARGUMENT, "input: the table must not be NULL");
@@ -357,10 +341,10 @@ xtml_status_t xtml_frame_to_input(const xtml_frame_t *frame, xtml_fit_t fit, con
     elem = xtml_dtype_size(target->dtype);
     need = (uint64_t)in_w * (uint64_t)in_h * (uint64_t)channels * elem;
     if ((uint64_t)input_bytes != need) {
-        return xtml_diag_fail(diag, XTML_STATUS_FRAME_TARGET, "input: %ldx%ldx%ld %s is %llu bytes, got %zu", (long)in_h, (long)in_w,
-                    (long)channels, xtml_dtype_name(target->dtype), (unsigned long long)need, input_bytes);
+        return xtml_diag_fail(diag, XTML_STATUS_FRAME_TARGET, "input: %ldx%ldx%ld %s is %llu bytes, got %zu",
+                              (long)in_h, (long)in_w, (long)channels, xtml_dtype_name(target->dtype),
+                              (unsigned long long)need, input_bytes);
     }
-
     if (input == NULL) {
         return xtml_diag_fail(diag, XTML_STATUS_BAD_ARGUMENT, "input: must not be NULL");
     }

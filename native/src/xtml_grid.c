@@ -19,48 +19,55 @@ static xtml_status_t check_grid(const xtml_grid_t *g, size_t score_bytes, size_t
     uint64_t cells;
     bool quantized = g->dtype == XTML_DTYPE_INT8 || g->dtype == XTML_DTYPE_UINT8;
     if (g->rows < 1 || g->cols < 1 || g->classes < 1) {
-        return xtml_diag_fail(diag, XTML_STATUS_GRID_CONFIG, "grid: %ldx%ld cells of %ld classes; each must be positive",
-                    (long)g->rows, (long)g->cols, (long)g->classes);
+        return xtml_diag_fail(diag, XTML_STATUS_GRID_CONFIG,
+                              "grid: %ldx%ld cells of %ld classes; each must be positive", (long)g->rows, (long)g->cols,
+                              (long)g->classes);
     }
     cells = (uint64_t)g->rows * (uint64_t)g->cols;
     if (cells > INT32_MAX / 3) {
-        return xtml_diag_fail(diag, XTML_STATUS_GRID_CONFIG, "grid: %ldx%ld cells are too many", (long)g->rows, (long)g->cols);
+        return xtml_diag_fail(diag, XTML_STATUS_GRID_CONFIG, "grid: %ldx%ld cells are too many", (long)g->rows,
+                              (long)g->cols);
     }
     if (!quantized && g->dtype != XTML_DTYPE_FLOAT32) {
         return xtml_diag_fail(diag, XTML_STATUS_GRID_CONFIG, "grid: scores must be int8, uint8 or float32, not %s",
-                    xtml_dtype_name(g->dtype) != NULL ? xtml_dtype_name(g->dtype) : "an unknown type");
+                              xtml_dtype_name(g->dtype) != NULL ? xtml_dtype_name(g->dtype) : "an unknown type");
     }
     if ((uint64_t)score_bytes != cells * (uint64_t)g->classes * xtml_dtype_size(g->dtype)) {
-        return xtml_diag_fail(diag, XTML_STATUS_GRID_CONFIG, "grid: %ldx%ldx%ld %s scores are %llu bytes, got %zu", (long)g->rows,
-                    (long)g->cols, (long)g->classes, xtml_dtype_name(g->dtype),
-                    (unsigned long long)(cells * (uint64_t)g->classes * xtml_dtype_size(g->dtype)), score_bytes);
+        return xtml_diag_fail(diag, XTML_STATUS_GRID_CONFIG, "grid: %ldx%ldx%ld %s scores are %llu bytes, got %zu",
+                              (long)g->rows, (long)g->cols, (long)g->classes, xtml_dtype_name(g->dtype),
+                              (unsigned long long)(cells * (uint64_t)g->classes * xtml_dtype_size(g->dtype)),
+                              score_bytes);
     }
     if (g->background < -1 || g->background >= g->classes) {
-        return xtml_diag_fail(diag, XTML_STATUS_GRID_CONFIG, "grid: background %ld is not a class or -1", (long)g->background);
+        return xtml_diag_fail(diag, XTML_STATUS_GRID_CONFIG, "grid: background %ld is not a class or -1",
+                              (long)g->background);
     }
     if (g->connectivity != 4 && g->connectivity != 8) {
-        return xtml_diag_fail(diag, XTML_STATUS_GRID_CONFIG, "grid: connectivity must be 4 or 8, got %ld", (long)g->connectivity);
+        return xtml_diag_fail(diag, XTML_STATUS_GRID_CONFIG, "grid: connectivity must be 4 or 8, got %ld",
+                              (long)g->connectivity);
     }
     if (quantized) {
         int32_t lo = g->dtype == XTML_DTYPE_INT8 ? -128 : 0;
         int32_t side = g->rows > g->cols ? g->rows : g->cols;
         if (g->min_level == NULL) {
-            return xtml_diag_fail(diag, XTML_STATUS_BAD_ARGUMENT, "grid: min_level must not be NULL for quantized scores");
+            return xtml_diag_fail(diag, XTML_STATUS_BAD_ARGUMENT,
+                                  "grid: min_level must not be NULL for quantized scores");
         }
         if (g->zero_point < lo || g->zero_point > lo + 255) {
-            return xtml_diag_fail(diag, XTML_STATUS_GRID_CONFIG, "grid: zero point %ld is outside the %s range", (long)g->zero_point,
-                        xtml_dtype_name(g->dtype));
+            return xtml_diag_fail(diag, XTML_STATUS_GRID_CONFIG, "grid: zero point %ld is outside the %s range",
+                                  (long)g->zero_point, xtml_dtype_name(g->dtype));
         }
         if (255 * cells * (uint64_t)side > INT32_MAX) {
-            return xtml_diag_fail(diag, XTML_STATUS_GRID_CONFIG, "grid: %ldx%ld cells are too many for 32-bit sums", (long)g->rows,
-                        (long)g->cols);
+            return xtml_diag_fail(diag, XTML_STATUS_GRID_CONFIG, "grid: %ldx%ld cells are too many for 32-bit sums",
+                                  (long)g->rows, (long)g->cols);
         }
     } else if (g->min_score == NULL) {
         return xtml_diag_fail(diag, XTML_STATUS_BAD_ARGUMENT, "grid: min_score must not be NULL for float32 scores");
     }
     if ((uint64_t)work_count < 3 * cells) {
-        return xtml_diag_fail(diag, XTML_STATUS_GRID_CONFIG, "grid: %ldx%ld cells need %llu int32 of work memory, got %zu",
-                    (long)g->rows, (long)g->cols, (unsigned long long)(3 * cells), work_count);
+        return xtml_diag_fail(diag, XTML_STATUS_GRID_CONFIG,
+                              "grid: %ldx%ld cells need %llu int32 of work memory, got %zu", (long)g->rows,
+                              (long)g->cols, (unsigned long long)(3 * cells), work_count);
     }
     return XTML_STATUS_OK;
 }
@@ -121,8 +128,8 @@ xtml_status_t xtml_grid_decode(const xtml_grid_t *grid, const void *scores, size
         return xtml_diag_fail(diag, XTML_STATUS_BAD_ARGUMENT, "grid decode: grid and result must not be NULL");
     }
     if (result->max_objects < 0 || (result->max_objects > 0 && result->objects == NULL)) {
-        return xtml_diag_fail(diag, XTML_STATUS_BAD_ARGUMENT, "grid decode: room for %ld objects at %s", (long)result->max_objects,
-                    result->objects == NULL ? "NULL" : "objects");
+        return xtml_diag_fail(diag, XTML_STATUS_BAD_ARGUMENT, "grid decode: room for %ld objects at %s",
+                              (long)result->max_objects, result->objects == NULL ? "a NULL pointer" : "objects");
     }
     status = check_grid(grid, score_bytes, work_count, diag);
     if (status != XTML_STATUS_OK) {

@@ -245,3 +245,28 @@ void xtml_fmt(char *out, size_t cap, const char *fmt, ...) {
     xtml_vfmt(out, cap, fmt, ap);
     va_end(ap);
 }
+
+void xtml_diag_clear(xtml_diag_t *diag) {
+    if (diag != NULL) {
+        diag->status = XTML_STATUS_OK;
+        diag->needed = 0;
+        diag->detail[0] = '\0';
+    }
+}
+
+xtml_status_t xtml_diag_fail(xtml_diag_t *diag, xtml_status_t status, const char *fmt, ...) {
+    if (diag != NULL) {
+        diag->status = status;
+#ifndef XTML_NO_DETAIL
+        {
+            va_list ap;
+            va_start(ap, fmt);
+            xtml_vfmt(diag->detail, XTML_DETAIL_MAX, fmt, ap);
+            va_end(ap);
+        }
+#else
+        (void)fmt;
+#endif
+    }
+    return status;
+}

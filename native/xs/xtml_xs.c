@@ -543,7 +543,8 @@ void xs_xtml_grid_decode(xsMachine *the) {
     /* The core reads one threshold per class and writes words into work and objects. */
     if (thresholds_count != 4 * (xsUnsignedValue)(p[2] > 0 ? p[2] : 0) || !aligned4(thresholds) || !aligned4(work) ||
         !aligned4(objects)) {
-        status = bind_fail(&diag, "thresholds must be one 32-bit value per class; thresholds, work and objects 4-byte aligned");
+        status = bind_fail(&diag, "thresholds must be one 32-bit value per class; "
+                                  "thresholds, work and objects 4-byte aligned");
     } else {
         grid.rows = p[0];
         grid.cols = p[1];
