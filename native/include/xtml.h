@@ -209,7 +209,8 @@ size_t xtml_dtype_size(xtml_dtype_t dtype);
  * xtml_frame_table() (once per model, single-precision) and float32 scores.
  */
 
-/* Pixel formats: rows top to bottom, no padding between rows. */
+/* Pixel formats: rows top to bottom, no padding between rows. RGB565
+ * channels widen to 8 bits by repeating their top bits (r5 << 3 | r5 >> 2). */
 typedef enum xtml_pixel_format {
     XTML_PIXEL_GRAY8 = 0,     /* one byte per pixel */
     XTML_PIXEL_RGB565LE = 1,  /* 16 bits RRRRRGGGGGGBBBBB, low byte first */
@@ -252,7 +253,7 @@ typedef struct xtml_rect {
 typedef struct xtml_frame_target {
     int32_t width;
     int32_t height;
-    int32_t channels;            /* 1: luma (BT.601), 3: R, G, B */
+    int32_t channels;            /* 1: luma (77 R + 150 G + 29 B + 128) >> 8, 3: R, G, B */
     xtml_dtype_t dtype;          /* XTML_DTYPE_INT8, _UINT8 or _FLOAT32 */
     const void *table;           /* from xtml_frame_table(): 256 elements of dtype */
 } xtml_frame_target_t;
