@@ -5,14 +5,13 @@
 // Engine-neutral: the same code runs on XS on a device and on Node.
 //
 // The pixel work and the grid search run in the core (xtml_frame_to_input,
-// xtml_grid_decode) through the session's binding; what stays here is in
-// doubles, computed from the core's integers by the same operations as the
-// TypeScript that came before (test/support/pipeline-oracle.ts), so every
-// result is bit for bit what it was. Quantized scores give a grid object's
-// weight and centre as exact integer sums: every partial sum the doubles
-// would take is then exactly representable, so the products below equal the
-// sums. Float32 scores, and cells of a fractional pixel size, are summed
-// here over the object's cells in the order the core found them.
+// xtml_grid_decode) through the session's binding. What stays here is in
+// doubles and matches the plain TypeScript algorithm of
+// test/support/pipeline-oracle.ts bit for bit: for quantized scores on cells
+// of whole pixels, the core's integer sums give an object's weight and centre
+// exactly (every partial sum the plain algorithm takes is exactly
+// representable, so one product equals it); otherwise the object's cells are
+// summed here, in the order the core found them.
 import { frameParam, gridObjectField as F, gridParam, type CoreBinding } from './binding.js';
 import { ImageError, checkFrame, pixelFormats, type Frame } from './image.js';
 import type { ModelSpec } from './model-spec.js';

@@ -1,10 +1,10 @@
-// The frame path as it was written in TypeScript before it moved to C
-// (native/src/xtml_frame.c, xtml_grid.c): the oracle the tests compare the
-// Pipeline against, and the "before" of `npm run bench:frame` (it runs on XS
-// too, so it imports types only). Crop to the model's aspect or stretch,
-// integer area averaging, a 256-entry quantization table from the input's
-// scale and zero point with TFLite rounding, and grid decoding into connected
-// objects with score-weighted centroids; every result in doubles, as before.
+// The frame path in plain TypeScript, as it ran before the core took it over
+// (native/src/xtml_frame.c, xtml_grid.c): the oracle the tests hold Pipeline
+// to, and the "before" of `npm run bench:frame` (it runs on XS too, so it
+// imports types only). Crop to the model's aspect or stretch, integer area
+// averaging, a 256-entry quantization table from the input's scale and zero
+// point with TFLite rounding, and grid decoding into connected objects with
+// score-weighted centroids, every result in doubles.
 import type { Frame } from '../../src/image.js';
 import type { ModelSpec } from '../../src/model-spec.js';
 import type { Detection, Fit, PipelineResult } from '../../src/pipeline.js';
@@ -106,8 +106,7 @@ export class OraclePipeline {
     return this.result;
   }
 
-  /** Crop/stretch, area-average resize and quantize into this.input (no invoke). */
-  preprocess(frame: Frame, fit: Fit): void {
+  private preprocess(frame: Frame, fit: Fit): void {
     const { width: inW, height: inH, channels } = this.spec.input;
     const region = this.result.region;
     if (fit === 'stretch') {
@@ -149,8 +148,7 @@ export class OraclePipeline {
     return (Number(this.output[i]!) - this.outZero) * this.outScale;
   }
 
-  /** Decode this.output as it stands (the test may write any scores there first). */
-  decodeGrid(): void {
+  private decodeGrid(): void {
     const d = this.spec.decoding;
     if (d.kind !== 'grid') return;
     const { rows, cols, background, thresholds, connectivity } = d;
@@ -216,13 +214,6 @@ export class OraclePipeline {
       det.h = (r1 + 1 - r0) * cellH * sy;
     }
     this.result.count = count;
-  }
-
-  /** The region a frame maps to, then decodeGrid() of this.output (no preprocessing, no invoke). */
-  decodeOnly(region: { x: number; y: number; w: number; h: number }): PipelineResult {
-    Object.assign(this.result.region, region);
-    this.decodeGrid();
-    return this.result;
   }
 
   private decodeClassifier(): void {
