@@ -168,6 +168,11 @@ enum { XTML_PADDING_SAME = 0, XTML_PADDING_VALID = 1 };
 void xtml_fmt(char *out, size_t cap, const char *fmt, ...) XTML_PRINTF(3, 4);
 void xtml_vfmt(char *out, size_t cap, const char *fmt, va_list ap);
 
+/* For calls without a context (the frame path): an empty diag (may be NULL),
+ * and a failure written into it; returns status. */
+void xtml_diag_clear(xtml_diag_t *diag);
+xtml_status_t xtml_diag_fail(xtml_diag_t *diag, xtml_status_t status, const char *fmt, ...) XTML_PRINTF(3, 4);
+
 /* ---- tensors as kernels see them at prepare ---- */
 
 typedef struct xtml_tinfo {

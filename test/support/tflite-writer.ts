@@ -10,10 +10,10 @@
 // data is 16-byte aligned in the file, so a model copied to a 16-byte aligned
 // address has every buffer aligned for its type (the verifier checks).
 
-export type TensorType = 'float32' | 'int32' | 'int8';
+export type TensorType = 'float32' | 'int32' | 'int8' | 'uint8';
 
 /** TensorType values of the schema. */
-const tensorTypes: Record<TensorType, number> = { float32: 0, int32: 2, int8: 9 };
+const tensorTypes: Record<TensorType, number> = { float32: 0, int32: 2, uint8: 3, int8: 9 };
 
 export interface TensorDef {
   name: string;
