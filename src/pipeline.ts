@@ -152,41 +152,7 @@ export class Pipeline {
 
   /** The region of the frame the model sees, then the area-average resize and quantization. */
   private preprocess(frame: Frame, fit: Fit): void {
-    const { width: inW, height: inH, channels } = this.spec.input;
-    const region = this.result.region;
-    if (fit === 'stretch') {
-      region.x = 0; region.y = 0; region.w = frame.width; region.h = frame.height;
-    } else if (frame.width * inH > frame.height * inW) {   // wider than the model: crop the sides
-      region.h = frame.height;
-      region.w = Math.max(1, Math.round((frame.height * inW) / inH));
-      region.x = (frame.width - region.w) >> 1;
-      region.y = 0;
-    } else {                                               // taller: crop top and bottom
-      region.w = frame.width;
-      region.h = Math.max(1, Math.round((frame.width * inH) / inW));
-      region.x = 0;
-      region.y = (frame.height - region.h) >> 1;
-    }
-    for (let i = 0; i <= inW; i++) this.colStart[i] = region.x + Math.floor((i * region.w) / inW);
-    for (let i = 0; i <= inH; i++) this.rowStart[i] = region.y + Math.floor((i * region.h) / inH);
-
-    const { data, format, width } = frame;
-    const table = this.table, input = this.input, cols = this.colStart, rows = this.rowStart;
-    let o = 0;
-    for (let oy = 0; oy < inH; oy++) {
-      const y0 = rows[oy]!, y1 = Math.max(y0 + 1, rows[oy + 1]!);
-      for (let ox = 0; ox < inW; ox++) {
-        const x0 = cols[ox]!, x1 = Math.max(x0 + 1, cols[ox + 1]!);
-        const n = (y1 - y0) * (x1 - x0);
-        for (let c = 0; c < channels; c++) {
-          let sum = 0;
-          for (let y = y0; y < y1; y++) {
-            for (let x = x0; x < x1; x++) sum += sample(data, format, y * width + x, channels === 1 ? -1 : c);
-          }
-          input[o++] = table[Math.floor((sum + (n >> 1)) / n)]!;
-        }
-      }
-    }
+    areaResize(frame, fit, this.spec.input, this.table, this.input, this.result.region, this.colStart, this.rowStart);
   }
 
   private score(i: number): number {
@@ -286,6 +252,55 @@ export class Pipeline {
     }
     this.result.count = count;
   }
+}
+
+/**
+ * The app's preprocessing of a frame for a model input of width x height x
+ * channels: the middle of the frame at the model's aspect (`fit: 'stretch'`
+ * keeps all of it), resized by area averaging in integers, each averaged pixel
+ * (0..255) mapped through `table` into `out` (NHWC). `region` receives the part
+ * of the frame used; colStart/rowStart (width + 1, height + 1 entries) are
+ * scratch, so a caller that keeps them allocates nothing.
+ */
+export function areaResize(
+  frame: Frame, fit: Fit, size: { width: number; height: number; channels: number },
+  table: ArrayLike<number>, out: { [i: number]: number | bigint; length: number }, region: { x: number; y: number; w: number; h: number } = { x: 0, y: 0, w: 0, h: 0 },
+  colStart: Int32Array = new Int32Array(size.width + 1), rowStart: Int32Array = new Int32Array(size.height + 1),
+): { x: number; y: number; w: number; h: number } {
+  const { width: inW, height: inH, channels } = size;
+  if (fit === 'stretch') {
+    region.x = 0; region.y = 0; region.w = frame.width; region.h = frame.height;
+  } else if (frame.width * inH > frame.height * inW) {   // wider than the model: crop the sides
+    region.h = frame.height;
+    region.w = Math.max(1, Math.round((frame.height * inW) / inH));
+    region.x = (frame.width - region.w) >> 1;
+    region.y = 0;
+  } else {                                               // taller: crop top and bottom
+    region.w = frame.width;
+    region.h = Math.max(1, Math.round((frame.width * inH) / inW));
+    region.x = 0;
+    region.y = (frame.height - region.h) >> 1;
+  }
+  for (let i = 0; i <= inW; i++) colStart[i] = region.x + Math.floor((i * region.w) / inW);
+  for (let i = 0; i <= inH; i++) rowStart[i] = region.y + Math.floor((i * region.h) / inH);
+
+  const { data, format, width } = frame;
+  let o = 0;
+  for (let oy = 0; oy < inH; oy++) {
+    const y0 = rowStart[oy]!, y1 = Math.max(y0 + 1, rowStart[oy + 1]!);
+    for (let ox = 0; ox < inW; ox++) {
+      const x0 = colStart[ox]!, x1 = Math.max(x0 + 1, colStart[ox + 1]!);
+      const n = (y1 - y0) * (x1 - x0);
+      for (let c = 0; c < channels; c++) {
+        let sum = 0;
+        for (let y = y0; y < y1; y++) {
+          for (let x = x0; x < x1; x++) sum += sample(data, format, y * width + x, channels === 1 ? -1 : c);
+        }
+        out[o++] = table[Math.floor((sum + (n >> 1)) / n)]!;
+      }
+    }
+  }
+  return region;
 }
 
 /** Channel c (0 R, 1 G, 2 B) of pixel i, or its luma when c is -1, 0..255. */

@@ -200,7 +200,7 @@ function correctBiases(float: Graph, int8: Graph, errors: Map<string, Float64Arr
       for (const e of per) { sum += e[2 * c]!; count += e[2 * c + 1]!; }
       if (count > 0) b[c] = b[c]! - sum / count;
     }
-    n.inputs[2] = g.add({ ...bias, name: g.fresh(`${bias.name}/corrected`), data: b });
+    n.inputs[2] = g.add({ ...bias, name: g.fresh(`${n.outputs[0]}/bias`), data: b });
   }
   void int8;
   g.prune();

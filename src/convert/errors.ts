@@ -10,6 +10,7 @@ export type ConvertErrorCode =
   | 'DYNAMIC_SHAPE'          // a dimension that is not known; fix it with --input-shape
   | 'BAD_CALIBRATION'        // no calibration data, or data that does not fit the inputs
   | 'BAD_OPTION'             // an option with a value that cannot be used
+  | 'BAD_DATA'               // data for compare that does not fit the models
   | 'UNSUPPORTED_MODEL';     // quantized already, several subgraphs, and the like
 
 export class ConvertError extends Error {

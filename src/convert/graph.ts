@@ -56,6 +56,8 @@ export class Graph {
   nodes: Node[] = [];
   inputs: string[] = [];
   outputs: string[] = [];
+  /** Names fresh() made by numbering a taken one. */
+  private readonly numbered = new Set<string>();
 
   tensor(name: string): TensorInfo {
     const t = this.tensors.get(name);
@@ -71,7 +73,10 @@ export class Graph {
   /** A name not used yet, from a base. */
   fresh(base: string): string {
     if (!this.tensors.has(base)) return base;
-    for (let i = 1; ; i++) if (!this.tensors.has(`${base}_${i}`)) return `${base}_${i}`;
+    for (let i = 1; ; i++) {
+      const name = `${base}_${i}`;
+      if (!this.tensors.has(name)) { this.numbered.add(name); return name; }
+    }
   }
 
   isConst(name: string): boolean {
@@ -93,12 +98,30 @@ export class Graph {
     for (const name of [...this.tensors.keys()]) if (!used.has(name)) this.tensors.delete(name);
   }
 
+  /** Give tensors named `base_N` their base name back where it is free again. */
+  tidyNames(): void {
+    for (const old of [...this.tensors.keys()]) {
+      const m = /^(.*)_\d+$/.exec(old);
+      if (m === null || !this.numbered.has(old) || this.tensors.has(m[1]!)) continue;
+      this.numbered.delete(old);
+      const base = m[1]!;
+      const t = this.tensors.get(old)!;
+      this.tensors.delete(old);
+      this.tensors.set(base, { ...t, name: base });
+      const swap = (x: string): string => (x === old ? base : x);
+      for (const n of this.nodes) { n.inputs = n.inputs.map(swap); n.outputs = n.outputs.map(swap); }
+      this.inputs = this.inputs.map(swap);
+      this.outputs = this.outputs.map(swap);
+    }
+  }
+
   clone(): Graph {
     const g = new Graph();
     for (const [k, t] of this.tensors) g.tensors.set(k, { ...t, shape: [...t.shape], ...(t.quant ? { quant: { ...t.quant, scale: [...t.quant.scale], zeroPoint: [...t.quant.zeroPoint] } } : {}) });
     g.nodes = this.nodes.map((n) => ({ ...n, inputs: [...n.inputs], outputs: [...n.outputs], options: { ...n.options } }));
     g.inputs = [...this.inputs];
     g.outputs = [...this.outputs];
+    for (const n of this.numbered) g.numbered.add(n);
     return g;
   }
 }

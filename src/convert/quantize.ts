@@ -159,12 +159,12 @@ export function quantizeGraph(float: Graph, ranges: ReadonlyMap<string, Range>, 
       const wt = g.tensor(n.inputs[1]!);
       const axis = n.op === 'DEPTHWISE_CONV_2D' ? 3 : 0;
       const { q, quant } = weightQuant(wt.data as Float32Array, wt.shape, axis);
-      const wName = g.add({ name: g.fresh(`${wt.name}/int8`), dtype: 'int8', shape: wt.shape, data: q, quant });
+      const wName = g.add({ name: g.fresh(`${n.outputs[0]}/weights`), dtype: 'int8', shape: wt.shape, data: q, quant });
       const channels = wt.shape[axis]!;
       const biasF = n.inputs[2] ? (g.tensor(n.inputs[2]).data as Float32Array) : new Float32Array(channels);
       const bScale = quant.scale.map((s) => Math.fround(inQ.scale[0]! * s));
       const bq = Int32Array.from(biasF, (b, c) => Math.max(-2147483647, Math.min(2147483647, Math.round(b / bScale[c]!))));
-      const bName = g.add({ name: g.fresh(`${n.outputs[0]}/bias_int32`), dtype: 'int32', shape: [channels], data: bq, quant: { scale: bScale, zeroPoint: bScale.map(() => 0), axis: 0 } });
+      const bName = g.add({ name: g.fresh(`${n.outputs[0]}/bias`), dtype: 'int32', shape: [channels], data: bq, quant: { scale: bScale, zeroPoint: bScale.map(() => 0), axis: 0 } });
       n.inputs = [n.inputs[0]!, wName, bName];
       continue;
     }
@@ -181,6 +181,7 @@ export function quantizeGraph(float: Graph, ranges: ReadonlyMap<string, Range>, 
     }
   }
   g.prune();
+  g.tidyNames();
 
   if (options.io === 'float32') {
     g.inputs = g.inputs.map((t) => {

@@ -56,8 +56,8 @@ function foldAffine(g: Graph): boolean {
     } else {
       for (let c = 0; c < channels; c++) b[c] = b[c]! + (next.op === 'ADD' ? k[c]! : -k[c]!);
     }
-    const wName = g.add({ ...filter, name: g.fresh(`${filter.name}/folded`), data: w });
-    const bName = g.add({ name: g.fresh(`${n.outputs[0]}/bias`), dtype: 'float32', shape: [channels], data: b });
+    const wName = g.add({ ...filter, name: g.fresh(`${next.outputs[0]}/weights`), data: w });
+    const bName = g.add({ name: g.fresh(`${next.outputs[0]}/bias`), dtype: 'float32', shape: [channels], data: b });
     n.inputs = [n.inputs[0]!, wName, bName];
     // the conv now writes what the MUL/ADD wrote
     const out = next.outputs[0]!;
@@ -164,5 +164,6 @@ export function simplify(g: Graph): string[] {
   // RESHAPE's new_shape option: what TFLM reads when the shape input is absent; keep both in step
   for (const n of g.nodes) if (n.op === 'RESHAPE') n.options.newShape = g.tensor(n.outputs[0]!).shape;
   g.prune();
+  g.tidyNames();
   return done;
 }
