@@ -74,6 +74,8 @@ export interface QuantizeModelOptions {
   percentile?: number;
   biasCorrection?: boolean;
   io: 'int8' | 'float32';
+  /** FULLY_CONNECTED weights per unit (default: per tensor, as TFLite's converter). */
+  perChannelDense?: boolean;
   /** Fixed input parameters (images: scale and zero point of the pixel mapping). */
   inputParams?: ReadonlyMap<string, Params>;
   /** The description string (JSON for our app: labels, input meaning, decoding). */
@@ -104,7 +106,7 @@ export interface ConvertReport {
   outputs: { name: string; shape: number[]; type: string; scale: number; zero_point: number; sqnr_db: number }[];
   operators: { index: number; op: string; macs: number }[];
   rewrites: Record<string, number>;
-  calibration: { method: CalibrationMethod; percentile?: number; samples: number; bias_correction: boolean };
+  calibration: { method: CalibrationMethod; percentile?: number; samples: number; bias_correction: boolean; per_channel_dense: boolean };
   /** Worst first. */
   layers: LayerReport[];
 }
@@ -218,7 +220,7 @@ export function quantizeModel(p: Prepared, options: QuantizeModelOptions): Conve
     ...(progress ? { onProgress: (d: number, t: number) => progress('calibrating', d, t) } : {}),
   });
   for (const t of observedTensors(p.graph)) if (!ranges.has(t)) throw new Error(`internal: '${t}' was not calibrated`);
-  const qopts = { io: options.io, ...(options.inputParams ? { inputParams: options.inputParams } : {}) };
+  const qopts = { io: options.io, perChannelDense: options.perChannelDense === true, ...(options.inputParams ? { inputParams: options.inputParams } : {}) };
   let floatGraph = p.graph;
   let int8 = quantizeGraph(floatGraph, ranges, qopts);
   let done = 0;
@@ -261,7 +263,7 @@ export function quantizeModel(p: Prepared, options: QuantizeModelOptions): Conve
     }),
     operators: session.operators.map((o, index) => ({ index, op: o.name, macs: o.macs })),
     rewrites: p.rewrites,
-    calibration: { method: options.method, ...(options.method === 'percentile' ? { percentile: options.percentile ?? 99.99 } : {}), samples: n, bias_correction: options.biasCorrection === true },
+    calibration: { method: options.method, ...(options.method === 'percentile' ? { percentile: options.percentile ?? 99.99 } : {}), samples: n, bias_correction: options.biasCorrection === true, per_channel_dense: options.perChannelDense === true },
     layers: [...measured.sums].map(([t, s]) => {
       const producer = int8.producer(t)!;
       const q = int8.tensor(t).quant!;

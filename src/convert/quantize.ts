@@ -1,7 +1,8 @@
 // The float graph to a fully int8 graph with TensorFlow Lite's quantization
 // rules, so TFLM (and our core) run it with the same bytes:
-// - weights of CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED: int8 per output
-//   channel, symmetric (zero point 0, -127..127);
+// - weights: int8 symmetric (zero point 0, -127..127), per output channel for
+//   CONV_2D and DEPTHWISE_CONV_2D, per tensor for FULLY_CONNECTED as TFLite's
+//   converter does (per unit with perChannelDense);
 // - biases: int32 at scale input_scale x weight_scale[c], zero point 0;
 // - activations: int8 per tensor, asymmetric, from the calibrated ranges;
 // - fixed output parameters where TFLite requires them: SOFTMAX and LOGISTIC
@@ -20,6 +21,8 @@ export interface Params { scale: number; zeroPoint: number }
 
 export interface QuantizeOptions {
   io: 'int8' | 'float32';
+  /** FULLY_CONNECTED weights per output unit too (TFLite's converter: one scale per tensor). */
+  perChannelDense?: boolean;
   /** Fixed parameters for graph inputs (images: the pixel mapping). */
   inputParams?: ReadonlyMap<string, Params>;
 }
@@ -54,9 +57,9 @@ class Groups {
   }
 }
 
-function weightQuant(data: Float32Array, shape: readonly number[], axis: number): { q: Int8Array; quant: Quantization } {
-  const channels = shape[axis]!;
-  const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+function weightQuant(data: Float32Array, shape: readonly number[], axis: number, perChannel: boolean): { q: Int8Array; quant: Quantization } {
+  const channels = perChannel ? shape[axis]! : 1;
+  const inner = perChannel ? shape.slice(axis + 1).reduce((a, b) => a * b, 1) : data.length;
   const amax = new Float64Array(channels);
   for (let i = 0; i < data.length; i++) {
     const c = Math.floor(i / inner) % channels;
@@ -158,12 +161,12 @@ export function quantizeGraph(float: Graph, ranges: ReadonlyMap<string, Range>, 
       const inQ = g.tensor(n.inputs[0]!).quant!;
       const wt = g.tensor(n.inputs[1]!);
       const axis = n.op === 'DEPTHWISE_CONV_2D' ? 3 : 0;
-      const { q, quant } = weightQuant(wt.data as Float32Array, wt.shape, axis);
+      const { q, quant } = weightQuant(wt.data as Float32Array, wt.shape, axis, n.op !== 'FULLY_CONNECTED' || options.perChannelDense === true);
       const wName = g.add({ name: g.fresh(`${n.outputs[0]}/weights`), dtype: 'int8', shape: wt.shape, data: q, quant });
       const channels = wt.shape[axis]!;
       const biasF = n.inputs[2] ? (g.tensor(n.inputs[2]).data as Float32Array) : new Float32Array(channels);
       const bScale = quant.scale.map((s) => Math.fround(inQ.scale[0]! * s));
-      const bq = Int32Array.from(biasF, (b, c) => Math.max(-2147483647, Math.min(2147483647, Math.round(b / bScale[c]!))));
+      const bq = Int32Array.from(biasF, (b, c) => Math.max(-2147483647, Math.min(2147483647, Math.round(b / bScale[bScale.length === 1 ? 0 : c]!))));
       const bName = g.add({ name: g.fresh(`${n.outputs[0]}/bias`), dtype: 'int32', shape: [channels], data: bq, quant: { scale: bScale, zeroPoint: bScale.map(() => 0), axis: 0 } });
       n.inputs = [n.inputs[0]!, wName, bName];
       continue;
