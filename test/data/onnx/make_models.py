@@ -41,8 +41,8 @@ class ConvNet(nn.Module):
     def forward(self, x):
         x = F.relu(self.b1(self.c1(x)))
         x = F.max_pool2d(x, 2)                     # 16 -> 8
-        x = F.pad(x, (1, 1, 1, 1))                 # explicit Pad, folded into the conv
-        x = F.relu(self.b2(self.c2(x)))            # 10 -> 4
+        x = F.pad(x, (0, 1, 0, 1))                 # explicit Pad, TFLite SAME: folded into the conv
+        x = F.relu(self.b2(self.c2(x)))            # 9 -> 4
         return self.fc(torch.flatten(x, 1))
 
 
