@@ -59,6 +59,8 @@ export const needs = {
   valgrind: requirement('valgrind', 'valgrind', 'apt-get install -y valgrind', onPath('valgrind')),
   mosquitto: requirement('mosquitto', 'the Mosquitto broker', 'apt-get install -y mosquitto',
     () => existsSync('/usr/sbin/mosquitto')),
+  skimage: requirement('skimage', "scikit-image's sample images (natural images for the converter's check)", 'apt-get install -y python3-skimage',
+    () => existsSync('/usr/lib/python3/dist-packages/skimage/data/chelsea.png')),
 } satisfies Record<string, Requirement>;
 
 export const strict = process.env['CI'] !== undefined && process.env['CI'] !== '' && process.env['CI'] !== 'false';
