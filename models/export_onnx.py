@@ -91,7 +91,7 @@ def describe(threshold, class_thresholds, name):
     from decode_rule import decode_rule
     return {
         "name": "xs-tinyml digit detector" + ("" if name == "detector" else f" ({name})"),
-        "version": 2,
+        "version": 1,
         "kind": "fomo",
         "labels": scenes.CLASSES,
         "input": {"shape": [1, scenes.SIZE, scenes.SIZE, 1], "layout": "NHWC",
