@@ -11,7 +11,7 @@ import { ConvertError } from './errors.js';
 import { runFloat, transposeData } from './float-run.js';
 import { elements, type Graph } from './graph.js';
 import { readOnnx, type InputShapes, type SourceInput } from './onnx.js';
-import { quantizeGraph, type Params } from './quantize.js';
+import { quantizeGraph, roundTripWeights, type Params } from './quantize.js';
 import { simplify } from './rewrite.js';
 import { isTflite, readTflite } from './tflite-read.js';
 import { writeGraph } from './tflite-write.js';
@@ -136,13 +136,12 @@ function checkSamples(p: Prepared, samples: QuantizeModelOptions['samples']): vo
 
 /** Each activation of the int8 model next to its float twin, over the samples. */
 function probe(binding: CoreBinding, float: Graph, int8: Graph, samples: QuantizeModelOptions['samples'], onSample?: () => void):
-  { sums: Map<string, { signal: number; noise: number }>; errors: Map<string, Float64Array[]> } {
+  { sums: Map<string, { signal: number; noise: number }> } {
   const watched = int8.nodes.flatMap((n) => n.outputs).filter((t) => float.tensors.has(t) && int8.tensor(t).dtype === 'int8');
   const probeGraph = int8.clone();
   probeGraph.outputs = [...new Set([...watched.filter((t) => !probeGraph.inputs.includes(t))])];
   const session = InferenceSession.create(binding, writeGraph(probeGraph, ''));
   const sums = new Map(probeGraph.outputs.map((t) => [t, { signal: 0, noise: 0 }]));
-  const errors = new Map<string, Float64Array[]>();
   try {
     for (const sample of samples) {
       const feeds = probeGraph.inputs.map((t, i) => {
@@ -164,48 +163,67 @@ function probe(binding: CoreBinding, float: Graph, int8: Graph, samples: Quantiz
         const data = outs[k]!.data as Int8Array;
         const f = ref.get(t)!;
         const acc = sums.get(t)!;
-        const channels = int8.tensor(t).shape[int8.tensor(t).shape.length - 1]!;
-        const err = new Float64Array(2 * channels);
-        // the bias's error shows where the activation does not clip
-        const act = int8.producer(t)?.options.activation ?? 'NONE';
-        const hi = act === 'RELU6' ? 6 : Infinity, lo = act === 'RELU' || act === 'RELU6' ? 0 : -Infinity;
         for (let j = 0; j < data.length; j++) {
           const d = (data[j]! - q.zeroPoint[0]!) * q.scale[0]! - f[j]!;
           acc.signal += f[j]! * f[j]!;
           acc.noise += d * d;
-          if (f[j]! > lo && f[j]! < hi) {
-            err[2 * (j % channels)]! += d;
-            err[2 * (j % channels) + 1]! += 1;
-          }
         }
-        errors.set(t, [...(errors.get(t) ?? []), err]);
       });
       onSample?.();
     }
   } finally {
     session.release();
   }
-  return { sums, errors };
+  return { sums };
 }
 
-/** Per-channel mean error of each weighted layer's output, subtracted from its float bias. */
-function correctBiases(float: Graph, int8: Graph, errors: Map<string, Float64Array[]>): Graph {
+/**
+ * Bias correction: the mean output shift each layer's weight rounding causes,
+ * (Wq - W) x E[input] per output channel with E[input] the float input's mean
+ * per channel over the calibration data, subtracted from the float bias. Each
+ * layer is corrected for its own rounding only, so corrections do not add up
+ * along the network (borders of padded convolutions are taken as interior).
+ */
+function correctBiases(float: Graph, samples: QuantizeModelOptions['samples'], perChannelDense: boolean): Graph {
   const g = float.clone();
-  for (const n of g.nodes) {
-    if (n.op !== 'CONV_2D' && n.op !== 'DEPTHWISE_CONV_2D' && n.op !== 'FULLY_CONNECTED') continue;
-    const per = errors.get(n.outputs[0]!);
-    if (per === undefined || !n.inputs[2]) continue;
-    const bias = g.tensor(n.inputs[2]);
-    const b = Float32Array.from(bias.data as Float32Array);
-    for (let c = 0; c < b.length; c++) {
-      let sum = 0, count = 0;
-      for (const e of per) { sum += e[2 * c]!; count += e[2 * c + 1]!; }
-      if (count > 0) b[c] = b[c]! - sum / count;
+  const weighted = g.nodes.filter((n) => n.op === 'CONV_2D' || n.op === 'DEPTHWISE_CONV_2D' || n.op === 'FULLY_CONNECTED');
+  const means = new Map<string, Float64Array>();
+  let count = 0;
+  for (const sample of samples) {
+    const values = runFloat(float, sample as Float32Array[], true);
+    for (const n of weighted) {
+      const name = n.inputs[0]!;
+      const x = values.get(name) ?? (float.tensor(name).data as Float32Array);
+      const depth = n.op === 'FULLY_CONNECTED' ? float.tensor(n.inputs[1]!).shape[1]! : float.tensor(name).shape.at(-1)!;
+      const m = means.get(name) ?? new Float64Array(depth);
+      const rows = x.length / depth;
+      for (let j = 0; j < x.length; j++) m[j % depth] = m[j % depth]! + x[j]! / rows;
+      means.set(name, m);
     }
-    n.inputs[2] = g.add({ ...bias, name: g.fresh(`${n.outputs[0]}/bias`), data: b });
+    count++;
   }
-  void int8;
+  for (const n of weighted) {
+    const mean = means.get(n.inputs[0]!)!.map((v) => v / count);
+    const wt = g.tensor(n.inputs[1]!);
+    const w = wt.data as Float32Array;
+    const dw = n.op === 'DEPTHWISE_CONV_2D';
+    const axis = dw ? 3 : 0;
+    const wq = roundTripWeights(w, wt.shape, axis, n.op !== 'FULLY_CONNECTED' || perChannelDense);
+    const channels = wt.shape[axis]!;
+    const shift = new Float64Array(channels);
+    const depth = mean.length;
+    for (let i = 0; i < w.length; i++) {
+      const c = dw ? i % channels : Math.floor(i / (w.length / channels));
+      const inCh = dw ? Math.floor(c / (channels / depth)) : i % depth;
+      shift[c] = shift[c]! + (wq[i]! - w[i]!) * mean[inCh]!;
+    }
+    const bias = n.inputs[2] ? g.tensor(n.inputs[2]) : null;
+    const b = bias ? Float32Array.from(bias.data as Float32Array) : new Float32Array(channels);
+    for (let c = 0; c < channels; c++) b[c] = b[c]! - shift[c]!;
+    n.inputs[2] = g.add({ name: g.fresh(`${n.outputs[0]}/bias`), dtype: 'float32', shape: [channels], data: b });
+  }
   g.prune();
+  g.tidyNames();
   return g;
 }
 
@@ -221,19 +239,14 @@ export function quantizeModel(p: Prepared, options: QuantizeModelOptions): Conve
   });
   for (const t of observedTensors(p.graph)) if (!ranges.has(t)) throw new Error(`internal: '${t}' was not calibrated`);
   const qopts = { io: options.io, perChannelDense: options.perChannelDense === true, ...(options.inputParams ? { inputParams: options.inputParams } : {}) };
-  let floatGraph = p.graph;
-  let int8 = quantizeGraph(floatGraph, ranges, qopts);
+  // the report measures against the source's float graph, corrected biases or not
+  const floatGraph = p.graph;
+  const int8 = quantizeGraph(options.biasCorrection ? correctBiases(floatGraph, options.samples, options.perChannelDense === true) : floatGraph, ranges, qopts);
   let done = 0;
-  const passes = options.biasCorrection ? 2 : 1;
-  const tick = (): void => progress?.('measuring', ++done, n * passes);
+  const tick = (): void => progress?.('measuring', ++done, n);
   let measured;
   try {
     measured = probe(options.binding, floatGraph, int8, options.samples, tick);
-    if (options.biasCorrection) {
-      floatGraph = correctBiases(floatGraph, int8, measured.errors);
-      int8 = quantizeGraph(floatGraph, ranges, qopts);
-      measured = probe(options.binding, floatGraph, int8, options.samples, tick);
-    }
   } catch (e) {
     if (e instanceof XtmlError) throw new ConvertError('UNSUPPORTED_MODEL', `our core refuses the quantized model: ${e.code}: ${e.detail}`);
     throw e;

@@ -75,6 +75,14 @@ function weightQuant(data: Float32Array, shape: readonly number[], axis: number,
   return { q, quant: { scale, zeroPoint: scale.map(() => 0), axis } };
 }
 
+/** The weights as int8 quantization gives them back (dequantized): what the int8 layer multiplies by. */
+export function roundTripWeights(data: Float32Array, shape: readonly number[], axis: number, perChannel: boolean): Float32Array {
+  const { q, quant } = weightQuant(data, shape, axis, perChannel);
+  const channels = quant.scale.length;
+  const inner = channels === 1 ? data.length : shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  return Float32Array.from(q, (v, i) => v * quant.scale[channels === 1 ? 0 : Math.floor(i / inner) % channels]!);
+}
+
 function quantizeData(data: Float32Array, p: Params): Int8Array {
   const out = new Int8Array(data.length);
   for (let i = 0; i < data.length; i++) {
