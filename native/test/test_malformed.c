@@ -8,6 +8,8 @@
  *                                       ops/refused/ (required where there is no
  *                                       directory listing: the rv32 build)
  *   XTML_FLIP_TRIALS=n                  byte-flip trials per model (default 2000)
+ *   XTML_TIME_SCALE=n                   multiply every time limit by n (default 1),
+ *                                       for runs under an emulator
  *
  * Parts:
  *   1. One malformed model per class of error the verifier (and the planner)
@@ -95,6 +97,9 @@
 /* Largest arena the flip test allocates. */
 #define FLIP_ARENA_MAX ((size_t)64 << 20)
 #define MAX_NEEDLES 4
+
+/* Every time limit is multiplied by this (XTML_TIME_SCALE). */
+static int time_scale = 1;
 
 /* ---- results ---- */
 
@@ -301,6 +306,7 @@ static void isolated(const char *label, void (*fn)(const void *), const void *ar
     char crashed_while[260] = "";
     char path[300];
     size_t i;
+    seconds *= time_scale;
 
     snprintf(path, sizeof path, "/tmp/test_malformed_crash_%s%s", label,
              strstr(label, ".tflite") != NULL ? "" : ".tflite");
@@ -1854,6 +1860,7 @@ static void expect_in_time(mut_t *m, const char *desc, stage_t stage, xtml_statu
     int wstatus = 0;
     int waited_ms = 0;
     char got[300];
+    seconds *= time_scale;
     if (!mut_ok(m)) {
         snprintf(got, sizeof got, "could not build the model (%s)", m->err);
         result(0, desc, got);
@@ -1920,6 +1927,7 @@ static void expect_in_time(mut_t *m, const char *desc, stage_t stage, xtml_statu
     xtml_status_t st;
     time_t start;
     char got[300];
+    seconds *= time_scale;
     if (!mut_ok(m)) {
         snprintf(got, sizeof got, "could not build the model (%s)", m->err);
         result(0, desc, got);
@@ -2756,6 +2764,10 @@ int main(int argc, char **argv) {
 
     if (env != NULL && atoi(env) >= 0) {
         flip_trials = (unsigned)atoi(env);
+    }
+    env = getenv("XTML_TIME_SCALE");
+    if (env != NULL && atoi(env) >= 1 && atoi(env) <= 1000) {
+        time_scale = atoi(env);
     }
     dump_dir = getenv("XTML_DUMP_DIR");
 #ifdef TM_PROCESSES
