@@ -6,6 +6,7 @@
 #   make fuzz-diff  xtml_diff_fuzz: the differential checks (tools/xtml_diff.c) under
 #                   libFuzzer with the structure-aware mutator, no sanitizers, -O2
 #   make diff       xtml_diff: the same checks as a standalone program (gcc -O2)
+#   make diff-asan  the standalone program with ASan + UBSan on both cores (clang)
 #   make diff-rv32imc   the standalone program for rv32imc, run with qemu-riscv32
 #
 # The differential checks link the core twice: as built, and with
@@ -63,6 +64,7 @@ $(BUILD)/$(1)/ref_core.o: $(patsubst src/%.c,$(BUILD)/$(1)/ref/%.o,$(SRC))
 endef
 
 $(eval $(call diff_build,diff,gcc,-O2 -g,))
+$(eval $(call diff_build,diff-asan,clang,$(FUZZ_FLAGS) $(FUZZ_SAN),))
 $(eval $(call diff_build,fuzz-diff,clang,-O2 -g $(FUZZ_COV),))
 
 DIFF_TOOLS = $(BUILD)/$(1)/tools/xtml_gen.o $(BUILD)/$(1)/ref_core.o \
@@ -70,6 +72,9 @@ DIFF_TOOLS = $(BUILD)/$(1)/tools/xtml_gen.o $(BUILD)/$(1)/ref_core.o \
 
 $(BUILD)/diff/xtml_diff: $(BUILD)/diff/tools/xtml_diff.o $(call DIFF_TOOLS,diff)
 	gcc -o $@ $^ -lm
+
+$(BUILD)/diff-asan/xtml_diff: $(BUILD)/diff-asan/tools/xtml_diff.o $(call DIFF_TOOLS,diff-asan)
+	clang $(FUZZ_SAN) -o $@ $^ -lm
 
 $(BUILD)/fuzz-diff/tools/xtml_diff_fuzzer.o: tools/xtml_diff.c $(HDR) $(GEN_HDR)
 	@mkdir -p $(dir $@)
@@ -81,5 +86,6 @@ $(BUILD)/fuzz/xtml_diff_fuzz: $(BUILD)/fuzz-diff/tools/xtml_diff_fuzzer.o \
 	clang -fsanitize=fuzzer -o $@ $^ -lm
 
 diff: $(BUILD)/diff/xtml_diff
+diff-asan: $(BUILD)/diff-asan/xtml_diff
 fuzz-diff: $(BUILD)/fuzz/xtml_diff_fuzz
-.PHONY: diff fuzz-diff
+.PHONY: diff diff-asan fuzz-diff

@@ -17,16 +17,20 @@
  * structure-aware mutator is linked beside it) and as a standalone program
  * that also runs on rv32imc under qemu:
  *
- *   xtml_diff [-n COUNT] [-s SEED] [-v] [model.tflite ...]
+ *   xtml_diff [-n COUNT] [-t SECONDS] [-s SEED] [-o FILE] [-v] [model.tflite ...]
  *
- * which checks COUNT generated models (or the given files) and prints a
- * summary with a digest of every output byte, equal on every platform. No
- * heap: models, arenas and values live in static buffers.
+ * which checks COUNT generated models (or as many as SECONDS allow, or the
+ * given files) and prints a summary with a digest of every output byte, equal
+ * on every platform. -o saves the model of the first mismatch (or, in a
+ * sanitized build, of a sanitizer report) to FILE. No heap: models, arenas and values live in static
+ * buffers. Built with sanitizers (make diff-asan) it is also the fastest way
+ * to run many fresh models under ASan + UBSan.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "xtml.h"
 #include "xtml_gen.h"
@@ -172,6 +176,25 @@ static long compare(xtml_dtype_t type, const uint8_t *a, const uint8_t *b, size_
 
 static const uint8_t *failing_model;
 static size_t failing_bytes;
+#ifndef XTML_DIFF_FUZZER
+static const char *save_path;
+static int saved;
+
+/* Keep the model being checked, once. */
+static void save_failing(void) {
+    FILE *f;
+    if (save_path == NULL || saved || failing_model == NULL) {
+        return;
+    }
+    saved = 1;
+    f = fopen(save_path, "wb");
+    if (f != NULL) {
+        fwrite(failing_model, 1, failing_bytes, f);
+        fclose(f);
+        fprintf(stderr, "xtml_diff: model saved to %s\n", save_path);
+    }
+}
+#endif
 
 /* Report a mismatch: print what differs and, in the fuzzer, stop with the input kept. */
 static void mismatch(const char *fmt, ...) {
@@ -185,6 +208,7 @@ static void mismatch(const char *fmt, ...) {
 #ifdef XTML_DIFF_FUZZER
     abort();
 #else
+    save_failing();
     if (verbose && failing_model != NULL) {
         size_t i;
         fprintf(stderr, "xtml_diff: model bytes:");
@@ -447,14 +471,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 static xtml_gen_model_t generated;
 static uint8_t file_mem[XTML_DIFF_MODEL];
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(undefined_behavior_sanitizer)
+#define XTML_DIFF_SANITIZED 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define XTML_DIFF_SANITIZED 1
+#endif
+#ifdef XTML_DIFF_SANITIZED
+void __sanitizer_set_death_callback(void (*callback)(void));
+#endif
+
 int main(int argc, char **argv) {
-    unsigned long count = 100, seed = 1, n;
+    unsigned long count = 100, seed = 1, seconds = 0, n;
     int i, files = 0;
+    time_t until = 0;
+#ifdef XTML_DIFF_SANITIZED
+    __sanitizer_set_death_callback(save_failing);
+#endif
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) {
             count = strtoul(argv[++i], NULL, 10);
+        } else if (strcmp(argv[i], "-t") == 0 && i + 1 < argc) {
+            seconds = strtoul(argv[++i], NULL, 10);
+            count = (unsigned long)-1;
         } else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc) {
             seed = strtoul(argv[++i], NULL, 10);
+        } else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
+            save_path = argv[++i];
         } else if (strcmp(argv[i], "-v") == 0) {
             verbose++;
         } else {
@@ -474,7 +519,11 @@ int main(int argc, char **argv) {
         xtml_gen_rng_t r;
         uint8_t recipe[XTML_GEN_RECIPE_MAX];
         r.state = seed;
+        until = seconds > 0 ? time(NULL) + (time_t)seconds : 0;
         for (n = 0; n < count; n++) {
+            if (until != 0 && (n & 255u) == 0 && time(NULL) >= until) {
+                break;
+            }
             size_t len = xtml_gen_recipe(&r, recipe, sizeof recipe);
             size_t bytes;
             xtml_gen_build(&generated, recipe, len);
