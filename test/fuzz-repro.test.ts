@@ -1,33 +1,28 @@
 // Every bug fuzzing found in the core, as a minimal model with its exact
 // expected answer (test/support/fuzz-repro.ts explains each): on the optimized
 // host build, under ASan + UBSan (which stopped on the undefined ones), on the
-// 32-bit build and on WebAssembly. The files under native/test/fuzz/repro/,
+// 32-bit build, on rv32imc and on WebAssembly. The files under native/test/fuzz/repro/,
 // which native/test/fuzz.sh replays through every harness, must be exactly
 // these models.
 import test from 'ava';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadBinding } from '../host-sim/node/backends.js';
 import { InferenceSession, XtmlError } from '../src/index.js';
 import { reproducers } from './support/fuzz-repro.js';
-import { cliPath, repoRoot, runCli, type RunResult, type Variant } from './support/reference.js';
+import { needs, optionalTest, type Requirement } from './support/optional.js';
+import { repoRoot, runCli, type Variant } from './support/reference.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'xtml-repro-'));
 test.after.always(() => rmSync(scratch, { recursive: true, force: true }));
 
-const variants: Variant[] = ['host', 'asan', 'host32'];
-
-/** The CLI; the 32-bit build through qemu-i386 on kernels without IA-32 emulation. */
-async function cli(variant: Variant, args: string[]): Promise<RunResult> {
-  const direct = await runCli(variant, args, 20_000);
-  if (variant !== 'host32' || !/Syntax error|Exec format error/.test(direct.stderr)) return direct;
-  return new Promise((resolve) => {
-    execFile('qemu-i386', [cliPath(variant), ...args], { timeout: 20_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr }));
-  });
-}
+const variants: [Variant, Requirement[]][] = [
+  ['host', []],
+  ['asan', [needs.clang]],
+  ['host32', [needs.host32]],
+  ['rv32imc-O2', [needs.riscvGcc, needs.qemuRiscv32]],
+];
 
 for (const r of reproducers()) {
   test(`${r.file}: the committed reproducer is this model`, (t) => {
@@ -35,13 +30,13 @@ for (const r of reproducers()) {
     t.deepEqual(committed, r.bytes, 'regenerate with: tsc -p . && node dist/tools/fuzz-repro.js');
   });
 
-  for (const variant of variants) {
-    test(`${r.file}: exact answer on the ${variant} build`, async (t) => {
+  for (const [variant, requirements] of variants) {
+    optionalTest(`${r.file}: exact answer on the ${variant} build`, requirements, async (t) => {
       const model = join(scratch, `${variant}-${r.file}`);
       writeFileSync(model, r.bytes);
       if ('status' in r.expect) {
         // A hang here was the bug: the CLI must answer well within the timeout.
-        const got = await cli(variant, ['inspect', model]);
+        const got = await runCli(variant, ['inspect', model], 60_000);
         t.is(got.code, 1, got.stderr);
         t.true(got.stderr.startsWith(`${r.expect.status}: `), got.stderr);
         t.regex(got.stderr, r.expect.detail);
@@ -50,7 +45,7 @@ for (const r of reproducers()) {
       const input = `${model}.in`;
       const output = `${model}.out`;
       writeFileSync(input, r.expect.input);
-      const got = await cli(variant, ['run', model, '--input', input, '--output', output]);
+      const got = await runCli(variant, ['run', model, '--input', input, '--output', output], 60_000);
       t.is(got.code, 0, got.stderr);
       t.notRegex(got.stderr, /runtime error|Sanitizer/);
       t.deepEqual(new Uint8Array(readFileSync(output)), r.expect.output);

@@ -17,12 +17,16 @@
  * structure-aware mutator is linked beside it) and as a standalone program
  * that also runs on rv32imc under qemu:
  *
- *   xtml_diff [-n COUNT] [-t SECONDS] [-s SEED] [-o FILE] [-v] [model.tflite ...]
+ *   xtml_diff [-n COUNT] [-t SECONDS] [-s SEED] [-o FILE] [-v] [-x ref|split] [model.tflite ...]
  *
  * which checks COUNT generated models (or as many as SECONDS allow, or the
- * given files) and prints a summary with a digest of every output byte, equal
- * on every platform. -o saves the model of the first mismatch (or, in a
- * sanitized build, of a sanitizer report) to FILE. No heap: models, arenas and values live in static
+ * given files) and prints a summary with a digest of every status and every
+ * non-float output byte, equal on every platform (the same recipe gives the
+ * same model everywhere). -o saves the model of the first mismatch (or, in a
+ * sanitized build, of a sanitizer report) to FILE. Generated models must also
+ * read back into the generator's structures and write out to the same bytes.
+ * -x damages one output byte of the reference run (ref) or of the one-by-one
+ * run (split) of the first model that has outputs, to show the checks see it. No heap: models, arenas and values live in static
  * buffers. Built with sanitizers (make diff-asan) it is also the fastest way
  * to run many fresh models under ASan + UBSan.
  */
@@ -82,17 +86,20 @@ static const core_t reference = {
     ref_xtml_ctx_detail,
 };
 
-/* Static memory, 16-byte aligned like a model in flash and the arenas the API asks for. */
-typedef union aligned16 {
-    uint8_t bytes[16];
-    double d;
-    uint64_t u;
-    void *p;
-} aligned16_t;
-static aligned16_t model_mem[XTML_DIFF_MODEL / 16];
-static aligned16_t sub_mem[XTML_DIFF_MODEL / 16];
-static aligned16_t arena_opt[XTML_DIFF_ARENA / 16];
-static aligned16_t arena_ref[XTML_DIFF_ARENA / 16];
+/* Static memory. Models and arenas are used 16-byte aligned, like a model in
+ * flash and the arenas the API asks for (C99 cannot ask the linker for it). */
+static uint8_t model_raw[XTML_DIFF_MODEL + 16];
+static uint8_t sub_raw[XTML_DIFF_MODEL + 16];
+static uint8_t arena_opt_raw[XTML_DIFF_ARENA + 16];
+static uint8_t arena_ref_raw[XTML_DIFF_ARENA + 16];
+
+static uint8_t *align16(uint8_t *p) {
+    return p + ((16u - ((uintptr_t)p & 15u)) & 15u);
+}
+#define model_mem align16(model_raw)
+#define sub_mem align16(sub_raw)
+#define arena_opt align16(arena_opt_raw)
+#define arena_ref align16(arena_ref_raw)
 static uint8_t outputs_first[XTML_DIFF_VALUES];
 static uint8_t values[XTML_DIFF_VALUES];
 static xtml_gen_model_t whole, single;
@@ -104,6 +111,8 @@ typedef struct diff_stats {
 
 static diff_stats_t stats = { 0, 0, 0, 0, 0, 0, 0, 1469598103934665603ull };
 static int verbose;
+/* -x: 1 damages the reference outputs, 2 the one-by-one values, once. */
+static int inject;
 
 static uint64_t fnv(uint64_t h, const uint8_t *p, size_t n) {
     size_t i;
@@ -221,7 +230,7 @@ static void mismatch(const char *fmt, ...) {
 }
 
 /* Prepare on one core into its arena; OK, a load error, or ARENA_TOO_SMALL for models over the cap. */
-static xtml_status_t prepare(const core_t *c, const uint8_t *model, size_t bytes, aligned16_t *arena,
+static xtml_status_t prepare(const core_t *c, const uint8_t *model, size_t bytes, uint8_t *arena,
                              xtml_ctx_t **ctx, char *detail) {
     xtml_diag_t diag;
     size_t need = 0;
@@ -311,7 +320,7 @@ static void split_check(xtml_ctx_t *ctx) {
         size_t bytes;
         xtml_status_t st;
         xtml_gen_single_op(&whole, k, &single);
-        bytes = xtml_gen_write(&single, sub_mem[0].bytes, sizeof sub_mem);
+        bytes = xtml_gen_write(&single, sub_mem, XTML_DIFF_MODEL);
         if (bytes == 0) {
             return;
         }
@@ -321,7 +330,7 @@ static void split_check(xtml_ctx_t *ctx) {
             }
         }
         /* The reference core's arena: its context is done with by now. */
-        st = prepare(&optimized, sub_mem[0].bytes, bytes, arena_ref, &sub, detail);
+        st = prepare(&optimized, sub_mem, bytes, arena_ref, &sub, detail);
         if (st == XTML_STATUS_ARENA_TOO_SMALL) {
             return;
         }
@@ -351,6 +360,13 @@ static void split_check(xtml_ctx_t *ctx) {
         }
     }
     stats.split_checked++;
+    for (i = 0; inject == 2 && i < whole.n_outputs; i++) {
+        int32_t t = whole.outputs[i];
+        if (value_set[t] && value_len[t] > 0) {
+            values[value_at[t]] ^= 0x5a;
+            inject = 0;
+        }
+    }
     for (i = 0; i < whole.n_outputs; i++) {
         xtml_tensor_info_t info;
         int32_t t = whole.outputs[i];
@@ -369,8 +385,20 @@ static void split_check(xtml_ctx_t *ctx) {
 }
 
 /* All checks on one model. */
+static void check_one(const uint8_t *data, size_t size);
+
+/* check_one, and with -v -v a line per model: its size, a hash of its bytes, the digest after it. */
 static void check_model(const uint8_t *data, size_t size) {
-    uint8_t *model = model_mem[0].bytes;
+    check_one(data, size);
+    if (verbose > 1) {
+        printf("model %lu: %lu bytes, hash %016llx, digest %016llx\n", (unsigned long)stats.models,
+               (unsigned long)size, (unsigned long long)fnv(1469598103934665603ull, data, size),
+               (unsigned long long)stats.digest);
+    }
+}
+
+static void check_one(const uint8_t *data, size_t size) {
+    uint8_t *model = model_mem;
     xtml_ctx_t *co, *cr;
     char detail_o[XTML_DETAIL_MAX + 32], detail_r[XTML_DETAIL_MAX + 32];
     xtml_status_t so, sr;
@@ -431,14 +459,27 @@ static void check_model(const uint8_t *data, size_t size) {
         return;
     }
     stats.invoked++;
+    if (inject == 1 && ref_xtml_output_count(cr) > 0) {
+        xtml_tensor_info_t info;
+        ref_xtml_output_info(cr, 0, &info);
+        if (info.bytes > 0) {
+            *(uint8_t *)(uintptr_t)ref_xtml_output_data(cr, 0) ^= 0x5a;
+            inject = 0;
+        }
+    }
     compare_outputs(&optimized, co, &reference, cr, "optimized vs reference kernels");
     stats.compared++;
     first = copy_outputs(&optimized, co, outputs_first, sizeof outputs_first);
-    stats.digest = fnv(stats.digest, outputs_first, first);
-    if (verbose > 1) {
-        printf("model %lu: %lu output bytes, digest %016llx\n", (unsigned long)stats.models, (unsigned long)first,
-               (unsigned long long)stats.digest);
+    /* The digest leaves float32 outputs out: they go through the C library's
+     * expf and tanhf, which differ by an ulp between libraries. */
+    for (i = 0; i < xtml_output_count(co); i++) {
+        xtml_tensor_info_t info;
+        xtml_output_info(co, i, &info);
+        if (info.dtype != XTML_DTYPE_FLOAT32) {
+            stats.digest = fnv(stats.digest, (const uint8_t *)xtml_output_data(co, i), info.bytes);
+        }
     }
+
     if (splittable) {
         split_check(co);
     }
@@ -483,6 +524,24 @@ static uint8_t file_mem[XTML_DIFF_MODEL];
 void __sanitizer_set_death_callback(void (*callback)(void));
 #endif
 
+/* A generated model reads back into the structures and writes out to the same bytes. */
+static void roundtrip(const uint8_t *model, size_t bytes) {
+    static uint8_t again[XTML_DIFF_MODEL];
+    size_t n;
+    memcpy(model_mem, model, bytes);
+    if (!xtml_gen_read(&whole, model_mem, bytes)) {
+        /* It need not verify (some choices are meant to fail), but then neither may the core take it. */
+        return;
+    }
+    n = xtml_gen_write(&whole, again, sizeof again);
+    if (n != bytes || memcmp(again, model, bytes) != 0) {
+        failing_model = model;
+        failing_bytes = bytes;
+        mismatch("the model does not write back to its own bytes after reading (%lu bytes, then %lu)",
+                 (unsigned long)bytes, (unsigned long)n);
+    }
+}
+
 int main(int argc, char **argv) {
     unsigned long count = 100, seed = 1, seconds = 0, n;
     int i, files = 0;
@@ -502,6 +561,9 @@ int main(int argc, char **argv) {
             save_path = argv[++i];
         } else if (strcmp(argv[i], "-v") == 0) {
             verbose++;
+        } else if (strcmp(argv[i], "-x") == 0 && i + 1 < argc) {
+            i++;
+            inject = strcmp(argv[i], "ref") == 0 ? 1 : strcmp(argv[i], "split") == 0 ? 2 : 0;
         } else {
             FILE *f = fopen(argv[i], "rb");
             size_t got;
@@ -530,6 +592,7 @@ int main(int argc, char **argv) {
             bytes = xtml_gen_write(&generated, file_mem, sizeof file_mem);
             if (bytes > 0) {
                 check_model(file_mem, bytes);
+                roundtrip(file_mem, bytes);
             }
         }
     }

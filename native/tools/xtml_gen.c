@@ -186,8 +186,16 @@ static uint32_t pick(gen_t *g, uint32_t n) {
     return v % n;
 }
 
+/*
+ * Every choice below is its own statement, or sequenced by ?:, && or ||:
+ * C leaves the order of two calls in one expression (function arguments, the
+ * operands of ^ or +) to the compiler, and the same recipe must give the same
+ * model on every platform.
+ */
 static uint32_t pick32(gen_t *g) {
-    return pick(g, 0xffffffffu) ^ (pick(g, 65536) << 16);
+    uint32_t low = pick(g, 0xffffffffu);
+    uint32_t high = pick(g, 65536);
+    return low ^ (high << 16);
 }
 
 /* true with probability percent / 100. */
@@ -197,6 +205,13 @@ static bool chance(gen_t *g, uint32_t percent) {
 
 static int32_t range(gen_t *g, int32_t lo, int32_t hi) {
     return lo + (int32_t)pick(g, (uint32_t)(hi - lo + 1));
+}
+
+/* (1 + k / steps) * 2^e, k in [0, steps), e in [lo, hi]. */
+static float mantissa_pow2(gen_t *g, uint32_t steps, int32_t lo, int32_t hi) {
+    float mantissa = 1.0f + (float)pick(g, steps) / (float)steps;
+    int32_t e = range(g, lo, hi);
+    return ldexpf(mantissa, e);
 }
 
 /* A dimension: mostly small, sometimes larger. */
@@ -262,7 +277,7 @@ static void rand_shape_pos(gen_t *g, uint32_t rank, int32_t *dims) {
 static float rand_scale(gen_t *g) {
     uint32_t c = pick(g, 100);
     if (c < 90) {
-        return ldexpf(1.0f + (float)pick(g, 256) / 256.0f, -range(g, 1, 12));
+        return mantissa_pow2(g, 256, -12, -1);
     }
     switch (pick(g, 8)) {
     case 0: return 1.0f;
@@ -342,6 +357,19 @@ static int32_t t_zp(const xtml_gen_model_t *m, int32_t t) {
     return x->n_zero_points > 0 ? (int32_t)xtml_ld_i64(m->pool + x->zero_points_at) : 0;
 }
 
+/* A random per-tensor scale and zero point. */
+static void quant_random(gen_t *g, int32_t t) {
+    float scale = rand_scale(g);
+    int32_t zp = rand_zp(g);
+    quant1(g, t, scale, zp);
+}
+
+/* A given scale, a random zero point. */
+static void quant_zp(gen_t *g, int32_t t, float scale) {
+    int32_t zp = rand_zp(g);
+    quant1(g, t, scale, zp);
+}
+
 /* Copy t's quantization to u (shape ops pass it through). */
 static void quant_copy(gen_t *g, int32_t u, int32_t t) {
     const xtml_gen_tensor_t *x = &g->m->tensors[t];
@@ -353,7 +381,7 @@ static void quant_copy(gen_t *g, int32_t u, int32_t t) {
 /* Per-tensor quantization for an activation of `type`. */
 static void quant_act(gen_t *g, int32_t t, uint8_t type) {
     if (type == XTML_DTYPE_INT8) {
-        quant1(g, t, rand_scale(g), rand_zp(g));
+        quant_random(g, t);
     } else if (type == XTML_DTYPE_INT16 && chance(g, 30)) {
         quant1(g, t, rand_scale(g), 0);
     }
@@ -811,7 +839,7 @@ static void gen_conv(gen_t *g, bool depthwise) {
     per_channel = chance(g, 75);
     n_scales = per_channel ? out_c : 1;
     for (i = 0; i < n_scales; i++) {
-        fs[i] = chance(g, 95) ? ldexpf(1.0f + (float)pick(g, 128) / 128.0f, -range(g, 5, 9)) : rand_scale(g);
+        fs[i] = chance(g, 95) ? mantissa_pow2(g, 128, -9, -5) : rand_scale(g);
     }
     if (type == XTML_DTYPE_INT8 && !g->full) {
         quant_set(g, filter, (uint32_t)n_scales, fs, NULL, depthwise ? 3 : 0);
@@ -835,7 +863,7 @@ static void gen_conv(gen_t *g, bool depthwise) {
     }
     out = new_out(g, op, type, 4, odims);
     if (type == XTML_DTYPE_INT8 && !g->full) {
-        quant1(g, out, acc_out_scale(g, in_s, fs[0], (int64_t)kh * kw * filter_c), rand_zp(g));
+        quant_zp(g, out, acc_out_scale(g, in_s, fs[0], (int64_t)kh * kw * filter_c));
     }
     opt_b(op, 0, padding);
     opt_i(op, 1, sw);
@@ -899,7 +927,7 @@ static void gen_fully_connected(gen_t *g) {
     in_s = t_scale(g->m, in);
     per_channel = chance(g, 50);
     for (i = 0; i < (per_channel ? (uint32_t)units : 1u); i++) {
-        ws[i] = ldexpf(1.0f + (float)pick(g, 128) / 128.0f, -range(g, 5, 9));
+        ws[i] = mantissa_pow2(g, 128, -9, -5);
     }
     if (type == XTML_DTYPE_INT8 && !g->full) {
         if (per_channel) {
@@ -945,7 +973,7 @@ static void gen_fully_connected(gen_t *g) {
     }
     out = new_out(g, op, type, ondim, odims);
     if (type == XTML_DTYPE_INT8 && !g->full) {
-        quant1(g, out, acc_out_scale(g, in_s, ws[0], depth), rand_zp(g));
+        quant_zp(g, out, acc_out_scale(g, in_s, ws[0], depth));
     }
     if (chance(g, 90)) {
         opt_b(op, 0, rand_act(g));
@@ -994,7 +1022,7 @@ static void gen_pool(gen_t *g, bool average) {
         if (chance(g, 97)) {
             quant_copy(g, out, in);
         } else {
-            quant1(g, out, rand_scale(g), rand_zp(g));
+            quant_random(g, out);
         }
     }
     opt_b(op, 0, padding);
@@ -1091,7 +1119,7 @@ static void gen_binary(gen_t *g, int32_t builtin) {
         if (chance(g, 8)) {
             so = rand_scale(g);
         }
-        quant1(g, out, so, rand_zp(g));
+        quant_zp(g, out, so);
     }
     if (opts_type != XTML_OPTS_MAXIMUM_MINIMUM && chance(g, 85)) {
         opt_b(op, 0, rand_act(g));
@@ -1142,25 +1170,30 @@ static void gen_activation(gen_t *g, int32_t builtin) {
     }
     si = t_scale(g->m, in);
     switch (builtin) {
-    case XTML_OP_LOGISTIC:
-        quant1(g, out, chance(g, 90) ? 1.0f / 256.0f : rand_scale(g), chance(g, 95) ? -128 : rand_zp(g));
+    case XTML_OP_LOGISTIC: {
+        float s = chance(g, 90) ? 1.0f / 256.0f : rand_scale(g);
+        int32_t z = chance(g, 95) ? -128 : rand_zp(g);
+        quant1(g, out, s, z);
         break;
-    case XTML_OP_TANH:
-        quant1(g, out, chance(g, 90) ? 1.0f / 128.0f : rand_scale(g), chance(g, 90) ? 0 : rand_zp(g));
+    }
+    case XTML_OP_TANH: {
+        float s = chance(g, 90) ? 1.0f / 128.0f : rand_scale(g);
+        int32_t z = chance(g, 90) ? 0 : rand_zp(g);
+        quant1(g, out, s, z);
         break;
+    }
     case XTML_OP_RELU6:
         if (chance(g, 70)) {
             quant_copy(g, out, in);
         } else {
-            quant1(g, out, rand_scale(g), rand_zp(g));
+            quant_random(g, out);
         }
         break;
     case XTML_OP_HARD_SWISH:
-        quant1(g, out, si * ldexpf(1.0f + (float)pick(g, 64) / 64.0f, range(g, -6, 2)), rand_zp(g));
+        quant_zp(g, out, si * mantissa_pow2(g, 64, -6, 2));
         break;
     default:
-        quant1(g, out, chance(g, 50) ? si : si * ldexpf(1.0f + (float)pick(g, 64) / 64.0f, range(g, -4, 4)),
-               rand_zp(g));
+        quant_zp(g, out, chance(g, 50) ? si : si * mantissa_pow2(g, 64, -4, 4));
         break;
     }
 }
@@ -1198,7 +1231,7 @@ static void gen_softmax(gen_t *g) {
         if (chance(g, 95)) {
             quant1(g, out, 1.0f / 256.0f, -128);
         } else {
-            quant1(g, out, rand_scale(g), rand_zp(g));
+            quant_random(g, out);
         }
     }
     switch (pick(g, 40)) {
@@ -1230,10 +1263,9 @@ static void gen_quantize(gen_t *g, bool dequantize) {
     out = new_out(g, op, dequantize ? XTML_DTYPE_FLOAT32 : XTML_DTYPE_INT8, g->m->tensors[in].ndim,
                   g->m->tensors[in].dims);
     if (!dequantize && !g->full) {
-        float s = g->m->tensors[in].type == XTML_DTYPE_INT8
-                      ? t_scale(g->m, in) * ldexpf(1.0f + (float)pick(g, 64) / 64.0f, range(g, -5, 5))
-                      : rand_scale(g);
-        quant1(g, out, chance(g, 95) ? s : rand_scale(g), rand_zp(g));
+        float s = g->m->tensors[in].type == XTML_DTYPE_INT8 ? t_scale(g->m, in) * mantissa_pow2(g, 64, -5, 5)
+                                                            : rand_scale(g);
+        quant_zp(g, out, chance(g, 95) ? s : rand_scale(g));
     }
 }
 
@@ -1572,7 +1604,7 @@ static void gen_pad(gen_t *g, bool v2) {
         if (chance(g, 80)) {
             quant_copy(g, out, in);
         } else {
-            quant1(g, out, rand_scale(g), rand_zp(g));
+            quant_random(g, out);
         }
     }
     if (v2 && chance(g, 85)) {
@@ -1585,7 +1617,7 @@ static void gen_pad(gen_t *g, bool v2) {
             if (chance(g, 95)) {
                 quant_copy(g, value, out);
             } else {
-                quant1(g, value, rand_scale(g), rand_zp(g));
+                quant_random(g, value);
             }
         }
         op_in(op, value);
@@ -1765,7 +1797,7 @@ static void gen_reduce(gen_t *g, bool arg_max) {
     }
     out = new_out(g, op, x->type, ondim, odims);
     if (!g->full && x->type == XTML_DTYPE_INT8) {
-        quant1(g, out, chance(g, 50) ? t_scale(g->m, in) : rand_scale(g), rand_zp(g));
+        quant_zp(g, out, chance(g, 50) ? t_scale(g->m, in) : rand_scale(g));
     }
     if (keep || chance(g, 50)) {
         opt_b(op, 0, keep);
