@@ -74,6 +74,9 @@ const harnesses: Harness[] = [
 
 interface HarnessStats {
   executions: number;
+  /** Executions whose model passed verification (so prepare ran), and whose prepare passed (so invoke ran). */
+  reach_prepare?: number;
+  reach_invoke?: number;
   seconds: number;
   /** Coverage edges libFuzzer reported for this harness's binary at the end of its last slice. */
   edges: number;
@@ -116,7 +119,9 @@ function corpusSize(dir: string): { files: number; bytes: number } {
 /** Run a command at nice 19, its output to `log`; resolves with the exit code and the output. */
 function run(command: string, args: string[], log: string): Promise<{ code: number; output: string }> {
   return new Promise((resolvePromise) => {
-    const child = spawn('nice', ['-n', '19', command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('nice', ['-n', '19', command, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, XTML_FUZZ_STATS: '1' },
+    });
     const chunks: Buffer[] = [];
     const keep = (chunk: Buffer): void => {
       chunks.push(chunk);
@@ -131,25 +136,44 @@ function run(command: string, args: string[], log: string): Promise<{ code: numb
   });
 }
 
+/** The harness's own count of how far inputs got (XTML_FUZZ_STATS), or null. */
+function reach(text: string): { executions: number; verified: number; prepared: number } | null {
+  const m = /xtml_fuzz: (\d+) executions, (\d+) verified \(reach prepare\), (\d+) prepared \(reach invoke\)/.exec(text);
+  return m === null ? null : { executions: Number(m[1]), verified: Number(m[2]), prepared: Number(m[3]) };
+}
+
+function addReach(stats: HarnessStats, r: { verified: number; prepared: number } | null): string {
+  if (r === null) return '';
+  stats.reach_prepare = (stats.reach_prepare ?? 0) + r.verified;
+  stats.reach_invoke = (stats.reach_invoke ?? 0) + r.prepared;
+  return '';
+}
+
 const lastNumber = (text: string, pattern: RegExp): number => {
   let value = 0;
   for (const m of text.matchAll(pattern)) value = Number(m[1]);
   return value;
 };
 
-/** Inputs of `dir` small enough to keep, copied to a fresh directory. */
-function smallInputs(dir: string, into: string): void {
+/** Inputs of `dir` written since `since` (ms) and small enough to keep, copied to a fresh directory. */
+function newSmallInputs(dir: string, into: string, since: number): number {
+  let n = 0;
   rmSync(into, { recursive: true, force: true });
   mkdirSync(into, { recursive: true });
   for (const f of readdirSync(dir)) {
-    if (statSync(join(dir, f)).size <= KEPT_MAX_FILE) copyFileSync(join(dir, f), join(into, f));
+    const st = statSync(join(dir, f));
+    if (st.size <= KEPT_MAX_FILE && st.mtimeMs >= since) {
+      copyFileSync(join(dir, f), join(into, f));
+      n++;
+    }
   }
+  return n;
 }
 
 /** Merge what a slice found into the kept corpus; re-minimize past the budget. Returns files added. */
-async function mergeIntoKept(h: Harness, work: string): Promise<number> {
+async function mergeIntoKept(h: Harness, work: string, since: number): Promise<number> {
   const small = join(longDir, 'merge-candidates');
-  smallInputs(work, small);
+  if (newSmallInputs(work, small, since) === 0) return 0;
   const args = ['-merge=1', `-max_len=${KEPT_MAX_FILE}`, '-timeout=30', '-rss_limit_mb=4096', kept, small];
   const merged = await run(bin(h.binary!), args, join(longDir, `${h.name}-merge.log`));
   const added = lastNumber(merged.output, /MERGE-OUTER: (\d+) new files/g);
@@ -190,6 +214,7 @@ async function libFuzzerSlice(h: Harness, seconds: number, stats: HarnessStats):
     ...(h.flags ?? []), work, kept, ...(h.seeds?.() ?? []),
   ];
   const started = performance.now();
+  const startedAt = Date.now();
   const r = await run(bin(h.binary!), args, join(longDir, `${h.name}.log`));
   const elapsed = (performance.now() - started) / 1000;
   const executions = lastNumber(r.output, /stat::number_of_executed_units: (\d+)/g);
@@ -199,9 +224,14 @@ async function libFuzzerSlice(h: Harness, seconds: number, stats: HarnessStats):
   stats.seconds += elapsed;
   if (edges > 0) stats.edges = edges;
   stats.crashes += crashed.length;
-  const added = await mergeIntoKept(h, work);
+  const reached = reach(r.output);
+  addReach(stats, reached);
+  saveStats(statsOf!);
+  const added = await mergeIntoKept(h, work, startedAt);
   stats.corpus_added += added;
-  console.log(`fuzz-long: ${h.name}: ${executions} executions in ${elapsed.toFixed(0)} s (${(executions / elapsed).toFixed(0)}/s), ` +
+  const shares = reached !== null && reached.executions > 0
+    ? `, ${pct(reached.verified, reached.executions)} reach prepare, ${pct(reached.prepared, reached.executions)} reach invoke` : '';
+  console.log(`fuzz-long: ${h.name}: ${executions} executions in ${elapsed.toFixed(0)} s (${(executions / elapsed).toFixed(0)}/s)${shares}, ` +
     `${edges} edges, ${added} added to the kept corpus${crashed.length > 0 ? `, CRASH: ${crashed.join(' ')}` : ''}`);
   if (r.code !== 0 && crashed.length === 0) console.log(`fuzz-long: ${h.name} exited ${r.code}; see ${join(longDir, `${h.name}.log`)}`);
 }
@@ -211,13 +241,14 @@ async function programSlice(h: Harness, seconds: number, stats: HarnessStats, se
   const saved = join(artifacts, `${h.name}-seed-${seed}.tflite`);
   const r = await run(join(repoRoot, h.program!), ['-t', String(Math.round(seconds)), '-s', String(seed), '-o', saved],
     join(longDir, `${h.name}.log`));
-  const m = /xtml_diff: (\d+) models, (\d+) prepared, (\d+) invoked/.exec(r.output);
+  const m = /xtml_diff: (\d+) models, (\d+) verified, (\d+) prepared, (\d+) invoked/.exec(r.output);
   const executions = m !== null ? Number(m[1]) : 0;
   stats.executions += executions;
   stats.seconds += seconds;
+  if (m !== null) addReach(stats, { verified: Number(m[2]), prepared: Number(m[3]) });
   const failed = r.code !== 0 || existsSync(saved);
   if (failed) stats.crashes++;
-  console.log(`fuzz-long: ${h.name}: ${m !== null ? `${m[1]} models (${m[2]} prepared, ${m[3]} invoked)` : 'no summary'} in ` +
+  console.log(`fuzz-long: ${h.name}: ${m !== null ? `${m[1]} models (${m[3]} prepared, ${m[4]} invoked)` : 'no summary'} in ` +
     `${seconds.toFixed(0)} s (${(executions / seconds).toFixed(0)}/s)${failed ? `, FAILED (exit ${r.code}): ${saved}, log ${join(longDir, `${h.name}.log`)}` : ''}`);
 }
 
@@ -234,6 +265,8 @@ function apiSlice(seconds: number, stats: HarnessStats, seed: number): void {
   console.log(`fuzz-long: api: ${r.executions} requests in ${r.seconds.toFixed(0)} s (${(r.executions / r.seconds).toFixed(0)}/s), ` +
     `${r.knownFrameChecks} known-frame checks, ${r.installs} models installed, ${r.failures.length} failures`);
 }
+
+const pct = (part: number, whole: number): string => `${((100 * part) / whole).toFixed(1)}%`;
 
 function report(stats: Stats, before: number): void {
   const rows = Object.entries(stats.harnesses).map(([name, h]) =>
@@ -260,11 +293,17 @@ async function compare(minutes: number): Promise<void> {
       join(dir, `${name}-measure.log`));
     const executions = lastNumber(r.output, /stat::number_of_executed_units: (\d+)/g);
     const edges = lastNumber(measured.output, /INITED cov: (\d+)/g);
-    results.push(`${name.padEnd(14)} ${String(executions).padStart(9)} executions in ${minutes} min, core edges ${edges}`);
+    const reached = reach(r.output);
+    const shares = reached !== null && reached.executions > 0
+      ? `; ${pct(reached.verified, reached.executions)} reach prepare, ${pct(reached.prepared, reached.executions)} reach invoke` : '';
+    results.push(`${name.padEnd(14)} ${String(executions).padStart(9)} executions in ${minutes} min, core edges ${edges}${shares}`);
   }
   console.log(`fuzz-long: ${minutes} minutes each from the reference models:`);
   for (const line of results) console.log(`  ${line}`);
 }
+
+/** The running totals, saved after each slice and again between a slice and its merge. */
+let statsOf: Stats | undefined;
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -290,6 +329,7 @@ async function main(): Promise<void> {
   const shareSum = chosen.reduce((n, h) => n + h.share, 0);
   const remaining = new Map(chosen.map((h) => [h.name, (hours * 3600 * h.share) / shareSum]));
   const stats = loadStats();
+  statsOf = stats;
   const before = stats.total_executions;
   stats.runs++;
   for (const h of chosen) {

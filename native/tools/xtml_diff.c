@@ -105,11 +105,11 @@ static uint8_t values[XTML_DIFF_VALUES];
 static xtml_gen_model_t whole, single;
 
 typedef struct diff_stats {
-    uint64_t models, prepared, invoked, compared, split_checked, skipped_arena, mismatches;
+    uint64_t models, verified, prepared, invoked, compared, split_checked, skipped_arena, mismatches;
     uint64_t digest;
 } diff_stats_t;
 
-static diff_stats_t stats = { 0, 0, 0, 0, 0, 0, 0, 1469598103934665603ull };
+static diff_stats_t stats = { 0, 0, 0, 0, 0, 0, 0, 0, 1469598103934665603ull };
 static int verbose;
 /* -x: 1 damages the reference outputs, 2 the one-by-one values, once. */
 static int inject;
@@ -413,6 +413,9 @@ static void check_one(const uint8_t *data, size_t size) {
     failing_model = model;
     failing_bytes = size;
     stats.models++;
+    if (xtml_model_verify(model, size, NULL) == XTML_STATUS_OK) {
+        stats.verified++;
+    }
     so = prepare(&optimized, model, size, arena_opt, &co, detail_o);
     sr = prepare(&reference, model, size, arena_ref, &cr, detail_r);
     if (so == XTML_STATUS_ARENA_TOO_SMALL || sr == XTML_STATUS_ARENA_TOO_SMALL) {
@@ -501,6 +504,25 @@ static void check_one(const uint8_t *data, size_t size) {
 #ifdef XTML_DIFF_FUZZER
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+/* XTML_FUZZ_STATS=1: how far inputs got, at exit, as tools/xtml_fuzz.c prints it. */
+static void print_stats(void) {
+    fprintf(stderr, "xtml_fuzz: %llu executions, %llu verified (reach prepare), %llu prepared (reach invoke), "
+                    "%llu invoked without error\n", (unsigned long long)stats.models,
+            (unsigned long long)stats.verified, (unsigned long long)stats.prepared,
+            (unsigned long long)stats.invoked);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+    const char *want = getenv("XTML_FUZZ_STATS");
+    (void)argc;
+    (void)argv;
+    if (want != NULL && want[0] != '\0' && want[0] != '0') {
+        atexit(print_stats);
+    }
+    return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     check_model(data, size);
@@ -596,9 +618,9 @@ int main(int argc, char **argv) {
             }
         }
     }
-    printf("xtml_diff: %llu models, %llu prepared, %llu invoked, %llu compared, %llu split-checked, "
+    printf("xtml_diff: %llu models, %llu verified, %llu prepared, %llu invoked, %llu compared, %llu split-checked, "
            "%llu over the arena, %llu mismatches; digest %016llx\n",
-           (unsigned long long)stats.models, (unsigned long long)stats.prepared,
+           (unsigned long long)stats.models, (unsigned long long)stats.verified, (unsigned long long)stats.prepared,
            (unsigned long long)stats.invoked, (unsigned long long)stats.compared,
            (unsigned long long)stats.split_checked, (unsigned long long)stats.skipped_arena,
            (unsigned long long)stats.mismatches, (unsigned long long)stats.digest);

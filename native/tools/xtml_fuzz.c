@@ -30,6 +30,25 @@
 #define FUZZ_ARENA_MAX ((size_t)64 << 20)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+/* How far inputs get: XTML_FUZZ_STATS=1 prints the counts at exit. */
+static unsigned long long runs, verified, prepared, invoked;
+
+static void print_stats(void) {
+    fprintf(stderr, "xtml_fuzz: %llu executions, %llu verified (reach prepare), %llu prepared (reach invoke), "
+                    "%llu invoked without error\n", runs, verified, prepared, invoked);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+    const char *want = getenv("XTML_FUZZ_STATS");
+    (void)argc;
+    (void)argv;
+    if (want != NULL && want[0] != '\0' && want[0] != '0') {
+        atexit(print_stats);
+    }
+    return 0;
+}
 
 static uint8_t *alloc16(size_t bytes) {
     void *p = NULL;
@@ -125,12 +144,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         return 0;
     }
     memcpy(model, data, size);
-    if (xtml_model_verify(model, size, &diag) != XTML_STATUS_OK ||
-        xtml_arena_size(model, size, &need, &diag) != XTML_STATUS_OK || need > FUZZ_ARENA_MAX) {
+    runs++;
+    if (xtml_model_verify(model, size, &diag) != XTML_STATUS_OK) {
         sink += (uint32_t)strlen(diag.detail);
         free(model);
         return 0;
     }
+    verified++;
+    if (xtml_arena_size(model, size, &need, &diag) != XTML_STATUS_OK || need > FUZZ_ARENA_MAX) {
+        sink += (uint32_t)strlen(diag.detail);
+        free(model);
+        return 0;
+    }
+    prepared++;
     arena = alloc16(need);
     if (arena == NULL) {
         free(model);
@@ -151,6 +177,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     sink += (uint32_t)strlen(xtml_model_description(ctx));
     fill_inputs(ctx, model, size, seed);
     if (xtml_invoke(ctx) == XTML_STATUS_OK) {
+        invoked++;
         read_outputs(ctx);
         /* A second run on the same context: nothing may depend on the first. */
         if ((seed & 16u) != 0) {
