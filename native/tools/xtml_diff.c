@@ -17,7 +17,7 @@
  * structure-aware mutator is linked beside it) and as a standalone program
  * that also runs on rv32imc under qemu:
  *
- *   xtml_diff [-n COUNT] [-t SECONDS] [-s SEED] [-o FILE] [-v] [-x ref|split] [model.tflite ...]
+ *   xtml_diff [-n COUNT] [-t SECONDS] [-s SEED] [-o FILE] [-p] [-v] [-x ref|split] [model.tflite ...]
  *
  * which checks COUNT generated models (or as many as SECONDS allow, or the
  * given files) and prints a summary with a digest of every status and every
@@ -26,7 +26,9 @@
  * sanitized build, of a sanitizer report) to FILE. Generated models must also
  * read back into the generator's structures and write out to the same bytes.
  * -x damages one output byte of the reference run (ref) or of the one-by-one
- * run (split) of the first model that has outputs, to show the checks see it. No heap: models, arenas and values live in static
+ * run (split) of the first model that has outputs, to show the checks see it.
+ * -p prints, per operator, how many models held it and how many of those
+ * prepared and invoked. No heap: models, arenas and values live in static
  * buffers. Built with sanitizers (make diff-asan) it is also the fastest way
  * to run many fresh models under ASan + UBSan.
  */
@@ -388,8 +390,27 @@ static void split_check(xtml_ctx_t *ctx) {
 static void check_one(const uint8_t *data, size_t size);
 
 /* check_one, and with -v -v a line per model: its size, a hash of its bytes, the digest after it. */
+/* -p: per builtin operator, models that hold it, and of those how many prepared and invoked. */
+static int per_op;
+static unsigned long op_models[256], op_prepared[256], op_invoked[256];
+
 static void check_model(const uint8_t *data, size_t size) {
+    uint64_t prepared = stats.prepared, invoked = stats.invoked;
     check_one(data, size);
+    if (per_op && xtml_gen_read(&single, model_mem, size)) {
+        uint8_t seen[256];
+        uint32_t k;
+        memset(seen, 0, sizeof seen);
+        for (k = 0; k < single.n_ops; k++) {
+            int32_t b = single.ops[k].builtin;
+            if (b >= 0 && b < 256 && !seen[b]) {
+                seen[b] = 1;
+                op_models[b]++;
+                op_prepared[b] += stats.prepared > prepared;
+                op_invoked[b] += stats.invoked > invoked;
+            }
+        }
+    }
     if (verbose > 1) {
         printf("model %lu: %lu bytes, hash %016llx, digest %016llx\n", (unsigned long)stats.models,
                (unsigned long)size, (unsigned long long)fnv(1469598103934665603ull, data, size),
@@ -583,6 +604,8 @@ int main(int argc, char **argv) {
             save_path = argv[++i];
         } else if (strcmp(argv[i], "-v") == 0) {
             verbose++;
+        } else if (strcmp(argv[i], "-p") == 0) {
+            per_op = 1;
         } else if (strcmp(argv[i], "-x") == 0 && i + 1 < argc) {
             i++;
             inject = strcmp(argv[i], "ref") == 0 ? 1 : strcmp(argv[i], "split") == 0 ? 2 : 0;
@@ -616,6 +639,13 @@ int main(int argc, char **argv) {
                 check_model(file_mem, bytes);
                 roundtrip(file_mem, bytes);
             }
+        }
+    }
+    for (i = 0; per_op && i < 256; i++) {
+        if (op_models[i] > 0) {
+            printf("%-24s %8lu models, %5.1f%% prepared, %5.1f%% invoked\n", xtml_builtin_name(i), op_models[i],
+                   100.0 * (double)op_prepared[i] / (double)op_models[i],
+                   100.0 * (double)op_invoked[i] / (double)op_models[i]);
         }
     }
     printf("xtml_diff: %llu models, %llu verified, %llu prepared, %llu invoked, %llu compared, %llu split-checked, "

@@ -27,7 +27,7 @@
 #include "xtml.h"
 
 /* Arenas above this are skipped (a fuzzed shape can ask for gigabytes). */
-#define FUZZ_ARENA_MAX ((size_t)64 << 20)
+#define FUZZ_ARENA_MAX ((size_t)16 << 20)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
