@@ -14,7 +14,7 @@
  * shape downstream still consistent.
  *
  * Portable C99 with no heap: a model lives in one caller-owned
- * xtml_gen_model_t (about 130 KB), so the same code runs on the host and on
+ * xtml_gen_model_t (about 120 KB), so the same code runs on the host and on
  * rv32imc under qemu. Tools only; not part of the core library.
  */
 #ifndef XTML_GEN_H
