@@ -165,7 +165,8 @@ static void conv_s8(const conv_s8_params_t *p, const int8_t *input, const int8_t
                                              &acc1);
                             acc0 += bias != NULL ? (uint32_t)bias[oc] : 0u;
                             v = xtml_requantize((int32_t)acc0, p->multiplier[oc], p->shift[oc]);
-                            *output++ = xtml_clamp_s8(v + p->output_offset, p->act_min, p->act_max);
+                            *output++ = xtml_clamp_s8(xtml_add_wrap(v, p->output_offset), p->act_min,
+                                                      p->act_max);
                             f += patch_len;
                             ++oc;
                         } else {
@@ -173,7 +174,8 @@ static void conv_s8(const conv_s8_params_t *p, const int8_t *input, const int8_t
                         }
                         acc1 += bias != NULL ? (uint32_t)bias[oc] : 0u;
                         v = xtml_requantize((int32_t)acc1, p->multiplier[oc], p->shift[oc]);
-                        *output++ = xtml_clamp_s8(v + p->output_offset, p->act_min, p->act_max);
+                        *output++ = xtml_clamp_s8(xtml_add_wrap(v, p->output_offset), p->act_min,
+                                                  p->act_max);
                         f += patch_len;
                     }
                 }
@@ -274,7 +276,8 @@ static void depthwise_s8(const depthwise_s8_params_t *p, const int8_t *input,
                 }
                 for (c = 0; c < g->out_c; ++c) {
                     int32_t v = xtml_requantize((int32_t)acc[c], p->multiplier[c], p->shift[c]);
-                    *output++ = xtml_clamp_s8(v + p->output_offset, p->act_min, p->act_max);
+                    *output++ = xtml_clamp_s8(xtml_add_wrap(v, p->output_offset), p->act_min,
+                                              p->act_max);
                 }
             }
         }
@@ -352,7 +355,8 @@ static void depthwise_s8_wasm(const depthwise_s8_params_t *p, const int8_t *inpu
                 }
                 for (c = 0; c < g->out_c; ++c) {
                     int32_t v = xtml_requantize((int32_t)acc[c], p->multiplier[c], p->shift[c]);
-                    *output++ = xtml_clamp_s8(v + p->output_offset, p->act_min, p->act_max);
+                    *output++ = xtml_clamp_s8(xtml_add_wrap(v, p->output_offset), p->act_min,
+                                              p->act_max);
                 }
             }
         }

@@ -61,7 +61,8 @@ static void fc_s8(const fc_s8_params_t *p, const int8_t *input, const int8_t *we
                 dot_s8_pair_fast(x, w, w + p->depth, p->depth, x_offset, &acc0, &acc1);
                 acc0 += row + (bias != NULL ? (uint32_t)bias[u] : 0u);
                 v = xtml_requantize((int32_t)acc0, *multiplier, *shift);
-                *output++ = xtml_clamp_s8(v + p->output_offset, p->act_min, p->act_max);
+                *output++ = xtml_clamp_s8(xtml_add_wrap(v, p->output_offset), p->act_min,
+                                          p->act_max);
                 w += p->depth;
                 multiplier += p->channel_step;
                 shift += p->channel_step;
@@ -71,7 +72,8 @@ static void fc_s8(const fc_s8_params_t *p, const int8_t *input, const int8_t *we
             }
             acc1 += row + (bias != NULL ? (uint32_t)bias[u] : 0u);
             v = xtml_requantize((int32_t)acc1, *multiplier, *shift);
-            *output++ = xtml_clamp_s8(v + p->output_offset, p->act_min, p->act_max);
+            *output++ = xtml_clamp_s8(xtml_add_wrap(v, p->output_offset), p->act_min,
+                                      p->act_max);
             w += p->depth;
             multiplier += p->channel_step;
             shift += p->channel_step;
