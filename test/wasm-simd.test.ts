@@ -36,8 +36,8 @@ let scalar: CoreBinding | undefined;
 function scalarBinding(): CoreBinding {
   if (scalar === undefined) {
     const out = join(scratch, 'xtml-scalar.wasm');
-    const r = spawnSync(join(repoRoot, 'native/wasm/build.sh'), ['--scalar', out], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`native/wasm/build.sh --scalar failed: ${r.stderr}`);
+    const r = spawnSync(join(repoRoot, 'native/wasm/build.sh'), ['--reference', out], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`native/wasm/build.sh --reference failed: ${r.stderr}`);
     scalar = createWasmBindingSync(readFileSync(out));
   }
   return scalar;
