@@ -148,19 +148,27 @@ KERNEL_INLINE int8_t rq_out(uint32_t acc, rq_channel_t k, rq_range_t r) {
     return (int8_t)rq_clamp(rq_scale(acc, k), r);
 }
 
+/* Output channels requantized per call of rq_store; its sums are s[pixel * RQ_BATCH + channel]. */
+#define RQ_BATCH 16
+
 /* A channel with shift >= 0 (a multiplier of 1 or more): rare, kept out of line. */
-KERNEL_BLOCK void rq_left(uint32_t s0, uint32_t s1, bool two, int32_t multiplier, int32_t shift,
-                          rq_range_t r, int8_t *out0, int8_t *out1) {
+KERNEL_BLOCK void rq_left(const uint32_t *s, int32_t np, uint32_t add, int32_t multiplier,
+                          int32_t shift, rq_range_t r, int8_t *out, size_t out_stride) {
     const rq_channel_t k = rq_channel(multiplier, shift);
-    *out0 = (int8_t)rq_clamp(rq_scale(s0, k), r);
-    if (two) {
-        *out1 = (int8_t)rq_clamp(rq_scale(s1, k), r);
+    int32_t i;
+    for (i = 0; i < np; ++i) {
+        out[(size_t)i * out_stride] = (int8_t)rq_clamp(rq_scale(s[i * RQ_BATCH] + add, k), r);
     }
 }
 
-KERNEL_INLINE void rq_run(const requant_s8_t *rq, int32_t c, int32_t n, const uint32_t *s0,
-                          const uint32_t *s1, const uint32_t *add, int8_t *out0, int8_t *out1,
-                          bool two, bool has_add) {
+/*
+ * Channels c..c+n-1 of np pixels: out[i * out_stride + j] from the sum
+ * s[i * RQ_BATCH + j] plus add[j] (when has_add), requantized. np and
+ * has_add are constants where this is inlined.
+ */
+KERNEL_INLINE void rq_run(const requant_s8_t *rq, int32_t c, int32_t n, const uint32_t *s,
+                          int32_t np, const uint32_t *add, bool has_add, int8_t *out,
+                          size_t out_stride) {
     const int32_t *multiplier = rq->multiplier + c;
     const int8_t *shift = rq->shift + c;
     const rq_range_t r = rq_range(rq);
@@ -170,8 +178,7 @@ KERNEL_INLINE void rq_run(const requant_s8_t *rq, int32_t c, int32_t n, const ui
         const int32_t sh = shift[j];
         rq_channel_t k;
         if (XTML_UNLIKELY(sh >= 0)) {
-            rq_left(s0[j] + a, two ? s1[j] + a : 0u, two, multiplier[j], sh, r, out0 + j,
-                    out1 + j);
+            rq_left(s + j, np, a, multiplier[j], sh, r, out + j, out_stride);
             continue;
         }
         k.multiplier = multiplier[j];
@@ -179,29 +186,39 @@ KERNEL_INLINE void rq_run(const requant_s8_t *rq, int32_t c, int32_t n, const ui
         k.right = -sh;
         k.rm1 = ~sh;
         k.half = (int32_t)1 << k.rm1;
-        out0[j] = (int8_t)rq_clamp(rq_scale(s0[j] + a, k), r);
-        if (two) {
-            out1[j] = (int8_t)rq_clamp(rq_scale(s1[j] + a, k), r);
+        out[j] = (int8_t)rq_clamp(rq_scale(s[j] + a, k), r);
+        if (np > 1) {
+            out[out_stride + (size_t)j] = (int8_t)rq_clamp(rq_scale(s[RQ_BATCH + j] + a, k), r);
+        }
+        if (np > 2) {
+            out[2 * out_stride + (size_t)j] =
+                (int8_t)rq_clamp(rq_scale(s[2 * RQ_BATCH + j] + a, k), r);
+        }
+        if (np > 3) {
+            out[3 * out_stride + (size_t)j] =
+                (int8_t)rq_clamp(rq_scale(s[3 * RQ_BATCH + j] + a, k), r);
         }
     }
 }
 
-/*
- * Channels c..c+n-1 of one pixel (s0 -> out0) or two (s1 -> out1, when s1 is
- * not NULL): the sums plus add[j] (when not NULL), requantized.
- */
-KERNEL_BLOCK void rq_store(const requant_s8_t *rq, int32_t c, int32_t n, const uint32_t *s0,
-                           const uint32_t *s1, const uint32_t *add, int8_t *out0, int8_t *out1) {
+/* rq_run's cases: one to three pixels with add (CONV_2D), one, two or four
+ * without (DEPTHWISE_CONV_2D). */
+KERNEL_BLOCK void rq_store(const requant_s8_t *rq, int32_t c, int32_t n, const uint32_t *s,
+                           int32_t np, const uint32_t *add, int8_t *out, size_t out_stride) {
     if (add != NULL) {
-        if (s1 != NULL) {
-            rq_run(rq, c, n, s0, s1, add, out0, out1, true, true);
+        if (np == 1) {
+            rq_run(rq, c, n, s, 1, add, true, out, out_stride);
+        } else if (np == 2) {
+            rq_run(rq, c, n, s, 2, add, true, out, out_stride);
         } else {
-            rq_run(rq, c, n, s0, s1, add, out0, out1, false, true);
+            rq_run(rq, c, n, s, 3, add, true, out, out_stride);
         }
-    } else if (s1 != NULL) {
-        rq_run(rq, c, n, s0, s1, add, out0, out1, true, false);
+    } else if (np == 1) {
+        rq_run(rq, c, n, s, 1, add, false, out, out_stride);
+    } else if (np == 2) {
+        rq_run(rq, c, n, s, 2, add, false, out, out_stride);
     } else {
-        rq_run(rq, c, n, s0, s1, add, out0, out1, false, false);
+        rq_run(rq, c, n, s, 4, add, false, out, out_stride);
     }
 }
 
@@ -213,39 +230,91 @@ int32_t xtml_requant_s8_scale(int32_t acc, int32_t multiplier, int32_t shift) {
 
 #if XTML_FAST_SCALAR
 
+/* Pixels per block of the CONV_2D kernel. */
+#define CONV_BLOCK_PIXELS 3
+
+/* One k of the 3 x 4 block: three input bytes, four weight bytes, twelve products. */
+#define STEP_3X4(i)                                                                  \
+    do {                                                                             \
+        const int32_t u = x0[i], v = x1[i], y = x2[i];                               \
+        int32_t f = w0[i];                                                           \
+        s0 += (uint32_t)(u * f), s4 += (uint32_t)(v * f), s8 += (uint32_t)(y * f);   \
+        f = w1[i];                                                                   \
+        s1 += (uint32_t)(u * f), s5 += (uint32_t)(v * f), s9 += (uint32_t)(y * f);   \
+        f = w2[i];                                                                   \
+        s2 += (uint32_t)(u * f), s6 += (uint32_t)(v * f), s10 += (uint32_t)(y * f);  \
+        f = w3[i];                                                                   \
+        s3 += (uint32_t)(u * f), s7 += (uint32_t)(v * f), s11 += (uint32_t)(y * f);  \
+    } while (0)
+
+/* out[i * stride + j] = sum_k x_i[k] * w_j[k] for three pixels and four channels. */
+KERNEL_INLINE void dot_3x4(const int8_t *x0, const int8_t *x1, const int8_t *x2,
+                           const int8_t *w, int32_t n, uint32_t *out, size_t stride) {
+    const int8_t *w0 = w, *w1 = w + n, *w2 = w1 + n, *w3 = w2 + n;
+    const int8_t *end = x0 + (n & ~7);
+    uint32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+    uint32_t s8 = 0, s9 = 0, s10 = 0, s11 = 0;
+    while (x0 != end) {
+        STEP_3X4(0);
+        STEP_3X4(1);
+        STEP_3X4(2);
+        STEP_3X4(3);
+        STEP_3X4(4);
+        STEP_3X4(5);
+        STEP_3X4(6);
+        STEP_3X4(7);
+        x0 += 8, x1 += 8, x2 += 8, w0 += 8, w1 += 8, w2 += 8, w3 += 8;
+    }
+    end = x0 + (n & 7);
+    while (x0 != end) {
+        STEP_3X4(0);
+        ++x0, ++x1, ++x2, ++w0, ++w1, ++w2, ++w3;
+    }
+    out[0] = s0, out[1] = s1, out[2] = s2, out[3] = s3;
+    out += stride;
+    out[0] = s4, out[1] = s5, out[2] = s6, out[3] = s7;
+    out += stride;
+    out[0] = s8, out[1] = s9, out[2] = s10, out[3] = s11;
+}
+
 /* One k of the 2 x 4 block: two input bytes, four weight bytes, eight products. */
 #define STEP_2X4(i)                                                                  \
     do {                                                                             \
         const int32_t u = x0[i], v = x1[i];                                          \
         int32_t f = w0[i];                                                           \
-        s0 += (uint32_t)(u * f); s4 += (uint32_t)(v * f);                            \
+        s0 += (uint32_t)(u * f), s4 += (uint32_t)(v * f);                            \
         f = w1[i];                                                                   \
-        s1 += (uint32_t)(u * f); s5 += (uint32_t)(v * f);                            \
+        s1 += (uint32_t)(u * f), s5 += (uint32_t)(v * f);                            \
         f = w2[i];                                                                   \
-        s2 += (uint32_t)(u * f); s6 += (uint32_t)(v * f);                            \
+        s2 += (uint32_t)(u * f), s6 += (uint32_t)(v * f);                            \
         f = w3[i];                                                                   \
-        s3 += (uint32_t)(u * f); s7 += (uint32_t)(v * f);                            \
+        s3 += (uint32_t)(u * f), s7 += (uint32_t)(v * f);                            \
     } while (0)
 
 KERNEL_INLINE void dot_2x4(const int8_t *x0, const int8_t *x1, const int8_t *w, int32_t n,
-                           uint32_t *out, uint32_t *out1) {
+                           uint32_t *out, size_t stride) {
     const int8_t *w0 = w, *w1 = w + n, *w2 = w1 + n, *w3 = w2 + n;
-    const int8_t *end = x0 + (n & ~3);
+    const int8_t *end = x0 + (n & ~7);
     uint32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
     while (x0 != end) {
         STEP_2X4(0);
         STEP_2X4(1);
         STEP_2X4(2);
         STEP_2X4(3);
-        x0 += 4, x1 += 4, w0 += 4, w1 += 4, w2 += 4, w3 += 4;
+        STEP_2X4(4);
+        STEP_2X4(5);
+        STEP_2X4(6);
+        STEP_2X4(7);
+        x0 += 8, x1 += 8, w0 += 8, w1 += 8, w2 += 8, w3 += 8;
     }
-    end = x0 + (n & 3);
+    end = x0 + (n & 7);
     while (x0 != end) {
         STEP_2X4(0);
         ++x0, ++x1, ++w0, ++w1, ++w2, ++w3;
     }
     out[0] = s0, out[1] = s1, out[2] = s2, out[3] = s3;
-    out1[0] = s4, out1[1] = s5, out1[2] = s6, out1[3] = s7;
+    out += stride;
+    out[0] = s4, out[1] = s5, out[2] = s6, out[3] = s7;
 }
 
 /* One k of the 1 x 4 block; x_offset is added to the input byte. */
@@ -325,8 +394,11 @@ static inline vec_t v_sum4(vec_t a, vec_t b, vec_t c, vec_t d) {
     return v_add32(v_zip64_lo(ab, cd), v_zip64_hi(ab, cd));
 }
 
+/* Pixels per block of the CONV_2D kernel. */
+#define CONV_BLOCK_PIXELS 2
+
 KERNEL_INLINE void dot_2x4(const int8_t *x0, const int8_t *x1, const int8_t *w, int32_t n,
-                           uint32_t *out, uint32_t *out1) {
+                           uint32_t *out, size_t stride) {
     const int8_t *w0 = w, *w1 = w + n, *w2 = w1 + n, *w3 = w2 + n;
     vec_t a0 = v_zero(), a1 = v_zero(), a2 = v_zero(), a3 = v_zero();
     vec_t b0 = v_zero(), b1 = v_zero(), b2 = v_zero(), b3 = v_zero();
@@ -347,12 +419,12 @@ KERNEL_INLINE void dot_2x4(const int8_t *x0, const int8_t *x1, const int8_t *w, 
         b3 = v_add32(b3, v_madd(v, f));
     }
     v_store(out, v_sum4(a0, a1, a2, a3));
-    v_store(out1, v_sum4(b0, b1, b2, b3));
+    v_store(out + stride, v_sum4(b0, b1, b2, b3));
     for (; k < n; ++k) {
         for (j = 0; j < 4; ++j) {
             const int32_t f = w[(size_t)j * (size_t)n + (size_t)k];
             out[j] += (uint32_t)(x0[k] * f);
-            out1[j] += (uint32_t)(x1[k] * f);
+            out[stride + j] += (uint32_t)(x1[k] * f);
         }
     }
 }
@@ -408,10 +480,10 @@ size_t xtml_conv_s8_scratch(const conv_s8_params_t *p) {
     if (!conv_handled(p)) {
         return 0;
     }
-    /* The folded biases, then two pixels' patches. */
+    /* The folded biases, then a block of pixels' patches. */
     bytes = (size_t)g->out_c * sizeof(uint32_t);
     if (!conv_in_place(g)) {
-        bytes += 2u * (size_t)g->filter_h * (size_t)g->filter_w * (size_t)g->in_c;
+        bytes += CONV_BLOCK_PIXELS * (size_t)g->filter_h * (size_t)g->filter_w * (size_t)g->in_c;
     }
     return bytes;
 }
@@ -489,31 +561,41 @@ static void conv_gather(const conv_geom_t *g, const int8_t *in_batch, int8_t zer
  * All output channels of one or two output pixels whose inputs (n bytes
  * each) are x0 and x1: folded bias plus the products, requantized.
  */
-/* Output channels requantized per call of rq_store. */
-#define RQ_BATCH 16
-
-KERNEL_BLOCK void conv_pixels(const conv_s8_params_t *p, const int8_t *x0, const int8_t *x1,
-                              bool two, const int8_t *filter, int32_t n, const uint32_t *folded,
-                              int8_t *out0, int8_t *out1) {
+/*
+ * All output channels of np (1 to CONV_BLOCK_PIXELS) output pixels whose
+ * inputs (n bytes each) are x[0..np): folded bias plus the products,
+ * requantized into out (out_c bytes per pixel).
+ */
+KERNEL_BLOCK void conv_pixels(const conv_s8_params_t *p, const int8_t *const *x, int32_t np,
+                              const int8_t *filter, int32_t n, const uint32_t *folded,
+                              int8_t *out) {
     const int32_t out_c = p->g.out_c;
-    uint32_t s0[RQ_BATCH], s1[RQ_BATCH];
-    int32_t c0, c;
+    uint32_t s[CONV_BLOCK_PIXELS * RQ_BATCH];
+    int32_t c0, c, i;
     for (c0 = 0; c0 < out_c; c0 += RQ_BATCH) {
         const int32_t end = out_c - c0 < RQ_BATCH ? out_c : c0 + RQ_BATCH;
         for (c = c0; c + 4 <= end; c += 4) {
             const int8_t *w = filter + (size_t)c * (size_t)n;
-            if (two) {
-                dot_2x4(x0, x1, w, n, s0 + (c - c0), s1 + (c - c0));
+            uint32_t *sc = s + (c - c0);
+#if CONV_BLOCK_PIXELS == 3
+            if (np == 3) {
+                dot_3x4(x[0], x[1], x[2], w, n, sc, RQ_BATCH);
+                continue;
+            }
+#endif
+            if (np == 2) {
+                dot_2x4(x[0], x[1], w, n, sc, RQ_BATCH);
             } else {
-                dot_1x4(x0, w, n, 0, s0 + (c - c0));
+                dot_1x4(x[0], w, n, 0, sc);
             }
         }
         for (; c < end; ++c) {
             const int8_t *w = filter + (size_t)c * (size_t)n;
-            s0[c - c0] = dot_1x1(x0, w, n, 0);
-            s1[c - c0] = two ? dot_1x1(x1, w, n, 0) : 0u;
+            for (i = 0; i < np; ++i) {
+                s[i * RQ_BATCH + (c - c0)] = dot_1x1(x[i], w, n, 0);
+            }
         }
-        rq_store(&p->rq, c0, end - c0, s0, two ? s1 : NULL, folded + c0, out0 + c0, out1 + c0);
+        rq_store(&p->rq, c0, end - c0, s, np, folded + c0, out + c0, (size_t)out_c);
     }
 }
 
@@ -537,11 +619,11 @@ void xtml_conv_s8_fast(const conv_s8_params_t *p, const int8_t *input, const int
         const int8_t *in_batch = input + (size_t)b * in_batch_len;
         oy = 0;
         ox = 0;
-        for (i = 0; i < pixels; i += 2) {
-            const bool two = i + 1 < pixels;
-            const int8_t *x[2];
+        for (i = 0; i < pixels; i += CONV_BLOCK_PIXELS) {
+            const int32_t np = pixels - i < CONV_BLOCK_PIXELS ? pixels - i : CONV_BLOCK_PIXELS;
+            const int8_t *x[CONV_BLOCK_PIXELS];
             int32_t q;
-            for (q = 0; q < (two ? 2 : 1); ++q) {
+            for (q = 0; q < np; ++q) {
                 const int32_t iy0 = oy * g->stride_h - g->pad_h;
                 const int32_t ix0 = ox * g->stride_w - g->pad_w;
                 if (in_place) {
@@ -556,12 +638,12 @@ void xtml_conv_s8_fast(const conv_s8_params_t *p, const int8_t *input, const int
                     ++oy;
                 }
             }
-            conv_pixels(p, x[0], two ? x[1] : x[0], two, filter, n, folded, output,
-                        output + g->out_c);
-            output += (size_t)(two ? 2 : 1) * (size_t)g->out_c;
+            conv_pixels(p, x, np, filter, n, folded, output);
+            output += (size_t)np * (size_t)g->out_c;
         }
     }
 }
+
 
 /* ---- DEPTHWISE_CONV_2D ---- */
 
@@ -686,44 +768,129 @@ KERNEL_INLINE void dw_block(const dw_rect_t *t, int32_t c, int32_t ic, size_t x_
     s_two[0] = s4, s_two[1] = s5, s_two[2] = s6, s_two[3] = s7;
 }
 
-/* All blocks of four channels of one pixel or two; returns the first channel not done. */
+/* All blocks of four channels of one pixel or two (the second out_c bytes
+ * after the first in the output); returns the first channel not done. */
 KERNEL_INLINE int32_t dw_run(const depthwise_s8_params_t *p, const dw_rect_t *t,
                              const uint32_t *init, int32_t x_offset, bool two, bool shared,
-                             size_t x_pixel, int8_t *out0, int8_t *out1) {
+                             size_t x_pixel, int8_t *out) {
     const int32_t m = p->depth_multiplier;
     const int32_t blocks_end = p->g.out_c & ~3;
-    uint32_t s0[RQ_BATCH], s1[RQ_BATCH];
+    uint32_t s[2 * RQ_BATCH];
     int32_t c0, c;
     for (c0 = 0; c0 < blocks_end; c0 += RQ_BATCH) {
         const int32_t end = blocks_end - c0 < RQ_BATCH ? blocks_end : c0 + RQ_BATCH;
         for (c = c0; c < end; c += 4) {
-            dw_block(t, c, shared ? c / m : c, x_pixel, init, x_offset, two, shared, s0 + (c - c0),
-                     s1 + (c - c0));
+            dw_block(t, c, shared ? c / m : c, x_pixel, init, x_offset, two, shared, s + (c - c0),
+                     s + RQ_BATCH + (c - c0));
         }
-        rq_store(&p->rq, c0, end - c0, s0, two ? s1 : NULL, NULL, out0 + c0, out1 + c0);
+        rq_store(&p->rq, c0, end - c0, s, two ? 2 : 1, NULL, out + c0, (size_t)p->g.out_c);
     }
     return blocks_end;
 }
 
 /* dw_run's cases, each compiled with its constants. */
 KERNEL_BLOCK int32_t dw_full_two(const depthwise_s8_params_t *p, const dw_rect_t *t,
-                                 const uint32_t *init, size_t x_pixel, int8_t *out0,
-                                 int8_t *out1) {
-    return dw_run(p, t, init, 0, true, false, x_pixel, out0, out1);
+                                 const uint32_t *init, size_t x_pixel, int8_t *out) {
+    return dw_run(p, t, init, 0, true, false, x_pixel, out);
 }
 KERNEL_BLOCK int32_t dw_full_one(const depthwise_s8_params_t *p, const dw_rect_t *t,
-                                 const uint32_t *init, int8_t *out0) {
-    return dw_run(p, t, init, 0, false, false, 0, out0, NULL);
+                                 const uint32_t *init, int8_t *out) {
+    return dw_run(p, t, init, 0, false, false, 0, out);
 }
 KERNEL_BLOCK int32_t dw_edge(const depthwise_s8_params_t *p, const dw_rect_t *t,
                              const uint32_t *init, int32_t x_offset, bool two, size_t x_pixel,
-                             int8_t *out0, int8_t *out1) {
-    return dw_run(p, t, init, x_offset, two, false, x_pixel, out0, out1);
+                             int8_t *out) {
+    return dw_run(p, t, init, x_offset, two, false, x_pixel, out);
 }
 KERNEL_BLOCK int32_t dw_shared(const depthwise_s8_params_t *p, const dw_rect_t *t,
                                const uint32_t *init, int32_t x_offset, bool two, size_t x_pixel,
-                               int8_t *out0, int8_t *out1) {
-    return dw_run(p, t, init, x_offset, two, true, x_pixel, out0, out1);
+                               int8_t *out) {
+    return dw_run(p, t, init, x_offset, two, true, x_pixel, out);
+}
+
+/*
+ * Four neighbouring pixels of a row, channels c and c+1, for the most common
+ * depthwise filter: 3 taps wide, no dilation, stride 1 or 2 (a constant
+ * where inlined), every tap inside the image. The pixels share input
+ * columns, so each input byte is loaded once per filter row: with stride 1
+ * six columns serve four pixels' 3 x 3 taps.
+ */
+#define DW_QUAD_MAC(i, fx)                                                           \
+    (a##i##0 += (uint32_t)(u0 * f##fx##0), a##i##1 += (uint32_t)(u1 * f##fx##1))
+#define DW_QUAD_COLUMN() (u0 = xp[0], u1 = xp[1], xp += x_col)
+
+KERNEL_INLINE void dw_quad(const dw_rect_t *t, int32_t c, int32_t stride,
+                           const uint32_t *folded, uint32_t *s) {
+    const size_t x_col = t->x_col, out_c = t->out_c;
+    const size_t x_next_row = t->x_row + 3 * x_col, f_next_row = t->f_row + 3 * out_c;
+    const int8_t *xr = t->x + c, *fr = t->f + c;
+    uint32_t a00 = folded[c], a01 = folded[c + 1];
+    uint32_t a10 = a00, a11 = a01, a20 = a00, a21 = a01, a30 = a00, a31 = a01;
+    int32_t y;
+    for (y = t->rows; y > 0; --y) {
+        const int32_t f00 = fr[0], f01 = fr[1];
+        const int32_t f10 = fr[out_c], f11 = fr[out_c + 1];
+        const int32_t f20 = fr[2 * out_c], f21 = fr[2 * out_c + 1];
+        const int8_t *xp = xr;
+        int32_t u0, u1;
+        if (stride == 1) {
+            DW_QUAD_COLUMN(), DW_QUAD_MAC(0, 0);
+            DW_QUAD_COLUMN(), DW_QUAD_MAC(0, 1), DW_QUAD_MAC(1, 0);
+            DW_QUAD_COLUMN(), DW_QUAD_MAC(0, 2), DW_QUAD_MAC(1, 1), DW_QUAD_MAC(2, 0);
+            DW_QUAD_COLUMN(), DW_QUAD_MAC(1, 2), DW_QUAD_MAC(2, 1), DW_QUAD_MAC(3, 0);
+            DW_QUAD_COLUMN(), DW_QUAD_MAC(2, 2), DW_QUAD_MAC(3, 1);
+            DW_QUAD_COLUMN(), DW_QUAD_MAC(3, 2);
+        } else {
+            DW_QUAD_COLUMN(), DW_QUAD_MAC(0, 0);
+            DW_QUAD_COLUMN(), DW_QUAD_MAC(0, 1);
+            DW_QUAD_COLUMN(), DW_QUAD_MAC(0, 2), DW_QUAD_MAC(1, 0);
+            DW_QUAD_COLUMN(), DW_QUAD_MAC(1, 1);
+            DW_QUAD_COLUMN(), DW_QUAD_MAC(1, 2), DW_QUAD_MAC(2, 0);
+            DW_QUAD_COLUMN(), DW_QUAD_MAC(2, 1);
+            DW_QUAD_COLUMN(), DW_QUAD_MAC(2, 2), DW_QUAD_MAC(3, 0);
+            DW_QUAD_COLUMN(), DW_QUAD_MAC(3, 1);
+            DW_QUAD_COLUMN(), DW_QUAD_MAC(3, 2);
+        }
+        xr += x_next_row;
+        fr += f_next_row;
+    }
+    s[0] = a00, s[1] = a01;
+    s[RQ_BATCH] = a10, s[RQ_BATCH + 1] = a11;
+    s[2 * RQ_BATCH] = a20, s[2 * RQ_BATCH + 1] = a21;
+    s[3 * RQ_BATCH] = a30, s[3 * RQ_BATCH + 1] = a31;
+}
+
+/* Every pair of channels of four pixels (the next pixel out_c bytes on in the
+ * output); returns the first channel not done. */
+KERNEL_INLINE int32_t dw_quad_run(const depthwise_s8_params_t *p, const dw_rect_t *t,
+                                  int32_t stride, const uint32_t *folded, int8_t *out) {
+    const int32_t pairs_end = p->g.out_c & ~1;
+    uint32_t s[4 * RQ_BATCH];
+    int32_t c0, c;
+    for (c0 = 0; c0 < pairs_end; c0 += RQ_BATCH) {
+        const int32_t end = pairs_end - c0 < RQ_BATCH ? pairs_end : c0 + RQ_BATCH;
+        for (c = c0; c < end; c += 2) {
+            dw_quad(t, c, stride, folded, s + (c - c0));
+        }
+        rq_store(&p->rq, c0, end - c0, s, 4, NULL, out + c0, (size_t)p->g.out_c);
+    }
+    return pairs_end;
+}
+
+KERNEL_BLOCK int32_t dw_quad_s1(const depthwise_s8_params_t *p, const dw_rect_t *t,
+                                const uint32_t *folded, int8_t *out) {
+    return dw_quad_run(p, t, 1, folded, out);
+}
+KERNEL_BLOCK int32_t dw_quad_s2(const depthwise_s8_params_t *p, const dw_rect_t *t,
+                                const uint32_t *folded, int8_t *out) {
+    return dw_quad_run(p, t, 2, folded, out);
+}
+
+/* Whether the quad kernel can run p's layer (it still checks each pixel's taps). */
+static bool dw_quad_layer(const depthwise_s8_params_t *p) {
+    const conv_geom_t *g = &p->g;
+    return p->depth_multiplier == 1 && g->filter_w == 3 && g->dil_w == 1 &&
+           (g->stride_w == 1 || g->stride_w == 2);
 }
 
 /*
@@ -738,13 +905,14 @@ static int32_t dw_blocks(const depthwise_s8_params_t *p, const dw_rect_t *t, boo
     const int32_t m = p->depth_multiplier;
     const uint32_t *init = full ? folded : (const uint32_t *)(const void *)bias;
     const int32_t x_offset = full ? 0 : p->input_offset;
+    (void)out1;
     if (m != 1) {
-        return m % 4 == 0 ? dw_shared(p, t, init, x_offset, two, x_pixel, out0, out1) : 0;
+        return m % 4 == 0 ? dw_shared(p, t, init, x_offset, two, x_pixel, out0) : 0;
     }
     if (!full) {
-        return dw_edge(p, t, init, x_offset, two, x_pixel, out0, out1);
+        return dw_edge(p, t, init, x_offset, two, x_pixel, out0);
     }
-    return two ? dw_full_two(p, t, init, x_pixel, out0, out1) : dw_full_one(p, t, init, out0);
+    return two ? dw_full_two(p, t, init, x_pixel, out0) : dw_full_one(p, t, init, out0);
 }
 
 #else /* XTML_FAST_SIMD128 */
@@ -839,6 +1007,9 @@ void xtml_depthwise_s8_fast(const depthwise_s8_params_t *p, const int8_t *input,
     const size_t in_batch_len = (size_t)g->in_h * in_row_len;
     const size_t x_pixel = (size_t)g->stride_w * c_in;
     uint32_t *folded = (uint32_t *)scratch;
+#if XTML_FAST_SCALAR
+    const bool quads = dw_quad_layer(p);
+#endif
     int32_t b, oy, ox, fy0, fy1, fx0, fx1, nx0, nx1;
     dw_rect_t t;
     fold_taps(filter, taps, g->out_c, bias, p->input_offset, folded);
@@ -854,6 +1025,28 @@ void xtml_depthwise_s8_fast(const depthwise_s8_params_t *p, const int8_t *input,
                 const int32_t ix0 = ox * g->stride_w - g->pad_w;
                 bool two = false, full;
                 int32_t done;
+#if XTML_FAST_SCALAR
+                /* Four pixels whose taps are all inside the image. */
+                if (quads && t.rows == g->filter_h && ix0 >= 0 && ox + 3 < g->out_w &&
+                    ix0 + 3 * g->stride_w + 2 < g->in_w) {
+                    int32_t q;
+                    t.x = in_batch + (size_t)(iy0 + fy0 * g->dil_h) * in_row_len + (size_t)ix0 * c_in;
+                    t.f = filter;
+                    t.x_row = (size_t)g->dil_h * in_row_len - 3 * t.x_col;
+                    t.f_row = 0;
+                    t.cols = 3;
+                    done = g->stride_w == 1 ? dw_quad_s1(p, &t, folded, output)
+                                            : dw_quad_s2(p, &t, folded, output);
+                    for (q = 0; q < 4 && done < g->out_c; ++q) {
+                        dw_rect_t tq = t;
+                        tq.x += (size_t)q * x_pixel;
+                        dw_channels(p, &tq, folded, 0, done, g->out_c, output + q * g->out_c);
+                    }
+                    output += 4 * g->out_c;
+                    ox += 3;
+                    continue;
+                }
+#endif
                 xtml_tap_range(ix0, g->dil_w, g->filter_w, g->in_w, &fx0, &fx1);
                 if (ox + 1 < g->out_w) {
                     xtml_tap_range(ix0 + g->stride_w, g->dil_w, g->filter_w, g->in_w, &nx0, &nx1);
@@ -874,13 +1067,17 @@ void xtml_depthwise_s8_fast(const depthwise_s8_params_t *p, const int8_t *input,
                 t.f_row = (size_t)(g->filter_w - t.cols) * t.out_c;
                 done = dw_blocks(p, &t, full, folded, bias, two, x_pixel, output,
                                  output + g->out_c);
-                dw_channels(p, &t, full ? folded : (const uint32_t *)(const void *)bias,
-                            full ? 0 : p->input_offset, done, g->out_c, output);
+                if (done < g->out_c) {
+                    dw_channels(p, &t, full ? folded : (const uint32_t *)(const void *)bias,
+                                full ? 0 : p->input_offset, done, g->out_c, output);
+                }
                 if (two) {
-                    dw_rect_t t1 = t;
-                    t1.x += x_pixel;
-                    dw_channels(p, &t1, full ? folded : (const uint32_t *)(const void *)bias,
-                                full ? 0 : p->input_offset, done, g->out_c, output + g->out_c);
+                    if (done < g->out_c) {
+                        dw_rect_t t1 = t;
+                        t1.x += x_pixel;
+                        dw_channels(p, &t1, full ? folded : (const uint32_t *)(const void *)bias,
+                                    full ? 0 : p->input_offset, done, g->out_c, output + g->out_c);
+                    }
                     ++ox;
                     output += g->out_c;
                 }
