@@ -30,7 +30,7 @@
 static int8_t requant_ref(const requant_s8_t *rq, uint32_t acc, int32_t channel) {
     int32_t v = xtml_mul_by_quantized_multiplier((int32_t)acc, rq->multiplier[channel],
                                                  rq->shift[channel]);
-    return xtml_clamp_s8(v + rq->output_offset, rq->act_min, rq->act_max);
+    return xtml_clamp_s8(xtml_add_wrap(v, rq->output_offset), rq->act_min, rq->act_max);
 }
 
 void xtml_conv_s8_ref(const conv_s8_params_t *p, const int8_t *input, const int8_t *filter,

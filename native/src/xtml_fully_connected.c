@@ -41,7 +41,8 @@ void xtml_fc_s8_ref(const fc_s8_params_t *p, const int8_t *input, const int8_t *
             }
             v = xtml_mul_by_quantized_multiplier((int32_t)acc, p->rq.multiplier[ch],
                                                  p->rq.shift[ch]);
-            *output++ = xtml_clamp_s8(v + p->rq.output_offset, p->rq.act_min, p->rq.act_max);
+            *output++ = xtml_clamp_s8(xtml_add_wrap(v, p->rq.output_offset), p->rq.act_min,
+                                      p->rq.act_max);
         }
     }
 }

@@ -134,11 +134,12 @@ KERNEL_INLINE int32_t rq_scale(uint32_t acc, rq_channel_t k) {
 #endif
 }
 
-/* The output value (the caller stores its low byte): one unsigned compare
- * when it is inside the activation range. */
+/* The output value (the caller stores its low byte): the zero point added
+ * wrapping, as in TFLM (xtml_add_wrap), then one unsigned compare when it is
+ * inside the activation range. */
 KERNEL_INLINE int32_t rq_clamp(int32_t v, rq_range_t r) {
-    v += r.offset;
-    if (XTML_UNLIKELY((uint32_t)(v - r.lo) > (uint32_t)r.span)) {
+    v = xtml_add_wrap(v, r.offset);
+    if (XTML_UNLIKELY((uint32_t)v - (uint32_t)r.lo > (uint32_t)r.span)) {
         v = v < r.lo ? r.lo : r.lo + r.span;
     }
     return v;
@@ -493,12 +494,12 @@ static void fold_rows(const int8_t *w, int32_t rows, int32_t n, const int32_t *b
                       int32_t x_offset, uint32_t *folded) {
     int32_t r, k;
     for (r = 0; r < rows; ++r) {
-        int32_t sum = 0;
+        uint32_t sum = 0;
         for (k = 0; k < n; ++k) {
-            sum += w[k];
+            sum += (uint32_t)w[k];
         }
         w += n;
-        folded[r] = (bias != NULL ? (uint32_t)bias[r] : 0u) + (uint32_t)x_offset * (uint32_t)sum;
+        folded[r] = (bias != NULL ? (uint32_t)bias[r] : 0u) + (uint32_t)x_offset * sum;
     }
 }
 
@@ -608,12 +609,13 @@ void xtml_conv_s8_fast(const conv_s8_params_t *p, const int8_t *input, const int
     const int8_t zero_point = (int8_t)-p->input_offset;
     const bool in_place = conv_in_place(g);
     uint32_t *folded = (uint32_t *)scratch;
-    int8_t *patch = (int8_t *)(folded + g->out_c);
+    int8_t *patch;
     int32_t b, i, oy, ox;
     if (!conv_handled(p)) {
         xtml_conv_s8_ref(p, input, filter, bias, output);
         return;
     }
+    patch = (int8_t *)(folded + g->out_c);
     fold_rows(filter, g->out_c, n, bias, p->input_offset, folded);
     for (b = 0; b < g->batches; ++b) {
         const int8_t *in_batch = input + (size_t)b * in_batch_len;
@@ -652,16 +654,16 @@ size_t xtml_depthwise_s8_scratch(const depthwise_s8_params_t *p) {
     return (size_t)p->g.out_c * sizeof(uint32_t);
 }
 
-/* folded[c] = bias[c] + x_offset * sum over the taps of f[t][c]. */
+/* folded[c] = bias[c] + x_offset * sum over taps [0, taps) of f[t][c]. */
 static void fold_taps(const int8_t *f, int32_t taps, int32_t channels, const int32_t *bias,
                       int32_t x_offset, uint32_t *folded) {
     int32_t c, t;
     for (c = 0; c < channels; ++c) {
-        int32_t sum = 0;
+        uint32_t sum = 0;
         for (t = 0; t < taps; ++t) {
-            sum += f[(size_t)t * (size_t)channels + (size_t)c];
+            sum += (uint32_t)f[(size_t)t * (size_t)channels + (size_t)c];
         }
-        folded[c] = (bias != NULL ? (uint32_t)bias[c] : 0u) + (uint32_t)x_offset * (uint32_t)sum;
+        folded[c] = (bias != NULL ? (uint32_t)bias[c] : 0u) + (uint32_t)x_offset * sum;
     }
 }
 
@@ -717,7 +719,7 @@ KERNEL_INLINE void dw_block(const dw_rect_t *t, int32_t c, int32_t ic, size_t x_
                             const uint32_t *init, int32_t x_offset, bool two, bool shared,
                             uint32_t *s, uint32_t *s_two) {
     const int8_t *x0 = t->x + ic;
-    const int8_t *x1 = x0 + x_pixel;
+    const int8_t *x1 = two ? x0 + x_pixel : x0;
     const int8_t *f = t->f + c;
     const size_t x_col = t->x_col, out_c = t->out_c;
     uint32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
@@ -895,9 +897,10 @@ static bool dw_quad_layer(const depthwise_s8_params_t *p) {
 
 /*
  * One or two pixels, channels in blocks of 4 (depth multiplier 1 or a
- * multiple of 4); returns the first channel not done. full: every tap is
- * inside the image, so the folded sums apply to the raw input; otherwise
- * the input offset is added to each input and the sums start at the bias.
+ * multiple of 4); returns the first channel not done. full: every column of
+ * taps is inside the image, so the folded sums of the rectangle's filter
+ * rows apply to the raw input; otherwise the input offset is added to each
+ * input and the sums start at the bias.
  */
 static int32_t dw_blocks(const depthwise_s8_params_t *p, const dw_rect_t *t, bool full,
                          const uint32_t *folded, const int32_t *bias, bool two, size_t x_pixel,
@@ -1001,18 +1004,18 @@ void xtml_depthwise_s8_fast(const depthwise_s8_params_t *p, const int8_t *input,
                             const int8_t *filter, const int32_t *bias, void *scratch,
                             int8_t *output) {
     const conv_geom_t *g = &p->g;
-    const int32_t taps = g->filter_h * g->filter_w;
     const size_t c_in = (size_t)g->in_c;
     const size_t in_row_len = (size_t)g->in_w * c_in;
     const size_t in_batch_len = (size_t)g->in_h * in_row_len;
     const size_t x_pixel = (size_t)g->stride_w * c_in;
+    const size_t f_row_len = (size_t)g->filter_w * (size_t)g->out_c;
+    const uint32_t *bias_sums = (const uint32_t *)(const void *)bias;
     uint32_t *folded = (uint32_t *)scratch;
 #if XTML_FAST_SCALAR
     const bool quads = dw_quad_layer(p);
 #endif
-    int32_t b, oy, ox, fy0, fy1, fx0, fx1, nx0, nx1;
+    int32_t b, oy, ox, fy0, fy1, fx0, fx1, nx0, nx1, folded_fy0 = -1, folded_fy1 = -1;
     dw_rect_t t;
-    fold_taps(filter, taps, g->out_c, bias, p->input_offset, folded);
     t.x_col = (size_t)g->dil_w * c_in;
     t.out_c = (size_t)g->out_c;
     for (b = 0; b < g->batches; ++b) {
@@ -1020,18 +1023,29 @@ void xtml_depthwise_s8_fast(const depthwise_s8_params_t *p, const int8_t *input,
         for (oy = 0; oy < g->out_h; ++oy) {
             const int32_t iy0 = oy * g->stride_h - g->pad_h;
             xtml_tap_range(iy0, g->dil_h, g->filter_h, g->in_h, &fy0, &fy1);
+            /* The folded sums of this row's filter rows (all of them away from
+             * the top and bottom edges), for the pixels whose columns are all
+             * inside the image. */
+            if (fy0 != folded_fy0 || fy1 != folded_fy1) {
+                fold_taps(filter + (size_t)fy0 * f_row_len, (fy1 - fy0) * g->filter_w, g->out_c,
+                          bias, p->input_offset, folded);
+                folded_fy0 = fy0;
+                folded_fy1 = fy1;
+            }
             t.rows = fy1 - fy0;
+            t.f_row = 0;
             for (ox = 0; ox < g->out_w; ox += 1) {
                 const int32_t ix0 = ox * g->stride_w - g->pad_w;
+                const int8_t *x_row = in_batch + (size_t)(iy0 + fy0 * g->dil_h) * in_row_len;
                 bool two = false, full;
                 int32_t done;
 #if XTML_FAST_SCALAR
-                /* Four pixels whose taps are all inside the image. */
-                if (quads && t.rows == g->filter_h && ix0 >= 0 && ox + 3 < g->out_w &&
+                /* Four pixels whose columns are all inside the image. */
+                if (quads && t.rows > 0 && ix0 >= 0 && ox + 3 < g->out_w &&
                     ix0 + 3 * g->stride_w + 2 < g->in_w) {
                     int32_t q;
-                    t.x = in_batch + (size_t)(iy0 + fy0 * g->dil_h) * in_row_len + (size_t)ix0 * c_in;
-                    t.f = filter;
+                    t.x = x_row + (size_t)ix0 * c_in;
+                    t.f = filter + (size_t)fy0 * f_row_len;
                     t.x_row = (size_t)g->dil_h * in_row_len - 3 * t.x_col;
                     t.f_row = 0;
                     t.cols = 3;
@@ -1053,14 +1067,13 @@ void xtml_depthwise_s8_fast(const depthwise_s8_params_t *p, const int8_t *input,
                     two = nx0 == fx0 && nx1 == fx1;
                 }
                 t.cols = fx1 - fx0;
-                full = t.rows == g->filter_h && t.cols == g->filter_w;
+                full = t.cols == g->filter_w;
                 if (t.rows == 0 || t.cols == 0) {
                     /* No tap inside the image: the bias alone. */
                     t.x = in_batch;
-                    t.rows = 0;
+                    t.cols = 0;
                 } else {
-                    t.x = in_batch + (size_t)(iy0 + fy0 * g->dil_h) * in_row_len +
-                          (size_t)(ix0 + fx0 * g->dil_w) * c_in;
+                    t.x = x_row + (size_t)(ix0 + fx0 * g->dil_w) * c_in;
                 }
                 t.f = filter + ((size_t)fy0 * (size_t)g->filter_w + (size_t)fx0) * t.out_c;
                 t.x_row = (size_t)g->dil_h * in_row_len - (size_t)t.cols * t.x_col;
@@ -1068,20 +1081,19 @@ void xtml_depthwise_s8_fast(const depthwise_s8_params_t *p, const int8_t *input,
                 done = dw_blocks(p, &t, full, folded, bias, two, x_pixel, output,
                                  output + g->out_c);
                 if (done < g->out_c) {
-                    dw_channels(p, &t, full ? folded : (const uint32_t *)(const void *)bias,
-                                full ? 0 : p->input_offset, done, g->out_c, output);
+                    dw_channels(p, &t, full ? folded : bias_sums, full ? 0 : p->input_offset, done,
+                                g->out_c, output);
                 }
                 if (two) {
                     if (done < g->out_c) {
                         dw_rect_t t1 = t;
                         t1.x += x_pixel;
-                        dw_channels(p, &t1, full ? folded : (const uint32_t *)(const void *)bias,
+                        dw_channels(p, &t1, full ? folded : bias_sums,
                                     full ? 0 : p->input_offset, done, g->out_c, output + g->out_c);
                     }
                     ++ox;
                     output += g->out_c;
                 }
-                t.rows = fy1 - fy0;
                 output += g->out_c;
             }
         }
