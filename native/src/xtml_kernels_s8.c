@@ -29,22 +29,10 @@
  * zero-point row) and sums eight channels at a time over them.
  * FULLY_CONNECTED runs one input row against four units at a time.
  */
+#define XTML_KERNELS_SPEED /* see xtml_kernels_s8.h */
 #include "xtml_kernels_s8.h"
 
 #if XTML_FAST_KERNELS
-
-/*
- * GCC compiles the scalar kernels for speed whatever the build's level:
- * firmware is often built -Os, which keeps the requantization out of line
- * and rotates the block sums through moves. And at -O2 its pre-allocation
- * scheduler and reassociation of the unrolled sums need more registers than
- * rv32's 31, spilling the block's sums to the stack; without them the 2 x 4
- * block runs at 22 instructions per 8 multiply-adds plus pointer updates.
- * (docs/kernels.md has the counts.)
- */
-#if XTML_FAST_SCALAR && defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("O2", "no-schedule-insns", "no-tree-reassoc")
-#endif
 
 #if XTML_FAST_SIMD128
 #if defined(__wasm_simd128__)

@@ -21,8 +21,6 @@
 #ifndef XTML_KERNELS_S8_H
 #define XTML_KERNELS_S8_H
 
-#include "xtml_internal.h"
-
 #if defined(XTML_REFERENCE_KERNELS)
 #define XTML_FAST_KERNELS 0
 #elif !defined(XTML_NO_SIMD) && (defined(__wasm_simd128__) || defined(__SSE2__))
@@ -32,6 +30,23 @@
 #define XTML_FAST_KERNELS 1
 #define XTML_FAST_SCALAR 1
 #endif
+
+/*
+ * The file of the fast kernels (XTML_KERNELS_SPEED defined before including
+ * this header) is compiled for speed by GCC whatever the build's level, from
+ * here on so that the inline helpers of xtml_internal.h are compiled the same
+ * way and can be inlined into it: firmware is often built -Os, which keeps
+ * the requantization out of line and rotates the block sums through moves.
+ * And at -O2 its pre-allocation scheduler and reassociation of the unrolled
+ * sums need more registers than rv32's 31, spilling the sums of a block to
+ * the stack; without them a 3 x 4 block runs at 31 instructions per 12
+ * multiply-adds plus pointer updates.
+ */
+#if defined(XTML_KERNELS_SPEED) && XTML_FAST_SCALAR && defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("O2", "no-schedule-insns", "no-tree-reassoc")
+#endif
+
+#include "xtml_internal.h"
 
 /* Geometry of a convolution (NHWC). */
 typedef struct conv_geom {
