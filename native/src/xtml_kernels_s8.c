@@ -477,17 +477,39 @@ size_t xtml_conv_s8_scratch(const conv_s8_params_t *p) {
     return bytes;
 }
 
+/* sum(w[0..n)), modulo 2^32. */
+static uint32_t sum_s8(const int8_t *w, int32_t n) {
+    uint32_t sum = 0;
+    int32_t k = 0;
+#if XTML_FAST_SIMD128
+    {
+        const vec_t ones = v_splat16(1);
+        vec_t acc = v_zero();
+        uint32_t lanes[4];
+        for (; k + 8 <= n; k += 8) {
+            acc = v_add32(acc, v_madd(v_s8x8(w + k), ones));
+        }
+        v_store(lanes, acc);
+        sum = lanes[0] + lanes[1] + lanes[2] + lanes[3];
+    }
+#else
+    for (; k + 4 <= n; k += 4) {
+        sum += (uint32_t)(w[k] + w[k + 1] + w[k + 2] + w[k + 3]);
+    }
+#endif
+    for (; k < n; ++k) {
+        sum += (uint32_t)w[k];
+    }
+    return sum;
+}
+
 /* folded[r] = bias[r] + x_offset * sum(w[r][0..n)) for each of the rows. */
 static void fold_rows(const int8_t *w, int32_t rows, int32_t n, const int32_t *bias,
                       int32_t x_offset, uint32_t *folded) {
-    int32_t r, k;
+    int32_t r;
     for (r = 0; r < rows; ++r) {
-        uint32_t sum = 0;
-        for (k = 0; k < n; ++k) {
-            sum += (uint32_t)w[k];
-        }
+        folded[r] = (bias != NULL ? (uint32_t)bias[r] : 0u) + (uint32_t)x_offset * sum_s8(w, n);
         w += n;
-        folded[r] = (bias != NULL ? (uint32_t)bias[r] : 0u) + (uint32_t)x_offset * sum;
     }
 }
 
@@ -909,81 +931,125 @@ static int32_t dw_blocks(const depthwise_s8_params_t *p, const dw_rect_t *t, boo
 #else /* XTML_FAST_SIMD128 */
 
 /*
- * Eight channels at a time, one pixel, taps in pairs along a row: the two
- * taps' inputs and weights interleaved into int16 lanes, so one pair-sum
- * multiply adds both taps of four channels. Depth multiplier 1 (eight input
- * channels) or a multiple of 8 (one input byte, splatted).
+ * Eight channels c..c+7 of one pixel or two (x1 = x0 + x_pixel), taps in
+ * pairs along a row: the two taps' inputs and weights interleaved into int16
+ * lanes, so one pair-sum multiply adds both taps of four channels; the
+ * weights are loaded once for both pixels. Depth multiplier 1 (eight input
+ * channels) or a multiple of 8 (one input byte, splatted). s[i * RQ_BATCH +
+ * j] = init[c + j] + sum (x_i + x_offset) * f. two, splat and x_offset are
+ * constants where this is inlined.
  */
-KERNEL_INLINE vec_t dw_x8(const int8_t *x, bool splat, vec_t offset) {
-    return v_add16(splat ? v_splat16(*x) : v_s8x8(x), offset);
+KERNEL_INLINE vec_t dw_x8(const int8_t *x, bool splat, int32_t x_offset) {
+    const vec_t v = splat ? v_splat16(*x) : v_s8x8(x);
+    return x_offset != 0 ? v_add16(v, v_splat16(x_offset)) : v;
 }
 
-static int32_t dw_blocks_one(const depthwise_s8_params_t *p, const dw_rect_t *t, bool full,
-                             const uint32_t *folded, const int32_t *bias, int8_t *out) {
+KERNEL_INLINE void dw_block8(const dw_rect_t *t, int32_t c, int32_t ic, size_t x_pixel,
+                             const uint32_t *init, int32_t x_offset, bool two, bool splat,
+                             uint32_t *s) {
+    const int8_t *x = t->x + ic;
+    const int8_t *f = t->f + c;
+    const size_t x_col = t->x_col, out_c = t->out_c;
+    vec_t lo0 = init != NULL ? v_load(init + c) : v_zero();
+    vec_t hi0 = init != NULL ? v_load(init + c + 4) : v_zero();
+    vec_t lo1 = lo0, hi1 = hi0;
+    int32_t y, q;
+    for (y = 0; y < t->rows; ++y) {
+        for (q = 0; q + 2 <= t->cols; q += 2) {
+            const vec_t f0 = v_s8x8(f), f1 = v_s8x8(f + out_c);
+            const vec_t fl = v_zip16_lo(f0, f1), fh = v_zip16_hi(f0, f1);
+            vec_t x0 = dw_x8(x, splat, x_offset), x1 = dw_x8(x + x_col, splat, x_offset);
+            lo0 = v_add32(lo0, v_madd(v_zip16_lo(x0, x1), fl));
+            hi0 = v_add32(hi0, v_madd(v_zip16_hi(x0, x1), fh));
+            if (two) {
+                x0 = dw_x8(x + x_pixel, splat, x_offset);
+                x1 = dw_x8(x + x_pixel + x_col, splat, x_offset);
+                lo1 = v_add32(lo1, v_madd(v_zip16_lo(x0, x1), fl));
+                hi1 = v_add32(hi1, v_madd(v_zip16_hi(x0, x1), fh));
+            }
+            x += 2 * x_col;
+            f += 2 * out_c;
+        }
+        if (q < t->cols) {
+            const vec_t f0 = v_s8x8(f);
+            const vec_t fl = v_zip16_lo(f0, v_zero()), fh = v_zip16_hi(f0, v_zero());
+            vec_t x0 = dw_x8(x, splat, x_offset);
+            lo0 = v_add32(lo0, v_madd(v_zip16_lo(x0, v_zero()), fl));
+            hi0 = v_add32(hi0, v_madd(v_zip16_hi(x0, v_zero()), fh));
+            if (two) {
+                x0 = dw_x8(x + x_pixel, splat, x_offset);
+                lo1 = v_add32(lo1, v_madd(v_zip16_lo(x0, v_zero()), fl));
+                hi1 = v_add32(hi1, v_madd(v_zip16_hi(x0, v_zero()), fh));
+            }
+            x += x_col;
+            f += out_c;
+        }
+        x += t->x_row;
+        f += t->f_row;
+    }
+    v_store(s, lo0);
+    v_store(s + 4, hi0);
+    if (two) {
+        v_store(s + RQ_BATCH, lo1);
+        v_store(s + RQ_BATCH + 4, hi1);
+    }
+}
+
+/* All blocks of eight channels of one pixel or two (the second out_c bytes
+ * after the first in the output); returns the first channel not done. */
+KERNEL_INLINE int32_t dw_run8(const depthwise_s8_params_t *p, const dw_rect_t *t,
+                              const uint32_t *init, int32_t x_offset, bool two, bool splat,
+                              size_t x_pixel, int8_t *out) {
     const int32_t m = p->depth_multiplier;
-    const int32_t out_c = p->g.out_c;
-    const bool splat = m != 1;
-    const vec_t offset = v_splat16(full ? 0 : p->input_offset);
-    const rq_range_t r = rq_range(&p->rq);
-    uint32_t s[8];
-    int32_t c, j, y, q;
-    if (m != 1 && m % 8 != 0) {
-        return 0;
+    const int32_t blocks_end = p->g.out_c & ~7;
+    uint32_t s[2 * RQ_BATCH];
+    int32_t c0, c;
+    for (c0 = 0; c0 < blocks_end; c0 += RQ_BATCH) {
+        const int32_t end = blocks_end - c0 < RQ_BATCH ? blocks_end : c0 + RQ_BATCH;
+        for (c = c0; c < end; c += 8) {
+            dw_block8(t, c, splat ? c / m : c, x_pixel, init, x_offset, two, splat, s + (c - c0));
+        }
+        rq_store(&p->rq, c0, end - c0, s, two ? 2 : 1, NULL, out + c0, (size_t)p->g.out_c);
     }
-    for (c = 0; c + 8 <= out_c; c += 8) {
-        const int8_t *x = t->x + (m == 1 ? c : c / m);
-        const int8_t *f = t->f + c;
-        vec_t lo, hi;
-        if (full) {
-            lo = v_load(folded + c);
-            hi = v_load(folded + c + 4);
-        } else if (bias != NULL) {
-            lo = v_load((const uint32_t *)(const void *)(bias + c));
-            hi = v_load((const uint32_t *)(const void *)(bias + c + 4));
-        } else {
-            lo = hi = v_zero();
-        }
-        for (y = 0; y < t->rows; ++y) {
-            for (q = 0; q + 2 <= t->cols; q += 2) {
-                const vec_t x0 = dw_x8(x, splat, offset);
-                const vec_t x1 = dw_x8(x + t->x_col, splat, offset);
-                const vec_t f0 = v_s8x8(f);
-                const vec_t f1 = v_s8x8(f + t->out_c);
-                lo = v_add32(lo, v_madd(v_zip16_lo(x0, x1), v_zip16_lo(f0, f1)));
-                hi = v_add32(hi, v_madd(v_zip16_hi(x0, x1), v_zip16_hi(f0, f1)));
-                x += 2 * t->x_col;
-                f += 2 * t->out_c;
-            }
-            if (q < t->cols) {
-                const vec_t x0 = dw_x8(x, splat, offset);
-                const vec_t f0 = v_s8x8(f);
-                lo = v_add32(lo, v_madd(v_zip16_lo(x0, v_zero()), v_zip16_lo(f0, v_zero())));
-                hi = v_add32(hi, v_madd(v_zip16_hi(x0, v_zero()), v_zip16_hi(f0, v_zero())));
-                x += t->x_col;
-                f += t->out_c;
-            }
-            x += t->x_row;
-            f += t->f_row;
-        }
-        v_store(s, lo);
-        v_store(s + 4, hi);
-        for (j = 0; j < 8; ++j) {
-            out[c + j] = rq_out(s[j], rq_channel(p->rq.multiplier[c + j], p->rq.shift[c + j]), r);
-        }
-    }
-    return c;
+    return blocks_end;
 }
 
+/* dw_run8's cases, each compiled with its constants. */
+KERNEL_BLOCK int32_t dw_full_two(const depthwise_s8_params_t *p, const dw_rect_t *t,
+                                 const uint32_t *init, size_t x_pixel, int8_t *out) {
+    return dw_run8(p, t, init, 0, true, false, x_pixel, out);
+}
+KERNEL_BLOCK int32_t dw_full_one(const depthwise_s8_params_t *p, const dw_rect_t *t,
+                                 const uint32_t *init, int8_t *out) {
+    return dw_run8(p, t, init, 0, false, false, 0, out);
+}
+KERNEL_BLOCK int32_t dw_edge(const depthwise_s8_params_t *p, const dw_rect_t *t,
+                             const uint32_t *init, int32_t x_offset, bool two, size_t x_pixel,
+                             int8_t *out) {
+    return dw_run8(p, t, init, x_offset, two, false, x_pixel, out);
+}
+KERNEL_BLOCK int32_t dw_splat(const depthwise_s8_params_t *p, const dw_rect_t *t,
+                              const uint32_t *init, int32_t x_offset, bool two, size_t x_pixel,
+                              int8_t *out) {
+    return dw_run8(p, t, init, x_offset, two, true, x_pixel, out);
+}
+
+/* As the scalar dw_blocks, in blocks of eight channels (depth multiplier 1 or
+ * a multiple of 8). */
 static int32_t dw_blocks(const depthwise_s8_params_t *p, const dw_rect_t *t, bool full,
                          const uint32_t *folded, const int32_t *bias, bool two, size_t x_pixel,
                          int8_t *out0, int8_t *out1) {
-    int32_t done = dw_blocks_one(p, t, full, folded, bias, out0);
-    if (two) {
-        dw_rect_t t1 = *t;
-        t1.x += x_pixel;
-        (void)dw_blocks_one(p, &t1, full, folded, bias, out1);
+    const int32_t m = p->depth_multiplier;
+    const uint32_t *init = full ? folded : (const uint32_t *)(const void *)bias;
+    const int32_t x_offset = full ? 0 : p->input_offset;
+    (void)out1;
+    if (m != 1) {
+        return m % 8 == 0 ? dw_splat(p, t, init, x_offset, two, x_pixel, out0) : 0;
     }
-    return done;
+    if (!full) {
+        return dw_edge(p, t, init, x_offset, two, x_pixel, out0);
+    }
+    return two ? dw_full_two(p, t, init, x_pixel, out0) : dw_full_one(p, t, init, out0);
 }
 
 #endif
