@@ -19,7 +19,8 @@ async function msPerInvoke(model: string, input: string): Promise<number> {
 }
 
 async function arenaBytes(model: string): Promise<number> {
-  const r = await runCli('host32', ['inspect', model, '--json']);
+  // The 32-bit figure, computed by the host build (the same as the 32-bit builds need).
+  const r = await runCli('host', ['inspect', model, '--json', '--target', 'esp32']);
   if (r.code !== 0) throw new Error(r.stderr);
   return (JSON.parse(r.stdout) as { arena_bytes: number }).arena_bytes;
 }

@@ -2219,6 +2219,27 @@ static void test_arena_add(const blob_t *add) {
     snprintf(got, sizeof got, "%s '%s'", xtml_status_name(st), d.detail);
     result(st == XTML_STATUS_BAD_ARGUMENT, "simple_add: arena_size(NULL out): BAD_ARGUMENT", got);
     free(arena);
+    {
+        /* xtml_arena_size_for: the build's own width is xtml_arena_size; 4 is
+         * what 32-bit builds need (the same figure there); others are refused. */
+        size_t own = 0, for32 = 0, odd = 1;
+        xtml_status_t st_own = xtml_arena_size_for(add->data, add->len, sizeof(void *), &own, &d);
+        xtml_status_t st32 = xtml_arena_size_for(add->data, add->len, 4, &for32, &d);
+        snprintf(got, sizeof got, "%s %zu (arena_size %zu), %s %zu", xtml_status_name(st_own), own, need,
+                 xtml_status_name(st32), for32);
+        result(st_own == XTML_STATUS_OK && own == need && st32 == XTML_STATUS_OK && for32 > 0 &&
+                   (sizeof(void *) == 4 ? for32 == need : for32 < need),
+               "simple_add: arena_size_for(own width) = arena_size; for 4-byte pointers: smaller on 64-bit builds",
+               got);
+        st = xtml_arena_size_for(add->data, add->len, 2, &odd, &d);
+        snprintf(got, sizeof got, "%s %zu '%s'", xtml_status_name(st), odd, d.detail);
+        result(st == XTML_STATUS_BAD_ARGUMENT && odd == 0 && strstr(d.detail, "pointer_bytes is 2") != NULL,
+               "simple_add: arena_size_for(2-byte pointers): BAD_ARGUMENT, naming the width", got);
+        st = xtml_arena_size_for(add->data, add->len, sizeof(void *) == 4 ? 8 : 16, &odd, &d);
+        snprintf(got, sizeof got, "%s '%s'", xtml_status_name(st), d.detail);
+        result(st == XTML_STATUS_BAD_ARGUMENT, "simple_add: arena_size_for(a width wider than the build's): BAD_ARGUMENT",
+               got);
+    }
 }
 
 /* ---- truncation ---- */

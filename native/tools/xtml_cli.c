@@ -1,7 +1,7 @@
 /*
  * xtml_cli.c - the host command line around the core.
  *
- *   xtml inspect <model> [--json]
+ *   xtml inspect <model> [--json] [--target T]
  *   xtml run <model> --input in.bin --output out.bin [--input in2.bin --output out2.bin ...]
  *            [--repeat N] [--profile] [--timing]
  *   xtml verify <model>
@@ -12,6 +12,11 @@
  * for the n-th input), which saves a process per vector under an emulator. A failed load prints the status name and
  * its detail and exits 1; usage errors exit 2. This tool is a host program,
  * so it may use the C library's heap for files and the arena.
+ *
+ * inspect prints the arena this build needs and the one 32-bit targets need
+ * (xtml_arena_size_for; they differ with the pointer size); --target with a
+ * 32-bit target's name (esp32, esp32s3, esp32c3, rv32, cortex-m, wasm32, ...)
+ * makes the latter the one reported as arena_bytes.
  *
  * Instruction counting: xtml_arena_size, xtml_init and each xtml_invoke run
  * between a call of xtml_cli_count_begin and one of xtml_cli_count_end, in
@@ -46,7 +51,7 @@ void xtml_cli_count_end(void) {
 static int usage(void) {
     fprintf(stderr,
             "usage:\n"
-            "  xtml inspect <model.tflite> [--json]\n"
+            "  xtml inspect <model.tflite> [--json] [--target host|esp32|esp32s3|esp32c3|rv32|cortex-m|wasm32|...]\n"
             "  xtml run <model.tflite> --input in.bin --output out.bin [--input in2.bin --output out2.bin ...]\n"
             "           [--repeat N] [--profile] [--timing]\n"
             "  xtml verify <model.tflite>\n");
@@ -139,6 +144,26 @@ static void unload(loaded_t *m) {
 
 /* ---- inspect ---- */
 
+/* Names --target accepts for 32-bit targets (pointers and size_t of 4 bytes). */
+static const char *const targets32[] = {
+    "esp32", "esp32s2", "esp32s3", "esp32c2", "esp32c3", "esp32c6", "esp32h2", "esp32p4", "xtensa", "rv32",
+    "rv32imc", "riscv32", "cortex-m", "cortex-m0", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33", "arm32",
+    "wasm32", "i386", "ilp32", "32bit", NULL};
+
+/* 1 for a 32-bit target, 0 for "host", -1 for an unknown name. */
+static int target_is_32bit(const char *name) {
+    int i;
+    if (strcmp(name, "host") == 0) {
+        return 0;
+    }
+    for (i = 0; targets32[i] != NULL; i++) {
+        if (strcmp(name, targets32[i]) == 0) {
+            return 1;
+        }
+    }
+    return -1;
+}
+
 static void json_string(const char *s) {
     putchar('"');
     for (; *s != '\0'; s++) {
@@ -172,19 +197,39 @@ static void print_index_list(const uint8_t *list, uint32_t n) {
     putchar(']');
 }
 
-static int inspect(const char *path, int json) {
+static int inspect(const char *path, int json, const char *target) {
     loaded_t m;
+    xtml_diag_t diag;
+    xtml_status_t status;
+    size_t arena32 = 0;
+    size_t arena_reported;
+    int is32 = target_is_32bit(target);
     xtml_ctx_t *ctx;
     xtml_fb_vec_t tensors;
     xtml_fb_table_t root;
     xtml_fb_vec_t buffers;
     uint64_t total_macs = 0;
     int32_t i;
-    int rc = load(path, &m);
+    int rc;
+    if (is32 < 0) {
+        fprintf(stderr, "xtml: unknown target %s (host or a 32-bit target:", target);
+        for (i = 0; targets32[i] != NULL; i++) {
+            fprintf(stderr, " %s", targets32[i]);
+        }
+        fprintf(stderr, ")\n");
+        return 2;
+    }
+    rc = load(path, &m);
     if (rc != 0) {
         unload(&m);
         return rc;
     }
+    status = xtml_arena_size_for(m.model, m.model_bytes, 4, &arena32, &diag);
+    if (status != XTML_STATUS_OK) {
+        unload(&m);
+        return report(status, &diag);
+    }
+    arena_reported = is32 ? arena32 : m.arena_bytes;
     ctx = m.ctx;
     root = xtml_fb_root(m.model);
     buffers = xtml_fb_vec(&root, XTML_MODEL_BUFFERS);
@@ -193,8 +238,11 @@ static int inspect(const char *path, int json) {
         total_macs += xtml_operator_macs(ctx, i);
     }
     if (json) {
-        printf("{\"model_bytes\":%zu,\"arena_bytes\":%zu,\"macs\":%llu,\"description\":", m.model_bytes,
-               m.arena_bytes, (unsigned long long)total_macs);
+        printf("{\"model_bytes\":%zu,\"arena_bytes\":%zu,\"target\":", m.model_bytes, arena_reported);
+        json_string(target);
+        printf(",\"arena_bytes_host\":%zu,\"arena_bytes_32bit\":%zu,\"pointer_bytes_host\":%u,\"macs\":%llu,"
+               "\"description\":",
+               m.arena_bytes, arena32, (unsigned)sizeof(void *), (unsigned long long)total_macs);
         json_string(xtml_fb_str(&root, XTML_MODEL_DESCRIPTION));
         printf(",\"inputs\":");
         print_index_list(ctx->graph_inputs, (uint32_t)ctx->n_inputs);
@@ -203,7 +251,13 @@ static int inspect(const char *path, int json) {
         printf(",\"operators\":[");
     } else {
         printf("model: %s (%zu bytes)\n", path, m.model_bytes);
-        printf("arena: %zu bytes (exact)\n", m.arena_bytes);
+        if (is32) {
+            printf("arena: %zu bytes (exact, for %s: 32-bit)\n", arena32, target);
+            printf("arena on this %u-bit build: %zu bytes\n", (unsigned)(8 * sizeof(void *)), m.arena_bytes);
+        } else {
+            printf("arena: %zu bytes (exact, this %u-bit build)\n", m.arena_bytes, (unsigned)(8 * sizeof(void *)));
+            printf("arena on 32-bit targets: %zu bytes (esp32, esp32s3, esp32c3, cortex-m, wasm32, ...)\n", arena32);
+        }
         printf("operators: %d, MACs per invoke: %llu\n", (int)ctx->n_nodes, (unsigned long long)total_macs);
     }
     for (i = 0; i < ctx->n_nodes; i++) {
@@ -426,6 +480,7 @@ int main(int argc, char **argv) {
     const char *in_paths[XTML_CLI_MAX_PAIRS];
     const char *out_paths[XTML_CLI_MAX_PAIRS];
     int n_in = 0, n_out = 0;
+    const char *target = "host";
     long repeat = 1;
     int profile = 0;
     int timing = 0;
@@ -450,13 +505,15 @@ int main(int argc, char **argv) {
             timing = 1;
         } else if (strcmp(argv[i], "--json") == 0) {
             json = 1;
+        } else if (strcmp(argv[i], "--target") == 0 && i + 1 < argc) {
+            target = argv[++i];
         } else {
             fprintf(stderr, "xtml: unknown argument %s\n", argv[i]);
             return usage();
         }
     }
     if (strcmp(argv[1], "inspect") == 0) {
-        return inspect(argv[2], json);
+        return inspect(argv[2], json, target);
     }
     if (strcmp(argv[1], "run") == 0) {
         if (n_in == 0 || n_in != n_out) {
