@@ -374,6 +374,17 @@ static inline vec_t v_zip64_lo(vec_t a, vec_t b) { return _mm_unpacklo_epi64(a, 
 static inline vec_t v_zip64_hi(vec_t a, vec_t b) { return _mm_unpackhi_epi64(a, b); }
 static inline vec_t v_load(const uint32_t *p) { return _mm_loadu_si128((const __m128i *)(const void *)p); }
 static inline void v_store(uint32_t *p, vec_t v) { _mm_storeu_si128((__m128i *)(void *)p, v); }
+/* SSE2 has no widening load: sixteen int8 as two vectors of 16-bit lanes, the
+ * even-numbered bytes and the odd-numbered ones (x86 is little-endian, so
+ * byte 2i is the low half of lane i). Three shifts for sixteen bytes instead
+ * of two unpacks and two shifts; the lanes of the pair sums of two such
+ * splits multiply matching bytes. */
+#define XTML_SPLIT16 1
+static inline void v_s8x16_split(const int8_t *p, vec_t *even, vec_t *odd) {
+    const vec_t v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    *even = _mm_srai_epi16(_mm_slli_epi16(v, 8), 8);
+    *odd = _mm_srai_epi16(v, 8);
+}
 #endif
 
 /* The lane sums of a, b, c, d as one vector [sum a, sum b, sum c, sum d]. */
@@ -392,6 +403,25 @@ KERNEL_INLINE void dot_2x4(const int8_t *x0, const int8_t *x1, const int8_t *w, 
     vec_t a0 = v_zero(), a1 = v_zero(), a2 = v_zero(), a3 = v_zero();
     vec_t b0 = v_zero(), b1 = v_zero(), b2 = v_zero(), b3 = v_zero();
     int32_t k = 0, j;
+#ifdef XTML_SPLIT16
+    for (; k + 16 <= n; k += 16) {
+        vec_t ue, uo, ve, vo, fe, fo;
+        v_s8x16_split(x0 + k, &ue, &uo);
+        v_s8x16_split(x1 + k, &ve, &vo);
+        v_s8x16_split(w0 + k, &fe, &fo);
+        a0 = v_add32(a0, v_add32(v_madd(ue, fe), v_madd(uo, fo)));
+        b0 = v_add32(b0, v_add32(v_madd(ve, fe), v_madd(vo, fo)));
+        v_s8x16_split(w1 + k, &fe, &fo);
+        a1 = v_add32(a1, v_add32(v_madd(ue, fe), v_madd(uo, fo)));
+        b1 = v_add32(b1, v_add32(v_madd(ve, fe), v_madd(vo, fo)));
+        v_s8x16_split(w2 + k, &fe, &fo);
+        a2 = v_add32(a2, v_add32(v_madd(ue, fe), v_madd(uo, fo)));
+        b2 = v_add32(b2, v_add32(v_madd(ve, fe), v_madd(vo, fo)));
+        v_s8x16_split(w3 + k, &fe, &fo);
+        a3 = v_add32(a3, v_add32(v_madd(ue, fe), v_madd(uo, fo)));
+        b3 = v_add32(b3, v_add32(v_madd(ve, fe), v_madd(vo, fo)));
+    }
+#endif
     for (; k + 8 <= n; k += 8) {
         const vec_t u = v_s8x8(x0 + k), v = v_s8x8(x1 + k);
         vec_t f = v_s8x8(w0 + k);
@@ -424,6 +454,22 @@ KERNEL_INLINE void dot_1x4(const int8_t *x0, const int8_t *w, int32_t n, int32_t
     const vec_t offset = v_splat16(x_offset);
     vec_t a0 = v_zero(), a1 = v_zero(), a2 = v_zero(), a3 = v_zero();
     int32_t k = 0, j;
+#ifdef XTML_SPLIT16
+    for (; k + 16 <= n; k += 16) {
+        vec_t ue, uo, fe, fo;
+        v_s8x16_split(x0 + k, &ue, &uo);
+        ue = v_add16(ue, offset);
+        uo = v_add16(uo, offset);
+        v_s8x16_split(w0 + k, &fe, &fo);
+        a0 = v_add32(a0, v_add32(v_madd(ue, fe), v_madd(uo, fo)));
+        v_s8x16_split(w1 + k, &fe, &fo);
+        a1 = v_add32(a1, v_add32(v_madd(ue, fe), v_madd(uo, fo)));
+        v_s8x16_split(w2 + k, &fe, &fo);
+        a2 = v_add32(a2, v_add32(v_madd(ue, fe), v_madd(uo, fo)));
+        v_s8x16_split(w3 + k, &fe, &fo);
+        a3 = v_add32(a3, v_add32(v_madd(ue, fe), v_madd(uo, fo)));
+    }
+#endif
     for (; k + 8 <= n; k += 8) {
         const vec_t u = v_add16(v_s8x8(x0 + k), offset);
         a0 = v_add32(a0, v_madd(u, v_s8x8(w0 + k)));
