@@ -7,6 +7,7 @@
 //   bench [manifest.json] [--backend B...] [--repeat N]
 //   detect <image...> [--model M] [--sidecar J] [--backend B] [--fit crop|stretch] [--json]
 //   serve [--port P] [--host H] [--backend B] [--model M] [--sidecar J] [--max-body N] [--demo]
+//   fleet serve|rollout|status|halt|rollback|sim ...   (host-sim/node/fleet/cli.ts)
 //
 // Backends: wasm, node (falls back to wasm with a warning), xs (the desktop XS
 // host, as a subprocess). Errors print "CODE: detail" and exit 1, never a stack.
@@ -23,6 +24,7 @@ import { desktopDecoders } from './images.js';
 import { XsApiHost } from '../xs/xs-api.js';
 import { defaultMaxBodyBytes, defaultMaxPixels, encodePgm } from '../../src/index.js';
 import { runManifestXs, runModelXs, xsErrorToError, xsHostAvailable, type XsModelResult } from '../xs/xs-backend.js';
+import { fleetCommand, FleetUsageError, PlanError } from './fleet/cli.js';
 
 const backends: BackendName[] = ['wasm', 'node', 'xs'];
 
@@ -465,11 +467,13 @@ program.command('serve')
   .option('--log', 'print one line per request')
   .action(serve);
 
+program.addCommand(fleetCommand());
+
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof XtmlError) console.error(`${e.code}: ${e.detail}`);
-  else if (e instanceof UsageError || e instanceof InvalidArgumentError) console.error(`xs-tinyml: ${e.message}`);
+  else if (e instanceof UsageError || e instanceof InvalidArgumentError || e instanceof FleetUsageError || e instanceof PlanError) console.error(`xs-tinyml: ${e.message}`);
   else console.error(`xs-tinyml: ${e instanceof Error ? e.message : String(e)}`);
   process.exitCode = 1;
 }
