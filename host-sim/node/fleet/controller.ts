@@ -40,6 +40,8 @@ export interface ControllerOptions {
   password?: string;
   /** Reconnect period, ms (1000 by default). */
   reconnectMs?: number;
+  /** After a lost broker connection, devices not heard from within this time count as offline (30 s by default). */
+  offlineGraceMs?: number;
   clock?: () => number;
   log?: (line: string) => void;
 }
@@ -108,6 +110,7 @@ export class FleetController {
   private connectedOnce: Promise<void>;
   private readonly crypto: ReturnType<typeof hostCrypto>;
   private stepping = false;
+  private disconnectedAt: number | undefined;
   /** Base URL of GET /fleet/models/<sha256> for devices that fetch over HTTP; undefined: chunks only. */
   publicUrl: string | undefined;
 
@@ -133,8 +136,7 @@ export class FleetController {
     this.connectedOnce = new Promise((resolvePromise) => this.client.once('connect', () => resolvePromise()));
     this.client.on('connect', () => this.onConnect());
     this.client.on('close', () => {
-      // nothing is known about anyone until the broker says so again
-      for (const view of this.views.values()) view.online = false;
+      this.disconnectedAt ??= this.clock();
     });
     this.client.on('error', (error) => this.log(`fleet: broker: ${error.message}`));
     this.client.on('message', (topic, payload) => this.onMessage(topic, new Uint8Array(payload.buffer, payload.byteOffset, payload.length)));
@@ -166,6 +168,17 @@ export class FleetController {
   // ---- the broker ----
 
   private onConnect(): void {
+    // A device's online marker as it was before the controller lost the broker
+    // may be stale (a broker that crashed sends no wills): a device not heard
+    // from within offlineGraceMs of the reconnection counts as offline.
+    if (this.disconnectedAt !== undefined) {
+      const since = this.clock();
+      this.disconnectedAt = undefined;
+      const grace = setTimeout(() => {
+        for (const view of this.views.values()) if (view.seen < since) view.online = false;
+      }, this.options.offlineGraceMs ?? 30_000);
+      grace.unref();
+    }
     const base = this.topics.base;
     this.client.subscribe([`${base}+/state`, `${base}+/online`, `${base}+/metrics`], { qos: 1 });
     // Publish again what devices must find retained: the broker may have lost it.
@@ -260,7 +273,7 @@ export class FleetController {
     for (const [device, desired] of pending) this.publishDesired(device, desired);
   }
 
-  /** Advance every rollout that is running or still has devices on their way back. */
+  /** Advance every rollout that is running or still has devices on their way (late installs, rollbacks). */
   advance(): void {
     if (this.stepping) return;
     this.stepping = true;
@@ -268,7 +281,7 @@ export class FleetController {
       let changed = false;
       const world = this.world();
       for (const r of this.state.rollouts) {
-        if (r.status === 'running' || Object.values(r.devices).some((d) => d.status === 'rolling_back')) {
+        if (r.status === 'running' || Object.values(r.devices).some((d) => d.status === 'rolling_back' || d.status === 'sent')) {
           if (step(r, world)) changed = true;
         }
       }

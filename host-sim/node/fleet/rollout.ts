@@ -214,6 +214,11 @@ export function step(r: Rollout, world: RolloutWorld): boolean {
         d.message = last.message ?? '';
         changed = true;
         event(r, now, `${id} could not return to ${d.from!.slice(0, 12)}: ${d.code}: ${d.message}`);
+      } else if (last !== null && last.rollout === r.id && last.sha256 === r.sha256 && !last.ok && d.code === undefined) {
+        // its refusal of the model arrived after the halt
+        d.code = last.code ?? 'ERROR';
+        d.message = last.message ?? '';
+        changed = true;
       }
       continue;
     }

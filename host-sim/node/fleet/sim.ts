@@ -53,6 +53,8 @@ export class SimDevice {
   readonly storage: StorageBackend;
   /** Every model that served on this device, in order (SHA-256). */
   readonly served: string[] = [];
+  /** When each of them started serving (Date.now()). */
+  readonly servedAt: number[] = [];
   private connection: AgentConnection | undefined;
   private traffic: NodeJS.Timeout | undefined;
   private frameNo = 0;
@@ -97,11 +99,23 @@ export class SimDevice {
       log: quiet,
     });
     this.transportFor = transport;
-    // record the model after every message the agent acts on (installs and rollbacks are synchronous)
-    const message = this.agent.message.bind(this.agent);
-    this.agent.message = (topic, payload) => {
-      message(topic, payload);
-      this.note();
+    // record the model after every swap (installs and rollbacks, from MQTT chunks or HTTP)
+    const service = this.service;
+    const install = service.install.bind(service);
+    const rollback = service.rollback.bind(service);
+    service.install = (bytes, opts) => {
+      try {
+        return install(bytes, opts);
+      } finally {
+        this.note();
+      }
+    };
+    service.rollback = () => {
+      try {
+        return rollback();
+      } finally {
+        this.note();
+      }
     };
   }
 
@@ -148,6 +162,9 @@ export class SimDevice {
 
   private note(): void {
     const sha = this.service.current().sha256;
-    if (this.served[this.served.length - 1] !== sha) this.served.push(sha);
+    if (this.served[this.served.length - 1] !== sha) {
+      this.served.push(sha);
+      this.servedAt.push(Date.now());
+    }
   }
 }

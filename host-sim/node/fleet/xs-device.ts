@@ -36,6 +36,8 @@ export class XsSimDevice {
   readonly id: string;
   /** Every model that served in XS, in order (SHA-256). */
   readonly served: string[] = [];
+  /** When each of them started serving (Date.now()). */
+  readonly servedAt: number[] = [];
   private child: ChildProcessWithoutNullStreams | undefined;
   private client: MqttClient | undefined;
   private timers: NodeJS.Timeout[] = [];
@@ -76,6 +78,7 @@ export class XsSimDevice {
       throw new Error(`${hello.error?.code ?? 'ERROR'}: ${hello.error?.message ?? this.stderr.trim()}`);
     }
     this.served.push(hello.ready.sha256);
+    this.servedAt.push(Date.now());
     const { clientId, will } = hello.ready;
     const client = mqtt.connect(o.broker, {
       clientId, clean: true, keepalive: o.keepaliveSeconds ?? 30, reconnectPeriod: o.reconnectMs ?? 1000,
@@ -107,6 +110,7 @@ export class XsSimDevice {
       client?.unsubscribe(out.unsubscribe);
     } else if (out.served !== undefined) {
       this.served.push(out.served);
+      this.servedAt.push(Date.now());
     } else if (out.log !== undefined) {
       this.options.log?.(out.log.level, out.log.message);
     }
