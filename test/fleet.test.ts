@@ -279,9 +279,13 @@ fleetTest('no device ever runs an unverified model or a mixture of two', async (
     await publishChunks(bSha, a);
     await desire('swapped', bSha, b.length);
     t.deepEqual(await outcome('swapped'), h.devices.map(() => 'SHA256_MISMATCH'));
-    // 2. a mixture: the first chunks of a, the rest of b, as a
-    const mixed = Uint8Array.from(b);
-    mixed.set(a.subarray(0, 3 * chunk));
+    // 2. a mixture, as a: a's chunks but the one where a and b differ, which is b's
+    const differ = a.findIndex((x, i) => x !== b[i]);
+    t.true(differ >= 0);
+    const at = Math.floor(differ / chunk) * chunk;
+    const mixed = Uint8Array.from(a);
+    mixed.set(b.subarray(at, at + chunk), at);
+    t.not(sha256Hex(mixed), aSha);
     await publishChunks(aSha, mixed);
     await desire('mixed', aSha, a.length);
     t.deepEqual(await outcome('mixed'), h.devices.map(() => 'SHA256_MISMATCH'));

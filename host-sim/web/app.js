@@ -16,6 +16,7 @@ import { byId, errorBoxOf, guarded, make } from './dom.js';
 import { integer, messageOf, ms } from './format.js';
 import { canvasOfDrawable, canvasOfGray, grayOf, parsePgm } from './frames.js';
 import { currentModel, loadModel, setUpModelPanel } from './model-panel.js';
+import { setUpConvertPanel } from './convert-panel.js';
 import { refreshMonitoring, startMonitoring } from './monitor.js';
 import { BOX_COLOUR, drawAnswer, drawFrameOnly, drawPlaceholder } from './overlay.js';
 
@@ -396,6 +397,7 @@ ui.live.addEventListener('change', guard(() => {
 }));
 
 setUpModelPanel({ afterAction: refreshMonitoring });
+setUpConvertPanel();
 
 ui.canvas.dataset.boxColour = BOX_COLOUR;
 drawPlaceholder(ui.canvas, 'Drop, pick, paste or capture an image');
