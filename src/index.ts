@@ -11,8 +11,13 @@ export { loadModel, type LoadedModel, type LoadOptions, type ModelIdentity } fro
 export { DetectionApi, errorResponse, errorFor, frameFromRequest, type FrameLimits, defaultMaxBodyBytes, defaultMaxPixels, type ApiOptions, type ApiRequest, type ApiResponse, type ImageDecoder } from './api.js';
 export { ApiError } from './api-error.js';
 export { reasonPhrase, apiStatuses } from './http-status.js';
-export { Metrics, Histogram } from './metrics.js';
+export { Metrics, Histogram, type MetricsCounts, type MetricsSnapshot } from './metrics.js';
 export { DriftMonitor, psi, type DriftOptions, type DriftStatus } from './drift.js';
 export { ModelStore, MemoryStorage, slotFile, type StorageBackend, type StoreRecord, type SlotName, type ModelSource } from './model-store.js';
 export { ModelService, type ServiceOptions, type HostCrypto, type InstallOptions, type BootReport } from './model-service.js';
 export { sha256, sha256Hex } from './sha256.js';
+export { FleetAgent, bucketQuantile, type AgentOptions, type FleetTransport } from './fleet/agent.js';
+export {
+  fleetTopics, decodeDesired, decodeMetrics, decodeState, checkName, ProtocolError, protocolVersion,
+  type Desired, type DeviceState, type MetricsReport, type Result, type FleetTopics, type ModelSource as FleetModelSource,
+} from './fleet/protocol.js';

@@ -28,6 +28,13 @@ export class Histogram {
     this.total++;
   }
 
+  /** Observations per bucket (not cumulative), the last entry those over every bound. */
+  bucketCounts(): number[] {
+    const out = Array.from(this.counts);
+    out.push(this.total - out.reduce((a, b) => a + b, 0));
+    return out;
+  }
+
   /** Prometheus lines for metric `name` with extra labels (`a="b"` pairs, or ''). */
   render(name: string, labels: string, out: string[]): void {
     const sep = labels === '' ? '' : ',';
@@ -57,6 +64,36 @@ export interface ModelInfo {
   labels: readonly string[];
 }
 
+/** Counters at one moment (for the fleet agent's compact reports). */
+export interface MetricsCounts {
+  inferences: number;
+  /** Frames in which nothing was found. */
+  empty: number;
+  errors: Record<string, number>;
+  detections: Record<string, number>;
+  /** Invoke milliseconds per bucket of `invokeBoundsMs`, the last entry over every bound. */
+  invoke: number[];
+}
+
+export interface MetricsSnapshot {
+  /** Since the app started. */
+  total: MetricsCounts;
+  /** Since the model in service started serving (counts of the model in service only). */
+  model: MetricsCounts;
+  /** Models swapped in since start. */
+  swaps: number;
+  invokeBoundsMs: readonly number[];
+}
+
+function minus(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const key of Object.keys(a)) {
+    const n = a[key]! - (b[key] ?? 0);
+    if (n !== 0) out[key] = n;
+  }
+  return out;
+}
+
 export class Metrics {
   private inferences = 0;
   private empty = 0;
@@ -70,6 +107,8 @@ export class Metrics {
   private readonly clock: () => number;
   private readonly started: number;
   private readonly drift: DriftMonitor | undefined;
+  // the counters when the model in service started serving
+  private atModel: MetricsCounts | undefined;
 
   constructor(clock: () => number, drift?: DriftMonitor) {
     this.clock = clock;
@@ -81,6 +120,33 @@ export class Metrics {
   setModel(model: ModelInfo): void {
     if (this.model.sha256 !== '') this.swaps++;
     this.model = model;
+    this.atModel = this.counts();
+  }
+
+  /** The counters since start and since the model in service started serving. Allocates. */
+  snapshot(): MetricsSnapshot {
+    const total = this.counts();
+    const at = this.atModel ?? { inferences: 0, empty: 0, errors: {}, detections: {}, invoke: total.invoke.map(() => 0) };
+    return {
+      total,
+      model: {
+        inferences: total.inferences - at.inferences,
+        empty: total.empty - at.empty,
+        errors: minus(total.errors, at.errors),
+        detections: minus(total.detections, at.detections),
+        invoke: total.invoke.map((n, i) => n - at.invoke[i]!),
+      },
+      swaps: this.swaps,
+      invokeBoundsMs: latencyBoundsMs,
+    };
+  }
+
+  private counts(): MetricsCounts {
+    const errors: Record<string, number> = {};
+    for (const [code, n] of this.errors) errors[code] = n;
+    const detections: Record<string, number> = {};
+    for (const [label, n] of this.perLabel) detections[label] = n;
+    return { inferences: this.inferences, empty: this.empty, errors, detections, invoke: this.latency[1]!.bucketCounts() };
   }
 
   /** One successful inference. */

@@ -9,6 +9,7 @@
 //   serve [--port P] [--host H] [--backend B] [--model M] [--sidecar J] [--max-body N] [--demo]
 //   convert <model> --calibration DATA --out OUT.tflite [...]  (convert-cli.ts)
 //   compare <a> <b> --data DATA [...]                          (convert-cli.ts)
+//   fleet serve|rollout|status|halt|rollback|sim ...   (host-sim/node/fleet/cli.ts)
 //
 // Backends: wasm, node (falls back to wasm with a warning), xs (the desktop XS
 // host, as a subprocess). Errors print "CODE: detail" and exit 1, never a stack.
@@ -26,6 +27,7 @@ import { XsApiHost } from '../xs/xs-api.js';
 import { defaultMaxBodyBytes, defaultMaxPixels, encodePgm } from '../../src/index.js';
 import { runManifestXs, runModelXs, xsErrorToError, xsHostAvailable, type XsModelResult } from '../xs/xs-backend.js';
 import { addConvertCommands, ConvertError } from './convert-cli.js';
+import { fleetCommand, FleetUsageError, PlanError } from './fleet/cli.js';
 
 const backends: BackendName[] = ['wasm', 'node', 'xs'];
 
@@ -494,12 +496,14 @@ program.command('serve')
 
 addConvertCommands(program, parseBackend);
 
+program.addCommand(fleetCommand());
+
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof XtmlError) console.error(`${e.code}: ${e.detail}`);
   else if (e instanceof ConvertError) console.error(`${e.code}: ${e.message}`);
-  else if (e instanceof UsageError || e instanceof InvalidArgumentError) console.error(`xs-tinyml: ${e.message}`);
+  else if (e instanceof UsageError || e instanceof InvalidArgumentError || e instanceof FleetUsageError || e instanceof PlanError) console.error(`xs-tinyml: ${e.message}`);
   else console.error(`xs-tinyml: ${e instanceof Error ? e.message : String(e)}`);
   process.exitCode = 1;
 }

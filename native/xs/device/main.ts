@@ -3,7 +3,8 @@
 // else the bundled one (a Resource, used in place in flash), and watches it
 // (metrics, drift, profiles); then continuous detection from the camera (targets
 // that have one) and the REST API over Moddable's HTTP server, with over-the-air
-// updates (PUT /model) and rollback. The manifest at the
+// updates (PUT /model) and rollback, and the fleet agent over MQTT when a
+// broker is configured (config.fleet). The manifest at the
 // repository root builds it; its "config" section holds the settings (port,
 // body limits, drift, storage folder, camera frame size); Wi-Fi is joined by
 // Moddable's setup/network from config.ssid / config.password before this runs.
@@ -12,6 +13,7 @@ import config from 'mc/config';
 import { DetectionApi, ModelService, ModelStore, errorResponse, type Fit, type Frame } from 'xs-tinyml';
 import xsBinding from 'xs-tinyml/xs-binding';
 import { startCameraDetection } from 'xtml-device/camera';
+import { startFleetAgent } from 'xtml-device/fleet';
 import { serveApi } from 'xtml-device/http-transport';
 import { sha256Hex } from 'xtml-device/sha256';
 import { deviceStorage } from 'xtml-device/storage';
@@ -78,5 +80,14 @@ export default function main(): void {
     return errorResponse(501, 'SIGNATURES_UNSUPPORTED', 'a signing key is configured, but this device cannot verify Ed25519 signatures (the Moddable SDK has no Ed25519): model updates are refused');
   } : undefined;
   serveApi(api, { port, log: true, ...(refuseUnsigned !== undefined ? { refuse: refuseUnsigned } : {}) });
+  // The fleet agent (config.fleet.broker set): the same service, updated over MQTT.
+  startFleetAgent({
+    service,
+    bundledSha256: sha256Hex(bundled),
+    maxModelBytes: api.maxModelBytes,
+    ...(config.signingKey ? {
+      refuse: () => ({ code: 'SIGNATURES_UNSUPPORTED', message: 'a signing key is configured, but this device cannot verify Ed25519 signatures: model updates are refused' }),
+    } : {}),
+  });
   trace(`REST API on port ${port}: POST /detect (PGM, or raw gray8 with ?width=&height=), GET /model, PUT /model, POST /model/rollback, GET /metrics /drift /profile /healthz; bodies up to ${api.maxBodyBytes} bytes, models up to ${api.maxModelBytes}${refuseUnsigned !== undefined ? ' (updates refused: signing key set, no verifier)' : ''}\n`);
 }
