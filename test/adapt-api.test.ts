@@ -8,9 +8,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadBinding } from '../host-sim/node/backends.js';
-import { startServer, type RunningServer } from '../host-sim/node/server.js';
+import { hostCrypto, knownFrames, startServer, type RunningServer } from '../host-sim/node/server.js';
 import { adaptModel, type AdaptExample } from '../src/adapt/head.js';
-import { encodePgm } from '../src/index.js';
+import { AdaptRoutes, adaptFrame } from '../src/adapt/rest.js';
+import { MemoryStorage, ModelService, ModelStore, encodePgm, type StorageBackend } from '../src/index.js';
 import { shiftSet } from '../tools/adapt-shift.js';
 import { int8ModelPath, loadHeldOut } from '../tools/detector.js';
 
@@ -121,3 +122,62 @@ test.serial('an adapted model survives a restart: the server boots it from its s
   const bad = await call('POST', '/adapt', JSON.stringify({ steps: 0 }));
   t.is(bad.status, 409, 'no examples is checked first');
 });
+
+// ---- a power cut while POST /adapt stores the model ----
+
+class PowerCut extends Error {}
+
+/** Storage whose write number `at` is cut after `keep` bytes (torn, as raw flash). */
+class FaultyStorage implements StorageBackend {
+  writes = 0;
+  constructor(readonly media: MemoryStorage, readonly at: number, readonly keep: (n: number) => number) {}
+  read(name: string): Uint8Array | undefined {
+    return this.media.read(name);
+  }
+  write(name: string, bytes: Uint8Array): void {
+    if (this.writes++ === this.at) {
+      const keep = this.keep(bytes.length);
+      if (keep >= 0) this.media.write(name, bytes.subarray(0, keep));
+      throw new PowerCut(`power cut writing ${name} after ${keep} of ${bytes.length} bytes`);
+    }
+    this.media.write(name, bytes);
+  }
+}
+
+function booted(storage: StorageBackend): ModelService {
+  const crypto = hostCrypto();
+  const s = new ModelService({
+    binding: loadBinding('node'),
+    bundled: { bytes: detector, sha256: sha(detector), size: detector.length },
+    crypto,
+    store: new ModelStore(storage, crypto.sha256),
+    knownFrames: knownFrames(2),
+    log: () => undefined,
+  });
+  s.boot();
+  return s;
+}
+
+for (const [stage, at, keep] of [
+  ['mid-model', 0, (n: number) => n >> 1],
+  ['mid-record', 1, () => 7],
+  ['after everything (none)', 99, () => 0],
+] as const) {
+  test(`POST /adapt, power cut ${stage} while storing its model: one whole model serves, before and after a restart`, (t) => {
+    const media = new MemoryStorage();
+    const service = booted(new FaultyStorage(media, at, keep));
+    const routes = new AdaptRoutes(service, (bytes) => adaptFrame(bytes, { decoders: {}, maxBodyBytes: MAX_BODY, maxPixels: 1 << 20 }));
+    routes.add(new TextEncoder().encode(bodyOf(chosen[0]!)));
+    let answer: Record<string, unknown> | undefined;
+    try {
+      answer = routes.adapt(new TextEncoder().encode('{"steps": 20}'));
+    } catch (error) {
+      t.is((error as { status?: number; code?: string }).status, 507);
+      t.is((error as { code?: string }).code, 'STORAGE_FAILED');
+    }
+    t.is(answer === undefined, at !== 99);
+    t.is(service.current().sha256, answer === undefined ? sha(detector) : answer['sha256'] as string);
+    const restarted = booted(media);
+    t.is(restarted.current().sha256, answer === undefined ? sha(detector) : answer['sha256'] as string);
+  });
+}
