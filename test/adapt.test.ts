@@ -40,7 +40,9 @@ test('expNeg and ln agree with the engine to within 1e-14 relative, using no eng
   t.throws(() => ln(0), { instanceOf: RangeError });
   const source = readFileSync(join(repoRoot, 'src/adapt/math.ts'), 'utf8') + readFileSync(join(repoRoot, 'src/adapt/head.ts'), 'utf8') +
     readFileSync(join(repoRoot, 'src/adapt/normalize.ts'), 'utf8');
-  t.notRegex(source, /Math\.(exp|log|pow|sqrt|sin|cos|tan|atan|hypot|cbrt|expm1|log1p|log2|log10|random)\b/);
+  const code = source.replace(/\/\/.*$/gm, '').replace(/\/\*[\s\S]*?\*\//g, '');
+  t.regex(source, /Math\.exp/, 'the check reads the sources (their comments name Math.exp)');
+  t.notRegex(code, /Math\.(exp|log|pow|sqrt|sin|cos|tan|atan|hypot|cbrt|expm1|log1p|log2|log10|random)\b/);
 });
 
 test('Prng is xorshift32 (13, 17, 5), as computed independently with BigInt', (t) => {

@@ -170,22 +170,29 @@ export function cellTargets(h: HeadFacts, objects: readonly AdaptObject[]): Int8
   return t;
 }
 
-/** The features (dequantized) of every cell of every example: [examples * rows * cols * K]. */
-export function featuresOf(binding: CoreBinding, model: Uint8Array, h: HeadFacts, examples: readonly AdaptExample[]): Float64Array {
+/**
+ * The features of every cell of every example as the core computes them (int8,
+ * [examples * rows * cols * K]: 11,520 bytes a frame for the bundled detector,
+ * where doubles would take 8 times as much); dequantize with featureTable().
+ */
+export function featuresOf(binding: CoreBinding, model: Uint8Array, h: HeadFacts, examples: readonly AdaptExample[]): Int8Array {
   const session = InferenceSession.create(binding, model, { keepTensors: [h.features] });
   const per = h.rows * h.cols * h.channels;
-  const out = new Float64Array(examples.length * per);
-  const q = new Int8Array(per);
+  const out = new Int8Array(examples.length * per);
   try {
     examples.forEach((e, i) => {
       session.run([inputOf(h, e.pixels)]);
-      session.tensorInto(h.features, q);
-      for (let j = 0; j < per; j++) out[i * per + j] = (q[j]! - h.featureZeroPoint) * h.featureScale;
+      session.tensorInto(h.features, out.subarray(i * per, (i + 1) * per));
     });
   } finally {
     session.release();
   }
   return out;
+}
+
+/** The real value of each int8 feature level q, at [q + 128]. */
+export function featureTable(h: HeadFacts): Float64Array {
+  return Float64Array.from({ length: 256 }, (_, i) => (i - 128 - h.featureZeroPoint) * h.featureScale);
 }
 
 /** Softmax of z[0..n) into p, returning ln p[target] (target >= 0). */
@@ -230,7 +237,8 @@ export function adaptHead(binding: CoreBinding, model: Uint8Array, examples: rea
   const perObject = options.backgroundPerObject ?? 24;
   const prng = new Prng(options.seed ?? 1);
   const K = h.channels, C = h.classes, cells = h.rows * h.cols;
-  const features = featuresOf(binding, model, h, examples);
+  const q = featuresOf(binding, model, h, examples);
+  const real = featureTable(h);
 
   // the training cells: every object cell, every background cell the original head
   // gets wrong, and a seeded sample of the other background cells
@@ -239,7 +247,7 @@ export function adaptHead(binding: CoreBinding, model: Uint8Array, examples: rea
     for (let c = 0; c < C; c++) {
       let s = B[c]!;
       const row = c * K;
-      for (let k = 0; k < K; k++) s += W[row + k]! * features[at + k]!;
+      for (let k = 0; k < K; k++) s += W[row + k]! * real[q[at + k]! + 128]!;
       z[c] = s;
     }
   };
@@ -282,7 +290,7 @@ export function adaptHead(binding: CoreBinding, model: Uint8Array, examples: rea
   for (let n = 0; n < at.length; n++) {
     totalWeight += weight[n]!;
     let s = 1;
-    for (let k = 0; k < K; k++) s += features[at[n]! + k]! * features[at[n]! + k]!;
+    for (let k = 0; k < K; k++) { const f = real[q[at[n]! + k]! + 128]!; s += f * f; }
     meanNorm += weight[n]! * s;
   }
   meanNorm /= totalWeight;
@@ -302,7 +310,7 @@ export function adaptHead(binding: CoreBinding, model: Uint8Array, examples: rea
         const g = (w * (p[c]! - (c === y ? 1 : 0))) / totalWeight;
         gB[c] = gB[c]! + g;
         const row = c * K;
-        for (let k = 0; k < K; k++) gW[row + k] = gW[row + k]! + g * features[a + k]!;
+        for (let k = 0; k < K; k++) gW[row + k] = gW[row + k]! + g * real[q[a + k]! + 128]!;
       }
     }
     return loss / totalWeight;
