@@ -1,6 +1,8 @@
 // Every reference vector, byte for byte, on the 64-bit, 32-bit x86 and
-// sanitizer builds of the core, and on the rv32imc builds (-O2, -Os) run
-// under qemu-riscv32. One CLI process per model runs all its vectors.
+// sanitizer builds of the core, on the reference-kernel build (the oracle of
+// the fast kernels) and the scalar one (the fast kernels of 32-bit MCUs, on
+// the host), and on the rv32imc builds (-O2, -Os) run under qemu-riscv32. One
+// CLI process per model runs all its vectors.
 import test from 'ava';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +16,8 @@ const builds: { variant: Variant; needs: Requirement[] }[] = [
   { variant: 'host', needs: [] },
   { variant: 'host32', needs: [needs.host32] },
   { variant: 'asan', needs: [needs.clang] },
+  { variant: 'reference', needs: [] },
+  { variant: 'scalar', needs: [] },
   { variant: 'rv32imc-O2', needs: [needs.riscvGcc, needs.qemuRiscv32] },
   { variant: 'rv32imc-Os', needs: [needs.riscvGcc, needs.qemuRiscv32] },
 ];

@@ -1,17 +1,17 @@
-// The WebAssembly SIMD kernels (native/src/xtml_dot_s8.h, the depthwise path
-// in xtml_conv.c) byte for byte against the reference C kernels, on inputs
-// and shapes the reference vectors do not cover:
+// The WebAssembly SIMD kernels (native/src/xtml_kernels_s8.c, the 128-bit
+// variant) byte for byte against the reference kernels, on inputs and shapes
+// the reference vectors do not cover:
 //
 //   - every reference and operator model, on seeded random inputs;
-//   - random CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED models (int8 and
-//     float32): odd depths and channel counts that leave vector tails, every
-//     depth multiplier kind, groups, strides, dilation, padding, batches,
-//     zero points, per-tensor and per-channel weights, bias or none.
+//   - random CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED models, int8 and
+//     float32 (test/support/random-ops.ts).
 //
-// The reference is the same core built without SIMD (native/wasm/build.sh
-// --scalar, needs emcc) and, for the random models, the Node addon (the
-// reference kernels built by gcc). The SIMD module is the committed xtml.wasm
-// (bindings.test.ts checks that it is what the sources build).
+// The reference is the same core built without SIMD and with every operator
+// on its reference kernel (native/wasm/build.sh --reference, needs emcc). The
+// SIMD module is the committed xtml.wasm (bindings.test.ts checks that it is
+// what the sources build). The host builds' fast kernels (SSE2 and the
+// scalar ones of 32-bit MCUs) are compared with the reference in
+// kernels.test.ts.
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -23,75 +23,41 @@ import { InferenceSession, XtmlError } from '../src/index.js';
 import { bytesOf, typedView, type TypedArray } from '../src/tensor.js';
 import { createWasmBindingSync } from '../src/wasm.js';
 import { loadManifest, repoRoot, type ModelSpec } from './support/reference.js';
-import { writeTflite, type OperatorDef, type TensorDef } from './support/tflite-writer.js';
+import { randomFamilies, Seeded } from './support/random-ops.js';
 
 const simd = createWasmBindingSync(readFileSync(wasmPath));
 const addon = loadBinding('node');
 
 // The reference build of the same sources, when emcc is here to make it.
 const emcc = spawnSync('emcc', ['--version'], { encoding: 'utf8' }).status === 0;
-const scratch = mkdtempSync(join(tmpdir(), 'xtml-scalar-'));
+const scratch = mkdtempSync(join(tmpdir(), 'xtml-reference-'));
 test.after.always(() => rmSync(scratch, { recursive: true, force: true }));
-let scalar: CoreBinding | undefined;
-function scalarBinding(): CoreBinding {
-  if (scalar === undefined) {
-    const out = join(scratch, 'xtml-scalar.wasm');
-    const r = spawnSync(join(repoRoot, 'native/wasm/build.sh'), ['--scalar', out], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`native/wasm/build.sh --scalar failed: ${r.stderr}`);
-    scalar = createWasmBindingSync(readFileSync(out));
+let reference: CoreBinding | undefined;
+function referenceBinding(): CoreBinding {
+  if (reference === undefined) {
+    const out = join(scratch, 'xtml-reference.wasm');
+    const r = spawnSync(join(repoRoot, 'native/wasm/build.sh'), ['--reference', out], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`native/wasm/build.sh --reference failed: ${r.stderr}`);
+    reference = createWasmBindingSync(readFileSync(out));
   }
-  return scalar;
+  return reference;
 }
 
-/** The oracles the SIMD module is compared against, by name. */
+/** The builds the SIMD module is compared against, by name: the reference
+ * kernels, and the Node addon's own fast kernels (SSE2) as a second opinion. */
 function references(): [string, CoreBinding][] {
   const list: [string, CoreBinding][] = [];
-  if (emcc) list.push(['wasm without SIMD', scalarBinding()]);
+  if (emcc) list.push(['wasm reference kernels', referenceBinding()]);
   if (addon.backend === 'node') list.push(['Node addon', addon]);
   return list;
 }
 
-// ---- seeded inputs (the reference README's scheme) ----
-
-/** xorshift32: integer inputs take the top byte of each state, float32 ones
- * (int32)state / 2^31; the state carries over from one input to the next. */
-class Seeded {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0 || 1;
-  }
-  next(): number {
-    let s = this.state;
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    this.state = s >>> 0;
-    return this.state;
-  }
-  /** An integer in [lo, hi]. */
-  int(lo: number, hi: number): number {
-    return lo + (this.next() % (hi - lo + 1));
-  }
-  /** A float in [lo, hi). */
-  real(lo: number, hi: number): number {
-    return lo + ((hi - lo) * this.next()) / 2 ** 32;
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.next() % items.length]!;
-  }
-  inputsFor(session: InferenceSession): TypedArray[] {
-    return session.inputs.map((meta) => {
-      const bytes = new Uint8Array(meta.bytes);
-      if (meta.type === 'float32') {
-        const view = new DataView(bytes.buffer);
-        for (let i = 0; i < meta.bytes; i += 4) view.setFloat32(i, (this.next() | 0) / 2 ** 31, true);
-      } else {
-        for (let i = 0; i < meta.bytes; i++) bytes[i] = this.next() >>> 24;
-      }
-      return typedView(meta.type, bytes.buffer, 0, meta.bytes);
-    });
-  }
+/** Seeded inputs for each of a session's inputs (the reference README's scheme). */
+function inputsFor(seeded: Seeded, session: InferenceSession): TypedArray[] {
+  return session.inputs.map((meta) => {
+    const bytes = seeded.bytes(meta.bytes, meta.type === 'float32');
+    return typedView(meta.type, bytes.buffer, 0, meta.bytes);
+  });
 }
 
 /** Outputs of `runs` seeded inputs, concatenated; or the error creating the session. */
@@ -106,7 +72,7 @@ function outputs(binding: CoreBinding, model: Uint8Array, seed: number, runs: nu
   const seeded = new Seeded(seed);
   const parts: Buffer[] = [];
   for (let r = 0; r < runs; r++) {
-    for (const out of session.run(seeded.inputsFor(session))) parts.push(Buffer.from(bytesOf(out.data)));
+    for (const out of session.run(inputsFor(seeded, session))) parts.push(Buffer.from(bytesOf(out.data)));
   }
   session.release();
   return Buffer.concat(parts);
@@ -135,11 +101,11 @@ test('the committed xtml.wasm uses WebAssembly SIMD (i32x4.dot_i16x8_s)', (t) =>
 
 const models = [...loadManifest('models'), ...loadManifest('ops')];
 (emcc ? test : test.skip)(`all ${models.length} reference and operator models: SIMD = reference on seeded inputs`, (t) => {
-  const reference = scalarBinding();
+  const oracle = referenceBinding();
   const problems: string[] = [];
   for (const [i, m] of models.entries()) {
     const bytes = readFileSync(join((m as ModelSpec).base, m.model));
-    const diff = difference(reference, bytes, 7001 + i, 2);
+    const diff = difference(oracle, bytes, 7001 + i, 2);
     if (diff !== null) problems.push(`${m.id}: ${diff}`);
   }
   t.deepEqual(problems, []);
@@ -147,169 +113,7 @@ const models = [...loadManifest('models'), ...loadManifest('ops')];
 
 // ---- random single-operator models ----
 
-const CONV_2D = 3;
-const DEPTHWISE_CONV_2D = 4;
-const FULLY_CONNECTED = 9;
-const CONV2D_OPTIONS = 1;
-const DEPTHWISE_CONV2D_OPTIONS = 2;
-const FULLY_CONNECTED_OPTIONS = 8;
-
-interface RandomModel {
-  description: string;
-  bytes: Uint8Array;
-}
-
-function int8Data(r: Seeded, count: number): Uint8Array {
-  return Uint8Array.from({ length: count }, () => r.next() >>> 24);
-}
-function int32Data(r: Seeded, count: number, magnitude: number): Uint8Array {
-  const data = new Uint8Array(4 * count);
-  const view = new DataView(data.buffer);
-  for (let i = 0; i < count; i++) view.setInt32(4 * i, r.int(-magnitude, magnitude), true);
-  return data;
-}
-function float32Data(r: Seeded, count: number): Uint8Array {
-  const data = new Uint8Array(4 * count);
-  const view = new DataView(data.buffer);
-  for (let i = 0; i < count; i++) view.setFloat32(4 * i, r.real(-1, 1), true);
-  return data;
-}
-
-/** Output size and whether the filter fits, as TFLite computes them. */
-function outputSize(padding: number, size: number, taps: number, stride: number, dilation: number): number {
-  const span = (taps - 1) * dilation + 1;
-  return padding === 0 ? Math.ceil(size / stride) : Math.floor((size + stride - span) / stride);
-}
-
-/**
- * A random CONV_2D or DEPTHWISE_CONV_2D model. Weights: filter [out_c, h, w,
- * filter_c] (per channel along 0) or depthwise [1, h, w, out_c] (along 3).
- */
-function randomConv(r: Seeded, depthwise: boolean, float: boolean): RandomModel {
-  const batches = r.pick([1, 1, 1, 2]);
-  const inH = r.int(1, 11);
-  const inW = r.int(1, 11);
-  const pointwise = !depthwise && r.int(0, 3) === 0;
-  const filterH = pointwise ? 1 : r.int(1, Math.min(5, inH + 1));
-  const filterW = pointwise ? 1 : r.int(1, Math.min(5, inW + 1));
-  const strideH = r.pick([1, 1, 2, 3]);
-  const strideW = r.pick([1, 1, 2, 3]);
-  const dilH = pointwise ? 1 : r.pick([1, 1, 1, 2, 3]);
-  const dilW = pointwise ? 1 : r.pick([1, 1, 1, 2, 3]);
-  let padding = r.pick([0, 1]); // SAME, VALID
-  if (outputSize(padding, inH, filterH, strideH, dilH) <= 0 || outputSize(padding, inW, filterW, strideW, dilW) <= 0) padding = 0;
-  const outH = outputSize(padding, inH, filterH, strideH, dilH);
-  const outW = outputSize(padding, inW, filterW, strideW, dilW);
-  let inC: number;
-  let filterC: number;
-  let outC: number;
-  let multiplier = 1;
-  if (depthwise) {
-    inC = r.int(1, 40);
-    multiplier = r.pick([1, 1, 1, 2, 3, 8, 16]);
-    if (multiplier >= 8) inC = r.int(1, 6);
-    filterC = 1;
-    outC = inC * multiplier;
-  } else {
-    const groups = r.pick([1, 1, 1, 1, 2, 3]);
-    filterC = r.int(1, 40);
-    inC = groups * filterC;
-    outC = groups * r.int(1, 20);
-  }
-  const filterShape = depthwise ? [1, filterH, filterW, outC] : [outC, filterH, filterW, filterC];
-  const filterCount = filterShape.reduce((a, b) => a * b, 1);
-  const activation = r.pick([0, 1, 2, 3]); // NONE, RELU, RELU_N1_TO_1, RELU6
-  const bias = r.pick(['bias', 'bias', 'none', 'absent'] as const);
-  const tensors: TensorDef[] = [];
-  const inScale = r.real(0.005, 0.05);
-  const wScales = Array.from({ length: r.int(0, 2) === 0 ? 1 : outC }, () => r.real(0.002, 0.02));
-  const patch = filterH * filterW * filterC;
-  const outScale = inScale * wScales[0]! * Math.sqrt(patch) * r.real(20, 200);
-  const quant = (scale: number[], zeroPoint: number[], quantizedDimension = 0) => (float ? {} : { scale, zeroPoint, quantizedDimension });
-  tensors.push({ name: 'input', type: float ? 'float32' : 'int8', shape: [batches, inH, inW, inC], ...quant([inScale], [r.int(-128, 127)]) });
-  tensors.push({
-    name: 'filter', type: float ? 'float32' : 'int8', shape: filterShape,
-    data: float ? float32Data(r, filterCount) : int8Data(r, filterCount),
-    ...quant(wScales, wScales.map(() => 0), depthwise ? 3 : 0),
-  });
-  tensors.push({ name: 'output', type: float ? 'float32' : 'int8', shape: [batches, outH, outW, outC], ...quant([outScale], [r.int(-128, 127)]) });
-  const inputs = [0, 1];
-  if (bias === 'bias') {
-    tensors.push({
-      name: 'bias', type: float ? 'float32' : 'int32', shape: [outC],
-      data: float ? float32Data(r, outC) : int32Data(r, outC, r.pick([1 << 12, 1 << 16, 1 << 30])),
-      ...quant(wScales.map((s) => s * inScale), wScales.map(() => 0)),
-    });
-    inputs.push(3);
-  } else if (bias === 'absent') {
-    inputs.push(-1);
-  }
-  const op: OperatorDef = depthwise
-    ? {
-        builtin: DEPTHWISE_CONV_2D, version: 2, inputs, outputs: [2], optionsType: DEPTHWISE_CONV2D_OPTIONS,
-        options: [{ type: 'i8', value: padding }, { type: 'i32', value: strideW }, { type: 'i32', value: strideH }, { type: 'i32', value: multiplier },
-          { type: 'i8', value: activation }, { type: 'i32', value: dilW }, { type: 'i32', value: dilH }],
-      }
-    : {
-        builtin: CONV_2D, version: 3, inputs, outputs: [2], optionsType: CONV2D_OPTIONS,
-        options: [{ type: 'i8', value: padding }, { type: 'i32', value: strideW }, { type: 'i32', value: strideH },
-          { type: 'i8', value: activation }, { type: 'i32', value: dilW }, { type: 'i32', value: dilH }],
-      };
-  const description =
-    `${depthwise ? 'DEPTHWISE_CONV_2D' : 'CONV_2D'} ${float ? 'f32' : 's8'} in [${batches},${inH},${inW},${inC}] filter [${filterShape.join(',')}]` +
-    ` multiplier ${multiplier} stride ${strideH}x${strideW} dilation ${dilH}x${dilW} ${padding === 0 ? 'SAME' : 'VALID'} act ${activation}` +
-    ` ${bias} ${wScales.length > 1 ? 'per-channel' : 'per-tensor'}`;
-  return { description, bytes: writeTflite({ tensors, operators: [op], inputs: [0], outputs: [2] }) };
-}
-
-/** A random FULLY_CONNECTED model: weights [units, depth], input [batches, depth]. */
-function randomFullyConnected(r: Seeded, float: boolean): RandomModel {
-  const batches = r.int(1, 3);
-  const depth = r.pick([r.int(1, 40), r.int(1, 300)]);
-  const units = r.int(1, 40);
-  const activation = r.pick([0, 1, 2, 3]);
-  const bias = r.pick(['bias', 'bias', 'none', 'absent'] as const);
-  const perChannel = r.int(0, 1) === 0;
-  const inScale = r.real(0.005, 0.05);
-  const wScales = Array.from({ length: perChannel ? units : 1 }, () => r.real(0.002, 0.02));
-  const wZero = perChannel ? 0 : r.pick([0, 0, r.int(-128, 127)]);
-  const outScale = inScale * wScales[0]! * Math.sqrt(depth) * r.real(20, 200);
-  const quant = (scale: number[], zeroPoint: number[]) => (float ? {} : { scale, zeroPoint, quantizedDimension: 0 });
-  const tensors: TensorDef[] = [
-    { name: 'input', type: float ? 'float32' : 'int8', shape: [batches, depth], ...quant([inScale], [r.int(-128, 127)]) },
-    { name: 'weights', type: float ? 'float32' : 'int8', shape: [units, depth], data: float ? float32Data(r, units * depth) : int8Data(r, units * depth), ...quant(wScales, wScales.map(() => wZero)) },
-    { name: 'output', type: float ? 'float32' : 'int8', shape: [batches, units], ...quant([outScale], [r.int(-128, 127)]) },
-  ];
-  const inputs = [0, 1];
-  if (bias === 'bias') {
-    tensors.push({
-      name: 'bias', type: float ? 'float32' : 'int32', shape: [units],
-      data: float ? float32Data(r, units) : int32Data(r, units, r.pick([1 << 12, 1 << 16, 1 << 30])),
-      ...quant(wScales.map((s) => s * inScale), wScales.map(() => 0)),
-    });
-    inputs.push(3);
-  } else if (bias === 'absent') {
-    inputs.push(-1);
-  }
-  const op: OperatorDef = {
-    builtin: FULLY_CONNECTED, version: float ? 1 : 4, inputs, outputs: [2], optionsType: FULLY_CONNECTED_OPTIONS,
-    options: [{ type: 'i8', value: activation }],
-  };
-  const description = `FULLY_CONNECTED ${float ? 'f32' : 's8'} ${batches} x [${units},${depth}] act ${activation} ${bias} ` +
-    `${perChannel ? 'per-channel' : `per-tensor zero point ${wZero}`}`;
-  return { description, bytes: writeTflite({ tensors, operators: [op], inputs: [0], outputs: [2] }) };
-}
-
-const families: [string, number, (r: Seeded) => RandomModel][] = [
-  ['int8 CONV_2D', 500, (r) => randomConv(r, false, false)],
-  ['int8 DEPTHWISE_CONV_2D', 500, (r) => randomConv(r, true, false)],
-  ['int8 FULLY_CONNECTED', 500, (r) => randomFullyConnected(r, false)],
-  ['float32 CONV_2D', 60, (r) => randomConv(r, false, true)],
-  ['float32 DEPTHWISE_CONV_2D', 60, (r) => randomConv(r, true, true)],
-  ['float32 FULLY_CONNECTED', 60, (r) => randomFullyConnected(r, true)],
-];
-
-for (const [family, count, generate] of families) {
+for (const { name: family, count, generate } of randomFamilies) {
   test(`${count} random ${family} models: SIMD = reference`, (t) => {
     const oracles = references();
     if (oracles.length === 0) return t.pass('no reference build here (no emcc, no addon)');

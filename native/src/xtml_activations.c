@@ -839,6 +839,22 @@ static int32_t softmax_exp_q0(const softmax_params_t *sp, int32_t d) {
 }
 
 /*
+ * exp of a difference d (0 <= d <= radius <= 255) to the row max: with a
+ * table (scratch of 256 values, -1 until computed; the fast path), each
+ * value is computed once per invoke however many elements share it; without
+ * (the reference, XTML_REFERENCE_KERNELS) every time.
+ */
+static int32_t softmax_exp_d(const softmax_params_t *sp, int32_t d, int32_t *table) {
+    if (table == NULL) {
+        return softmax_exp_q0(sp, d);
+    }
+    if (table[d] < 0) {
+        table[d] = softmax_exp_q0(sp, d);
+    }
+    return table[d];
+}
+
+/*
  * Row sums are exp values in Q12.19, each at most 1.0. TFLM stops on two
  * data-dependent limits: a sum of 512.0 or more needs a final int8 shift
  * beyond 31 bits (a check aborts), and a row of 4096 or more elements can
@@ -846,7 +862,8 @@ static int32_t softmax_exp_q0(const softmax_params_t *sp, int32_t d) {
  * at most 1/512, which rounds to the output -128, so those rows are written
  * directly; an int16 row whose sum overflows is an eval error.
  */
-static xtml_status_t softmax_s8(const softmax_params_t *sp, const int8_t *in, void *out) {
+static xtml_status_t softmax_s8(const softmax_params_t *sp, const int8_t *in, void *out,
+                                int32_t *table) {
     int32_t r, c;
     int32_t depth = sp->depth;
     int32_t radius = sp->radius;
@@ -864,7 +881,7 @@ static xtml_status_t softmax_s8(const softmax_params_t *sp, const int8_t *in, vo
         for (c = 0; c < depth; ++c) {
             d = max - in[c];
             if (d <= radius) {
-                sum += rdbpot(softmax_exp_q0(sp, d), 12);
+                sum += rdbpot(softmax_exp_d(sp, d, table), 12);
             }
         }
         if (sum > INT32_MAX && out16) {
@@ -884,10 +901,12 @@ static xtml_status_t softmax_s8(const softmax_params_t *sp, const int8_t *in, vo
             int32_t v;
             d = max - in[c];
             if (out16) {
-                v = d <= radius ? rdbpot(srdhm(recip, softmax_exp_q0(sp, d)), exponent) - 32768 : -32768;
+                v = d <= radius ? rdbpot(srdhm(recip, softmax_exp_d(sp, d, table)), exponent) - 32768
+                                : -32768;
                 out16p[c] = (int16_t)clamp_i32(v, -32768, 32767);
             } else {
-                v = d <= radius ? rdbpot(srdhm(recip, softmax_exp_q0(sp, d)), exponent) - 128 : -128;
+                v = d <= radius ? rdbpot(srdhm(recip, softmax_exp_d(sp, d, table)), exponent) - 128
+                                : -128;
                 out8[c] = (int8_t)clamp_i32(v, -128, 127);
             }
         }
@@ -985,6 +1004,11 @@ static xtml_status_t softmax_prepare(xtml_prep_t *p) {
         /* each row is read whole before its first output is written */
         xtml_prep_inplace(p, 0, 0);
     }
+#ifndef XTML_REFERENCE_KERNELS
+    if (in.type == XTML_DTYPE_INT8) {
+        xtml_prep_scratch(p, 256 * sizeof(int32_t));   /* softmax_exp_d's table */
+    }
+#endif
     sp = (softmax_params_t *)XTML_PREP_PERSIST(p, softmax_params_t, 0);
     if (sp == NULL) {
         return XTML_STATUS_OK;
@@ -1003,7 +1027,12 @@ static xtml_status_t softmax_prepare(xtml_prep_t *p) {
 static xtml_status_t softmax_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
     const softmax_params_t *sp = (const softmax_params_t *)node->params;
     if (sp->in_type == XTML_DTYPE_INT8) {
-        return softmax_s8(sp, (const int8_t *)xtml_node_in(ctx, node, 0), xtml_node_out(ctx, node, 0));
+        int32_t *table = (int32_t *)node->scratch;
+        if (table != NULL) {
+            memset(table, 0xff, 256 * sizeof *table);
+        }
+        return softmax_s8(sp, (const int8_t *)xtml_node_in(ctx, node, 0), xtml_node_out(ctx, node, 0),
+                          table);
     }
     softmax_f32(sp, (const float *)xtml_node_in(ctx, node, 0), (float *)xtml_node_out(ctx, node, 0));
     return XTML_STATUS_OK;

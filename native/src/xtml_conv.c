@@ -1,7 +1,7 @@
 /*
  * xtml_conv.c - CONV_2D and DEPTHWISE_CONV_2D, int8 (per-channel or per-tensor
  * int8 weights, int32 bias) and float32, NHWC, bit-exact with TFLM's
- * reference kernels.
+ * reference kernels: prepare, eval, and the reference kernels.
  *
  * Both operators: SAME/VALID padding, strides, dilation, fused NONE/RELU/
  * RELU_N1_TO_1/RELU6, optional bias (2-input form or bias index -1; TFLM's
@@ -10,29 +10,11 @@
  * convolution (filter depth dividing the input depth), DEPTHWISE_CONV_2D any
  * depth multiplier.
  *
- * int8 convolution, and how it stays exact while doing less than TFLM:
- * TFLM sums f * (x - zp_in) over the taps inside the image, plus the bias, in
- * a wrapping int32; so do we, in a different order (the sum is the same
- * modulo 2^32). Per output position we copy the receptive field into a
- * contiguous patch, writing zp_in for taps in the padding (f * (zp_in - zp_in)
- * adds nothing, exactly like TFLM's skipped tap); every output channel is
- * then one dot product, two channels per pass over the patch. A 1x1
- * ungrouped filter reads the input in place. x - zp_in and its product with
- * an int8 weight fit 16 bits, which we tell the compiler so its vector code
- * multiplies 16-bit lanes; the dot products (xtml_dot_s8.h) have WebAssembly
- * SIMD versions for the builds that can use them. (Precomputing
- * bias - zp_in * sum(f) per channel and summing f * x instead measured a few
- * percent faster, but its 4 arena bytes per output channel took our arena
- * past TFLM's; we keep it small.)
- * (A depthwise filter over one input channel could run as such a convolution
- * on a filter transposed at prepare, 2.7x faster on that layer, but the copy
- * costs arena bytes that took micro_speech past TFLM's arena; we keep the
- * arena small and run it as a depthwise.)
- *
- * int8 depthwise accumulates a whole pixel's channels tap by tap, with the
- * tap ranges clipped to the image once per output position. With WebAssembly
- * SIMD it turns the loops around: eight channels at a time over every tap,
- * in registers (depthwise_s8_wasm).
+ * int8: the reference kernels below are TFLM's loops: per output, the sum of
+ * filter * (input + input_offset) over the taps inside the image (a tap in
+ * the padding is skipped, it adds nothing), in a wrapping int32, plus the
+ * bias, requantized and clamped. They are the oracle; the fast kernels this
+ * build selects (xtml_kernels_s8.h) compute the same sums in another order.
  *
  * Float kernels keep TFLM's order of float operations per output: taps in
  * (y, x, channel) order from 0.0f, products rounded to float before the add
@@ -41,336 +23,98 @@
 #include <float.h>
 
 #include "xtml_internal.h"
-#include "xtml_dot_s8.h"
+#include "xtml_kernels_s8.h"
 
-#if defined(__wasm_simd128__)
-#include <wasm_simd128.h>
-#endif
+/* ---- int8 reference kernels ---- */
 
-/* ---- geometry ---- */
-
-typedef struct conv_geom {
-    int32_t batches;
-    int32_t in_h, in_w, in_c;
-    int32_t filter_h, filter_w;
-    int32_t out_h, out_w, out_c;
-    int32_t stride_h, stride_w;
-    int32_t dil_h, dil_w;
-    int32_t pad_h, pad_w;
-} conv_geom_t;
-
-/* Filter taps [*first, *end) whose input coordinate origin + dil * t lies in [0, size). */
-static inline void tap_range(int32_t origin, int32_t dil, int32_t taps, int32_t size,
-                             int32_t *first, int32_t *end) {
-    int32_t lo = 0;
-    int32_t hi = taps;
-    if (origin < 0) {
-        lo = dil == 1 ? -origin : (-origin + dil - 1) / dil;
-    }
-    if (origin + (int64_t)dil * (taps - 1) >= size) {
-        hi = origin >= size ? 0 : (dil == 1 ? size - origin : (size - 1 - origin) / dil + 1);
-    }
-    *first = lo;
-    *end = hi > lo ? hi : lo;
+static int8_t requant_ref(const requant_s8_t *rq, uint32_t acc, int32_t channel) {
+    int32_t v = xtml_mul_by_quantized_multiplier((int32_t)acc, rq->multiplier[channel],
+                                                 rq->shift[channel]);
+    return xtml_clamp_s8(xtml_add_wrap(v, rq->output_offset), rq->act_min, rq->act_max);
 }
 
-/* ---- int8 convolution ---- */
-
-typedef struct conv_s8_params {
-    conv_geom_t g;
-    int32_t filter_c;        /* input channels per group (filter dim 3) */
-    int32_t input_offset;    /* -input zero point */
-    int32_t output_offset;
-    int32_t act_min, act_max;
-    const int32_t *multiplier;   /* per output channel */
-    const int8_t *shift;
-} conv_s8_params_t;
-
-/*
- * Copy the receptive field of one output position (one group's channels)
- * into patch[filter_h][filter_w][filter_c], input zero point where the
- * filter hangs over the edge.
- */
-static void conv_s8_gather(const conv_s8_params_t *p, const int8_t *in_batch, int32_t channel0,
-                           int32_t iy0, int32_t ix0, int32_t fx0, int32_t fx1, int8_t *patch) {
+void xtml_conv_s8_ref(const conv_s8_params_t *p, const int8_t *input, const int8_t *filter,
+                      const int32_t *bias, int8_t *output) {
     const conv_geom_t *g = &p->g;
     const int32_t fc = p->filter_c;
-    const size_t row_len = (size_t)g->filter_w * (size_t)fc;
-    const int8_t zp = (int8_t)-p->input_offset;
-    const bool contiguous = g->dil_w == 1 && fc == g->in_c;
-    int32_t fy0, fy1, fy, fx;
-    tap_range(iy0, g->dil_h, g->filter_h, g->in_h, &fy0, &fy1);
-    for (fy = 0; fy < g->filter_h; ++fy) {
-        int8_t *row = patch + (size_t)fy * row_len;
-        const int8_t *src;
-        if (fy < fy0 || fy >= fy1 || fx0 >= fx1) {
-            memset(row, zp, row_len);
-            continue;
-        }
-        /* The first tap inside the image; no pointer is ever formed left of it. */
-        src = in_batch + ((size_t)(iy0 + fy * g->dil_h) * (size_t)g->in_w +
-                          (size_t)(ix0 + fx0 * g->dil_w)) * (size_t)g->in_c + (size_t)channel0;
-        memset(row, zp, (size_t)fx0 * (size_t)fc);
-        if (contiguous) {
-            memcpy(row + (size_t)fx0 * (size_t)fc, src, (size_t)(fx1 - fx0) * (size_t)fc);
-        } else {
-            for (fx = fx0; fx < fx1; ++fx) {
-                memcpy(row + (size_t)fx * (size_t)fc,
-                       src + (size_t)(fx - fx0) * (size_t)g->dil_w * (size_t)g->in_c, (size_t)fc);
-            }
-        }
-        memset(row + (size_t)fx1 * (size_t)fc, zp, (size_t)(g->filter_w - fx1) * (size_t)fc);
-    }
-}
-
-/*
- * filter: [out_c][filter_h][filter_w][filter_c]; bias: out_c or NULL; patch:
- * filter_h * filter_w * filter_c bytes unless the filter is 1x1 and ungrouped.
- */
-static void conv_s8(const conv_s8_params_t *p, const int8_t *input, const int8_t *filter,
-                    const int32_t *bias, int8_t *patch, int8_t *output) {
-    const conv_geom_t *g = &p->g;
-    const int32_t patch_len = g->filter_h * g->filter_w * p->filter_c;
-    const int32_t groups = g->in_c / p->filter_c;
-    const int32_t per_group = g->out_c / groups;
-    const int16_t x_offset = (int16_t)p->input_offset;
-    const bool in_place = g->filter_h == 1 && g->filter_w == 1 && groups == 1;
-    const size_t in_batch_len = (size_t)g->in_h * (size_t)g->in_w * (size_t)g->in_c;
-    int32_t b, oy, ox, grp, oc;
+    const int32_t per_group = g->out_c / (g->in_c / fc);
+    int32_t b, oy, ox, oc, fy, fx, c;
     for (b = 0; b < g->batches; ++b) {
-        const int8_t *in_batch = input + (size_t)b * in_batch_len;
         for (oy = 0; oy < g->out_h; ++oy) {
-            const int32_t iy0 = oy * g->stride_h - g->pad_h;
             for (ox = 0; ox < g->out_w; ++ox) {
-                const int32_t ix0 = ox * g->stride_w - g->pad_w;
-                int32_t fx0, fx1;
-                tap_range(ix0, g->dil_w, g->filter_w, g->in_w, &fx0, &fx1);
-                for (grp = 0; grp < groups; ++grp) {
-                    const int32_t end = (grp + 1) * per_group;
-                    const int8_t *f = filter + (size_t)grp * (size_t)per_group * (size_t)patch_len;
-                    const int8_t *x;
-                    if (in_place) {
-                        x = in_batch +
-                            ((size_t)iy0 * (size_t)g->in_w + (size_t)ix0) * (size_t)g->in_c;
-                    } else {
-                        conv_s8_gather(p, in_batch, grp * p->filter_c, iy0, ix0, fx0, fx1, patch);
-                        x = patch;
-                    }
-                    /* Output channels in pairs: each pass over the patch serves two filters. */
-                    for (oc = grp * per_group; oc < end; ++oc) {
-                        uint32_t acc0, acc1;
-                        int32_t v;
-                        if (oc + 1 < end) {
-                            dot_s8_pair_fast(x, f, f + patch_len, patch_len, x_offset, &acc0,
-                                             &acc1);
-                            acc0 += bias != NULL ? (uint32_t)bias[oc] : 0u;
-                            v = xtml_requantize((int32_t)acc0, p->multiplier[oc], p->shift[oc]);
-                            *output++ = xtml_clamp_s8(v + p->output_offset, p->act_min, p->act_max);
-                            f += patch_len;
-                            ++oc;
-                        } else {
-                            acc1 = dot_s8_fast(x, f, patch_len, x_offset);
+                for (oc = 0; oc < g->out_c; ++oc) {
+                    const int32_t in_c0 = (oc / per_group) * fc;
+                    uint32_t acc = 0;
+                    for (fy = 0; fy < g->filter_h; ++fy) {
+                        const int32_t iy = oy * g->stride_h - g->pad_h + fy * g->dil_h;
+                        if (iy < 0 || iy >= g->in_h) {
+                            continue;
                         }
-                        acc1 += bias != NULL ? (uint32_t)bias[oc] : 0u;
-                        v = xtml_requantize((int32_t)acc1, p->multiplier[oc], p->shift[oc]);
-                        *output++ = xtml_clamp_s8(v + p->output_offset, p->act_min, p->act_max);
-                        f += patch_len;
-                    }
-                }
-            }
-        }
-    }
-}
-
-/* ---- int8 depthwise convolution ---- */
-
-typedef struct depthwise_s8_params {
-    conv_geom_t g;
-    int32_t depth_multiplier;
-    int32_t input_offset;    /* -input zero point */
-    int32_t output_offset;
-    int32_t act_min, act_max;
-    const int32_t *multiplier;
-    const int8_t *shift;
-} depthwise_s8_params_t;
-
-/*
- * acc[c] += f[c] * (x[c] + x_offset): one tap, depth multiplier 1. The
- * offset is a negated int8 zero point, so x + x_offset and the product fit
- * int16; saying so lets the vectorized block multiply 16-bit lanes.
- */
-static void mac_s8(uint32_t *restrict acc, const int8_t *restrict x, const int8_t *restrict f,
-                   int32_t n, int16_t x_offset) {
-    int32_t c = 0;
-    int k;
-    for (; c + 16 <= n; c += 16) {
-        for (k = 0; k < 16; ++k) {
-            acc[c + k] += (uint32_t)(int16_t)(f[c + k] * (int16_t)(x[c + k] + x_offset));
-        }
-    }
-    if (c + 8 <= n) {
-        for (k = 0; k < 8; ++k) {
-            acc[c + k] += (uint32_t)(int16_t)(f[c + k] * (int16_t)(x[c + k] + x_offset));
-        }
-        c += 8;
-    }
-    for (; c < n; ++c) {
-        acc[c] += (uint32_t)(f[c] * (x[c] + x_offset));
-    }
-}
-
-/* The same for depth multiplier m: acc[c * m + j] += f[c * m + j] * (x[c] + x_offset). */
-static void mac_s8_multiplier(uint32_t *restrict acc, const int8_t *restrict x,
-                              const int8_t *restrict f, int32_t n, int32_t m, int16_t x_offset) {
-    int32_t c, j;
-    for (c = 0; c < n; ++c) {
-        const int32_t xv = x[c] + x_offset;
-        for (j = 0; j < m; ++j) {
-            acc[j] += (uint32_t)(f[j] * xv);
-        }
-        acc += m;
-        f += m;
-    }
-}
-
-/*
- * filter: [1][filter_h][filter_w][out_c]; bias: out_c or NULL; acc: out_c
- * words of scratch.
- */
-static void depthwise_s8(const depthwise_s8_params_t *p, const int8_t *input,
-                         const int8_t *filter, const int32_t *bias, uint32_t *acc,
-                         int8_t *output) {
-    const conv_geom_t *g = &p->g;
-    const size_t in_batch_len = (size_t)g->in_h * (size_t)g->in_w * (size_t)g->in_c;
-    const size_t in_row_len = (size_t)g->in_w * (size_t)g->in_c;
-    const size_t tap_len = (size_t)g->out_c;
-    int32_t b, oy, ox, fy, fx, fy0, fy1, fx0, fx1, c;
-    for (b = 0; b < g->batches; ++b) {
-        const int8_t *in_batch = input + (size_t)b * in_batch_len;
-        for (oy = 0; oy < g->out_h; ++oy) {
-            const int32_t iy0 = oy * g->stride_h - g->pad_h;
-            tap_range(iy0, g->dil_h, g->filter_h, g->in_h, &fy0, &fy1);
-            for (ox = 0; ox < g->out_w; ++ox) {
-                const int32_t ix0 = ox * g->stride_w - g->pad_w;
-                tap_range(ix0, g->dil_w, g->filter_w, g->in_w, &fx0, &fx1);
-                if (bias != NULL) {
-                    memcpy(acc, bias, tap_len * sizeof *acc);
-                } else {
-                    memset(acc, 0, tap_len * sizeof *acc);
-                }
-                for (fy = fy0; fy < fy1; ++fy) {
-                    const int8_t *in_row = in_batch + (size_t)(iy0 + fy * g->dil_h) * in_row_len;
-                    const int8_t *f_row = filter + (size_t)fy * (size_t)g->filter_w * tap_len;
-                    for (fx = fx0; fx < fx1; ++fx) {
-                        const int8_t *x = in_row + (size_t)(ix0 + fx * g->dil_w) * (size_t)g->in_c;
-                        const int8_t *f = f_row + (size_t)fx * tap_len;
-                        if (p->depth_multiplier == 1) {
-                            mac_s8(acc, x, f, g->in_c, (int16_t)p->input_offset);
-                        } else {
-                            mac_s8_multiplier(acc, x, f, g->in_c, p->depth_multiplier,
-                                              (int16_t)p->input_offset);
+                        for (fx = 0; fx < g->filter_w; ++fx) {
+                            const int32_t ix = ox * g->stride_w - g->pad_w + fx * g->dil_w;
+                            const int8_t *x, *f;
+                            if (ix < 0 || ix >= g->in_w) {
+                                continue;
+                            }
+                            x = input + (((size_t)b * (size_t)g->in_h + (size_t)iy) * (size_t)g->in_w +
+                                         (size_t)ix) * (size_t)g->in_c + (size_t)in_c0;
+                            f = filter + (((size_t)oc * (size_t)g->filter_h + (size_t)fy) *
+                                          (size_t)g->filter_w + (size_t)fx) * (size_t)fc;
+                            for (c = 0; c < fc; ++c) {
+                                acc += (uint32_t)(f[c] * (x[c] + p->input_offset));
+                            }
                         }
                     }
-                }
-                for (c = 0; c < g->out_c; ++c) {
-                    int32_t v = xtml_requantize((int32_t)acc[c], p->multiplier[c], p->shift[c]);
-                    *output++ = xtml_clamp_s8(v + p->output_offset, p->act_min, p->act_max);
+                    if (bias != NULL) {
+                        acc += (uint32_t)bias[oc];
+                    }
+                    *output++ = requant_ref(&p->rq, acc, oc);
                 }
             }
         }
     }
 }
 
-#if defined(__wasm_simd128__)
-/*
- * depthwise_s8 on WASM SIMD, for depth multiplier 1 or a multiple of 8: eight
- * output channels at a time, summed over the taps in two i32x4 registers
- * rather than in acc. x + x_offset and its product with the filter fit
- * int16 (see mac_s8), so i16x8.mul is exact; the products are widened before
- * they are added. For a multiplier of 8 or more the eight channels share one
- * input channel, which is splatted. Channels past the last multiple of 8
- * (multiplier 1 only) are summed one by one. Then acc holds exactly what the
- * reference leaves there, and the same requantization follows.
- */
-static void depthwise_s8_wasm(const depthwise_s8_params_t *p, const int8_t *input,
-                              const int8_t *filter, const int32_t *bias, uint32_t *acc,
-                              int8_t *output) {
+void xtml_depthwise_s8_ref(const depthwise_s8_params_t *p, const int8_t *input,
+                           const int8_t *filter, const int32_t *bias, int8_t *output) {
     const conv_geom_t *g = &p->g;
     const int32_t m = p->depth_multiplier;
-    const size_t in_batch_len = (size_t)g->in_h * (size_t)g->in_w * (size_t)g->in_c;
-    const size_t in_row_len = (size_t)g->in_w * (size_t)g->in_c;
-    const size_t tap_len = (size_t)g->out_c;
-    const v128_t offset = wasm_i16x8_splat((int16_t)p->input_offset);
-    int32_t b, oy, ox, fy, fx, fy0, fy1, fx0, fx1, c;
+    int32_t b, oy, ox, ic, j, fy, fx;
     for (b = 0; b < g->batches; ++b) {
-        const int8_t *in_batch = input + (size_t)b * in_batch_len;
         for (oy = 0; oy < g->out_h; ++oy) {
-            const int32_t iy0 = oy * g->stride_h - g->pad_h;
-            tap_range(iy0, g->dil_h, g->filter_h, g->in_h, &fy0, &fy1);
             for (ox = 0; ox < g->out_w; ++ox) {
-                const int32_t ix0 = ox * g->stride_w - g->pad_w;
-                /* The first tap inside the image; no pointer is formed left of it. */
-                const int8_t *x0;
-                tap_range(ix0, g->dil_w, g->filter_w, g->in_w, &fx0, &fx1);
-                x0 = in_batch + (size_t)(ix0 + fx0 * g->dil_w) * (size_t)g->in_c;
-                for (c = 0; c + 8 <= g->out_c; c += 8) {
-                    const int32_t in_c = m == 1 ? c : c / m;
-                    v128_t lo = bias != NULL ? wasm_v128_load(bias + c) : wasm_i32x4_splat(0);
-                    v128_t hi = bias != NULL ? wasm_v128_load(bias + c + 4) : wasm_i32x4_splat(0);
-                    for (fy = fy0; fy < fy1; ++fy) {
-                        const int8_t *x = x0 + (size_t)(iy0 + fy * g->dil_h) * in_row_len +
-                                          (size_t)in_c;
-                        const int8_t *f = filter + ((size_t)fy * (size_t)g->filter_w +
-                                                    (size_t)fx0) * tap_len + (size_t)c;
-                        for (fx = fx0; fx < fx1; ++fx) {
-                            const v128_t xv = m == 1 ? wasm_i16x8_load8x8(x) : wasm_i16x8_splat(*x);
-                            const v128_t prod = wasm_i16x8_mul(wasm_i16x8_add(xv, offset),
-                                                               wasm_i16x8_load8x8(f));
-                            lo = wasm_i32x4_add(lo, wasm_i32x4_extend_low_i16x8(prod));
-                            hi = wasm_i32x4_add(hi, wasm_i32x4_extend_high_i16x8(prod));
-                            x += (size_t)g->dil_w * (size_t)g->in_c;
-                            f += tap_len;
+                for (ic = 0; ic < g->in_c; ++ic) {
+                    for (j = 0; j < m; ++j) {
+                        const int32_t oc = ic * m + j;
+                        uint32_t acc = 0;
+                        for (fy = 0; fy < g->filter_h; ++fy) {
+                            const int32_t iy = oy * g->stride_h - g->pad_h + fy * g->dil_h;
+                            if (iy < 0 || iy >= g->in_h) {
+                                continue;
+                            }
+                            for (fx = 0; fx < g->filter_w; ++fx) {
+                                const int32_t ix = ox * g->stride_w - g->pad_w + fx * g->dil_w;
+                                int32_t x, f;
+                                if (ix < 0 || ix >= g->in_w) {
+                                    continue;
+                                }
+                                x = input[(((size_t)b * (size_t)g->in_h + (size_t)iy) *
+                                               (size_t)g->in_w + (size_t)ix) * (size_t)g->in_c +
+                                          (size_t)ic];
+                                f = filter[((size_t)fy * (size_t)g->filter_w + (size_t)fx) *
+                                               (size_t)g->out_c + (size_t)oc];
+                                acc += (uint32_t)(f * (x + p->input_offset));
+                            }
                         }
-                    }
-                    wasm_v128_store(acc + c, lo);
-                    wasm_v128_store(acc + c + 4, hi);
-                }
-                for (; c < g->out_c; ++c) {
-                    uint32_t sum = bias != NULL ? (uint32_t)bias[c] : 0u;
-                    for (fy = fy0; fy < fy1; ++fy) {
-                        const int8_t *x = x0 + (size_t)(iy0 + fy * g->dil_h) * in_row_len +
-                                          (size_t)c;
-                        const int8_t *f = filter + ((size_t)fy * (size_t)g->filter_w +
-                                                    (size_t)fx0) * tap_len + (size_t)c;
-                        for (fx = fx0; fx < fx1; ++fx) {
-                            sum += (uint32_t)(*f * (*x + p->input_offset));
-                            x += (size_t)g->dil_w * (size_t)g->in_c;
-                            f += tap_len;
+                        if (bias != NULL) {
+                            acc += (uint32_t)bias[oc];
                         }
+                        *output++ = requant_ref(&p->rq, acc, oc);
                     }
-                    acc[c] = sum;
-                }
-                for (c = 0; c < g->out_c; ++c) {
-                    int32_t v = xtml_requantize((int32_t)acc[c], p->multiplier[c], p->shift[c]);
-                    *output++ = xtml_clamp_s8(v + p->output_offset, p->act_min, p->act_max);
                 }
             }
         }
     }
-}
-#endif
-
-/* The depthwise kernel this build has for p's shape: a fast path or the reference. */
-static void depthwise_s8_run(const depthwise_s8_params_t *p, const int8_t *input,
-                             const int8_t *filter, const int32_t *bias, uint32_t *acc,
-                             int8_t *output) {
-#if defined(__wasm_simd128__)
-    if (p->depth_multiplier == 1 || p->depth_multiplier % 8 == 0) {
-        depthwise_s8_wasm(p, input, filter, bias, acc, output);
-        return;
-    }
-#endif
-    depthwise_s8(p, input, filter, bias, acc, output);
 }
 
 /* ---- float32 kernels ---- */
@@ -396,10 +140,10 @@ static void conv_f32(const conv_f32_params_t *p, const float *input, const float
         const float *in_batch = input + (size_t)b * in_batch_len;
         for (oy = 0; oy < g->out_h; ++oy) {
             const int32_t iy0 = oy * g->stride_h - g->pad_h;
-            tap_range(iy0, g->dil_h, g->filter_h, g->in_h, &fy0, &fy1);
+            xtml_tap_range(iy0, g->dil_h, g->filter_h, g->in_h, &fy0, &fy1);
             for (ox = 0; ox < g->out_w; ++ox) {
                 const int32_t ix0 = ox * g->stride_w - g->pad_w;
-                tap_range(ix0, g->dil_w, g->filter_w, g->in_w, &fx0, &fx1);
+                xtml_tap_range(ix0, g->dil_w, g->filter_w, g->in_w, &fx0, &fx1);
                 for (oc = 0; oc < g->out_c; ++oc) {
                     const float *in_group = in_batch + (size_t)(oc / per_group) * (size_t)fc;
                     const float *f_oc = filter + (size_t)oc * f_len;
@@ -437,10 +181,10 @@ static void depthwise_f32(const conv_f32_params_t *p, const float *input, const 
         const float *in_batch = input + (size_t)b * in_batch_len;
         for (oy = 0; oy < g->out_h; ++oy) {
             const int32_t iy0 = oy * g->stride_h - g->pad_h;
-            tap_range(iy0, g->dil_h, g->filter_h, g->in_h, &fy0, &fy1);
+            xtml_tap_range(iy0, g->dil_h, g->filter_h, g->in_h, &fy0, &fy1);
             for (ox = 0; ox < g->out_w; ++ox) {
                 const int32_t ix0 = ox * g->stride_w - g->pad_w;
-                tap_range(ix0, g->dil_w, g->filter_w, g->in_w, &fx0, &fx1);
+                xtml_tap_range(ix0, g->dil_w, g->filter_w, g->in_w, &fx0, &fx1);
                 for (c = 0; c < g->out_c; ++c) {
                     acc[c] = 0.0f;
                 }
@@ -647,17 +391,14 @@ static xtml_status_t conv_check_quant(xtml_prep_t *p, const xtml_tinfo_t *in,
 }
 
 static void conv_fill_quant(const xtml_tinfo_t *in, const xtml_tinfo_t *filter,
-                            const xtml_tinfo_t *out, int32_t out_c, int32_t act,
-                            int32_t *multiplier, int8_t *shift, int32_t *act_min,
-                            int32_t *act_max) {
+                            const xtml_tinfo_t *out, int32_t out_c, int32_t *multiplier,
+                            int8_t *shift) {
     int32_t c, s;
     for (c = 0; c < out_c; ++c) {
         float scale = xtml_tinfo_scale(filter, filter->n_scales > 1 ? c : 0);
         channel_multiplier(in->scale, scale, out->scale, &multiplier[c], &s);
         shift[c] = (int8_t)s;
     }
-    xtml_activation_range_quantized(act, out->scale, out->zero_point, -128, 127, act_min,
-                                    act_max);
 }
 
 static xtml_status_t conv_prepare_common(xtml_prep_t *p, bool depthwise) {
@@ -673,6 +414,11 @@ static xtml_status_t conv_prepare_common(xtml_prep_t *p, bool depthwise) {
     int32_t filter_c, out_h, out_w;
     size_t scratch, arrays, taps;
     uint64_t macs;
+    requant_s8_t rq;
+    union {
+        conv_s8_params_t conv;
+        depthwise_s8_params_t dw;
+    } s8;
 
     if ((n_in != 2 && n_in != 3) || xtml_prep_n_outputs(p) != 1) {
         return xtml_prep_fail(p, XTML_STATUS_MODEL_OPERATOR, "%s takes 2 or 3 inputs and 1 output, "
@@ -784,18 +530,40 @@ static xtml_status_t conv_prepare_common(xtml_prep_t *p, bool depthwise) {
     }
 
 
+    /* The int8 kernel's parameters; the multiplier arrays follow the node. */
+    memset(&s8, 0, sizeof s8);
+    if (!is_float) {
+        xtml_activation_range_quantized(o.activation, out.scale, out.zero_point, -128, 127,
+                                        &rq.act_min, &rq.act_max);
+        rq.output_offset = out.zero_point;
+        if (depthwise) {
+            s8.dw.g = g;
+            s8.dw.depth_multiplier = o.depth_multiplier;
+            s8.dw.input_offset = -in.zero_point;
+        } else {
+            s8.conv.g = g;
+            s8.conv.filter_c = filter_c;
+            s8.conv.input_offset = -in.zero_point;
+        }
+    }
+
     /* Persistent: node, then int8 multipliers and shifts. */
     arrays = 0;
     if (!is_float) {
         arrays = (size_t)g.out_c * (sizeof(int32_t) + 1u);
     }
-    /* Scratch: per-channel accumulators for depthwise, the patch for conv. */
+    /* Scratch: per-channel sums for float depthwise; what the fast int8 kernel asks for. */
     scratch = 0;
-    if (kind == CONV_KIND_DEPTHWISE_S8 || kind == CONV_KIND_DEPTHWISE_F32) {
-        scratch = (size_t)g.out_c * 4u;
-    } else if (kind == CONV_KIND_CONV_S8 && !(taps == 1 && filter_c == g.in_c)) {
-        scratch = taps * (size_t)filter_c;
+    if (kind == CONV_KIND_DEPTHWISE_F32) {
+        scratch = (size_t)g.out_c * sizeof(float);
     }
+#if XTML_FAST_KERNELS
+    if (kind == CONV_KIND_CONV_S8) {
+        scratch = xtml_conv_s8_scratch(&s8.conv);
+    } else if (kind == CONV_KIND_DEPTHWISE_S8) {
+        scratch = xtml_depthwise_s8_scratch(&s8.dw);
+    }
+#endif
     if (scratch > 0) {
         xtml_prep_scratch(p, scratch);
     }
@@ -819,29 +587,15 @@ static xtml_status_t conv_prepare_common(xtml_prep_t *p, bool depthwise) {
     {
         int32_t *multiplier = (int32_t *)(void *)(node + 1);
         int8_t *shift = (int8_t *)(void *)(multiplier + g.out_c);
-        int32_t act_min, act_max;
-        conv_fill_quant(&in, &filter, &out, g.out_c, o.activation, multiplier, shift, &act_min,
-                        &act_max);
-        if (kind == CONV_KIND_DEPTHWISE_S8) {
-            depthwise_s8_params_t *d = &node->k.depthwise_s8;
-            d->g = g;
-            d->depth_multiplier = o.depth_multiplier;
-            d->input_offset = -in.zero_point;
-            d->output_offset = out.zero_point;
-            d->act_min = act_min;
-            d->act_max = act_max;
-            d->multiplier = multiplier;
-            d->shift = shift;
+        conv_fill_quant(&in, &filter, &out, g.out_c, multiplier, shift);
+        rq.multiplier = multiplier;
+        rq.shift = shift;
+        if (depthwise) {
+            node->k.depthwise_s8 = s8.dw;
+            node->k.depthwise_s8.rq = rq;
         } else {
-            conv_s8_params_t *c = &node->k.conv_s8;
-            c->g = g;
-            c->filter_c = filter_c;
-            c->input_offset = -in.zero_point;
-            c->output_offset = out.zero_point;
-            c->act_min = act_min;
-            c->act_max = act_max;
-            c->multiplier = multiplier;
-            c->shift = shift;
+            node->k.conv_s8 = s8.conv;
+            node->k.conv_s8.rq = rq;
         }
     }
     return XTML_STATUS_OK;
@@ -865,12 +619,22 @@ static xtml_status_t conv_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
     void *output = xtml_node_out(ctx, node, 0);
     switch (n->kind) {
     case CONV_KIND_CONV_S8:
-        conv_s8(&n->k.conv_s8, (const int8_t *)input, (const int8_t *)filter,
-                (const int32_t *)bias, (int8_t *)node->scratch, (int8_t *)output);
+#if XTML_FAST_KERNELS
+        xtml_conv_s8_fast(&n->k.conv_s8, (const int8_t *)input, (const int8_t *)filter,
+                          (const int32_t *)bias, node->scratch, (int8_t *)output);
+#else
+        xtml_conv_s8_ref(&n->k.conv_s8, (const int8_t *)input, (const int8_t *)filter,
+                         (const int32_t *)bias, (int8_t *)output);
+#endif
         break;
     case CONV_KIND_DEPTHWISE_S8:
-        depthwise_s8_run(&n->k.depthwise_s8, (const int8_t *)input, (const int8_t *)filter,
-                         (const int32_t *)bias, (uint32_t *)node->scratch, (int8_t *)output);
+#if XTML_FAST_KERNELS
+        xtml_depthwise_s8_fast(&n->k.depthwise_s8, (const int8_t *)input, (const int8_t *)filter,
+                               (const int32_t *)bias, node->scratch, (int8_t *)output);
+#else
+        xtml_depthwise_s8_ref(&n->k.depthwise_s8, (const int8_t *)input, (const int8_t *)filter,
+                              (const int32_t *)bias, (int8_t *)output);
+#endif
         break;
     case CONV_KIND_CONV_F32:
         conv_f32(&n->k.f32, (const float *)input, (const float *)filter, (const float *)bias,

@@ -1,19 +1,17 @@
 /*
  * xtml_fully_connected.c - FULLY_CONNECTED, int8 (per-channel or per-tensor int8
  * weights, optional int32 bias) and float32, bit-exact with TFLM's reference
- * kernels.
+ * kernels: prepare, eval, and the int8 reference kernel.
  *
  * The input is read as [batches][depth] whatever its rank (depth = the
  * weights' second dimension), the output as [batches][units]; keep_num_dims
  * only changes the output's shape, which we check against that count.
  *
- * int8: TFLM sums (w - zp_w) * (x - zp_in) plus the bias in a wrapping int32
- * (zp_w only for per-tensor weights; its per-channel kernel ignores weight
- * zero points, so we require them to be 0 there). We sum w * (x - zp_in),
- * two units per pass over the input, in 16-bit vector lanes (both factors
- * and the product fit; xtml_dot_s8.h, with WebAssembly SIMD where built), and
- * add -zp_w * sum(x - zp_in) once per batch row when zp_w != 0: the same
- * number modulo 2^32, so the same result.
+ * int8: TFLM sums (w + weights_offset) * (x + input_offset) plus the bias in
+ * a wrapping int32 (weights_offset only for per-tensor weights; its
+ * per-channel kernel ignores weight zero points, so we require them to be 0
+ * there). The reference kernel below does exactly that; the fast kernel this
+ * build selects (xtml_kernels_s8.h) gets the same sums another way.
  *
  * float32 keeps TFLM's order: products rounded to float and summed from 0.0f
  * in depth order, then + bias, then the clamp.
@@ -21,60 +19,30 @@
 #include <float.h>
 
 #include "xtml_internal.h"
-#include "xtml_dot_s8.h"
+#include "xtml_kernels_s8.h"
 
 /* ---- kernels ---- */
 
-typedef struct fc_s8_params {
-    int32_t batches, depth, units;
-    int32_t input_offset;    /* -input zero point */
-    int32_t weights_offset;  /* -weights zero point (per-tensor weights only) */
-    int32_t output_offset;
-    int32_t act_min, act_max;
-    const int32_t *multiplier;  /* per unit, or one value when channel_step is 0 */
-    const int8_t *shift;
-    int32_t channel_step;
-} fc_s8_params_t;
-
-/* weights: [units][depth]; bias: units or NULL. */
-static void fc_s8(const fc_s8_params_t *p, const int8_t *input, const int8_t *weights,
-                  const int32_t *bias, int8_t *output) {
-    const int16_t x_offset = (int16_t)p->input_offset;
+void xtml_fc_s8_ref(const fc_s8_params_t *p, const int8_t *input, const int8_t *weights,
+                    const int32_t *bias, int8_t *output) {
     int32_t b, u, d;
     for (b = 0; b < p->batches; ++b) {
         const int8_t *x = input + (size_t)b * (size_t)p->depth;
-        const int8_t *w = weights;
-        const int32_t *multiplier = p->multiplier;
-        const int8_t *shift = p->shift;
-        uint32_t row = 0;
-        if (p->weights_offset != 0) {
-            for (d = 0; d < p->depth; ++d) {
-                row += (uint32_t)(x[d] + p->input_offset);
-            }
-            row *= (uint32_t)p->weights_offset;
-        }
-        /* Units in pairs: each pass over the input serves two weight rows. */
         for (u = 0; u < p->units; ++u) {
-            uint32_t acc0, acc1;
+            const int8_t *w = weights + (size_t)u * (size_t)p->depth;
+            const int32_t ch = u * p->channel_step;
+            uint32_t acc = 0;
             int32_t v;
-            if (u + 1 < p->units) {
-                dot_s8_pair_fast(x, w, w + p->depth, p->depth, x_offset, &acc0, &acc1);
-                acc0 += row + (bias != NULL ? (uint32_t)bias[u] : 0u);
-                v = xtml_requantize((int32_t)acc0, *multiplier, *shift);
-                *output++ = xtml_clamp_s8(v + p->output_offset, p->act_min, p->act_max);
-                w += p->depth;
-                multiplier += p->channel_step;
-                shift += p->channel_step;
-                ++u;
-            } else {
-                acc1 = dot_s8_fast(x, w, p->depth, x_offset);
+            for (d = 0; d < p->depth; ++d) {
+                acc += (uint32_t)((w[d] + p->weights_offset) * (x[d] + p->input_offset));
             }
-            acc1 += row + (bias != NULL ? (uint32_t)bias[u] : 0u);
-            v = xtml_requantize((int32_t)acc1, *multiplier, *shift);
-            *output++ = xtml_clamp_s8(v + p->output_offset, p->act_min, p->act_max);
-            w += p->depth;
-            multiplier += p->channel_step;
-            shift += p->channel_step;
+            if (bias != NULL) {
+                acc += (uint32_t)bias[u];
+            }
+            v = xtml_mul_by_quantized_multiplier((int32_t)acc, p->rq.multiplier[ch],
+                                                 p->rq.shift[ch]);
+            *output++ = xtml_clamp_s8(xtml_add_wrap(v, p->rq.output_offset), p->rq.act_min,
+                                      p->rq.act_max);
         }
     }
 }
@@ -331,11 +299,11 @@ static xtml_status_t fc_prepare(xtml_prep_t *p) {
         s->units = units;
         s->input_offset = -in.zero_point;
         s->weights_offset = n_mult > 1 ? 0 : -w.zero_point;
-        s->output_offset = out.zero_point;
-        xtml_activation_range_quantized(act, out.scale, out.zero_point, -128, 127, &s->act_min,
-                                        &s->act_max);
-        s->multiplier = multiplier;
-        s->shift = shift;
+        s->rq.output_offset = out.zero_point;
+        xtml_activation_range_quantized(act, out.scale, out.zero_point, -128, 127,
+                                        &s->rq.act_min, &s->rq.act_max);
+        s->rq.multiplier = multiplier;
+        s->rq.shift = shift;
         s->channel_step = n_mult > 1 ? 1 : 0;
     }
     return XTML_STATUS_OK;
@@ -353,8 +321,13 @@ static xtml_status_t fc_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
         fc_f32(&n->k.f32, (const float *)input, (const float *)weights, (const float *)bias,
                (float *)output);
     } else {
-        fc_s8(&n->k.s8, (const int8_t *)input, (const int8_t *)weights, (const int32_t *)bias,
-              (int8_t *)output);
+#if XTML_FAST_KERNELS
+        xtml_fc_s8_fast(&n->k.s8, (const int8_t *)input, (const int8_t *)weights,
+                        (const int32_t *)bias, (int8_t *)output);
+#else
+        xtml_fc_s8_ref(&n->k.s8, (const int8_t *)input, (const int8_t *)weights,
+                       (const int32_t *)bias, (int8_t *)output);
+#endif
     }
     return XTML_STATUS_OK;
 }

@@ -362,6 +362,13 @@ static inline int32_t xtml_requantize(int32_t acc, int32_t multiplier, int32_t s
     return (high >> right) + ((high & mask) > threshold ? 1 : 0);
 }
 
+/* a + b wrapping modulo 2^32: TFLM adds the output zero point to a
+ * requantized int32 that can be near the int32 limits, an overflow its
+ * compiled code wraps (and C leaves undefined). */
+static inline int32_t xtml_add_wrap(int32_t a, int32_t b) {
+    return (int32_t)((uint32_t)a + (uint32_t)b);
+}
+
 static inline int8_t xtml_clamp_s8(int32_t v, int32_t lo, int32_t hi) {
     v = v < lo ? lo : v;
     return (int8_t)(v > hi ? hi : v);

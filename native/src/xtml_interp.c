@@ -591,7 +591,9 @@ static xtml_status_t build_pass(build_t *b, char *detail, size_t detail_cap) {
         if (p->inplace_out >= 0 && p->alias_out < 0) {
             int32_t out = xtml_ld_i32(p->outputs.data + 4 * p->inplace_out);
             int32_t in = xtml_ld_i32(p->inputs.data + 4 * p->inplace_in);
-            if (in >= 0 && can_overwrite(p, alias_of_stack, in, out, i)) {
+            /* Nor here: an input viewing this very output (a reshape of it read
+             * before it is written) would make a cycle. */
+            if (in >= 0 && alias_root(alias_of_stack, in) != out && can_overwrite(p, alias_of_stack, in, out, i)) {
                 alias_of_stack[out] = in;
             }
         }

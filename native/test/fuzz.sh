@@ -1,19 +1,26 @@
 #!/bin/sh
-# fuzz.sh - build the libFuzzer harness (tools/xtml_fuzz.c) and run it over the
-# reference models for a while.
+# fuzz.sh - a short fuzzing run of the core (CI runs it for 60 s), starting
+# from the kept corpus.
 #
 #   native/test/fuzz.sh [seconds] [reference-dir]
 #
-#   seconds        run time, default 60
+#   seconds        total run time, default 60, shared by three harnesses:
+#                  xtml_fuzz_gen  structure-aware mutations, ASan + UBSan   (40%)
+#                  xtml_fuzz      libFuzzer byte mutations, ASan + UBSan    (30%)
+#                  xtml_diff_fuzz optimized vs reference kernels, whole graph
+#                                 vs one operator at a time, no sanitizers  (30%)
 #   reference-dir  default ../shared/reference relative to the repository root
+#                  (its models seed the byte-mutation harness too)
 #   BUILD=dir      build directory, relative to native/ as in the Makefile (default ../build)
 #   FUZZ_ARGS=...  extra libFuzzer flags
 #
-# The seed corpus is every reference .tflite (models/, ops/models/,
-# ops/refused/), copied to a temporary directory that libFuzzer also grows, so
-# the repository is never written. Exits 0 when the run ends clean; non-zero
-# on any crash, leak, timeout, out-of-memory or sanitizer report, after copying
-# the reproducers to <build>/fuzz/artifacts/ and printing how to replay them.
+# First every reproducer in native/test/fuzz/repro/ is replayed through each
+# harness. The kept corpus (native/test/fuzz/corpus/) is copied to a temporary
+# directory that the run grows, so the repository is never written; `npm run
+# fuzz:long` is what grows the kept corpus. Exits 0 when the run ends clean;
+# non-zero on any crash, leak, timeout, out-of-memory, sanitizer report or
+# differential mismatch, after copying the reproducers to
+# <build>/fuzz/artifacts/ and printing how to replay them.
 set -u
 
 native=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,6 +29,8 @@ reference=${2:-$native/../../shared/reference}
 build=${BUILD:-../build}
 # BUILD is relative to native/, as in the Makefile.
 build=$(cd "$native" && mkdir -p "$build" && cd "$build" && pwd)
+kept=$native/test/fuzz/corpus
+repro=$native/test/fuzz/repro
 
 case $seconds in
     ''|*[!0-9]*) echo "fuzz.sh: seconds must be a number, got '$seconds'" >&2; exit 2 ;;
@@ -31,61 +40,67 @@ if [ ! -d "$reference/models" ]; then
     exit 2
 fi
 
-make -C "$native" BUILD="$build" fuzz || { echo "fuzz.sh: build failed" >&2; exit 2; }
-fuzzer=$build/fuzz/xtml_fuzz
+make -s -C "$native" BUILD="$build" fuzz fuzz-diff || { echo "fuzz.sh: build failed" >&2; exit 2; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/xtml_fuzz.XXXXXX")
-mkdir -p "$work/corpus" "$work/artifacts"
+mkdir -p "$work/artifacts" "$work/seeds"
+cp "$kept"/* "$work/seeds/" 2>/dev/null
 for dir in "$reference/models" "$reference/ops/models" "$reference/ops/refused"; do
-    [ -d "$dir" ] && cp "$dir"/*.tflite "$work/corpus/" 2>/dev/null
+    [ -d "$dir" ] && cp "$dir"/*.tflite "$work/seeds/" 2>/dev/null
 done
-echo "fuzz.sh: $(ls "$work/corpus" | wc -l) seed models, ${seconds}s, work dir $work"
-
-# Boundary values libFuzzer cannot learn from comparisons: float bit patterns
-# (inf, NaN, smallest subnormal, FLT_MAX, -0) for scales and options, and
-# extreme int32/int64 little-endian words for indices, dims and zero points.
-cat >"$work/xtml.dict" <<'DICT'
-f_inf="\x00\x00\x80\x7f"
-f_ninf="\x00\x00\x80\xff"
-f_nan="\x00\x00\xc0\x7f"
-f_denorm="\x01\x00\x00\x00"
-f_max="\xff\xff\x7f\x7f"
-f_negzero="\x00\x00\x00\x80"
-f_one="\x00\x00\x80\x3f"
-i_max="\xff\xff\xff\x7f"
-i_neg1="\xff\xff\xff\xff"
-i_64k="\x00\x00\x01\x00"
-l_max="\xff\xff\xff\xff\xff\xff\xff\x7f"
-l_min="\x00\x00\x00\x00\x00\x00\x00\x80"
-ident="TFL3"
-DICT
-
-# -max_len covers the largest reference model (333 KB); -timeout catches hangs.
-# shellcheck disable=SC2086
-"$fuzzer" -max_total_time="$seconds" -max_len=400000 -rss_limit_mb=4096 -timeout=60 \
-    -dict="$work/xtml.dict" -artifact_prefix="$work/artifacts/" -print_final_stats=1 ${FUZZ_ARGS:-} \
-    "$work/corpus" >"$work/fuzz.log" 2>&1
-status=$?
-
-tail -n 25 "$work/fuzz.log"
+cp "$native/test/fuzz/xtml.dict" "$work/xtml.dict"
+echo "fuzz.sh: $(ls "$work/seeds" | wc -l) seeds (kept corpus and reference models), ${seconds}s, work dir $work"
 
 failed=0
-[ "$status" -ne 0 ] && failed=1
-if grep -q -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' -e 'runtime error:' \
-        -e 'ERROR: libFuzzer' -e '==ERROR' "$work/fuzz.log"; then
-    failed=1
+
+# A log is bad when libFuzzer or a sanitizer reported anything.
+check_log() {
+    if grep -q -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' -e 'runtime error:' \
+            -e 'ERROR: libFuzzer' -e '==ERROR' -e 'MISMATCH' "$1"; then
+        failed=1
+    fi
+}
+
+# Reproducers of fixed bugs: each harness runs them once.
+if [ -n "$(ls -A "$repro" 2>/dev/null)" ]; then
+    for harness in xtml_fuzz xtml_diff_fuzz; do
+        "$build/fuzz/$harness" "$repro"/* >"$work/repro-$harness.log" 2>&1 || failed=1
+        check_log "$work/repro-$harness.log"
+    done
+    echo "fuzz.sh: $(ls "$repro" | wc -l) reproducers replayed"
 fi
+
+# run <harness> <seconds> <max_len> [flags]: libFuzzer from the seeds, growing its own corpus.
+run() {
+    mkdir -p "$work/corpus-$1"
+    # shellcheck disable=SC2086
+    "$build/fuzz/$1" -max_total_time="$2" -max_len="$3" -rss_limit_mb=4096 -timeout=60 \
+        -dict="$work/xtml.dict" -artifact_prefix="$work/artifacts/" -print_final_stats=1 ${4:-} ${FUZZ_ARGS:-} \
+        "$work/corpus-$1" "$work/seeds" >"$work/$1.log" 2>&1 || failed=1
+    check_log "$work/$1.log"
+    echo "fuzz.sh: $1: $(grep -o 'number_of_executed_units: [0-9]*' "$work/$1.log" | cut -d' ' -f2) executions," \
+        "$(grep -o 'average_exec_per_sec: *[0-9]*' "$work/$1.log" | awk '{print $2}')/s," \
+        "$(grep -o 'cov: [0-9]*' "$work/$1.log" | tail -n 1)"
+}
+
+# -max_len covers the largest reference model (333 KB) for byte mutations;
+# generated models stay far below 128 KB.
+run xtml_fuzz_gen $((seconds * 4 / 10)) 131072
+run xtml_fuzz $((seconds * 3 / 10)) 400000
+# Entropic scheduling costs the differential harness (two instrumented cores) two thirds of its speed.
+run xtml_diff_fuzz $((seconds * 3 / 10)) 131072 -entropic=0
+
 if [ -n "$(ls -A "$work/artifacts")" ]; then
     failed=1
 fi
 
 if [ "$failed" -ne 0 ]; then
     mkdir -p "$build/fuzz/artifacts"
-    cp "$work"/artifacts/* "$build/fuzz/artifacts/" 2>/dev/null
-    cp "$work/fuzz.log" "$build/fuzz/artifacts/fuzz.log"
-    echo "fuzz.sh: FAILED (exit $status). Log and reproducers in $build/fuzz/artifacts/:" >&2
+    cp "$work"/artifacts/* "$work"/*.log "$build/fuzz/artifacts/" 2>/dev/null
+    echo "fuzz.sh: FAILED. Logs and reproducers in $build/fuzz/artifacts/:" >&2
     ls -l "$build/fuzz/artifacts" >&2
-    echo "fuzz.sh: replay one with: $fuzzer <reproducer>" >&2
+    grep -h -A3 -e 'ERROR' -e 'runtime error' -e 'MISMATCH' "$work"/*.log | head -n 40 >&2
+    echo "fuzz.sh: replay one with: $build/fuzz/xtml_fuzz <reproducer> (or xtml_diff_fuzz)" >&2
     echo "fuzz.sh: work dir kept: $work" >&2
     exit 1
 fi

@@ -13,6 +13,11 @@
  * The bytes are copied into an exactly sized, 16-byte aligned block first, as
  * a model in flash would be aligned, so that reads past the end hit ASan's
  * redzone. This is a host program: heap use is fine here.
+ *
+ * The same harness is linked twice: alone it sees libFuzzer's byte mutations
+ * (xtml_fuzz); with tools/xtml_fuzz_mutator.c and tools/xtml_gen.c it sees
+ * structure-aware mutations of generated models (xtml_fuzz_gen). Only the
+ * core is instrumented for coverage, so both report the core's edges.
  */
 #define _POSIX_C_SOURCE 200112L
 #include <stdio.h>
@@ -22,9 +27,28 @@
 #include "xtml.h"
 
 /* Arenas above this are skipped (a fuzzed shape can ask for gigabytes). */
-#define FUZZ_ARENA_MAX ((size_t)64 << 20)
+#define FUZZ_ARENA_MAX ((size_t)16 << 20)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+/* How far inputs get: XTML_FUZZ_STATS=1 prints the counts at exit. */
+static unsigned long long runs, verified, prepared, invoked;
+
+static void print_stats(void) {
+    fprintf(stderr, "xtml_fuzz: %llu executions, %llu verified (reach prepare), %llu prepared (reach invoke), "
+                    "%llu invoked without error\n", runs, verified, prepared, invoked);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+    const char *want = getenv("XTML_FUZZ_STATS");
+    (void)argc;
+    (void)argv;
+    if (want != NULL && want[0] != '\0' && want[0] != '0') {
+        atexit(print_stats);
+    }
+    return 0;
+}
 
 static uint8_t *alloc16(size_t bytes) {
     void *p = NULL;
@@ -41,7 +65,8 @@ static uint32_t xorshift(uint32_t *s) {
     return *s;
 }
 
-/* Deterministic inputs: bytes for integer tensors, finite floats in [-1, 1). */
+/* Deterministic inputs: bytes for integer tensors; floats in [-1, 1), and for
+ * one seed in four also infinities, NaN, subnormals and the largest floats. */
 static void fill_inputs(xtml_ctx_t *ctx, const uint8_t *model, size_t model_bytes, uint32_t seed) {
     int32_t i;
     uint32_t rng = seed != 0 ? seed : 1;
@@ -57,8 +82,14 @@ static void fill_inputs(xtml_ctx_t *ctx, const uint8_t *model, size_t model_byte
             continue;
         }
         if (info.dtype == XTML_DTYPE_FLOAT32) {
+            static const uint32_t special[] = { 0x7f800000u, 0xff800000u, 0x7fc00000u, 0x00000001u,
+                                                0x7f7fffffu, 0xff7fffffu, 0x80000000u, 0x4b000000u };
             for (k = 0; k + 4 <= info.bytes; k += 4) {
                 float f = (float)(int32_t)xorshift(&rng) / 2147483648.0f;
+                if ((seed & 3u) == 0 && (xorshift(&rng) & 7u) == 0) {
+                    uint32_t bits = special[xorshift(&rng) & 7u];
+                    memcpy(&f, &bits, sizeof f);
+                }
                 memcpy(in + k, &f, sizeof f);
             }
         } else {
@@ -70,6 +101,11 @@ static void fill_inputs(xtml_ctx_t *ctx, const uint8_t *model, size_t model_byte
 }
 
 static volatile uint32_t sink;
+
+static void on_operator(void *user, int32_t op_index, const char *op_name, uint32_t ticks) {
+    (void)user;
+    sink += (uint32_t)op_index + ticks + (uint32_t)strlen(op_name);
+}
 
 static void read_outputs(const xtml_ctx_t *ctx) {
     uint32_t sum = 0;
@@ -108,12 +144,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         return 0;
     }
     memcpy(model, data, size);
-    if (xtml_model_verify(model, size, &diag) != XTML_STATUS_OK ||
-        xtml_arena_size(model, size, &need, &diag) != XTML_STATUS_OK || need > FUZZ_ARENA_MAX) {
+    runs++;
+    if (xtml_model_verify(model, size, &diag) != XTML_STATUS_OK) {
         sink += (uint32_t)strlen(diag.detail);
         free(model);
         return 0;
     }
+    verified++;
+    if (xtml_arena_size(model, size, &need, &diag) != XTML_STATUS_OK || need > FUZZ_ARENA_MAX) {
+        sink += (uint32_t)strlen(diag.detail);
+        free(model);
+        return 0;
+    }
+    prepared++;
     arena = alloc16(need);
     if (arena == NULL) {
         free(model);
@@ -125,12 +168,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 xtml_status_name(status), diag.detail, ctx != NULL ? xtml_arena_used(ctx) : (size_t)0);
         abort();
     }
-    for (k = 0; k < size && k < 64; k++) {
+    for (k = 0; k < size; k++) {
         seed = (seed ^ data[k]) * 16777619u;
     }
+    if ((seed & 8u) != 0) {
+        xtml_set_profiler(ctx, on_operator, NULL);
+    }
+    sink += (uint32_t)strlen(xtml_model_description(ctx));
     fill_inputs(ctx, model, size, seed);
     if (xtml_invoke(ctx) == XTML_STATUS_OK) {
+        invoked++;
         read_outputs(ctx);
+        /* A second run on the same context: nothing may depend on the first. */
+        if ((seed & 16u) != 0) {
+            fill_inputs(ctx, model, size, seed);
+            (void)xtml_invoke(ctx);
+        }
     }
     free(arena);
     free(model);

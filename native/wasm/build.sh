@@ -5,13 +5,18 @@
 #   native/wasm/build.sh           rebuild native/wasm/xtml.wasm
 #   native/wasm/build.sh --check   rebuild into a temporary file and fail if its
 #                                  bytes differ from the committed xtml.wasm
-#   native/wasm/build.sh --scalar OUT
+#   native/wasm/build.sh --reference OUT
 #                                  build the same module without WebAssembly
-#                                  SIMD into OUT: the reference kernels, which
-#                                  test/wasm-simd.test.ts compares it against
+#                                  SIMD and with -DXTML_REFERENCE_KERNELS into
+#                                  OUT: every operator on its reference kernel,
+#                                  the oracle test/wasm-simd.test.ts compares
+#                                  the committed module against
+#   native/wasm/build.sh --scalar OUT
+#                                  without WebAssembly SIMD: the scalar fast
+#                                  kernels (as on 32-bit microcontrollers)
 #
-# The module uses WebAssembly SIMD (-msimd128; the int8 dot products have
-# fast paths for it, see native/src/xtml_dot_s8.h): Node 16.4 or later,
+# The module uses WebAssembly SIMD (-msimd128; the int8 kernels have fast
+# paths for it, see native/src/xtml_kernels_s8.c): Node 16.4 or later,
 # Chrome and Firefox from 2021, Safari 16.4.
 #
 # The output is committed so that installing the package needs no emscripten.
@@ -43,7 +48,7 @@ exports=(
 imports='env.emscripten_notify_memory_growth env.xtml_host_ticks'
 
 build() {
-    local out=$1 simd=$2 list
+    local out=$1 flags=$2 list
     list=$(printf '_%s,' "${exports[@]}")
     # Relative paths from native/ only, so no path of this machine ends up in
     # the module. -ffp-contract=off: no fused multiply-add, as in every build.
@@ -57,7 +62,7 @@ build() {
     # emcc only accepts an import it has no JavaScript for when undefined
     # symbols are allowed; the import check below keeps that strict, so its
     # one expected warning is dropped here.
-    (cd "$native" && emcc -O2 $simd -std=c99 -Wall -Wextra -Wpedantic -Werror -ffp-contract=off \
+    (cd "$native" && emcc -O2 $flags -std=c99 -Wall -Wextra -Wpedantic -Werror -ffp-contract=off \
         -Iinclude -Isrc -Ibind \
         -sSTANDALONE_WASM --no-entry \
         -sEXPORTED_FUNCTIONS="${list%,}" -sERROR_ON_UNDEFINED_SYMBOLS=0 \
@@ -99,17 +104,21 @@ case "${1:-}" in
     fi
     echo "native/wasm/xtml.wasm is up to date"
     ;;
---scalar)
+--scalar | --reference)
     if [ $# -ne 2 ]; then
-        echo "usage: native/wasm/build.sh --scalar OUT" >&2
+        echo "usage: native/wasm/build.sh $1 OUT" >&2
         exit 2
     fi
     out=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
-    build "$tmp/xtml.wasm" ""
+    if [ "$1" = --reference ]; then
+        build "$tmp/xtml.wasm" -DXTML_REFERENCE_KERNELS
+    else
+        build "$tmp/xtml.wasm" ""
+    fi
     mv "$tmp/xtml.wasm" "$out"
     ;;
 *)
-    echo "usage: native/wasm/build.sh [--check | --scalar OUT]" >&2
+    echo "usage: native/wasm/build.sh [--check | --reference OUT | --scalar OUT]" >&2
     exit 2
     ;;
 esac

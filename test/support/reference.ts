@@ -9,8 +9,10 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../
 
 export const referenceDir = resolve(process.env['XTML_REFERENCE'] ?? join(repoRoot, '../shared/reference'));
 
-/** Builds of the core's CLI (native/Makefile): build/<variant>/xtml. */
-export type Variant = 'host' | 'host32' | 'asan' | 'clang' | 'rv32imc-O2' | 'rv32imc-Os';
+/** Builds of the core's CLI (native/Makefile): build/<variant>/xtml. reference:
+ * every operator on its reference kernel; scalar: the fast kernels of 32-bit
+ * MCUs (no SIMD) on the host. */
+export type Variant = 'host' | 'host32' | 'asan' | 'clang' | 'reference' | 'scalar' | 'rv32imc-O2' | 'rv32imc-Os';
 
 export function cliPath(variant: Variant): string {
   return join(repoRoot, 'build', variant, 'xtml');

@@ -1,0 +1,2821 @@
+/*
+ * xtml_gen.c - random models for fuzzing: generator, reader, mutations and the
+ * flatbuffer writer (see xtml_gen.h).
+ *
+ * The generator builds each operator from what its prepare() accepts, so that
+ * most models reach invoke: shapes are computed the way the kernels compute
+ * them, quantization parameters are picked where the requantization stays in
+ * range (and sometimes at the edges, where the core must refuse), constant
+ * tensors (weights, axes, permutations, paddings, slices) hold values that
+ * make sense for the shapes. A fraction of choices deliberately go out of
+ * range: those models exercise the refusals.
+ */
+#include "xtml_gen.h"
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "xtml_internal.h"
+
+/* ---- PRNG ---- */
+
+uint32_t xtml_gen_next(xtml_gen_rng_t *r) {
+    uint64_t z = (r->state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return (uint32_t)((z ^ (z >> 31)) >> 32);
+}
+
+uint32_t xtml_gen_below(xtml_gen_rng_t *r, uint32_t n) {
+    return n == 0 ? 0 : xtml_gen_next(r) % n;
+}
+
+/* ---- little-endian stores ---- */
+
+static void st_u16(uint8_t *p, uint16_t v) {
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+static void st_u32(uint8_t *p, uint32_t v) {
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+static void st_u64(uint8_t *p, uint64_t v) {
+    st_u32(p, (uint32_t)v);
+    st_u32(p + 4, (uint32_t)(v >> 32));
+}
+static uint32_t f32_bits(float f) {
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return u;
+}
+static float bits_f32(uint32_t u) {
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+/* ---- the model structures ---- */
+
+static bool list_has32(const int32_t *list, uint32_t n, int32_t v);
+
+static uint32_t dtype_size(uint8_t type) {
+    size_t s = xtml_dtype_size((xtml_dtype_t)type);
+    return (uint32_t)s;
+}
+
+/* Bytes a tensor's data takes (int4 packed two per byte); 0 on overflow. */
+static uint64_t tensor_bytes(const xtml_gen_tensor_t *t) {
+    uint64_t n = 1;
+    uint32_t i;
+    for (i = 0; i < t->ndim; i++) {
+        n *= (uint64_t)(uint32_t)t->dims[i];
+        if (n > 0x7fffffffu) {
+            return 0;
+        }
+    }
+    if (t->type == XTML_DTYPE_INT4) {
+        return (n + 1) / 2;
+    }
+    return n * dtype_size(t->type);
+}
+
+static int64_t tensor_count(const xtml_gen_tensor_t *t) {
+    int64_t n = 1;
+    uint32_t i;
+    for (i = 0; i < t->ndim; i++) {
+        n *= t->dims[i];
+    }
+    return n;
+}
+
+/* Pool space, 16-byte aligned; false when full. */
+static bool pool_alloc(xtml_gen_model_t *m, uint32_t bytes, uint32_t *at) {
+    uint32_t start = (m->pool_used + 15u) & ~15u;
+    if (start > XTML_GEN_POOL || bytes > XTML_GEN_POOL - start) {
+        return false;
+    }
+    *at = start;
+    m->pool_used = start + bytes;
+    return true;
+}
+
+static void model_clear(xtml_gen_model_t *m) {
+    m->n_tensors = 0;
+    m->n_ops = 0;
+    m->n_inputs = 0;
+    m->n_outputs = 0;
+    m->pool_used = 0;
+    m->recipe_buffer = -1;
+    /* Buffer 0 is the empty buffer by convention. */
+    m->n_buffers = 1;
+    m->buffers[0].at = 0;
+    m->buffers[0].len = 0;
+    m->buffers[0].external = 0;
+}
+
+/* A new buffer holding `bytes` pool bytes (uninitialised); index or 0 when full. */
+static uint32_t buffer_new(xtml_gen_model_t *m, uint32_t bytes) {
+    uint32_t at;
+    xtml_gen_buffer_t *b;
+    if (m->n_buffers >= XTML_GEN_MAX_BUFFERS || !pool_alloc(m, bytes, &at)) {
+        return 0;
+    }
+    b = &m->buffers[m->n_buffers];
+    b->at = at;
+    b->len = bytes;
+    b->external = 0;
+    return m->n_buffers++;
+}
+
+/* ---- the generator ---- */
+
+/* Types by what the operator families accept. */
+#define T_F32 (1u << XTML_DTYPE_FLOAT32)
+#define T_S8 (1u << XTML_DTYPE_INT8)
+#define T_S16 (1u << XTML_DTYPE_INT16)
+#define T_S32 (1u << XTML_DTYPE_INT32)
+#define T_S64 (1u << XTML_DTYPE_INT64)
+#define T_U8 (1u << XTML_DTYPE_UINT8)
+#define T_BOOL (1u << XTML_DTYPE_BOOL)
+#define T_F16 (1u << XTML_DTYPE_FLOAT16)
+#define T_F64 (1u << XTML_DTYPE_FLOAT64)
+#define T_U32 (1u << XTML_DTYPE_UINT32)
+#define T_U16 (1u << XTML_DTYPE_UINT16)
+#define T_COMPUTE (T_F32 | T_S8)
+#define T_MOVE (T_F32 | T_S8 | T_S16 | T_S32 | T_S64 | T_U8 | T_BOOL | T_F16 | T_F64 | T_U32 | T_U16)
+#define T_SLICE (T_F32 | T_S8 | T_S16 | T_S32 | T_BOOL)
+#define T_PAD (T_F32 | T_S8 | T_S16 | T_S32)
+#define T_RESIZE (T_F32 | T_S8 | T_S16)
+
+/* Largest element count a generated activation gets (the core takes far more;
+ * small tensors keep executions fast, a few large ones reach the big-tensor paths). */
+#define GEN_MAX_ELEMS 70000
+
+typedef struct gen {
+    xtml_gen_model_t *m;
+    const uint8_t *recipe;
+    size_t len, at;
+    xtml_gen_rng_t rng;       /* takes over when the recipe is used up */
+    int32_t avail[XTML_GEN_MAX_TENSORS];  /* activations later operators may read */
+    uint32_t n_avail;
+    bool full;                /* a limit was hit: stop adding operators */
+} gen_t;
+
+/* The next choice in [0, n). */
+static uint32_t pick(gen_t *g, uint32_t n) {
+    uint32_t v = 0;
+    if (n <= 1) {
+        return 0;
+    }
+    if (g->at < g->len) {
+        v = g->recipe[g->at++];
+        if (n > 256 && g->at < g->len) {
+            v |= (uint32_t)g->recipe[g->at++] << 8;
+        }
+        if (n > 65536 && g->at + 1 < g->len) {
+            v |= (uint32_t)g->recipe[g->at] << 16 | (uint32_t)g->recipe[g->at + 1] << 24;
+            g->at += 2;
+        }
+    } else {
+        v = xtml_gen_next(&g->rng);
+    }
+    return v % n;
+}
+
+/*
+ * Every choice below is its own statement, or sequenced by ?:, && or ||:
+ * C leaves the order of two calls in one expression (function arguments, the
+ * operands of ^ or +) to the compiler, and the same recipe must give the same
+ * model on every platform.
+ */
+static uint32_t pick32(gen_t *g) {
+    uint32_t low = pick(g, 0xffffffffu);
+    uint32_t high = pick(g, 65536);
+    return low ^ (high << 16);
+}
+
+/* true with probability percent / 100. */
+static bool chance(gen_t *g, uint32_t percent) {
+    return pick(g, 100) < percent;
+}
+
+static int32_t range(gen_t *g, int32_t lo, int32_t hi) {
+    return lo + (int32_t)pick(g, (uint32_t)(hi - lo + 1));
+}
+
+/* (1 + k / steps) * 2^e, k in [0, steps), e in [lo, hi]. */
+static float mantissa_pow2(gen_t *g, uint32_t steps, int32_t lo, int32_t hi) {
+    float mantissa = 1.0f + (float)pick(g, steps) / (float)steps;
+    int32_t e = range(g, lo, hi);
+    return ldexpf(mantissa, e);
+}
+
+/* A dimension: mostly small, sometimes larger. */
+static int32_t small_dim(gen_t *g) {
+    uint32_t c = pick(g, 100);
+    if (c < 80) {
+        return range(g, 1, 6);
+    }
+    if (c < 96) {
+        return range(g, 1, 24);
+    }
+    if (c < 99) {
+        static const int32_t big[] = { 32, 63, 64, 100, 255, 256, 257, 513 };
+        return big[pick(g, 8)];
+    }
+    return 0;   /* an empty dimension */
+}
+
+static int64_t dims_count(const int32_t *dims, uint32_t n) {
+    int64_t c = 1;
+    uint32_t i;
+    for (i = 0; i < n; i++) {
+        c *= dims[i];
+    }
+    return c;
+}
+
+/* Bring a shape under GEN_MAX_ELEMS by halving its largest dimensions. */
+static void cap_shape(int32_t *dims, uint32_t n, int64_t max) {
+    while (dims_count(dims, n) > max) {
+        uint32_t i, k = 0;
+        for (i = 1; i < n; i++) {
+            if (dims[i] > dims[k]) {
+                k = i;
+            }
+        }
+        dims[k] = (dims[k] + 1) / 2;
+        if (dims[k] <= 1) {
+            dims[k] = 1;
+        }
+    }
+}
+
+static void rand_shape(gen_t *g, uint32_t rank, int32_t *dims) {
+    uint32_t i;
+    for (i = 0; i < rank; i++) {
+        dims[i] = small_dim(g);
+    }
+    cap_shape(dims, rank, GEN_MAX_ELEMS / 8);
+}
+
+/* Positive shape (no empty dimension), for operators that refuse empty ones. */
+static void rand_shape_pos(gen_t *g, uint32_t rank, int32_t *dims) {
+    uint32_t i;
+    rand_shape(g, rank, dims);
+    for (i = 0; i < rank; i++) {
+        if (dims[i] == 0) {
+            dims[i] = 1;
+        }
+    }
+}
+
+static float rand_scale(gen_t *g) {
+    uint32_t c = pick(g, 100);
+    if (c < 90) {
+        return mantissa_pow2(g, 256, -12, -1);
+    }
+    switch (pick(g, 8)) {
+    case 0: return 1.0f;
+    case 1: return 1.0f / 256.0f;
+    case 2: return 1e-9f;
+    case 3: return 1e6f;
+    case 4: return FLT_MIN;
+    case 5: return 1.5e-45f;   /* the smallest subnormal */
+    case 6: return 3.0e38f;    /* the largest scale the verifier accepts */
+    default: return ldexpf(1.0f, range(g, -40, 40));
+    }
+}
+
+static int32_t rand_zp(gen_t *g) {
+    switch (pick(g, 6)) {
+    case 0: return 0;
+    case 1: return -128;
+    case 2: return 127;
+    default: return range(g, -128, 127);
+    }
+}
+
+static int32_t new_tensor(gen_t *g, uint8_t type, uint32_t ndim, const int32_t *dims) {
+    xtml_gen_model_t *m = g->m;
+    xtml_gen_tensor_t *t;
+    if (m->n_tensors >= XTML_GEN_MAX_TENSORS) {
+        g->full = true;
+        return 0;
+    }
+    t = &m->tensors[m->n_tensors];
+    memset(t, 0, sizeof *t);
+    t->type = type;
+    t->ndim = (uint8_t)ndim;
+    if (ndim > 0) {
+        memcpy(t->dims, dims, ndim * sizeof *dims);
+    }
+    return (int32_t)m->n_tensors++;
+}
+
+static void quant_set(gen_t *g, int32_t ti, uint32_t n, const float *scales, const int32_t *zps,
+                      int32_t dim) {
+    xtml_gen_model_t *m = g->m;
+    xtml_gen_tensor_t *t = &m->tensors[ti];
+    uint32_t sat, zat, i;
+    if (!pool_alloc(m, 4 * n, &sat) || !pool_alloc(m, 8 * n, &zat)) {
+        g->full = true;
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        st_u32(m->pool + sat + 4 * i, f32_bits(scales[i]));
+        st_u64(m->pool + zat + 8 * i, (uint64_t)(int64_t)(zps != NULL ? zps[i] : 0));
+    }
+    t->has_quant = 1;
+    t->n_scales = n;
+    t->scales_at = sat;
+    t->n_zero_points = n;
+    t->zero_points_at = zat;
+    t->quant_dim = dim;
+}
+
+static void quant1(gen_t *g, int32_t t, float scale, int32_t zp) {
+    /* Products of scales can leave the range the verifier accepts. */
+    if (!(scale > 0.0f)) {
+        scale = FLT_MIN;
+    } else if (scale > 3.0e38f) {
+        scale = 3.0e38f;
+    }
+    quant_set(g, t, 1, &scale, &zp, 0);
+}
+
+static float t_scale(const xtml_gen_model_t *m, int32_t t) {
+    const xtml_gen_tensor_t *x = &m->tensors[t];
+    return x->n_scales > 0 ? bits_f32(xtml_ld_u32(m->pool + x->scales_at)) : 0.0f;
+}
+static int32_t t_zp(const xtml_gen_model_t *m, int32_t t) {
+    const xtml_gen_tensor_t *x = &m->tensors[t];
+    return x->n_zero_points > 0 ? (int32_t)xtml_ld_i64(m->pool + x->zero_points_at) : 0;
+}
+
+/* A random per-tensor scale and zero point. */
+static void quant_random(gen_t *g, int32_t t) {
+    float scale = rand_scale(g);
+    int32_t zp = rand_zp(g);
+    quant1(g, t, scale, zp);
+}
+
+/* A given scale, a random zero point. */
+static void quant_zp(gen_t *g, int32_t t, float scale) {
+    int32_t zp = rand_zp(g);
+    quant1(g, t, scale, zp);
+}
+
+/* Copy t's quantization to u (shape ops pass it through). */
+static void quant_copy(gen_t *g, int32_t u, int32_t t) {
+    const xtml_gen_tensor_t *x = &g->m->tensors[t];
+    if (x->n_scales == 1) {
+        quant1(g, u, t_scale(g->m, t), t_zp(g->m, t));
+    }
+}
+
+/* Per-tensor quantization for an activation of `type`. */
+static void quant_act(gen_t *g, int32_t t, uint8_t type) {
+    if (type == XTML_DTYPE_INT8) {
+        quant_random(g, t);
+    } else if (type == XTML_DTYPE_INT16 && chance(g, 30)) {
+        quant1(g, t, rand_scale(g), 0);
+    }
+}
+
+/* Values of constant data. */
+typedef enum fill {
+    FILL_RANDOM,   /* any bytes for integers, spread floats */
+    FILL_WEIGHTS,  /* int8 weights / small int32 biases / floats in [-1, 1] */
+} fill_t;
+
+static void fill_data(gen_t *g, uint8_t type, uint8_t *p, uint32_t bytes, fill_t fill) {
+    xtml_gen_rng_t r;
+    uint32_t mode = pick(g, 16);
+    uint32_t i;
+    r.state = pick32(g);
+    if (type == XTML_DTYPE_FLOAT32) {
+        for (i = 0; i + 4 <= bytes; i += 4) {
+            float f = ((float)(int32_t)xtml_gen_next(&r) / 2147483648.0f) * (fill == FILL_WEIGHTS ? 1.0f : 4.0f);
+            if (mode == 0 && xtml_gen_below(&r, 8) == 0) {
+                static const uint32_t special[] = { 0x7f800000u, 0xff800000u, 0x7fc00000u, 0x00000001u,
+                                                    0x7f7fffffu, 0x80000000u, 0xff7fffffu, 0x3f800000u };
+                f = bits_f32(special[xtml_gen_below(&r, 8)]);
+            }
+            st_u32(p + i, f32_bits(f));
+        }
+        return;
+    }
+    if (type == XTML_DTYPE_INT32 && fill == FILL_WEIGHTS) {
+        for (i = 0; i + 4 <= bytes; i += 4) {
+            int32_t v = (int32_t)xtml_gen_next(&r) >> (mode == 0 ? 0 : 18);
+            if (mode == 1) {
+                v = xtml_gen_below(&r, 2) ? INT32_MAX : INT32_MIN;
+            }
+            st_u32(p + i, (uint32_t)v);
+        }
+        return;
+    }
+    for (i = 0; i < bytes; i++) {
+        uint8_t b = (uint8_t)(xtml_gen_next(&r) >> 24);
+        if (mode == 1) {
+            b = (uint8_t)(xtml_gen_below(&r, 2) ? 0x7f : 0x80);
+        } else if (mode == 2) {
+            b = 0;
+        }
+        p[i] = b;
+    }
+}
+
+/* A constant tensor with its own buffer. */
+static int32_t new_const(gen_t *g, uint8_t type, uint32_t ndim, const int32_t *dims, fill_t fill) {
+    int32_t t = new_tensor(g, type, ndim, dims);
+    uint64_t bytes;
+    uint32_t b;
+    if (g->full) {
+        return 0;
+    }
+    bytes = tensor_bytes(&g->m->tensors[t]);
+    if (bytes == 0) {
+        /* No data: a constant of zero elements is an empty (non-constant) tensor. */
+        return t;
+    }
+    b = bytes <= XTML_GEN_POOL ? buffer_new(g->m, (uint32_t)bytes) : 0;
+    if (b == 0) {
+        g->full = true;
+        return t;
+    }
+    fill_data(g, type, g->m->pool + g->m->buffers[b].at, (uint32_t)bytes, fill);
+    g->m->tensors[t].buffer = b;
+    if (chance(g, 3)) {
+        g->m->buffers[b].external = 1;
+    }
+    return t;
+}
+
+/* A constant int32 (or sometimes int64, where allowed) vector or scalar. */
+static int32_t new_const_ints(gen_t *g, uint32_t ndim, const int32_t *dims, const int32_t *values,
+                              bool allow_i64) {
+    bool i64 = allow_i64 && chance(g, 15);
+    int32_t t = new_tensor(g, i64 ? XTML_DTYPE_INT64 : XTML_DTYPE_INT32, ndim, dims);
+    uint64_t n;
+    uint32_t b, i;
+    if (g->full) {
+        return 0;
+    }
+    n = (uint64_t)dims_count(dims, ndim);
+    if (n == 0) {
+        return t;
+    }
+    b = buffer_new(g->m, (uint32_t)(n * (i64 ? 8 : 4)));
+    if (b == 0) {
+        g->full = true;
+        return t;
+    }
+    for (i = 0; i < n; i++) {
+        uint8_t *p = g->m->pool + g->m->buffers[b].at;
+        if (i64) {
+            st_u64(p + 8 * i, (uint64_t)(int64_t)values[i]);
+        } else {
+            st_u32(p + 4 * i, (uint32_t)values[i]);
+        }
+    }
+    g->m->tensors[t].buffer = b;
+    return t;
+}
+
+static int32_t const_scalar(gen_t *g, int32_t value, bool allow_i64) {
+    int32_t one = 1;
+    /* As a scalar ([]) or a one-element vector ([1]). */
+    return chance(g, 50) ? new_const_ints(g, 0, NULL, &value, allow_i64)
+                         : new_const_ints(g, 1, &one, &value, allow_i64);
+}
+
+static bool is_const(const xtml_gen_model_t *m, int32_t t) {
+    return m->tensors[t].buffer != 0 && m->buffers[m->tensors[t].buffer].len != 0;
+}
+
+static void avail_add(gen_t *g, int32_t t) {
+    if (g->n_avail < XTML_GEN_MAX_TENSORS) {
+        g->avail[g->n_avail++] = t;
+    }
+}
+
+/* A new graph input (or, when there are enough, a constant). */
+static int32_t new_input(gen_t *g, uint8_t type, uint32_t ndim, const int32_t *dims) {
+    int32_t t;
+    if (g->m->n_inputs >= XTML_GEN_MAX_GRAPH_IO || chance(g, 4)) {
+        t = new_const(g, type, ndim, dims, FILL_RANDOM);
+    } else {
+        t = new_tensor(g, type, ndim, dims);
+        if (!g->full) {
+            g->m->inputs[g->m->n_inputs++] = t;
+        }
+    }
+    if (!g->full) {
+        quant_act(g, t, type);
+        avail_add(g, t);
+    }
+    return t;
+}
+
+static uint8_t type_from(gen_t *g, uint32_t mask) {
+    /* Mostly int8 and float32 where allowed, then anything in the mask. */
+    uint32_t c = pick(g, 100);
+    uint32_t i, n = 0;
+    uint8_t types[32];
+    if ((mask & T_S8) && c < 55) {
+        return XTML_DTYPE_INT8;
+    }
+    if ((mask & T_F32) && c < 85) {
+        return XTML_DTYPE_FLOAT32;
+    }
+    for (i = 0; i < 32; i++) {
+        if (mask & (1u << i)) {
+            types[n++] = (uint8_t)i;
+        }
+    }
+    return types[pick(g, n)];
+}
+
+/*
+ * An activation for an operator: an earlier one that fits (type in mask, rank
+ * `rank` or any when negative, no empty dimension when `nonempty`), or a new
+ * graph input of type `type_hint` with a fresh shape.
+ */
+static int32_t get_act(gen_t *g, uint32_t mask, int32_t rank, bool nonempty, uint8_t type_hint) {
+    int32_t cand[XTML_GEN_MAX_TENSORS];
+    uint32_t n = 0, i, r;
+    int32_t dims[XTML_GEN_MAX_RANK];
+    for (i = 0; i < g->n_avail; i++) {
+        const xtml_gen_tensor_t *t = &g->m->tensors[g->avail[i]];
+        if ((mask & (1u << t->type)) == 0 || (rank >= 0 && t->ndim != (uint32_t)rank)) {
+            continue;
+        }
+        if (nonempty && tensor_count(t) == 0) {
+            continue;
+        }
+        cand[n++] = g->avail[i];
+    }
+    if (n > 0 && chance(g, 80)) {
+        /* Prefer the newest: chains rather than fans. */
+        return chance(g, 60) ? cand[n - 1] : cand[pick(g, n)];
+    }
+    r = rank >= 0 ? (uint32_t)rank : (uint32_t)range(g, 1, 4);
+    if (rank < 0 && chance(g, 8)) {
+        r = pick(g, 7);   /* scalars and rank 5-6 */
+    }
+    if (nonempty) {
+        rand_shape_pos(g, r, dims);
+    } else {
+        rand_shape(g, r, dims);
+    }
+    return new_input(g, (mask & (1u << type_hint)) ? type_hint : type_from(g, mask), r, dims);
+}
+
+static xtml_gen_op_t *new_op(gen_t *g, int32_t builtin, uint8_t options_type) {
+    xtml_gen_op_t *op;
+    if (g->m->n_ops >= XTML_GEN_MAX_OPS) {
+        g->full = true;
+        return NULL;
+    }
+    op = &g->m->ops[g->m->n_ops++];
+    memset(op, 0, sizeof *op);
+    op->builtin = builtin;
+    op->version = 1;
+    op->options_type = options_type;
+    op->has_options = options_type != 0;
+    return op;
+}
+
+static void op_in(xtml_gen_op_t *op, int32_t t) {
+    if (op->n_inputs < XTML_GEN_MAX_OP_IO) {
+        op->inputs[op->n_inputs++] = t;
+    }
+}
+
+static void op_out(gen_t *g, xtml_gen_op_t *op, int32_t t) {
+    if (op->n_outputs < XTML_GEN_MAX_OP_IO) {
+        op->outputs[op->n_outputs++] = t;
+    }
+    avail_add(g, t);
+}
+
+static void opt_field(xtml_gen_op_t *op, uint32_t field, uint8_t kind, uint32_t value) {
+    if (field >= XTML_GEN_MAX_FIELDS) {
+        return;
+    }
+    while (op->n_fields <= field) {
+        op->fields[op->n_fields++].kind = 0;
+    }
+    op->fields[field].kind = kind;
+    op->fields[field].value = value;
+}
+static void opt_b(xtml_gen_op_t *op, uint32_t field, int32_t v) {
+    opt_field(op, field, 1, (uint32_t)(uint8_t)v);
+}
+static void opt_i(xtml_gen_op_t *op, uint32_t field, int32_t v) {
+    opt_field(op, field, 4, (uint32_t)v);
+}
+static void opt_f(xtml_gen_op_t *op, uint32_t field, float v) {
+    opt_field(op, field, 4, f32_bits(v));
+}
+static void opt_v(gen_t *g, xtml_gen_op_t *op, uint32_t field, const int32_t *v, uint32_t n) {
+    uint32_t at, i;
+    if (field >= XTML_GEN_MAX_FIELDS || !pool_alloc(g->m, 4 * n, &at)) {
+        g->full = true;
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        st_u32(g->m->pool + at + 4 * i, (uint32_t)v[i]);
+    }
+    opt_field(op, field, 'v', 0);
+    op->fields[field].at = at;
+    op->fields[field].len = n;
+}
+
+/* A fused activation: mostly the supported four, sometimes TANH or SIGN_BIT. */
+static int32_t rand_act(gen_t *g) {
+    return chance(g, 95) ? (int32_t)pick(g, 4) : range(g, 4, 6);
+}
+
+/* A new output tensor of the operator. */
+static int32_t new_out(gen_t *g, xtml_gen_op_t *op, uint8_t type, uint32_t ndim, const int32_t *dims) {
+    int32_t t = new_tensor(g, type, ndim, dims);
+    if (!g->full) {
+        op_out(g, op, t);
+    }
+    return t;
+}
+
+/* Factor `count` into `rank` dims (the last takes what is left). */
+static void factor_shape(gen_t *g, int64_t count, uint32_t rank, int32_t *dims) {
+    uint32_t i;
+    int64_t left = count;
+    for (i = 0; i + 1 < rank; i++) {
+        int32_t d = 1;
+        int32_t tries;
+        for (tries = 0; tries < 4 && left > 1; tries++) {
+            int32_t c = range(g, 1, 8);
+            if (left % c == 0) {
+                d = c;
+                break;
+            }
+        }
+        if (left == 0) {
+            d = chance(g, 50) ? 0 : range(g, 1, 3);
+        }
+        dims[i] = d;
+        left = d != 0 ? left / d : 0;
+    }
+    if (rank > 0) {
+        dims[rank - 1] = (int32_t)left;
+    }
+    /* Shuffle so the large factor is not always last. */
+    for (i = 0; rank > 1 && i < rank; i++) {
+        uint32_t j = pick(g, rank);
+        int32_t tmp = dims[i];
+        dims[i] = dims[j];
+        dims[j] = tmp;
+    }
+}
+
+/* A rank-4 view of an activation, through a RESHAPE when it is not rank 4. */
+static int32_t as_rank4(gen_t *g, int32_t t) {
+    const xtml_gen_tensor_t *x = &g->m->tensors[t];
+    int32_t dims[4];
+    xtml_gen_op_t *op;
+    int32_t out;
+    if (x->ndim == 4) {
+        return t;
+    }
+    factor_shape(g, tensor_count(x), 4, dims);
+    if (chance(g, 70)) {
+        dims[0] = 1;
+        factor_shape(g, tensor_count(x), 3, dims + 1);
+    }
+    op = new_op(g, XTML_OP_RESHAPE, XTML_OPTS_RESHAPE);
+    if (op == NULL) {
+        return t;
+    }
+    op_in(op, t);
+    opt_v(g, op, 0, dims, 4);
+    out = new_out(g, op, x->type, 4, dims);
+    if (!g->full) {
+        quant_copy(g, out, t);
+    }
+    return out;
+}
+
+/* Rank-4 int8 or float32 activation with no empty dimension. */
+static int32_t get_nhwc(gen_t *g, uint32_t mask) {
+    int32_t t = get_act(g, mask, -1, true, XTML_DTYPE_INT8);
+    if (g->full) {
+        return t;
+    }
+    if (g->m->tensors[t].ndim != 4) {
+        if (chance(g, 60) && tensor_count(&g->m->tensors[t]) <= 4096) {
+            return as_rank4(g, t);
+        }
+        {
+            int32_t dims[4];
+            dims[0] = chance(g, 85) ? 1 : 2;
+            dims[1] = range(g, 1, 12);
+            dims[2] = range(g, 1, 12);
+            dims[3] = range(g, 1, 8);
+            if (chance(g, 5)) {
+                dims[1] = range(g, 16, 40);
+                dims[2] = range(g, 16, 40);
+            }
+            return new_input(g, g->m->tensors[t].type, 4, dims);
+        }
+    }
+    return t;
+}
+
+/* Output size along one axis of a convolution or pool; <= 0 when none. */
+static int64_t window_out(int32_t padding, int32_t in, int32_t taps, int32_t stride, int32_t dil) {
+    int64_t span = (int64_t)(taps - 1) * dil + 1;
+    return padding == XTML_PADDING_SAME ? ((int64_t)in + stride - 1) / stride : ((int64_t)in + stride - span) / stride;
+}
+
+/* Output scale for an int8 sum of `terms` products of in_s * w_s. */
+static float acc_out_scale(gen_t *g, float in_s, float w_s, int64_t terms) {
+    double s = (double)in_s * (double)w_s * sqrt((double)(terms > 0 ? terms : 1)) * 32.0;
+    if (chance(g, 10)) {
+        s *= ldexp(1.0, range(g, -30, 30));
+    } else {
+        s *= ldexp(1.0, range(g, -3, 3));
+    }
+    if (!(s > 1e-38) || s > 1e38) {
+        s = 1.0;
+    }
+    return (float)s;
+}
+
+static void gen_conv(gen_t *g, bool depthwise) {
+    int32_t in = get_nhwc(g, T_COMPUTE);
+    const xtml_gen_tensor_t *x;
+    xtml_gen_op_t *op;
+    int32_t batches, h, w, c, kh, kw, sh, sw, dh, dw, padding, groups = 1, filter_c, out_c, mult = 1;
+    int32_t fdims[4], odims[4], bdim[1];
+    int64_t oh, ow;
+    uint8_t type;
+    int32_t filter, bias = -1, out;
+    bool per_channel;
+    float in_s, fs[512];
+    int32_t i, n_scales;
+    if (g->full) {
+        return;
+    }
+    x = &g->m->tensors[in];
+    type = x->type;
+    batches = x->dims[0];
+    h = x->dims[1];
+    w = x->dims[2];
+    c = x->dims[3];
+    kh = range(g, 1, 5);
+    kw = chance(g, 70) ? kh : range(g, 1, 5);
+    sh = chance(g, 60) ? 1 : range(g, 1, 4);
+    sw = chance(g, 70) ? sh : range(g, 1, 4);
+    dh = chance(g, 85) ? 1 : range(g, 1, 4);
+    dw = chance(g, 70) ? dh : range(g, 1, 4);
+    padding = (int32_t)pick(g, 2);
+    if (padding == XTML_PADDING_VALID &&
+        (window_out(padding, h, kh, sh, dh) <= 0 || window_out(padding, w, kw, sw, dw) <= 0) && chance(g, 90)) {
+        padding = XTML_PADDING_SAME;
+    }
+    if (depthwise) {
+        mult = chance(g, 70) ? 1 : range(g, 1, 4);
+        filter_c = 1;
+        out_c = c * mult;
+        fdims[0] = 1;
+        fdims[3] = out_c;
+    } else {
+        if (c > 1 && chance(g, 20)) {
+            for (groups = c; groups > 1; groups--) {
+                if (c % groups == 0 && chance(g, 50)) {
+                    break;
+                }
+            }
+        }
+        filter_c = c / groups;
+        out_c = groups * range(g, 1, 4);
+        if (chance(g, 10)) {
+            out_c = groups * range(g, 5, 20);
+        }
+        fdims[0] = out_c;
+        fdims[3] = filter_c;
+    }
+    if (out_c > 512) {
+        return;
+    }
+    fdims[1] = kh;
+    fdims[2] = kw;
+    oh = window_out(padding, h, kh, sh, dh);
+    ow = window_out(padding, w, kw, sw, dw);
+    if (oh <= 0 || ow <= 0) {
+        oh = oh <= 0 ? 1 : oh;   /* the core must refuse this one */
+        ow = ow <= 0 ? 1 : ow;
+    }
+    odims[0] = batches;
+    odims[1] = (int32_t)oh;
+    odims[2] = (int32_t)ow;
+    odims[3] = out_c;
+    if ((int64_t)batches * oh * ow * out_c * kh * kw * filter_c > 2000000) {
+        return;   /* keep executions fast */
+    }
+    op = new_op(g, depthwise ? XTML_OP_DEPTHWISE_CONV_2D : XTML_OP_CONV_2D,
+                depthwise ? XTML_OPTS_DEPTHWISE_CONV2D : XTML_OPTS_CONV2D);
+    if (op == NULL) {
+        return;
+    }
+    filter = chance(g, 95) ? new_const(g, type, 4, fdims, FILL_WEIGHTS) : new_input(g, type, 4, fdims);
+    in_s = t_scale(g->m, in);
+    per_channel = chance(g, 75);
+    n_scales = per_channel ? out_c : 1;
+    for (i = 0; i < n_scales; i++) {
+        fs[i] = chance(g, 95) ? mantissa_pow2(g, 128, -9, -5) : rand_scale(g);
+    }
+    if (type == XTML_DTYPE_INT8 && !g->full) {
+        quant_set(g, filter, (uint32_t)n_scales, fs, NULL, depthwise ? 3 : 0);
+    }
+    op_in(op, in);
+    op_in(op, filter);
+    if (chance(g, 80)) {
+        bdim[0] = out_c;
+        bias = new_const(g, type == XTML_DTYPE_INT8 ? XTML_DTYPE_INT32 : XTML_DTYPE_FLOAT32, 1, bdim,
+                         FILL_WEIGHTS);
+        if (type == XTML_DTYPE_INT8 && !g->full) {
+            float bs[512];
+            for (i = 0; i < n_scales; i++) {
+                bs[i] = in_s * fs[i];
+            }
+            quant_set(g, bias, (uint32_t)n_scales, bs, NULL, 0);
+        }
+        op_in(op, bias);
+    } else if (chance(g, 50)) {
+        op_in(op, -1);
+    }
+    out = new_out(g, op, type, 4, odims);
+    if (type == XTML_DTYPE_INT8 && !g->full) {
+        quant_zp(g, out, acc_out_scale(g, in_s, fs[0], (int64_t)kh * kw * filter_c));
+    }
+    opt_b(op, 0, padding);
+    opt_i(op, 1, sw);
+    opt_i(op, 2, sh);
+    if (depthwise) {
+        opt_i(op, 3, mult);
+        opt_b(op, 4, rand_act(g));
+        if (dw != 1 || chance(g, 50)) {
+            opt_i(op, 5, dw);
+        }
+        if (dh != 1 || chance(g, 50)) {
+            opt_i(op, 6, dh);
+        }
+    } else {
+        opt_b(op, 3, rand_act(g));
+        if (dw != 1 || chance(g, 50)) {
+            opt_i(op, 4, dw);
+        }
+        if (dh != 1 || chance(g, 50)) {
+            opt_i(op, 5, dh);
+        }
+    }
+}
+
+static void gen_fully_connected(gen_t *g) {
+    int32_t in = get_act(g, T_COMPUTE, -1, true, XTML_DTYPE_INT8);
+    const xtml_gen_tensor_t *x;
+    xtml_gen_op_t *op;
+    int64_t count;
+    int32_t depth, units, batches, wdims[2], odims[XTML_GEN_MAX_RANK], bdim[1];
+    uint32_t ondim, i;
+    int32_t weights, out, bias;
+    uint8_t type;
+    bool per_channel, keep = false;
+    float in_s, ws[64];
+    if (g->full) {
+        return;
+    }
+    x = &g->m->tensors[in];
+    type = x->type;
+    count = tensor_count(x);
+    depth = x->ndim > 0 ? x->dims[x->ndim - 1] : 1;
+    if (chance(g, 30)) {
+        depth = (int32_t)count;
+    }
+    if (depth <= 0 || count % depth != 0) {
+        depth = (int32_t)count;
+    }
+    batches = (int32_t)(count / depth);
+    units = chance(g, 85) ? range(g, 1, 16) : range(g, 17, 64);
+    if ((int64_t)units * depth > 200000) {
+        return;
+    }
+    op = new_op(g, XTML_OP_FULLY_CONNECTED, XTML_OPTS_FULLY_CONNECTED);
+    if (op == NULL) {
+        return;
+    }
+    wdims[0] = units;
+    wdims[1] = depth;
+    weights = chance(g, 95) ? new_const(g, type, 2, wdims, FILL_WEIGHTS) : new_input(g, type, 2, wdims);
+    in_s = t_scale(g->m, in);
+    per_channel = chance(g, 50);
+    for (i = 0; i < (per_channel ? (uint32_t)units : 1u); i++) {
+        ws[i] = mantissa_pow2(g, 128, -9, -5);
+    }
+    if (type == XTML_DTYPE_INT8 && !g->full) {
+        if (per_channel) {
+            quant_set(g, weights, (uint32_t)units, ws, NULL, 0);
+        } else {
+            quant1(g, weights, ws[0], chance(g, 70) ? 0 : rand_zp(g));
+        }
+    }
+    op_in(op, in);
+    op_in(op, weights);
+    bias = -1;
+    if (chance(g, 75)) {
+        bdim[0] = units;
+        bias = new_const(g, type == XTML_DTYPE_INT8 ? XTML_DTYPE_INT32 : XTML_DTYPE_FLOAT32, 1, bdim,
+                         FILL_WEIGHTS);
+        if (type == XTML_DTYPE_INT8 && !g->full) {
+            float bs[64];
+            for (i = 0; i < (per_channel ? (uint32_t)units : 1u); i++) {
+                bs[i] = in_s * ws[i];
+            }
+            quant_set(g, bias, per_channel ? (uint32_t)units : 1u, bs, NULL, 0);
+        }
+        op_in(op, bias);
+    } else if (chance(g, 30)) {
+        op_in(op, -1);
+    }
+    /* Output [batches, units], or the input's leading dims kept. */
+    if (x->ndim >= 2 && depth == x->dims[x->ndim - 1] && chance(g, 30)) {
+        keep = true;
+        ondim = x->ndim;
+        for (i = 0; i + 1 < ondim; i++) {
+            odims[i] = x->dims[i];
+        }
+        odims[ondim - 1] = units;
+    } else {
+        ondim = 2;
+        odims[0] = batches;
+        odims[1] = units;
+        if (batches == 1 && chance(g, 20)) {
+            ondim = 1;
+            odims[0] = units;
+        }
+    }
+    out = new_out(g, op, type, ondim, odims);
+    if (type == XTML_DTYPE_INT8 && !g->full) {
+        quant_zp(g, out, acc_out_scale(g, in_s, ws[0], depth));
+    }
+    if (chance(g, 90)) {
+        opt_b(op, 0, rand_act(g));
+        if (chance(g, 30)) {
+            opt_b(op, 1, chance(g, 95) ? 0 : 1);
+        }
+        if (keep || chance(g, 20)) {
+            opt_b(op, 2, keep);
+        }
+    } else {
+        op->has_options = 0;
+    }
+}
+
+static void gen_pool(gen_t *g, bool average) {
+    int32_t in = get_nhwc(g, T_COMPUTE);
+    const xtml_gen_tensor_t *x;
+    xtml_gen_op_t *op;
+    int32_t fh, fw, sh, sw, padding, odims[4], out;
+    int64_t oh, ow;
+    if (g->full) {
+        return;
+    }
+    x = &g->m->tensors[in];
+    fh = chance(g, 10) ? x->dims[1] : range(g, 1, 4);
+    fw = chance(g, 70) ? (fh <= x->dims[2] ? fh : x->dims[2]) : range(g, 1, 4);
+    sh = range(g, 1, 3);
+    sw = chance(g, 70) ? sh : range(g, 1, 3);
+    padding = (int32_t)pick(g, 2);
+    if (padding == XTML_PADDING_VALID && (fh > x->dims[1] || fw > x->dims[2]) && chance(g, 90)) {
+        padding = XTML_PADDING_SAME;
+    }
+    oh = window_out(padding, x->dims[1], fh, sh, 1);
+    ow = window_out(padding, x->dims[2], fw, sw, 1);
+    odims[0] = x->dims[0];
+    odims[1] = oh > 0 ? (int32_t)oh : 1;
+    odims[2] = ow > 0 ? (int32_t)ow : 1;
+    odims[3] = x->dims[3];
+    op = new_op(g, average ? XTML_OP_AVERAGE_POOL_2D : XTML_OP_MAX_POOL_2D, XTML_OPTS_POOL2D);
+    if (op == NULL) {
+        return;
+    }
+    op_in(op, in);
+    out = new_out(g, op, x->type, 4, odims);
+    if (!g->full && x->type == XTML_DTYPE_INT8) {
+        if (chance(g, 97)) {
+            quant_copy(g, out, in);
+        } else {
+            quant_random(g, out);
+        }
+    }
+    opt_b(op, 0, padding);
+    opt_i(op, 1, sw);
+    opt_i(op, 2, sh);
+    opt_i(op, 3, fw);
+    opt_i(op, 4, fh);
+    opt_b(op, 5, rand_act(g));
+}
+
+/* A shape that broadcasts to `out`: some dims 1, maybe fewer leading dims. */
+static uint32_t bcast_shape(gen_t *g, const int32_t *out, uint32_t n, int32_t *dims) {
+    uint32_t drop = chance(g, 25) ? pick(g, n + 1) : 0;
+    uint32_t i, k = n - drop;
+    bool ones = chance(g, 40);
+    for (i = 0; i < k; i++) {
+        dims[i] = out[drop + i];
+        if (ones && chance(g, 50)) {
+            dims[i] = 1;
+        }
+    }
+    return k;
+}
+
+static void gen_binary(gen_t *g, int32_t builtin) {
+    int32_t a, b, out, odims[XTML_GEN_MAX_RANK], bd[XTML_GEN_MAX_RANK];
+    uint32_t on, bn, i;
+    const xtml_gen_tensor_t *x;
+    xtml_gen_op_t *op;
+    uint8_t type;
+    uint8_t opts_type = builtin == XTML_OP_ADD   ? XTML_OPTS_ADD
+                        : builtin == XTML_OP_SUB ? XTML_OPTS_SUB
+                        : builtin == XTML_OP_MUL ? XTML_OPTS_MUL
+                                                 : XTML_OPTS_MAXIMUM_MINIMUM;
+    float sa, sb, so;
+    a = get_act(g, T_COMPUTE, -1, false, XTML_DTYPE_INT8);
+    if (g->full) {
+        return;
+    }
+    x = &g->m->tensors[a];
+    type = x->type;
+    on = x->ndim;
+    memcpy(odims, x->dims, sizeof odims);
+    /* The other operand: the same tensor, a broadcastable constant or input, or a
+     * tensor the first broadcasts against. */
+    if (chance(g, 10)) {
+        b = a;
+    } else {
+        bn = bcast_shape(g, odims, on, bd);
+        if (chance(g, 20) && on < 6) {
+            /* b has more dims: the output grows. */
+            int32_t extra = range(g, 1, 3);
+            bd[0] = extra;
+            for (i = 0; i < on; i++) {
+                bd[i + 1] = chance(g, 50) ? 1 : odims[i];
+            }
+            bn = on + 1;
+            for (i = on + 1; i-- > 1;) {
+                odims[i] = odims[i - 1];
+            }
+            odims[0] = extra;
+            on++;
+            for (i = 1; i < on; i++) {
+                if (x->dims[i - 1] == 1) {
+                    odims[i] = bd[i];
+                }
+            }
+        }
+        b = chance(g, 40) ? new_const(g, type, bn, bd, FILL_RANDOM) : new_input(g, type, bn, bd);
+        if (!g->full && type == XTML_DTYPE_INT8 && g->m->tensors[b].n_scales == 0) {
+            quant_act(g, b, type);
+        }
+    }
+    if (g->full) {
+        return;
+    }
+    if (chance(g, 30)) {
+        int32_t t = a;
+        a = b;
+        b = t;
+    }
+    op = new_op(g, builtin, opts_type);
+    if (op == NULL) {
+        return;
+    }
+    op_in(op, a);
+    op_in(op, b);
+    out = new_out(g, op, type, on, odims);
+    if (type == XTML_DTYPE_INT8 && !g->full) {
+        sa = t_scale(g->m, a);
+        sb = t_scale(g->m, b);
+        so = builtin == XTML_OP_MUL ? (float)((double)sa * sb * ldexp(1.0, range(g, 4, 9)))
+                                    : (sa > sb ? sa : sb) * ldexpf(1.0f, range(g, -2, 3));
+        if (chance(g, 8)) {
+            so = rand_scale(g);
+        }
+        quant_zp(g, out, so);
+    }
+    if (opts_type != XTML_OPTS_MAXIMUM_MINIMUM && chance(g, 85)) {
+        opt_b(op, 0, rand_act(g));
+    } else if (chance(g, 50)) {
+        op->has_options = 0;
+    }
+}
+
+/* One input, one output of the same shape; returns the output. */
+static int32_t unary_op(gen_t *g, int32_t builtin, uint8_t opts_type, uint32_t mask, uint8_t out_type,
+                        int32_t *in_out) {
+    int32_t in = get_act(g, mask, -1, false, XTML_DTYPE_INT8);
+    const xtml_gen_tensor_t *x;
+    xtml_gen_op_t *op;
+    int32_t out;
+    if (g->full) {
+        return -1;
+    }
+    x = &g->m->tensors[in];
+    op = new_op(g, builtin, opts_type);
+    if (op == NULL) {
+        return -1;
+    }
+    op_in(op, in);
+    out = new_out(g, op, out_type != 0xff ? out_type : x->type, x->ndim, x->dims);
+    *in_out = in;
+    return g->full ? -1 : out;
+}
+
+static void gen_activation(gen_t *g, int32_t builtin) {
+    int32_t in, out;
+    float si;
+    uint8_t opts = builtin == XTML_OP_LEAKY_RELU ? XTML_OPTS_LEAKY_RELU
+                   : builtin == XTML_OP_HARD_SWISH ? XTML_OPTS_HARD_SWISH : 0;
+    out = unary_op(g, builtin, opts, T_COMPUTE, 0xff, &in);
+    if (out < 0) {
+        return;
+    }
+    if (builtin == XTML_OP_LEAKY_RELU) {
+        static const float alphas[] = { 0.0f, 1.0f, -1.0f, 1e-30f, 100.0f, -0.5f };
+        xtml_gen_op_t *op = &g->m->ops[g->m->n_ops - 1];
+        opt_f(op, 0, chance(g, 85) ? (float)range(g, -20, 30) / 16.0f : alphas[pick(g, 6)]);
+    } else if (builtin == XTML_OP_HARD_SWISH && chance(g, 50)) {
+        g->m->ops[g->m->n_ops - 1].has_options = 0;
+    }
+    if (g->m->tensors[in].type != XTML_DTYPE_INT8) {
+        return;
+    }
+    si = t_scale(g->m, in);
+    switch (builtin) {
+    case XTML_OP_LOGISTIC: {
+        float s = chance(g, 90) ? 1.0f / 256.0f : rand_scale(g);
+        int32_t z = chance(g, 95) ? -128 : rand_zp(g);
+        quant1(g, out, s, z);
+        break;
+    }
+    case XTML_OP_TANH: {
+        float s = chance(g, 90) ? 1.0f / 128.0f : rand_scale(g);
+        int32_t z = chance(g, 90) ? 0 : rand_zp(g);
+        quant1(g, out, s, z);
+        break;
+    }
+    case XTML_OP_RELU6:
+        if (chance(g, 70)) {
+            quant_copy(g, out, in);
+        } else {
+            quant_random(g, out);
+        }
+        break;
+    case XTML_OP_HARD_SWISH:
+        quant_zp(g, out, si * mantissa_pow2(g, 64, -6, 2));
+        break;
+    default:
+        quant_zp(g, out, chance(g, 50) ? si : si * mantissa_pow2(g, 64, -4, 4));
+        break;
+    }
+}
+
+static void gen_softmax(gen_t *g) {
+    int32_t in, out;
+    xtml_gen_op_t *op;
+    bool out16;
+    float beta;
+    in = get_act(g, T_COMPUTE, -1, false, XTML_DTYPE_INT8);
+    if (g->full) {
+        return;
+    }
+    if (g->m->tensors[in].ndim == 0 && chance(g, 90)) {
+        int32_t d = range(g, 1, 40);
+        in = new_input(g, g->m->tensors[in].type, 1, &d);
+    }
+    if (g->full) {
+        return;
+    }
+    out16 = g->m->tensors[in].type == XTML_DTYPE_INT8 && chance(g, 12);
+    op = new_op(g, XTML_OP_SOFTMAX, XTML_OPTS_SOFTMAX);
+    if (op == NULL) {
+        return;
+    }
+    op_in(op, in);
+    out = new_out(g, op, out16 ? XTML_DTYPE_INT16 : g->m->tensors[in].type, g->m->tensors[in].ndim,
+                  g->m->tensors[in].dims);
+    if (g->full) {
+        return;
+    }
+    if (out16) {
+        quant1(g, out, 1.0f / 65536.0f, -32768);
+    } else if (g->m->tensors[in].type == XTML_DTYPE_INT8) {
+        if (chance(g, 95)) {
+            quant1(g, out, 1.0f / 256.0f, -128);
+        } else {
+            quant_random(g, out);
+        }
+    }
+    switch (pick(g, 40)) {
+    case 0: beta = 0.0f; break;
+    case 1: beta = 1e-6f; break;
+    case 2: beta = 1e6f; break;
+    default: beta = (float)range(g, 1, 64) / 16.0f; break;
+    }
+    opt_f(op, 0, beta);
+}
+
+static void gen_quantize(gen_t *g, bool dequantize) {
+    int32_t in, out;
+    xtml_gen_op_t *op;
+    if (dequantize) {
+        in = get_act(g, T_S8, -1, false, XTML_DTYPE_INT8);
+    } else {
+        in = get_act(g, T_COMPUTE, -1, false, XTML_DTYPE_FLOAT32);
+    }
+    if (g->full) {
+        return;
+    }
+    op = new_op(g, dequantize ? XTML_OP_DEQUANTIZE : XTML_OP_QUANTIZE,
+                (uint8_t)(chance(g, 50) ? (dequantize ? XTML_OPTS_DEQUANTIZE : XTML_OPTS_QUANTIZE) : 0));
+    if (op == NULL) {
+        return;
+    }
+    op_in(op, in);
+    out = new_out(g, op, dequantize ? XTML_DTYPE_FLOAT32 : XTML_DTYPE_INT8, g->m->tensors[in].ndim,
+                  g->m->tensors[in].dims);
+    if (!dequantize && !g->full) {
+        float s = g->m->tensors[in].type == XTML_DTYPE_INT8 ? t_scale(g->m, in) * mantissa_pow2(g, 64, -5, 5)
+                                                            : rand_scale(g);
+        quant_zp(g, out, chance(g, 95) ? s : rand_scale(g));
+    }
+}
+
+static void gen_reshape(gen_t *g, int32_t builtin) {
+    int32_t in = get_act(g, T_MOVE, -1, false, XTML_DTYPE_INT8);
+    const xtml_gen_tensor_t *x;
+    xtml_gen_op_t *op;
+    int32_t odims[XTML_GEN_MAX_RANK], out, axis;
+    uint32_t ondim = 0, i;
+    if (g->full) {
+        return;
+    }
+    x = &g->m->tensors[in];
+    if (builtin == XTML_OP_RESHAPE) {
+        int32_t spec[XTML_GEN_MAX_RANK];
+        int32_t sdim[1];
+        uint32_t how = pick(g, 4);
+        ondim = pick(g, 7);
+        if (ondim == 0 && tensor_count(x) != 1) {
+            ondim = 1;
+        }
+        if (ondim == 0 && how == 0) {
+            how = 3;   /* a shape tensor of no elements has no data: it would not be constant */
+        }
+        factor_shape(g, tensor_count(x), ondim, odims);
+        memcpy(spec, odims, sizeof spec);
+        if (ondim > 0 && tensor_count(x) > 0 && chance(g, 30)) {
+            spec[pick(g, ondim)] = -1;
+        }
+        op = new_op(g, XTML_OP_RESHAPE, (uint8_t)(how == 1 ? XTML_OPTS_RESHAPE : 0));
+        if (op == NULL) {
+            return;
+        }
+        op_in(op, in);
+        sdim[0] = (int32_t)ondim;
+        if (how == 0) {
+            op_in(op, new_const_ints(g, 1, sdim, spec, false));
+        } else if (how == 1) {
+            opt_v(g, op, 0, spec, ondim);
+        } else if (how == 2 && chance(g, 50)) {
+            /* A shape input that is not constant: the output's shape rules. */
+            op_in(op, new_input(g, XTML_DTYPE_INT32, 1, sdim));
+        }
+    } else if (builtin == XTML_OP_SQUEEZE) {
+        int32_t sq[XTML_GEN_MAX_RANK];
+        uint32_t nsq = 0;
+        bool listed = chance(g, 60);
+        op = new_op(g, XTML_OP_SQUEEZE, XTML_OPTS_SQUEEZE);
+        if (op == NULL) {
+            return;
+        }
+        op_in(op, in);
+        for (i = 0; listed && i < x->ndim; i++) {
+            if (x->dims[i] == 1 && chance(g, 60)) {
+                sq[nsq++] = chance(g, 30) ? (int32_t)i - (int32_t)x->ndim : (int32_t)i;
+            }
+        }
+        /* An empty list squeezes every dimension of size 1. */
+        listed = listed && nsq > 0;
+        for (i = 0; i < x->ndim; i++) {
+            bool drop = x->dims[i] == 1 && (!listed || list_has32(sq, nsq, (int32_t)i) ||
+                                            list_has32(sq, nsq, (int32_t)i - (int32_t)x->ndim));
+            if (!drop) {
+                odims[ondim++] = x->dims[i];
+            }
+        }
+        if (listed) {
+            opt_v(g, op, 0, sq, nsq);
+        } else if (chance(g, 50)) {
+            op->has_options = 0;
+        }
+    } else {
+        if (x->ndim >= 6) {
+            return;
+        }
+        axis = range(g, 0, (int32_t)x->ndim);
+        op = new_op(g, XTML_OP_EXPAND_DIMS, (uint8_t)(chance(g, 50) ? XTML_OPTS_EXPAND_DIMS : 0));
+        if (op == NULL) {
+            return;
+        }
+        op_in(op, in);
+        op_in(op, const_scalar(g, chance(g, 30) ? axis - (int32_t)x->ndim - 1 : axis, false));
+        for (i = 0; i <= x->ndim; i++) {
+            odims[i] = (int32_t)i < axis ? x->dims[i] : (int32_t)i == axis ? 1 : x->dims[i - 1];
+        }
+        ondim = x->ndim + 1u;
+    }
+    out = new_out(g, op, x->type, ondim, odims);
+    if (!g->full) {
+        quant_copy(g, out, in);
+    }
+}
+
+static void gen_shape(gen_t *g) {
+    int32_t in = get_act(g, T_MOVE, -1, false, XTML_DTYPE_INT8);
+    xtml_gen_op_t *op;
+    int32_t n;
+    uint8_t type = chance(g, 80) ? XTML_DTYPE_INT32 : XTML_DTYPE_INT64;
+    if (g->full) {
+        return;
+    }
+    op = new_op(g, XTML_OP_SHAPE, XTML_OPTS_SHAPE);
+    if (op == NULL) {
+        return;
+    }
+    op_in(op, in);
+    n = g->m->tensors[in].ndim;
+    new_out(g, op, type, 1, &n);
+    if (chance(g, 50)) {
+        opt_b(op, 0, type);
+    }
+}
+
+static void gen_transpose(gen_t *g) {
+    int32_t in = get_act(g, T_MOVE, -1, false, XTML_DTYPE_INT8);
+    const xtml_gen_tensor_t *x;
+    xtml_gen_op_t *op;
+    int32_t perm[XTML_GEN_MAX_RANK], odims[XTML_GEN_MAX_RANK], out, r;
+    uint32_t i;
+    if (g->full) {
+        return;
+    }
+    x = &g->m->tensors[in];
+    for (i = 0; i < x->ndim; i++) {
+        perm[i] = (int32_t)i;
+    }
+    for (i = x->ndim; i > 1; i--) {
+        uint32_t j = pick(g, i);
+        int32_t t = perm[i - 1];
+        perm[i - 1] = perm[j];
+        perm[j] = t;
+    }
+    for (i = 0; i < x->ndim; i++) {
+        odims[i] = x->dims[perm[i]];
+    }
+    op = new_op(g, XTML_OP_TRANSPOSE, (uint8_t)(chance(g, 50) ? XTML_OPTS_TRANSPOSE : 0));
+    if (op == NULL) {
+        return;
+    }
+    op_in(op, in);
+    r = (int32_t)x->ndim;
+    op_in(op, new_const_ints(g, 1, &r, perm, false));
+    out = new_out(g, op, x->type, x->ndim, odims);
+    if (!g->full) {
+        quant_copy(g, out, in);
+    }
+}
+
+static void gen_pack(gen_t *g, bool pack) {
+    int32_t in = get_act(g, T_MOVE, -1, false, XTML_DTYPE_INT8);
+    const xtml_gen_tensor_t *x;
+    xtml_gen_op_t *op;
+    int32_t odims[XTML_GEN_MAX_RANK], n, axis, i, out, raw;
+    if (g->full) {
+        return;
+    }
+    x = &g->m->tensors[in];
+    if (pack) {
+        if (x->ndim >= 6) {
+            return;
+        }
+        n = range(g, 1, 5);
+        axis = range(g, 0, (int32_t)x->ndim);
+        raw = chance(g, 30) ? axis - (int32_t)x->ndim - 1 : axis;
+        op = new_op(g, XTML_OP_PACK, XTML_OPTS_PACK);
+        if (op == NULL) {
+            return;
+        }
+        op_in(op, in);
+        for (i = 1; i < n; i++) {
+            int32_t other = chance(g, 30) ? in : new_input(g, x->type, x->ndim, x->dims);
+            if (!g->full && chance(g, 80)) {
+                quant_copy(g, other, in);
+            }
+            op_in(op, other);
+        }
+        for (i = 0; i <= (int32_t)x->ndim; i++) {
+            odims[i] = i < axis ? x->dims[i] : i == axis ? n : x->dims[i - 1];
+        }
+        out = new_out(g, op, x->type, x->ndim + 1u, odims);
+        if (!g->full) {
+            quant_copy(g, out, in);
+        }
+        opt_i(op, 0, n);
+        opt_i(op, 1, raw);
+        return;
+    }
+    if (x->ndim == 0) {
+        return;
+    }
+    axis = (int32_t)pick(g, x->ndim);
+    n = x->dims[axis];
+    if (n < 1 || n > XTML_GEN_MAX_OP_IO) {
+        return;
+    }
+    op = new_op(g, XTML_OP_UNPACK, XTML_OPTS_UNPACK);
+    if (op == NULL) {
+        return;
+    }
+    op_in(op, in);
+    for (i = 0; i < (int32_t)x->ndim - 1; i++) {
+        odims[i] = x->dims[i < axis ? i : i + 1];
+    }
+    for (i = 0; i < n; i++) {
+        out = new_out(g, op, x->type, x->ndim - 1u, odims);
+        if (!g->full) {
+            quant_copy(g, out, in);
+        }
+    }
+    opt_i(op, 0, n);
+    opt_i(op, 1, chance(g, 30) ? axis - (int32_t)x->ndim : axis);
+}
+
+static void gen_split(gen_t *g) {
+    int32_t in = get_act(g, T_MOVE, -1, false, XTML_DTYPE_INT8);
+    const xtml_gen_tensor_t *x;
+    xtml_gen_op_t *op;
+    int32_t odims[XTML_GEN_MAX_RANK], axis, n, i, out;
+    if (g->full) {
+        return;
+    }
+    x = &g->m->tensors[in];
+    if (x->ndim == 0) {
+        return;
+    }
+    axis = (int32_t)pick(g, x->ndim);
+    n = 1;
+    for (i = XTML_GEN_MAX_OP_IO; i > 1; i--) {
+        if (x->dims[axis] % i == 0 && chance(g, 40)) {
+            n = i;
+            break;
+        }
+    }
+    op = new_op(g, XTML_OP_SPLIT, XTML_OPTS_SPLIT);
+    if (op == NULL) {
+        return;
+    }
+    op_in(op, const_scalar(g, chance(g, 30) ? axis - (int32_t)x->ndim : axis, false));
+    op_in(op, in);
+    memcpy(odims, x->dims, sizeof odims);
+    odims[axis] = x->dims[axis] / n;
+    for (i = 0; i < n; i++) {
+        out = new_out(g, op, x->type, x->ndim, odims);
+        if (!g->full) {
+            quant_copy(g, out, in);
+        }
+    }
+    if (chance(g, 70)) {
+        opt_i(op, 0, n);
+    } else {
+        op->has_options = 0;
+    }
+}
+
+static void gen_concat(gen_t *g) {
+    int32_t in = get_act(g, T_MOVE, -1, false, XTML_DTYPE_INT8);
+    const xtml_gen_tensor_t *x;
+    xtml_gen_op_t *op;
+    int32_t odims[XTML_GEN_MAX_RANK], axis, n, i, out;
+    if (g->full) {
+        return;
+    }
+    x = &g->m->tensors[in];
+    if (x->ndim == 0) {
+        return;
+    }
+    axis = (int32_t)pick(g, x->ndim);
+    n = range(g, 1, 5);
+    op = new_op(g, XTML_OP_CONCATENATION, XTML_OPTS_CONCATENATION);
+    if (op == NULL) {
+        return;
+    }
+    memcpy(odims, x->dims, sizeof odims);
+    op_in(op, in);
+    for (i = 1; i < n; i++) {
+        int32_t d[XTML_GEN_MAX_RANK];
+        int32_t other;
+        memcpy(d, x->dims, sizeof d);
+        d[axis] = chance(g, 20) ? 0 : range(g, 1, 6);
+        other = chance(g, 20) ? in : new_input(g, x->type, x->ndim, d);
+        if (g->full) {
+            return;
+        }
+        if (other != in && chance(g, 95)) {
+            g->m->tensors[other].n_scales = 0;
+            g->m->tensors[other].n_zero_points = 0;
+            quant_copy(g, other, in);
+        }
+        odims[axis] += g->m->tensors[other].dims[axis];
+        op_in(op, other);
+    }
+    out = new_out(g, op, x->type, x->ndim, odims);
+    if (!g->full) {
+        quant_copy(g, out, in);
+    }
+    opt_i(op, 0, chance(g, 30) ? axis - (int32_t)x->ndim : axis);
+    if (chance(g, 40)) {
+        opt_b(op, 1, chance(g, 95) ? 0 : 1);
+    }
+}
+
+static void gen_pad(gen_t *g, bool v2) {
+    int32_t in = get_act(g, T_PAD, -1, false, XTML_DTYPE_INT8);
+    const xtml_gen_tensor_t *x;
+    xtml_gen_op_t *op;
+    int32_t pads[2 * XTML_GEN_MAX_RANK], odims[XTML_GEN_MAX_RANK], pdims[2], out;
+    uint32_t i;
+    if (g->full) {
+        return;
+    }
+    x = &g->m->tensors[in];
+    if (x->ndim > 6) {
+        return;
+    }
+    for (i = 0; i < x->ndim; i++) {
+        pads[2 * i] = chance(g, 50) ? 0 : range(g, 0, 3);
+        pads[2 * i + 1] = chance(g, 50) ? 0 : range(g, 0, 3);
+        odims[i] = x->dims[i] + pads[2 * i] + pads[2 * i + 1];
+    }
+    if (dims_count(odims, x->ndim) > GEN_MAX_ELEMS) {
+        return;
+    }
+    op = new_op(g, v2 ? XTML_OP_PADV2 : XTML_OP_PAD, (uint8_t)(chance(g, 50) ? (v2 ? XTML_OPTS_PADV2 : XTML_OPTS_PAD) : 0));
+    if (op == NULL) {
+        return;
+    }
+    op_in(op, in);
+    pdims[0] = (int32_t)x->ndim;
+    pdims[1] = 2;
+    op_in(op, new_const_ints(g, 2, pdims, pads, true));
+    out = new_out(g, op, x->type, x->ndim, odims);
+    if (g->full) {
+        return;
+    }
+    if (x->type == XTML_DTYPE_INT8) {
+        if (chance(g, 80)) {
+            quant_copy(g, out, in);
+        } else {
+            quant_random(g, out);
+        }
+    }
+    if (v2 && chance(g, 85)) {
+        int32_t one = 1;
+        int32_t value = chance(g, 80) ? new_const(g, x->type, chance(g, 50) ? 0 : 1, &one, FILL_RANDOM)
+                                      : new_input(g, x->type, 0, NULL);
+        if (!g->full && x->type == XTML_DTYPE_INT8) {
+            g->m->tensors[value].n_scales = 0;
+            g->m->tensors[value].n_zero_points = 0;
+            if (chance(g, 95)) {
+                quant_copy(g, value, out);
+            } else {
+                quant_random(g, value);
+            }
+        }
+        op_in(op, value);
+    }
+}
+
+static int32_t clamp32(int32_t v, int32_t lo, int32_t hi) {
+    return v < lo ? lo : (v > hi ? hi : v);
+}
+
+static void gen_strided_slice(gen_t *g) {
+    int32_t in = get_act(g, T_SLICE, -1, true, XTML_DTYPE_INT8);
+    const xtml_gen_tensor_t *x;
+    xtml_gen_op_t *op;
+    int32_t begin[XTML_GEN_MAX_RANK], end[XTML_GEN_MAX_RANK], stride[XTML_GEN_MAX_RANK];
+    int32_t odims[XTML_GEN_MAX_RANK], vdim, out;
+    uint32_t begin_mask = 0, end_mask = 0, shrink = 0, ondim = 0, a;
+    if (g->full) {
+        return;
+    }
+    x = &g->m->tensors[in];
+    if (x->ndim == 0 || x->ndim > 6) {
+        return;
+    }
+    for (a = 0; a < x->ndim; a++) {
+        int32_t size = x->dims[a];
+        int32_t s = chance(g, 70) ? 1 : (chance(g, 50) ? range(g, 2, 3) : -range(g, 1, 3));
+        int32_t start, stop, n;
+        begin[a] = range(g, -size - 1, size + 1);
+        end[a] = range(g, -size - 1, size + 1);
+        stride[a] = s;
+        if (chance(g, 20)) {
+            begin_mask |= 1u << a;
+        }
+        if (chance(g, 20)) {
+            end_mask |= 1u << a;
+        }
+        /* The slice's length, as the kernel computes it. */
+        start = begin[a] < 0 ? begin[a] + size : begin[a];
+        start = s > 0 ? clamp32(start, 0, size) : clamp32(start, -1, size - 1);
+        if (begin_mask & (1u << a)) {
+            start = s > 0 ? 0 : size - 1;
+        }
+        if (s > 0 && start >= 0 && start < size && chance(g, 15)) {
+            shrink |= 1u << a;
+            continue;
+        }
+        stop = end[a] < 0 ? end[a] + size : end[a];
+        stop = s > 0 ? clamp32(stop, 0, size) : clamp32(stop, -1, size - 1);
+        if (end_mask & (1u << a)) {
+            stop = s > 0 ? size : -1;
+        }
+        if (s > 0) {
+            n = stop > start ? (stop - start + s - 1) / s : 0;
+        } else {
+            n = start > stop ? (start - stop - s - 1) / -s : 0;
+        }
+        odims[ondim++] = n;
+    }
+    op = new_op(g, XTML_OP_STRIDED_SLICE, XTML_OPTS_STRIDED_SLICE);
+    if (op == NULL) {
+        return;
+    }
+    vdim = (int32_t)x->ndim;
+    op_in(op, in);
+    op_in(op, new_const_ints(g, 1, &vdim, begin, true));
+    op_in(op, new_const_ints(g, 1, &vdim, end, true));
+    op_in(op, new_const_ints(g, 1, &vdim, stride, true));
+    out = new_out(g, op, x->type, ondim, odims);
+    if (!g->full) {
+        quant_copy(g, out, in);
+    }
+    opt_i(op, 0, (int32_t)begin_mask);
+    opt_i(op, 1, (int32_t)end_mask);
+    if (chance(g, 3)) {
+        opt_i(op, 2, 1);   /* ellipsis: refused */
+    }
+    if (shrink != 0 || chance(g, 20)) {
+        opt_i(op, 4, (int32_t)shrink);
+    }
+}
+
+static void gen_resize(gen_t *g) {
+    int32_t in = get_act(g, T_RESIZE, 4, true, XTML_DTYPE_INT8);
+    const xtml_gen_tensor_t *x;
+    xtml_gen_op_t *op;
+    int32_t size[2], two = 2, odims[4], out;
+    if (g->full) {
+        return;
+    }
+    x = &g->m->tensors[in];
+    size[0] = chance(g, 50) ? x->dims[1] * range(g, 1, 3) : range(g, 1, 16);
+    size[1] = chance(g, 50) ? x->dims[2] * range(g, 1, 3) : range(g, 1, 16);
+    if ((int64_t)x->dims[0] * size[0] * size[1] * x->dims[3] > GEN_MAX_ELEMS) {
+        return;
+    }
+    op = new_op(g, XTML_OP_RESIZE_NEAREST_NEIGHBOR, XTML_OPTS_RESIZE_NEAREST_NEIGHBOR);
+    if (op == NULL) {
+        return;
+    }
+    op_in(op, in);
+    op_in(op, new_const_ints(g, 1, &two, size, false));
+    odims[0] = x->dims[0];
+    odims[1] = size[0];
+    odims[2] = size[1];
+    odims[3] = x->dims[3];
+    out = new_out(g, op, x->type, 4, odims);
+    if (!g->full) {
+        quant_copy(g, out, in);
+    }
+    switch (pick(g, 4)) {
+    case 0: op->has_options = 0; break;
+    case 1: opt_b(op, 0, 1); break;
+    case 2: opt_b(op, 1, 1); break;
+    default: opt_b(op, 0, (int32_t)pick(g, 2)); opt_b(op, 1, (int32_t)pick(g, 2)); break;
+    }
+}
+
+static void gen_reduce(gen_t *g, bool arg_max) {
+    int32_t in = get_act(g, T_COMPUTE, -1, true, XTML_DTYPE_INT8);
+    const xtml_gen_tensor_t *x;
+    xtml_gen_op_t *op;
+    int32_t odims[XTML_GEN_MAX_RANK], axes[XTML_GEN_MAX_RANK], out, nax;
+    uint32_t ondim = 0, i;
+    bool keep, reduced[XTML_GEN_MAX_RANK];
+    if (g->full) {
+        return;
+    }
+    x = &g->m->tensors[in];
+    if (x->ndim == 0) {
+        return;
+    }
+    if (arg_max) {
+        int32_t a = (int32_t)pick(g, x->ndim);
+        uint8_t otype = chance(g, 70) ? XTML_DTYPE_INT32 : XTML_DTYPE_INT64;
+        op = new_op(g, XTML_OP_ARG_MAX, XTML_OPTS_ARG_MAX);
+        if (op == NULL) {
+            return;
+        }
+        op_in(op, in);
+        op_in(op, const_scalar(g, chance(g, 30) ? a - (int32_t)x->ndim : a, true));
+        for (i = 0; i < x->ndim; i++) {
+            if ((int32_t)i != a) {
+                odims[ondim++] = x->dims[i];
+            }
+        }
+        new_out(g, op, otype, ondim, odims);
+        if (chance(g, 50)) {
+            opt_b(op, 0, otype);
+        }
+        return;
+    }
+    memset(reduced, 0, sizeof reduced);
+    nax = range(g, chance(g, 5) ? 0 : 1, (int32_t)x->ndim);
+    for (i = 0; i < (uint32_t)nax; i++) {
+        int32_t a = (int32_t)pick(g, x->ndim);
+        reduced[a] = true;
+        axes[i] = chance(g, 25) ? a - (int32_t)x->ndim : a;
+    }
+    keep = chance(g, 50);
+    for (i = 0; i < x->ndim; i++) {
+        if (!reduced[i]) {
+            odims[ondim++] = x->dims[i];
+        } else if (keep) {
+            odims[ondim++] = 1;
+        }
+    }
+    op = new_op(g, XTML_OP_MEAN, XTML_OPTS_REDUCER);
+    if (op == NULL) {
+        return;
+    }
+    op_in(op, in);
+    if (nax == 1 && chance(g, 40)) {
+        op_in(op, new_const_ints(g, 0, NULL, axes, false));
+    } else {
+        op_in(op, new_const_ints(g, 1, &nax, axes, false));
+    }
+    out = new_out(g, op, x->type, ondim, odims);
+    if (!g->full && x->type == XTML_DTYPE_INT8) {
+        quant_zp(g, out, chance(g, 50) ? t_scale(g->m, in) : rand_scale(g));
+    }
+    if (keep || chance(g, 50)) {
+        opt_b(op, 0, keep);
+    }
+}
+
+/* Every builtin the core runs, with how often the generator picks it. */
+static const int32_t gen_ops[] = {
+    XTML_OP_CONV_2D, XTML_OP_CONV_2D, XTML_OP_DEPTHWISE_CONV_2D, XTML_OP_DEPTHWISE_CONV_2D,
+    XTML_OP_FULLY_CONNECTED, XTML_OP_FULLY_CONNECTED, XTML_OP_AVERAGE_POOL_2D, XTML_OP_MAX_POOL_2D,
+    XTML_OP_ADD, XTML_OP_SUB, XTML_OP_MUL, XTML_OP_MAXIMUM, XTML_OP_MINIMUM, XTML_OP_SOFTMAX,
+    XTML_OP_LOGISTIC, XTML_OP_TANH, XTML_OP_RELU, XTML_OP_RELU6, XTML_OP_LEAKY_RELU, XTML_OP_HARD_SWISH,
+    XTML_OP_QUANTIZE, XTML_OP_DEQUANTIZE, XTML_OP_RESHAPE, XTML_OP_SQUEEZE, XTML_OP_EXPAND_DIMS,
+    XTML_OP_SHAPE, XTML_OP_TRANSPOSE, XTML_OP_PACK, XTML_OP_UNPACK, XTML_OP_SPLIT, XTML_OP_CONCATENATION,
+    XTML_OP_PAD, XTML_OP_PADV2, XTML_OP_STRIDED_SLICE, XTML_OP_RESIZE_NEAREST_NEIGHBOR, XTML_OP_MEAN,
+    XTML_OP_ARG_MAX,
+};
+
+static void gen_one(gen_t *g, int32_t builtin) {
+    switch (builtin) {
+    case XTML_OP_CONV_2D: gen_conv(g, false); break;
+    case XTML_OP_DEPTHWISE_CONV_2D: gen_conv(g, true); break;
+    case XTML_OP_FULLY_CONNECTED: gen_fully_connected(g); break;
+    case XTML_OP_AVERAGE_POOL_2D: gen_pool(g, true); break;
+    case XTML_OP_MAX_POOL_2D: gen_pool(g, false); break;
+    case XTML_OP_ADD:
+    case XTML_OP_SUB:
+    case XTML_OP_MUL:
+    case XTML_OP_MAXIMUM:
+    case XTML_OP_MINIMUM: gen_binary(g, builtin); break;
+    case XTML_OP_SOFTMAX: gen_softmax(g); break;
+    case XTML_OP_QUANTIZE: gen_quantize(g, false); break;
+    case XTML_OP_DEQUANTIZE: gen_quantize(g, true); break;
+    case XTML_OP_RESHAPE:
+    case XTML_OP_SQUEEZE:
+    case XTML_OP_EXPAND_DIMS: gen_reshape(g, builtin); break;
+    case XTML_OP_SHAPE: gen_shape(g); break;
+    case XTML_OP_TRANSPOSE: gen_transpose(g); break;
+    case XTML_OP_PACK: gen_pack(g, true); break;
+    case XTML_OP_UNPACK: gen_pack(g, false); break;
+    case XTML_OP_SPLIT: gen_split(g); break;
+    case XTML_OP_CONCATENATION: gen_concat(g); break;
+    case XTML_OP_PAD: gen_pad(g, false); break;
+    case XTML_OP_PADV2: gen_pad(g, true); break;
+    case XTML_OP_STRIDED_SLICE: gen_strided_slice(g); break;
+    case XTML_OP_RESIZE_NEAREST_NEIGHBOR: gen_resize(g); break;
+    case XTML_OP_MEAN: gen_reduce(g, false); break;
+    case XTML_OP_ARG_MAX: gen_reduce(g, true); break;
+    default: gen_activation(g, builtin); break;
+    }
+}
+
+static bool list_has32(const int32_t *list, uint32_t n, int32_t v) {
+    uint32_t i;
+    for (i = 0; i < n; i++) {
+        if (list[i] == v) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Graph outputs: what no operator reads, and sometimes more. */
+static void choose_outputs(gen_t *g) {
+    xtml_gen_model_t *m = g->m;
+    uint32_t i, k, j;
+    for (i = m->n_tensors; i-- > 0 && m->n_outputs < XTML_GEN_MAX_GRAPH_IO;) {
+        bool written = false, read = false;
+        for (k = 0; k < m->n_ops; k++) {
+            written = written || list_has32(m->ops[k].outputs, m->ops[k].n_outputs, (int32_t)i);
+            read = read || list_has32(m->ops[k].inputs, m->ops[k].n_inputs, (int32_t)i);
+        }
+        if (written && (!read || chance(g, 10))) {
+            m->outputs[m->n_outputs++] = (int32_t)i;
+        }
+    }
+    if (m->n_outputs == 0 && m->n_ops > 0) {
+        m->outputs[m->n_outputs++] = m->ops[m->n_ops - 1].outputs[0];
+    }
+    /* Unusual but legal: a graph input or a duplicate among the outputs. */
+    if (m->n_outputs < XTML_GEN_MAX_GRAPH_IO && m->n_inputs > 0 && chance(g, 4)) {
+        m->outputs[m->n_outputs++] = m->inputs[pick(g, m->n_inputs)];
+    }
+    if (m->n_outputs < XTML_GEN_MAX_GRAPH_IO && m->n_outputs > 0 && chance(g, 3)) {
+        int32_t again = m->outputs[pick(g, m->n_outputs)];
+        m->outputs[m->n_outputs++] = again;
+    }
+    /* Shuffle. */
+    for (j = m->n_outputs; j > 1; j--) {
+        uint32_t r = pick(g, j);
+        int32_t t = m->outputs[j - 1];
+        m->outputs[j - 1] = m->outputs[r];
+        m->outputs[r] = t;
+    }
+}
+
+static uint64_t recipe_hash(const uint8_t *p, size_t n) {
+    uint64_t h = 1469598103934665603ull;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        h = (h ^ p[i]) * 1099511628211ull;
+    }
+    return h;
+}
+
+void xtml_gen_build(xtml_gen_model_t *m, const uint8_t *recipe, size_t recipe_len) {
+    gen_t g;
+    uint32_t n_ops, i, b;
+    if (recipe_len > XTML_GEN_RECIPE_MAX) {
+        recipe_len = XTML_GEN_RECIPE_MAX;
+    }
+    model_clear(m);
+    memset(&g, 0, sizeof g);
+    g.m = m;
+    g.recipe = recipe;
+    g.len = recipe_len;
+    g.rng.state = recipe_hash(recipe, recipe_len);
+    /* The recipe first, so the pool keeps it whatever else fits. */
+    b = buffer_new(m, (uint32_t)recipe_len);
+    if (b != 0) {
+        if (recipe_len > 0) {
+            memcpy(m->pool + m->buffers[b].at, recipe, recipe_len);
+        }
+        m->recipe_buffer = (int32_t)b;
+    }
+    switch (pick(&g, 8)) {
+    case 0:
+    case 1:
+    case 2: n_ops = 1; break;
+    case 3:
+    case 4: n_ops = (uint32_t)range(&g, 2, 3); break;
+    case 5:
+    case 6: n_ops = (uint32_t)range(&g, 4, 8); break;
+    default: n_ops = (uint32_t)range(&g, 2, XTML_GEN_MAX_OPS); break;
+    }
+    for (i = 0; i < n_ops && !g.full; i++) {
+        uint32_t before = m->n_ops;
+        gen_one(&g, gen_ops[pick(&g, sizeof gen_ops / sizeof gen_ops[0])]);
+        /* An operator that hit a limit is dropped whole (its tensors stay, unused). */
+        if (g.full && m->n_ops > before) {
+            m->n_ops = before;
+        }
+    }
+    /* Tensors listed by a dropped operator may be in avail but unwritten: outputs come from ops only. */
+    choose_outputs(&g);
+    /* A graph input nobody reads is still a graph input. Unusual versions sometimes. */
+    for (i = 0; i < m->n_ops; i++) {
+        if (chance(&g, 2)) {
+            m->ops[i].version = range(&g, 2, 7);
+        }
+    }
+}
+
+size_t xtml_gen_recipe(xtml_gen_rng_t *r, uint8_t *recipe, size_t cap) {
+    size_t n = 16 + xtml_gen_below(r, 400), i;
+    if (n > cap) {
+        n = cap;
+    }
+    for (i = 0; i < n; i++) {
+        recipe[i] = (uint8_t)(xtml_gen_next(r) >> 24);
+    }
+    return n;
+}
+
+const uint8_t *xtml_gen_model_recipe(const xtml_gen_model_t *m, size_t *len) {
+    if (m->recipe_buffer <= 0 || (uint32_t)m->recipe_buffer >= m->n_buffers) {
+        *len = 0;
+        return NULL;
+    }
+    *len = m->buffers[m->recipe_buffer].len;
+    return m->pool + m->buffers[m->recipe_buffer].at;
+}
+
+/* ---- the flatbuffer writer ---- */
+
+/*
+ * Objects are written front to back, each after the table or vector that
+ * points to it (uoffsets are unsigned, so children must come later), and each
+ * vtable just before its table. Vectors' elements are aligned to their size,
+ * constant data to 16 bytes.
+ */
+typedef struct fbw {
+    uint8_t *buf;
+    size_t cap, len;
+    bool overflow;
+} fbw_t;
+
+static size_t fbw_reserve(fbw_t *w, size_t n) {
+    size_t at = w->len;
+    if (w->overflow || n > w->cap - w->len) {
+        w->overflow = true;
+        return 0;
+    }
+    memset(w->buf + at, 0, n);
+    w->len += n;
+    return at;
+}
+
+/* Pad until len + offset is a multiple of align. */
+static void fbw_align(fbw_t *w, size_t align, size_t offset) {
+    while (!w->overflow && (w->len + offset) % align != 0) {
+        fbw_reserve(w, 1);
+    }
+}
+
+static void fbw_patch(fbw_t *w, size_t slot, size_t target) {
+    if (!w->overflow && slot != 0) {
+        st_u32(w->buf + slot, (uint32_t)(target - slot));
+    }
+}
+
+/* A table field: size 0 absent, 1, 4 or 8 bytes inline; ref: a uoffset slot. */
+typedef struct fbf {
+    uint8_t size;
+    bool ref;
+    uint64_t value;
+} fbf_t;
+
+/* Write a table; slots[i] receives the position of field i (0 when absent). */
+static size_t fbw_table(fbw_t *w, const fbf_t *f, int n, size_t *slots) {
+    uint16_t offsets[16];
+    size_t size = 4, vt, at, align = 4;
+    int i, last = -1;
+    for (i = 0; i < n; i++) {
+        slots[i] = 0;
+    }
+    for (i = 0; i < n; i++) {
+        if (f[i].size != 0) {
+            size = (size + f[i].size - 1) / f[i].size * f[i].size;
+            offsets[i] = (uint16_t)size;
+            size += f[i].size;
+            last = i;
+            if (f[i].size > align) {
+                align = f[i].size;
+            }
+        } else {
+            offsets[i] = 0;
+        }
+    }
+    n = last + 1;
+    size = (size + 3) / 4 * 4;
+    fbw_align(w, 2, 0);
+    vt = fbw_reserve(w, 4 + 2 * (size_t)n);
+    fbw_align(w, align, 0);
+    at = fbw_reserve(w, size);
+    if (w->overflow) {
+        return 0;
+    }
+    st_u16(w->buf + vt, (uint16_t)(4 + 2 * n));
+    st_u16(w->buf + vt + 2, (uint16_t)size);
+    for (i = 0; i < n; i++) {
+        st_u16(w->buf + vt + 4 + 2 * i, offsets[i]);
+    }
+    st_u32(w->buf + at, (uint32_t)(at - vt));
+    for (i = 0; i < n; i++) {
+        uint8_t *p = w->buf + at + offsets[i];
+        slots[i] = f[i].size != 0 ? at + offsets[i] : 0;
+        if (f[i].size == 1) {
+            *p = (uint8_t)f[i].value;
+        } else if (f[i].size == 4 && !f[i].ref) {
+            st_u32(p, (uint32_t)f[i].value);
+        } else if (f[i].size == 8) {
+            st_u64(p, f[i].value);
+        }
+    }
+    return at;
+}
+
+/* A vector of count elements of `elem` bytes from data (or zeros). */
+static size_t fbw_vector(fbw_t *w, const uint8_t *data, uint32_t count, uint32_t elem, size_t align) {
+    size_t at;
+    fbw_align(w, align > 4 ? align : 4, 4);
+    at = fbw_reserve(w, 4 + (size_t)count * elem);
+    if (w->overflow) {
+        return 0;
+    }
+    st_u32(w->buf + at, count);
+    if (data != NULL && count > 0) {
+        memcpy(w->buf + at + 4, data, (size_t)count * elem);
+    }
+    return at;
+}
+
+static size_t fbw_string(fbw_t *w, const char *s) {
+    size_t n = strlen(s);
+    size_t at = fbw_vector(w, (const uint8_t *)s, (uint32_t)n, 1, 4);
+    fbw_reserve(w, 1);   /* the NUL */
+    return at;
+}
+
+static size_t fbw_ints(fbw_t *w, const int32_t *v, uint32_t n) {
+    size_t at = fbw_vector(w, NULL, n, 4, 4);
+    uint32_t i;
+    for (i = 0; !w->overflow && i < n; i++) {
+        st_u32(w->buf + at + 4 + 4 * i, (uint32_t)v[i]);
+    }
+    return at;
+}
+
+/* A vector of n tables: returns its position; slots at pos + 4 + 4 i. */
+static size_t fbw_table_vec(fbw_t *w, uint32_t n) {
+    return fbw_vector(w, NULL, n, 4, 4);
+}
+
+#define F_NONE { 0, false, 0 }
+#define F_U8(v) { 1, false, (uint64_t)(uint8_t)(v) }
+#define F_U32(v) { 4, false, (uint64_t)(uint32_t)(v) }
+#define F_U64(v) { 8, false, (uint64_t)(v) }
+#define F_REF { 4, true, 0 }
+
+static void write_options(fbw_t *w, const xtml_gen_model_t *m, const xtml_gen_op_t *op, size_t slot) {
+    fbf_t f[XTML_GEN_MAX_FIELDS];
+    size_t slots[XTML_GEN_MAX_FIELDS];
+    size_t at;
+    uint32_t i;
+    for (i = 0; i < op->n_fields; i++) {
+        const xtml_gen_field_t *x = &op->fields[i];
+        f[i].size = x->kind == 'v' ? 4 : x->kind;
+        f[i].ref = x->kind == 'v';
+        f[i].value = x->value;
+    }
+    at = fbw_table(w, f, (int)op->n_fields, slots);
+    fbw_patch(w, slot, at);
+    for (i = 0; i < op->n_fields; i++) {
+        const xtml_gen_field_t *x = &op->fields[i];
+        if (x->kind == 'v') {
+            size_t v = fbw_vector(w, m->pool + x->at, x->len, 4, 4);
+            fbw_patch(w, slots[i], v);
+        }
+    }
+}
+
+/* Distinct (builtin, version) pairs in first-use order; returns the count. */
+static uint32_t opcode_table(const xtml_gen_model_t *m, int32_t *codes, int32_t *versions, uint32_t *index) {
+    uint32_t n = 0, i, k;
+    for (i = 0; i < m->n_ops; i++) {
+        for (k = 0; k < n; k++) {
+            if (codes[k] == m->ops[i].builtin && versions[k] == m->ops[i].version) {
+                break;
+            }
+        }
+        if (k == n) {
+            codes[n] = m->ops[i].builtin;
+            versions[n] = m->ops[i].version;
+            n++;
+        }
+        index[i] = k;
+    }
+    return n;
+}
+
+size_t xtml_gen_write(const xtml_gen_model_t *m, uint8_t *out, size_t cap) {
+    fbw_t w;
+    size_t root_slots[8], sg_slots[5], hdr, at, v, sgv, tv, ov, bv, mv;
+    size_t buffer_offset_slot[XTML_GEN_MAX_BUFFERS];
+    int32_t codes[XTML_GEN_MAX_OPS], versions[XTML_GEN_MAX_OPS];
+    uint32_t op_code[XTML_GEN_MAX_OPS];
+    uint32_t n_codes, i;
+    w.buf = out;
+    w.cap = cap;
+    w.len = 0;
+    w.overflow = false;
+    hdr = fbw_reserve(&w, 8);
+    if (w.overflow) {
+        return 0;
+    }
+    memcpy(out + 4, "TFL3", 4);
+    n_codes = opcode_table(m, codes, versions, op_code);
+    {
+        fbf_t f[8] = { F_U32(3), F_REF, F_REF, F_REF, F_REF, F_NONE, F_NONE, F_NONE };
+        if (m->recipe_buffer > 0) {
+            f[6].size = 4;
+            f[6].ref = true;
+        }
+        at = fbw_table(&w, f, 8, root_slots);
+        if (!w.overflow) {
+            st_u32(out + hdr, (uint32_t)at);   /* the root offset, from position 0 */
+        }
+    }
+    /* operator_codes */
+    v = fbw_table_vec(&w, n_codes);
+    fbw_patch(&w, root_slots[1], v);
+    for (i = 0; i < n_codes; i++) {
+        fbf_t f[4] = { F_U8(codes[i] < 127 ? codes[i] : 127), F_NONE, F_U32(versions[i]), F_U32(codes[i]) };
+        size_t s[4];
+        at = fbw_table(&w, f, 4, s);
+        fbw_patch(&w, v + 4 + 4 * i, at);
+    }
+    /* subgraphs: one */
+    sgv = fbw_table_vec(&w, 1);
+    fbw_patch(&w, root_slots[2], sgv);
+    {
+        fbf_t f[5] = { F_REF, F_REF, F_REF, F_REF, F_REF };
+        at = fbw_table(&w, f, 5, sg_slots);
+        fbw_patch(&w, sgv + 4, at);
+    }
+    tv = fbw_table_vec(&w, m->n_tensors);
+    fbw_patch(&w, sg_slots[0], tv);
+    for (i = 0; i < m->n_tensors; i++) {
+        const xtml_gen_tensor_t *t = &m->tensors[i];
+        fbf_t f[6] = { F_REF, F_U8(t->type), F_U32(t->buffer), F_REF, F_NONE, F_NONE };
+        size_t s[6];
+        char name[16];
+        if (t->has_quant) {
+            f[4].size = 4;
+            f[4].ref = true;
+        }
+        if (t->is_variable) {
+            f[5].size = 1;
+            f[5].value = 1;
+        }
+        at = fbw_table(&w, f, 6, s);
+        fbw_patch(&w, tv + 4 + 4 * i, at);
+        fbw_patch(&w, s[0], fbw_ints(&w, t->dims, t->ndim));
+        xtml_fmt(name, sizeof name, "t%u", (unsigned)i);
+        fbw_patch(&w, s[3], fbw_string(&w, name));
+        if (t->has_quant) {
+            fbf_t q[7] = { F_NONE, F_NONE, F_REF, F_REF, F_NONE, F_NONE, F_U32(t->quant_dim) };
+            size_t qs[7];
+            if (t->quant_dim == 0) {
+                q[6].size = 0;
+            }
+            if (t->n_scales == 0) {
+                q[2].size = 0;
+            }
+            if (t->n_zero_points == 0) {
+                q[3].size = 0;
+            }
+            at = fbw_table(&w, q, 7, qs);
+            fbw_patch(&w, s[4], at);
+            if (t->n_scales > 0) {
+                fbw_patch(&w, qs[2], fbw_vector(&w, m->pool + t->scales_at, t->n_scales, 4, 4));
+            }
+            if (t->n_zero_points > 0) {
+                fbw_patch(&w, qs[3], fbw_vector(&w, m->pool + t->zero_points_at, t->n_zero_points, 8, 8));
+            }
+        }
+    }
+    fbw_patch(&w, sg_slots[1], fbw_ints(&w, m->inputs, m->n_inputs));
+    fbw_patch(&w, sg_slots[2], fbw_ints(&w, m->outputs, m->n_outputs));
+    ov = fbw_table_vec(&w, m->n_ops);
+    fbw_patch(&w, sg_slots[3], ov);
+    for (i = 0; i < m->n_ops; i++) {
+        const xtml_gen_op_t *op = &m->ops[i];
+        fbf_t f[5] = { F_U32(op_code[i]), F_REF, F_REF, F_U8(op->options_type), F_NONE };
+        size_t s[5];
+        if (op->has_options) {
+            f[4].size = 4;
+            f[4].ref = true;
+        }
+        if (op->options_type == 0) {
+            f[3].size = 0;
+        }
+        at = fbw_table(&w, f, 5, s);
+        fbw_patch(&w, ov + 4 + 4 * i, at);
+        fbw_patch(&w, s[1], fbw_ints(&w, op->inputs, op->n_inputs));
+        fbw_patch(&w, s[2], fbw_ints(&w, op->outputs, op->n_outputs));
+        if (op->has_options) {
+            write_options(&w, m, op, s[4]);
+        }
+    }
+    fbw_patch(&w, sg_slots[4], fbw_string(&w, "main"));
+    fbw_patch(&w, root_slots[3], fbw_string(&w, "xtml_gen"));
+    /* buffers */
+    bv = fbw_table_vec(&w, m->n_buffers);
+    fbw_patch(&w, root_slots[4], bv);
+    for (i = 0; i < m->n_buffers; i++) {
+        const xtml_gen_buffer_t *b = &m->buffers[i];
+        size_t s[3];
+        buffer_offset_slot[i] = 0;
+        if (b->external && b->len > 0) {
+            fbf_t f[3] = { F_NONE, F_U64(0), F_U64(b->len) };
+            at = fbw_table(&w, f, 3, s);
+            buffer_offset_slot[i] = s[1];
+        } else {
+            fbf_t f[1] = { F_REF };
+            at = fbw_table(&w, f, b->len > 0 ? 1 : 0, s);
+            if (b->len > 0) {
+                fbw_patch(&w, s[0], fbw_vector(&w, m->pool + b->at, b->len, 1, 16));
+            }
+        }
+        fbw_patch(&w, bv + 4 + 4 * i, at);
+    }
+    /* metadata: [{ name: "xtml_gen", buffer: recipe }] */
+    if (m->recipe_buffer > 0) {
+        fbf_t f[2] = { F_REF, F_U32(m->recipe_buffer) };
+        size_t s[2];
+        mv = fbw_table_vec(&w, 1);
+        fbw_patch(&w, root_slots[6], mv);
+        at = fbw_table(&w, f, 2, s);
+        fbw_patch(&w, mv + 4, at);
+        fbw_patch(&w, s[0], fbw_string(&w, "xtml_gen"));
+    }
+    /* External buffer data after the flatbuffer, found by absolute offset. */
+    for (i = 0; i < m->n_buffers; i++) {
+        if (buffer_offset_slot[i] != 0) {
+            fbw_align(&w, 16, 0);
+            at = fbw_reserve(&w, m->buffers[i].len);
+            if (!w.overflow) {
+                memcpy(out + at, m->pool + m->buffers[i].at, m->buffers[i].len);
+                st_u64(out + buffer_offset_slot[i], (uint64_t)at);
+            }
+        }
+    }
+    return w.overflow ? 0 : w.len;
+}
+
+/* ---- the reader ---- */
+
+/* Field sizes of the options tables by union type ('v': vector of int32). */
+static const char *options_fields(uint8_t type) {
+    switch (type) {
+    case XTML_OPTS_CONV2D: return "1441441";
+    case XTML_OPTS_DEPTHWISE_CONV2D: return "1444144";
+    case XTML_OPTS_POOL2D: return "144441";
+    case XTML_OPTS_FULLY_CONNECTED: return "1111";
+    case XTML_OPTS_SOFTMAX: return "4";
+    case XTML_OPTS_CONCATENATION: return "41";
+    case XTML_OPTS_ADD: case XTML_OPTS_SUB: return "11";
+    case XTML_OPTS_MUL: return "1";
+    case XTML_OPTS_RESHAPE: case XTML_OPTS_SQUEEZE: return "v";
+    case XTML_OPTS_STRIDED_SLICE: return "444441";
+    case XTML_OPTS_SPLIT: return "4";
+    case XTML_OPTS_PACK: case XTML_OPTS_UNPACK: return "44";
+    case XTML_OPTS_ARG_MAX: case XTML_OPTS_SHAPE: case XTML_OPTS_REDUCER: return "1";
+    case XTML_OPTS_LEAKY_RELU: return "4";
+    case XTML_OPTS_RESIZE_NEAREST_NEIGHBOR: return "11";
+    default: return "";
+    }
+}
+
+static bool read_ints(const xtml_fb_table_t *t, int field, int32_t *out, uint32_t max, uint32_t *n) {
+    xtml_fb_vec_t v = xtml_fb_vec(t, field);
+    uint32_t i;
+    if (v.len > max) {
+        return false;
+    }
+    for (i = 0; i < v.len; i++) {
+        out[i] = xtml_ld_i32(v.data + 4 * i);
+    }
+    *n = v.len;
+    return true;
+}
+
+bool xtml_gen_read(xtml_gen_model_t *m, const uint8_t *model, size_t model_bytes) {
+    xtml_diag_t diag;
+    xtml_fb_table_t root, sg;
+    xtml_fb_vec_t codes, sgs, tensors, ops, buffers, meta;
+    uint32_t i, k;
+    if (xtml_model_verify(model, model_bytes, &diag) != XTML_STATUS_OK) {
+        return false;
+    }
+    model_clear(m);
+    root = xtml_fb_root(model);
+    codes = xtml_fb_vec(&root, XTML_MODEL_OPCODES);
+    sgs = xtml_fb_vec(&root, XTML_MODEL_SUBGRAPHS);
+    buffers = xtml_fb_vec(&root, XTML_MODEL_BUFFERS);
+    if (sgs.len < 1 || buffers.len > XTML_GEN_MAX_BUFFERS) {
+        return false;
+    }
+    m->n_buffers = 0;
+    for (i = 0; i < buffers.len; i++) {
+        xtml_fb_table_t b = xtml_fb_vec_table(&root, buffers, i);
+        xtml_fb_vec_t d = xtml_fb_vec(&b, XTML_BUFFER_DATA);
+        int64_t off = xtml_fb_i64(&b, XTML_BUFFER_OFFSET, 0);
+        const uint8_t *data = d.data;
+        uint32_t len = d.len, at = 0;
+        uint8_t external = 0;
+        if (d.len == 0 && off > 1) {
+            data = model + off;
+            len = (uint32_t)xtml_fb_i64(&b, XTML_BUFFER_SIZE, 0);
+            external = 1;
+        }
+        if (len > 0 && !pool_alloc(m, len, &at)) {
+            return false;
+        }
+        if (len > 0) {
+            memcpy(m->pool + at, data, len);
+        }
+        m->buffers[i].at = at;
+        m->buffers[i].len = len;
+        m->buffers[i].external = external;
+        m->n_buffers++;
+    }
+    if (m->n_buffers == 0) {
+        m->buffers[0].at = 0;
+        m->buffers[0].len = 0;
+        m->buffers[0].external = 0;
+        m->n_buffers = 1;
+    }
+    meta = xtml_fb_vec(&root, XTML_MODEL_METADATA);
+    for (i = 0; i < meta.len; i++) {
+        xtml_fb_table_t e = xtml_fb_vec_table(&root, meta, i);
+        if (strcmp(xtml_fb_str(&e, 0), "xtml_gen") == 0) {
+            uint32_t b = xtml_fb_u32(&e, 1, 0);
+            m->recipe_buffer = b < m->n_buffers ? (int32_t)b : -1;
+        }
+    }
+    sg = xtml_fb_vec_table(&root, sgs, 0);
+    tensors = xtml_fb_vec(&sg, XTML_SUBGRAPH_TENSORS);
+    ops = xtml_fb_vec(&sg, XTML_SUBGRAPH_OPERATORS);
+    if (tensors.len > XTML_GEN_MAX_TENSORS || ops.len > XTML_GEN_MAX_OPS) {
+        return false;
+    }
+    for (i = 0; i < tensors.len; i++) {
+        xtml_fb_table_t t = xtml_fb_vec_table(&sg, tensors, i);
+        xtml_fb_table_t q = xtml_fb_table(&t, XTML_TENSOR_QUANT);
+        xtml_gen_tensor_t *x = &m->tensors[i];
+        uint32_t nd = 0;
+        memset(x, 0, sizeof *x);
+        if (!read_ints(&t, XTML_TENSOR_SHAPE, x->dims, XTML_GEN_MAX_RANK, &nd)) {
+            return false;
+        }
+        x->ndim = (uint8_t)nd;
+        x->type = xtml_fb_u8(&t, XTML_TENSOR_TYPE, 0);
+        x->buffer = xtml_fb_u32(&t, XTML_TENSOR_BUFFER, 0);
+        x->is_variable = xtml_fb_bool(&t, XTML_TENSOR_IS_VARIABLE, false);
+        if (q.pos != 0) {
+            xtml_fb_vec_t s = xtml_fb_vec(&q, XTML_QUANT_SCALE);
+            xtml_fb_vec_t z = xtml_fb_vec(&q, XTML_QUANT_ZERO_POINT);
+            x->has_quant = 1;
+            x->quant_dim = xtml_fb_i32(&q, XTML_QUANT_DIMENSION, 0);
+            if ((s.len > 0 && !pool_alloc(m, 4 * s.len, &x->scales_at)) ||
+                (z.len > 0 && !pool_alloc(m, 8 * z.len, &x->zero_points_at))) {
+                return false;
+            }
+            if (s.len > 0) {
+                memcpy(m->pool + x->scales_at, s.data, 4 * (size_t)s.len);
+            }
+            if (z.len > 0) {
+                memcpy(m->pool + x->zero_points_at, z.data, 8 * (size_t)z.len);
+            }
+            x->n_scales = s.len;
+            x->n_zero_points = z.len;
+        }
+    }
+    m->n_tensors = tensors.len;
+    if (!read_ints(&sg, XTML_SUBGRAPH_INPUTS, m->inputs, XTML_GEN_MAX_GRAPH_IO, &m->n_inputs) ||
+        !read_ints(&sg, XTML_SUBGRAPH_OUTPUTS, m->outputs, XTML_GEN_MAX_GRAPH_IO, &m->n_outputs)) {
+        return false;
+    }
+    for (i = 0; i < ops.len; i++) {
+        xtml_fb_table_t o = xtml_fb_vec_table(&sg, ops, i);
+        xtml_fb_table_t c = xtml_fb_vec_table(&root, codes, xtml_fb_u32(&o, XTML_OP_OPCODE_INDEX, 0));
+        xtml_fb_table_t opts = xtml_fb_table(&o, XTML_OP_OPTIONS);
+        xtml_gen_op_t *op = &m->ops[i];
+        int32_t deprecated = xtml_fb_i8(&c, XTML_OPCODE_DEPRECATED_BUILTIN, 0);
+        int32_t code = xtml_fb_i32(&c, XTML_OPCODE_BUILTIN, 0);
+        uint32_t n_in = 0, n_out = 0;
+        memset(op, 0, sizeof *op);
+        op->builtin = code > deprecated ? code : deprecated;
+        op->version = xtml_fb_i32(&c, XTML_OPCODE_VERSION, 1);
+        if (!read_ints(&o, XTML_OP_INPUTS, op->inputs, XTML_GEN_MAX_OP_IO, &n_in) ||
+            !read_ints(&o, XTML_OP_OUTPUTS, op->outputs, XTML_GEN_MAX_OP_IO, &n_out)) {
+            return false;
+        }
+        op->n_inputs = (uint8_t)n_in;
+        op->n_outputs = (uint8_t)n_out;
+        op->options_type = xtml_fb_u8(&o, XTML_OP_OPTIONS_TYPE, 0);
+        if (opts.pos != 0) {
+            const char *layout = options_fields(op->options_type);
+            uint32_t nf = (opts.vt_len - 4u) / 2u;
+            op->has_options = 1;
+            for (k = 0; k < nf && k < XTML_GEN_MAX_FIELDS && layout[k] != '\0'; k++) {
+                if (xtml_fb_field(&opts, (int)k) == 0) {
+                    opt_field(op, k, 0, 0);
+                } else if (layout[k] == 'v') {
+                    xtml_fb_vec_t vv = xtml_fb_vec(&opts, (int)k);
+                    uint32_t at;
+                    if (!pool_alloc(m, 4 * vv.len, &at)) {
+                        return false;
+                    }
+                    if (vv.len > 0) {
+                        memcpy(m->pool + at, vv.data, 4 * (size_t)vv.len);
+                    }
+                    opt_field(op, k, 'v', 0);
+                    op->fields[k].at = at;
+                    op->fields[k].len = vv.len;
+                } else if (layout[k] == '4') {
+                    opt_field(op, k, 4, xtml_fb_u32(&opts, (int)k, 0));
+                } else {
+                    opt_field(op, k, 1, xtml_fb_u8(&opts, (int)k, 0));
+                }
+            }
+        }
+    }
+    m->n_ops = ops.len;
+    return true;
+}
+
+/* ---- mutations ---- */
+
+static int32_t edge_int(xtml_gen_rng_t *r) {
+    static const int32_t v[] = { 0, 1, -1, 2, 3, 4, 7, 8, 16, 127, -128, 128, 255, 256, 32767, -32768, 65536,
+                                 INT32_MAX, INT32_MIN, 0x40000000 };
+    return xtml_gen_below(r, 3) == 0 ? (int32_t)xtml_gen_below(r, 33) - 16
+                                    : v[xtml_gen_below(r, sizeof v / sizeof v[0])];
+}
+
+static float edge_float(xtml_gen_rng_t *r) {
+    static const uint32_t bits[] = { 0x00000000u, 0x80000000u, 0x00000001u, 0x00800000u, 0x7f7fffffu, 0x7f800000u,
+                                     0xff800000u, 0x7fc00000u, 0x3f800000u, 0x3b800000u, 0x2f800000u, 0x4f000000u,
+                                     0x3f000000u, 0xbf800000u, 0x7effffffu, 0x30000000u };
+    if (xtml_gen_below(r, 3) == 0) {
+        return ldexpf(1.0f + (float)xtml_gen_below(r, 256) / 256.0f, (int)xtml_gen_below(r, 80) - 40);
+    }
+    return bits_f32(bits[xtml_gen_below(r, sizeof bits / sizeof bits[0])]);
+}
+
+static int32_t any_tensor(const xtml_gen_model_t *m, xtml_gen_rng_t *r) {
+    if (m->n_tensors == 0 || xtml_gen_below(r, 20) == 0) {
+        return xtml_gen_below(r, 2) ? -1 : (int32_t)m->n_tensors;
+    }
+    return (int32_t)xtml_gen_below(r, m->n_tensors);
+}
+
+/* Give a constant tensor a buffer of the size its shape needs (fresh data). */
+static void resize_const(xtml_gen_model_t *m, xtml_gen_rng_t *r, xtml_gen_tensor_t *t) {
+    uint64_t bytes = tensor_bytes(t);
+    uint32_t b, i;
+    if (t->buffer == 0 || bytes == 0 || bytes > 65536) {
+        return;
+    }
+    b = buffer_new(m, (uint32_t)bytes);
+    if (b == 0) {
+        return;
+    }
+    for (i = 0; i < bytes; i++) {
+        m->pool[m->buffers[b].at + i] = (uint8_t)(xtml_gen_next(r) >> 24);
+    }
+    t->buffer = b;
+}
+
+static void mutate_tensor(xtml_gen_model_t *m, xtml_gen_rng_t *r) {
+    xtml_gen_tensor_t *t;
+    uint32_t i;
+    if (m->n_tensors == 0) {
+        return;
+    }
+    t = &m->tensors[xtml_gen_below(r, m->n_tensors)];
+    switch (xtml_gen_below(r, 12)) {
+    case 0:
+    case 1:
+        if (t->ndim > 0) {
+            int32_t *d = &t->dims[xtml_gen_below(r, t->ndim)];
+            switch (xtml_gen_below(r, 5)) {
+            case 0: *d += 1; break;
+            case 1: *d -= 1; break;
+            case 2: *d = (int32_t)xtml_gen_below(r, 9); break;
+            case 3: *d *= 2; break;
+            default: *d = edge_int(r); break;
+            }
+            if (xtml_gen_below(r, 2)) {
+                resize_const(m, r, t);
+            }
+        }
+        break;
+    case 2:
+        /* Rank: drop or add a dimension of 1. */
+        if (xtml_gen_below(r, 2) && t->ndim > 0) {
+            t->ndim--;
+        } else if (t->ndim < XTML_GEN_MAX_RANK) {
+            uint32_t at = xtml_gen_below(r, t->ndim + 1u);
+            for (i = t->ndim; i > at; i--) {
+                t->dims[i] = t->dims[i - 1];
+            }
+            t->dims[at] = 1;
+            t->ndim++;
+        }
+        break;
+    case 3: {
+        static const uint8_t types[] = { XTML_DTYPE_FLOAT32, XTML_DTYPE_INT8, XTML_DTYPE_INT16, XTML_DTYPE_INT32,
+                                         XTML_DTYPE_INT64, XTML_DTYPE_UINT8, XTML_DTYPE_BOOL, XTML_DTYPE_FLOAT16,
+                                         XTML_DTYPE_INT4, XTML_DTYPE_STRING, XTML_DTYPE_FLOAT64, 18, 200 };
+        t->type = types[xtml_gen_below(r, sizeof types)];
+        if (xtml_gen_below(r, 2)) {
+            resize_const(m, r, t);
+        }
+        break;
+    }
+    case 4:
+    case 5:
+        /* A scale or zero point at an edge. */
+        if (t->n_scales > 0) {
+            uint32_t k = xtml_gen_below(r, t->n_scales);
+            st_u32(m->pool + t->scales_at + 4 * k, f32_bits(edge_float(r)));
+        }
+        if (t->n_zero_points > 0 && xtml_gen_below(r, 2)) {
+            uint32_t k = xtml_gen_below(r, t->n_zero_points);
+            st_u64(m->pool + t->zero_points_at + 8 * k, (uint64_t)(int64_t)edge_int(r));
+        }
+        break;
+    case 6:
+        /* Quantization layout: per tensor <-> per channel, dimension, presence. */
+        switch (xtml_gen_below(r, 4)) {
+        case 0: t->has_quant = (uint8_t)!t->has_quant; break;
+        case 1: t->quant_dim = edge_int(r); break;
+        case 2:
+            if (t->n_scales > 1) {
+                t->n_scales = 1;
+                t->n_zero_points = 1;
+            }
+            break;
+        default:
+            if (t->n_zero_points > 0) {
+                t->n_zero_points--;
+            }
+            break;
+        }
+        break;
+    case 7:
+        t->buffer = xtml_gen_below(r, 4) == 0 ? xtml_gen_below(r, m->n_buffers + 2u)
+                                              : (t->buffer == 0 ? xtml_gen_below(r, m->n_buffers) : 0);
+        break;
+    case 8:
+        t->is_variable = (uint8_t)!t->is_variable;
+        break;
+    default:
+        /* Data of a constant: bytes at random, or one int32 value at an edge
+         * (shapes, axes, permutations, paddings, slice bounds live there). */
+        if (t->buffer != 0 && t->buffer < m->n_buffers && m->buffers[t->buffer].len > 0) {
+            xtml_gen_buffer_t *b = &m->buffers[t->buffer];
+            uint32_t k = xtml_gen_below(r, b->len);
+            if (t->type == XTML_DTYPE_INT32 && b->len >= 4) {
+                k &= ~3u;
+                if (k + 4 > b->len) {
+                    k = 0;
+                }
+                st_u32(m->pool + b->at + k, (uint32_t)edge_int(r));
+            } else {
+                m->pool[b->at + k] = (uint8_t)(xtml_gen_next(r) >> 24);
+            }
+        }
+        break;
+    }
+}
+
+static void mutate_op(xtml_gen_model_t *m, xtml_gen_rng_t *r) {
+    xtml_gen_op_t *op;
+    if (m->n_ops == 0) {
+        return;
+    }
+    op = &m->ops[xtml_gen_below(r, m->n_ops)];
+    switch (xtml_gen_below(r, 9)) {
+    case 0:
+        if (op->n_inputs > 0) {
+            op->inputs[xtml_gen_below(r, op->n_inputs)] = any_tensor(m, r);
+        }
+        break;
+    case 1:
+        if (op->n_outputs > 0) {
+            op->outputs[xtml_gen_below(r, op->n_outputs)] = any_tensor(m, r);
+        }
+        break;
+    case 2:
+        /* One input more or fewer. */
+        if (xtml_gen_below(r, 2) && op->n_inputs > 0) {
+            op->n_inputs--;
+        } else if (op->n_inputs < XTML_GEN_MAX_OP_IO) {
+            op->inputs[op->n_inputs++] = any_tensor(m, r);
+        }
+        break;
+    case 3:
+        if (xtml_gen_below(r, 2) && op->n_outputs > 0) {
+            op->n_outputs--;
+        } else if (op->n_outputs < XTML_GEN_MAX_OP_IO && m->n_tensors > 0) {
+            op->outputs[op->n_outputs++] = (int32_t)xtml_gen_below(r, m->n_tensors);
+        }
+        break;
+    case 4:
+        op->builtin = xtml_gen_below(r, 4) == 0 ? (int32_t)xtml_gen_below(r, 210)
+                                                : gen_ops[xtml_gen_below(r, sizeof gen_ops / sizeof gen_ops[0])];
+        break;
+    case 5:
+        op->version = edge_int(r);
+        break;
+    case 6:
+        if (xtml_gen_below(r, 3) == 0) {
+            op->has_options = (uint8_t)!op->has_options;
+        } else {
+            op->options_type = (uint8_t)xtml_gen_below(r, 128);
+        }
+        break;
+    default: {
+        /* An option field: a new value at an edge, or absent. */
+        uint32_t k = xtml_gen_below(r, op->n_fields + 1u);
+        xtml_gen_field_t *f;
+        if (k >= XTML_GEN_MAX_FIELDS) {
+            break;
+        }
+        if (k == op->n_fields) {
+            opt_field(op, k, xtml_gen_below(r, 2) ? 1 : 4, 0);
+        }
+        f = &op->fields[k];
+        if (f->kind == 'v') {
+            if (f->len > 0 && xtml_gen_below(r, 3)) {
+                st_u32(m->pool + f->at + 4 * xtml_gen_below(r, f->len), (uint32_t)edge_int(r));
+            } else if (f->len > 0) {
+                f->len--;
+            }
+        } else if (xtml_gen_below(r, 6) == 0) {
+            f->kind = 0;
+        } else if (f->kind == 4 && xtml_gen_below(r, 3) == 0) {
+            f->value = f32_bits(edge_float(r));
+        } else {
+            f->value = (uint32_t)edge_int(r);
+            if (f->kind == 1) {
+                f->value &= 0xffu;
+            }
+            if (f->kind == 0) {
+                f->kind = 1;
+            }
+        }
+        break;
+    }
+    }
+}
+
+static void mutate_graph(xtml_gen_model_t *m, xtml_gen_rng_t *r) {
+    uint32_t i;
+    switch (xtml_gen_below(r, 8)) {
+    case 0:
+        if (m->n_inputs > 0) {
+            m->inputs[xtml_gen_below(r, m->n_inputs)] = any_tensor(m, r);
+        }
+        break;
+    case 1:
+        if (m->n_outputs > 0) {
+            m->outputs[xtml_gen_below(r, m->n_outputs)] = any_tensor(m, r);
+        }
+        break;
+    case 2:
+        if (xtml_gen_below(r, 2) && m->n_inputs > 0) {
+            m->n_inputs--;
+        } else if (m->n_inputs < XTML_GEN_MAX_GRAPH_IO) {
+            m->inputs[m->n_inputs++] = any_tensor(m, r);
+        }
+        break;
+    case 3:
+        if (xtml_gen_below(r, 2) && m->n_outputs > 0) {
+            m->n_outputs--;
+        } else if (m->n_outputs < XTML_GEN_MAX_GRAPH_IO) {
+            m->outputs[m->n_outputs++] = any_tensor(m, r);
+        }
+        break;
+    case 4:
+        /* Drop an operator. */
+        if (m->n_ops > 0) {
+            uint32_t k = xtml_gen_below(r, m->n_ops);
+            for (i = k; i + 1 < m->n_ops; i++) {
+                m->ops[i] = m->ops[i + 1];
+            }
+            m->n_ops--;
+        }
+        break;
+    case 5:
+        /* Swap two operators (order matters to the planner). */
+        if (m->n_ops > 1) {
+            uint32_t a = xtml_gen_below(r, m->n_ops), b = xtml_gen_below(r, m->n_ops);
+            xtml_gen_op_t t = m->ops[a];
+            m->ops[a] = m->ops[b];
+            m->ops[b] = t;
+        }
+        break;
+    case 6:
+        /* Duplicate an operator (it then writes its outputs twice). */
+        if (m->n_ops > 0 && m->n_ops < XTML_GEN_MAX_OPS) {
+            m->ops[m->n_ops] = m->ops[xtml_gen_below(r, m->n_ops)];
+            m->n_ops++;
+        }
+        break;
+    default:
+        /* A buffer: shorter, longer (data from the pool), or stored outside. */
+        if (m->n_buffers > 1) {
+            xtml_gen_buffer_t *b = &m->buffers[1 + xtml_gen_below(r, m->n_buffers - 1)];
+            switch (xtml_gen_below(r, 3)) {
+            case 0: b->len = b->len > 0 ? b->len - 1 - xtml_gen_below(r, b->len) : 0; break;
+            case 1:
+                if (b->at + b->len + 16 <= XTML_GEN_POOL) {
+                    b->len += 1 + xtml_gen_below(r, 16);
+                }
+                break;
+            default: b->external = (uint8_t)!b->external; break;
+            }
+        }
+        break;
+    }
+}
+
+void xtml_gen_mutate(xtml_gen_model_t *m, xtml_gen_rng_t *r) {
+    uint32_t c = xtml_gen_below(r, 10);
+    if (c < 5) {
+        mutate_tensor(m, r);
+    } else if (c < 8) {
+        mutate_op(m, r);
+    } else {
+        mutate_graph(m, r);
+    }
+}
+
+void xtml_gen_single_op(const xtml_gen_model_t *m, uint32_t op, xtml_gen_model_t *out) {
+    const xtml_gen_op_t *o = &m->ops[op];
+    uint32_t i;
+    memcpy(out, m, sizeof *out);
+    out->ops[0] = *o;
+    out->n_ops = 1;
+    out->n_inputs = 0;
+    out->n_outputs = 0;
+    for (i = 0; i < o->n_inputs; i++) {
+        int32_t t = o->inputs[i];
+        if (t >= 0 && (uint32_t)t < m->n_tensors && !is_const(m, t) &&
+            !list_has32(out->inputs, out->n_inputs, t) && out->n_inputs < XTML_GEN_MAX_GRAPH_IO) {
+            out->inputs[out->n_inputs++] = t;
+        }
+    }
+    for (i = 0; i < o->n_outputs && out->n_outputs < XTML_GEN_MAX_GRAPH_IO; i++) {
+        if (!list_has32(out->outputs, out->n_outputs, o->outputs[i])) {
+            out->outputs[out->n_outputs++] = o->outputs[i];
+        }
+    }
+}
