@@ -6,6 +6,9 @@
 //   POST /detect   image body -> detections, model identity, timing
 //   GET  /model    the model's facts
 //   GET  /healthz  liveness
+//   /adapt/examples (POST, GET, DELETE), POST /adapt: when the host gives
+//   ApiOptions.adapt (src/adapt/rest.ts; kept out of this module's imports so
+//   a device that does not adapt does not carry the trainer)
 //
 // Errors are JSON {error: {code, message}} with a 4xx/5xx status; a bad
 // request never changes what the next request sees.
@@ -51,6 +54,16 @@ export interface ApiOptions {
   clock?: () => number;
   /** What this server runs on, for /healthz ("wasm", "node", "xs"). */
   backend?: string;
+  /** The adaptation calls (src/adapt/rest.ts's AdaptRoutes, built on the same ModelService); absent: 404. */
+  adapt?: AdaptHandler;
+}
+
+/** What the /adapt routes call: each answers a JSON value or throws ApiError. */
+export interface AdaptHandler {
+  add(body: Uint8Array | null): unknown;
+  list(): unknown;
+  clear(): unknown;
+  adapt(body: Uint8Array | null): unknown;
 }
 
 export const defaultMaxBodyBytes = 4 << 20;
@@ -148,6 +161,7 @@ export class DetectionApi {
   private readonly backend: string;
   private readonly current: () => LoadedModel;
   private readonly service: ModelService | undefined;
+  private readonly adapt: AdaptHandler | undefined;
 
   /**
    * `source` is the ModelService (monitoring, updates, rollback), or just a
@@ -168,6 +182,7 @@ export class DetectionApi {
     this.clock = options.clock ?? Date.now;
     this.started = this.clock();
     this.backend = options.backend ?? '';
+    this.adapt = options.adapt;
   }
 
   /** The body limit of a request: PUT /model has its own. */
@@ -195,6 +210,11 @@ export class DetectionApi {
       if (service === undefined) throw new ApiError(404, 'NOT_FOUND', `${request.path} needs a model service; this server runs a fixed model`);
       return run(service);
     };
+    const adapt = this.adapt;
+    const adapting = (run: (handler: AdaptHandler) => ApiResponse) => (): ApiResponse => {
+      if (adapt === undefined) throw new ApiError(404, 'NOT_FOUND', `${request.path}: this server does not adapt its model`);
+      return run(adapt);
+    };
     const routes: Record<string, Record<string, () => ApiResponse>> = {
       '/detect': { POST: () => this.detect(request) },
       '/model': {
@@ -218,6 +238,12 @@ export class DetectionApi {
         })),
       },
       '/profile': { GET: managed((s) => json(200, { model: this.current().id, ...s.profile() })) },
+      '/adapt/examples': {
+        POST: adapting((a) => json(200, a.add(request.body))),
+        GET: adapting((a) => json(200, a.list())),
+        DELETE: adapting((a) => json(200, a.clear())),
+      },
+      '/adapt': { POST: adapting((a) => json(200, a.adapt(request.body))) },
       '/healthz': { GET: () => json(200, { status: 'ok', model: this.current().id, backend: this.backend, uptime_s: round((this.clock() - this.started) / 1000, 3) }) },
     };
     const methods = Object.hasOwn(routes, request.path) ? routes[request.path]! : undefined;

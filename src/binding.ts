@@ -43,16 +43,23 @@ export const gridObjectField = Object.freeze({
   label: 0, first: 1, cells: 2, row0: 3, col0: 4, row1: 5, col1: 6, peak: 7, weight: 8, sumX: 9, sumY: 10, length: 11,
 } as const);
 
+/** xtml_options_t. */
+export interface CoreOptions {
+  /** Tensor indices whose data stays readable after invoke (keep_tensors). */
+  keepTensors?: readonly number[];
+}
+
 export interface CoreBinding {
   readonly backend: BackendName;
   /** Ticks per second of the profiling clock (0 when unknown). */
   readonly ticksPerSecond: number;
   /** xtml_model_verify. */
   verify(model: ModelBytes): void;
-  /** xtml_arena_size. */
-  arenaSize(model: ModelBytes): number;
-  /** xtml_init with an arena of arenaBytes that the binding owns. */
-  init(model: ModelBytes, arenaBytes: number): CoreContext;
+  /** xtml_arena_size, or xtml_arena_size_with when options are given. */
+  arenaSize(model: ModelBytes, options?: CoreOptions): number;
+  /** xtml_init (xtml_init_with when options are given) with an arena of
+   * arenaBytes that the binding owns. */
+  init(model: ModelBytes, arenaBytes: number, options?: CoreOptions): CoreContext;
   /** xtml_frame_table: `real` is 256 float32 (as bytes); `table` receives 256 elements of dtype. */
   frameTable(dtype: number, scale: number, zeroPoint: number, real: Uint8Array, table: Uint8Array): void;
   /** xtml_frame_to_input with the parameters of `params` (frameParam); `region` receives x, y, w, h. */
@@ -80,6 +87,12 @@ export interface CoreContext {
   getOutput(index: number, into: Uint8Array): void;
   /** xtml_invoke. */
   invoke(): void;
+  /** xtml_tensor_count. */
+  tensorCount(): number;
+  /** xtml_tensor_info. */
+  tensorInfo(index: number): RawTensorInfo;
+  /** Copy xtml_tensor_data(index) into `into` (exactly the tensor's size). */
+  getTensor(index: number, into: Uint8Array): void;
   /** Record per-operator ticks on every invoke (xtml_set_profiler). */
   setProfiling(on: boolean): void;
   /** Ticks of each operator in the last invoke (empty when profiling is off). */

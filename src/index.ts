@@ -1,7 +1,7 @@
 // xs-tinyml: the engine-neutral TypeScript API.
 export { InferenceSession, type SessionOptions, type OperatorProfile, type Feeds, type TensorInput } from './session.js';
 export { XtmlError, statusName, statusNames, type StatusName } from './errors.js';
-export type { BackendName, CoreBinding, CoreContext, ModelBytes, RawTensorInfo, RawProfileEntry } from './binding.js';
+export type { BackendName, CoreBinding, CoreContext, CoreOptions, ModelBytes, RawTensorInfo, RawProfileEntry } from './binding.js';
 export { type Tensor, type TensorMetadata, type TensorType, type TypedArray, tensorTypes } from './tensor.js';
 export { quantize, dequantize, type QuantizedType } from './quantize.js';
 export { ImageError, checkFrame, parsePgm, encodePgm, pngSize, jpegSize, bytesPerPixel, pixelFormats, type Frame, type PixelFormat, type ImageSize, type ImageErrorCode } from './image.js';

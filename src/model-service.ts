@@ -47,6 +47,8 @@ export interface InstallOptions {
   signature?: Uint8Array;
   /** Accept a model whose input or output differs from the running one's. */
   replaceExpectations?: boolean;
+  /** A model this device made from the running one (POST /adapt): no signature asked. */
+  adaptedHere?: boolean;
 }
 
 export interface BootReport {
@@ -82,6 +84,7 @@ export class ModelService {
   private profileCount = 0;
   private profileNext = 0;
   private readonly profileDepth: number;
+  private readonly sources = new WeakMap<LoadedModel, ModelBytes>();
 
   constructor(options: ServiceOptions) {
     this.options = options;
@@ -123,6 +126,7 @@ export class ModelService {
     }
     const { bytes, sha256, size } = this.options.bundled;
     const model = loadModel(this.options.binding, bytes, { sha256, bytes: size }, this.loadOptions());
+    this.sources.set(model, bytes);
     this.probe(model);
     const last = candidates[candidates.length - 1];
     if (last !== undefined) this.store.adopt(last);
@@ -130,6 +134,11 @@ export class ModelService {
     this.bootReport = { source: 'bundled', problems };
     if (problems.length > 0) this.log('warn', `booted the bundled model: ${problems.join('; ')}`);
     return this.bootReport;
+  }
+
+  /** The bytes a loaded model was made from (POST /adapt adapts them). */
+  modelBytes(model: LoadedModel = this.current()): ModelBytes | undefined {
+    return this.sources.get(model);
   }
 
   /** The model in service. Each request takes it once and keeps it to the end. */
@@ -174,7 +183,7 @@ export class ModelService {
   install(bytes: Uint8Array, options: InstallOptions = {}): { model: LoadedModel; record: StoreRecord } {
     const sha256 = this.options.crypto.sha256(bytes);
     const verify = this.options.crypto.verifySignature;
-    if (verify !== undefined) {
+    if (verify !== undefined && options.adaptedHere !== true) {
       if (options.signature === undefined) {
         throw new ApiError(401, 'SIGNATURE_REQUIRED', 'a signing key is configured: send the Ed25519 signature of the model\'s SHA-256 in X-Model-Signature (base64)');
       }
@@ -219,6 +228,7 @@ export class ModelService {
     if (target === 'bundled') {
       const { bytes, sha256, size } = this.options.bundled;
       model = loadModel(this.options.binding, bytes, { sha256, bytes: size }, this.loadOptions());
+      this.sources.set(model, bytes);
     } else {
       const bytes = this.store.slotBytes(target, record.slots[target]);
       if (bytes === undefined) throw new ApiError(409, 'NO_ROLLBACK', `rollback slot ${target} no longer holds its model (overwritten or damaged)`);
@@ -265,6 +275,7 @@ export class ModelService {
   /** Verify, plan and test-run a model; nothing stays allocated when it throws. */
   private load(bytes: Uint8Array, sha256: string): LoadedModel {
     const model = loadModel(this.options.binding, bytes, { sha256, bytes: bytes.length }, this.loadOptions());
+    this.sources.set(model, bytes);
     try {
       this.probe(model);
     } catch (error) {

@@ -1,6 +1,6 @@
 // InferenceSession: the API people already know (onnxruntime-style), on any
 // backend that implements CoreBinding. Engine-neutral: runs on XS and on Node.
-import type { CoreBinding, CoreContext, ModelBytes, RawTensorInfo } from './binding.js';
+import type { CoreBinding, CoreContext, CoreOptions, ModelBytes, RawTensorInfo } from './binding.js';
 import { XtmlError } from './errors.js';
 import { allocateFor, arrayKindFor, bytesOf, typeName, type Tensor, type TensorMetadata, type TypedArray } from './tensor.js';
 
@@ -9,6 +9,10 @@ export interface SessionOptions {
   arenaBytes?: number;
   /** Record per-operator time on every run. */
   profiling?: boolean;
+  /** Tensor indices (as `inspect` numbers them) whose data stays readable after
+   * run() through tensor(): the core keeps their memory alive to the end of
+   * the run, and the arena grows by what that costs. */
+  keepTensors?: readonly number[];
 }
 
 export interface OperatorProfile {
@@ -71,18 +75,65 @@ export class InferenceSession {
       throw new TypeError('model must be the model bytes (Uint8Array, ArrayBuffer or host buffer)');
     }
     if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
-    const { arenaBytes, profiling = false } = options;
+    const { arenaBytes, profiling = false, keepTensors } = options;
     if (typeof profiling !== 'boolean') throw new TypeError('options.profiling must be a boolean');
+    let core: CoreOptions | undefined;
+    if (keepTensors !== undefined) {
+      if (!Array.isArray(keepTensors)) throw new TypeError('options.keepTensors must be an array of tensor indices');
+      keepTensors.forEach((t: unknown, k) => {
+        if (!Number.isInteger(t) || (t as number) < 0 || (t as number) > 0x7fffffff) {
+          throw new RangeError(`options.keepTensors[${k}] must be a tensor index (a non-negative integer), got ${String(t)}`);
+        }
+      });
+      core = { keepTensors: [...keepTensors] };
+    }
     let size: number;
     if (arenaBytes === undefined) {
-      size = binding.arenaSize(model);
+      size = core === undefined ? binding.arenaSize(model) : binding.arenaSize(model, core);
     } else {
       if (!Number.isSafeInteger(arenaBytes) || arenaBytes <= 0) {
         throw new RangeError(`options.arenaBytes must be a positive integer, got ${String(arenaBytes)}`);
       }
       size = arenaBytes;
     }
-    return new InferenceSession(binding, binding.init(model, size), profiling);
+    return new InferenceSession(binding, core === undefined ? binding.init(model, size) : binding.init(model, size, core), profiling);
+  }
+
+  /** Number of tensors in the model (indices 0 .. tensorCount - 1). */
+  get tensorCount(): number {
+    return this.live().tensorCount();
+  }
+
+  private tensorIndex(index: number): number {
+    if (!Number.isInteger(index) || index < 0 || index >= this.tensorCount) {
+      throw new RangeError(`index must be a tensor index from 0 to ${this.tensorCount - 1}, got ${String(index)}`);
+    }
+    return index;
+  }
+
+  /** Any tensor's name, type, shape, bytes and (first) quantization parameters. */
+  tensorInfo(index: number): TensorMetadata {
+    return metadata(this.live().tensorInfo(this.tensorIndex(index)));
+  }
+
+  /** A copy of a tensor's data after run(): a constant, an output, or a tensor
+   * named in keepTensors (others throw XtmlError XTML_STATUS_BAD_ARGUMENT: their
+   * memory is reused during the run). */
+  tensor(index: number): Tensor {
+    const meta = this.tensorInfo(index);
+    const data = allocateFor(meta);
+    this.live().getTensor(index, bytesOf(data));
+    return { type: meta.type, dims: meta.dims, data };
+  }
+
+  /** tensor(), into a caller-owned typed array of exactly the tensor's size. */
+  tensorInto(index: number, into: TypedArray): void {
+    const meta = this.tensorInfo(index);
+    if (!isTypedArray(into)) throw new TypeError('into must be a typed array');
+    if (into.byteLength !== meta.bytes) {
+      throw new RangeError(`into has ${into.byteLength} bytes, tensor ${index} '${meta.name}' needs ${meta.bytes}`);
+    }
+    this.live().getTensor(index, new Uint8Array(into.buffer, into.byteOffset, into.byteLength));
   }
 
   private live(): CoreContext {

@@ -11,7 +11,7 @@
 // asks) and each context's arena is allocated there with the module's malloc;
 // release() frees both. Linear memory may grow, which replaces its
 // ArrayBuffer, so views of it are taken afresh after any call into the module.
-import { frameParam, gridParam, type CoreBinding, type CoreContext, type ModelBytes, type RawProfileEntry, type RawTensorInfo } from './binding.js';
+import { frameParam, gridParam, type CoreBinding, type CoreContext, type CoreOptions, type ModelBytes, type RawProfileEntry, type RawTensorInfo } from './binding.js';
 import { XtmlError, statusName } from './errors.js';
 
 // ---- the part of the WebAssembly JS API used here ----
@@ -53,6 +53,11 @@ interface Exports {
   xtml_model_verify(model: number, modelBytes: number, diag: number): number;
   xtml_arena_size(model: number, modelBytes: number, arenaBytesOut: number, diag: number): number;
   xtml_init(model: number, modelBytes: number, arena: number, arenaBytes: number, ctxOut: number, diag: number): number;
+  xtml_arena_size_with(model: number, modelBytes: number, options: number, arenaBytesOut: number, diag: number): number;
+  xtml_init_with(model: number, modelBytes: number, options: number, arena: number, arenaBytes: number, ctxOut: number, diag: number): number;
+  xtml_tensor_count(ctx: number): number;
+  xtml_tensor_info(ctx: number, index: number, info: number): number;
+  xtml_tensor_data(ctx: number, index: number, dataOut: number): number;
   xtml_arena_used(ctx: number): number;
   xtml_input_count(ctx: number): number;
   xtml_output_count(ctx: number): number;
@@ -76,7 +81,8 @@ interface Exports {
 }
 
 const requiredExports: readonly (keyof Exports)[] = [
-  'memory', 'xtml_model_verify', 'xtml_arena_size', 'xtml_init', 'xtml_arena_used', 'xtml_input_count',
+  'memory', 'xtml_model_verify', 'xtml_arena_size', 'xtml_init', 'xtml_arena_size_with', 'xtml_init_with',
+  'xtml_tensor_count', 'xtml_tensor_info', 'xtml_tensor_data', 'xtml_arena_used', 'xtml_input_count',
   'xtml_output_count', 'xtml_input_info', 'xtml_output_info', 'xtml_input_data', 'xtml_output_data', 'xtml_invoke',
   'xtml_operator_count', 'xtml_operator_name', 'xtml_operator_macs', 'xtml_ctx_detail', 'xtml_model_description', 'xtml_wasm_alloc',
   'xtml_wasm_free', 'xtml_wasm_set_profiler', 'xtml_dtype_size', 'xtml_frame_table', 'xtml_frame_to_input', 'xtml_grid_decode',
@@ -96,6 +102,7 @@ const rect = { x: 0, y: 4, w: 8, h: 12, size: 16 } as const; // xtml_rect_t
 const grid = { rows: 0, cols: 4, classes: 8, background: 12, connectivity: 16, dtype: 20, zeroPoint: 24, minLevel: 28, minScore: 32, size: 36 } as const; // xtml_grid_t
 const gridObjectSize = 44; // xtml_grid_object_t
 const gridResult = { objects: 0, maxObjects: 4, count: 8, order: 12, size: 16 } as const; // xtml_grid_result_t
+const options = { keepTensors: 0, keepCount: 4, size: 8 } as const; // xtml_options_t
 
 /** A CoreBinding on WebAssembly, plus what tests and tools may inspect. */
 export interface WasmBinding extends CoreBinding {
@@ -216,6 +223,18 @@ function bind(instance: WasmInstance): WasmBinding {
   const diagError = (status: number): XtmlError =>
     new XtmlError(statusName(status), cString(diagAt + diag.detail), statusName(status) === 'XTML_STATUS_ARENA_TOO_SMALL' ? u32(diagAt + diag.needed) : undefined);
 
+  /** xtml_options_t and its index array in linear memory (0 for no options); free it after use. */
+  const copyOptions = (given: CoreOptions | undefined): number => {
+    const keep = given?.keepTensors ?? [];
+    if (given === undefined) return 0;
+    const at = alloc(options.size + 4 * keep.length, 'options');
+    refresh();
+    view.setUint32(at + options.keepTensors, keep.length > 0 ? at + options.size : 0, true);
+    view.setInt32(at + options.keepCount, keep.length, true);
+    keep.forEach((t, k) => view.setInt32(at + options.size + 4 * k, t, true));
+    return at;
+  };
+
   /** A 16-byte aligned copy of the model in linear memory; free it after use. */
   const copyModel = (model: ModelBytes): { at: number; length: number } => {
     let source: Uint8Array;
@@ -243,24 +262,45 @@ function bind(instance: WasmInstance): WasmBinding {
       if (status !== 0) throw diagError(status);
     },
 
-    arenaSize(model: ModelBytes): number {
+    arenaSize(model: ModelBytes, given?: CoreOptions): number {
       const copy = copyModel(model);
-      const status = wasm.xtml_arena_size(copy.at, copy.length, wordAt, diagAt);
-      wasm.xtml_wasm_free(copy.at);
-      if (status !== 0) throw diagError(status);
-      return u32(wordAt);
-    },
-
-    init(model: ModelBytes, arenaBytes: number): CoreContext {
-      const copy = copyModel(model);
-      let arena: number;
+      let optionsAt: number;
       try {
-        arena = alloc(arenaBytes, 'an arena');
+        optionsAt = copyOptions(given);
       } catch (error) {
         wasm.xtml_wasm_free(copy.at);
         throw error;
       }
-      const status = wasm.xtml_init(copy.at, copy.length, arena, arenaBytes, wordAt, diagAt);
+      const status = given === undefined
+        ? wasm.xtml_arena_size(copy.at, copy.length, wordAt, diagAt)
+        : wasm.xtml_arena_size_with(copy.at, copy.length, optionsAt, wordAt, diagAt);
+      wasm.xtml_wasm_free(copy.at);
+      if (optionsAt !== 0) wasm.xtml_wasm_free(optionsAt);
+      if (status !== 0) throw diagError(status);
+      return u32(wordAt);
+    },
+
+    init(model: ModelBytes, arenaBytes: number, given?: CoreOptions): CoreContext {
+      const copy = copyModel(model);
+      let arena: number;
+      let optionsAt: number;
+      try {
+        optionsAt = copyOptions(given);
+      } catch (error) {
+        wasm.xtml_wasm_free(copy.at);
+        throw error;
+      }
+      try {
+        arena = alloc(arenaBytes, 'an arena');
+      } catch (error) {
+        wasm.xtml_wasm_free(copy.at);
+        if (optionsAt !== 0) wasm.xtml_wasm_free(optionsAt);
+        throw error;
+      }
+      const status = given === undefined
+        ? wasm.xtml_init(copy.at, copy.length, arena, arenaBytes, wordAt, diagAt)
+        : wasm.xtml_init_with(copy.at, copy.length, optionsAt, arena, arenaBytes, wordAt, diagAt);
+      if (optionsAt !== 0) wasm.xtml_wasm_free(optionsAt);
       if (status !== 0) {
         wasm.xtml_wasm_free(arena);
         wasm.xtml_wasm_free(copy.at);
@@ -399,6 +439,18 @@ function bind(instance: WasmInstance): WasmBinding {
       invoke(): void {
         const status = wasm.xtml_invoke(check());
         if (status !== 0) throw ctxError(status);
+      },
+
+      tensorCount: () => wasm.xtml_tensor_count(check()),
+      tensorInfo: (index) => tensorInfo(wasm.xtml_tensor_info, index),
+
+      getTensor(index: number, into: Uint8Array): void {
+        const status = wasm.xtml_tensor_data(check(), index, wordAt);
+        if (status !== 0) throw ctxError(status);
+        const at = u32(wordAt);
+        ioAt(at, tensorInfo(wasm.xtml_tensor_info, index).bytes, into.byteLength, 'tensor byte count');
+        refresh();
+        into.set(bytes.subarray(at, at + into.byteLength));
       },
 
       setProfiling(on: boolean): void {

@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CoreBinding, CoreContext, ModelBytes, RawProfileEntry, RawTensorInfo } from '../../src/binding.js';
+import type { CoreBinding, CoreContext, CoreOptions, ModelBytes, RawProfileEntry, RawTensorInfo } from '../../src/binding.js';
 import { XtmlError } from '../../src/errors.js';
 
 /** A context as the addon hands it out: an opaque, tagged external. */
@@ -16,7 +16,12 @@ export interface Addon {
   setErrorClass(errorClass: typeof XtmlError): void;
   xtml_model_verify(model: Uint8Array): void;
   xtml_arena_size(model: Uint8Array): number;
-  xtml_init(model: Uint8Array, arenaBytes: number): AddonContext;
+  xtml_init(model: Uint8Array, arenaBytes: number, keepTensors?: Int32Array): AddonContext;
+  xtml_arena_size_with(model: Uint8Array, keepTensors: Int32Array): number;
+  xtml_tensor_count(ctx: AddonContext): number;
+  xtml_tensor_info(ctx: AddonContext, index: number): RawTensorInfo;
+  /** Copies tensor `index` (kept, output or constant) into `into`. */
+  xtml_tensor_data(ctx: AddonContext, index: number, into: Uint8Array): void;
   xtml_bind_release(ctx: AddonContext): void;
   xtml_arena_used(ctx: AddonContext): number;
   xtml_input_count(ctx: AddonContext): number;
@@ -65,12 +70,16 @@ export function createNodeBinding(addon: Addon = loadAddon()): CoreBinding {
     backend: 'node',
     ticksPerSecond: addon.ticksPerSecond,
     verify: (model) => addon.xtml_model_verify(asBytes(model)),
-    arenaSize: (model) => addon.xtml_arena_size(asBytes(model)),
+    arenaSize: (model, options?: CoreOptions) => options === undefined
+      ? addon.xtml_arena_size(asBytes(model))
+      : addon.xtml_arena_size_with(asBytes(model), Int32Array.from(options.keepTensors ?? [])),
     frameTable: (dtype, scale, zeroPoint, real, table) => addon.xtml_frame_table(dtype, scale, zeroPoint, real, table),
     frameToInput: (params, frame, table, input, region) => addon.xtml_frame_to_input(params, frame, table, input, region),
     gridDecode: (params, thresholds, scores, work, objects) => addon.xtml_grid_decode(params, thresholds, scores, work, objects),
-    init(model: ModelBytes, arenaBytes: number): CoreContext {
-      const ctx = addon.xtml_init(asBytes(model), arenaBytes);
+    init(model: ModelBytes, arenaBytes: number, options?: CoreOptions): CoreContext {
+      const ctx = options === undefined
+        ? addon.xtml_init(asBytes(model), arenaBytes)
+        : addon.xtml_init(asBytes(model), arenaBytes, Int32Array.from(options.keepTensors ?? []));
       return {
         arenaUsed: () => addon.xtml_arena_used(ctx),
         inputCount: () => addon.xtml_input_count(ctx),
@@ -80,6 +89,9 @@ export function createNodeBinding(addon: Addon = loadAddon()): CoreBinding {
         setInput: (index, bytes) => addon.xtml_input_data(ctx, index, bytes),
         getOutput: (index, into) => addon.xtml_output_data(ctx, index, into),
         invoke: () => addon.xtml_invoke(ctx),
+        tensorCount: () => addon.xtml_tensor_count(ctx),
+        tensorInfo: (index) => addon.xtml_tensor_info(ctx, index),
+        getTensor: (index, into) => addon.xtml_tensor_data(ctx, index, into),
         setProfiling: (on) => addon.xtml_set_profiler(ctx, on),
         lastProfile: (): RawProfileEntry[] =>
           Array.from(addon.xtml_bind_profile_ticks(ctx), (ticks, index) => ({

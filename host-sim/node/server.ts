@@ -15,6 +15,7 @@ import {
 import { FileStorage } from './file-storage.js';
 import { bundledModelPath, loadBinding } from './backends.js';
 import { desktopDecoders } from './images.js';
+import { AdaptRoutes, adaptFrame } from '../../src/adapt/rest.js';
 import { XsApiHost } from '../xs/xs-api.js';
 import { convertMaxBodyBytes, handleConvert } from './convert-route.js';
 
@@ -128,12 +129,15 @@ export class LocalApiHost implements ApiHost {
       log: options.log ?? ((level, message) => console.warn(`xs-tinyml ${level}: ${message}`)),
     });
     this.service.boot();
+    const decoders = desktopDecoders(options.maxPixels);
+    const limits = { decoders, maxBodyBytes: options.maxBodyBytes, maxPixels: options.maxPixels };
     this.api = new DetectionApi(this.service, {
-      decoders: desktopDecoders(options.maxPixels),
+      decoders,
       maxBodyBytes: options.maxBodyBytes,
       maxPixels: options.maxPixels,
       clock,
       backend: this.backend,
+      adapt: new AdaptRoutes(this.service, (bytes) => adaptFrame(bytes, limits)),
     });
   }
 

@@ -7,8 +7,11 @@
 //     {"model", "vector", "output": hex} or {"model", "vector", "error"};
 //     a model that does not load: {"model", "error"}
 //   run-vectors model MODEL [--input FILE] [--arena-bytes N] [--load ...] [--profile] [--repeat N]
+//                     [--keep T,T...] [--read T,T...]
 //     one model: {"model", "arenaBytes", "macs", "operators", "inputs", "outputs"}
-//     and, with an input file, "output": hex (and "profile"); or {"model", "error"}
+//     and, with an input file, "output": hex (and "profile"); or {"model", "error"};
+//     --keep keeps those tensors alive (keepTensors), --read reads tensors after the
+//     run: "tensors": [{"index", "data": hex} or {"index", "error"}]
 //   run-vectors load MODEL... [--load ...]
 //     loads each model (verify, prepare, plan): {"model", "arenaBytes"} or {"model", "error"}
 //   run-vectors truncations MODEL
@@ -157,9 +160,16 @@ function runModel(path: string, list: string[]): void {
   const input = option(list, '--input');
   const arena = option(list, '--arena-bytes');
   const profiling = list.includes('--profile');
+  const indices = (name: string): number[] | undefined => option(list, name)?.split(',').map(Number);
+  const keep = indices('--keep');
+  const read = indices('--read') ?? [];
   let session: InferenceSession;
   try {
-    const options = arena === undefined ? { profiling } : { profiling, arenaBytes: Number(arena) };
+    const options = {
+      profiling,
+      ...(arena !== undefined ? { arenaBytes: Number(arena) } : {}),
+      ...(keep !== undefined ? { keepTensors: keep } : {}),
+    };
     session = InferenceSession.create(xsBinding, modelBytes(path, loadOption(list)), options);
   } catch (e) {
     print({ model: path, error: errorOf(e) });
@@ -186,6 +196,13 @@ function runModel(path: string, list: string[]): void {
       }
       result['output'] = outputHex(session.run(feeds));
       if (profiling) result['profile'] = session.profile();
+      result['tensors'] = read.map((index) => {
+        try {
+          return { index, data: hex(bytesOf(session.tensor(index).data)) };
+        } catch (e) {
+          return { index, error: errorOf(e) };
+        }
+      });
     } catch (e) {
       result['error'] = errorOf(e);
     }

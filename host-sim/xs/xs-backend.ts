@@ -51,6 +51,8 @@ export interface XsModelResult {
   output?: Buffer;
   profile?: { index: number; name: string; ms: number }[];
   msPerInvoke?: number;
+  /** Tensors read after the run (options.read): data, or the error reading it. */
+  tensors?: { index: number; data?: Buffer; error?: XsError }[];
   error?: XsError;
 }
 
@@ -108,16 +110,23 @@ export async function runManifestXs(manifestPath: string, options: { load?: XsLo
 /** One model through XS: its metadata and, given an input file (all inputs concatenated), the outputs. */
 export async function runModelXs(
   modelPath: string,
-  options: { input?: string; arenaBytes?: number; load?: XsLoad; profile?: boolean; repeat?: number } = {},
+  options: { input?: string; arenaBytes?: number; load?: XsLoad; profile?: boolean; repeat?: number; keep?: number[]; read?: number[] } = {},
 ): Promise<XsModelResult> {
   const args = ['model', modelPath, '--load', options.load ?? 'map'];
+  if (options.keep !== undefined) args.push('--keep', options.keep.join(','));
+  if (options.read !== undefined) args.push('--read', options.read.join(','));
   if (options.input !== undefined) args.push('--input', options.input);
   if (options.arenaBytes !== undefined) args.push('--arena-bytes', String(options.arenaBytes));
   if (options.profile === true) args.push('--profile');
   if (options.repeat !== undefined) args.push('--repeat', String(options.repeat));
   const [line] = await runXs(args);
   if (line === undefined) throw new Error('xtml-xs printed no result');
-  return withOutput<XsModelResult>(line);
+  const result = withOutput<XsModelResult>(line);
+  const tensors = line['tensors'] as { index: number; data?: string; error?: XsError }[] | undefined;
+  if (tensors !== undefined) {
+    result.tensors = tensors.map((t) => ({ index: t.index, ...(t.data !== undefined ? { data: Buffer.from(t.data, 'hex') } : {}), ...(t.error !== undefined ? { error: t.error } : {}) }));
+  }
+  return result;
 }
 
 /** Load (verify, prepare, plan) each model through XS: its arena bytes or its error. */

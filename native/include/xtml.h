@@ -166,6 +166,37 @@ xtml_status_t xtml_arena_size_for(const uint8_t *model, size_t model_bytes, size
 xtml_status_t xtml_init(const uint8_t *model, size_t model_bytes, void *arena, size_t arena_bytes,
                         xtml_ctx_t **ctx, xtml_diag_t *diag);
 
+/*
+ * Options of xtml_arena_size_with() and xtml_init_with(). All zero (or a NULL
+ * options pointer) means the defaults, which are what xtml_arena_size() and
+ * xtml_init() use.
+ */
+typedef struct xtml_options {
+    /*
+     * Tensors (indices into the model's tensor list, 0 .. xtml_tensor_count-1)
+     * whose data must still be readable with xtml_tensor_data() after
+     * xtml_invoke(), such as the activation that feeds a model's head: the
+     * planner keeps their memory alive to the end of the invoke instead of
+     * reusing it, and no operator writes over it in place. The arena grows by
+     * what that costs (the longer lifetimes in the plan, and a copy of the
+     * indices in the context), which xtml_arena_size_with() reports exactly.
+     * A constant or a graph output is readable anyway. The array is read
+     * during the call only. An index out of range, or a tensor that no
+     * operator writes and that is not a graph input, fails with
+     * XTML_STATUS_BAD_ARGUMENT.
+     */
+    const int32_t *keep_tensors;
+    int32_t keep_count;
+} xtml_options_t;
+
+/* xtml_arena_size() for a context made with these options. */
+xtml_status_t xtml_arena_size_with(const uint8_t *model, size_t model_bytes, const xtml_options_t *options,
+                                   size_t *arena_bytes, xtml_diag_t *diag);
+
+/* xtml_init() with options; the arena must hold xtml_arena_size_with(). */
+xtml_status_t xtml_init_with(const uint8_t *model, size_t model_bytes, const xtml_options_t *options, void *arena,
+                             size_t arena_bytes, xtml_ctx_t **ctx, xtml_diag_t *diag);
+
 /* Bytes of the arena the context actually uses (equal to xtml_arena_size). */
 size_t xtml_arena_used(const xtml_ctx_t *ctx);
 
@@ -176,6 +207,24 @@ xtml_status_t xtml_output_info(const xtml_ctx_t *ctx, int32_t index, xtml_tensor
 /* Data of an input or output inside the arena; NULL for a bad index. */
 void *xtml_input_data(xtml_ctx_t *ctx, int32_t index);
 const void *xtml_output_data(const xtml_ctx_t *ctx, int32_t index);
+
+/*
+ * Any tensor of the model, by its index (the numbering of the model's tensor
+ * list, as `xtml inspect` prints it): name, type, shape, bytes, and the first
+ * scale and zero point (per-channel tensors have more; see the model).
+ * XTML_STATUS_BAD_ARGUMENT for an index outside 0 .. xtml_tensor_count-1.
+ */
+int32_t xtml_tensor_count(const xtml_ctx_t *ctx);
+xtml_status_t xtml_tensor_info(const xtml_ctx_t *ctx, int32_t index, xtml_tensor_info_t *info);
+/*
+ * Where tensor `index`'s data is after xtml_invoke(): constants (in the
+ * model), graph outputs, and tensors kept with xtml_options_t.keep_tensors.
+ * Any other activation's memory is reused during the invoke, so asking for it
+ * fails with XTML_STATUS_BAD_ARGUMENT, as does an index out of range; the
+ * context's detail says which. *data stays valid as long as the context, and
+ * holds the last invoke's values.
+ */
+xtml_status_t xtml_tensor_data(xtml_ctx_t *ctx, int32_t index, const void **data);
 
 /* Run every operator once. */
 xtml_status_t xtml_invoke(xtml_ctx_t *ctx);

@@ -115,6 +115,24 @@ static bool get_bytes(napi_env env, napi_value value, uint8_t **data, size_t *le
     return true;
 }
 
+/* xtml_options_t from an Int32Array of kept tensor indices (the array's
+ * memory is read during the call only). */
+static bool get_options(napi_env env, napi_value value, xtml_options_t *options) {
+    bool is_typedarray = false;
+    napi_typedarray_type type;
+    size_t length = 0;
+    void *p = NULL;
+    if (napi_is_typedarray(env, value, &is_typedarray) != napi_ok || !is_typedarray ||
+        napi_get_typedarray_info(env, value, &type, &length, &p, NULL, NULL) != napi_ok ||
+        type != napi_int32_array || length > INT32_MAX) {
+        napi_throw_type_error(env, NULL, "xs-tinyml addon: expected an Int32Array of tensor indices");
+        return false;
+    }
+    options->keep_tensors = p;
+    options->keep_count = (int32_t)length;
+    return true;
+}
+
 static bool get_int32(napi_env env, napi_value value, int32_t *out) {
     if (napi_get_value_int32(env, value, out) != napi_ok) {
         napi_throw_type_error(env, NULL, "xs-tinyml addon: expected a number");
@@ -242,17 +260,49 @@ static napi_value napi_xtml_arena_size(napi_env env, napi_callback_info info) {
     return result;
 }
 
-/* xtml_init(model: Uint8Array, arenaBytes: number): context */
-static napi_value napi_xtml_init(napi_env env, napi_callback_info info) {
+/* xtml_arena_size_with(model: Uint8Array, keepTensors: Int32Array): number */
+static napi_value napi_xtml_arena_size_with(napi_env env, napi_callback_info info) {
     napi_value argv[2], result;
     uint8_t *bytes, *model;
-    size_t length, arena_bytes;
+    size_t length, arena_bytes = 0;
+    void *base;
+    xtml_options_t options;
+    xtml_diag_t diag;
+    xtml_status_t status;
+    if (!get_args(env, info, 2, argv) || !get_bytes(env, argv[0], &bytes, &length) ||
+        !get_options(env, argv[1], &options) || (model = copy_model(env, bytes, length, &base)) == NULL) {
+        return NULL;
+    }
+    status = xtml_arena_size_with(model, length, &options, &arena_bytes, &diag);
+    free(base);
+    if (status != XTML_STATUS_OK) {
+        return throw_diag(env, &diag);
+    }
+    CHECK(env, napi_create_double(env, (double)arena_bytes, &result));
+    return result;
+}
+
+/* xtml_init(model: Uint8Array, arenaBytes: number[, keepTensors: Int32Array]): context;
+ * with keepTensors it is xtml_init_with. */
+static napi_value napi_xtml_init(napi_env env, napi_callback_info info) {
+    napi_value argv[3], result;
+    uint8_t *bytes, *model;
+    size_t length, arena_bytes, argc = 3;
     xtml_napi_session_t *session;
+    xtml_options_t options;
     xtml_diag_t diag;
     xtml_status_t status;
     int64_t total;
-    if (!get_args(env, info, 2, argv) || !get_bytes(env, argv[0], &bytes, &length) ||
-        !get_size(env, argv[1], &arena_bytes)) {
+    memset(&options, 0, sizeof options);
+    if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
+        return throw_pending(env, "napi_get_cb_info");
+    }
+    if (argc < 2) {
+        napi_throw_type_error(env, NULL, "xs-tinyml addon: too few arguments");
+        return NULL;
+    }
+    if (!get_bytes(env, argv[0], &bytes, &length) || !get_size(env, argv[1], &arena_bytes) ||
+        (argc > 2 && !get_options(env, argv[2], &options))) {
         return NULL;
     }
     session = calloc(1, sizeof *session);
@@ -271,7 +321,9 @@ static napi_value napi_xtml_init(napi_env env, napi_callback_info info) {
         napi_throw_range_error(env, NULL, "xs-tinyml addon: cannot allocate the arena");
         return NULL;
     }
-    status = xtml_init(model, length, xtml_bind_align(session->arena_base), arena_bytes, &session->ctx, &diag);
+    status = argc > 2 ? xtml_init_with(model, length, &options, xtml_bind_align(session->arena_base), arena_bytes,
+                                       &session->ctx, &diag)
+                      : xtml_init(model, length, xtml_bind_align(session->arena_base), arena_bytes, &session->ctx, &diag);
     if (status != XTML_STATUS_OK) {
         session_finalize(env, session, NULL);
         return throw_diag(env, &diag);
@@ -420,6 +472,51 @@ static napi_value napi_xtml_output_data(napi_env env, napi_callback_info info) {
     }
     if (bytes > 0) {
         memcpy(data, xtml_output_data(ctx, index), bytes);
+    }
+    return NULL;
+}
+
+static napi_value napi_xtml_tensor_count(napi_env env, napi_callback_info info) {
+    napi_value argv[1], result;
+    xtml_ctx_t *ctx;
+    if (!get_args(env, info, 1, argv) || (ctx = get_ctx(env, argv[0])) == NULL) {
+        return NULL;
+    }
+    CHECK(env, napi_create_int32(env, xtml_tensor_count(ctx), &result));
+    return result;
+}
+
+static napi_value napi_xtml_tensor_info(napi_env env, napi_callback_info info) {
+    return tensor_info(env, info, xtml_tensor_info);
+}
+
+/* xtml_tensor_data(ctx, index, into: Uint8Array): copies the tensor into `into`. */
+static napi_value napi_xtml_tensor_data(napi_env env, napi_callback_info info) {
+    napi_value argv[3];
+    xtml_ctx_t *ctx;
+    int32_t index;
+    uint8_t *into;
+    size_t length;
+    const void *data = NULL;
+    xtml_tensor_info_t t;
+    xtml_status_t status;
+    if (!get_args(env, info, 3, argv) || (ctx = get_ctx(env, argv[0])) == NULL || !get_int32(env, argv[1], &index) ||
+        !get_bytes(env, argv[2], &into, &length)) {
+        return NULL;
+    }
+    status = xtml_tensor_data(ctx, index, &data);
+    if (status == XTML_STATUS_OK) {
+        status = xtml_tensor_info(ctx, index, &t);
+    }
+    if (status != XTML_STATUS_OK) {
+        return throw_status(env, status, xtml_ctx_detail(ctx), 0);
+    }
+    /* Only keeps a wrong length from reading outside the tensor; the caller names the parameter. */
+    if (length != t.bytes) {
+        return throw_status(env, XTML_STATUS_BAD_ARGUMENT, "wrong tensor byte count", 0);
+    }
+    if (length > 0) {
+        memcpy(into, data, length);
     }
     return NULL;
 }
@@ -704,6 +801,10 @@ static napi_value init(napi_env env, napi_value exports) {
         {"xtml_model_verify", napi_xtml_model_verify},
         {"xtml_arena_size", napi_xtml_arena_size},
         {"xtml_init", napi_xtml_init},
+        {"xtml_arena_size_with", napi_xtml_arena_size_with},
+        {"xtml_tensor_count", napi_xtml_tensor_count},
+        {"xtml_tensor_info", napi_xtml_tensor_info},
+        {"xtml_tensor_data", napi_xtml_tensor_data},
         {"xtml_bind_release", napi_xtml_bind_release},
         {"xtml_arena_used", napi_xtml_arena_used},
         {"xtml_input_count", napi_xtml_input_count},

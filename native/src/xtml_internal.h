@@ -245,10 +245,14 @@ struct xtml_ctx {
     size_t used;
     xtml_profile_fn profiler;
     void *profiler_user;
+    /* Tensors kept alive to the end of the invoke (xtml_options_t); their
+     * indices follow the node records. */
+    int32_t n_kept;
 #ifndef XTML_NO_DETAIL
-    /* Invoke-time errors only (load errors go to the caller's xtml_diag_t),
-     * kept short because it lives in the arena. */
-    char detail[64];
+    /* Errors of calls made on the context (load errors go to the caller's
+     * xtml_diag_t), kept short because it lives in the arena: 60 bytes, so
+     * that the context is 8-byte aligned in size with n_kept beside it. */
+    char detail[60];
 #endif
 };
 

@@ -43,6 +43,9 @@ struct xtml_prep {
     int32_t builtin;
     int32_t version;
     const char *name;
+    /* Tensors kept alive to the end of the invoke (validated indices). */
+    const int32_t *keep;
+    int32_t n_keep;
     /* Pass state. */
     bool measuring;
     bool target32;           /* measuring for a 32-bit target (xtml_arena_size_for) */
@@ -454,6 +457,13 @@ static bool can_overwrite(const xtml_prep_t *p, const int32_t *alias_of, int32_t
     int32_t root = alias_root(alias_of, in);
     xtml_tinfo_t r, o;
     uint32_t j;
+    int32_t k;
+    /* A kept tensor's memory must hold its values to the end of the invoke. */
+    for (k = 0; k < p->n_keep; k++) {
+        if (alias_root(alias_of, p->keep[k]) == root) {
+            return false;
+        }
+    }
     read_tensor(p, root, &r);
     read_tensor(p, out, &o);
     if (r.is_const || tensor_is_variable(p, root) || r.bytes != o.bytes) {
@@ -511,6 +521,7 @@ static xtml_status_t build_pass(build_t *b, char *detail, size_t detail_cap) {
         meta += align_up(sizeof(void *) * n_tensors, META_ALIGN);
         meta += align_up(sizeof(xtml_node_t) * n_ops, META_ALIGN);
     }
+    meta += align_up(sizeof(int32_t) * (size_t)p->n_keep, META_ALIGN);
     p->persist_bytes = 0;
     p->measuring = ctx == NULL;
     p->target32 = b->target32;
@@ -669,6 +680,24 @@ static xtml_status_t build_pass(build_t *b, char *detail, size_t detail_cap) {
             goto too_many;
         }
     }
+    /* Kept tensors live to the end like graph outputs. */
+    for (k = 0; k < (uint32_t)p->n_keep; k++) {
+        xtml_tinfo_t t, r;
+        int32_t root = alias_root(alias_of_stack, p->keep[k]);
+        read_tensor(p, p->keep[k], &t);
+        read_tensor(p, root, &r);
+        if (t.is_const || r.is_const) {
+            continue;
+        }
+        if (plan_find(&pl, (uint32_t)root) == NULL) {
+            return set_detail(detail, detail_cap, XTML_STATUS_BAD_ARGUMENT,
+                              "kept tensor %d '%s' is neither a graph input nor written by any operator",
+                              (int)p->keep[k], t.name);
+        }
+        if (!plan_touch(&pl, (uint32_t)root, (uint32_t)r.bytes, (uint16_t)(n_ops > 0 ? n_ops : 0))) {
+            goto too_many;
+        }
+    }
 
     b->plan_bytes = plan_place(&pl);
     b->meta_bytes = meta + p->persist_bytes;
@@ -733,12 +762,49 @@ static xtml_status_t diag_set(xtml_diag_t *diag, xtml_status_t status) {
     return status;
 }
 
+/* The options' kept tensors into the build, after checking every index. */
+static xtml_status_t build_keep(build_t *b, const xtml_options_t *options, char *detail) {
+    int32_t k;
+    if (options == NULL || options->keep_count == 0) {
+        return XTML_STATUS_OK;
+    }
+    if (options->keep_count < 0 || options->keep_tensors == NULL) {
+        return set_detail(detail, XTML_DETAIL_MAX, XTML_STATUS_BAD_ARGUMENT,
+                          options->keep_count < 0 ? "options.keep_count is negative" : "options.keep_tensors is NULL");
+    }
+    for (k = 0; k < options->keep_count; k++) {
+        int32_t t = options->keep_tensors[k];
+        if (t < 0 || (uint32_t)t >= b->prep.tensors.len) {
+            return set_detail(detail, XTML_DETAIL_MAX, XTML_STATUS_BAD_ARGUMENT,
+                              "options.keep_tensors[%d] is %d: the model has %u tensors", (int)k, (int)t,
+                              (unsigned)b->prep.tensors.len);
+        }
+    }
+    b->prep.keep = options->keep_tensors;
+    b->prep.n_keep = options->keep_count;
+    return XTML_STATUS_OK;
+}
+
 xtml_status_t xtml_arena_size(const uint8_t *model, size_t model_bytes, size_t *arena_bytes, xtml_diag_t *diag) {
     return xtml_arena_size_for(model, model_bytes, sizeof(void *), arena_bytes, diag);
 }
 
+static xtml_status_t arena_size(const uint8_t *model, size_t model_bytes, const xtml_options_t *options,
+                                size_t pointer_bytes, size_t *arena_bytes, xtml_diag_t *diag);
+
 xtml_status_t xtml_arena_size_for(const uint8_t *model, size_t model_bytes, size_t pointer_bytes,
                                   size_t *arena_bytes, xtml_diag_t *diag) {
+    return arena_size(model, model_bytes, NULL, pointer_bytes, arena_bytes, diag);
+}
+
+xtml_status_t xtml_arena_size_with(const uint8_t *model, size_t model_bytes, const xtml_options_t *options,
+                                   size_t *arena_bytes, xtml_diag_t *diag) {
+    return arena_size(model, model_bytes, options, sizeof(void *), arena_bytes, diag);
+}
+
+/* The arena for these options on a target with pointers of pointer_bytes. */
+static xtml_status_t arena_size(const uint8_t *model, size_t model_bytes, const xtml_options_t *options,
+                                size_t pointer_bytes, size_t *arena_bytes, xtml_diag_t *diag) {
     build_t b;
     xtml_status_t status;
     diag_reset(diag);
@@ -759,6 +825,10 @@ xtml_status_t xtml_arena_size_for(const uint8_t *model, size_t model_bytes, size
     }
     build_begin(&b, model, model_bytes);
     b.target32 = pointer_bytes == 4 && sizeof(void *) != 4;
+    status = build_keep(&b, options, diag != NULL ? diag->detail : NULL);
+    if (status != XTML_STATUS_OK) {
+        return diag_set(diag, status);
+    }
     status = build_pass(&b, diag != NULL ? diag->detail : NULL, XTML_DETAIL_MAX);
     if (status != XTML_STATUS_OK) {
         return diag_set(diag, status);
@@ -769,6 +839,16 @@ xtml_status_t xtml_arena_size_for(const uint8_t *model, size_t model_bytes, size
 
 xtml_status_t xtml_init(const uint8_t *model, size_t model_bytes, void *arena, size_t arena_bytes,
                         xtml_ctx_t **out, xtml_diag_t *diag) {
+    return xtml_init_with(model, model_bytes, NULL, arena, arena_bytes, out, diag);
+}
+
+/* The kept tensor indices, after the node records. */
+static int32_t *kept_table(const xtml_ctx_t *ctx) {
+    return (int32_t *)(void *)((uint8_t *)ctx->nodes + align_up(sizeof(xtml_node_t) * (size_t)ctx->n_nodes, META_ALIGN));
+}
+
+xtml_status_t xtml_init_with(const uint8_t *model, size_t model_bytes, const xtml_options_t *options, void *arena,
+                             size_t arena_bytes, xtml_ctx_t **out, xtml_diag_t *diag) {
     build_t b;
     xtml_status_t status;
     size_t needed;
@@ -786,7 +866,7 @@ xtml_status_t xtml_init(const uint8_t *model, size_t model_bytes, void *arena, s
         return diag_set(diag, set_detail(detail, XTML_DETAIL_MAX, XTML_STATUS_ARENA_ALIGNMENT,
                                          "arena address is not %d-byte aligned", XTML_ARENA_ALIGN));
     }
-    status = xtml_arena_size(model, model_bytes, &needed, diag);
+    status = xtml_arena_size_with(model, model_bytes, options, &needed, diag);
     if (status != XTML_STATUS_OK) {
         return status;
     }
@@ -812,6 +892,12 @@ xtml_status_t xtml_init(const uint8_t *model, size_t model_bytes, void *arena, s
     meta += align_up(sizeof(void *) * (size_t)ctx->n_tensors, META_ALIGN);
     ctx->nodes = (xtml_node_t *)((uint8_t *)arena + meta);
     memset(ctx->nodes, 0, sizeof(xtml_node_t) * (size_t)ctx->n_nodes);
+    /* Checked by xtml_arena_size_with above. */
+    (void)build_keep(&b, options, NULL);
+    ctx->n_kept = b.prep.n_keep;
+    if (ctx->n_kept > 0) {
+        memcpy(kept_table(ctx), b.prep.keep, sizeof(int32_t) * (size_t)ctx->n_kept);
+    }
     {
         xtml_fb_vec_t gi = xtml_fb_vec(&b.prep.subgraph, XTML_SUBGRAPH_INPUTS);
         xtml_fb_vec_t go = xtml_fb_vec(&b.prep.subgraph, XTML_SUBGRAPH_OUTPUTS);
@@ -842,21 +928,26 @@ int32_t xtml_output_count(const xtml_ctx_t *ctx) {
     return ctx != NULL ? ctx->n_outputs : 0;
 }
 
-static xtml_status_t io_info(const xtml_ctx_t *ctx, const uint8_t *list, int32_t n, int32_t index,
-                             xtml_tensor_info_t *info) {
+/* Tensor `tensor` (a valid index) as the context's model describes it. */
+static void ctx_tensor(const xtml_ctx_t *ctx, int32_t tensor, xtml_tinfo_t *t) {
     xtml_prep_t p;
-    xtml_tinfo_t t;
-    int32_t i;
-    if (ctx == NULL || info == NULL || index < 0 || index >= n) {
-        return XTML_STATUS_BAD_ARGUMENT;
-    }
     memset(&p, 0, sizeof p);
     p.model = ctx->model;
     p.root = xtml_fb_root(ctx->model);
     p.subgraph = ctx->subgraph;
     p.tensors = xtml_fb_vec(&p.subgraph, XTML_SUBGRAPH_TENSORS);
     p.buffers = xtml_fb_vec(&p.root, XTML_MODEL_BUFFERS);
-    read_tensor(&p, xtml_ld_i32(list + 4 * index), &t);
+    read_tensor(&p, tensor, t);
+}
+
+static xtml_status_t io_info(const xtml_ctx_t *ctx, const uint8_t *list, int32_t n, int32_t index,
+                             xtml_tensor_info_t *info) {
+    xtml_tinfo_t t;
+    int32_t i;
+    if (ctx == NULL || info == NULL || index < 0 || index >= n) {
+        return XTML_STATUS_BAD_ARGUMENT;
+    }
+    ctx_tensor(ctx, list != NULL ? xtml_ld_i32(list + 4 * index) : index, &t);
     memset(info, 0, sizeof *info);
     info->name = t.name;
     info->dtype = t.type;
@@ -890,6 +981,59 @@ const void *xtml_output_data(const xtml_ctx_t *ctx, int32_t index) {
         return NULL;
     }
     return ctx->data[xtml_ld_i32(ctx->graph_outputs + 4 * index)];
+}
+
+int32_t xtml_tensor_count(const xtml_ctx_t *ctx) {
+    return ctx != NULL ? ctx->n_tensors : 0;
+}
+
+xtml_status_t xtml_tensor_info(const xtml_ctx_t *ctx, int32_t index, xtml_tensor_info_t *info) {
+    /* A NULL list: the index is the tensor's own. */
+    return io_info(ctx, NULL, xtml_tensor_count(ctx), index, info);
+}
+
+static xtml_status_t ctx_fail(xtml_ctx_t *ctx, const char *fmt, ...) XTML_PRINTF(2, 3);
+
+/* BAD_ARGUMENT with the context's detail set. */
+static xtml_status_t ctx_fail(xtml_ctx_t *ctx, const char *fmt, ...) {
+#ifndef XTML_NO_DETAIL
+    va_list ap;
+    va_start(ap, fmt);
+    xtml_vfmt(ctx->detail, sizeof ctx->detail, fmt, ap);
+    va_end(ap);
+#else
+    (void)ctx;
+    (void)fmt;
+#endif
+    return XTML_STATUS_BAD_ARGUMENT;
+}
+
+xtml_status_t xtml_tensor_data(xtml_ctx_t *ctx, int32_t index, const void **data) {
+    xtml_tinfo_t t;
+    const int32_t *kept;
+    int32_t k;
+    bool readable;
+    if (ctx == NULL || data == NULL) {
+        return XTML_STATUS_BAD_ARGUMENT;
+    }
+    *data = NULL;
+    if (index < 0 || index >= ctx->n_tensors) {
+        return ctx_fail(ctx, "tensor %d: the model has %d tensors", (int)index, (int)ctx->n_tensors);
+    }
+    ctx_tensor(ctx, index, &t);
+    readable = t.is_const;
+    for (k = 0; !readable && k < ctx->n_outputs; k++) {
+        readable = xtml_ld_i32(ctx->graph_outputs + 4 * k) == index;
+    }
+    kept = kept_table(ctx);
+    for (k = 0; !readable && k < ctx->n_kept; k++) {
+        readable = kept[k] == index;
+    }
+    if (!readable || ctx->data[index] == NULL) {
+        return ctx_fail(ctx, "tensor %d is not kept (xtml_options_t.keep_tensors)", (int)index);
+    }
+    *data = ctx->data[index];
+    return XTML_STATUS_OK;
 }
 
 xtml_status_t xtml_invoke(xtml_ctx_t *ctx) {

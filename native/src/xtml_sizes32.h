@@ -27,7 +27,7 @@
 #define XTML_SIZE32_xtml_transpose_params_t 84u
 
 #ifdef XTML_NO_DETAIL
-#define XTML_SIZE32_xtml_ctx_t 68u
+#define XTML_SIZE32_xtml_ctx_t 72u
 #else
 #define XTML_SIZE32_xtml_ctx_t 132u
 #endif

@@ -8,9 +8,9 @@
  * both on release.
  *
  * The loader reads and writes xtml_diag_t, xtml_tensor_info_t,
- * xtml_bind_profile_t and the frame path's structs in linear memory at fixed
- * offsets; the checks below stop the build if the C layouts drift from the
- * offsets written in src/wasm.ts.
+ * xtml_bind_profile_t, xtml_options_t and the frame path's structs in linear
+ * memory at fixed offsets; the checks below stop the build if the C layouts
+ * drift from the offsets written in src/wasm.ts.
  */
 #define _POSIX_C_SOURCE 200112L /* posix_memalign */
 #include <stddef.h>
@@ -34,6 +34,9 @@
 #define info_scale offsetof(xtml_tensor_info_t, scale)
 #define info_zero_point offsetof(xtml_tensor_info_t, zero_point)
 #define info_size sizeof(xtml_tensor_info_t)
+#define options_keep_tensors offsetof(xtml_options_t, keep_tensors)
+#define options_keep_count offsetof(xtml_options_t, keep_count)
+#define options_size sizeof(xtml_options_t)
 #define profile_count offsetof(xtml_bind_profile_t, count)
 #define profile_ticks offsetof(xtml_bind_profile_t, ticks)
 #define profile_size sizeof(xtml_bind_profile_t)
@@ -50,6 +53,9 @@ XTML_WASM_LAYOUT(info_bytes, 12 + 4 * XTML_MAX_DIMS);
 XTML_WASM_LAYOUT(info_scale, 16 + 4 * XTML_MAX_DIMS);
 XTML_WASM_LAYOUT(info_zero_point, 20 + 4 * XTML_MAX_DIMS);
 XTML_WASM_LAYOUT(info_size, 24 + 4 * XTML_MAX_DIMS);
+XTML_WASM_LAYOUT(options_keep_tensors, 0);
+XTML_WASM_LAYOUT(options_keep_count, 4);
+XTML_WASM_LAYOUT(options_size, 8);
 XTML_WASM_LAYOUT(profile_count, 0);
 XTML_WASM_LAYOUT(profile_ticks, 4);
 XTML_WASM_LAYOUT(profile_size, 8);

@@ -7,16 +7,20 @@
 // module names ("xtml", "xs-tinyml"), which a Moddable manifest (manifest.json
 // beside this file) defines, and has no load-time side effects, so it can be
 // preloaded: the host functions are first called when a model is loaded.
-import { Context, arenaSize, frameTable, frameToInput, gridDecode, modelVerify, ticksPerSecond, type HostModel } from 'xtml';
+import { Context, arenaSize, arenaSizeWith, frameTable, frameToInput, gridDecode, modelVerify, ticksPerSecond, type HostModel } from 'xtml';
 import {
   XtmlError,
   statusName,
   type CoreBinding,
   type CoreContext,
+  type CoreOptions,
   type ModelBytes,
   type RawProfileEntry,
   type RawTensorInfo,
 } from 'xs-tinyml';
+
+/** The kept tensor indices as the bytes of an Int32Array (what the host module reads). */
+const keptBytes = (options: CoreOptions): Uint8Array => new Uint8Array(Int32Array.from(options.keepTensors ?? []).buffer);
 
 const OK = 0;
 
@@ -88,6 +92,17 @@ class XsContext implements CoreContext {
   invoke(): void {
     this.check(this.context.invoke(), 'invoke failed');
   }
+  tensorCount(): number {
+    return this.context.tensorCount();
+  }
+  tensorInfo(index: number): RawTensorInfo {
+    const info: unknown[] = [];
+    this.check(this.context.tensorInfo(index, info), `no tensor ${index}`);
+    return tensorInfo(info);
+  }
+  getTensor(index: number, into: Uint8Array): void {
+    this.check(this.context.getTensor(index, into), `tensor ${index} does not fill ${into.byteLength} bytes`);
+  }
   setProfiling(on: boolean): void {
     this.context.setProfiling(on);
     this.profiling = on;
@@ -133,10 +148,13 @@ class XsBinding implements CoreBinding {
     check(modelVerify(hostModel(model), diag), diag[0]);
   }
 
-  arenaSize(model: ModelBytes): number {
+  arenaSize(model: ModelBytes, options?: CoreOptions): number {
     const size = [0];
     const diag: Diag = ['', 0];
-    check(arenaSize(hostModel(model), size, diag), diag[0]);
+    const status = options === undefined
+      ? arenaSize(hostModel(model), size, diag)
+      : arenaSizeWith(hostModel(model), keptBytes(options), size, diag);
+    check(status, diag[0]);
     return size[0]!;
   }
 
@@ -153,10 +171,12 @@ class XsBinding implements CoreBinding {
     return this.count[0]!;
   }
 
-  init(model: ModelBytes, arenaBytes: number): CoreContext {
+  init(model: ModelBytes, arenaBytes: number, options?: CoreOptions): CoreContext {
     const context = new Context();
     const diag: Diag = ['', 0];
-    const status = context.init(hostModel(model), arenaBytes, diag);
+    const status = options === undefined
+      ? context.init(hostModel(model), arenaBytes, diag)
+      : context.init(hostModel(model), arenaBytes, diag, keptBytes(options));
     if (status !== OK) {
       context.close();
       check(status, diag[0], diag[1]);

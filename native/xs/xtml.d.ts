@@ -12,10 +12,11 @@ export type Info = [string, number, number[], number, number, number] | unknown[
 
 export function modelVerify(model: HostModel, diag: Diag): number;
 export function arenaSize(model: HostModel, size: number[], diag: Diag): number;
+export function arenaSizeWith(model: HostModel, keepTensors: Uint8Array, size: number[], diag: Diag): number;
 
 export class Context {
   constructor();
-  init(model: HostModel, arenaBytes: number, diag: Diag): number;
+  init(model: HostModel, arenaBytes: number, diag: Diag, keepTensors?: Uint8Array): number;
   arenaUsed(): number;
   inputCount(): number;
   outputCount(): number;
@@ -24,6 +25,9 @@ export class Context {
   setInput(index: number, bytes: Uint8Array): number;
   getOutput(index: number, bytes: Uint8Array): number;
   invoke(): number;
+  tensorCount(): number;
+  tensorInfo(index: number, info: Info): number;
+  getTensor(index: number, bytes: Uint8Array): number;
   setProfiling(on: boolean): void;
   operatorTicks(index: number): number;
   operatorCount(): number;

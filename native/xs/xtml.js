@@ -22,11 +22,15 @@ export function modelVerify(model, diag) @ "xs_xtml_model_verify";
 /** xtml_arena_size: size[0] receives the arena bytes. */
 export function arenaSize(model, size, diag) @ "xs_xtml_arena_size";
 
+/** xtml_arena_size_with, keepTensors the bytes of an Int32Array (a Uint8Array): size[0] receives the arena bytes. */
+export function arenaSizeWith(model, keepTensors, size, diag) @ "xs_xtml_arena_size_with";
+
 /** One xtml_ctx_t with the arena (and model copy) it owns. */
 export class Context @ "xs_xtml_context_destructor" {
 	constructor() @ "xs_xtml_context";
-	/** xtml_init into a new arena of arenaBytes bytes. */
-	init(model, arenaBytes, diag) @ "xs_xtml_init";
+	/** xtml_init into a new arena of arenaBytes bytes; xtml_init_with when
+	 * keepTensors (the bytes of an Int32Array, a Uint8Array) is given. */
+	init(model, arenaBytes, diag, keepTensors) @ "xs_xtml_init";
 	arenaUsed() @ "xs_xtml_arena_used";
 	inputCount() @ "xs_xtml_input_count";
 	outputCount() @ "xs_xtml_output_count";
@@ -37,6 +41,10 @@ export class Context @ "xs_xtml_context_destructor" {
 	/** Copy xtml_output_data(index) into bytes (exactly the output's size). */
 	getOutput(index, bytes) @ "xs_xtml_output_data";
 	invoke() @ "xs_xtml_invoke";
+	tensorCount() @ "xs_xtml_tensor_count";
+	tensorInfo(index, info) @ "xs_xtml_tensor_info";
+	/** Copy xtml_tensor_data(index) into bytes (exactly the tensor's size). */
+	getTensor(index, bytes) @ "xs_xtml_tensor_data";
 	/** xtml_set_profiler with a recorder of each operator's ticks. */
 	setProfiling(on) @ "xs_xtml_set_profiler";
 	/** Ticks of operator index in the last profiled invoke. */

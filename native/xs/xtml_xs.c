@@ -184,6 +184,50 @@ void xs_xtml_model_verify(xsMachine *the) {
     status_out(the, status);
 }
 
+/* xtml_options_t from argument `arg`, the kept tensor indices as the bytes of
+ * an Int32Array (a Uint8Array over them: XS hands out the memory of byte
+ * arrays only), copied into malloc'd memory (*block, to free) so no pointer
+ * into the XS heap is held. */
+static void options_of(xsMachine *the, xsIntegerValue arg, xtml_options_t *options, void **block) {
+    void *data;
+    xsUnsignedValue count;
+    memset(options, 0, sizeof *options);
+    *block = NULL;
+    xsmcGetBufferReadable(xsArg(arg), &data, &count);
+    if (count % sizeof(int32_t) != 0 || count / sizeof(int32_t) > 0xffff) {
+        xsUnknownError("xtml: kept tensors are %u bytes, not a whole number of int32 indices", (unsigned)count);
+    }
+    options->keep_count = (int32_t)(count / sizeof(int32_t));
+    if (options->keep_count > 0) {
+        *block = malloc(count);
+        if (*block == NULL) {
+            xsUnknownError("xtml: not enough memory for the options");
+        }
+        memcpy(*block, data, count);
+        options->keep_tensors = *block;
+    }
+}
+
+/* arenaSizeWith(model, keepTensors, size, diag) -> status; size[0] = arena bytes */
+void xs_xtml_arena_size_with(xsMachine *the) {
+    xtml_xs_model_t model;
+    xtml_options_t options;
+    void *options_block;
+    xtml_diag_t diag;
+    size_t bytes = 0;
+    xtml_status_t status;
+    xsmcVars(1);
+    options_of(the, 1, &options, &options_block);
+    model_of(the, 0, &model);
+    status = xtml_arena_size_with(model.bytes, model.size, &options, &bytes, &diag);
+    free(model.block);
+    free(options_block);
+    diag_out(the, 3, &diag);
+    xsmcSetNumber(xsVar(0), (xsNumberValue)bytes);
+    xsmcSetIndex(xsArg(2), 0, xsVar(0));
+    status_out(the, status);
+}
+
 /* arenaSize(model, size, diag) -> status; size[0] = arena bytes */
 void xs_xtml_arena_size(xsMachine *the) {
     xtml_xs_model_t model;
@@ -248,16 +292,20 @@ void xs_xtml_context_close(xsMachine *the) {
     }
 }
 
-/* init(model, arenaBytes, diag) -> status */
+/* init(model, arenaBytes, diag[, keepTensors]) -> status; with keepTensors (see
+ * options_of) it is xtml_init_with. */
 void xs_xtml_init(xsMachine *the) {
     xtml_xs_context_t *c = context_of(the);
     xtml_xs_model_t model;
+    xtml_options_t options;
+    void *options_block = NULL;
     xtml_diag_t diag;
     xsNumberValue requested = xsmcToNumber(xsArg(1));
     size_t arena_bytes;
     void *arena;
     xtml_status_t status;
     int32_t ops;
+    int with_options = xsmcArgc > 3;
     xsmcVars(1);
     if (c == NULL) {
         xsUnknownError("xtml: init on a closed context");
@@ -274,7 +322,13 @@ void xs_xtml_init(xsMachine *the) {
     model_of(the, 0, &model);
     c->model_block = model.block;
     arena = aligned_block(the, arena_bytes, &c->arena_block, "arena");
-    status = xtml_init(model.bytes, model.size, arena, arena_bytes, &c->ctx, &diag);
+    if (with_options) {
+        options_of(the, 3, &options, &options_block);
+        status = xtml_init_with(model.bytes, model.size, &options, arena, arena_bytes, &c->ctx, &diag);
+        free(options_block);
+    } else {
+        status = xtml_init(model.bytes, model.size, arena, arena_bytes, &c->ctx, &diag);
+    }
     if (status == XTML_STATUS_OK) {
         ops = xtml_operator_count(c->ctx);
         c->profile.count = ops;
@@ -381,6 +435,45 @@ void xs_xtml_output_data(xsMachine *the) {
             status = XTML_STATUS_BAD_ARGUMENT;
         } else {
             memcpy(data, xtml_output_data(ctx, index), count);
+        }
+    }
+    status_out(the, status);
+}
+
+void xs_xtml_tensor_count(xsMachine *the) {
+    xsmcSetInteger(xsResult, xtml_tensor_count(ctx_of(the)));
+}
+
+/* tensorInfo(index, info) -> status */
+void xs_xtml_tensor_info(xsMachine *the) {
+    xtml_tensor_info_t info;
+    xtml_status_t status;
+    xsmcVars(2);
+    status = xtml_tensor_info(ctx_of(the), xsmcToInteger(xsArg(0)), &info);
+    if (status == XTML_STATUS_OK) {
+        info_out(the, 1, &info);
+    }
+    status_out(the, status);
+}
+
+/* getTensor(index, bytes) -> status: copies xtml_tensor_data(index) into bytes of exactly its size. */
+void xs_xtml_tensor_data(xsMachine *the) {
+    xtml_ctx_t *ctx = ctx_of(the);
+    xsIntegerValue index = xsmcToInteger(xsArg(0));
+    xtml_tensor_info_t info;
+    const void *tensor = NULL;
+    void *data;
+    xsUnsignedValue count;
+    xtml_status_t status = xtml_tensor_data(ctx, index, &tensor);
+    if (status == XTML_STATUS_OK) {
+        status = xtml_tensor_info(ctx, index, &info);
+    }
+    if (status == XTML_STATUS_OK) {
+        xsmcGetBufferWritable(xsArg(1), &data, &count);
+        if (count != info.bytes) {
+            status = XTML_STATUS_BAD_ARGUMENT;
+        } else {
+            memcpy(data, tensor, count);
         }
     }
     status_out(the, status);

@@ -57,7 +57,8 @@ class Groups {
   }
 }
 
-function weightQuant(data: Float32Array, shape: readonly number[], axis: number, perChannel: boolean): { q: Int8Array; quant: Quantization } {
+/** int8 symmetric weights (zero point 0, -127..127), per channel along `axis` when perChannel: the rule every weighted layer gets (also src/adapt/). */
+export function weightQuant(data: Float32Array, shape: readonly number[], axis: number, perChannel: boolean): { q: Int8Array; quant: Quantization } {
   const channels = perChannel ? shape[axis]! : 1;
   const inner = perChannel ? shape.slice(axis + 1).reduce((a, b) => a * b, 1) : data.length;
   const amax = new Float64Array(channels);

@@ -251,3 +251,7 @@ export function readTflite(bytes: Uint8Array): { graph: Graph; description: stri
     throw e;
   }
 }
+
+// For readers of already quantized models (src/adapt/): the bounds-checked
+// table reader and the operator options, as this file reads them.
+export { Table as FlatTable, options as readOperatorOptions };
