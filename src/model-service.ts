@@ -136,6 +136,11 @@ export class ModelService {
     return this.bootReport;
   }
 
+  /** True when a signing key is configured: every model installed must carry a good signature. */
+  signaturesRequired(): boolean {
+    return this.options.crypto.verifySignature !== undefined;
+  }
+
   /** The bytes a loaded model was made from (POST /adapt adapts them). */
   modelBytes(model: LoadedModel = this.current()): ModelBytes | undefined {
     return this.sources.get(model);
@@ -183,7 +188,8 @@ export class ModelService {
   install(bytes: Uint8Array, options: InstallOptions = {}): { model: LoadedModel; record: StoreRecord } {
     const sha256 = this.options.crypto.sha256(bytes);
     const verify = this.options.crypto.verifySignature;
-    if (verify !== undefined && options.adaptedHere !== true) {
+    if (verify !== undefined && options.adaptedHere === true) throw signedModelsOnly();
+    if (verify !== undefined) {
       if (options.signature === undefined) {
         throw new ApiError(401, 'SIGNATURE_REQUIRED', 'a signing key is configured: send the Ed25519 signature of the model\'s SHA-256 in X-Model-Signature (base64)');
       }
@@ -326,4 +332,9 @@ export class ModelService {
     this.profileNext = (this.profileNext + 1) % this.profileDepth;
     this.profileCount++;
   }
+}
+
+/** A device with a signing key runs only signed models, and a model adapted on it is not signed. */
+export function signedModelsOnly(): ApiError {
+  return new ApiError(403, 'SIGNED_MODELS_ONLY', 'a signing key is configured, so only signed models are installed, and a model adapted on this device is not signed: adapt where the private key is (the library\'s adaptModel), sign the result and PUT /model it with its signature');
 }

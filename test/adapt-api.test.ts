@@ -3,7 +3,7 @@
 // same bytes the library makes from the same examples, persisting across a
 // restart, and rollback undoing it.
 import test from 'ava';
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -181,3 +181,32 @@ for (const [stage, at, keep] of [
     t.is(restarted.current().sha256, answer === undefined ? sha(detector) : answer['sha256'] as string);
   });
 }
+
+test('with a signing key, POST /adapt is 403 SIGNED_MODELS_ONLY before training, and install refuses a model adapted here', async (t) => {
+  const { publicKey } = generateKeyPairSync('ed25519');
+  const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const signed = await startServer({ backend: 'node', port: 0, maxBodyBytes: MAX_BODY, storage: new MemoryStorage(), signingKey: pem, logger: () => undefined });
+  try {
+    const before = (await (await fetch(signed.url + '/model')).json()) as Record<string, unknown>;
+    const added = await fetch(signed.url + '/adapt/examples', { method: 'POST', body: bodyOf(chosen[0]!), headers: { 'content-type': 'application/json' } });
+    t.is(added.status, 200);
+    const r = await fetch(signed.url + '/adapt', { method: 'POST' });
+    t.is(r.status, 403);
+    t.is(((await r.json()) as { error: { code: string } }).error.code, 'SIGNED_MODELS_ONLY');
+    const after = (await (await fetch(signed.url + '/model')).json()) as Record<string, unknown>;
+    t.is(after['sha256'], before['sha256']);
+  } finally {
+    await signed.close();
+  }
+  // The same rule in ModelService itself, whatever calls it.
+  const binding = loadBinding('node');
+  const service = new ModelService({
+    binding, bundled: { bytes: detector, sha256: sha(detector), size: detector.length }, crypto: hostCrypto(pem),
+    store: new ModelStore(new MemoryStorage(), hostCrypto().sha256), knownFrames: knownFrames(2), log: () => undefined,
+  });
+  service.boot();
+  const made = adaptModel(binding, detector, examples, { steps: 2 });
+  const error = t.throws(() => service.install(made.model, { adaptedHere: true }));
+  t.is((error as { code?: string }).code, 'SIGNED_MODELS_ONLY');
+  t.is(service.current().sha256, sha(detector));
+});

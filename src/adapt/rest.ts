@@ -14,7 +14,7 @@ import { frameFromRequest, type FrameLimits } from '../api.js';
 import { ApiError } from '../api-error.js';
 import type { ModelBytes } from '../binding.js';
 import type { Frame } from '../image.js';
-import type { ModelService } from '../model-service.js';
+import { signedModelsOnly, type ModelService } from '../model-service.js';
 import { detectionsOf } from '../pipeline.js';
 import { AdaptError } from './errors.js';
 import { adaptModel, exampleLoss, type AdaptExample, type AdaptOptions } from './head.js';
@@ -191,6 +191,7 @@ export class AdaptRoutes {
       if (doc['input_map'] !== 'auto' && doc['input_map'] !== 'off') throw new ApiError(400, 'BAD_PARAMETER', 'input_map must be "auto" or "off"');
       options.inputMap = doc['input_map'];
     }
+    if (this.service.signaturesRequired()) throw signedModelsOnly();
     const running = this.service.current();
     const bytes: ModelBytes | undefined = this.service.modelBytes(running);
     if (!(bytes instanceof Uint8Array)) throw new ApiError(409, 'NOT_ADAPTABLE', 'the running model\'s bytes are not at hand');
