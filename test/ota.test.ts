@@ -31,6 +31,7 @@ const shaOf = (bytes: Uint8Array): string => sha256Hex(bytes);
 const frames = knownFrames(4);
 const quiet = (): void => undefined;
 const held = loadHeldOut(8);
+const backends = ['wasm', 'node', 'xs'] as const;
 
 const scratch = mkdtempSync(join(tmpdir(), 'xtml-ota-'));
 test.after.always(() => rmSync(scratch, { recursive: true, force: true }));
@@ -307,31 +308,38 @@ function writeTemp(bytes: Uint8Array): string {
   return path;
 }
 
-test('with a signing key, a model needs a good Ed25519 signature over its SHA-256', async (t) => {
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  const other = generateKeyPairSync('ed25519');
-  const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-  const server = await startServer({ port: 0, logger: quiet, storage: new MemoryStorage(), signingKey: pem });
-  const signature = (bytes: Uint8Array, key = privateKey): string => sign(null, Buffer.from(shaOf(bytes), 'hex'), key).toString('base64');
-  try {
-    const cases: [string, Record<string, string>, number, string][] = [
-      ['no signature', {}, 401, 'SIGNATURE_REQUIRED'],
-      ['a signature by another key', { 'x-model-signature': signature(v2, other.privateKey) }, 403, 'BAD_SIGNATURE'],
-      ['the signature of another model', { 'x-model-signature': signature(v3) }, 403, 'BAD_SIGNATURE'],
-      ['a truncated signature', { 'x-model-signature': signature(v2).slice(0, 40) }, 403, 'BAD_SIGNATURE'],
-      ['not base64', { 'x-model-signature': '!!!' }, 400, 'BAD_SIGNATURE'],
-    ];
-    for (const [what, headers, status, code] of cases) {
-      const r = await putModel(server, v2, '', headers);
-      t.deepEqual([r.status, (r.json['error'] as { code: string }).code], [status, code], what);
+for (const backend of backends) {
+  test(`${backend}: with a signing key, a model needs a good Ed25519 signature over its SHA-256`, async (t) => {
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    const other = generateKeyPairSync('ed25519');
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const server = await startServer({ backend, port: 0, logger: quiet, signingKey: pem });
+    const signature = (bytes: Uint8Array, key = privateKey): string => sign(null, Buffer.from(shaOf(bytes), 'hex'), key).toString('base64');
+    try {
+      const cases: [string, Record<string, string>, number, string][] = [
+        ['no signature', {}, 401, 'SIGNATURE_REQUIRED'],
+        ['a signature by another key', { 'x-model-signature': signature(v2, other.privateKey) }, 403, 'BAD_SIGNATURE'],
+        ['the signature of another model', { 'x-model-signature': signature(v3) }, 403, 'BAD_SIGNATURE'],
+        ['a truncated signature', { 'x-model-signature': signature(v2).slice(0, 40) }, 403, 'BAD_SIGNATURE'],
+        ['not base64', { 'x-model-signature': '!!!' }, 400, 'BAD_SIGNATURE'],
+      ];
+      for (const [what, headers, status, code] of cases) {
+        const r = await putModel(server, v2, '', headers);
+        t.deepEqual([r.status, (r.json['error'] as { code?: string } | undefined)?.code], [status, code], what);
+      }
+      t.is((await detectOnce(server, 1)).sha, shaOf(bundled), 'the old model still serves');
+      const ok = await putModel(server, v2, '', { 'x-model-signature': signature(v2) });
+      t.is(ok.status, 200);
+      t.is((await detectOnce(server, 1)).sha, shaOf(v2));
+    } finally {
+      await server.close();
     }
-    t.is((await detectOnce(server, 1)).sha, shaOf(bundled), 'the old model still serves');
-    const ok = await putModel(server, v2, '', { 'x-model-signature': signature(v2) });
-    t.is(ok.status, 200);
-    t.is((await detectOnce(server, 1)).sha, shaOf(v2));
-  } finally {
-    await server.close();
-  }
+  });
+}
+
+test('an option the XS backend cannot honour is refused at start, by name', async (t) => {
+  await t.throwsAsync(startServer({ backend: 'xs', port: 0, logger: quiet, storage: new MemoryStorage() }),
+    { instanceOf: TypeError, message: /--backend xs cannot use a storage object/ });
 });
 
 test('a model that does not fit the pipeline is refused unless the request replaces its expectations; rollback needs somewhere to go', async (t) => {

@@ -367,6 +367,8 @@ async function serve(opts: ServeOptions): Promise<void> {
       drift: { ...(opts.driftThreshold !== undefined ? { threshold: opts.driftThreshold } : {}), ...(opts.driftWindow !== undefined ? { window: opts.driftWindow } : {}) },
     });
   } catch (error) {
+    // an option this backend cannot honour
+    if (error instanceof TypeError) throw new UsageError(error.message);
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new UsageError(`${opts.host}:${opts.port} is already in use; pick another port with --port (npm start -- --port 8081)`);
     }

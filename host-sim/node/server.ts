@@ -190,6 +190,20 @@ function send(res: ServerResponse, response: ApiResponse): void {
   res.end(response.body);
 }
 
+/**
+ * Options the XS backend cannot honour are refused before anything starts
+ * (TypeError, naming the option): silently dropping one, as a signing key once
+ * was, would serve something other than what was asked for.
+ */
+function refuseForXs(options: ServerOptions): void {
+  if (options.storage !== undefined) {
+    throw new TypeError('--backend xs cannot use a storage object: the model service runs in the XS process; give a state directory instead');
+  }
+  if (options.stateDir !== undefined) {
+    throw new TypeError('--backend xs cannot keep models in a state directory (--state-dir); leave it out (updates then last until restart) or use --backend wasm or node');
+  }
+}
+
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const backend = options.backend ?? 'wasm';
   const modelPath = options.modelPath ?? bundledModelPath;
@@ -206,11 +220,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     ...(options.drift !== undefined ? { drift: options.drift } : {}),
     ...(options.logger !== undefined ? { log: options.logger } : {}),
   };
+  if (backend === 'xs') refuseForXs(options);
   const host: ApiHost = backend === 'xs'
     ? await XsApiHost.start(modelPath, {
       maxBodyBytes, maxPixels, decoders: desktopDecoders(maxPixels),
       ...(options.sidecarPath !== undefined ? { sidecarPath: options.sidecarPath } : {}),
       ...(options.logger !== undefined ? { logger: options.logger } : {}),
+      ...(options.signingKey !== undefined ? { signingKey: publicKey(options.signingKey) } : {}),
+      ...(options.drift !== undefined ? { drift: options.drift } : {}),
     })
     : new LocalApiHost(backend, modelBytes, limits);
   const log = options.log ?? false;

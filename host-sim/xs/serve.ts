@@ -4,18 +4,25 @@
 // host-sim/xs/xs-api.ts starts it and speaks one JSON line per request:
 //
 //   xtml-xs serve MODEL --sha256 HEX --known FILE [--known-count N] [--sidecar FILE] [--max-body N] [--max-pixels N]
+//                 [--verify-signatures] [--drift-window N] [--drift-threshold X] [--drift-min-frames N] [--drift-sample-every N]
 //   first line out: {"ready": {model facts}} or {"error": {code, message}}
 //   in:  {"method", "path", "query", "contentType", "headers", "body": hex}
 //   out: {"status", "contentType", "body", "headers"}, and at any time
-//        {"log": {level, message}} (updates, rollbacks, drift alerts)
+//        {"log": {level, message}} (updates, rollbacks, drift alerts) and
+//        {"alert": drift status} (each time drift crosses its threshold)
+//   with --verify-signatures, while a request is served:
+//        out {"verify": {"digest": hex, "signature": hex}}, in {"verified": true|false}
 //
 // This host has no PNG or JPEG codec (neither has a device without one): the
 // Node side decodes those and sends raw frames. The model service keeps updates
-// in memory; SHA-256 is src/sha256.ts; no signing key is configured here.
+// in memory; SHA-256 is src/sha256.ts. There is no Ed25519 here either: with
+// --verify-signatures the model service needs a signature on every model and
+// asks the Node side (which holds the key) to check it, as it would ask a
+// device's crypto; the order of the checks and the answers are the service's.
 // --known is a file of 96x96 gray8 frames (models/data/heldout.bin): frames
 // 1..N are the probe and the drift baseline, as on the desktop server.
 import Resource from 'Resource';
-import { DetectionApi, ModelService, errorFor, sha256Hex, type Frame } from 'xs-tinyml';
+import { DetectionApi, ModelService, errorFor, sha256Hex, type DriftStatus, type Frame } from 'xs-tinyml';
 import xsBinding from 'xs-tinyml/xs-binding';
 import { args, fromHex, readFile, readLine, readText, writeLine } from 'xtml-host';
 
@@ -38,6 +45,24 @@ function count(list: string[], name: string): number | undefined {
   return text === undefined ? undefined : Number(text);
 }
 
+function hex(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) out += (bytes[i]! < 16 ? '0' : '') + bytes[i]!.toString(16);
+  return out;
+}
+
+/** Ask the other end of the pipe to check an Ed25519 signature over a digest. */
+function verifyByPeer(digest: Uint8Array, signature: Uint8Array): boolean {
+  writeLine(JSON.stringify({ verify: { digest: hex(digest), signature: hex(signature) } }));
+  const answer = readLine();
+  if (answer === undefined) return false;
+  try {
+    return (JSON.parse(answer) as { verified?: unknown }).verified === true;
+  } catch {
+    return false;
+  }
+}
+
 function knownFrames(path: string, count: number): Frame[] {
   const all = new Uint8Array(readFile(path));
   const size = 96 * 96;
@@ -55,16 +80,24 @@ function main(list: string[]): void {
   const sidecarPath = option(list, '--sidecar');
   const maxPixels = count(list, '--max-pixels');
   const maxBodyBytes = count(list, '--max-body');
+  const drift = {
+    ...(count(list, '--drift-window') !== undefined ? { window: count(list, '--drift-window')! } : {}),
+    ...(count(list, '--drift-threshold') !== undefined ? { threshold: count(list, '--drift-threshold')! } : {}),
+    ...(count(list, '--drift-min-frames') !== undefined ? { minFrames: count(list, '--drift-min-frames')! } : {}),
+    ...(count(list, '--drift-sample-every') !== undefined ? { sampleEvery: count(list, '--drift-sample-every')! } : {}),
+    onAlert: (status: DriftStatus) => writeLine(JSON.stringify({ alert: status })),
+  };
   let service: ModelService;
   try {
     const bytes = new Resource(path);
     service = new ModelService({
       binding: xsBinding,
       bundled: { bytes, sha256: option(list, '--sha256') ?? '', size: bytes.byteLength },
-      crypto: { sha256: sha256Hex },
+      crypto: { sha256: sha256Hex, ...(list.includes('--verify-signatures') ? { verifySignature: verifyByPeer } : {}) },
       knownFrames: knownFrames(known, count(list, '--known-count') ?? 100),
       ...(sidecarPath !== undefined ? { sidecar: readText(sidecarPath) } : {}),
       ...(maxPixels !== undefined ? { maxPixels } : {}),
+      drift,
       // notes go up the pipe as their own lines, between responses
       log: (level, message) => writeLine(JSON.stringify({ log: { level, message } })),
     });

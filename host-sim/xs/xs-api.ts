@@ -3,13 +3,19 @@
 // time (XS has one thread; requests queue here). PNG and JPEG bodies are
 // decoded on this side, as a device without those codecs would need a helper
 // to do, and reach XS as raw frames; everything else goes through unchanged.
-// Node-only.
+// Requests go one at a time: the next is written only after the answer to the
+// last, so the lines XS writes in between are unambiguous. Signatures are
+// checked in XS by the model service, which asks this side to verify each one
+// with the configured key (the host crypto a device would provide); drift
+// alerts come up the pipe to the drift options' onAlert. Node-only.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { errorFor, errorResponse, frameFromRequest, type ApiRequest, type ApiResponse, type ImageDecoder } from '../../src/index.js';
+import {
+  errorFor, errorResponse, frameFromRequest, type ApiRequest, type ApiResponse, type DriftOptions, type DriftStatus, type ImageDecoder,
+} from '../../src/index.js';
 import { xsHostAvailable, xsHostPath, xsManifestPath } from './xs-backend.js';
 
 /** Held-out frames; 1..100 are the known frames (probe and drift baseline), as on the desktop server. */
@@ -22,6 +28,22 @@ export interface XsApiOptions {
   decoders: { png: ImageDecoder; jpeg: ImageDecoder };
   /** Where the model service's notes go; console.warn by default. */
   logger?: (level: 'info' | 'warn', message: string) => void;
+  /** The Ed25519 public key every PUT /model must be signed with; absent: no signature needed. */
+  signingKey?: KeyObject;
+  drift?: DriftOptions;
+}
+
+/** The serve arguments for drift options (onAlert stays on this side). */
+function driftArgs(drift: DriftOptions | undefined): string[] {
+  const out: string[] = [];
+  const add = (name: string, value: number | undefined): void => {
+    if (value !== undefined) out.push(name, String(value));
+  };
+  add('--drift-window', drift?.window);
+  add('--drift-threshold', drift?.threshold);
+  add('--drift-min-frames', drift?.minFrames);
+  add('--drift-sample-every', drift?.sampleEvery);
+  return out;
 }
 
 export class XsApiHost {
@@ -32,6 +54,8 @@ export class XsApiHost {
   private readonly waiting: ((line: string | null) => void)[] = [];
   private readonly options: XsApiOptions;
   private exited = false;
+  /** The request in flight: the next one is written when it settles. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(child: ChildProcessWithoutNullStreams, facts: Record<string, unknown>, options: XsApiOptions, lines: AsyncIterableIterator<string>) {
     this.child = child;
@@ -43,6 +67,14 @@ export class XsApiHost {
         if (line.startsWith('{"log":')) {
           const { level, message } = (JSON.parse(line) as { log: { level: 'info' | 'warn'; message: string } }).log;
           logger(level, message);
+          continue;
+        }
+        if (line.startsWith('{"verify":')) {
+          child.stdin.write(JSON.stringify({ verified: this.verify(line) }) + '\n');
+          continue;
+        }
+        if (line.startsWith('{"alert":')) {
+          options.drift?.onAlert?.((JSON.parse(line) as { alert: DriftStatus }).alert);
           continue;
         }
         this.waiting.shift()?.(line);
@@ -59,6 +91,8 @@ export class XsApiHost {
     const args = ['--manifest', xsManifestPath, 'serve', modelPath, '--sha256', sha256, '--known', knownFramesPath,
       '--max-pixels', String(options.maxPixels), '--max-body', String(Math.max(options.maxBodyBytes, options.maxPixels * 4))];
     if (options.sidecarPath !== undefined) args.push('--sidecar', options.sidecarPath);
+    if (options.signingKey !== undefined) args.push('--verify-signatures');
+    args.push(...driftArgs(options.drift));
     const child = spawn(xsHostPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
@@ -106,12 +140,28 @@ export class XsApiHost {
     return JSON.parse(line) as ApiResponse;
   }
 
+  /** A signature check XS asked for: {"verify": {digest, signature}} in hex. */
+  private verify(line: string): boolean {
+    const key = this.options.signingKey;
+    if (key === undefined) return false;
+    try {
+      const { digest, signature } = (JSON.parse(line) as { verify: { digest: string; signature: string } }).verify;
+      return verifySignature(null, Buffer.from(digest, 'hex'), key, Buffer.from(signature, 'hex'));
+    } catch {
+      return false;
+    }
+  }
+
   private exchange(line: string): Promise<string | null> {
-    if (this.exited) return Promise.resolve(null);
-    return new Promise((resolvePromise) => {
-      this.waiting.push(resolvePromise);
-      this.child.stdin.write(line + '\n');
+    const answer = this.queue.then(() => {
+      if (this.exited) return null;
+      return new Promise<string | null>((resolvePromise) => {
+        this.waiting.push(resolvePromise);
+        this.child.stdin.write(line + '\n');
+      });
     });
+    this.queue = answer;
+    return answer;
   }
 
   async close(): Promise<void> {
