@@ -6,11 +6,10 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync, sign } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadBinding } from '../host-sim/node/backends.js';
-import { FileStorage } from '../host-sim/node/file-storage.js';
 import { hostCrypto, knownFrames, sha256Hex, startServer, type RunningServer } from '../host-sim/node/server.js';
 import { MemoryStorage, ModelService, ModelStore, encodePgm, slotFile, type Frame, type StorageBackend } from '../src/index.js';
 import { floatModelPath, int8ModelPath, loadHeldOut } from '../tools/detector.js';
@@ -167,19 +166,6 @@ test('a damaged active slot falls back to the rollback slot, then to the bundled
   media.write('record-0.json', new Uint8Array([0x7b]));
   media.write('record-1.json', new Uint8Array(0));
   t.is(service(media).current().sha256, shaOf(bundled));
-});
-
-test('files on disk: a crash before the rename leaves only a .tmp, which boot ignores', (t) => {
-  const dir = join(scratch, 'files');
-  const s = service(new FileStorage(dir));
-  s.install(v2);
-  const record = s.state().record;
-  const next = record.active === 'a' ? 'b' : 'a';
-  writeFileSync(join(dir, `${slotFile(next)}.tmp`), v3.subarray(0, 1000));
-  writeFileSync(join(dir, `record-${(record.seq + 1) % 2}.json.tmp`), 'torn');
-  const after = service(new FileStorage(dir));
-  t.is(after.current().sha256, shaOf(v2));
-  t.true(readdirSync(dir).some((f) => f.endsWith('.tmp')));
 });
 
 // ---- over HTTP ----
