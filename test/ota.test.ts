@@ -323,6 +323,31 @@ for (const backend of backends) {
   });
 }
 
+async function modelFacts(server: RunningServer): Promise<{ sha256: string; service: { source: string; rollback: string | null; persistent: boolean } }> {
+  return await (await fetch(`${server.url}/model`)).json() as { sha256: string; service: { source: string; rollback: string | null; persistent: boolean } };
+}
+
+for (const backend of backends) {
+  test(`${backend}: with a state directory an update survives a restart`, async (t) => {
+    const stateDir = join(scratch, `state-${backend}`);
+    let server = await startServer({ backend, port: 0, logger: quiet, stateDir });
+    try {
+      t.is((await putModel(server, v2)).status, 200);
+    } finally {
+      await server.close();
+    }
+    server = await startServer({ backend, port: 0, logger: quiet, stateDir });
+    try {
+      const facts = await modelFacts(server);
+      t.is(facts.sha256, shaOf(v2));
+      t.like(facts.service, { source: 'a', rollback: 'bundled', persistent: true });
+      t.is((await detectOnce(server, 1)).sha, shaOf(v2));
+    } finally {
+      await server.close();
+    }
+  });
+}
+
 test('an option the XS backend cannot honour is refused at start, by name', async (t) => {
   await t.throwsAsync(startServer({ backend: 'xs', port: 0, logger: quiet, storage: new MemoryStorage() }),
     { instanceOf: TypeError, message: /--backend xs cannot use a storage object/ });

@@ -199,9 +199,6 @@ function refuseForXs(options: ServerOptions): void {
   if (options.storage !== undefined) {
     throw new TypeError('--backend xs cannot use a storage object: the model service runs in the XS process; give a state directory instead');
   }
-  if (options.stateDir !== undefined) {
-    throw new TypeError('--backend xs cannot keep models in a state directory (--state-dir); leave it out (updates then last until restart) or use --backend wasm or node');
-  }
 }
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
@@ -228,6 +225,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       ...(options.logger !== undefined ? { logger: options.logger } : {}),
       ...(options.signingKey !== undefined ? { signingKey: publicKey(options.signingKey) } : {}),
       ...(options.drift !== undefined ? { drift: options.drift } : {}),
+      ...(options.stateDir !== undefined ? { stateDir: options.stateDir } : {}),
     })
     : new LocalApiHost(backend, modelBytes, limits);
   const log = options.log ?? false;

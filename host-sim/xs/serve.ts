@@ -4,7 +4,7 @@
 // host-sim/xs/xs-api.ts starts it and speaks one JSON line per request:
 //
 //   xtml-xs serve MODEL --sha256 HEX --known FILE [--known-count N] [--sidecar FILE] [--max-body N] [--max-pixels N]
-//                 [--verify-signatures] [--drift-window N] [--drift-threshold X] [--drift-min-frames N] [--drift-sample-every N]
+//                 [--state-dir DIR] [--verify-signatures] [--drift-window N] [--drift-threshold X] [--drift-min-frames N] [--drift-sample-every N]
 //   first line out: {"ready": {model facts}} or {"error": {code, message}}
 //   in:  {"method", "path", "query", "contentType", "headers", "body": hex}
 //   out: {"status", "contentType", "body", "headers"}, and at any time
@@ -15,15 +15,18 @@
 //
 // This host has no PNG or JPEG codec (neither has a device without one): the
 // Node side decodes those and sends raw frames. The model service keeps updates
-// in memory; SHA-256 is src/sha256.ts. There is no Ed25519 here either: with
+// in memory, or with --state-dir in that folder through the device's own storage
+// module (native/xs/device/storage.ts, over this host's "file" module); SHA-256
+// is src/sha256.ts. There is no Ed25519 here either: with
 // --verify-signatures the model service needs a signature on every model and
 // asks the Node side (which holds the key) to check it, as it would ask a
 // device's crypto; the order of the checks and the answers are the service's.
 // --known is a file of 96x96 gray8 frames (models/data/heldout.bin): frames
 // 1..N are the probe and the drift baseline, as on the desktop server.
 import Resource from 'Resource';
-import { DetectionApi, ModelService, errorFor, sha256Hex, type DriftStatus, type Frame } from 'xs-tinyml';
+import { DetectionApi, ModelService, ModelStore, errorFor, sha256Hex, type DriftStatus, type Frame } from 'xs-tinyml';
 import xsBinding from 'xs-tinyml/xs-binding';
+import { FileStorage } from 'xtml-device/storage';
 import { args, fromHex, readFile, readLine, readText, writeLine } from 'xtml-host';
 
 interface WireRequest {
@@ -78,6 +81,7 @@ function main(list: string[]): void {
   const known = option(list, '--known');
   if (path === undefined || known === undefined) throw new RangeError('usage: serve MODEL --sha256 HEX --known FILE [--known-count N] [--sidecar FILE] [--max-body N] [--max-pixels N]');
   const sidecarPath = option(list, '--sidecar');
+  const stateDir = option(list, '--state-dir');
   const maxPixels = count(list, '--max-pixels');
   const maxBodyBytes = count(list, '--max-body');
   const drift = {
@@ -94,6 +98,7 @@ function main(list: string[]): void {
       binding: xsBinding,
       bundled: { bytes, sha256: option(list, '--sha256') ?? '', size: bytes.byteLength },
       crypto: { sha256: sha256Hex, ...(list.includes('--verify-signatures') ? { verifySignature: verifyByPeer } : {}) },
+      ...(stateDir !== undefined ? { store: new ModelStore(new FileStorage(stateDir), sha256Hex) } : {}),
       knownFrames: knownFrames(known, count(list, '--known-count') ?? 100),
       ...(sidecarPath !== undefined ? { sidecar: readText(sidecarPath) } : {}),
       ...(maxPixels !== undefined ? { maxPixels } : {}),

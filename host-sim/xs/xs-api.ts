@@ -11,6 +11,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import {
@@ -28,6 +29,8 @@ export interface XsApiOptions {
   decoders: { png: ImageDecoder; jpeg: ImageDecoder };
   /** Where the model service's notes go; console.warn by default. */
   logger?: (level: 'info' | 'warn', message: string) => void;
+  /** Where updated models are kept (the device's storage module over this host's files); absent: in memory. */
+  stateDir?: string;
   /** The Ed25519 public key every PUT /model must be signed with; absent: no signature needed. */
   signingKey?: KeyObject;
   drift?: DriftOptions;
@@ -91,6 +94,7 @@ export class XsApiHost {
     const args = ['--manifest', xsManifestPath, 'serve', modelPath, '--sha256', sha256, '--known', knownFramesPath,
       '--max-pixels', String(options.maxPixels), '--max-body', String(Math.max(options.maxBodyBytes, options.maxPixels * 4))];
     if (options.sidecarPath !== undefined) args.push('--sidecar', options.sidecarPath);
+    if (options.stateDir !== undefined) args.push('--state-dir', resolve(options.stateDir));
     if (options.signingKey !== undefined) args.push('--verify-signatures');
     args.push(...driftArgs(options.drift));
     const child = spawn(xsHostPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
