@@ -106,8 +106,14 @@ export class ModelService {
   boot(): BootReport {
     const problems: string[] = [];
     const candidates = this.store.candidates(problems);
+    // the first bundled candidate: a record whose active (or rollback) model is
+    // the bundled one, else the closing fallback; its record is adopted with it
+    let bundledCandidate = candidates[candidates.length - 1]!;
     for (const candidate of candidates) {
-      if (candidate.source === 'bundled') break;
+      if (candidate.source === 'bundled') {
+        bundledCandidate = candidate;
+        break;
+      }
       try {
         const model = this.load(candidate.bytes!, candidate.info!.sha256);
         this.store.adopt(candidate);
@@ -124,8 +130,7 @@ export class ModelService {
     const { bytes, sha256, size } = this.options.bundled;
     const model = loadModel(this.options.binding, bytes, { sha256, bytes: size }, this.loadOptions());
     this.probe(model);
-    const last = candidates[candidates.length - 1];
-    if (last !== undefined) this.store.adopt(last);
+    this.store.adopt(bundledCandidate);
     this.serve(model, 'bundled');
     this.bootReport = { source: 'bundled', problems };
     if (problems.length > 0) this.log('warn', `booted the bundled model: ${problems.join('; ')}`);

@@ -348,6 +348,31 @@ for (const backend of backends) {
   });
 }
 
+for (const backend of backends) {
+  test(`${backend}: after a rollback to the bundled model, a restart keeps the rollback target`, async (t) => {
+    const stateDir = join(scratch, `rollback-restart-${backend}`);
+    let server = await startServer({ backend, port: 0, logger: quiet, stateDir });
+    try {
+      t.is((await putModel(server, v2)).status, 200);
+      t.is((await fetch(`${server.url}/model/rollback`, { method: 'POST' })).status, 200);
+      t.like((await modelFacts(server)).service, { source: 'bundled', rollback: 'a' });
+    } finally {
+      await server.close();
+    }
+    server = await startServer({ backend, port: 0, logger: quiet, stateDir });
+    try {
+      const facts = await modelFacts(server);
+      t.is(facts.sha256, shaOf(bundled));
+      t.like(facts.service, { source: 'bundled', rollback: 'a' }, 'the record on disk says the rollback goes to slot a');
+      const back = await fetch(`${server.url}/model/rollback`, { method: 'POST' });
+      t.is(back.status, 200, await back.clone().text());
+      t.is(((await back.json()) as { sha256: string }).sha256, shaOf(v2));
+    } finally {
+      await server.close();
+    }
+  });
+}
+
 test('an option the XS backend cannot honour is refused at start, by name', async (t) => {
   await t.throwsAsync(startServer({ backend: 'xs', port: 0, logger: quiet, storage: new MemoryStorage() }),
     { instanceOf: TypeError, message: /--backend xs cannot use a storage object/ });
