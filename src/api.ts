@@ -173,18 +173,33 @@ export class DetectionApi {
     return method === 'PUT' && path === '/model' ? this.maxModelBytes : this.maxBodyBytes;
   }
 
-  /** One request to one response; never throws. */
+  /** One request to one response; never throws. Each failed request is counted once in the metrics. */
   handle(request: ApiRequest): ApiResponse {
     let response: ApiResponse;
+    let counted = false;
     try {
       response = this.route(request);
     } catch (error) {
       response = errorFor(error);
+      counted = this.service?.counted(error) ?? false;   // a frame the model service refused and counted
     }
-    if (response.status >= 400 && this.service !== undefined) {
+    if (response.status >= 400 && this.service !== undefined && !counted) {
       this.service.recordError(codeOf(response));
     }
     return response;
+  }
+
+  /**
+   * The answer to a request whose body is over bodyLimit(method, path), as the
+   * transport found from its Content-Length (`size`) or while reading it
+   * (undefined): 413, counted like any failed request.
+   */
+  tooLarge(method: string, path: string, size?: number): ApiResponse {
+    const limit = this.bodyLimit(method, path);
+    this.service?.recordError('BODY_TOO_LARGE');
+    return errorResponse(413, 'BODY_TOO_LARGE', size !== undefined
+      ? `the body is ${size} bytes, the limit is ${limit}`
+      : `the body is over the limit of ${limit} bytes`);
   }
 
   private route(request: ApiRequest): ApiResponse {

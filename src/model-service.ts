@@ -82,6 +82,8 @@ export class ModelService {
   private profileCount = 0;
   private profileNext = 0;
   private readonly profileDepth: number;
+  /** The last error detect() counted, so the API does not count it again. */
+  private lastCounted: unknown = undefined;
 
   constructor(options: ServiceOptions) {
     this.options = options;
@@ -156,6 +158,7 @@ export class ModelService {
       result = model.pipeline.process(frame, fit);
     } catch (error) {
       this.metrics.recordError((error as { code?: string }).code ?? 'INTERNAL');
+      this.lastCounted = error;
       throw error;
     }
     const background = model.spec.decoding.kind === 'grid' ? model.spec.decoding.background : -1;
@@ -168,6 +171,11 @@ export class ModelService {
   /** A request that failed before reaching the model (bad image etc.), counted by code. */
   recordError(code: string): void {
     this.metrics.recordError(code);
+  }
+
+  /** Whether detect() has already counted this error. */
+  counted(error: unknown): boolean {
+    return error !== undefined && error === this.lastCounted;
   }
 
   /**

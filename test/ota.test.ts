@@ -13,6 +13,7 @@ import { loadBinding } from '../host-sim/node/backends.js';
 import { hostCrypto, knownFrames, sha256Hex, startServer, type RunningServer } from '../host-sim/node/server.js';
 import { MemoryStorage, ModelService, ModelStore, encodePgm, slotFile, type Frame, type StorageBackend } from '../src/index.js';
 import { floatModelPath, int8ModelPath, loadHeldOut } from '../tools/detector.js';
+import { metric, sendStreamed } from './support/http.js';
 import { repoRoot } from './support/reference.js';
 
 const bundled = new Uint8Array(readFileSync(int8ModelPath));
@@ -367,6 +368,28 @@ for (const backend of backends) {
       const back = await fetch(`${server.url}/model/rollback`, { method: 'POST' });
       t.is(back.status, 200, await back.clone().text());
       t.is(((await back.json()) as { sha256: string }).sha256, shaOf(v2));
+    } finally {
+      await server.close();
+    }
+  });
+}
+
+for (const backend of backends) {
+  test(`${backend}: /metrics counts each failed request once, also a body refused from its headers or while it streams`, async (t) => {
+    const server = await startServer({ backend, port: 0, logger: quiet, maxBodyBytes: 64 * 1024 });
+    try {
+      const bad = await fetch(`${server.url}/detect?width=95&height=96`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from(held.frames[1]!) });
+      t.is(bad.status, 400);
+      const declared = await sendStreamed(`${server.url}/detect?width=512&height=512`, 128 * 1024, 128 * 1024);
+      t.deepEqual([declared.status, (declared.json['error'] as { code: string }).code], [413, 'BODY_TOO_LARGE']);
+      const chunked = await sendStreamed(`${server.url}/detect?width=512&height=512`, 128 * 1024, undefined);
+      t.deepEqual([chunked.status, (chunked.json['error'] as { code: string }).code], [413, 'BODY_TOO_LARGE']);
+      const model = await sendStreamed(`${server.url}/model`, 128 * 1024, 128 * 1024, 'PUT');
+      t.deepEqual([model.status, (model.json['error'] as { code: string }).code], [413, 'BODY_TOO_LARGE']);
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      t.is(metric(text, 'xtml_errors_total{code="BAD_DIMENSIONS"}'), 1);
+      t.is(metric(text, 'xtml_errors_total{code="BODY_TOO_LARGE"}'), 3);
+      t.is(metric(text, 'xtml_inferences_total'), 0);
     } finally {
       await server.close();
     }

@@ -47,6 +47,8 @@ export interface ServerOptions {
   /** 0 picks a free port. */
   port?: number;
   maxBodyBytes?: number;
+  /** Largest PUT /model body; maxBodyBytes when absent. */
+  maxModelBytes?: number;
   maxPixels?: number;
   /** Print one line per request. */
   log?: boolean;
@@ -90,6 +92,10 @@ export function hostCrypto(signingKey?: string | Uint8Array): HostCrypto {
 export interface ApiHost {
   readonly backend: BackendName;
   handle(request: ApiRequest): Promise<ApiResponse>;
+  /** The body limit of a request (PUT /model has its own). */
+  bodyLimit(method: string, path: string): number;
+  /** The counted 413 for a body over the limit: `size` from Content-Length, undefined when found while reading. */
+  tooLarge(method: string, path: string, size?: number): Promise<ApiResponse>;
   close(): Promise<void>;
 }
 
@@ -104,7 +110,7 @@ export class LocalApiHost implements ApiHost {
   readonly service: ModelService;
 
   constructor(backend: 'wasm' | 'node', modelBytes: Uint8Array, options: {
-    sidecar?: string; maxBodyBytes: number; maxPixels: number; stateDir?: string; storage?: StorageBackend;
+    sidecar?: string; maxBodyBytes: number; maxModelBytes?: number; maxPixels: number; stateDir?: string; storage?: StorageBackend;
     signingKey?: string | Uint8Array; drift?: DriftOptions; log?: (level: 'info' | 'warn', message: string) => void;
   }) {
     const binding = loadBinding(backend);
@@ -128,6 +134,7 @@ export class LocalApiHost implements ApiHost {
     this.api = new DetectionApi(this.service, {
       decoders: desktopDecoders(options.maxPixels),
       maxBodyBytes: options.maxBodyBytes,
+      ...(options.maxModelBytes !== undefined ? { maxModelBytes: options.maxModelBytes } : {}),
       maxPixels: options.maxPixels,
       clock,
       backend: this.backend,
@@ -136,6 +143,14 @@ export class LocalApiHost implements ApiHost {
 
   handle(request: ApiRequest): Promise<ApiResponse> {
     return Promise.resolve(this.api.handle(request));
+  }
+
+  bodyLimit(method: string, path: string): number {
+    return this.api.bodyLimit(method, path);
+  }
+
+  tooLarge(method: string, path: string, size?: number): Promise<ApiResponse> {
+    return Promise.resolve(this.api.tooLarge(method, path, size));
   }
 
   close(): Promise<void> {
@@ -151,13 +166,13 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Read the body, stopping at `limit` bytes: null means it was too large (the rest is drained, not kept). */
-function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | null> {
+/** The body, or {tooLarge} past `limit` bytes: its Content-Length, or undefined when found while reading (the rest is drained, not kept). */
+function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | { tooLarge: number | undefined }> {
   return new Promise((resolvePromise, reject) => {
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (declared > limit) {
       req.resume();
-      resolvePromise(null);
+      resolvePromise({ tooLarge: declared });
       return;
     }
     const chunks: Buffer[] = [];
@@ -169,7 +184,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | nul
       if (total > limit) {
         over = true;
         chunks.length = 0;
-        resolvePromise(null);
+        resolvePromise({ tooLarge: undefined });
         return;
       }
       chunks.push(chunk);
@@ -210,6 +225,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const maxPixels = options.maxPixels ?? defaultMaxPixels;
   const limits = {
     maxBodyBytes, maxPixels,
+    ...(options.maxModelBytes !== undefined ? { maxModelBytes: options.maxModelBytes } : {}),
     ...(sidecar !== undefined ? { sidecar } : {}),
     ...(options.stateDir !== undefined ? { stateDir: options.stateDir } : {}),
     ...(options.storage !== undefined ? { storage: options.storage } : {}),
@@ -221,6 +237,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const host: ApiHost = backend === 'xs'
     ? await XsApiHost.start(modelPath, {
       maxBodyBytes, maxPixels, decoders: desktopDecoders(maxPixels),
+      ...(options.maxModelBytes !== undefined ? { maxModelBytes: options.maxModelBytes } : {}),
       ...(options.sidecarPath !== undefined ? { sidecarPath: options.sidecarPath } : {}),
       ...(options.logger !== undefined ? { logger: options.logger } : {}),
       ...(options.signingKey !== undefined ? { signingKey: publicKey(options.signingKey) } : {}),
@@ -243,10 +260,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         return;
       }
       try {
-        const body = method === 'POST' || method === 'PUT' ? await readBody(req, maxBodyBytes) : new Uint8Array(0);
-        if (body === null) {
+        const body = method === 'POST' || method === 'PUT' ? await readBody(req, host.bodyLimit(method, url.pathname)) : new Uint8Array(0);
+        if (!(body instanceof Uint8Array)) {
           res.setHeader('Connection', 'close');
-          response = errorResponse(413, 'BODY_TOO_LARGE', `the body is over the limit of ${maxBodyBytes} bytes`);
+          response = await host.tooLarge(method, url.pathname, body.tooLarge);
         } else {
           response = await host.handle({
             method,

@@ -3,10 +3,11 @@
 // binding, with the model opened as a Resource (zero copy, as from flash).
 // host-sim/xs/xs-api.ts starts it and speaks one JSON line per request:
 //
-//   xtml-xs serve MODEL --sha256 HEX --known FILE [--known-count N] [--sidecar FILE] [--max-body N] [--max-pixels N]
+//   xtml-xs serve MODEL --sha256 HEX --known FILE [--known-count N] [--sidecar FILE] [--max-body N] [--max-model N] [--max-pixels N]
 //                 [--state-dir DIR] [--verify-signatures] [--drift-window N] [--drift-threshold X] [--drift-min-frames N] [--drift-sample-every N]
 //   first line out: {"ready": {model facts}} or {"error": {code, message}}
-//   in:  {"method", "path", "query", "contentType", "headers", "body": hex}
+//   in:  {"method", "path", "query", "contentType", "headers", "body": hex}, or
+//        {"tooLarge": {"method", "path", "size"?}} for a body the Node side refused (413, counted)
 //   out: {"status", "contentType", "body", "headers"}, and at any time
 //        {"log": {level, message}} (updates, rollbacks, drift alerts) and
 //        {"alert": drift status} (each time drift crosses its threshold)
@@ -28,6 +29,10 @@ import { DetectionApi, ModelService, ModelStore, errorFor, sha256Hex, type Drift
 import xsBinding from 'xs-tinyml/xs-binding';
 import { FileStorage } from 'xtml-device/storage';
 import { args, fromHex, readFile, readLine, readText, writeLine } from 'xtml-host';
+
+interface WireTooLarge {
+  tooLarge: { method: string; path: string; size?: number };
+}
 
 interface WireRequest {
   method: string;
@@ -79,11 +84,12 @@ function knownFrames(path: string, count: number): Frame[] {
 function main(list: string[]): void {
   const path = list[0];
   const known = option(list, '--known');
-  if (path === undefined || known === undefined) throw new RangeError('usage: serve MODEL --sha256 HEX --known FILE [--known-count N] [--sidecar FILE] [--max-body N] [--max-pixels N]');
+  if (path === undefined || known === undefined) throw new RangeError('usage: serve MODEL --sha256 HEX --known FILE [--known-count N] [--sidecar FILE] [--max-body N] [--max-model N] [--max-pixels N] ...');
   const sidecarPath = option(list, '--sidecar');
   const stateDir = option(list, '--state-dir');
   const maxPixels = count(list, '--max-pixels');
   const maxBodyBytes = count(list, '--max-body');
+  const maxModelBytes = count(list, '--max-model');
   const drift = {
     ...(count(list, '--drift-window') !== undefined ? { window: count(list, '--drift-window')! } : {}),
     ...(count(list, '--drift-threshold') !== undefined ? { threshold: count(list, '--drift-threshold')! } : {}),
@@ -115,10 +121,15 @@ function main(list: string[]): void {
     backend: 'xs',
     ...(maxPixels !== undefined ? { maxPixels } : {}),
     ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
+    ...(maxModelBytes !== undefined ? { maxModelBytes } : {}),
   });
   writeLine(JSON.stringify({ ready: api.modelFacts(service.current()) }));
   for (let line = readLine(); line !== undefined; line = readLine()) {
-    const wire = JSON.parse(line) as WireRequest;
+    const wire = JSON.parse(line) as WireRequest | WireTooLarge;
+    if ('tooLarge' in wire) {
+      writeLine(JSON.stringify(api.tooLarge(wire.tooLarge.method, wire.tooLarge.path, wire.tooLarge.size)));
+      continue;
+    }
     const response = api.handle({
       method: wire.method,
       path: wire.path,

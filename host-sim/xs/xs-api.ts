@@ -25,6 +25,8 @@ const knownFramesPath = fileURLToPath(new URL('../../../models/data/heldout.bin'
 export interface XsApiOptions {
   sidecarPath?: string;
   maxBodyBytes: number;
+  /** Largest PUT /model body; maxBodyBytes when absent. */
+  maxModelBytes?: number;
   maxPixels: number;
   decoders: { png: ImageDecoder; jpeg: ImageDecoder };
   /** Where the model service's notes go; console.warn by default. */
@@ -93,6 +95,7 @@ export class XsApiHost {
     const sha256 = createHash('sha256').update(readFileSync(modelPath)).digest('hex');
     const args = ['--manifest', xsManifestPath, 'serve', modelPath, '--sha256', sha256, '--known', knownFramesPath,
       '--max-pixels', String(options.maxPixels), '--max-body', String(Math.max(options.maxBodyBytes, options.maxPixels * 4))];
+    if (options.maxModelBytes !== undefined) args.push('--max-model', String(options.maxModelBytes));
     if (options.sidecarPath !== undefined) args.push('--sidecar', options.sidecarPath);
     if (options.stateDir !== undefined) args.push('--state-dir', resolve(options.stateDir));
     if (options.signingKey !== undefined) args.push('--verify-signatures');
@@ -140,6 +143,17 @@ export class XsApiHost {
       headers: forwarded.headers ?? {},
       body: Buffer.from(forwarded.body ?? new Uint8Array(0)).toString('hex'),
     }));
+    if (line === null) return errorResponse(503, 'BACKEND_EXITED', 'the XS host exited');
+    return JSON.parse(line) as ApiResponse;
+  }
+
+  bodyLimit(method: string, path: string): number {
+    return method === 'PUT' && path === '/model' ? this.options.maxModelBytes ?? this.options.maxBodyBytes : this.options.maxBodyBytes;
+  }
+
+  /** The 413 for a body over the limit, answered and counted by the API in XS. */
+  async tooLarge(method: string, path: string, size?: number): Promise<ApiResponse> {
+    const line = await this.exchange(JSON.stringify({ tooLarge: { method, path, ...(size !== undefined ? { size } : {}) } }));
     if (line === null) return errorResponse(503, 'BACKEND_EXITED', 'the XS host exited');
     return JSON.parse(line) as ApiResponse;
   }

@@ -7,7 +7,7 @@
 // whose Content-Length is over the limit (api.bodyLimit: frames and models have
 // their own) is answered 413 from its headers, before any of the body is read. It does not take chunked request bodies
 // (http.js drops the connection) nor keep-alive (it closes after each answer).
-import { errorResponse, type ApiRequest, type ApiResponse, type DetectionApi } from 'xs-tinyml';
+import type { ApiRequest, ApiResponse, DetectionApi } from 'xs-tinyml';
 import { Server, type HttpConnection, type HttpResponse } from 'xtml-device/http-server';
 
 export interface TransportOptions {
@@ -85,7 +85,7 @@ export function serveApi(api: DetectionApi, options: TransportOptions): Server {
         if (exchange === undefined) return;
         const limit = api.bodyLimit(exchange.method, exchange.path);
         exchange.response = options.refuse?.(exchange.method, exchange.path) ??
-          (exchange.declared > limit ? errorResponse(413, 'BODY_TOO_LARGE', `the body is ${exchange.declared} bytes, the limit is ${limit}`) : null);
+          (exchange.declared > limit ? api.tooLarge(exchange.method, exchange.path, exchange.declared) : null);
         if (exchange.response !== null) {
           // http.js has no public way to answer before the body: it reads
           // Content-Length bytes first even when told to skip them. Forgetting
