@@ -5,6 +5,10 @@
 //
 //   POST /detect   image body -> detections, model identity, timing
 //   GET  /model    the model's facts
+//   PUT  /model    a new model (verified, signed if a key is set, probed, stored,
+//                  swapped): its facts and "changed" (false: it was already in service)
+//   POST /model/rollback  back to the rollback target (twice: back again)
+//   GET  /metrics /drift /profile  monitoring
 //   GET  /healthz  liveness
 //
 // Errors are JSON {error: {code, message}} with a 4xx/5xx status; a bad
@@ -218,8 +222,8 @@ export class DetectionApi {
           if (body.length > this.maxModelBytes) throw new ApiError(413, 'BODY_TOO_LARGE', `the body is ${body.length} bytes, the limit is ${this.maxModelBytes}`);
           const header = request.headers?.['x-model-signature'];
           const replace = request.query['replace'] === '1' || request.query['replace'] === 'true';
-          const { model } = s.install(body, { ...(header !== undefined ? { signature: base64(header) } : {}), replaceExpectations: replace });
-          return json(200, this.modelFacts(model));
+          const { model, changed } = s.install(body, { ...(header !== undefined ? { signature: base64(header) } : {}), replaceExpectations: replace });
+          return json(200, { ...this.modelFacts(model), changed });
         }),
       },
       '/model/rollback': { POST: managed((s) => json(200, this.modelFacts(s.rollback().model))) },

@@ -182,9 +182,12 @@ export class ModelService {
    * Replace the model in service. The order is the safety argument: nothing is
    * stored or swapped until the core has verified the model, it fits the
    * pipeline, its signature (if a key is configured) is good, and it ran the
-   * probe frame; the swap happens only after storage has committed it.
+   * probe frame; the swap happens only after storage has committed it. The
+   * model already in service (same SHA-256) is not installed again: nothing is
+   * stored or swapped, and the metrics, drift window and profile carry on
+   * (`changed` false).
    */
-  install(bytes: Uint8Array, options: InstallOptions = {}): { model: LoadedModel; record: StoreRecord } {
+  install(bytes: Uint8Array, options: InstallOptions = {}): { model: LoadedModel; record: StoreRecord; changed: boolean } {
     const sha256 = this.options.crypto.sha256(bytes);
     const verify = this.options.crypto.verifySignature;
     if (verify !== undefined) {
@@ -195,6 +198,11 @@ export class ModelService {
         throw new ApiError(403, 'BAD_SIGNATURE', `the signature does not verify for model sha256 ${sha256} with the configured key`);
       }
     }
+    const running = this.current();
+    if (running.sha256 === sha256) {
+      this.log('info', `model ${running.id} (sha256 ${sha256.slice(0, 12)}) is already in service; nothing changed`);
+      return { model: running, record: this.store.current(), changed: false };
+    }
     let model: LoadedModel;
     try {
       model = this.load(bytes, sha256);
@@ -204,7 +212,6 @@ export class ModelService {
       throw error;
     }
     try {
-      const running = this.current();
       if (!options.replaceExpectations && describeIo(model) !== describeIo(running)) {
         throw new ApiError(409, 'MODEL_MISMATCH', `the new model has ${describeIo(model)}; the pipeline runs ${describeIo(running)} (send ?replace=1 to replace the pipeline's expectations)`);
       }
@@ -216,14 +223,18 @@ export class ModelService {
       }
       this.swap(model, record.active);
       this.log('info', `model ${model.id} (sha256 ${sha256.slice(0, 12)}) in service from slot ${record.active}, record ${record.seq}${this.persistent ? '' : ' (in memory)'}`);
-      return { model, record };
+      return { model, record, changed: true };
     } catch (error) {
       model.session.release();
       throw error;
     }
   }
 
-  /** Put the rollback model back in service. */
+  /**
+   * Put the rollback model back in service. The model it replaces becomes the
+   * rollback target, so a second rollback goes back to it: rollback swaps the
+   * two most recent models.
+   */
   rollback(): { model: LoadedModel; record: StoreRecord } {
     const record = this.store.current();
     const target = record.previous;

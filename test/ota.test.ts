@@ -396,6 +396,36 @@ for (const backend of backends) {
   });
 }
 
+for (const backend of backends) {
+  test(`${backend}: PUT of the model in service changes nothing; a second rollback goes back to the model rolled back from`, async (t) => {
+    const server = await startServer({ backend, port: 0, logger: quiet });
+    try {
+      for (let i = 0; i < 3; i++) t.is((await detectOnce(server, i)).status, 200);
+      const same = await putModel(server, bundled);
+      t.is(same.status, 200, JSON.stringify(same.json));
+      t.is(same.json['changed'], false);
+      t.is(same.json['sha256'], shaOf(bundled));
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      t.is(metric(metrics, 'xtml_model_swaps_total'), 0);
+      t.is(((await (await fetch(`${server.url}/drift`)).json()) as { frames: number }).frames, 3, 'the drift window is kept');
+      t.is(((await (await fetch(`${server.url}/profile`)).json()) as { inferences: number }).inferences, 3, 'the profile is kept');
+      t.like((await modelFacts(server)).service, { source: 'bundled', rollback: null });
+      const update = await putModel(server, v2);
+      t.is(update.json['changed'], true);
+      t.is((await putModel(server, v2)).json['changed'], false);
+      // rollback swaps the model in service and the rollback target: twice is back where it started
+      const first = await fetch(`${server.url}/model/rollback`, { method: 'POST' });
+      t.is(((await first.json()) as { sha256: string }).sha256, shaOf(bundled));
+      const second = await fetch(`${server.url}/model/rollback`, { method: 'POST' });
+      t.is(((await second.json()) as { sha256: string }).sha256, shaOf(v2));
+      t.like((await modelFacts(server)).service, { rollback: 'bundled' });
+      t.is(metric(await (await fetch(`${server.url}/metrics`)).text(), 'xtml_model_swaps_total'), 3);
+    } finally {
+      await server.close();
+    }
+  });
+}
+
 test('an option the XS backend cannot honour is refused at start, by name', async (t) => {
   await t.throwsAsync(startServer({ backend: 'xs', port: 0, logger: quiet, storage: new MemoryStorage() }),
     { instanceOf: TypeError, message: /--backend xs cannot use a storage object/ });
