@@ -384,11 +384,14 @@ for (const backend of backends) {
       t.deepEqual([declared.status, (declared.json['error'] as { code: string }).code], [413, 'BODY_TOO_LARGE']);
       const chunked = await sendStreamed(`${server.url}/detect?width=512&height=512`, 128 * 1024, undefined);
       t.deepEqual([chunked.status, (chunked.json['error'] as { code: string }).code], [413, 'BODY_TOO_LARGE']);
+      const png = await fetch(`${server.url}/detect`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: Buffer.from('\x89PNG\r\n\x1a\n not really', 'latin1') });
+      t.is(png.status, 400);
       const model = await sendStreamed(`${server.url}/model`, 128 * 1024, 128 * 1024, 'PUT');
       t.deepEqual([model.status, (model.json['error'] as { code: string }).code], [413, 'BODY_TOO_LARGE']);
       const text = await (await fetch(`${server.url}/metrics`)).text();
       t.is(metric(text, 'xtml_errors_total{code="BAD_DIMENSIONS"}'), 1);
       t.is(metric(text, 'xtml_errors_total{code="BODY_TOO_LARGE"}'), 3);
+      t.is(metric(text, 'xtml_errors_total{code="CORRUPT_IMAGE"}'), 1, 'a PNG that does not decode (on xs: decoded on the Node side)');
       t.is(metric(text, 'xtml_inferences_total'), 0);
     } finally {
       await server.close();

@@ -6,8 +6,12 @@
 //   xtml-xs serve MODEL --sha256 HEX --known FILE [--known-count N] [--sidecar FILE] [--max-body N] [--max-model N] [--max-pixels N]
 //                 [--state-dir DIR] [--verify-signatures] [--drift-window N] [--drift-threshold X] [--drift-min-frames N] [--drift-sample-every N]
 //   first line out: {"ready": {model facts}} or {"error": {code, message}}
-//   in:  {"method", "path", "query", "contentType", "headers", "body": hex}, or
-//        {"tooLarge": {"method", "path", "size"?}} for a body the Node side refused (413, counted)
+//   in:  {"method", "path", "query", "contentType", "headers", "body": hex, "decoded"?}
+//        ("decoded": a frame the Node side decoded from PNG or JPEG, whose pixels
+//        may exceed the body limit the image kept to), or
+//        {"tooLarge": {"method", "path", "size"?}} for a body over the limit (413), or
+//        {"refused": response} for an image the Node side could not decode:
+//        answered as given and counted, as every failed request is
 //   out: {"status", "contentType", "body", "headers"}, and at any time
 //        {"log": {level, message}} (updates, rollbacks, drift alerts) and
 //        {"alert": drift status} (each time drift crosses its threshold)
@@ -25,13 +29,17 @@
 // --known is a file of 96x96 gray8 frames (models/data/heldout.bin): frames
 // 1..N are the probe and the drift baseline, as on the desktop server.
 import Resource from 'Resource';
-import { DetectionApi, ModelService, ModelStore, errorFor, sha256Hex, type DriftStatus, type Frame } from 'xs-tinyml';
+import { DetectionApi, ModelService, ModelStore, errorFor, sha256Hex, type ApiResponse, type DriftStatus, type Frame } from 'xs-tinyml';
 import xsBinding from 'xs-tinyml/xs-binding';
 import { FileStorage } from 'xtml-device/storage';
 import { args, fromHex, readFile, readLine, readText, writeLine } from 'xtml-host';
 
 interface WireTooLarge {
   tooLarge: { method: string; path: string; size?: number };
+}
+
+interface WireRefused {
+  refused: ApiResponse;
 }
 
 interface WireRequest {
@@ -41,6 +49,7 @@ interface WireRequest {
   contentType?: string;
   headers?: Record<string, string>;
   body: string;
+  decoded?: boolean;
 }
 
 function option(list: string[], name: string): string | undefined {
@@ -123,14 +132,24 @@ function main(list: string[]): void {
     ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
     ...(maxModelBytes !== undefined ? { maxModelBytes } : {}),
   });
+  // the same API for frames decoded on the Node side: up to 4 bytes per pixel of the largest frame
+  const decodedApi = new DetectionApi(service, {
+    backend: 'xs',
+    ...(maxPixels !== undefined ? { maxPixels, maxBodyBytes: maxPixels * 4 } : {}),
+  });
   writeLine(JSON.stringify({ ready: api.modelFacts(service.current()) }));
   for (let line = readLine(); line !== undefined; line = readLine()) {
-    const wire = JSON.parse(line) as WireRequest | WireTooLarge;
+    const wire = JSON.parse(line) as WireRequest | WireTooLarge | WireRefused;
     if ('tooLarge' in wire) {
       writeLine(JSON.stringify(api.tooLarge(wire.tooLarge.method, wire.tooLarge.path, wire.tooLarge.size)));
       continue;
     }
-    const response = api.handle({
+    if ('refused' in wire) {
+      service.recordError((JSON.parse(wire.refused.body) as { error: { code: string } }).error.code);
+      writeLine(JSON.stringify(wire.refused));
+      continue;
+    }
+    const response = (wire.decoded === true ? decodedApi : api).handle({
       method: wire.method,
       path: wire.path,
       query: wire.query,

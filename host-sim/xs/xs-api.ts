@@ -94,7 +94,7 @@ export class XsApiHost {
     if (!xsHostAvailable()) throw new Error('the XS desktop host is not built: run `npm run build:xs` and `npx tsc -p .`');
     const sha256 = createHash('sha256').update(readFileSync(modelPath)).digest('hex');
     const args = ['--manifest', xsManifestPath, 'serve', modelPath, '--sha256', sha256, '--known', knownFramesPath,
-      '--max-pixels', String(options.maxPixels), '--max-body', String(Math.max(options.maxBodyBytes, options.maxPixels * 4))];
+      '--max-pixels', String(options.maxPixels), '--max-body', String(options.maxBodyBytes)];
     if (options.maxModelBytes !== undefined) args.push('--max-model', String(options.maxModelBytes));
     if (options.sidecarPath !== undefined) args.push('--sidecar', options.sidecarPath);
     if (options.stateDir !== undefined) args.push('--state-dir', resolve(options.stateDir));
@@ -117,6 +117,7 @@ export class XsApiHost {
 
   async handle(request: ApiRequest): Promise<ApiResponse> {
     let forwarded = request;
+    let decoded = false;
     if (request.method === 'POST' && request.path === '/detect' && request.body !== null && request.body.length > 0) {
       const type = (request.contentType ?? '').split(';')[0]!.trim().toLowerCase();
       const png = type === 'image/png' || (type === '' && request.body[0] === 0x89);
@@ -130,19 +131,28 @@ export class XsApiHost {
             query: { ...request.query, width: String(frame.width), height: String(frame.height), format: frame.format },
             body: frame.data,
           };
+          decoded = true;
         } catch (error) {
-          return errorFor(error);
+          // answered here, counted there
+          return this.answer({ refused: errorFor(error) });
         }
       }
     }
-    const line = await this.exchange(JSON.stringify({
+    return this.answer({
       method: forwarded.method,
       path: forwarded.path,
       query: forwarded.query,
       contentType: forwarded.contentType,
       headers: forwarded.headers ?? {},
       body: Buffer.from(forwarded.body ?? new Uint8Array(0)).toString('hex'),
-    }));
+      // a frame decoded here: its pixels may exceed the body limit the encoded image kept to
+      ...(decoded ? { decoded: true } : {}),
+    });
+  }
+
+  /** One wire message to XS and the response it answers. */
+  private async answer(message: Record<string, unknown>): Promise<ApiResponse> {
+    const line = await this.exchange(JSON.stringify(message));
     if (line === null) return errorResponse(503, 'BACKEND_EXITED', 'the XS host exited');
     return JSON.parse(line) as ApiResponse;
   }
@@ -152,10 +162,8 @@ export class XsApiHost {
   }
 
   /** The 413 for a body over the limit, answered and counted by the API in XS. */
-  async tooLarge(method: string, path: string, size?: number): Promise<ApiResponse> {
-    const line = await this.exchange(JSON.stringify({ tooLarge: { method, path, ...(size !== undefined ? { size } : {}) } }));
-    if (line === null) return errorResponse(503, 'BACKEND_EXITED', 'the XS host exited');
-    return JSON.parse(line) as ApiResponse;
+  tooLarge(method: string, path: string, size?: number): Promise<ApiResponse> {
+    return this.answer({ tooLarge: { method, path, ...(size !== undefined ? { size } : {}) } });
   }
 
   /** A signature check XS asked for: {"verify": {digest, signature}} in hex. */
