@@ -305,7 +305,9 @@ export class ModelService {
     } catch (error) {
       if (error instanceof ApiError) throw error;
       const code = (error as { code?: string }).code;
-      throw new ApiError(422, 'PROBE_FAILED', `the model failed on the probe frame: ${code !== undefined ? `${code}: ` : ''}${error instanceof Error ? error.message : String(error)}`);
+      // an XtmlError's message already starts with its code
+      const detail = error instanceof XtmlError ? error.detail : error instanceof Error ? error.message : String(error);
+      throw new ApiError(422, 'PROBE_FAILED', `the model failed on the probe frame: ${code !== undefined ? `${code}: ` : ''}${detail}`);
     }
   }
 

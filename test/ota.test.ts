@@ -15,7 +15,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadBinding } from '../host-sim/node/backends.js';
 import { hostCrypto, knownFrames, startServer, type RunningServer } from '../host-sim/node/server.js';
-import { MemoryStorage, ModelService, ModelStore, encodePgm, slotFile, type Frame, type StorageBackend } from '../src/index.js';
+import {
+  ApiError, DetectionApi, MemoryStorage, ModelService, ModelStore, XtmlError, encodePgm, slotFile, type CoreBinding, type Frame, type StorageBackend,
+} from '../src/index.js';
 import { floatModelPath, int8ModelPath, loadHeldOut } from '../tools/detector.js';
 import { metric, sendStreamed } from './support/http.js';
 import { needs, optionalTest } from './support/optional.js';
@@ -175,6 +177,57 @@ test('a damaged active slot falls back to the rollback slot, then to the bundled
   t.is(service(media).current().sha256, shaOf(bundled));
 });
 
+// ---- the paths a healthy model never takes ----
+
+test('a model that loads but fails on the probe frame is refused with 422 PROBE_FAILED naming the failure; the old model keeps serving', (t) => {
+  const base = loadBinding('wasm');
+  let failNext = false;
+  // the core as it is, except that contexts made while failNext is set fail every invoke
+  const binding: CoreBinding = {
+    backend: base.backend,
+    ticksPerSecond: base.ticksPerSecond,
+    verify: (model) => base.verify(model),
+    arenaSize: (model) => base.arenaSize(model),
+    init: (model, arenaBytes) => {
+      const context = base.init(model, arenaBytes);
+      const failing = failNext;
+      return new Proxy(context, {
+        get(target, name) {
+          if (name === 'invoke' && failing) return (): never => { throw new XtmlError('XTML_STATUS_EVAL_ERROR', 'injected: operator 3 cannot run'); };
+          const value = Reflect.get(target, name) as unknown;
+          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+    },
+  };
+  const s = new ModelService({
+    binding, bundled: { bytes: bundled, sha256: shaOf(bundled), size: bundled.length }, crypto: hostCrypto(), knownFrames: frames, log: quiet,
+  });
+  s.boot();
+  const before = detections(s, frames[1]!);
+  failNext = true;
+  const error = t.throws(() => s.install(v2), { instanceOf: ApiError });
+  failNext = false;
+  t.is(error?.status, 422);
+  t.is(error?.code, 'PROBE_FAILED');
+  t.is(error?.message, 'the model failed on the probe frame: XTML_STATUS_EVAL_ERROR: injected: operator 3 cannot run');
+  t.is(s.current().sha256, shaOf(bundled));
+  t.is(detections(s, frames[1]!), before);
+  t.is(s.state().record.seq, 0, 'nothing was stored');
+});
+
+test('PUT /model over maxModelBytes: 413 from the API itself, when a transport lets the body through', (t) => {
+  const s = service(undefined);
+  const api = new DetectionApi(s, { maxBodyBytes: 1 << 20, maxModelBytes: 32 * 1024 });
+  t.is(api.bodyLimit('PUT', '/model'), 32 * 1024);
+  t.is(api.bodyLimit('POST', '/detect'), 1 << 20);
+  const r = api.handle({ method: 'PUT', path: '/model', query: {}, body: v2 });
+  t.is(r.status, 413);
+  t.deepEqual(JSON.parse(r.body), { error: { code: 'BODY_TOO_LARGE', message: `the body is ${v2.length} bytes, the limit is ${32 * 1024}` } });
+  t.is(s.current().sha256, shaOf(bundled));
+  t.regex(s.metrics.render(), /^xtml_errors_total\{code="BODY_TOO_LARGE"\} 1$/m);
+});
+
 // ---- over HTTP ----
 
 async function detectOnce(server: RunningServer, i: number): Promise<{ status: number; sha: string; detections: string }> {
@@ -321,6 +374,21 @@ for (const backend of backends) {
       const metrics = await (await fetch(`${server.url}/metrics`)).text();
       t.is(metric(metrics, 'xtml_model_swaps_total'), swaps);
       t.is(metric(metrics, 'xtml_inferences_total'), requests);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test(`${backend}: PUT /model has its own limit (maxModelBytes), frames keep theirs`, async (t) => {
+    const server = await startServer({ backend, port: 0, logger: quiet, maxModelBytes: 32 * 1024 });
+    try {
+      const model = await sendStreamed(`${server.url}/model`, v2.length, v2.length, 'PUT');
+      t.deepEqual([model.status, (model.json['error'] as { code?: string } | undefined)?.code], [413, 'BODY_TOO_LARGE']);
+      t.regex((model.json['error'] as { message: string }).message, /the limit is 32768$/);
+      const frame = new Uint8Array(208 * 200).fill(235);   // 41600 bytes: over the model limit, under the frame limit
+      const r = await fetch(`${server.url}/detect?width=208&height=200`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from(frame) });
+      t.is(r.status, 200);
+      t.like(((await (await fetch(`${server.url}/model`)).json()) as { limits: unknown }).limits, { max_model_bytes: 32 * 1024, max_body_bytes: 4 << 20 });
     } finally {
       await server.close();
     }
