@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { needs, optionalTest } from './support/optional.js';
 import { referenceDir, repoRoot } from './support/reference.js';
 
 function npx(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -14,23 +15,23 @@ function npx(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 }
 
 const manifests = { models: join(referenceDir, 'manifest.json'), ops: join(referenceDir, 'ops/manifest.json') };
-const counts = {
-  models: (JSON.parse(readFileSync(manifests.models, 'utf8')) as { models: { vectors?: unknown[] }[] }).models.reduce((s, m) => s + (m.vectors?.length ?? 0), 0),
-  ops: (JSON.parse(readFileSync(manifests.ops, 'utf8')) as { models: { vectors?: unknown[] }[] }).models.reduce((s, m) => s + (m.vectors?.length ?? 0), 0),
-};
+const vectorCount = (path: string): number => needs.reference.present()
+  ? (JSON.parse(readFileSync(path, 'utf8')) as { models: { vectors?: unknown[] }[] }).models.reduce((s, m) => s + (m.vectors?.length ?? 0), 0)
+  : 0;
+const counts = { models: vectorCount(manifests.models), ops: vectorCount(manifests.ops) };
 
 for (const backend of ['wasm', 'node', 'xs']) {
   for (const which of ['models', 'ops'] as const) {
-    test.serial(`npx xs-tinyml verify ${which} manifest --backend ${backend}: every vector exact`, async (t) => {
+    optionalTest(`npx xs-tinyml verify ${which} manifest --backend ${backend}: every vector exact`, [needs.reference], async (t) => {
       const r = await npx(['verify', manifests[which], '--backend', backend]);
       t.is(r.code, 0, r.stdout.split('\n').filter((l) => l.startsWith('FAIL')).join('\n') + r.stderr);
       t.regex(r.stdout, new RegExp(`^${counts[which]} exact, 0 mismatched of ${counts[which]} vectors on ${backend}$`, 'm'));
       t.notRegex(r.stderr, /unavailable/, 'the requested backend itself ran');
-    });
+    }, true);
   }
 }
 
-test.serial('verify exits non-zero and names the vector when an output differs', async (t) => {
+optionalTest('verify exits non-zero and names the vector when an output differs', [needs.reference], async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'xtml-cli-'));
   try {
     const m = (JSON.parse(readFileSync(manifests.models, 'utf8')) as { models: { id: string; model: string; vectors: { input: string; output: string; name: string }[] }[] }).models
@@ -50,9 +51,9 @@ test.serial('verify exits non-zero and names the vector when an output differs',
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-});
+}, true);
 
-test.serial('errors print the status name and detail, never a stack trace', async (t) => {
+optionalTest('errors print the status name and detail, never a stack trace', [needs.reference], async (t) => {
   for (const backend of ['wasm', 'node', 'xs']) {
     const r = await npx(['inspect', join(referenceDir, 'models/tflm_person_detect_vela.tflite'), '--backend', backend]);
     t.is(r.code, 1);
@@ -65,9 +66,9 @@ test.serial('errors print the status name and detail, never a stack trace', asyn
   t.is(r.code, 1);
   t.regex(r.stderr, /^XTML_STATUS_MODEL_\w+: /);
   t.notRegex(r.stderr, /\n\s+at /);
-});
+}, true);
 
-test.serial('inspect --json reports the session facts', async (t) => {
+optionalTest('inspect --json reports the session facts', [needs.reference], async (t) => {
   const r = await npx(['inspect', join(referenceDir, 'models/tflm_person_detect.tflite'), '--json', '--backend', 'node']);
   t.is(r.code, 0, r.stderr);
   const facts = JSON.parse(r.stdout) as { arena_bytes: number; macs: number; model_bytes: number; operators: unknown[]; inputs: { dims: number[] }[] };
@@ -75,7 +76,7 @@ test.serial('inspect --json reports the session facts', async (t) => {
   t.deepEqual(facts.inputs[0]!.dims, [1, 96, 96, 1]);
   t.true(facts.arena_bytes > 50_000 && facts.arena_bytes < 85_024);
   t.is(facts.model_bytes, 300568);
-});
+}, true);
 
 test.serial('npx xs-tinyml detect: the same detections on every backend; a corrupt image is a CODE and exit 1', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'xtml-cli-'));

@@ -22,6 +22,7 @@ import type { CoreBinding } from '../src/binding.js';
 import { InferenceSession, XtmlError } from '../src/index.js';
 import { bytesOf, typedView, type TypedArray } from '../src/tensor.js';
 import { createWasmBindingSync } from '../src/wasm.js';
+import { needs, optionalTest, type Requirement } from './support/optional.js';
 import { loadManifest, repoRoot, type ModelSpec } from './support/reference.js';
 import { writeTflite, type OperatorDef, type TensorDef } from './support/tflite-writer.js';
 
@@ -29,7 +30,6 @@ const simd = createWasmBindingSync(readFileSync(wasmPath));
 const addon = loadBinding('node');
 
 // The reference build of the same sources, when emcc is here to make it.
-const emcc = spawnSync('emcc', ['--version'], { encoding: 'utf8' }).status === 0;
 const scratch = mkdtempSync(join(tmpdir(), 'xtml-scalar-'));
 test.after.always(() => rmSync(scratch, { recursive: true, force: true }));
 let scalar: CoreBinding | undefined;
@@ -43,13 +43,14 @@ function scalarBinding(): CoreBinding {
   return scalar;
 }
 
-/** The oracles the SIMD module is compared against, by name. */
-function references(): [string, CoreBinding][] {
-  const list: [string, CoreBinding][] = [];
-  if (emcc) list.push(['wasm without SIMD', scalarBinding()]);
-  if (addon.backend === 'node') list.push(['Node addon', addon]);
-  return list;
-}
+/** The oracles the SIMD module is compared against: the Node addon (gcc's build, always built), and wasm without SIMD (needs emcc). */
+const oracles: [string, string, () => CoreBinding, Requirement[]][] = [
+  ['the Node addon', 'node', () => {
+    if (addon.backend !== 'node') throw new Error('the Node addon did not load (npm run build:addon)');
+    return addon;
+  }, []],
+  ['wasm without SIMD', 'wasm-scalar', scalarBinding, [needs.emcc]],
+];
 
 // ---- seeded inputs (the reference README's scheme) ----
 
@@ -133,8 +134,9 @@ test('the committed xtml.wasm uses WebAssembly SIMD (i32x4.dot_i16x8_s)', (t) =>
 
 // ---- every reference model on random inputs ----
 
-const models = [...loadManifest('models'), ...loadManifest('ops')];
-(emcc ? test : test.skip)(`all ${models.length} reference and operator models: SIMD = reference on seeded inputs`, (t) => {
+const models = needs.reference.present() ? [...loadManifest('models'), ...loadManifest('ops')] : [];
+optionalTest('every reference and operator model: SIMD = wasm without SIMD on seeded inputs', [needs.reference, needs.emcc], (t) => {
+  t.true(models.length > 100, `${models.length} models`);
   const reference = scalarBinding();
   const problems: string[] = [];
   for (const [i, m] of models.entries()) {
@@ -310,24 +312,22 @@ const families: [string, number, (r: Seeded) => RandomModel][] = [
 ];
 
 for (const [family, count, generate] of families) {
-  test(`${count} random ${family} models: SIMD = reference`, (t) => {
-    const oracles = references();
-    if (oracles.length === 0) return t.pass('no reference build here (no emcc, no addon)');
-    const r = new Seeded(0x51d0 + family.length * 7919 + count);
-    const problems: string[] = [];
-    let refused = 0;
-    for (let i = 0; i < count; i++) {
-      const model = generate(r);
-      const seed = r.next();
-      // Every model must run: a refusal would mean a test that tests nothing.
-      if (typeof outputs(simd, model.bytes, seed, 1) === 'string') refused++;
-      for (const [name, oracle] of oracles) {
+  for (const [name, , oracleOf, requirements] of oracles) {
+    optionalTest(`${count} random ${family} models: SIMD = ${name}`, requirements, (t) => {
+      const oracle = oracleOf();
+      const r = new Seeded(0x51d0 + family.length * 7919 + count);
+      const problems: string[] = [];
+      let refused = 0;
+      for (let i = 0; i < count; i++) {
+        const model = generate(r);
+        const seed = r.next();
+        // Every model must run: a refusal would mean a test that tests nothing.
+        if (typeof outputs(simd, model.bytes, seed, 1) === 'string') refused++;
         const diff = difference(oracle, model.bytes, seed, 2);
-        if (diff !== null) problems.push(`${model.description} vs ${name}: ${diff}`);
+        if (diff !== null) problems.push(`${model.description}: ${diff}`);
       }
-    }
-    t.is(refused, 0, 'models refused at load');
-    t.deepEqual(problems, []);
-    t.log(`compared with ${oracles.map(([name]) => name).join(' and ')}`);
-  });
+      t.is(refused, 0, 'models refused at load');
+      t.deepEqual(problems, []);
+    });
+  }
 }

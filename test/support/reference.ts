@@ -1,7 +1,8 @@
 // The reference set (../shared/reference): manifests, vectors, and running
 // them through a build of the core's CLI. Shared by the tests and the bench.
-import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -59,9 +60,44 @@ export interface RunResult {
   stderr: string;
 }
 
+let i386: string[] | null | undefined;
+/**
+ * How to run a 32-bit x86 program here: directly ([]) where the kernel runs
+ * them, through qemu-i386 where it does not (some container kernels have no
+ * IA-32 emulation), or null when neither works (no gcc -m32 to build a probe,
+ * or no qemu-user).
+ */
+export function i386Runner(): string[] | null {
+  if (i386 === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'xtml-i386-'));
+    try {
+      const probe = join(dir, 'probe');
+      const built = spawnSync('gcc', ['-m32', '-x', 'c', '-', '-o', probe], { input: 'int main(void) { return 0; }\n', stdio: ['pipe', 'ignore', 'ignore'] });
+      const runs = (command: string, args: string[]): boolean => {
+        const r = spawnSync(command, args, { stdio: 'ignore' });
+        return r.error === undefined && r.status === 0;
+      };
+      if (built.error !== undefined || built.status !== 0) i386 = null;
+      else if (runs(probe, [])) i386 = [];
+      else if (runs('qemu-i386', [probe])) i386 = ['qemu-i386'];
+      else i386 = null;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return i386;
+}
+
+/** A variant's CLI (or another program of its build) with its arguments, as it runs here. */
+export function commandFor(variant: Variant, program: string, args: string[]): [string, string[]] {
+  const runner = variant === 'host32' ? i386Runner() ?? [] : [];
+  return runner.length > 0 ? [runner[0]!, [...runner.slice(1), program, ...args]] : [program, args];
+}
+
 export function runCli(variant: Variant, args: string[], timeoutMs = 300_000): Promise<RunResult> {
+  const [command, argv] = commandFor(variant, cliPath(variant), args);
   return new Promise((resolvePromise) => {
-    execFile(cliPath(variant), args, { timeout: timeoutMs, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+    execFile(command, argv, { timeout: timeoutMs, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
       resolvePromise({ code, stdout, stderr });
     });
