@@ -7,17 +7,23 @@
  *
  * Inputs and outputs are raw tensor bytes concatenated in model order, the
  * layout of the reference vectors. A failed load prints the status name and
- * its detail and exits 1; usage errors exit 2. This tool is a host program,
+ * its detail and exits 1; usage errors, and files that cannot be read, say so
+ * with the system's reason and exit 2. This tool is a host program,
  * so it may use the C library's heap for files and the arena.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "xtml.h"
 #include "xtml_internal.h"
+
+/* Exit status of a usage error (also a file named on the command line that cannot be read). */
+#define EXIT_USAGE 2
 
 static int usage(void) {
     fprintf(stderr,
@@ -25,7 +31,7 @@ static int usage(void) {
             "  xtml inspect <model.tflite> [--json]\n"
             "  xtml run <model.tflite> --input in.bin --output out.bin [--repeat N] [--profile] [--timing]\n"
             "  xtml verify <model.tflite>\n");
-    return 2;
+    return EXIT_USAGE;
 }
 
 /* Memory aligned to `align` inside a malloc'd block; *base is what to free. */
@@ -40,21 +46,28 @@ static void *alloc_aligned(size_t bytes, size_t align, void **base) {
 
 static uint8_t *read_file(const char *path, size_t *len, void **base) {
     FILE *f = fopen(path, "rb");
+    struct stat st;
     long size;
     uint8_t *data;
     if (f == NULL) {
-        fprintf(stderr, "xtml: cannot open %s\n", path);
+        fprintf(stderr, "xtml: cannot open %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "xtml: cannot read %s: %s\n", path, strerror(EISDIR));
+        fclose(f);
         return NULL;
     }
     if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fprintf(stderr, "xtml: cannot read %s\n", path);
+        fprintf(stderr, "xtml: cannot read %s: %s\n", path, strerror(errno));
         fclose(f);
         return NULL;
     }
     /* 16-byte aligned, as a model in flash would be. */
     data = alloc_aligned((size_t)size + 1, 16, base);
-    if (data == NULL || fread(data, 1, (size_t)size, f) != (size_t)size) {
-        fprintf(stderr, "xtml: cannot read %s\n", path);
+    errno = 0;
+    if (data == NULL || fread(data, 1, (size_t)size, f) != (size_t)size || (size == 0 && ferror(f))) {
+        fprintf(stderr, "xtml: cannot read %s: %s\n", path, data == NULL ? "out of memory" : errno != 0 ? strerror(errno) : "short read");
         fclose(f);
         free(*base);
         return NULL;
@@ -85,7 +98,7 @@ static int load(const char *path, loaded_t *m) {
     memset(m, 0, sizeof *m);
     m->model = read_file(path, &m->model_bytes, &m->model_base);
     if (m->model == NULL) {
-        return 1;
+        return EXIT_USAGE;
     }
     status = xtml_arena_size(m->model, m->model_bytes, &m->arena_bytes, &diag);
     if (status != XTML_STATUS_OK) {
@@ -296,7 +309,7 @@ static int run(const char *path, const char *in_path, const char *out_path, long
     input = read_file(in_path, &input_len, &input_base);
     if (input == NULL) {
         unload(&m);
-        return 1;
+        return EXIT_USAGE;
     }
     if (input_len != need) {
         fprintf(stderr, "XTML_STATUS_BAD_ARGUMENT: input file has %zu bytes, the model's inputs need %zu\n",
@@ -373,7 +386,7 @@ static int verify_only(const char *path) {
     uint8_t *model = read_file(path, &len, &base);
     xtml_status_t status;
     if (model == NULL) {
-        return 1;
+        return EXIT_USAGE;
     }
     status = xtml_model_verify(model, len, &diag);
     free(base);
