@@ -1,13 +1,22 @@
-// Every reference vector, byte for byte, on the 64-bit, 32-bit and
-// sanitizer builds of the core.
+// Every reference vector, byte for byte, on the 64-bit, 32-bit x86 and
+// sanitizer builds of the core, and on the rv32imc builds (-O2, -Os) run
+// under qemu-riscv32. One CLI process per model runs all its vectors.
 import test from 'ava';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { needs, optionalGroup, optionalTest, variantNeeds } from './support/optional.js';
-import { compareOutputs, limiter, loadManifest, runCli, type ModelSpec, type Variant } from './support/reference.js';
+import { needs, optionalGroup, optionalTest, variantNeeds, type Requirement } from './support/optional.js';
+import {
+  compareOutputs, libmTolerance, limiter, loadManifest, runCli, ulpTolerance, usesPicolibc, type ModelSpec, type Variant,
+} from './support/reference.js';
 
-const variants: Variant[] = ['host', 'host32', 'asan'];
+const builds: { variant: Variant; needs: Requirement[] }[] = [
+  { variant: 'host', needs: variantNeeds.host },
+  { variant: 'host32', needs: [needs.host32] },
+  { variant: 'asan', needs: variantNeeds.asan },
+  { variant: 'rv32imc-O2', needs: variantNeeds['rv32imc-O2'] },
+  { variant: 'rv32imc-Os', needs: variantNeeds['rv32imc-Os'] },
+];
 const models = needs.reference.present()
   ? [...loadManifest('models'), ...loadManifest('ops')].filter((m) => (m.vectors ?? []).length > 0)
   : [];
@@ -16,51 +25,71 @@ const scratch = mkdtempSync(join(tmpdir(), 'xtml-vectors-'));
 test.after.always(() => rmSync(scratch, { recursive: true, force: true }));
 
 let serial = 0;
-async function runVectors(variant: Variant, model: ModelSpec): Promise<string[]> {
-  const problems: string[] = [];
+
+/** Run all of a model's vectors in one process; the output files, in vector order. */
+async function runAll(variant: Variant, model: ModelSpec): Promise<{ outputs: string[]; error: string | null; stderr: string }> {
+  const args = ['run', join(model.base, model.model)];
+  const outputs: string[] = [];
   for (const vector of model.vectors ?? []) {
     const out = join(scratch, `${variant}-${serial++}.bin`);
-    const result = await limit(() =>
-      runCli(variant, ['run', join(model.base, model.model), '--input', join(model.base, vector.input), '--output', out]),
-    );
-    if (result.code !== 0) {
-      problems.push(`${vector.name}: exit ${result.code}: ${result.stderr.trim()}`);
-      continue;
-    }
-    const diff = compareOutputs(model.id, readFileSync(out), readFileSync(join(model.base, vector.output)));
-    if (diff !== null) problems.push(`${vector.name}: ${diff}`);
-    if (variant === 'asan' && result.stderr.includes('runtime error')) problems.push(`${vector.name}: ${result.stderr}`);
+    outputs.push(out);
+    args.push('--input', join(model.base, vector.input), '--output', out);
   }
+  const result = await limit(() => runCli(variant, args));
+  return { outputs, error: result.code === 0 ? null : `exit ${result.code}: ${result.stderr.trim()}`, stderr: result.stderr };
+}
+
+async function runVectors(variant: Variant, model: ModelSpec): Promise<string[]> {
+  const { outputs, error, stderr } = await runAll(variant, model);
+  if (error !== null) return [error];
+  const tolerance = usesPicolibc(variant) ? libmTolerance(model.id) : ulpTolerance[model.id];
+  const problems: string[] = [];
+  model.vectors!.forEach((vector, i) => {
+    const diff = compareOutputs(model.id, readFileSync(outputs[i]!), readFileSync(join(model.base, vector.output)), tolerance);
+    if (diff !== null) problems.push(`${vector.name}: ${diff}`);
+  });
+  if (variant === 'asan' && stderr.includes('runtime error')) problems.push(stderr);
   return problems;
 }
 
-for (const variant of variants) {
-  optionalGroup(`${variant}: every reference vector matches TFLM`, [needs.reference, ...variantNeeds[variant]], () => {
+for (const build of builds) {
+  optionalGroup(`${build.variant}: every reference vector matches TFLM`, [needs.reference, ...build.needs], () => {
     for (const model of models) {
-      test(`${variant}: ${model.id} matches TFLM on all ${model.vectors!.length} vectors`, async (t) => {
-        t.deepEqual(await runVectors(variant, model), []);
+      test(`${build.variant}: ${model.id} matches TFLM on all ${model.vectors!.length} vectors`, async (t) => {
+        t.deepEqual(await runVectors(build.variant, model), []);
       });
     }
   });
 }
 
-// Float TANH goes through the C library's tanhf; our builds must at least agree
-// with each other bit for bit.
-optionalTest('op_tanh_f32 is identical across our own builds', [needs.reference, ...variantNeeds.host32, ...variantNeeds.asan], async (t) => {
+/** Outputs of every vector of a model on each variant, side by side. */
+async function outputsOn(variants: Variant[], model: ModelSpec): Promise<Buffer[][]> {
+  return Promise.all(variants.map(async (variant) => {
+    const { outputs, error } = await runAll(variant, model);
+    if (error !== null) throw new Error(`${variant}: ${error}`);
+    return outputs.map((o) => readFileSync(o));
+  }));
+}
+
+// Float TANH goes through the C library's tanhf; our glibc builds must at
+// least agree with each other bit for bit.
+optionalTest('op_tanh_f32 is identical across our own glibc builds', [needs.reference, needs.host32, ...variantNeeds.asan], async (t) => {
   const model = models.find((m) => m.id === 'op_tanh_f32');
   if (model === undefined) return t.fail('op_tanh_f32 missing from the manifest');
-  for (const vector of model.vectors!) {
-    const outputs = await Promise.all(
-      variants.map(async (variant) => {
-        const out = join(scratch, `tanh-${variant}-${vector.name}.bin`);
-        const r = await limit(() =>
-          runCli(variant, ['run', join(model.base, model.model), '--input', join(model.base, vector.input), '--output', out]),
-        );
-        t.is(r.code, 0, r.stderr);
-        return readFileSync(out);
-      }),
-    );
-    t.true(outputs[0]!.equals(outputs[1]!), `host vs host32 on ${vector.name}`);
-    t.true(outputs[0]!.equals(outputs[2]!), `host vs asan on ${vector.name}`);
-  }
+  const [host, host32, asan] = await outputsOn(['host', 'host32', 'asan'], model);
+  model.vectors!.forEach((vector, i) => {
+    t.true(host![i]!.equals(host32![i]!), `host vs host32 on ${vector.name}`);
+    t.true(host![i]!.equals(asan![i]!), `host vs asan on ${vector.name}`);
+  });
 });
+
+// The same on picolibc: the optimization level must not change a float result.
+optionalTest('float SOFTMAX, LOGISTIC and TANH are identical on rv32imc at -O2 and -Os',
+  [needs.reference, ...variantNeeds['rv32imc-O2']], async (t) => {
+    const libm = models.filter((m) => libmTolerance(m.id) !== undefined);
+    t.true(libm.length >= 4, libm.map((m) => m.id).join(', '));
+    for (const model of libm) {
+      const [o2, os] = await outputsOn(['rv32imc-O2', 'rv32imc-Os'], model);
+      model.vectors!.forEach((vector, i) => t.true(o2![i]!.equals(os![i]!), `${model.id} ${vector.name}`));
+    }
+  });

@@ -13,7 +13,7 @@ import { loadBinding } from '../host-sim/node/backends.js';
 import { loadModelsXs, runModelXs, xsHostPath } from '../host-sim/xs/xs-backend.js';
 import { InferenceSession } from '../src/index.js';
 import { evaluate, floatModelPath, inputFor, int8ModelPath, loadDescription, loadHeldOut, overall } from '../tools/detector.js';
-import { optionalTest, variantNeeds } from './support/optional.js';
+import { needs, optionalTest, variantNeeds, type Requirement } from './support/optional.js';
 import { repoRoot, runCli, type Variant } from './support/reference.js';
 
 /**
@@ -30,8 +30,12 @@ const QUALITY_FLOOR = 0.9;
 const SAME_FRAMES = 4;
 const BUDGET_BYTES = 64 * 1024;
 
-const variants: Variant[] = ['host', 'host32', 'asan'];
-const nameOf: Record<Variant, string> = { host: 'host', host32: '32-bit', asan: 'sanitizer', clang: 'clang' };
+const variants: Variant[] = ['host', 'host32', 'asan', 'rv32imc-O2'];
+const nameOf: Record<Variant, string> = {
+  host: 'host', host32: '32-bit', asan: 'sanitizer', clang: 'clang', 'rv32imc-O2': 'rv32imc -O2', 'rv32imc-Os': 'rv32imc -Os',
+};
+/** What running a build needs (the 32-bit one: built, and a way to run it here). */
+const needsOf = (variant: Variant): Requirement[] => (variant === 'host32' ? [needs.host32] : variantNeeds[variant]);
 const description = loadDescription();
 const scratch = mkdtempSync(join(tmpdir(), 'xtml-detector-'));
 test.after.always(() => rmSync(scratch, { recursive: true, force: true }));
@@ -43,7 +47,7 @@ const xsBuilt = new Promise<void>((resolvePromise, reject) => {
 
 for (const [kind, path] of [['int8', int8ModelPath], ['float32', floatModelPath]] as const) {
   for (const variant of variants) {
-    optionalTest(`the ${kind} detector passes verification on the ${nameOf[variant]} build of the C CLI`, variantNeeds[variant], async (t) => {
+    optionalTest(`the ${kind} detector passes verification on the ${nameOf[variant]} build of the C CLI`, needsOf(variant), async (t) => {
       const r = await runCli(variant, ['verify', path]);
       t.is(r.code, 0, `${variant}: ${r.stderr}`);
     });
@@ -63,8 +67,8 @@ for (const [kind, path] of [['int8', int8ModelPath], ['float32', floatModelPath]
   });
 }
 
-for (const variant of ['host', 'host32'] as const) {
-  optionalTest(`the int8 detector fits the budget and carries its labels (${nameOf[variant]} build)`, variantNeeds[variant], async (t) => {
+for (const variant of ['host', 'host32', 'rv32imc-O2'] as const) {
+  optionalTest(`the int8 detector fits the budget and carries its labels (${nameOf[variant]} build)`, needsOf(variant), async (t) => {
     const r = await runCli(variant, ['inspect', int8ModelPath, '--json']);
     t.is(r.code, 0, r.stderr);
     const facts = JSON.parse(r.stdout) as { model_bytes: number; arena_bytes: number; macs: number; description?: string };
@@ -111,7 +115,7 @@ test('int8 outputs on fixed held-out frames are identical on wasm, node and xs',
 });
 
 for (const variant of variants) {
-  optionalTest(`int8 outputs on fixed held-out frames: the ${nameOf[variant]} build of the C CLI gives wasm's`, variantNeeds[variant], async (t) => {
+  optionalTest(`int8 outputs on fixed held-out frames: the ${nameOf[variant]} build of the C CLI gives wasm's`, needsOf(variant), async (t) => {
     for (const [i, input] of inputFiles(variant).entries()) {
       const out = join(scratch, `out-${variant}-${i}.bin`);
       const r = await runCli(variant, ['run', int8ModelPath, '--input', input, '--output', out]);

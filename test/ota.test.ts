@@ -188,6 +188,9 @@ test('a model that loads but fails on the probe frame is refused with 422 PROBE_
     ticksPerSecond: base.ticksPerSecond,
     verify: (model) => base.verify(model),
     arenaSize: (model) => base.arenaSize(model),
+    frameTable: (...args) => base.frameTable(...args),
+    frameToInput: (...args) => base.frameToInput(...args),
+    gridDecode: (...args) => base.gridDecode(...args),
     init: (model, arenaBytes) => {
       const context = base.init(model, arenaBytes);
       const failing = failNext;

@@ -4,10 +4,12 @@
 // get it, and the tests that need it skip the same way. Under CI (CI set, as
 // .ci/run sets it) a missing tool fails the build instead.
 //
-//   always      build/host (the CLI, test_malformed), the Node addon, the XS host
-//   host32      the 32-bit build (gcc-multilib)
+//   always      build/host (the CLI, test_malformed, test_frame), the Node addon, the XS host
+//   host32      the 32-bit build (gcc-multilib, and a way to run it: IA-32 support or qemu-i386)
 //   clang       the second compiler's warning build (clang)
-//   asan        AddressSanitizer + UBSan build and its test_malformed (clang's runtime)
+//   asan        AddressSanitizer + UBSan build, its test_malformed and test_frame (clang's runtime)
+//   rv32imc-*   the rv32imc CLI at -O2 and -Os, test_malformed, and the instruction
+//               counter's check (riscv64-unknown-elf-gcc with picolibc, qemu-riscv32)
 //
 // XTML_HIDE_TOOLS=clang,gcc-multilib hides tools, as for the tests; --dry-run
 // only says what would be built and skipped (test/fresh-machine.test.ts).
@@ -32,12 +34,15 @@ function run(what: string, command: string, args: string[]): void {
 
 const names: Record<Variant, string> = {
   host: 'the host build', host32: 'the 32-bit build', clang: 'the clang build', asan: 'the sanitizer build',
+  'rv32imc-O2': 'the rv32imc -O2 build', 'rv32imc-Os': 'the rv32imc -Os build',
 };
 const targets: Record<Variant, string[]> = {
-  host: ['host', '../build/host/test_malformed'],
+  host: ['host', '../build/host/test_malformed', '../build/host/test_frame'],
   host32: ['host32'],
   clang: ['clang'],
-  asan: ['asan', '../build/asan/test_malformed'],
+  asan: ['asan', '../build/asan/test_malformed', '../build/asan/test_frame'],
+  'rv32imc-O2': ['../build/rv32imc-O2/xtml', '../build/rv32imc-O2/test_malformed', 'rv32-count-check'],
+  'rv32imc-Os': ['../build/rv32imc-Os/xtml'],
 };
 
 const make: string[] = [];

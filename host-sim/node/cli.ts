@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // npx xs-tinyml: the TypeScript API from the command line, on any backend.
 //
-//   inspect <model> [--json] [--backend B]
+//   inspect <model> [--json] [--backend B] [--target T]
 //   run <model> --input in.bin --output out.bin [--backend B] [--repeat N] [--profile]
 //   verify <manifest.json> [--backend B] [--filter S]
 //   bench [manifest.json] [--backend B...] [--repeat N]
 //   detect <image...> [--model M] [--sidecar J] [--backend B] [--fit crop|stretch] [--json]
 //   serve [--port P] [--host H] [--backend B] [--model M] [--sidecar J] [--max-body N] [--demo]
+//   convert <model> --calibration DATA --out OUT.tflite [...]  (convert-cli.ts)
+//   compare <a> <b> --data DATA [...]                          (convert-cli.ts)
 //
 // Backends: wasm, node (falls back to wasm with a warning), xs (the desktop XS
 // host, as a subprocess). A model or image the core or the API refuses prints
@@ -26,6 +28,7 @@ import { desktopDecoders } from './images.js';
 import { XsApiHost } from '../xs/xs-api.js';
 import { defaultMaxBodyBytes, defaultMaxPixels, encodePgm } from '../../src/index.js';
 import { runManifestXs, runModelXs, xsErrorToError, xsHostAvailable, type XsModelResult } from '../xs/xs-backend.js';
+import { addConvertCommands, ConvertError, isConvertUsageError } from './convert-cli.js';
 
 const backends: BackendName[] = ['wasm', 'node', 'xs'];
 
@@ -131,15 +134,33 @@ async function load(backend: BackendName, modelPath: string, run?: { input: Buff
 const dims = (d: readonly number[]): string => `[${d.join(',')}]`;
 const quant = (t: TensorMetadata): string => (t.scale > 0 ? ` scale ${t.scale.toPrecision(6)} zp ${t.zeroPoint}` : '');
 
-async function inspect(modelPath: string, opts: { json?: boolean; backend: BackendName }): Promise<void> {
+/** Names --target accepts: 32-bit targets (pointers and size_t of 4 bytes), as the C CLI's. */
+const targets32 = ['esp32', 'esp32s2', 'esp32s3', 'esp32c2', 'esp32c3', 'esp32c6', 'esp32h2', 'esp32p4', 'xtensa', 'rv32',
+  'rv32imc', 'riscv32', 'cortex-m', 'cortex-m0', 'cortex-m3', 'cortex-m4', 'cortex-m7', 'cortex-m33', 'arm32', 'wasm32',
+  'i386', 'ilp32', '32bit'];
+
+function parseTarget(value: string): string {
+  if (value !== 'host' && !targets32.includes(value)) {
+    throw new InvalidArgumentError(`expected host or a 32-bit target: ${targets32.join(', ')}`);
+  }
+  return value;
+}
+
+async function inspect(modelPath: string, opts: { json?: boolean; backend: BackendName; target: string }): Promise<void> {
   const bytes = readModel(modelPath);
   const info = await load(opts.backend, modelPath);
+  // The arena depends on the pointer size; the WebAssembly build is a 32-bit
+  // build of the same core, so its figure is the one 32-bit devices need.
+  const arena32 = opts.backend === 'wasm' ? info.arenaBytes : loadBinding('wasm').arenaSize(new Uint8Array(bytes));
   const facts = {
     model: modelPath,
     model_bytes: bytes.length,
     sha256: createHash('sha256').update(bytes).digest('hex'),
     backend: opts.backend,
-    arena_bytes: info.arenaBytes,
+    target: opts.target,
+    arena_bytes: opts.target === 'host' ? info.arenaBytes : arena32,
+    arena_bytes_host: info.arenaBytes,
+    arena_bytes_32bit: arena32,
     macs: info.macs,
     inputs: info.inputs,
     outputs: info.outputs,
@@ -150,7 +171,12 @@ async function inspect(modelPath: string, opts: { json?: boolean; backend: Backe
     return;
   }
   console.log(`${modelPath}: ${facts.model_bytes} bytes, sha256 ${facts.sha256.slice(0, 16)}...`);
-  console.log(`arena ${facts.arena_bytes} bytes (exact, ${opts.backend}), ${facts.macs.toLocaleString('en-US')} MACs per run`);
+  if (opts.target === 'host') {
+    console.log(`arena ${facts.arena_bytes} bytes (exact, ${opts.backend}), ${arena32} bytes on 32-bit targets (esp32, esp32s3, esp32c3, cortex-m, wasm32, ...)`);
+  } else {
+    console.log(`arena ${facts.arena_bytes} bytes (exact, for ${opts.target}: 32-bit), ${info.arenaBytes} bytes on the ${opts.backend} backend`);
+  }
+  console.log(`${facts.macs.toLocaleString('en-US')} MACs per run`);
   for (const t of info.inputs) console.log(`  input  ${t.name} ${t.type} ${dims(t.dims)}${quant(t)}`);
   for (const t of info.outputs) console.log(`  output ${t.name} ${t.type} ${dims(t.dims)}${quant(t)}`);
   for (const op of facts.operators) console.log(`  ${String(op.index).padStart(3)} ${op.name.padEnd(24)} ${op.macs.toLocaleString('en-US').padStart(12)} MACs`);
@@ -452,6 +478,7 @@ program.command('inspect <model>')
   .description("a model's inputs, outputs, operators, MACs and exact arena size")
   .option('--json', 'machine-readable output')
   .option('--backend <backend>', 'wasm | node | xs', parseBackend, 'wasm' as BackendName)
+  .option('--target <target>', 'report the arena for this target: host (the backend) or a 32-bit one (esp32, esp32c3, cortex-m, ...)', parseTarget, 'host')
   .action(inspect);
 
 program.command('run <model>')
@@ -507,6 +534,8 @@ program.command('serve')
 /** Exit status of a usage error, as the core's CLI (native/tools/xtml_cli.c). */
 const usageExit = 2;
 
+addConvertCommands(program, parseBackend);
+
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
@@ -516,6 +545,9 @@ try {
   } else if (e instanceof XtmlError) {
     console.error(`${e.code}: ${e.detail}`);
     process.exitCode = 1;
+  } else if (e instanceof ConvertError) {
+    console.error(`${e.code}: ${e.message}`);
+    process.exitCode = isConvertUsageError(e) ? usageExit : 1;
   } else if (e instanceof UsageError || e instanceof InvalidArgumentError) {
     console.error(`xs-tinyml: ${e.message}`);
     process.exitCode = usageExit;

@@ -13,12 +13,14 @@ import {
   type ApiRequest, type ApiResponse, type BackendName, type DriftOptions, type Frame, type HostCrypto, type StorageBackend,
 } from '../../src/index.js';
 import { FileStorage } from './file-storage.js';
-import { loadBinding } from './backends.js';
+import { bundledModelPath, loadBinding } from './backends.js';
 import { desktopDecoders } from './images.js';
 import { XsApiHost } from '../xs/xs-api.js';
+import { convertMaxBodyBytes, handleConvert } from './convert-route.js';
+
+export { bundledModelPath };
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const bundledModelPath = join(root, 'models/detector.tflite');
 const webDir = join(root, 'host-sim/web');
 
 /** Static files of the page: path -> [file, content type]. */
@@ -31,6 +33,7 @@ const staticFiles: Record<string, [string, string]> = {
   '/frames.js': [join(webDir, 'frames.js'), 'text/javascript; charset=utf-8'],
   '/model-panel.js': [join(webDir, 'model-panel.js'), 'text/javascript; charset=utf-8'],
   '/monitor.js': [join(webDir, 'monitor.js'), 'text/javascript; charset=utf-8'],
+  '/convert-panel.js': [join(webDir, 'convert-panel.js'), 'text/javascript; charset=utf-8'],
   '/overlay.js': [join(webDir, 'overlay.js'), 'text/javascript; charset=utf-8'],
   '/style.css': [join(webDir, 'style.css'), 'text/css; charset=utf-8'],
   // held-out frame 1 (models/data/heldout.bin) as an 8-bit gray PNG, for the page's "Sample frame" button
@@ -260,10 +263,17 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         return;
       }
       try {
-        const body = method === 'POST' || method === 'PUT' ? await readBody(req, host.bodyLimit(method, url.pathname)) : new Uint8Array(0);
+        // POST /convert is the desktop server's own (not the API's): its own limit, and not in the API's metrics
+        const converting = method === 'POST' && url.pathname === '/convert';
+        const limit = converting ? convertMaxBodyBytes : host.bodyLimit(method, url.pathname);
+        const body = method === 'POST' || method === 'PUT' ? await readBody(req, limit) : new Uint8Array(0);
         if (!(body instanceof Uint8Array)) {
           res.setHeader('Connection', 'close');
-          response = await host.tooLarge(method, url.pathname, body.tooLarge);
+          response = converting
+            ? errorResponse(413, 'BODY_TOO_LARGE', `the body is over the limit of ${limit} bytes`)
+            : await host.tooLarge(method, url.pathname, body.tooLarge);
+        } else if (converting) {
+          response = handleConvert(body);
         } else {
           response = await host.handle({
             method,

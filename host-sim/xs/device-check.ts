@@ -13,8 +13,8 @@
 // read (bodyRead false); one that returns ArrayBuffer gets the whole body in
 // requestComplete. The app's own trace lines go to standard output too; the
 // answers are the lines that start with {"answer":.
-import * as httpServer from 'xtml-device/http-server';
-import { Server, type HttpConnection } from 'xtml-device/http-server';
+import * as httpServer from 'http';
+import { Server, type Request as HttpConnection } from 'http';
 import main from 'xtml-device/main';
 import { fromHex, readLine } from 'xtml-host';
 

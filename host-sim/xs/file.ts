@@ -45,6 +45,8 @@ export class File {
     return Math.max(0, fileSize(this.#path));
   }
 
+  read(type: typeof ArrayBuffer, count?: number): ArrayBuffer;
+  read(type: typeof String, count?: number): string;
   read(type: typeof ArrayBuffer | typeof String, count?: number): ArrayBuffer | string {
     this.#check();
     const size = Math.max(0, fileSize(this.#path));

@@ -11,3 +11,4 @@ export function fileWriteAt(path: string, position: number, buffer: ArrayBuffer)
 export function fileDelete(path: string): boolean;
 export function fileRename(from: string, to: string): boolean;
 export function makeDirectory(path: string): void;
+export function mark(): number;

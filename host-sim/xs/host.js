@@ -27,3 +27,5 @@ export function fileDelete(path) @ "xs_host_file_delete";
 export function fileRename(from, to) @ "xs_host_file_rename";
 /** Create a directory; an existing one is fine. */
 export function makeDirectory(path) @ "xs_host_make_directory";
+/** Returns 0 and does nothing: a marker for callgrind (--dump-before=xs_host_mark). */
+export function mark() @ "xs_host_mark";

@@ -1,10 +1,27 @@
-// Module "xtml-device/http-server" on the desktop XS host: a Server with the
-// interface of Moddable's http Server (native/xs/device/http-server.d.ts) that
-// listens on nothing. device-check.ts drives its callback with the messages
+// Module "http" on the desktop XS host: a Server with the interface of
+// Moddable's http Server ($MODDABLE/modules/network/http/http.js), the part
+// the device transport uses, that listens on nothing. device-check.ts drives its callback with the messages
 // Moddable's http.js sends for a request, so the device transport
 // (native/xs/device/http-transport.ts) and the app's main() run here as on a
 // board. Host-only.
-import type { HttpConnection, ServerCallback } from 'xtml-device/http-server';
+
+/**
+ * One connection of the server: the `this` of every callback (the SDK's
+ * typing calls it a Request). `total` is the request's Content-Length, which
+ * http.js keeps privately: a callback that clears it during headersComplete
+ * is answered without the body being read.
+ */
+export interface Request {
+  total?: number | undefined;
+}
+
+/**
+ * status: (path with query, method); header: (lower-case name, value);
+ * headersComplete: return ArrayBuffer to receive the body whole, false to skip
+ * it; requestComplete: (body); prepareResponse: return the response;
+ * responseFragment: (bytes that fit) return the next fragment, undefined when done.
+ */
+export type ServerCallback = (this: Request, message: number, value?: unknown, etc?: unknown) => unknown;
 
 /** Every Server made, newest last, for the driver. */
 export const servers: Server[] = [];
@@ -35,4 +52,3 @@ export class Server {
   }
 }
 
-export type { HttpConnection };

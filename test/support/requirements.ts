@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { i386Runner, referenceDir, type Variant } from './reference.js';
+import { host32Runner, i386Runner, referenceDir, type Variant } from './reference.js';
 
 export interface Requirement {
   /** What the tests need, in a few words ("clang"). */
@@ -55,6 +55,11 @@ export function requirement(name: string, what: string, how: string, present: ()
   return { what, how, present: () => !hidden.has(name) && present() };
 }
 
+const gccMultilib = requirement('gcc-multilib', 'the 32-bit C library for gcc -m32', 'apt-get install -y gcc-multilib',
+  links('gcc', ['-m32', '-lm']));
+const run32 = requirement('qemu-i386', 'a way to run 32-bit x86 programs (the kernel\'s IA-32 support, or qemu-i386)', 'apt-get install -y qemu-user',
+  () => i386Runner() !== null);
+
 export const needs = {
   reference: requirement('reference', `the reference set (${referenceDir})`,
     'put the shared reference data at ../shared/reference or set XTML_REFERENCE',
@@ -66,10 +71,12 @@ export const needs = {
   chromium: requirement('chromium', `Chromium (${process.env['XTML_CHROMIUM'] ?? '/usr/bin/chromium'})`,
     'apt-get install -y chromium, or set XTML_CHROMIUM',
     () => existsSync(process.env['XTML_CHROMIUM'] ?? '/usr/bin/chromium')),
-  gccMultilib: requirement('gcc-multilib', 'the 32-bit C library for gcc -m32', 'apt-get install -y gcc-multilib',
-    links('gcc', ['-m32', '-lm'])),
-  run32: requirement('qemu-i386', 'a way to run 32-bit x86 programs (the kernel\'s IA-32 support, or qemu-i386)', 'apt-get install -y qemu-user',
-    () => i386Runner() !== null),
+  gccMultilib,
+  run32,
+  /** The 32-bit build itself, built by npm run build where the two above are here, and running. */
+  host32: requirement('host32', 'a 32-bit x86 build of the core that runs here (gcc -m32, and IA-32 emulation in the kernel or qemu-i386)',
+    'apt-get install -y gcc-multilib qemu-user, then npm run build',
+    () => gccMultilib.present() && run32.present() && host32Runner() !== null),
   qemuI386: requirement('qemu-i386', 'qemu-i386 (to run 32-bit x86 programs)', 'apt-get install -y qemu-user',
     onPath('qemu-i386', ['--version'])),
   qemuRiscv32: requirement('qemu-riscv32', 'qemu-riscv32', 'apt-get install -y qemu-user',
@@ -81,8 +88,11 @@ export const needs = {
   xtensaGcc: requirement('xtensa-gcc', 'the Xtensa lx106 cross compiler with picolibc',
     'apt-get install -y gcc-xtensa-lx106 picolibc-xtensa-lx106-elf', onPath('xtensa-lx106-elf-gcc')),
   valgrind: requirement('valgrind', 'valgrind', 'apt-get install -y valgrind', onPath('valgrind')),
+  cmake: requirement('cmake', 'CMake', 'apt-get install -y cmake', onPath('cmake')),
   mosquitto: requirement('mosquitto', 'the Mosquitto broker', 'apt-get install -y mosquitto',
     () => existsSync('/usr/sbin/mosquitto')),
+  skimage: requirement('skimage', "scikit-image's sample images (natural images for the converter's check)", 'apt-get install -y python3-skimage',
+    () => existsSync('/usr/lib/python3/dist-packages/skimage/data/chelsea.png')),
 } satisfies Record<string, Requirement>;
 
 /** What building each variant of the core needs (native/Makefile). */
@@ -91,6 +101,8 @@ export const variantNeeds: Record<Variant, Requirement[]> = {
   host32: [needs.gccMultilib, needs.run32],
   clang: [needs.clang],
   asan: [needs.sanitizers],
+  'rv32imc-O2': [needs.riscvGcc, needs.qemuRiscv32],
+  'rv32imc-Os': [needs.riscvGcc, needs.qemuRiscv32],
 };
 
 export const strict = process.env['CI'] !== undefined && process.env['CI'] !== '' && process.env['CI'] !== 'false';

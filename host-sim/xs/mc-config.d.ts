@@ -1,7 +1,8 @@
-// Types of Moddable's module "mc/config": the "config" section of the app's
-// manifest (manifest.json at the repository root) after mcconfig merged the
-// target's config and the command line (`ssid=... password=...` override it).
-// Only the keys this app reads.
+// Types of module "mc/config" (mc-config.js) for the device modules that run on
+// the desktop XS host, as the tsc build of this repository compiles them: the
+// "config" section of the app's manifest (manifest.json at the repository
+// root), which mcconfig makes on a device and --config gives here. Only the
+// keys the app reads. (On a device, mcconfig types the module itself.)
 declare const config: {
   /** Wi-Fi network; Moddable's setup/network joins it before main() runs. Empty: no Wi-Fi. */
   readonly ssid?: string;
