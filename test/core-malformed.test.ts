@@ -42,7 +42,9 @@ const builds: Build[] = [
 function runProgram(build: Build): Promise<{ code: number; stdout: string; stderr: string }> {
   const [command, args] = build.command();
   return new Promise((resolve) => {
-    execFile(command, args, { maxBuffer: 64 << 20, timeout: 540_000, env: { ...process.env, ...build.env } },
+    // A last-resort hang guard only (each part of the program has its own): the
+    // sanitizer run took over 9 minutes on a machine loaded twentyfold.
+    execFile(command, args, { maxBuffer: 64 << 20, timeout: 1_500_000, env: { ...process.env, ...build.env } },
       (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr }));
   });
 }
