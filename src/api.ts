@@ -5,6 +5,10 @@
 //
 //   POST /detect   image body -> detections, model identity, timing
 //   GET  /model    the model's facts
+//   PUT  /model    a new model (verified, signed if a key is set, probed, stored,
+//                  swapped): its facts and "changed" (false: it was already in service)
+//   POST /model/rollback  back to the rollback target (twice: back again)
+//   GET  /metrics /drift /profile  monitoring
 //   GET  /healthz  liveness
 //   /adapt/examples (POST, GET, DELETE), POST /adapt: when the host gives
 //   ApiOptions.adapt (src/adapt/rest.ts; kept out of this module's imports so
@@ -190,18 +194,33 @@ export class DetectionApi {
     return method === 'PUT' && path === '/model' ? this.maxModelBytes : this.maxBodyBytes;
   }
 
-  /** One request to one response; never throws. */
+  /** One request to one response; never throws. Each failed request is counted once in the metrics. */
   handle(request: ApiRequest): ApiResponse {
     let response: ApiResponse;
+    let counted = false;
     try {
       response = this.route(request);
     } catch (error) {
       response = errorFor(error);
+      counted = this.service?.counted(error) ?? false;   // a frame the model service refused and counted
     }
-    if (response.status >= 400 && this.service !== undefined) {
+    if (response.status >= 400 && this.service !== undefined && !counted) {
       this.service.recordError(codeOf(response));
     }
     return response;
+  }
+
+  /**
+   * The answer to a request whose body is over bodyLimit(method, path), as the
+   * transport found from its Content-Length (`size`) or while reading it
+   * (undefined): 413, counted like any failed request.
+   */
+  tooLarge(method: string, path: string, size?: number): ApiResponse {
+    const limit = this.bodyLimit(method, path);
+    this.service?.recordError('BODY_TOO_LARGE');
+    return errorResponse(413, 'BODY_TOO_LARGE', size !== undefined
+      ? `the body is ${size} bytes, the limit is ${limit}`
+      : `the body is over the limit of ${limit} bytes`);
   }
 
   private route(request: ApiRequest): ApiResponse {
@@ -225,8 +244,8 @@ export class DetectionApi {
           if (body.length > this.maxModelBytes) throw new ApiError(413, 'BODY_TOO_LARGE', `the body is ${body.length} bytes, the limit is ${this.maxModelBytes}`);
           const header = request.headers?.['x-model-signature'];
           const replace = request.query['replace'] === '1' || request.query['replace'] === 'true';
-          const { model } = s.install(body, { ...(header !== undefined ? { signature: base64(header) } : {}), replaceExpectations: replace });
-          return json(200, this.modelFacts(model));
+          const { model, changed } = s.install(body, { ...(header !== undefined ? { signature: base64(header) } : {}), replaceExpectations: replace });
+          return json(200, { ...this.modelFacts(model), changed });
         }),
       },
       '/model/rollback': { POST: managed((s) => json(200, this.modelFacts(s.rollback().model))) },

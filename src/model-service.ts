@@ -85,6 +85,8 @@ export class ModelService {
   private profileNext = 0;
   private readonly profileDepth: number;
   private readonly sources = new WeakMap<LoadedModel, ModelBytes>();
+  /** The last error detect() counted, so the API does not count it again. */
+  private lastCounted: unknown = undefined;
 
   constructor(options: ServiceOptions) {
     this.options = options;
@@ -109,8 +111,14 @@ export class ModelService {
   boot(): BootReport {
     const problems: string[] = [];
     const candidates = this.store.candidates(problems);
+    // the first bundled candidate: a record whose active (or rollback) model is
+    // the bundled one, else the closing fallback; its record is adopted with it
+    let bundledCandidate = candidates[candidates.length - 1]!;
     for (const candidate of candidates) {
-      if (candidate.source === 'bundled') break;
+      if (candidate.source === 'bundled') {
+        bundledCandidate = candidate;
+        break;
+      }
       try {
         const model = this.load(candidate.bytes!, candidate.info!.sha256);
         this.store.adopt(candidate);
@@ -128,8 +136,7 @@ export class ModelService {
     const model = loadModel(this.options.binding, bytes, { sha256, bytes: size }, this.loadOptions());
     this.sources.set(model, bytes);
     this.probe(model);
-    const last = candidates[candidates.length - 1];
-    if (last !== undefined) this.store.adopt(last);
+    this.store.adopt(bundledCandidate);
     this.serve(model, 'bundled');
     this.bootReport = { source: 'bundled', problems };
     if (problems.length > 0) this.log('warn', `booted the bundled model: ${problems.join('; ')}`);
@@ -165,6 +172,7 @@ export class ModelService {
       result = model.pipeline.process(frame, fit);
     } catch (error) {
       this.metrics.recordError((error as { code?: string }).code ?? 'INTERNAL');
+      this.lastCounted = error;
       throw error;
     }
     const background = model.spec.decoding.kind === 'grid' ? model.spec.decoding.background : -1;
@@ -179,13 +187,21 @@ export class ModelService {
     this.metrics.recordError(code);
   }
 
+  /** Whether detect() has already counted this error. */
+  counted(error: unknown): boolean {
+    return error !== undefined && error === this.lastCounted;
+  }
+
   /**
    * Replace the model in service. The order is the safety argument: nothing is
    * stored or swapped until the core has verified the model, it fits the
    * pipeline, its signature (if a key is configured) is good, and it ran the
-   * probe frame; the swap happens only after storage has committed it.
+   * probe frame; the swap happens only after storage has committed it. The
+   * model already in service (same SHA-256) is not installed again: nothing is
+   * stored or swapped, and the metrics, drift window and profile carry on
+   * (`changed` false).
    */
-  install(bytes: Uint8Array, options: InstallOptions = {}): { model: LoadedModel; record: StoreRecord } {
+  install(bytes: Uint8Array, options: InstallOptions = {}): { model: LoadedModel; record: StoreRecord; changed: boolean } {
     const sha256 = this.options.crypto.sha256(bytes);
     const verify = this.options.crypto.verifySignature;
     if (verify !== undefined && options.adaptedHere === true) throw signedModelsOnly();
@@ -197,6 +213,11 @@ export class ModelService {
         throw new ApiError(403, 'BAD_SIGNATURE', `the signature does not verify for model sha256 ${sha256} with the configured key`);
       }
     }
+    const running = this.current();
+    if (running.sha256 === sha256) {
+      this.log('info', `model ${running.id} (sha256 ${sha256.slice(0, 12)}) is already in service; nothing changed`);
+      return { model: running, record: this.store.current(), changed: false };
+    }
     let model: LoadedModel;
     try {
       model = this.load(bytes, sha256);
@@ -206,7 +227,6 @@ export class ModelService {
       throw error;
     }
     try {
-      const running = this.current();
       if (!options.replaceExpectations && describeIo(model) !== describeIo(running)) {
         throw new ApiError(409, 'MODEL_MISMATCH', `the new model has ${describeIo(model)}; the pipeline runs ${describeIo(running)} (send ?replace=1 to replace the pipeline's expectations)`);
       }
@@ -218,14 +238,18 @@ export class ModelService {
       }
       this.swap(model, record.active);
       this.log('info', `model ${model.id} (sha256 ${sha256.slice(0, 12)}) in service from slot ${record.active}, record ${record.seq}${this.persistent ? '' : ' (in memory)'}`);
-      return { model, record };
+      return { model, record, changed: true };
     } catch (error) {
       model.session.release();
       throw error;
     }
   }
 
-  /** Put the rollback model back in service. */
+  /**
+   * Put the rollback model back in service. The model it replaces becomes the
+   * rollback target, so a second rollback goes back to it: rollback swaps the
+   * two most recent models.
+   */
   rollback(): { model: LoadedModel; record: StoreRecord } {
     const record = this.store.current();
     const target = record.previous;
@@ -298,7 +322,9 @@ export class ModelService {
     } catch (error) {
       if (error instanceof ApiError) throw error;
       const code = (error as { code?: string }).code;
-      throw new ApiError(422, 'PROBE_FAILED', `the model failed on the probe frame: ${code !== undefined ? `${code}: ` : ''}${error instanceof Error ? error.message : String(error)}`);
+      // an XtmlError's message already starts with its code
+      const detail = error instanceof XtmlError ? error.detail : error instanceof Error ? error.message : String(error);
+      throw new ApiError(422, 'PROBE_FAILED', `the model failed on the probe frame: ${code !== undefined ? `${code}: ` : ''}${detail}`);
     }
   }
 

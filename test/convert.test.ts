@@ -273,7 +273,7 @@ test('a dynamic batch dimension is fixed at 1; --input-shape fixes the others', 
   t.is(e?.code, 'BAD_OPTION');
 });
 
-test.serial('the command line: each bad input exits 1 with its code and writes nothing', async (t) => {
+test.serial('the command line: each bad input exits 1 with its code (a usage error 2) and writes nothing', async (t) => {
   const dir = workDir();
   try {
     const model = join(onnxDir, 'classifier.onnx');
@@ -285,22 +285,24 @@ test.serial('the command line: each bad input exits 1 with its code and writes n
     writeFileSync(join(dir, 'mixed', 'a.pgm'), encodePgm({ width: 2, height: 2, format: 'gray8', data: new Uint8Array(4) }));
     writeFileSync(join(dir, 'bad.onnx'), readFileSync(model).subarray(0, 2000));
     const out = join(dir, 'out.tflite');
-    const cases: [string[], RegExp][] = [
-      [['convert', join(dir, 'bad.onnx'), '--calibration', join(dir, 'good'), '--out', out], /^TRUNCATED_MODEL: /],
-      [['convert', join(dir, 'missing.onnx'), '--calibration', join(dir, 'good'), '--out', out], /^NOT_A_MODEL: no such file/],
-      [['convert', model, '--calibration', join(dir, 'empty'), '--out', out], /^BAD_CALIBRATION: .* holds no PNG, JPEG or PGM images and no \.bin tensors/],
-      [['convert', model, '--calibration', join(dir, 'wrong'), '--out', out], /^BAD_CALIBRATION: s0\.bin has 164 bytes; the model's inputs \('input' \[1,4,10\]\) take 160 bytes of float32/],
-      [['convert', model, '--calibration', join(dir, 'mixed'), '--out', out], /^BAD_CALIBRATION: .* mixes images/],
-      [['convert', model, '--calibration', join(dir, 'nowhere'), '--out', out], /^BAD_CALIBRATION: no such folder/],
-      [['convert', model, '--calibration', join(dir, 'good'), '--out', join(dir, 'no/such/dir/out.tflite')], /^BAD_OPTION: --out .*does not exist/],
-      [['convert', model, '--calibration', join(dir, 'good'), '--out', join(dir, 'good')], /^BAD_OPTION: --out .* is a folder/],
-      [['convert', model, '--out', out], /^BAD_OPTION: --out needs --calibration/],
-      [['convert', model, '--calibration', join(dir, 'good'), '--out', out, '--method', 'kl'], /expected one of minmax, percentile, mse/],
-      [['compare', model, join(repoRoot, 'models/detector.tflite'), '--data', join(dir, 'good')], /^BAD_DATA: the models take different inputs/],
+    // A model or data the converter refuses exits 1; a usage error (an option, or a
+    // file or folder named on the command line that is not there) exits 2.
+    const cases: [string[], RegExp, number][] = [
+      [['convert', join(dir, 'bad.onnx'), '--calibration', join(dir, 'good'), '--out', out], /^TRUNCATED_MODEL: /, 1],
+      [['convert', join(dir, 'missing.onnx'), '--calibration', join(dir, 'good'), '--out', out], /^NOT_A_MODEL: no such file/, 2],
+      [['convert', model, '--calibration', join(dir, 'empty'), '--out', out], /^BAD_CALIBRATION: .* holds no PNG, JPEG or PGM images and no \.bin tensors/, 1],
+      [['convert', model, '--calibration', join(dir, 'wrong'), '--out', out], /^BAD_CALIBRATION: s0\.bin has 164 bytes; the model's inputs \('input' \[1,4,10\]\) take 160 bytes of float32/, 1],
+      [['convert', model, '--calibration', join(dir, 'mixed'), '--out', out], /^BAD_CALIBRATION: .* mixes images/, 1],
+      [['convert', model, '--calibration', join(dir, 'nowhere'), '--out', out], /^BAD_CALIBRATION: no such folder/, 2],
+      [['convert', model, '--calibration', join(dir, 'good'), '--out', join(dir, 'no/such/dir/out.tflite')], /^BAD_OPTION: --out .*does not exist/, 2],
+      [['convert', model, '--calibration', join(dir, 'good'), '--out', join(dir, 'good')], /^BAD_OPTION: --out .* is a folder/, 2],
+      [['convert', model, '--out', out], /^BAD_OPTION: --out needs --calibration/, 2],
+      [['convert', model, '--calibration', join(dir, 'good'), '--out', out, '--method', 'kl'], /expected one of minmax, percentile, mse/, 2],
+      [['compare', model, join(repoRoot, 'models/detector.tflite'), '--data', join(dir, 'good')], /^BAD_DATA: the models take different inputs/, 1],
     ];
-    for (const [args, want] of cases) {
+    for (const [args, want, exit] of cases) {
       const r = await cli(args);
-      t.is(r.code, 1, args.join(' '));
+      t.is(r.code, exit, args.join(' '));
       t.regex(r.stderr.trim(), want, args.join(' '));
       t.notRegex(r.stderr, /\n\s+at /, 'no stack trace');
     }

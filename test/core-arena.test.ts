@@ -9,22 +9,24 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadBinding } from '../host-sim/node/backends.js';
 import { int8ModelPath } from '../tools/detector.js';
-import { needs, optionalTest, strict } from './support/optional.js';
+import { needs, optionalGroup, optionalTest, strict } from './support/optional.js';
 import { limiter, loadManifest, repoRoot, runCli, type Variant } from './support/reference.js';
 
 const exec = promisify(execFile);
-const runnable = loadManifest('models').filter((m) => m.tflm['arena_used_bytes_wasm32'] != null);
 
-for (const model of runnable) {
-  optionalTest(`${model.id}: 32-bit arena <= TFLM's wasm32 arena_used_bytes`, [needs.host32], async (t) => {
-    const r = await runCli('host32', ['inspect', join(model.base, model.model), '--json']);
-    t.is(r.code, 0, r.stderr);
-    const ours = (JSON.parse(r.stdout) as { arena_bytes: number }).arena_bytes;
-    const tflm = model.tflm['arena_used_bytes_wasm32']!;
-    t.log(`ours ${ours} bytes, TFLM ${tflm} bytes`);
-    t.true(ours <= tflm, `ours ${ours} > TFLM ${tflm}`);
-  });
-}
+optionalGroup("32-bit arena <= TFLM's wasm32 arena_used_bytes, every reference model", [needs.reference, needs.host32], () => {
+  const runnable = loadManifest('models').filter((m) => m.tflm['arena_used_bytes_wasm32'] != null);
+  for (const model of runnable) {
+    test(`${model.id}: 32-bit arena <= TFLM's wasm32 arena_used_bytes`, async (t) => {
+      const r = await runCli('host32', ['inspect', join(model.base, model.model), '--json']);
+      t.is(r.code, 0, r.stderr);
+      const ours = (JSON.parse(r.stdout) as { arena_bytes: number }).arena_bytes;
+      const tflm = model.tflm['arena_used_bytes_wasm32']!;
+      t.log(`ours ${ours} bytes, TFLM ${tflm} bytes`);
+      t.true(ours <= tflm, `ours ${ours} > TFLM ${tflm}`);
+    });
+  }
+});
 
 interface Inspected {
   arena_bytes: number;
@@ -34,7 +36,7 @@ interface Inspected {
 }
 
 /** Every model the core loads: both reference manifests and the bundled detector. */
-const models = [...loadManifest('models'), ...loadManifest('ops')]
+const models = (needs.reference.present() ? [...loadManifest('models'), ...loadManifest('ops')] : [])
   .filter((m) => m.id !== 'tflm_person_detect_vela')
   .map((m) => ({ id: m.id, path: join(m.base, m.model) }))
   .concat([{ id: 'detector', path: int8ModelPath }]);
@@ -43,7 +45,7 @@ const usable = (variant: Variant): boolean =>
   strict || (variant === 'host32' ? needs.host32.present() : needs.riscvGcc.present() && needs.qemuRiscv32.present());
 const builds32 = (['rv32imc-O2', 'host32'] as Variant[]).filter(usable);
 
-test('the 64-bit CLI reports the arena 32-bit targets need, equal to what the 32-bit builds need, on every model', async (t) => {
+optionalTest('the 64-bit CLI reports the arena 32-bit targets need, equal to what the 32-bit builds need, on every model', [needs.reference], async (t) => {
   const wasm = loadBinding('wasm');
   const mismatches: string[] = [];
   await Promise.all(models.map((m) => limit(async () => {

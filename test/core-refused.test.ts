@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { referenceDir, runCli, seededBytes, loadManifest } from './support/reference.js';
+import { needs, optionalTest } from './support/optional.js';
 
 const refused = (id: string): string => join(referenceDir, 'ops/refused', `${id}.tflite`);
 const scratch = mkdtempSync(join(tmpdir(), 'xtml-refused-'));
@@ -21,7 +22,7 @@ const refusals: [string, string, RegExp][] = [
 ];
 
 for (const [id, status, detail] of refusals) {
-  test(`${id} is refused at prepare with ${status} (TFLite forbids it too)`, async (t) => {
+  optionalTest(`${id} is refused at prepare with ${status} (TFLite forbids it too)`, [needs.reference], async (t) => {
     const r = await runCli('host', ['inspect', refused(id)]);
     t.is(r.code, 1);
     t.true(r.stderr.startsWith(`${status}: operator 0 (`), r.stderr);
@@ -29,7 +30,7 @@ for (const [id, status, detail] of refusals) {
   });
 }
 
-test('tflm_person_detect_vela is refused naming the ethos-u custom operator', async (t) => {
+optionalTest('tflm_person_detect_vela is refused naming the ethos-u custom operator', [needs.reference], async (t) => {
   const vela = loadManifest('models').find((m) => m.id === 'tflm_person_detect_vela')!;
   const r = await runCli('host', ['run', join(vela.base, vela.model), '--input', '/dev/null', '--output', '/dev/null']);
   t.is(r.code, 1);
@@ -46,7 +47,7 @@ async function runOn(model: string, input: Uint8Array): Promise<Buffer> {
 }
 
 // TFLM limitation: TRANSPOSE capped at 5 dimensions. [2,1,2,3,2,2], perm reversed.
-test('6-D TRANSPOSE runs (TFLM caps rank at 5) and reverses the axes', async (t) => {
+optionalTest('6-D TRANSPOSE runs (TFLM caps rank at 5) and reverses the axes', [needs.reference], async (t) => {
   const dims = [2, 1, 2, 3, 2, 2];
   for (const seed of [1, 2, 3]) {
     const input = seededBytes(seed, 48);
@@ -68,7 +69,7 @@ test('6-D TRANSPOSE runs (TFLM caps rank at 5) and reverses the axes', async (t)
 });
 
 // TFLM limitation: STRIDED_SLICE capped at 4 dimensions. [1,2,3,4,5], stride 2 on the last axis.
-test('5-D STRIDED_SLICE runs (TFLM caps rank at 4) and takes every other element of the last axis', async (t) => {
+optionalTest('5-D STRIDED_SLICE runs (TFLM caps rank at 4) and takes every other element of the last axis', [needs.reference], async (t) => {
   for (const seed of [1, 2, 3]) {
     const input = seededBytes(seed, 120);
     const out = await runOn(refused('op_strided_slice_int8_5d_refused'), input);
@@ -79,7 +80,7 @@ test('5-D STRIDED_SLICE runs (TFLM caps rank at 4) and takes every other element
 });
 
 // TFLM limitation: ARG_MAX writes int32 only. [1,10] over axis 1, int64 out, ties -> first.
-test('ARG_MAX with int64 output runs (TFLM allows int32 only)', async (t) => {
+optionalTest('ARG_MAX with int64 output runs (TFLM allows int32 only)', [needs.reference], async (t) => {
   for (const seed of [1, 2, 3]) {
     const input = new Int8Array(seededBytes(seed, 10).buffer);
     const out = await runOn(refused('op_arg_max_int8_int64_out_refused'), new Uint8Array(input.buffer));
@@ -91,7 +92,7 @@ test('ARG_MAX with int64 output runs (TFLM allows int32 only)', async (t) => {
 });
 
 // TFLM limitation: SHAPE writes int32 only.
-test('SHAPE with int64 output runs (TFLM allows int32 only)', async (t) => {
+optionalTest('SHAPE with int64 output runs (TFLM allows int32 only)', [needs.reference], async (t) => {
   const out = await runOn(refused('op_shape_int8_int64_out_refused'), seededBytes(1, 120));
   t.deepEqual([0, 1, 2, 3].map((i) => out.readBigInt64LE(8 * i)), [1n, 4n, 5n, 6n]);
 });
@@ -99,7 +100,7 @@ test('SHAPE with int64 output runs (TFLM allows int32 only)', async (t) => {
 // TFLM crash: bias index -1 is read as "has bias". We run it as the 2-input
 // (no-bias) form, which TFLM runs correctly: the same model with its inputs
 // vector cut to two entries must give identical outputs.
-test('DEPTHWISE_CONV_2D with bias index -1 runs exactly as its 2-input no-bias form', async (t) => {
+optionalTest('DEPTHWISE_CONV_2D with bias index -1 runs exactly as its 2-input no-bias form', [needs.reference], async (t) => {
   const model = readFileSync(refused('op_depthwise_conv_2d_int8_nobias_minus1_crash'));
   const twoInputs = Buffer.from(model);
   let patched = 0;

@@ -9,6 +9,7 @@ import { loadBinding } from '../host-sim/node/backends.js';
 import { loadModelsXs } from '../host-sim/xs/xs-backend.js';
 import { InferenceSession, XtmlError } from '../src/index.js';
 import { loadManifest, referenceDir, seededBytes } from './support/reference.js';
+import { needs, optionalTest } from './support/optional.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'xtml-engines-'));
 test.after.always(() => rmSync(scratch, { recursive: true, force: true }));
@@ -52,7 +53,7 @@ function badModels(): { name: string; bytes: Uint8Array }[] {
   return cases;
 }
 
-test('malformed and refused models: the same error code on wasm, node and xs', async (t) => {
+optionalTest('malformed and refused models: the same error code on wasm, node and xs', [needs.reference], async (t) => {
   const cases = badModels();
   const paths = cases.map((c, i) => {
     const path = join(scratch, `case-${i}.tflite`);

@@ -5,7 +5,8 @@
 //   'wasm'  native/wasm/xtml.wasm, read from disk (always available)
 //   'node'  the N-API addon; when it is not built or does not load, a one-time
 //           warning and the WebAssembly binding instead
-//   'xs'    the XS desktop host: not available yet (see hosts below)
+//   'xs'    not in this process: the XS desktop host runs the whole session
+//           as a subprocess (host-sim/xs/xs-backend.ts, xs-api.ts)
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,13 +45,14 @@ function loadNodeBinding(): CoreBinding {
   }
 }
 
-/** One loader per backend. A new host adds its entry here: 'xs' will start
- * the XS desktop host (another issue) and return a CoreBinding over it. */
+/** One loader per backend that runs in this process. 'xs' does not: XS runs
+ * the session itself, in the desktop XS host (build/xs/xtml-xs). */
 const hosts: Record<BackendName, () => CoreBinding> = {
   wasm: loadWasmBinding,
   node: loadNodeBinding,
   xs: () => {
-    throw new Error("xs-tinyml: the 'xs' backend is not available yet (the XS desktop host is still to come); use 'node' or 'wasm'");
+    throw new Error("xs-tinyml: the 'xs' backend has no binding in this process: XS runs the session in the desktop XS host " +
+      "(runModelXs and runManifestXs in host-sim/xs/xs-backend.ts, or --backend xs on the command line); here, use 'node' or 'wasm'");
   },
 };
 

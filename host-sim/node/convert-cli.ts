@@ -82,8 +82,19 @@ function decode(path: string, code: ConvertErrorCode): Frame {
 export interface LoadedData { samples: Sample[]; kind: 'images' | 'raw'; files: string[]; spec?: ImageSpec }
 
 /** A folder of images or of .bin tensors (or one .bin file) as samples for the model. */
+/**
+ * A file or folder named on the command line that is not there or is not what
+ * it should be: reported with its code like the others, but the CLI exits 2
+ * for it, as for every usage error (a BAD_OPTION too).
+ */
+class ConvertUsageError extends ConvertError {}
+
+export function isConvertUsageError(e: ConvertError): boolean {
+  return e instanceof ConvertUsageError || e.code === 'BAD_OPTION';
+}
+
 export function loadData(dir: string, model: ModelInputs, opts: DataOptions, code: ConvertErrorCode): LoadedData {
-  if (!existsSync(dir)) throw new ConvertError(code, `no such folder: ${dir}`);
+  if (!existsSync(dir)) throw new ConvertUsageError(code, `no such folder: ${dir}`);
   const files = statSync(dir).isDirectory()
     ? readdirSync(dir).filter((f) => !f.startsWith('.')).sort().map((f) => join(dir, f)).filter((f) => statSync(f).isFile())
     : [dir];
@@ -124,8 +135,8 @@ function writeAtomically(path: string, bytes: Uint8Array): void {
 }
 
 function readModelFile(path: string): Uint8Array {
-  if (!existsSync(path)) throw new ConvertError('NOT_A_MODEL', `no such file: ${path}`);
-  if (statSync(path).isDirectory()) throw new ConvertError('NOT_A_MODEL', `${path} is a folder`);
+  if (!existsSync(path)) throw new ConvertUsageError('NOT_A_MODEL', `no such file: ${path}`);
+  if (statSync(path).isDirectory()) throw new ConvertUsageError('NOT_A_MODEL', `${path} is a folder`);
   return new Uint8Array(readFileSync(path));
 }
 

@@ -3,11 +3,25 @@
 // API has already read the size from the header and refused oversized images.
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import type { Frame, ImageDecoder } from '../../src/index.js';
+import { ImageError, type Frame, type ImageDecoder } from '../../src/index.js';
+
+/** What a pngjs or zlib error means, in our words (their messages name stream internals). */
+function pngProblem(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  if (/crc/i.test(text)) return "a chunk's checksum does not match (the file is damaged)";
+  if (/waiting on finished stream|waitng on finished stream|unexpected end|unfinished|truncated/i.test(text)) return 'the file ends before its image data does (truncated)';
+  if (/unrecognised content|invalid|incorrect|unknown compression|zlib|inflate/i.test(text)) return 'its chunks or compressed data do not hold together (the file is damaged)';
+  return 'it is not a PNG this decoder reads (the file is damaged or uses a variant pngjs does not support)';
+}
 
 export function decodePng(bytes: Uint8Array): Frame {
   // pngjs checks every chunk's CRC and the zlib stream, and throws on damage
-  const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  let png: PNG;
+  try {
+    png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  } catch (error) {
+    throw new ImageError('CORRUPT_IMAGE', `PNG does not decode: ${pngProblem(error)}`);
+  }
   return { width: png.width, height: png.height, format: 'rgba8888', data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
 }
 

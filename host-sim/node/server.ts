@@ -51,6 +51,8 @@ export interface ServerOptions {
   /** 0 picks a free port. */
   port?: number;
   maxBodyBytes?: number;
+  /** Largest PUT /model body; maxBodyBytes when absent. */
+  maxModelBytes?: number;
   maxPixels?: number;
   /** Print one line per request. */
   log?: boolean;
@@ -94,6 +96,10 @@ export function hostCrypto(signingKey?: string | Uint8Array): HostCrypto {
 export interface ApiHost {
   readonly backend: BackendName;
   handle(request: ApiRequest): Promise<ApiResponse>;
+  /** The body limit of a request (PUT /model has its own). */
+  bodyLimit(method: string, path: string): number;
+  /** The counted 413 for a body over the limit: `size` from Content-Length, undefined when found while reading. */
+  tooLarge(method: string, path: string, size?: number): Promise<ApiResponse>;
   close(): Promise<void>;
 }
 
@@ -108,7 +114,7 @@ export class LocalApiHost implements ApiHost {
   readonly service: ModelService;
 
   constructor(backend: 'wasm' | 'node', modelBytes: Uint8Array, options: {
-    sidecar?: string; maxBodyBytes: number; maxPixels: number; stateDir?: string; storage?: StorageBackend;
+    sidecar?: string; maxBodyBytes: number; maxModelBytes?: number; maxPixels: number; stateDir?: string; storage?: StorageBackend;
     signingKey?: string | Uint8Array; drift?: DriftOptions; log?: (level: 'info' | 'warn', message: string) => void;
   }) {
     const binding = loadBinding(backend);
@@ -134,6 +140,7 @@ export class LocalApiHost implements ApiHost {
     this.api = new DetectionApi(this.service, {
       decoders,
       maxBodyBytes: options.maxBodyBytes,
+      ...(options.maxModelBytes !== undefined ? { maxModelBytes: options.maxModelBytes } : {}),
       maxPixels: options.maxPixels,
       clock,
       backend: this.backend,
@@ -143,6 +150,14 @@ export class LocalApiHost implements ApiHost {
 
   handle(request: ApiRequest): Promise<ApiResponse> {
     return Promise.resolve(this.api.handle(request));
+  }
+
+  bodyLimit(method: string, path: string): number {
+    return this.api.bodyLimit(method, path);
+  }
+
+  tooLarge(method: string, path: string, size?: number): Promise<ApiResponse> {
+    return Promise.resolve(this.api.tooLarge(method, path, size));
   }
 
   close(): Promise<void> {
@@ -158,13 +173,13 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Read the body, stopping at `limit` bytes: null means it was too large (the rest is drained, not kept). */
-function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | null> {
+/** The body, or {tooLarge} past `limit` bytes: its Content-Length, or undefined when found while reading (the rest is drained, not kept). */
+function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | { tooLarge: number | undefined }> {
   return new Promise((resolvePromise, reject) => {
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (declared > limit) {
       req.resume();
-      resolvePromise(null);
+      resolvePromise({ tooLarge: declared });
       return;
     }
     const chunks: Buffer[] = [];
@@ -176,7 +191,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | nul
       if (total > limit) {
         over = true;
         chunks.length = 0;
-        resolvePromise(null);
+        resolvePromise({ tooLarge: undefined });
         return;
       }
       chunks.push(chunk);
@@ -197,6 +212,17 @@ function send(res: ServerResponse, response: ApiResponse): void {
   res.end(response.body);
 }
 
+/**
+ * Options the XS backend cannot honour are refused before anything starts
+ * (TypeError, naming the option): silently dropping one, as a signing key once
+ * was, would serve something other than what was asked for.
+ */
+function refuseForXs(options: ServerOptions): void {
+  if (options.storage !== undefined) {
+    throw new TypeError('--backend xs cannot use a storage object: the model service runs in the XS process; give a state directory instead');
+  }
+}
+
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const backend = options.backend ?? 'wasm';
   const modelPath = options.modelPath ?? bundledModelPath;
@@ -206,6 +232,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const maxPixels = options.maxPixels ?? defaultMaxPixels;
   const limits = {
     maxBodyBytes, maxPixels,
+    ...(options.maxModelBytes !== undefined ? { maxModelBytes: options.maxModelBytes } : {}),
     ...(sidecar !== undefined ? { sidecar } : {}),
     ...(options.stateDir !== undefined ? { stateDir: options.stateDir } : {}),
     ...(options.storage !== undefined ? { storage: options.storage } : {}),
@@ -213,11 +240,16 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     ...(options.drift !== undefined ? { drift: options.drift } : {}),
     ...(options.logger !== undefined ? { log: options.logger } : {}),
   };
+  if (backend === 'xs') refuseForXs(options);
   const host: ApiHost = backend === 'xs'
     ? await XsApiHost.start(modelPath, {
       maxBodyBytes, maxPixels, decoders: desktopDecoders(maxPixels),
+      ...(options.maxModelBytes !== undefined ? { maxModelBytes: options.maxModelBytes } : {}),
       ...(options.sidecarPath !== undefined ? { sidecarPath: options.sidecarPath } : {}),
       ...(options.logger !== undefined ? { logger: options.logger } : {}),
+      ...(options.signingKey !== undefined ? { signingKey: publicKey(options.signingKey) } : {}),
+      ...(options.drift !== undefined ? { drift: options.drift } : {}),
+      ...(options.stateDir !== undefined ? { stateDir: options.stateDir } : {}),
     })
     : new LocalApiHost(backend, modelBytes, limits);
   const log = options.log ?? false;
@@ -235,12 +267,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         return;
       }
       try {
+        // POST /convert is the desktop server's own (not the API's): its own limit, and not in the API's metrics
         const converting = method === 'POST' && url.pathname === '/convert';
-        const limit = converting ? convertMaxBodyBytes : maxBodyBytes;
+        const limit = converting ? convertMaxBodyBytes : host.bodyLimit(method, url.pathname);
         const body = method === 'POST' || method === 'PUT' ? await readBody(req, limit) : new Uint8Array(0);
-        if (body === null) {
+        if (!(body instanceof Uint8Array)) {
           res.setHeader('Connection', 'close');
-          response = errorResponse(413, 'BODY_TOO_LARGE', `the body is over the limit of ${limit} bytes`);
+          response = converting
+            ? errorResponse(413, 'BODY_TOO_LARGE', `the body is over the limit of ${limit} bytes`)
+            : await host.tooLarge(method, url.pathname, body.tooLarge);
         } else if (converting) {
           response = handleConvert(body);
         } else {

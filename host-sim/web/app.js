@@ -9,7 +9,8 @@
 // carries data-state ("ok" or "error"), data-detections (the count, on success
 // only) and, set last, data-sequence (answers shown so far); window.lastDetection
 // is the last successful response; the canvas's data-box-colour is the colour
-// every box edge is drawn in. The monitoring and model cards' hooks are
+// every box edge is drawn in; data-live is "running" while live detection runs
+// and "stopped" once its loop has ended with its last frame answered. The monitoring and model cards' hooks are
 // described in their files.
 import { jsonOf } from './api.js';
 import { byId, errorBoxOf, guarded, make } from './dom.js';
@@ -332,6 +333,7 @@ function detectCameraFrame() {
 }
 
 async function runLive() {
+  document.body.dataset.live = 'running';
   try {
     while (live && stream !== null) {
       const started = performance.now();
@@ -343,6 +345,8 @@ async function runLive() {
     live = false;
     ui.live.checked = false;
     ui.capture.disabled = stream === null;
+    // for tests: the loop has ended, its last frame answered
+    document.body.dataset.live = 'stopped';
   }
 }
 

@@ -249,6 +249,105 @@ void xs_host_from_hex(xsMachine *the) {
     }
 }
 
+/* ---- files, for module "file" (file.ts): Moddable's File API over POSIX ----
+ * Paths are file paths. No buffering: a write is in the file when it returns,
+ * as Moddable's simulator flushes after each write. */
+
+/* fileSize(path) -> bytes, or -1 when there is no regular file there. */
+void xs_host_file_size(xsMachine *the) {
+    char path[PATH_MAX];
+    struct stat st;
+    xsmcToStringBuffer(xsArg(0), path, sizeof path);
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+        xsmcSetInteger(xsResult, -1);
+    } else if (st.st_size > INT32_MAX) {
+        xsRangeError("%s: too large", path);
+    } else {
+        xsmcSetInteger(xsResult, (xsIntegerValue)st.st_size);
+    }
+}
+
+/* fileReadAt(path, position, count) -> ArrayBuffer of exactly count bytes. */
+void xs_host_file_read_at(xsMachine *the) {
+    char path[PATH_MAX];
+    xsIntegerValue position = xsmcToInteger(xsArg(1)), count = xsmcToInteger(xsArg(2)), done = 0;
+    int fd;
+    xsmcToStringBuffer(xsArg(0), path, sizeof path);
+    if (position < 0 || count < 0) {
+        xsRangeError("fileReadAt: negative position or count");
+    }
+    fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        xsURIError("%s: %s", path, strerror(errno));
+    }
+    xsTry {
+        xsmcSetArrayBuffer(xsResult, NULL, count);
+    }
+    xsCatch {
+        close(fd);
+        xsThrow(xsException);
+    }
+    while (done < count) {
+        ssize_t n = pread(fd, (uint8_t *)xsmcToArrayBuffer(xsResult) + done, (size_t)(count - done), (off_t)(position + done));
+        if (n <= 0) {
+            close(fd);
+            xsUnknownError("%s: read failed", path);
+        }
+        done += (xsIntegerValue)n;
+    }
+    close(fd);
+}
+
+/* fileWriteAt(path, position, buffer): the buffer's bytes at position,
+ * creating the file if absent, never truncating it. */
+void xs_host_file_write_at(xsMachine *the) {
+    char path[PATH_MAX];
+    xsIntegerValue position = xsmcToInteger(xsArg(1)), length = xsmcGetArrayBufferLength(xsArg(2)), done = 0;
+    int fd;
+    xsmcToStringBuffer(xsArg(0), path, sizeof path);
+    if (position < 0) {
+        xsRangeError("fileWriteAt: negative position");
+    }
+    fd = open(path, O_WRONLY | O_CREAT, 0644);
+    if (fd < 0) {
+        xsURIError("%s: %s", path, strerror(errno));
+    }
+    while (done < length) {
+        /* the buffer is in the XS heap, which nothing here can move: no allocation in this loop */
+        ssize_t n = pwrite(fd, (const uint8_t *)xsmcToArrayBuffer(xsArg(2)) + done, (size_t)(length - done), (off_t)(position + done));
+        if (n <= 0) {
+            close(fd);
+            xsUnknownError("%s: write failed", path);
+        }
+        done += (xsIntegerValue)n;
+    }
+    close(fd);
+}
+
+/* fileDelete(path) -> true when it was removed. */
+void xs_host_file_delete(xsMachine *the) {
+    char path[PATH_MAX];
+    xsmcToStringBuffer(xsArg(0), path, sizeof path);
+    xsmcSetBoolean(xsResult, unlink(path) == 0);
+}
+
+/* fileRename(from, to) -> true when rename(2) did it (replacing `to`). */
+void xs_host_file_rename(xsMachine *the) {
+    char from[PATH_MAX], to[PATH_MAX];
+    xsmcToStringBuffer(xsArg(0), from, sizeof from);
+    xsmcToStringBuffer(xsArg(1), to, sizeof to);
+    xsmcSetBoolean(xsResult, rename(from, to) == 0);
+}
+
+/* makeDirectory(path): an existing directory is fine; throws otherwise. */
+void xs_host_make_directory(xsMachine *the) {
+    char path[PATH_MAX];
+    xsmcToStringBuffer(xsArg(0), path, sizeof path);
+    if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+        xsURIError("%s: %s", path, strerror(errno));
+    }
+}
+
 /* mark() -> 0: does nothing. `npm run bench:frame` runs the host under
  * callgrind with --dump-before=xs_host_mark, so each call closes one counted
  * part of the program (bench-frame.ts passes it as a Pipeline's clock). */

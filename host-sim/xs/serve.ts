@@ -3,21 +3,44 @@
 // binding, with the model opened as a Resource (zero copy, as from flash).
 // host-sim/xs/xs-api.ts starts it and speaks one JSON line per request:
 //
-//   xtml-xs serve MODEL --sha256 HEX --known FILE [--known-count N] [--sidecar FILE] [--max-body N] [--max-pixels N]
+//   xtml-xs serve MODEL --sha256 HEX --known FILE [--known-count N] [--sidecar FILE] [--max-body N] [--max-model N] [--max-pixels N]
+//                 [--state-dir DIR] [--verify-signatures] [--drift-window N] [--drift-threshold X] [--drift-min-frames N] [--drift-sample-every N]
 //   first line out: {"ready": {model facts}} or {"error": {code, message}}
-//   in:  {"method", "path", "query", "contentType", "headers", "body": hex}
+//   in:  {"method", "path", "query", "contentType", "headers", "body": hex, "decoded"?}
+//        ("decoded": a frame the Node side decoded from PNG or JPEG, whose pixels
+//        may exceed the body limit the image kept to), or
+//        {"tooLarge": {"method", "path", "size"?}} for a body over the limit (413), or
+//        {"refused": response} for an image the Node side could not decode:
+//        answered as given and counted, as every failed request is
 //   out: {"status", "contentType", "body", "headers"}, and at any time
-//        {"log": {level, message}} (updates, rollbacks, drift alerts)
+//        {"log": {level, message}} (updates, rollbacks, drift alerts) and
+//        {"alert": drift status} (each time drift crosses its threshold)
+//   with --verify-signatures, while a request is served:
+//        out {"verify": {"digest": hex, "signature": hex}}, in {"verified": true|false}
 //
 // This host has no PNG or JPEG codec (neither has a device without one): the
 // Node side decodes those and sends raw frames. The model service keeps updates
-// in memory; SHA-256 is src/sha256.ts; no signing key is configured here.
+// in memory, or with --state-dir in that folder through the device's own storage
+// module (native/xs/device/storage.ts, over this host's "file" module); SHA-256
+// is src/sha256.ts. There is no Ed25519 here either: with
+// --verify-signatures the model service needs a signature on every model and
+// asks the Node side (which holds the key) to check it, as it would ask a
+// device's crypto; the order of the checks and the answers are the service's.
 // --known is a file of 96x96 gray8 frames (models/data/heldout.bin): frames
 // 1..N are the probe and the drift baseline, as on the desktop server.
 import Resource from 'Resource';
-import { DetectionApi, ModelService, errorFor, sha256Hex, type Frame } from 'xs-tinyml';
+import { DetectionApi, ModelService, ModelStore, errorFor, sha256Hex, type ApiResponse, type DriftStatus, type Frame } from 'xs-tinyml';
 import xsBinding from 'xs-tinyml/xs-binding';
+import { FileStorage } from 'xtml-device/storage';
 import { args, fromHex, readFile, readLine, readText, writeLine } from 'xtml-host';
+
+interface WireTooLarge {
+  tooLarge: { method: string; path: string; size?: number };
+}
+
+interface WireRefused {
+  refused: ApiResponse;
+}
 
 interface WireRequest {
   method: string;
@@ -26,6 +49,7 @@ interface WireRequest {
   contentType?: string;
   headers?: Record<string, string>;
   body: string;
+  decoded?: boolean;
 }
 
 function option(list: string[], name: string): string | undefined {
@@ -36,6 +60,24 @@ function option(list: string[], name: string): string | undefined {
 function count(list: string[], name: string): number | undefined {
   const text = option(list, name);
   return text === undefined ? undefined : Number(text);
+}
+
+function hex(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) out += (bytes[i]! < 16 ? '0' : '') + bytes[i]!.toString(16);
+  return out;
+}
+
+/** Ask the other end of the pipe to check an Ed25519 signature over a digest. */
+function verifyByPeer(digest: Uint8Array, signature: Uint8Array): boolean {
+  writeLine(JSON.stringify({ verify: { digest: hex(digest), signature: hex(signature) } }));
+  const answer = readLine();
+  if (answer === undefined) return false;
+  try {
+    return (JSON.parse(answer) as { verified?: unknown }).verified === true;
+  } catch {
+    return false;
+  }
 }
 
 function knownFrames(path: string, count: number): Frame[] {
@@ -51,20 +93,31 @@ function knownFrames(path: string, count: number): Frame[] {
 function main(list: string[]): void {
   const path = list[0];
   const known = option(list, '--known');
-  if (path === undefined || known === undefined) throw new RangeError('usage: serve MODEL --sha256 HEX --known FILE [--known-count N] [--sidecar FILE] [--max-body N] [--max-pixels N]');
+  if (path === undefined || known === undefined) throw new RangeError('usage: serve MODEL --sha256 HEX --known FILE [--known-count N] [--sidecar FILE] [--max-body N] [--max-model N] [--max-pixels N] ...');
   const sidecarPath = option(list, '--sidecar');
+  const stateDir = option(list, '--state-dir');
   const maxPixels = count(list, '--max-pixels');
   const maxBodyBytes = count(list, '--max-body');
+  const maxModelBytes = count(list, '--max-model');
+  const drift = {
+    ...(count(list, '--drift-window') !== undefined ? { window: count(list, '--drift-window')! } : {}),
+    ...(count(list, '--drift-threshold') !== undefined ? { threshold: count(list, '--drift-threshold')! } : {}),
+    ...(count(list, '--drift-min-frames') !== undefined ? { minFrames: count(list, '--drift-min-frames')! } : {}),
+    ...(count(list, '--drift-sample-every') !== undefined ? { sampleEvery: count(list, '--drift-sample-every')! } : {}),
+    onAlert: (status: DriftStatus) => writeLine(JSON.stringify({ alert: status })),
+  };
   let service: ModelService;
   try {
     const bytes = new Resource(path);
     service = new ModelService({
       binding: xsBinding,
       bundled: { bytes, sha256: option(list, '--sha256') ?? '', size: bytes.byteLength },
-      crypto: { sha256: sha256Hex },
+      crypto: { sha256: sha256Hex, ...(list.includes('--verify-signatures') ? { verifySignature: verifyByPeer } : {}) },
+      ...(stateDir !== undefined ? { store: new ModelStore(new FileStorage(stateDir), sha256Hex) } : {}),
       knownFrames: knownFrames(known, count(list, '--known-count') ?? 100),
       ...(sidecarPath !== undefined ? { sidecar: readText(sidecarPath) } : {}),
       ...(maxPixels !== undefined ? { maxPixels } : {}),
+      drift,
       // notes go up the pipe as their own lines, between responses
       log: (level, message) => writeLine(JSON.stringify({ log: { level, message } })),
     });
@@ -77,11 +130,26 @@ function main(list: string[]): void {
     backend: 'xs',
     ...(maxPixels !== undefined ? { maxPixels } : {}),
     ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
+    ...(maxModelBytes !== undefined ? { maxModelBytes } : {}),
+  });
+  // the same API for frames decoded on the Node side: up to 4 bytes per pixel of the largest frame
+  const decodedApi = new DetectionApi(service, {
+    backend: 'xs',
+    ...(maxPixels !== undefined ? { maxPixels, maxBodyBytes: maxPixels * 4 } : {}),
   });
   writeLine(JSON.stringify({ ready: api.modelFacts(service.current()) }));
   for (let line = readLine(); line !== undefined; line = readLine()) {
-    const wire = JSON.parse(line) as WireRequest;
-    const response = api.handle({
+    const wire = JSON.parse(line) as WireRequest | WireTooLarge | WireRefused;
+    if ('tooLarge' in wire) {
+      writeLine(JSON.stringify(api.tooLarge(wire.tooLarge.method, wire.tooLarge.path, wire.tooLarge.size)));
+      continue;
+    }
+    if ('refused' in wire) {
+      service.recordError((JSON.parse(wire.refused.body) as { error: { code: string } }).error.code);
+      writeLine(JSON.stringify(wire.refused));
+      continue;
+    }
+    const response = (wire.decoded === true ? decodedApi : api).handle({
       method: wire.method,
       path: wire.path,
       query: wire.query,

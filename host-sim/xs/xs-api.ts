@@ -3,13 +3,20 @@
 // time (XS has one thread; requests queue here). PNG and JPEG bodies are
 // decoded on this side, as a device without those codecs would need a helper
 // to do, and reach XS as raw frames; everything else goes through unchanged.
-// Node-only.
+// Requests go one at a time: the next is written only after the answer to the
+// last, so the lines XS writes in between are unambiguous. Signatures are
+// checked in XS by the model service, which asks this side to verify each one
+// with the configured key (the host crypto a device would provide); drift
+// alerts come up the pipe to the drift options' onAlert. Node-only.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { errorFor, errorResponse, frameFromRequest, type ApiRequest, type ApiResponse, type ImageDecoder } from '../../src/index.js';
+import {
+  errorFor, errorResponse, frameFromRequest, type ApiRequest, type ApiResponse, type DriftOptions, type DriftStatus, type ImageDecoder,
+} from '../../src/index.js';
 import { xsHostAvailable, xsHostPath, xsManifestPath } from './xs-backend.js';
 
 /** Held-out frames; 1..100 are the known frames (probe and drift baseline), as on the desktop server. */
@@ -18,10 +25,30 @@ const knownFramesPath = fileURLToPath(new URL('../../../models/data/heldout.bin'
 export interface XsApiOptions {
   sidecarPath?: string;
   maxBodyBytes: number;
+  /** Largest PUT /model body; maxBodyBytes when absent. */
+  maxModelBytes?: number;
   maxPixels: number;
   decoders: { png: ImageDecoder; jpeg: ImageDecoder };
   /** Where the model service's notes go; console.warn by default. */
   logger?: (level: 'info' | 'warn', message: string) => void;
+  /** Where updated models are kept (the device's storage module over this host's files); absent: in memory. */
+  stateDir?: string;
+  /** The Ed25519 public key every PUT /model must be signed with; absent: no signature needed. */
+  signingKey?: KeyObject;
+  drift?: DriftOptions;
+}
+
+/** The serve arguments for drift options (onAlert stays on this side). */
+function driftArgs(drift: DriftOptions | undefined): string[] {
+  const out: string[] = [];
+  const add = (name: string, value: number | undefined): void => {
+    if (value !== undefined) out.push(name, String(value));
+  };
+  add('--drift-window', drift?.window);
+  add('--drift-threshold', drift?.threshold);
+  add('--drift-min-frames', drift?.minFrames);
+  add('--drift-sample-every', drift?.sampleEvery);
+  return out;
 }
 
 export class XsApiHost {
@@ -32,6 +59,8 @@ export class XsApiHost {
   private readonly waiting: ((line: string | null) => void)[] = [];
   private readonly options: XsApiOptions;
   private exited = false;
+  /** The request in flight: the next one is written when it settles. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(child: ChildProcessWithoutNullStreams, facts: Record<string, unknown>, options: XsApiOptions, lines: AsyncIterableIterator<string>) {
     this.child = child;
@@ -43,6 +72,14 @@ export class XsApiHost {
         if (line.startsWith('{"log":')) {
           const { level, message } = (JSON.parse(line) as { log: { level: 'info' | 'warn'; message: string } }).log;
           logger(level, message);
+          continue;
+        }
+        if (line.startsWith('{"verify":')) {
+          child.stdin.write(JSON.stringify({ verified: this.verify(line) }) + '\n');
+          continue;
+        }
+        if (line.startsWith('{"alert":')) {
+          options.drift?.onAlert?.((JSON.parse(line) as { alert: DriftStatus }).alert);
           continue;
         }
         this.waiting.shift()?.(line);
@@ -57,8 +94,12 @@ export class XsApiHost {
     if (!xsHostAvailable()) throw new Error('the XS desktop host is not built: run `npm run build:xs` and `npx tsc -p .`');
     const sha256 = createHash('sha256').update(readFileSync(modelPath)).digest('hex');
     const args = ['--manifest', xsManifestPath, 'serve', modelPath, '--sha256', sha256, '--known', knownFramesPath,
-      '--max-pixels', String(options.maxPixels), '--max-body', String(Math.max(options.maxBodyBytes, options.maxPixels * 4))];
+      '--max-pixels', String(options.maxPixels), '--max-body', String(options.maxBodyBytes)];
+    if (options.maxModelBytes !== undefined) args.push('--max-model', String(options.maxModelBytes));
     if (options.sidecarPath !== undefined) args.push('--sidecar', options.sidecarPath);
+    if (options.stateDir !== undefined) args.push('--state-dir', resolve(options.stateDir));
+    if (options.signingKey !== undefined) args.push('--verify-signatures');
+    args.push(...driftArgs(options.drift));
     const child = spawn(xsHostPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
@@ -76,6 +117,7 @@ export class XsApiHost {
 
   async handle(request: ApiRequest): Promise<ApiResponse> {
     let forwarded = request;
+    let decoded = false;
     if (request.method === 'POST' && request.path === '/detect' && request.body !== null && request.body.length > 0) {
       const type = (request.contentType ?? '').split(';')[0]!.trim().toLowerCase();
       const png = type === 'image/png' || (type === '' && request.body[0] === 0x89);
@@ -89,29 +131,63 @@ export class XsApiHost {
             query: { ...request.query, width: String(frame.width), height: String(frame.height), format: frame.format },
             body: frame.data,
           };
+          decoded = true;
         } catch (error) {
-          return errorFor(error);
+          // answered here, counted there
+          return this.answer({ refused: errorFor(error) });
         }
       }
     }
-    const line = await this.exchange(JSON.stringify({
+    return this.answer({
       method: forwarded.method,
       path: forwarded.path,
       query: forwarded.query,
       contentType: forwarded.contentType,
       headers: forwarded.headers ?? {},
       body: Buffer.from(forwarded.body ?? new Uint8Array(0)).toString('hex'),
-    }));
+      // a frame decoded here: its pixels may exceed the body limit the encoded image kept to
+      ...(decoded ? { decoded: true } : {}),
+    });
+  }
+
+  /** One wire message to XS and the response it answers. */
+  private async answer(message: Record<string, unknown>): Promise<ApiResponse> {
+    const line = await this.exchange(JSON.stringify(message));
     if (line === null) return errorResponse(503, 'BACKEND_EXITED', 'the XS host exited');
     return JSON.parse(line) as ApiResponse;
   }
 
+  bodyLimit(method: string, path: string): number {
+    return method === 'PUT' && path === '/model' ? this.options.maxModelBytes ?? this.options.maxBodyBytes : this.options.maxBodyBytes;
+  }
+
+  /** The 413 for a body over the limit, answered and counted by the API in XS. */
+  tooLarge(method: string, path: string, size?: number): Promise<ApiResponse> {
+    return this.answer({ tooLarge: { method, path, ...(size !== undefined ? { size } : {}) } });
+  }
+
+  /** A signature check XS asked for: {"verify": {digest, signature}} in hex. */
+  private verify(line: string): boolean {
+    const key = this.options.signingKey;
+    if (key === undefined) return false;
+    try {
+      const { digest, signature } = (JSON.parse(line) as { verify: { digest: string; signature: string } }).verify;
+      return verifySignature(null, Buffer.from(digest, 'hex'), key, Buffer.from(signature, 'hex'));
+    } catch {
+      return false;
+    }
+  }
+
   private exchange(line: string): Promise<string | null> {
-    if (this.exited) return Promise.resolve(null);
-    return new Promise((resolvePromise) => {
-      this.waiting.push(resolvePromise);
-      this.child.stdin.write(line + '\n');
+    const answer = this.queue.then(() => {
+      if (this.exited) return null;
+      return new Promise<string | null>((resolvePromise) => {
+        this.waiting.push(resolvePromise);
+        this.child.stdin.write(line + '\n');
+      });
     });
+    this.queue = answer;
+    return answer;
   }
 
   async close(): Promise<void> {

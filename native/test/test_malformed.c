@@ -8,7 +8,7 @@
  *                                       ops/refused/ (required where there is no
  *                                       directory listing: the rv32 build)
  *   XTML_FLIP_TRIALS=n                  byte-flip trials per model (default 2000)
- *   XTML_TIME_SCALE=n                   multiply every time limit by n (default 1),
+ *   XTML_TIME_SCALE=n                   multiply every hang guard by n (default 1),
  *                                       for runs under an emulator
  *
  * Parts:
@@ -98,8 +98,16 @@
 #define FLIP_ARENA_MAX ((size_t)64 << 20)
 #define MAX_NEEDLES 4
 
-/* Every time limit is multiplied by this (XTML_TIME_SCALE). */
+/* Every hang guard is multiplied by this (XTML_TIME_SCALE). */
 static int time_scale = 1;
+
+/*
+ * Seconds a call on a crafted graph may run before it is taken for a hang.
+ * A hang guard, not a speed check: nothing here asserts how fast the core
+ * is (a loaded machine or a sanitizer build must not fail a check); speed
+ * belongs to the benchmarks.
+ */
+#define HANG_GUARD_SECONDS 120
 
 /* ---- results ---- */
 
@@ -1847,14 +1855,16 @@ static void build_graph(mut_t *m, const blob_t *base, const graph_t *g) {
 }
 
 /*
- * Run arena_size in a child process and give it `seconds`: a hang is a
- * failure like a wrong status, and must not stop the rest of the test.
+ * The status of xtml_model_verify (stage AT_VERIFY) or xtml_arena_size
+ * (AT_PREPARE) on a model that could make a careless implementation loop or
+ * take quadratic time, in a child process killed after `seconds` (times
+ * XTML_TIME_SCALE): a hang is then a failure like a wrong status, and does
+ * not stop the rest of the test. needle may be "".
  */
-/* stage AT_VERIFY: time xtml_model_verify; AT_PREPARE: xtml_arena_size. needle may be "". */
 #ifdef TM_PROCESSES
 static int hang_files;
 
-static void expect_in_time(mut_t *m, const char *desc, stage_t stage, xtml_status_t want, const char *needle,
+static void expect_no_hang(mut_t *m, const char *desc, stage_t stage, xtml_status_t want, const char *needle,
                            int seconds) {
     pid_t pid;
     int wstatus = 0;
@@ -1918,16 +1928,14 @@ static void expect_in_time(mut_t *m, const char *desc, stage_t stage, xtml_statu
     mut_end(m);
 }
 #else
-/* One process: run the call here and time it (whole seconds); a real hang
- * is caught by the caller's timeout. */
-static void expect_in_time(mut_t *m, const char *desc, stage_t stage, xtml_status_t want, const char *needle,
+/* One process: run the call here; a hang is caught by the caller's timeout. */
+static void expect_no_hang(mut_t *m, const char *desc, stage_t stage, xtml_status_t want, const char *needle,
                            int seconds) {
     xtml_diag_t d;
     size_t need = 0;
     xtml_status_t st;
-    time_t start;
     char got[300];
-    seconds *= time_scale;
+    (void)seconds;
     if (!mut_ok(m)) {
         snprintf(got, sizeof got, "could not build the model (%s)", m->err);
         result(0, desc, got);
@@ -1935,12 +1943,8 @@ static void expect_in_time(mut_t *m, const char *desc, stage_t stage, xtml_statu
         return;
     }
     got[0] = '\0';
-    start = time(NULL);
     st = stage == AT_VERIFY ? xtml_model_verify(m->data, m->len, &d) : xtml_arena_size(m->data, m->len, &need, &d);
-    if (time(NULL) - start > seconds) {
-        snprintf(got, sizeof got, "%s took more than %d s", stage == AT_VERIFY ? "xtml_model_verify" : "xtml_arena_size",
-                 seconds);
-    } else if (!((want == XTML_STATUS_COUNT || st == want) && strstr(d.detail, needle) != NULL)) {
+    if (!((want == XTML_STATUS_COUNT || st == want) && strstr(d.detail, needle) != NULL)) {
         snprintf(got, sizeof got, "%s (or detail without '%s')", xtml_status_name(st), needle);
     }
     result(got[0] == '\0', desc, got);
@@ -1983,9 +1987,9 @@ static void test_graphs(const bases_t *b) {
     ops[2].outs = t3;
     ops[1].n_ins = ops[1].n_outs = ops[2].n_ins = ops[2].n_outs = 1;
     build_graph(&m, b->reshape, &g);
-    expect_in_time(&m,
+    expect_no_hang(&m,
                    "two RESHAPEs writing each other's input (alias cycle): MODEL_OPERATOR at arena_size, no hang",
-                   AT_PREPARE, XTML_STATUS_MODEL_OPERATOR, "before any operator writes it", 2);
+                   AT_PREPARE, XTML_STATUS_MODEL_OPERATOR, "before any operator writes it", HANG_GUARD_SECONDS);
 
     /* An operator reading a tensor that a later operator writes. */
     ops[2].ins = t1;
@@ -1994,8 +1998,10 @@ static void test_graphs(const bases_t *b) {
            XTML_STATUS_MODEL_OPERATOR, "operator 1 (RESHAPE) reads tensor 3", NULL);
 
     /*
-     * Verification time must stay proportional to the model's size, however
-     * often the operators vector repeats one operator table:
+     * Verification must end, with a status, however often the operators
+     * vector repeats one operator table (its time is meant to stay
+     * proportional to the model's size; no wall-clock check here, only the
+     * hang guard):
      *   - one table with 1024 absent inputs and 1024 outputs, listed 65535 times;
      *   - one table with 65535 absent inputs and no outputs, listed 65535 times;
      *   - 4000 operators with one output each over 4000000 graph input entries.
@@ -2023,14 +2029,14 @@ static void test_graphs(const bases_t *b) {
     g.n_ops = 1;
     g.op_repeat = 65535;
     build_graph(&m, b->reshape, &g);
-    expect_in_time(&m, "verify of one 1024-in/1024-out operator listed 65535 times finishes within 2 s", AT_VERIFY,
-                   XTML_STATUS_COUNT, "", 2);
+    expect_no_hang(&m, "verify of one 1024-in/1024-out operator listed 65535 times returns a status, no hang", AT_VERIFY,
+                   XTML_STATUS_COUNT, "", HANG_GUARD_SECONDS);
     g.n_tensors = 2;
     ops[0].n_ins = 65535;
     ops[0].n_outs = 0;
     build_graph(&m, b->reshape, &g);
-    expect_in_time(&m, "verify of one 65535-input operator listed 65535 times finishes within 2 s", AT_VERIFY,
-                   XTML_STATUS_COUNT, "", 2);
+    expect_no_hang(&m, "verify of one 65535-input operator listed 65535 times returns a status, no hang", AT_VERIFY,
+                   XTML_STATUS_COUNT, "", HANG_GUARD_SECONDS);
     {
         graph_op_t *many = malloc(sizeof *many * 4000);
         if (many == NULL) {
@@ -2053,8 +2059,8 @@ static void test_graphs(const bases_t *b) {
         g.n_ops = 4000;
         g.op_repeat = 1;
         build_graph(&m, b->reshape, &g);
-        expect_in_time(&m, "verify of 4000 operators over 4000000 graph input entries finishes within 2 s",
-                       AT_VERIFY, XTML_STATUS_COUNT, "", 2);
+        expect_no_hang(&m, "verify of 4000 operators over 4000000 graph input entries returns a status, no hang",
+                       AT_VERIFY, XTML_STATUS_COUNT, "", HANG_GUARD_SECONDS);
         free(many);
     }
     free(list);

@@ -9,8 +9,10 @@
  * Inputs and outputs are raw tensor bytes concatenated in model order, the
  * layout of the reference vectors. Several --input/--output pairs run one
  * after another on one loaded model (the n-th output file gets the outputs
- * for the n-th input), which saves a process per vector under an emulator. A failed load prints the status name and
- * its detail and exits 1; usage errors exit 2. This tool is a host program,
+ * for the n-th input), which saves a process per vector under an emulator.
+ * A failed load prints the status name and its detail and exits 1; usage
+ * errors, and files that cannot be read, say so with the system's reason and
+ * exit 2. This tool is a host program,
  * so it may use the C library's heap for files and the arena.
  *
  * inspect prints the arena this build needs and the one 32-bit targets need
@@ -25,6 +27,7 @@
  * region per invoke.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +35,9 @@
 
 #include "xtml.h"
 #include "xtml_internal.h"
+
+/* Exit status of a usage error (also a file named on the command line that cannot be read). */
+#define EXIT_USAGE 2
 
 /* Markers for instruction counters; they only store distinct values, so
  * that the compiler keeps them as two separate functions and every call. */
@@ -55,7 +61,7 @@ static int usage(void) {
             "  xtml run <model.tflite> --input in.bin --output out.bin [--input in2.bin --output out2.bin ...]\n"
             "           [--repeat N] [--profile] [--timing]\n"
             "  xtml verify <model.tflite>\n");
-    return 2;
+    return EXIT_USAGE;
 }
 
 /* Memory aligned to `align` inside a malloc'd block; *base is what to free. */
@@ -73,18 +79,27 @@ static uint8_t *read_file(const char *path, size_t *len, void **base) {
     long size;
     uint8_t *data;
     if (f == NULL) {
-        fprintf(stderr, "xtml: cannot open %s\n", path);
+        fprintf(stderr, "xtml: cannot open %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    /* A directory opens (on Linux) but cannot be read (EISDIR): say so before
+     * sizing it. A read rather than fstat, which the rv32 port does not have. */
+    errno = 0;
+    if (getc(f) == EOF && ferror(f)) {
+        fprintf(stderr, "xtml: cannot read %s: %s\n", path, errno != 0 ? strerror(errno) : "read error");
+        fclose(f);
         return NULL;
     }
     if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fprintf(stderr, "xtml: cannot read %s\n", path);
+        fprintf(stderr, "xtml: cannot read %s: %s\n", path, strerror(errno));
         fclose(f);
         return NULL;
     }
     /* 16-byte aligned, as a model in flash would be. */
     data = alloc_aligned((size_t)size + 1, 16, base);
-    if (data == NULL || fread(data, 1, (size_t)size, f) != (size_t)size) {
-        fprintf(stderr, "xtml: cannot read %s\n", path);
+    errno = 0;
+    if (data == NULL || fread(data, 1, (size_t)size, f) != (size_t)size || (size == 0 && ferror(f))) {
+        fprintf(stderr, "xtml: cannot read %s: %s\n", path, data == NULL ? "out of memory" : errno != 0 ? strerror(errno) : "short read");
         fclose(f);
         free(*base);
         return NULL;
@@ -115,7 +130,7 @@ static int load(const char *path, loaded_t *m) {
     memset(m, 0, sizeof *m);
     m->model = read_file(path, &m->model_bytes, &m->model_base);
     if (m->model == NULL) {
-        return 1;
+        return EXIT_USAGE;
     }
     xtml_cli_count_begin();
     status = xtml_arena_size(m->model, m->model_bytes, &m->arena_bytes, &diag);
@@ -372,7 +387,7 @@ static int run_pair(loaded_t *m, const char *in_path, const char *out_path, long
     }
     input = read_file(in_path, &input_len, &input_base);
     if (input == NULL) {
-        return 1;
+        return EXIT_USAGE;
     }
     if (input_len != need) {
         fprintf(stderr, "XTML_STATUS_BAD_ARGUMENT: input file has %zu bytes, the model's inputs need %zu\n",
@@ -465,7 +480,7 @@ static int verify_only(const char *path) {
     uint8_t *model = read_file(path, &len, &base);
     xtml_status_t status;
     if (model == NULL) {
-        return 1;
+        return EXIT_USAGE;
     }
     status = xtml_model_verify(model, len, &diag);
     free(base);

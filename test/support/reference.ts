@@ -1,7 +1,8 @@
 // The reference set (../shared/reference): manifests, vectors, and running
 // them through a build of the core's CLI. Shared by the tests and the bench.
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -99,6 +100,35 @@ export interface RunResult {
   code: number;
   stdout: string;
   stderr: string;
+}
+
+let i386: string[] | null | undefined;
+/**
+ * How a 32-bit x86 program would run here, found before anything is built (the
+ * build decides from it whether to build host32): by compiling a probe with
+ * gcc -m32 and running it directly ([]), then through qemu-i386; null when
+ * neither works (no gcc -m32, or no qemu-user). host32Runner() answers the
+ * same for the CLI once built.
+ */
+export function i386Runner(): string[] | null {
+  if (i386 === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'xtml-i386-'));
+    try {
+      const probe = join(dir, 'probe');
+      const built = spawnSync('gcc', ['-m32', '-x', 'c', '-', '-o', probe], { input: 'int main(void) { return 0; }\n', stdio: ['pipe', 'ignore', 'ignore'] });
+      const runs = (command: string, args: string[]): boolean => {
+        const r = spawnSync(command, args, { stdio: 'ignore' });
+        return r.error === undefined && r.status === 0;
+      };
+      if (built.error !== undefined || built.status !== 0) i386 = null;
+      else if (runs(probe, [])) i386 = [];
+      else if (runs('qemu-i386', [probe])) i386 = ['qemu-i386'];
+      else i386 = null;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return i386;
 }
 
 export function runCli(variant: Variant, args: string[], timeoutMs = 300_000): Promise<RunResult> {

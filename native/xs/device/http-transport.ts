@@ -7,7 +7,7 @@
 // whose Content-Length is over the limit (api.bodyLimit: frames and models have
 // their own) is answered 413 from its headers, before any of the body is read. It does not take chunked request bodies
 // (http.js drops the connection) nor keep-alive (it closes after each answer).
-import { errorResponse, reasonPhrase, type ApiRequest, type ApiResponse, type DetectionApi } from 'xs-tinyml';
+import { reasonPhrase, type ApiRequest, type ApiResponse, type DetectionApi } from 'xs-tinyml';
 import { Server, type Request } from 'http';
 
 /** A connection of the server, the `this` of its callback (typed as a Request by the SDK). */
@@ -112,7 +112,7 @@ export function serveApi(api: DetectionApi, options: TransportOptions): Server {
         if (exchange === undefined) return;
         const limit = api.bodyLimit(exchange.method, exchange.path);
         exchange.response = options.refuse?.(exchange.method, exchange.path) ??
-          (exchange.declared > limit ? errorResponse(413, 'BODY_TOO_LARGE', `the body is ${exchange.declared} bytes, the limit is ${limit}`) : null);
+          (exchange.declared > limit ? api.tooLarge(exchange.method, exchange.path, exchange.declared) : null);
         if (exchange.response !== null) {
           answerBeforeBody(this);
           return;
