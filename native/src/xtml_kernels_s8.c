@@ -217,6 +217,12 @@ int32_t xtml_requant_s8_scale(int32_t acc, int32_t multiplier, int32_t shift) {
 
 /* ---- inner products: out[i * 4 + j] = sum_k x_i[k] * w_j[k], w_j = w + j * n ---- */
 
+/* Patches a CONV_2D block's scratch holds on every fast build: the largest
+ * block of any variant, so that the arena a model needs is the same on
+ * every 32-bit target whichever variant it compiles (xtml_arena_size_for
+ * computes it once for all of them). */
+#define CONV_SCRATCH_PIXELS 3
+
 #if XTML_FAST_SCALAR
 
 /* Pixels per block of the CONV_2D kernel. */
@@ -500,6 +506,10 @@ static uint32_t dot_1x1(const int8_t *x, const int8_t *w, int32_t n, int32_t x_o
 
 /* ---- CONV_2D ---- */
 
+#if CONV_BLOCK_PIXELS > CONV_SCRATCH_PIXELS
+#error "a CONV_2D block needs more patches than its scratch holds"
+#endif
+
 static bool conv_in_place(const conv_geom_t *g) {
     return g->filter_h == 1 && g->filter_w == 1;
 }
@@ -518,7 +528,7 @@ size_t xtml_conv_s8_scratch(const conv_s8_params_t *p) {
     /* The folded biases, then a block of pixels' patches. */
     bytes = (size_t)g->out_c * sizeof(uint32_t);
     if (!conv_in_place(g)) {
-        bytes += CONV_BLOCK_PIXELS * (size_t)g->filter_h * (size_t)g->filter_w * (size_t)g->in_c;
+        bytes += CONV_SCRATCH_PIXELS * (size_t)g->filter_h * (size_t)g->filter_w * (size_t)g->in_c;
     }
     return bytes;
 }
