@@ -743,7 +743,8 @@ typedef struct dw_rect {
     const int8_t *x;
     const int8_t *f;
     int32_t rows, cols;
-    size_t x_col, x_row, f_row, out_c;
+    size_t x_col, f_row, out_c;
+    ptrdiff_t x_row; /* negative when a row's taps span more than dil_h input rows */
 } dw_rect_t;
 
 /*
@@ -890,7 +891,7 @@ KERNEL_BLOCK int32_t dw_shared(const depthwise_s8_params_t *p, const dw_rect_t *
 KERNEL_INLINE void dw_quad(const dw_rect_t *t, int32_t c, int32_t stride,
                            const uint32_t *folded, uint32_t *s) {
     const size_t x_col = t->x_col, out_c = t->out_c;
-    const size_t x_next_row = t->x_row + 3 * x_col, f_next_row = t->f_row + 3 * out_c;
+    const size_t x_next_row = (size_t)(t->x_row + (ptrdiff_t)(3 * x_col)), f_next_row = t->f_row + 3 * out_c;
     const int8_t *xr = t->x + c, *fr = t->f + c;
     uint32_t a00 = folded[c], a01 = folded[c + 1];
     uint32_t a10 = a00, a11 = a01, a20 = a00, a21 = a01, a30 = a00, a31 = a01;
@@ -1156,7 +1157,7 @@ void xtml_depthwise_s8_fast(const depthwise_s8_params_t *p, const int8_t *input,
                     int32_t q;
                     t.x = x_row + (size_t)ix0 * c_in;
                     t.f = filter + (size_t)fy0 * f_row_len;
-                    t.x_row = (size_t)g->dil_h * in_row_len - 3 * t.x_col;
+                    t.x_row = (ptrdiff_t)((size_t)g->dil_h * in_row_len) - (ptrdiff_t)(3 * t.x_col);
                     t.f_row = 0;
                     t.cols = 3;
                     done = g->stride_w == 1 ? dw_quad_s1(p, &t, folded, output)
@@ -1186,7 +1187,8 @@ void xtml_depthwise_s8_fast(const depthwise_s8_params_t *p, const int8_t *input,
                     t.x = x_row + (size_t)(ix0 + fx0 * g->dil_w) * c_in;
                 }
                 t.f = filter + ((size_t)fy0 * (size_t)g->filter_w + (size_t)fx0) * t.out_c;
-                t.x_row = (size_t)g->dil_h * in_row_len - (size_t)t.cols * t.x_col;
+                t.x_row = (ptrdiff_t)((size_t)g->dil_h * in_row_len) -
+                          (ptrdiff_t)((size_t)t.cols * t.x_col);
                 t.f_row = (size_t)(g->filter_w - t.cols) * t.out_c;
                 done = dw_blocks(p, &t, full, folded, bias, two, x_pixel, output,
                                  output + g->out_c);
