@@ -217,6 +217,12 @@ int32_t xtml_requant_s8_scale(int32_t acc, int32_t multiplier, int32_t shift) {
 
 /* ---- inner products: out[i * 4 + j] = sum_k x_i[k] * w_j[k], w_j = w + j * n ---- */
 
+/* Patches a CONV_2D block's scratch holds on every fast build: the largest
+ * block of any variant, so that the arena a model needs is the same on
+ * every 32-bit target whichever variant it compiles (xtml_arena_size_for
+ * computes it once for all of them). */
+#define CONV_SCRATCH_PIXELS 3
+
 #if XTML_FAST_SCALAR
 
 /* Pixels per block of the CONV_2D kernel. */
@@ -500,6 +506,10 @@ static uint32_t dot_1x1(const int8_t *x, const int8_t *w, int32_t n, int32_t x_o
 
 /* ---- CONV_2D ---- */
 
+#if CONV_BLOCK_PIXELS > CONV_SCRATCH_PIXELS
+#error "a CONV_2D block needs more patches than its scratch holds"
+#endif
+
 static bool conv_in_place(const conv_geom_t *g) {
     return g->filter_h == 1 && g->filter_w == 1;
 }
@@ -518,7 +528,7 @@ size_t xtml_conv_s8_scratch(const conv_s8_params_t *p) {
     /* The folded biases, then a block of pixels' patches. */
     bytes = (size_t)g->out_c * sizeof(uint32_t);
     if (!conv_in_place(g)) {
-        bytes += CONV_BLOCK_PIXELS * (size_t)g->filter_h * (size_t)g->filter_w * (size_t)g->in_c;
+        bytes += CONV_SCRATCH_PIXELS * (size_t)g->filter_h * (size_t)g->filter_w * (size_t)g->in_c;
     }
     return bytes;
 }
@@ -733,7 +743,8 @@ typedef struct dw_rect {
     const int8_t *x;
     const int8_t *f;
     int32_t rows, cols;
-    size_t x_col, x_row, f_row, out_c;
+    size_t x_col, f_row, out_c;
+    ptrdiff_t x_row; /* negative when a row's taps span more than dil_h input rows */
 } dw_rect_t;
 
 /*
@@ -880,7 +891,7 @@ KERNEL_BLOCK int32_t dw_shared(const depthwise_s8_params_t *p, const dw_rect_t *
 KERNEL_INLINE void dw_quad(const dw_rect_t *t, int32_t c, int32_t stride,
                            const uint32_t *folded, uint32_t *s) {
     const size_t x_col = t->x_col, out_c = t->out_c;
-    const size_t x_next_row = t->x_row + 3 * x_col, f_next_row = t->f_row + 3 * out_c;
+    const size_t x_next_row = (size_t)(t->x_row + (ptrdiff_t)(3 * x_col)), f_next_row = t->f_row + 3 * out_c;
     const int8_t *xr = t->x + c, *fr = t->f + c;
     uint32_t a00 = folded[c], a01 = folded[c + 1];
     uint32_t a10 = a00, a11 = a01, a20 = a00, a21 = a01, a30 = a00, a31 = a01;
@@ -1146,7 +1157,7 @@ void xtml_depthwise_s8_fast(const depthwise_s8_params_t *p, const int8_t *input,
                     int32_t q;
                     t.x = x_row + (size_t)ix0 * c_in;
                     t.f = filter + (size_t)fy0 * f_row_len;
-                    t.x_row = (size_t)g->dil_h * in_row_len - 3 * t.x_col;
+                    t.x_row = (ptrdiff_t)((size_t)g->dil_h * in_row_len) - (ptrdiff_t)(3 * t.x_col);
                     t.f_row = 0;
                     t.cols = 3;
                     done = g->stride_w == 1 ? dw_quad_s1(p, &t, folded, output)
@@ -1176,7 +1187,8 @@ void xtml_depthwise_s8_fast(const depthwise_s8_params_t *p, const int8_t *input,
                     t.x = x_row + (size_t)(ix0 + fx0 * g->dil_w) * c_in;
                 }
                 t.f = filter + ((size_t)fy0 * (size_t)g->filter_w + (size_t)fx0) * t.out_c;
-                t.x_row = (size_t)g->dil_h * in_row_len - (size_t)t.cols * t.x_col;
+                t.x_row = (ptrdiff_t)((size_t)g->dil_h * in_row_len) -
+                          (ptrdiff_t)((size_t)t.cols * t.x_col);
                 t.f_row = (size_t)(g->filter_w - t.cols) * t.out_c;
                 done = dw_blocks(p, &t, full, folded, bias, two, x_pixel, output,
                                  output + g->out_c);
