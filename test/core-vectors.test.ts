@@ -4,7 +4,16 @@ import test from 'ava';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compareOutputs, limiter, loadManifest, runCli, type ModelSpec, type Variant } from './support/reference.js';
+import {
+  compareOutputs,
+  floatTranscendentalModels,
+  limiter,
+  loadManifest,
+  runCli,
+  ulpTolerance,
+  type ModelSpec,
+  type Variant,
+} from './support/reference.js';
 
 const variants: Variant[] = ['host', 'host32', 'asan'];
 const models = [...loadManifest('models'), ...loadManifest('ops')].filter((m) => (m.vectors ?? []).length > 0);
@@ -39,23 +48,31 @@ for (const variant of variants) {
   }
 }
 
-// Float TANH goes through the C library's tanhf; our builds must at least agree
-// with each other bit for bit.
-test('op_tanh_f32 is identical across our own builds', async (t) => {
-  const model = models.find((m) => m.id === 'op_tanh_f32');
-  if (model === undefined) return t.fail('op_tanh_f32 missing from the manifest');
-  for (const vector of model.vectors!) {
-    const outputs = await Promise.all(
-      variants.map(async (variant) => {
-        const out = join(scratch, `tanh-${variant}-${vector.name}.bin`);
-        const r = await limit(() =>
-          runCli(variant, ['run', join(model.base, model.model), '--input', join(model.base, vector.input), '--output', out]),
-        );
-        t.is(r.code, 0, r.stderr);
-        return readFileSync(out);
-      }),
-    );
-    t.true(outputs[0]!.equals(outputs[1]!), `host vs host32 on ${vector.name}`);
-    t.true(outputs[0]!.equals(outputs[2]!), `host vs asan on ${vector.name}`);
-  }
+// Float LOGISTIC, SOFTMAX and TANH: compared within ulpTolerance of the
+// expected file above (which holds glibc's expf/tanhf results); among our
+// own builds they must agree bit for bit.
+test('float LOGISTIC, SOFTMAX and TANH models are exactly the ones compared within ulps', (t) => {
+  t.deepEqual(floatTranscendentalModels(models), Object.keys(ulpTolerance).sort());
 });
+
+for (const id of Object.keys(ulpTolerance)) {
+  test(`${id} is identical across our own builds (${variants.join(', ')})`, async (t) => {
+    const model = models.find((m) => m.id === id);
+    if (model === undefined) return t.fail(`${id} missing from the manifest`);
+    for (const vector of model.vectors!) {
+      const outputs = await Promise.all(
+        variants.map(async (variant) => {
+          const out = join(scratch, `same-${id}-${variant}-${vector.name}.bin`);
+          const r = await limit(() =>
+            runCli(variant, ['run', join(model.base, model.model), '--input', join(model.base, vector.input), '--output', out]),
+          );
+          t.is(r.code, 0, r.stderr);
+          return r.code === 0 ? readFileSync(out) : Buffer.alloc(0);
+        }),
+      );
+      for (let i = 1; i < variants.length; i++) {
+        t.true(outputs[0]!.equals(outputs[i]!), `${variants[0]} vs ${variants[i]} on ${vector.name}`);
+      }
+    }
+  });
+}
