@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { referenceDir, repoRoot } from './support/reference.js';
+import { referenceDir, repoRoot, runCli } from './support/reference.js';
 
 function npx(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -75,6 +75,26 @@ test.serial('inspect --json reports the session facts', async (t) => {
   t.deepEqual(facts.inputs[0]!.dims, [1, 96, 96, 1]);
   t.true(facts.arena_bytes > 50_000 && facts.arena_bytes < 85_024);
   t.is(facts.model_bytes, 300568);
+});
+
+test.serial('inspect gives the 32-bit arena beside the backend\'s, and --target makes it arena_bytes', async (t) => {
+  const model = join(repoRoot, 'models/detector.tflite');
+  const c = JSON.parse((await runCli('host', ['inspect', model, '--json', '--target', 'esp32'])).stdout) as { arena_bytes: number; arena_bytes_host: number };
+  const node = await npx(['inspect', model, '--backend', 'node']);
+  t.is(node.code, 0, node.stderr);
+  t.regex(node.stdout, new RegExp(`^arena ${c.arena_bytes_host} bytes \\(exact, node\\), ${c.arena_bytes} bytes on 32-bit targets`, 'm'));
+  for (const [backend, target] of [['node', 'esp32c3'], ['wasm', 'cortex-m'], ['node', 'host']] as const) {
+    const r = await npx(['inspect', model, '--json', '--backend', backend, '--target', target]);
+    t.is(r.code, 0, r.stderr);
+    const facts = JSON.parse(r.stdout) as { arena_bytes: number; target: string; arena_bytes_host: number; arena_bytes_32bit: number };
+    t.is(facts.target, target);
+    t.is(facts.arena_bytes_32bit, c.arena_bytes, 'the C core\'s xtml_arena_size_for(4)');
+    t.is(facts.arena_bytes_host, backend === 'node' ? c.arena_bytes_host : c.arena_bytes, backend);
+    t.is(facts.arena_bytes, target === 'host' ? facts.arena_bytes_host : c.arena_bytes, `${backend} ${target}`);
+  }
+  const bad = await npx(['inspect', model, '--target', 'z80']);
+  t.is(bad.code, 1);
+  t.regex(bad.stderr, /'z80' is invalid\. expected host or a 32-bit target: esp32/);
 });
 
 test.serial('npx xs-tinyml detect: the same detections on every backend; a corrupt image is a CODE and exit 1', async (t) => {

@@ -3,12 +3,13 @@ import test from 'ava';
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { needs, optionalTest, type Requirement } from './support/optional.js';
 import { loadManifest, repoRoot, runCli, type Variant } from './support/reference.js';
 
 const allocators = ['malloc', 'calloc', 'realloc', 'free', 'aligned_alloc', 'posix_memalign', 'strdup', 'memalign'];
 
-for (const variant of ['host', 'host32', 'clang'] as Variant[]) {
-  test(`${variant}: no object file of the core references a heap allocator`, (t) => {
+for (const [variant, requirements] of [['host', []], ['host32', [needs.gccMultilib]], ['clang', [needs.clang]]] as [Variant, Requirement[]][]) {
+  optionalTest(`${variant}: no object file of the core references a heap allocator`, requirements, (t) => {
     const dir = join(repoRoot, 'build', variant, 'obj');
     const objects = readdirSync(dir).filter((f) => f.endsWith('.o'));
     t.true(objects.length >= 10, `expected the core's objects in ${dir}`);

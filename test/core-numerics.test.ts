@@ -2,73 +2,57 @@
 // - native/test/test_numerics.c checks the quantized multipliers against
 //   TFLM's double computation (every reference model's scales, random and
 //   constructed boundary cases), exp/tanh against correctly rounded values
-//   and the float text against printf, on the 64-bit, 32-bit and sanitizer
-//   builds; the exp/tanh digests over a stride of all floats must agree
-//   between the builds.
+//   and the float text against printf, on the 64-bit, 32-bit x86, sanitizer
+//   and rv32imc builds; the exp/tanh digests over a stride of all floats
+//   must agree between the builds.
 // - No rv32imc object of the core references a soft-double helper or a
 //   double function of the C library.
-import test from 'ava';
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { needs, optionalTest } from './support/optional.js';
-import { referenceDir, repoRoot } from './support/reference.js';
+import { needs, optionalTest, type Requirement } from './support/optional.js';
+import { referenceDir, repoRoot, runProgram, type RunResult, type Variant } from './support/reference.js';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
+const program = (variant: Variant): string => join(repoRoot, 'build', variant, 'test_numerics');
+
+// Random cases per build: the 64-bit build runs the full million; the others
+// fewer, the emulated ones fewest. host32 runs natively or under qemu-i386,
+// rv32imc-O2 under qemu-riscv32 (picolibc: its own C library, and no FPU).
+const plans: { variant: Variant; count: string; needs: Requirement[] }[] = [
+  { variant: 'host', count: '1000000', needs: [needs.reference] },
+  { variant: 'asan', count: '100000', needs: [needs.reference, needs.clang] },
+  { variant: 'host32', count: '100000', needs: [needs.reference, needs.host32] },
+  { variant: 'rv32imc-O2', count: '20000', needs: [needs.reference, needs.riscvGcc, needs.qemuRiscv32] },
+];
+
+const results: Record<string, Promise<RunResult>> = {};
+const digest = (r: RunResult): string => r.stdout.split('\n').filter((l) => l.startsWith('# digest')).join('\n');
+
+for (const plan of plans) {
+  const start = (): Promise<RunResult> =>
+    (results[plan.variant] ??= runProgram(plan.variant, program(plan.variant), [referenceDir, plan.count], 900_000));
+  optionalTest(`${plan.variant}: quantized multipliers, exp, tanh and float text match their double oracles`, plan.needs,
+    async (t) => {
+      const r = await start();
+      const failures = r.stdout.split('\n').filter((line) => line.startsWith('not ok'));
+      t.deepEqual(failures, [], r.stderr.slice(-2000));
+      const summary = r.stdout.trim().split('\n').pop() ?? '';
+      const m = summary.match(/^(\d+) passed, (\d+) failed$/);
+      t.truthy(m, `summary line: ${summary}`);
+      t.true(Number(m![1]) >= 18, summary);
+      t.is(r.code, 0);
+      t.regex(digest(r), /^# digest exp [0-9a-f]{8}\n# digest tanh [0-9a-f]{8}$/);
+    });
 }
 
-function run(command: string, args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(command, args, { maxBuffer: 16 << 20, timeout: 300_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr }));
+optionalTest('exp and tanh give the same bits on the 64-bit, 32-bit, sanitizer and rv32imc builds',
+  plans.flatMap((p) => p.needs), async (t) => {
+    const runs = await Promise.all(plans.map((p) => results[p.variant] ?? Promise.reject(new Error(`${p.variant} did not run`))));
+    const host = digest(runs[0]!);
+    t.not(host, '');
+    runs.forEach((r, i) => t.is(digest(r), host, plans[i]!.variant));
   });
-}
-
-const program = (variant: string): string => join(repoRoot, 'build', variant, 'test_numerics');
-
-/** The 32-bit x86 build runs natively where the kernel can (its CLI then
- * prints its usage), else under qemu-i386. */
-function run32(args: string[]): Promise<Run> {
-  const probe = spawnSync(join(repoRoot, 'build/host32/xtml'), [], { encoding: 'utf8', timeout: 60_000 });
-  if (/^usage:/.test(probe.stderr ?? '')) return run(program('host32'), args);
-  return run('qemu-i386', [program('host32'), ...args]);
-}
-
-// Random cases per build: the 64-bit build runs the full million.
-const plans: Record<string, { count: string; start: (args: string[]) => Promise<Run> }> = {
-  host: { count: '1000000', start: (args) => run(program('host'), args) },
-  asan: { count: '100000', start: (args) => run(program('asan'), args) },
-  host32: { count: '100000', start: run32 },
-};
-
-const digests: Record<string, Promise<string>> = {};
-
-for (const [variant, plan] of Object.entries(plans)) {
-  const result = plan.start([referenceDir, plan.count]);
-  digests[variant] = result.then((r) => r.stdout.split('\n').filter((l) => l.startsWith('# digest')).join('\n'));
-  const requirements = variant === 'host32' ? [needs.reference, needs.qemuI386] : [needs.reference];
-  optionalTest(`${variant}: quantized multipliers, exp, tanh and float text match their double oracles`, requirements, async (t) => {
-    const r = await result;
-    const failures = r.stdout.split('\n').filter((line) => line.startsWith('not ok'));
-    t.deepEqual(failures, [], r.stderr.slice(-2000));
-    const summary = r.stdout.trim().split('\n').pop() ?? '';
-    const m = summary.match(/^(\d+) passed, (\d+) failed$/);
-    t.truthy(m, `summary line: ${summary}`);
-    t.true(Number(m![1]) >= 18, summary);
-    t.is(r.code, 0);
-  });
-}
-
-optionalTest('exp and tanh give the same bits on the 64-bit, 32-bit and sanitizer builds', [needs.reference, needs.qemuI386], async (t) => {
-  const [host, asan, host32] = await Promise.all([digests['host']!, digests['asan']!, digests['host32']!]);
-  t.regex(host, /# digest exp [0-9a-f]{8}\n# digest tanh [0-9a-f]{8}/);
-  t.is(asan, host);
-  t.is(host32, host);
-});
 
 // ---- no double on the MCU builds ----
 

@@ -1,78 +1,91 @@
-// Every reference vector, byte for byte, on the 64-bit, 32-bit and
-// sanitizer builds of the core.
+// Every reference vector, byte for byte, on the 64-bit, 32-bit x86 and
+// sanitizer builds of the core, and on the rv32imc builds (-O2, -Os) run
+// under qemu-riscv32. One CLI process per model runs all its vectors.
 import test from 'ava';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { needs, optionalTest, type Requirement } from './support/optional.js';
 import {
-  compareOutputs,
-  floatTranscendentalModels,
-  limiter,
-  loadManifest,
-  runCli,
-  ulpTolerance,
-  type ModelSpec,
-  type Variant,
+  compareOutputs, floatTranscendentalModels, limiter, loadManifest, runCli, ulpTolerance, type ModelSpec, type Variant,
 } from './support/reference.js';
 
-const variants: Variant[] = ['host', 'host32', 'asan'];
+const builds: { variant: Variant; needs: Requirement[] }[] = [
+  { variant: 'host', needs: [] },
+  { variant: 'host32', needs: [needs.host32] },
+  { variant: 'asan', needs: [needs.clang] },
+  { variant: 'rv32imc-O2', needs: [needs.riscvGcc, needs.qemuRiscv32] },
+  { variant: 'rv32imc-Os', needs: [needs.riscvGcc, needs.qemuRiscv32] },
+];
 const models = [...loadManifest('models'), ...loadManifest('ops')].filter((m) => (m.vectors ?? []).length > 0);
 const limit = limiter(2);
 const scratch = mkdtempSync(join(tmpdir(), 'xtml-vectors-'));
 test.after.always(() => rmSync(scratch, { recursive: true, force: true }));
 
 let serial = 0;
-async function runVectors(variant: Variant, model: ModelSpec): Promise<string[]> {
-  const problems: string[] = [];
+
+/** Run all of a model's vectors in one process; the output files, in vector order. */
+async function runAll(variant: Variant, model: ModelSpec): Promise<{ outputs: string[]; error: string | null; stderr: string }> {
+  const args = ['run', join(model.base, model.model)];
+  const outputs: string[] = [];
   for (const vector of model.vectors ?? []) {
     const out = join(scratch, `${variant}-${serial++}.bin`);
-    const result = await limit(() =>
-      runCli(variant, ['run', join(model.base, model.model), '--input', join(model.base, vector.input), '--output', out]),
-    );
-    if (result.code !== 0) {
-      problems.push(`${vector.name}: exit ${result.code}: ${result.stderr.trim()}`);
-      continue;
-    }
-    const diff = compareOutputs(model.id, readFileSync(out), readFileSync(join(model.base, vector.output)));
-    if (diff !== null) problems.push(`${vector.name}: ${diff}`);
-    if (variant === 'asan' && result.stderr.includes('runtime error')) problems.push(`${vector.name}: ${result.stderr}`);
+    outputs.push(out);
+    args.push('--input', join(model.base, vector.input), '--output', out);
   }
+  const result = await limit(() => runCli(variant, args));
+  return { outputs, error: result.code === 0 ? null : `exit ${result.code}: ${result.stderr.trim()}`, stderr: result.stderr };
+}
+
+async function runVectors(variant: Variant, model: ModelSpec): Promise<string[]> {
+  const { outputs, error, stderr } = await runAll(variant, model);
+  if (error !== null) return [error];
+  const tolerance = ulpTolerance[model.id];
+  const problems: string[] = [];
+  model.vectors!.forEach((vector, i) => {
+    const diff = compareOutputs(model.id, readFileSync(outputs[i]!), readFileSync(join(model.base, vector.output)), tolerance);
+    if (diff !== null) problems.push(`${vector.name}: ${diff}`);
+  });
+  if (variant === 'asan' && stderr.includes('runtime error')) problems.push(stderr);
   return problems;
 }
 
-for (const variant of variants) {
+for (const build of builds) {
   for (const model of models) {
-    test(`${variant}: ${model.id} matches TFLM on all ${model.vectors!.length} vectors`, async (t) => {
-      t.deepEqual(await runVectors(variant, model), []);
+    optionalTest(`${build.variant}: ${model.id} matches TFLM on all ${model.vectors!.length} vectors`, build.needs, async (t) => {
+      t.deepEqual(await runVectors(build.variant, model), []);
     });
   }
 }
 
+/** Outputs of every vector of a model on each variant, side by side. */
+async function outputsOn(variants: Variant[], model: ModelSpec): Promise<Buffer[][]> {
+  return Promise.all(variants.map(async (variant) => {
+    const { outputs, error } = await runAll(variant, model);
+    if (error !== null) throw new Error(`${variant}: ${error}`);
+    return outputs.map((o) => readFileSync(o));
+  }));
+}
+
 // Float LOGISTIC, SOFTMAX and TANH: compared within ulpTolerance of the
-// expected file above (which holds glibc's expf/tanhf results); among our
-// own builds they must agree bit for bit.
+// expected files above (which hold glibc's expf/tanhf results); the core
+// computes exp and tanh itself, so all our builds, glibc or picolibc, must
+// agree bit for bit.
 test('float LOGISTIC, SOFTMAX and TANH models are exactly the ones compared within ulps', (t) => {
   t.deepEqual(floatTranscendentalModels(models), Object.keys(ulpTolerance).sort());
 });
 
-for (const id of Object.keys(ulpTolerance)) {
-  test(`${id} is identical across our own builds (${variants.join(', ')})`, async (t) => {
-    const model = models.find((m) => m.id === id);
-    if (model === undefined) return t.fail(`${id} missing from the manifest`);
-    for (const vector of model.vectors!) {
-      const outputs = await Promise.all(
-        variants.map(async (variant) => {
-          const out = join(scratch, `same-${id}-${variant}-${vector.name}.bin`);
-          const r = await limit(() =>
-            runCli(variant, ['run', join(model.base, model.model), '--input', join(model.base, vector.input), '--output', out]),
-          );
-          t.is(r.code, 0, r.stderr);
-          return r.code === 0 ? readFileSync(out) : Buffer.alloc(0);
-        }),
-      );
-      for (let i = 1; i < variants.length; i++) {
-        t.true(outputs[0]!.equals(outputs[i]!), `${variants[0]} vs ${variants[i]} on ${vector.name}`);
-      }
+optionalTest('float LOGISTIC, SOFTMAX and TANH are identical on host, host32, asan and rv32imc -O2/-Os',
+  [needs.host32, needs.clang, needs.riscvGcc, needs.qemuRiscv32], async (t) => {
+    const variants: Variant[] = ['host', 'host32', 'asan', 'rv32imc-O2', 'rv32imc-Os'];
+    for (const id of Object.keys(ulpTolerance)) {
+      const model = models.find((m) => m.id === id);
+      if (model === undefined) return t.fail(`${id} missing from the manifest`);
+      const outputs = await outputsOn(variants, model);
+      model.vectors!.forEach((vector, i) => {
+        for (let v = 1; v < variants.length; v++) {
+          t.true(outputs[0]![i]!.equals(outputs[v]![i]!), `${id} ${vector.name}: ${variants[0]} vs ${variants[v]}`);
+        }
+      });
     }
   });
-}

@@ -12,6 +12,7 @@ import { loadBinding } from '../host-sim/node/backends.js';
 import { loadModelsXs, runModelXs, xsHostPath } from '../host-sim/xs/xs-backend.js';
 import { InferenceSession } from '../src/index.js';
 import { evaluate, floatModelPath, inputFor, int8ModelPath, loadDescription, loadHeldOut, overall } from '../tools/detector.js';
+import { needs, strict, type Requirement } from './support/optional.js';
 import { repoRoot, runCli, type Variant } from './support/reference.js';
 
 /** Overall F1 of the int8 model on the first ACCURACY_FRAMES held-out frames must stay
@@ -23,7 +24,11 @@ const ACCURACY_FLOOR = 0.88;
 const SAME_FRAMES = 4;
 const BUDGET_BYTES = 64 * 1024;
 
-const variants: Variant[] = ['host', 'host32', 'asan'];
+/** Builds with optional tools run where those are present, and always under CI (failing there if absent). */
+const usable = (requirements: Requirement[]): boolean => strict || requirements.every((r) => r.present());
+const host32: Variant[] = usable([needs.host32]) ? ['host32'] : [];
+const rv32: Variant[] = usable([needs.riscvGcc, needs.qemuRiscv32]) ? ['rv32imc-O2'] : [];
+const variants: Variant[] = ['host', ...host32, 'asan', ...rv32];
 const description = loadDescription();
 const scratch = mkdtempSync(join(tmpdir(), 'xtml-detector-'));
 test.after.always(() => rmSync(scratch, { recursive: true, force: true }));
@@ -54,7 +59,7 @@ for (const [kind, path] of [['int8', int8ModelPath], ['float32', floatModelPath]
 }
 
 test('the int8 detector fits the budget and carries its labels', async (t) => {
-  for (const variant of ['host', 'host32'] as const) {
+  for (const variant of ['host', ...host32, ...rv32] as Variant[]) {
     const r = await runCli(variant, ['inspect', int8ModelPath, '--json']);
     t.is(r.code, 0, r.stderr);
     const facts = JSON.parse(r.stdout) as { model_bytes: number; arena_bytes: number; macs: number; description?: string };

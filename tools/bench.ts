@@ -3,31 +3,13 @@
 // inside xtml_invoke(), so they compare with the manifest's
 // callgrind_instructions_per_invoke_x86_64 (TFLM's Invoke()). Wall time is
 // printed for orientation; it is noisy on shared machines.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { cliPath, loadManifest, runCli } from '../test/support/reference.js';
+import { loadManifest, runCli } from '../test/support/reference.js';
+import { callgrindPerInvoke } from './callgrind.js';
 
-const exec = promisify(execFile);
 const scratch = mkdtempSync(join(tmpdir(), 'xtml-bench-'));
-const callgrindRepeat = 3;
-
-async function instructionsPerInvoke(model: string, input: string): Promise<number> {
-  const out = join(scratch, 'callgrind.out');
-  await exec('valgrind', [
-    '--tool=callgrind',
-    `--callgrind-out-file=${out}`,
-    '--collect-atstart=no',
-    '--toggle-collect=xtml_invoke',
-    cliPath('host'),
-    'run', model, '--input', input, '--output', join(scratch, 'out.bin'), '--repeat', String(callgrindRepeat),
-  ], { maxBuffer: 64 << 20 });
-  const summary = readFileSync(out, 'utf8').match(/^(?:summary|totals): (\d+)/m);
-  if (summary === null) throw new Error(`no callgrind totals for ${model}`);
-  return Number(summary[1]) / callgrindRepeat;
-}
 
 async function msPerInvoke(model: string, input: string): Promise<number> {
   const r = await runCli('host', ['run', model, '--input', input, '--output', join(scratch, 'out.bin'), '--repeat', '50', '--timing']);
@@ -37,7 +19,8 @@ async function msPerInvoke(model: string, input: string): Promise<number> {
 }
 
 async function arenaBytes(model: string): Promise<number> {
-  const r = await runCli('host32', ['inspect', model, '--json']);
+  // The 32-bit figure, computed by the host build (the same as the 32-bit builds need).
+  const r = await runCli('host', ['inspect', model, '--json', '--target', 'esp32']);
   if (r.code !== 0) throw new Error(r.stderr);
   return (JSON.parse(r.stdout) as { arena_bytes: number }).arena_bytes;
 }
@@ -60,7 +43,7 @@ for (const [i, m] of models.entries()) {
   const input = join(m.base, m.vectors![0]!.input);
   rows.push({
     model: m.id,
-    ours: await instructionsPerInvoke(model, input),
+    ours: await callgrindPerInvoke(model, input),
     tflm: m.tflm['callgrind_instructions_per_invoke_x86_64'] ?? NaN,
     arena: await arenaBytes(model),
     tflmArena: m.tflm['arena_used_bytes_wasm32'] ?? NaN,

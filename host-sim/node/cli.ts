@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npx xs-tinyml: the TypeScript API from the command line, on any backend.
 //
-//   inspect <model> [--json] [--backend B]
+//   inspect <model> [--json] [--backend B] [--target T]
 //   run <model> --input in.bin --output out.bin [--backend B] [--repeat N] [--profile]
 //   verify <manifest.json> [--backend B] [--filter S]
 //   bench [manifest.json] [--backend B...] [--repeat N]
@@ -122,15 +122,33 @@ async function load(backend: BackendName, modelPath: string, run?: { input: Buff
 const dims = (d: readonly number[]): string => `[${d.join(',')}]`;
 const quant = (t: TensorMetadata): string => (t.scale > 0 ? ` scale ${t.scale.toPrecision(6)} zp ${t.zeroPoint}` : '');
 
-async function inspect(modelPath: string, opts: { json?: boolean; backend: BackendName }): Promise<void> {
+/** Names --target accepts: 32-bit targets (pointers and size_t of 4 bytes), as the C CLI's. */
+const targets32 = ['esp32', 'esp32s2', 'esp32s3', 'esp32c2', 'esp32c3', 'esp32c6', 'esp32h2', 'esp32p4', 'xtensa', 'rv32',
+  'rv32imc', 'riscv32', 'cortex-m', 'cortex-m0', 'cortex-m3', 'cortex-m4', 'cortex-m7', 'cortex-m33', 'arm32', 'wasm32',
+  'i386', 'ilp32', '32bit'];
+
+function parseTarget(value: string): string {
+  if (value !== 'host' && !targets32.includes(value)) {
+    throw new InvalidArgumentError(`expected host or a 32-bit target: ${targets32.join(', ')}`);
+  }
+  return value;
+}
+
+async function inspect(modelPath: string, opts: { json?: boolean; backend: BackendName; target: string }): Promise<void> {
   const bytes = readModel(modelPath);
   const info = await load(opts.backend, modelPath);
+  // The arena depends on the pointer size; the WebAssembly build is a 32-bit
+  // build of the same core, so its figure is the one 32-bit devices need.
+  const arena32 = opts.backend === 'wasm' ? info.arenaBytes : loadBinding('wasm').arenaSize(new Uint8Array(bytes));
   const facts = {
     model: modelPath,
     model_bytes: bytes.length,
     sha256: createHash('sha256').update(bytes).digest('hex'),
     backend: opts.backend,
-    arena_bytes: info.arenaBytes,
+    target: opts.target,
+    arena_bytes: opts.target === 'host' ? info.arenaBytes : arena32,
+    arena_bytes_host: info.arenaBytes,
+    arena_bytes_32bit: arena32,
     macs: info.macs,
     inputs: info.inputs,
     outputs: info.outputs,
@@ -141,7 +159,12 @@ async function inspect(modelPath: string, opts: { json?: boolean; backend: Backe
     return;
   }
   console.log(`${modelPath}: ${facts.model_bytes} bytes, sha256 ${facts.sha256.slice(0, 16)}...`);
-  console.log(`arena ${facts.arena_bytes} bytes (exact, ${opts.backend}), ${facts.macs.toLocaleString('en-US')} MACs per run`);
+  if (opts.target === 'host') {
+    console.log(`arena ${facts.arena_bytes} bytes (exact, ${opts.backend}), ${arena32} bytes on 32-bit targets (esp32, esp32s3, esp32c3, cortex-m, wasm32, ...)`);
+  } else {
+    console.log(`arena ${facts.arena_bytes} bytes (exact, for ${opts.target}: 32-bit), ${info.arenaBytes} bytes on the ${opts.backend} backend`);
+  }
+  console.log(`${facts.macs.toLocaleString('en-US')} MACs per run`);
   for (const t of info.inputs) console.log(`  input  ${t.name} ${t.type} ${dims(t.dims)}${quant(t)}`);
   for (const t of info.outputs) console.log(`  output ${t.name} ${t.type} ${dims(t.dims)}${quant(t)}`);
   for (const op of facts.operators) console.log(`  ${String(op.index).padStart(3)} ${op.name.padEnd(24)} ${op.macs.toLocaleString('en-US').padStart(12)} MACs`);
@@ -419,6 +442,7 @@ program.command('inspect <model>')
   .description("a model's inputs, outputs, operators, MACs and exact arena size")
   .option('--json', 'machine-readable output')
   .option('--backend <backend>', 'wasm | node | xs', parseBackend, 'wasm' as BackendName)
+  .option('--target <target>', 'report the arena for this target: host (the backend) or a 32-bit one (esp32, esp32c3, cortex-m, ...)', parseTarget, 'host')
   .action(inspect);
 
 program.command('run <model>')

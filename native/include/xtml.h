@@ -143,6 +143,16 @@ xtml_status_t xtml_model_verify(const uint8_t *model, size_t model_bytes, xtml_d
 xtml_status_t xtml_arena_size(const uint8_t *model, size_t model_bytes, size_t *arena_bytes,
                               xtml_diag_t *diag);
 
+/*
+ * The arena xtml_arena_size() gives on a build whose pointers and size_t are
+ * `pointer_bytes` wide: 4 for 32-bit targets (ESP32, ESP32-S3, ESP32-C3,
+ * Cortex-M, wasm32), 8 for 64-bit hosts. Exact on any build, so a desktop
+ * tool can size a device's arena; a width other than 4 or the build's own is
+ * BAD_ARGUMENT.
+ */
+xtml_status_t xtml_arena_size_for(const uint8_t *model, size_t model_bytes, size_t pointer_bytes,
+                                  size_t *arena_bytes, xtml_diag_t *diag);
+
 /* Verify, prepare and plan into the arena; *ctx points into the arena. On
  * failure *ctx is NULL and the arena's contents are unspecified (it may have
  * been partly written); nothing outside it is touched. */

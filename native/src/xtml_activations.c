@@ -309,7 +309,7 @@ static xtml_status_t unary_finish(xtml_prep_t *p, const xtml_tinfo_t *in, unary_
     unary_params_t *up;
     int32_t x;
     xtml_prep_inplace(p, 0, 0);
-    up = (unary_params_t *)xtml_prep_persist(p, sizeof *up + (has_table ? 256 : 0));
+    up = (unary_params_t *)XTML_PREP_PERSIST(p, unary_params_t, has_table ? 256 : 0);
     if (up == NULL) {
         return XTML_STATUS_OK;
     }
@@ -744,8 +744,8 @@ static xtml_status_t hard_swish_prepare(xtml_prep_t *p) {
 typedef struct softmax_params {
     int32_t outer;            /* rows */
     int32_t depth;            /* row length */
-    xtml_dtype_t in_type;     /* float32 or int8 */
-    xtml_dtype_t out_type;    /* float32, int8 or int16 */
+    uint8_t in_type;          /* xtml_dtype_t: float32 or int8 */
+    uint8_t out_type;         /* xtml_dtype_t: float32, int8 or int16 */
     float beta;               /* float32 */
     int32_t multiplier;       /* int8: beta * scale in Q5.26 per input step */
     int left_shift;
@@ -923,14 +923,14 @@ static xtml_status_t softmax_prepare(xtml_prep_t *p) {
         /* each row is read whole before its first output is written */
         xtml_prep_inplace(p, 0, 0);
     }
-    sp = (softmax_params_t *)xtml_prep_persist(p, sizeof *sp);
+    sp = (softmax_params_t *)XTML_PREP_PERSIST(p, softmax_params_t, 0);
     if (sp == NULL) {
         return XTML_STATUS_OK;
     }
     sp->depth = in.dims[in.ndim - 1];
     sp->outer = sp->depth > 0 ? in.count / sp->depth : 0;
-    sp->in_type = in.type;
-    sp->out_type = out.type;
+    sp->in_type = (uint8_t)in.type;
+    sp->out_type = (uint8_t)out.type;
     sp->beta = beta;
     sp->multiplier = multiplier;
     sp->left_shift = left_shift;

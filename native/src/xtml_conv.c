@@ -806,7 +806,7 @@ static xtml_status_t conv_prepare_common(xtml_prep_t *p, bool depthwise) {
            (uint64_t)taps * (uint64_t)filter_c;
     xtml_prep_set_macs(p, macs);
 
-    node = (conv_node_t *)xtml_prep_persist(p, sizeof *node + arrays);
+    node = (conv_node_t *)XTML_PREP_PERSIST(p, conv_node_t, arrays);
     if (node == NULL) {
         return XTML_STATUS_OK;
     }

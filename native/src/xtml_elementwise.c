@@ -618,7 +618,7 @@ static xtml_status_t binary_prepare(xtml_prep_t *p, int kind) {
         xtml_prep_inplace(p, 0, 1);
     }
 
-    params = (binary_params_t *)xtml_prep_persist(p, sizeof *params);
+    params = (binary_params_t *)XTML_PREP_PERSIST(p, binary_params_t, 0);
     if (params == NULL) {
         return XTML_STATUS_OK;
     }

@@ -301,8 +301,7 @@ static xtml_status_t fc_prepare(xtml_prep_t *p) {
     xtml_prep_set_macs(p, (uint64_t)batches * (uint64_t)units * (uint64_t)depth);
 
     /* Persistent: node, then int8 multipliers and shifts. */
-    node = (fc_node_t *)xtml_prep_persist(p, sizeof *node +
-                                                 (size_t)n_mult * (sizeof(int32_t) + 1u));
+    node = (fc_node_t *)XTML_PREP_PERSIST(p, fc_node_t, (size_t)n_mult * (sizeof(int32_t) + 1u));
     if (node == NULL) {
         return XTML_STATUS_OK;
     }

@@ -19,6 +19,19 @@
 #include "xtml.h"
 #include "xtml_port.h"
 
+/*
+ * XTML_SIZE32(type): sizeof(type) on a 32-bit target. On 32-bit builds that
+ * is sizeof itself; 64-bit builds read it from xtml_sizes32.h, which
+ * `make -C native sizes32` writes with the rv32 compiler (a type missing
+ * there fails to compile; a stale size fails test/core-arena.test.ts).
+ */
+#if SIZE_MAX == 0xffffffffu && UINTPTR_MAX == 0xffffffffu
+#define XTML_SIZE32(type) sizeof(type)
+#else
+#include "xtml_sizes32.h"
+#define XTML_SIZE32(type) ((size_t)XTML_SIZE32_##type)
+#endif
+
 /* No fused multiply-add anywhere in the core: float kernels must round each
  * product and sum exactly as TFLM's reference build does, also where a build
  * system (mcconfig for the ESP32, whose FPU has fused madd) cannot pass
@@ -307,8 +320,19 @@ int32_t xtml_prep_builtin_version(const xtml_prep_t *p);
  * Persistent memory for the kernel's parameters, zeroed, aligned for any
  * scalar. Returns NULL in the measuring pass: do every check first, then
  * allocate, then `if (mem == NULL) return XTML_STATUS_OK;`.
+ *
+ * `bytes32` is what the same request takes on a 32-bit target (pointers and
+ * size_t of 4 bytes), so that a 64-bit build can size a device's arena
+ * exactly (xtml_arena_size_for). Ask through XTML_PREP_PERSIST(p, type,
+ * extra): `type` then `extra` bytes whose size does not depend on the pointer
+ * size (int8/int32 arrays, tables); call this directly only when it does.
  */
-void *xtml_prep_persist(xtml_prep_t *p, size_t bytes);
+void *xtml_prep_persist(xtml_prep_t *p, size_t bytes, size_t bytes32);
+/* Persisted types store enums as uint8_t, never as the enum type: ARM's
+ * short enums would otherwise lay them out differently on Cortex-M than on
+ * the other 32-bit targets (make check-sizes32 compares the MCU compilers). */
+#define XTML_PREP_PERSIST(p, type, extra) \
+    xtml_prep_persist((p), sizeof(type) + (extra), XTML_SIZE32(type) + (extra))
 /* Scratch for this operator only; available as node->scratch at eval. */
 void xtml_prep_scratch(xtml_prep_t *p, size_t bytes);
 /* Output `out` shares input `in`'s memory (reshape-like operators). */

@@ -45,6 +45,7 @@ struct xtml_prep {
     const char *name;
     /* Pass state. */
     bool measuring;
+    bool target32;           /* measuring for a 32-bit target (xtml_arena_size_for) */
     uint8_t *persist;        /* next free byte (real pass) */
     size_t persist_bytes;    /* total asked for so far */
     size_t persist_cap;      /* real pass: bytes the arena has for them */
@@ -214,13 +215,14 @@ int32_t xtml_prep_builtin_version(const xtml_prep_t *p) {
     return p->version;
 }
 
-void *xtml_prep_persist(xtml_prep_t *p, size_t bytes) {
+void *xtml_prep_persist(xtml_prep_t *p, size_t bytes, size_t bytes32) {
     void *mem;
     bytes = align_up(bytes, META_ALIGN);
-    p->persist_bytes += bytes;
     if (p->measuring) {
+        p->persist_bytes += p->target32 ? align_up(bytes32, META_ALIGN) : bytes;
         return NULL;
     }
+    p->persist_bytes += bytes;
     if (p->persist_bytes > p->persist_cap) {
         /* The arena is too small: the rest of the pass only measures, so
          * the total it reports is what arena_size would say. */
@@ -450,6 +452,7 @@ typedef struct build {
     xtml_prep_t prep;
     xtml_ctx_t *ctx;          /* NULL while measuring */
     size_t arena_bytes;       /* real pass: the arena's size */
+    bool target32;            /* measure for 4-byte pointers (only while measuring) */
     size_t meta_bytes;        /* context + tables + persistent parameters */
     size_t plan_bytes;
 } build_t;
@@ -558,11 +561,18 @@ static xtml_status_t build_pass(build_t *b, char *detail, size_t detail_cap) {
         alias_of_stack[i] = -1;
     }
 
-    meta = align_up(sizeof(xtml_ctx_t), META_ALIGN);
-    meta += align_up(sizeof(void *) * n_tensors, META_ALIGN);
-    meta += align_up(sizeof(xtml_node_t) * n_ops, META_ALIGN);
+    if (b->target32) {
+        meta = align_up(XTML_SIZE32(xtml_ctx_t), META_ALIGN);
+        meta += align_up((size_t)4 * n_tensors, META_ALIGN);
+        meta += align_up(XTML_SIZE32(xtml_node_t) * n_ops, META_ALIGN);
+    } else {
+        meta = align_up(sizeof(xtml_ctx_t), META_ALIGN);
+        meta += align_up(sizeof(void *) * n_tensors, META_ALIGN);
+        meta += align_up(sizeof(xtml_node_t) * n_ops, META_ALIGN);
+    }
     p->persist_bytes = 0;
     p->measuring = ctx == NULL;
+    p->target32 = b->target32;
     if (ctx != NULL) {
         p->persist = (uint8_t *)ctx + meta;
         p->persist_cap = b->arena_bytes - meta;   /* the caller checked meta fits */
@@ -778,6 +788,11 @@ static xtml_status_t diag_set(xtml_diag_t *diag, xtml_status_t status) {
 }
 
 xtml_status_t xtml_arena_size(const uint8_t *model, size_t model_bytes, size_t *arena_bytes, xtml_diag_t *diag) {
+    return xtml_arena_size_for(model, model_bytes, sizeof(void *), arena_bytes, diag);
+}
+
+xtml_status_t xtml_arena_size_for(const uint8_t *model, size_t model_bytes, size_t pointer_bytes,
+                                  size_t *arena_bytes, xtml_diag_t *diag) {
     build_t b;
     xtml_status_t status;
     diag_reset(diag);
@@ -786,11 +801,18 @@ xtml_status_t xtml_arena_size(const uint8_t *model, size_t model_bytes, size_t *
                                          XTML_STATUS_BAD_ARGUMENT, "arena_bytes is NULL"));
     }
     *arena_bytes = 0;
+    if (pointer_bytes != 4 && pointer_bytes != sizeof(void *)) {
+        return diag_set(diag, set_detail(diag != NULL ? diag->detail : NULL, XTML_DETAIL_MAX,
+                                         XTML_STATUS_BAD_ARGUMENT,
+                                         "pointer_bytes is %zu; this build sizes arenas for 4 or %zu", pointer_bytes,
+                                         sizeof(void *)));
+    }
     status = xtml_model_verify(model, model_bytes, diag);
     if (status != XTML_STATUS_OK) {
         return status;
     }
     build_begin(&b, model, model_bytes);
+    b.target32 = pointer_bytes == 4 && sizeof(void *) != 4;
     status = build_pass(&b, diag != NULL ? diag->detail : NULL, XTML_DETAIL_MAX);
     if (status != XTML_STATUS_OK) {
         return diag_set(diag, status);

@@ -334,7 +334,7 @@ static xtml_status_t pool_prepare(xtml_prep_t *p) {
             local.act_max_f = 1.0f;
         }
     }
-    params = (pool_params_t *)xtml_prep_persist(p, sizeof *params);
+    params = (pool_params_t *)XTML_PREP_PERSIST(p, pool_params_t, 0);
     if (params == NULL) {
         return XTML_STATUS_OK;
     }

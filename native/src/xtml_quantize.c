@@ -140,7 +140,7 @@ static xtml_status_t quantize_prepare(xtml_prep_t *p) {
     if (in.type == XTML_DTYPE_INT8) {
         xtml_prep_inplace(p, 0, 0);   /* element i is read before it is written */
     }
-    qp = (quantize_params_t *)xtml_prep_persist(p, sizeof *qp + (has_table ? 256 : 0));
+    qp = (quantize_params_t *)XTML_PREP_PERSIST(p, quantize_params_t, has_table ? 256 : 0);
     if (qp == NULL) {
         return XTML_STATUS_OK;
     }
@@ -211,7 +211,7 @@ static xtml_status_t dequantize_prepare(xtml_prep_t *p) {
     if (st != XTML_STATUS_OK) {
         return st;
     }
-    dp = (dequantize_params_t *)xtml_prep_persist(p, sizeof *dp);
+    dp = (dequantize_params_t *)XTML_PREP_PERSIST(p, dequantize_params_t, 0);
     if (dp == NULL) {
         return XTML_STATUS_OK;
     }

@@ -297,7 +297,7 @@ static xtml_status_t mean_prepare(xtml_prep_t *p) {
         xtml_prep_scratch(p, sizeof(uint32_t) * (size_t)out.count);
     }
     xtml_prep_set_macs(p, (uint64_t)in.count);
-    params = (xtml_mean_params_t *)xtml_prep_persist(p, sizeof *params);
+    params = (xtml_mean_params_t *)XTML_PREP_PERSIST(p, xtml_mean_params_t, 0);
     if (params == NULL) {
         return XTML_STATUS_OK;
     }
@@ -326,8 +326,8 @@ typedef struct xtml_arg_max_params {
     int32_t outer;
     int32_t axis_size;
     int32_t inner;
-    xtml_dtype_t in_type;      /* int8 or float32 */
-    xtml_dtype_t out_type;     /* int32 or int64 */
+    uint8_t in_type;           /* xtml_dtype_t: int8 or float32 */
+    uint8_t out_type;          /* xtml_dtype_t: int32 or int64 */
 } xtml_arg_max_params_t;
 
 /* Index of the first largest value among n values `stride` apart. */
@@ -457,15 +457,15 @@ static xtml_status_t arg_max_prepare(xtml_prep_t *p) {
         }
     }
 
-    params = (xtml_arg_max_params_t *)xtml_prep_persist(p, sizeof *params);
+    params = (xtml_arg_max_params_t *)XTML_PREP_PERSIST(p, xtml_arg_max_params_t, 0);
     if (params == NULL) {
         return XTML_STATUS_OK;
     }
     params->outer = outer;
     params->axis_size = in.dims[a];
     params->inner = inner;
-    params->in_type = in.type;
-    params->out_type = out.type;
+    params->in_type = (uint8_t)in.type;
+    params->out_type = (uint8_t)out.type;
     return XTML_STATUS_OK;
 }
 

@@ -331,7 +331,7 @@ static xtml_status_t alias_finish(xtml_prep_t *p, const xtml_tinfo_t *in, const 
                               (int)out->count, in->name, (int)in->count);
     }
     xtml_prep_alias(p, 0, 0);
-    prm = (xtml_copy_params_t *)xtml_prep_persist(p, sizeof *prm);
+    prm = (xtml_copy_params_t *)XTML_PREP_PERSIST(p, xtml_copy_params_t, 0);
     if (prm == NULL) {
         return XTML_STATUS_OK;
     }
@@ -562,7 +562,7 @@ static xtml_status_t shape_prepare(xtml_prep_t *p) {
     if ((s = expect_dims(p, &out, "output 0", &in.ndim, 1)) != XTML_STATUS_OK) {
         return s;
     }
-    prm = (xtml_shape_params_t *)xtml_prep_persist(p, sizeof *prm);
+    prm = (xtml_shape_params_t *)XTML_PREP_PERSIST(p, xtml_shape_params_t, 0);
     if (prm == NULL) {
         return XTML_STATUS_OK;
     }
@@ -673,7 +673,7 @@ static xtml_status_t transpose_prepare(xtml_prep_t *p) {
         return s;
     }
 
-    prm = (xtml_transpose_params_t *)xtml_prep_persist(p, sizeof *prm);
+    prm = (xtml_transpose_params_t *)XTML_PREP_PERSIST(p, xtml_transpose_params_t, 0);
     if (prm == NULL) {
         return XTML_STATUS_OK;
     }
@@ -761,7 +761,7 @@ static xtml_status_t pack_prepare(xtml_prep_t *p) {
         XTML_STATUS_OK) {
         return s;
     }
-    prm = (xtml_interleave_params_t *)xtml_prep_persist(p, sizeof *prm);
+    prm = (xtml_interleave_params_t *)XTML_PREP_PERSIST(p, xtml_interleave_params_t, 0);
     if (prm == NULL) {
         return XTML_STATUS_OK;
     }
@@ -826,7 +826,7 @@ static xtml_status_t unpack_prepare(xtml_prep_t *p) {
         XTML_STATUS_OK) {
         return s;
     }
-    prm = (xtml_interleave_params_t *)xtml_prep_persist(p, sizeof *prm);
+    prm = (xtml_interleave_params_t *)XTML_PREP_PERSIST(p, xtml_interleave_params_t, 0);
     if (prm == NULL) {
         return XTML_STATUS_OK;
     }
@@ -899,7 +899,7 @@ static xtml_status_t split_prepare(xtml_prep_t *p) {
             return s;
         }
     }
-    prm = (xtml_interleave_params_t *)xtml_prep_persist(p, sizeof *prm);
+    prm = (xtml_interleave_params_t *)XTML_PREP_PERSIST(p, xtml_interleave_params_t, 0);
     if (prm == NULL) {
         return XTML_STATUS_OK;
     }
@@ -991,7 +991,9 @@ static xtml_status_t concat_prepare(xtml_prep_t *p) {
                               "inputs add up to %lld along axis %d, output 0 '%s' has %d",
                               (long long)total, (int)axis, out.name, (int)out.dims[axis]);
     }
-    prm = (xtml_concat_params_t *)xtml_prep_persist(p, sizeof *prm + (size_t)n * sizeof(size_t));
+    /* The chunk[] entries are size_t: 4 bytes each on a 32-bit target. */
+    prm = (xtml_concat_params_t *)xtml_prep_persist(p, sizeof *prm + (size_t)n * sizeof(size_t),
+                                                    XTML_SIZE32(xtml_concat_params_t) + (size_t)n * 4u);
     if (prm == NULL) {
         return XTML_STATUS_OK;
     }

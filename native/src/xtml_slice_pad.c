@@ -282,7 +282,7 @@ static xtml_status_t pad_prepare(xtml_prep_t *p, bool v2) {
         k.out_inner[i] = k.out_inner[i + 1] * (k.left[i + 1] + k.in_dims[i + 1] + k.right[i + 1]);
     }
 
-    params = (xtml_pad_params_t *)xtml_prep_persist(p, sizeof *params);
+    params = (xtml_pad_params_t *)XTML_PREP_PERSIST(p, xtml_pad_params_t, 0);
     if (params == NULL) {
         return XTML_STATUS_OK;
     }
@@ -548,7 +548,7 @@ static xtml_status_t strided_slice_prepare(xtml_prep_t *p) {
         k.base = (int32_t)base;
     }
 
-    params = (xtml_slice_params_t *)xtml_prep_persist(p, sizeof *params);
+    params = (xtml_slice_params_t *)XTML_PREP_PERSIST(p, xtml_slice_params_t, 0);
     if (params == NULL) {
         return XTML_STATUS_OK;
     }
@@ -686,8 +686,7 @@ static xtml_status_t resize_nearest_prepare(xtml_prep_t *p) {
                               (int)in.dims[0], (int)out_h, (int)out_w, (int)in.dims[3]);
     }
 
-    params = (xtml_resize_nearest_params_t *)xtml_prep_persist(
-        p, sizeof *params + sizeof(int32_t) * ((size_t)out_h + (size_t)out_w));
+    params = (xtml_resize_nearest_params_t *)XTML_PREP_PERSIST(p, xtml_resize_nearest_params_t, sizeof(int32_t) * ((size_t)out_h + (size_t)out_w));
     if (params == NULL) {
         return XTML_STATUS_OK;
     }

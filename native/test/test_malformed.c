@@ -2,7 +2,14 @@
  * test_malformed.c - the core against malformed models.
  *
  *   test_malformed [reference-dir]      (default ../shared/reference from the repo root)
+ *   test_malformed reference-dir model.tflite...
+ *                                       these models instead of every .tflite in the
+ *                                       reference set's models/, ops/models/ and
+ *                                       ops/refused/ (required where there is no
+ *                                       directory listing: the rv32 build)
  *   XTML_FLIP_TRIALS=n                  byte-flip trials per model (default 2000)
+ *   XTML_TIME_SCALE=n                   multiply every time limit by n (default 1),
+ *                                       for runs under an emulator
  *
  * Parts:
  *   1. One malformed model per class of error the verifier (and the planner)
@@ -39,17 +46,30 @@
  * so that AddressSanitizer (the asan build) sees any read past the end.
  */
 #define _POSIX_C_SOURCE 200112L
+/*
+ * Hosts with processes (POSIX) run each part in a child with a time limit.
+ * Elsewhere (the rv32 build run under qemu-riscv32, on picolibc and a few
+ * Linux system calls: no fork, no signals, no directory listing) the parts
+ * run one after another in this process, each announced by a "# part" line
+ * so that a crash, which ends the run, names what was running; the models
+ * come from the command line.
+ */
+#if (defined(__unix__) || defined(__APPLE__)) && !defined(TM_SINGLE_PROCESS)
+#define TM_PROCESSES 1
+#endif
+#ifdef TM_PROCESSES
 #include <dirent.h>
-#include <fcntl.h>
-#include <math.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/wait.h>
+#endif
+#include <fcntl.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -77,6 +97,9 @@
 /* Largest arena the flip test allocates. */
 #define FLIP_ARENA_MAX ((size_t)64 << 20)
 #define MAX_NEEDLES 4
+
+/* Every time limit is multiplied by this (XTML_TIME_SCALE). */
+static int time_scale = 1;
 
 /* ---- results ---- */
 
@@ -205,6 +228,8 @@ static int blob_read(const char *path, blob_t *b) {
 static const uint8_t *crash_model;
 static size_t crash_len;
 static char crash_what[200];
+
+#ifdef TM_PROCESSES
 static char crash_path[300];
 
 /* On the way down (signal or sanitizer report): save the model, tell the parent. */
@@ -248,6 +273,11 @@ static void crash_handlers(void) {
     sigaction(SIGABRT, &sa, NULL);
 #endif
 }
+#else
+/* One process: a crash ends the run; qemu reports the signal. */
+static void crash_handlers(void) {
+}
+#endif
 
 static void crash_watch(const uint8_t *model, size_t len, const char *fmt, ...) {
     va_list ap;
@@ -258,6 +288,7 @@ static void crash_watch(const uint8_t *model, size_t len, const char *fmt, ...) 
     va_end(ap);
 }
 
+#ifdef TM_PROCESSES
 /*
  * Run fn(arg) in a child process with `seconds` to finish. Its results come
  * back over a pipe and are numbered here; a crash, sanitizer report or hang
@@ -275,6 +306,7 @@ static void isolated(const char *label, void (*fn)(const void *), const void *ar
     char crashed_while[260] = "";
     char path[300];
     size_t i;
+    seconds *= time_scale;
 
     snprintf(path, sizeof path, "/tmp/test_malformed_crash_%s%s", label,
              strstr(label, ".tflite") != NULL ? "" : ".tflite");
@@ -370,6 +402,16 @@ static void isolated(const char *label, void (*fn)(const void *), const void *ar
         result(0, label, got);
     }
 }
+#else
+/* Run fn(arg) here; the time limit is the caller's (the test's timeout). */
+static void isolated(const char *label, void (*fn)(const void *), const void *arg, int seconds) {
+    (void)seconds;
+    printf("# %s\n", label);
+    fflush(stdout);
+    fn(arg);
+    crash_model = NULL;
+}
+#endif
 
 /* ---- a model copy being mutated ---- */
 
@@ -1809,6 +1851,7 @@ static void build_graph(mut_t *m, const blob_t *base, const graph_t *g) {
  * failure like a wrong status, and must not stop the rest of the test.
  */
 /* stage AT_VERIFY: time xtml_model_verify; AT_PREPARE: xtml_arena_size. needle may be "". */
+#ifdef TM_PROCESSES
 static int hang_files;
 
 static void expect_in_time(mut_t *m, const char *desc, stage_t stage, xtml_status_t want, const char *needle,
@@ -1817,6 +1860,7 @@ static void expect_in_time(mut_t *m, const char *desc, stage_t stage, xtml_statu
     int wstatus = 0;
     int waited_ms = 0;
     char got[300];
+    seconds *= time_scale;
     if (!mut_ok(m)) {
         snprintf(got, sizeof got, "could not build the model (%s)", m->err);
         result(0, desc, got);
@@ -1873,6 +1917,36 @@ static void expect_in_time(mut_t *m, const char *desc, stage_t stage, xtml_statu
     result(got[0] == '\0', desc, got);
     mut_end(m);
 }
+#else
+/* One process: run the call here and time it (whole seconds); a real hang
+ * is caught by the caller's timeout. */
+static void expect_in_time(mut_t *m, const char *desc, stage_t stage, xtml_status_t want, const char *needle,
+                           int seconds) {
+    xtml_diag_t d;
+    size_t need = 0;
+    xtml_status_t st;
+    time_t start;
+    char got[300];
+    seconds *= time_scale;
+    if (!mut_ok(m)) {
+        snprintf(got, sizeof got, "could not build the model (%s)", m->err);
+        result(0, desc, got);
+        mut_end(m);
+        return;
+    }
+    got[0] = '\0';
+    start = time(NULL);
+    st = stage == AT_VERIFY ? xtml_model_verify(m->data, m->len, &d) : xtml_arena_size(m->data, m->len, &need, &d);
+    if (time(NULL) - start > seconds) {
+        snprintf(got, sizeof got, "%s took more than %d s", stage == AT_VERIFY ? "xtml_model_verify" : "xtml_arena_size",
+                 seconds);
+    } else if (!((want == XTML_STATUS_COUNT || st == want) && strstr(d.detail, needle) != NULL)) {
+        snprintf(got, sizeof got, "%s (or detail without '%s')", xtml_status_name(st), needle);
+    }
+    result(got[0] == '\0', desc, got);
+    mut_end(m);
+}
+#endif
 
 static void test_graphs(const bases_t *b) {
     /* reshape base: tensor 0 [graph input] -> RESHAPE -> tensor 1 [graph output]. */
@@ -2145,6 +2219,27 @@ static void test_arena_add(const blob_t *add) {
     snprintf(got, sizeof got, "%s '%s'", xtml_status_name(st), d.detail);
     result(st == XTML_STATUS_BAD_ARGUMENT, "simple_add: arena_size(NULL out): BAD_ARGUMENT", got);
     free(arena);
+    {
+        /* xtml_arena_size_for: the build's own width is xtml_arena_size; 4 is
+         * what 32-bit builds need (the same figure there); others are refused. */
+        size_t own = 0, for32 = 0, odd = 1;
+        xtml_status_t st_own = xtml_arena_size_for(add->data, add->len, sizeof(void *), &own, &d);
+        xtml_status_t st32 = xtml_arena_size_for(add->data, add->len, 4, &for32, &d);
+        snprintf(got, sizeof got, "%s %zu (arena_size %zu), %s %zu", xtml_status_name(st_own), own, need,
+                 xtml_status_name(st32), for32);
+        result(st_own == XTML_STATUS_OK && own == need && st32 == XTML_STATUS_OK && for32 > 0 &&
+                   (sizeof(void *) == 4 ? for32 == need : for32 < need),
+               "simple_add: arena_size_for(own width) = arena_size; for 4-byte pointers: smaller on 64-bit builds",
+               got);
+        st = xtml_arena_size_for(add->data, add->len, 2, &odd, &d);
+        snprintf(got, sizeof got, "%s %zu '%s'", xtml_status_name(st), odd, d.detail);
+        result(st == XTML_STATUS_BAD_ARGUMENT && odd == 0 && strstr(d.detail, "pointer_bytes is 2") != NULL,
+               "simple_add: arena_size_for(2-byte pointers): BAD_ARGUMENT, naming the width", got);
+        st = xtml_arena_size_for(add->data, add->len, sizeof(void *) == 4 ? 8 : 16, &odd, &d);
+        snprintf(got, sizeof got, "%s '%s'", xtml_status_name(st), d.detail);
+        result(st == XTML_STATUS_BAD_ARGUMENT, "simple_add: arena_size_for(a width wider than the build's): BAD_ARGUMENT",
+               got);
+    }
 }
 
 /* ---- truncation ---- */
@@ -2546,10 +2641,29 @@ typedef struct model_list {
     size_t cap;
 } model_list_t;
 
+
+/* Read a model into the list; 0 when it cannot be read. */
+static int add_model(model_list_t *list, const char *path) {
+    if (list->count == list->cap) {
+        list->cap = list->cap != 0 ? 2 * list->cap : 256;
+        list->items = realloc(list->items, list->cap * sizeof *list->items);
+        if (list->items == NULL) {
+            exit(2);
+        }
+    }
+    if (!blob_read(path, &list->items[list->count])) {
+        return 0;
+    }
+    list->count++;
+    return 1;
+}
+
+#ifdef TM_PROCESSES
 static int cmp_str(const void *a, const void *b) {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* Every .tflite file in dir, in name order. */
 static void list_dir(model_list_t *list, const char *dir) {
     DIR *dh = opendir(dir);
     struct dirent *e;
@@ -2579,20 +2693,12 @@ static void list_dir(model_list_t *list, const char *dir) {
     closedir(dh);
     qsort(names, n, sizeof *names, cmp_str);
     for (i = 0; i < n; i++) {
-        if (list->count == list->cap) {
-            list->cap = list->cap != 0 ? 2 * list->cap : 256;
-            list->items = realloc(list->items, list->cap * sizeof *list->items);
-            if (list->items == NULL) {
-                exit(2);
-            }
-        }
-        if (blob_read(names[i], &list->items[list->count])) {
-            list->count++;
-        }
+        (void)add_model(list, names[i]);
         free(names[i]);
     }
     free(names);
 }
+#endif
 
 static const blob_t *find_model(const model_list_t *list, const char *label) {
     size_t i;
@@ -2680,7 +2786,12 @@ int main(int argc, char **argv) {
     if (env != NULL && atoi(env) >= 0) {
         flip_trials = (unsigned)atoi(env);
     }
+    env = getenv("XTML_TIME_SCALE");
+    if (env != NULL && atoi(env) >= 1 && atoi(env) <= 1000) {
+        time_scale = atoi(env);
+    }
     dump_dir = getenv("XTML_DUMP_DIR");
+#ifdef TM_PROCESSES
     if (ref == NULL) {
         for (i = 0; i < sizeof candidates / sizeof candidates[0]; i++) {
             DIR *dh;
@@ -2693,18 +2804,37 @@ int main(int argc, char **argv) {
             }
         }
     }
+#else
+    (void)candidates;
+    (void)dir;
+    if (argc < 3) {
+        fprintf(stderr, "usage: test_malformed <reference-dir> <model.tflite>... (this build cannot list folders)\n");
+        return 2;
+    }
+#endif
     if (ref == NULL) {
         fprintf(stderr, "usage: test_malformed <reference-dir> (no ../shared/reference found)\n");
         return 2;
     }
     crash_handlers();
     memset(&list, 0, sizeof list);
-    snprintf(dir, sizeof dir, "%s/models", ref);
-    list_dir(&list, dir);
-    snprintf(dir, sizeof dir, "%s/ops/models", ref);
-    list_dir(&list, dir);
-    snprintf(dir, sizeof dir, "%s/ops/refused", ref);
-    list_dir(&list, dir);
+    if (argc > 2) {
+        for (i = 2; i < (size_t)argc; i++) {
+            if (!add_model(&list, argv[i])) {
+                fprintf(stderr, "test_malformed: cannot read %s\n", argv[i]);
+                return 2;
+            }
+        }
+    } else {
+#ifdef TM_PROCESSES
+        snprintf(dir, sizeof dir, "%s/models", ref);
+        list_dir(&list, dir);
+        snprintf(dir, sizeof dir, "%s/ops/models", ref);
+        list_dir(&list, dir);
+        snprintf(dir, sizeof dir, "%s/ops/refused", ref);
+        list_dir(&list, dir);
+#endif
+    }
 
     bases.add = find_model(&list, "tflm_simple_add_model.tflite");
     bases.hello = find_model(&list, "tflm_hello_world_int8.tflite");

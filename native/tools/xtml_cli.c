@@ -1,14 +1,28 @@
 /*
  * xtml_cli.c - the host command line around the core.
  *
- *   xtml inspect <model> [--json]
- *   xtml run <model> --input in.bin --output out.bin [--repeat N] [--profile]
+ *   xtml inspect <model> [--json] [--target T]
+ *   xtml run <model> --input in.bin --output out.bin [--input in2.bin --output out2.bin ...]
+ *            [--repeat N] [--profile] [--timing]
  *   xtml verify <model>
  *
  * Inputs and outputs are raw tensor bytes concatenated in model order, the
- * layout of the reference vectors. A failed load prints the status name and
+ * layout of the reference vectors. Several --input/--output pairs run one
+ * after another on one loaded model (the n-th output file gets the outputs
+ * for the n-th input), which saves a process per vector under an emulator. A failed load prints the status name and
  * its detail and exits 1; usage errors exit 2. This tool is a host program,
  * so it may use the C library's heap for files and the arena.
+ *
+ * inspect prints the arena this build needs and the one 32-bit targets need
+ * (xtml_arena_size_for; they differ with the pointer size); --target with a
+ * 32-bit target's name (esp32, esp32s3, esp32c3, rv32, cortex-m, wasm32, ...)
+ * makes the latter the one reported as arena_bytes.
+ *
+ * Instruction counting: xtml_arena_size, xtml_init and each xtml_invoke run
+ * between a call of xtml_cli_count_begin and one of xtml_cli_count_end, in
+ * that order, so a counter watching those two addresses (the QEMU plugin
+ * tools/qemu_count_plugin.c) sees region 1 = arena size, 2 = init, then one
+ * region per invoke.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -19,11 +33,27 @@
 #include "xtml.h"
 #include "xtml_internal.h"
 
+/* Markers for instruction counters; they only store distinct values, so
+ * that the compiler keeps them as two separate functions and every call. */
+static volatile int count_marker;
+void xtml_cli_count_begin(void) __attribute__((noinline));
+void xtml_cli_count_end(void) __attribute__((noinline));
+void xtml_cli_count_begin(void) {
+    count_marker = 1;
+}
+void xtml_cli_count_end(void) {
+    count_marker = 2;
+}
+
+/* Most --input/--output pairs one run takes. */
+#define XTML_CLI_MAX_PAIRS 64
+
 static int usage(void) {
     fprintf(stderr,
             "usage:\n"
-            "  xtml inspect <model.tflite> [--json]\n"
-            "  xtml run <model.tflite> --input in.bin --output out.bin [--repeat N] [--profile] [--timing]\n"
+            "  xtml inspect <model.tflite> [--json] [--target host|esp32|esp32s3|esp32c3|rv32|cortex-m|wasm32|...]\n"
+            "  xtml run <model.tflite> --input in.bin --output out.bin [--input in2.bin --output out2.bin ...]\n"
+            "           [--repeat N] [--profile] [--timing]\n"
             "  xtml verify <model.tflite>\n");
     return 2;
 }
@@ -87,7 +117,9 @@ static int load(const char *path, loaded_t *m) {
     if (m->model == NULL) {
         return 1;
     }
+    xtml_cli_count_begin();
     status = xtml_arena_size(m->model, m->model_bytes, &m->arena_bytes, &diag);
+    xtml_cli_count_end();
     if (status != XTML_STATUS_OK) {
         return report(status, &diag);
     }
@@ -96,7 +128,9 @@ static int load(const char *path, loaded_t *m) {
         fprintf(stderr, "xtml: out of memory for a %zu-byte arena\n", m->arena_bytes);
         return 1;
     }
+    xtml_cli_count_begin();
     status = xtml_init(m->model, m->model_bytes, arena, m->arena_bytes, &m->ctx, &diag);
+    xtml_cli_count_end();
     if (status != XTML_STATUS_OK) {
         return report(status, &diag);
     }
@@ -109,6 +143,26 @@ static void unload(loaded_t *m) {
 }
 
 /* ---- inspect ---- */
+
+/* Names --target accepts for 32-bit targets (pointers and size_t of 4 bytes). */
+static const char *const targets32[] = {
+    "esp32", "esp32s2", "esp32s3", "esp32c2", "esp32c3", "esp32c6", "esp32h2", "esp32p4", "xtensa", "rv32",
+    "rv32imc", "riscv32", "cortex-m", "cortex-m0", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33", "arm32",
+    "wasm32", "i386", "ilp32", "32bit", NULL};
+
+/* 1 for a 32-bit target, 0 for "host", -1 for an unknown name. */
+static int target_is_32bit(const char *name) {
+    int i;
+    if (strcmp(name, "host") == 0) {
+        return 0;
+    }
+    for (i = 0; targets32[i] != NULL; i++) {
+        if (strcmp(name, targets32[i]) == 0) {
+            return 1;
+        }
+    }
+    return -1;
+}
 
 static void json_string(const char *s) {
     putchar('"');
@@ -143,19 +197,39 @@ static void print_index_list(const uint8_t *list, uint32_t n) {
     putchar(']');
 }
 
-static int inspect(const char *path, int json) {
+static int inspect(const char *path, int json, const char *target) {
     loaded_t m;
+    xtml_diag_t diag;
+    xtml_status_t status;
+    size_t arena32 = 0;
+    size_t arena_reported;
+    int is32 = target_is_32bit(target);
     xtml_ctx_t *ctx;
     xtml_fb_vec_t tensors;
     xtml_fb_table_t root;
     xtml_fb_vec_t buffers;
     uint64_t total_macs = 0;
     int32_t i;
-    int rc = load(path, &m);
+    int rc;
+    if (is32 < 0) {
+        fprintf(stderr, "xtml: unknown target %s (host or a 32-bit target:", target);
+        for (i = 0; targets32[i] != NULL; i++) {
+            fprintf(stderr, " %s", targets32[i]);
+        }
+        fprintf(stderr, ")\n");
+        return 2;
+    }
+    rc = load(path, &m);
     if (rc != 0) {
         unload(&m);
         return rc;
     }
+    status = xtml_arena_size_for(m.model, m.model_bytes, 4, &arena32, &diag);
+    if (status != XTML_STATUS_OK) {
+        unload(&m);
+        return report(status, &diag);
+    }
+    arena_reported = is32 ? arena32 : m.arena_bytes;
     ctx = m.ctx;
     root = xtml_fb_root(m.model);
     buffers = xtml_fb_vec(&root, XTML_MODEL_BUFFERS);
@@ -164,8 +238,11 @@ static int inspect(const char *path, int json) {
         total_macs += xtml_operator_macs(ctx, i);
     }
     if (json) {
-        printf("{\"model_bytes\":%zu,\"arena_bytes\":%zu,\"macs\":%llu,\"description\":", m.model_bytes,
-               m.arena_bytes, (unsigned long long)total_macs);
+        printf("{\"model_bytes\":%zu,\"arena_bytes\":%zu,\"target\":", m.model_bytes, arena_reported);
+        json_string(target);
+        printf(",\"arena_bytes_host\":%zu,\"arena_bytes_32bit\":%zu,\"pointer_bytes_host\":%u,\"macs\":%llu,"
+               "\"description\":",
+               m.arena_bytes, arena32, (unsigned)sizeof(void *), (unsigned long long)total_macs);
         json_string(xtml_fb_str(&root, XTML_MODEL_DESCRIPTION));
         printf(",\"inputs\":");
         print_index_list(ctx->graph_inputs, (uint32_t)ctx->n_inputs);
@@ -174,7 +251,13 @@ static int inspect(const char *path, int json) {
         printf(",\"operators\":[");
     } else {
         printf("model: %s (%zu bytes)\n", path, m.model_bytes);
-        printf("arena: %zu bytes (exact)\n", m.arena_bytes);
+        if (is32) {
+            printf("arena: %zu bytes (exact, for %s: 32-bit)\n", arena32, target);
+            printf("arena on this %u-bit build: %zu bytes\n", (unsigned)(8 * sizeof(void *)), m.arena_bytes);
+        } else {
+            printf("arena: %zu bytes (exact, this %u-bit build)\n", m.arena_bytes, (unsigned)(8 * sizeof(void *)));
+            printf("arena on 32-bit targets: %zu bytes (esp32, esp32s3, esp32c3, cortex-m, wasm32, ...)\n", arena32);
+        }
         printf("operators: %d, MACs per invoke: %llu\n", (int)ctx->n_nodes, (unsigned long long)total_macs);
     }
     for (i = 0; i < ctx->n_nodes; i++) {
@@ -272,96 +355,105 @@ static double now_ms(void) {
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static int run(const char *path, const char *in_path, const char *out_path, long repeat, int profile, int timing) {
-    loaded_t m;
-    uint8_t *input = NULL;
+/* Run `repeat` invokes on the input file's bytes, then write the outputs. */
+static int run_pair(loaded_t *m, const char *in_path, const char *out_path, long repeat, double *invoke_ms) {
+    uint8_t *input;
     void *input_base = NULL;
     size_t input_len = 0;
     size_t need = 0;
     int32_t i;
     long r;
     FILE *out;
-    profile_t prof;
-    double invoke_ms;
-    int rc = load(path, &m);
-    if (rc != 0) {
-        unload(&m);
-        return rc;
-    }
-    for (i = 0; i < xtml_input_count(m.ctx); i++) {
+    int rc = 0;
+    for (i = 0; i < xtml_input_count(m->ctx); i++) {
         xtml_tensor_info_t info;
-        xtml_input_info(m.ctx, i, &info);
+        xtml_input_info(m->ctx, i, &info);
         need += info.bytes;
     }
     input = read_file(in_path, &input_len, &input_base);
     if (input == NULL) {
-        unload(&m);
         return 1;
     }
     if (input_len != need) {
         fprintf(stderr, "XTML_STATUS_BAD_ARGUMENT: input file has %zu bytes, the model's inputs need %zu\n",
                 input_len, need);
         free(input_base);
-        unload(&m);
         return 1;
+    }
+    for (r = 0; r < repeat; r++) {
+        size_t off = 0;
+        double start;
+        xtml_status_t status;
+        for (i = 0; i < xtml_input_count(m->ctx); i++) {
+            xtml_tensor_info_t info;
+            xtml_input_info(m->ctx, i, &info);
+            memcpy(xtml_input_data(m->ctx, i), input + off, info.bytes);
+            off += info.bytes;
+        }
+        start = now_ms();
+        xtml_cli_count_begin();
+        status = xtml_invoke(m->ctx);
+        xtml_cli_count_end();
+        *invoke_ms += now_ms() - start;
+        if (status != XTML_STATUS_OK) {
+            fprintf(stderr, "%s: %s\n", xtml_status_name(status), xtml_ctx_detail(m->ctx));
+            free(input_base);
+            return 1;
+        }
+    }
+    free(input_base);
+    out = fopen(out_path, "wb");
+    if (out == NULL) {
+        fprintf(stderr, "xtml: cannot write %s\n", out_path);
+        return 1;
+    }
+    for (i = 0; i < xtml_output_count(m->ctx); i++) {
+        xtml_tensor_info_t info;
+        xtml_output_info(m->ctx, i, &info);
+        fwrite(xtml_output_data(m->ctx, i), 1, info.bytes, out);
+    }
+    if (fclose(out) != 0) {
+        fprintf(stderr, "xtml: cannot write %s\n", out_path);
+        rc = 1;
+    }
+    return rc;
+}
+
+/* Every input/output pair in order, on one loaded model; stops at the first failure. */
+static int run(const char *path, const char *const *in_paths, const char *const *out_paths, int pairs, long repeat,
+               int profile, int timing) {
+    loaded_t m;
+    int32_t i;
+    int p;
+    profile_t prof;
+    double invoke_ms = 0.0;
+    double invokes = (double)repeat * (double)pairs;
+    int rc = load(path, &m);
+    if (rc != 0) {
+        unload(&m);
+        return rc;
     }
     prof.n = xtml_operator_count(m.ctx);
     prof.ticks = calloc((size_t)prof.n + 1, sizeof *prof.ticks);
     if (profile) {
         xtml_set_profiler(m.ctx, on_op, &prof);
     }
-    invoke_ms = 0.0;
-    for (r = 0; r < repeat; r++) {
-        size_t off = 0;
-        double start;
-        xtml_status_t status;
-        for (i = 0; i < xtml_input_count(m.ctx); i++) {
-            xtml_tensor_info_t info;
-            xtml_input_info(m.ctx, i, &info);
-            memcpy(xtml_input_data(m.ctx, i), input + off, info.bytes);
-            off += info.bytes;
-        }
-        start = now_ms();
-        status = xtml_invoke(m.ctx);
-        invoke_ms += now_ms() - start;
-        if (status != XTML_STATUS_OK) {
-            fprintf(stderr, "%s: %s\n", xtml_status_name(status), xtml_ctx_detail(m.ctx));
-            free(prof.ticks);
-            free(input_base);
-            unload(&m);
-            return 1;
-        }
+    for (p = 0; p < pairs && rc == 0; p++) {
+        rc = run_pair(&m, in_paths[p], out_paths[p], repeat, &invoke_ms);
     }
-    out = fopen(out_path, "wb");
-    if (out == NULL) {
-        fprintf(stderr, "xtml: cannot write %s\n", out_path);
-        rc = 1;
-    } else {
-        for (i = 0; i < xtml_output_count(m.ctx); i++) {
-            xtml_tensor_info_t info;
-            xtml_output_info(m.ctx, i, &info);
-            fwrite(xtml_output_data(m.ctx, i), 1, info.bytes, out);
-        }
-        if (fclose(out) != 0) {
-            fprintf(stderr, "xtml: cannot write %s\n", out_path);
-            rc = 1;
-        }
-    }
-    if (profile) {
+    if (rc == 0 && profile) {
         uint64_t total = 0;
         fprintf(stderr, "op  name                      us/invoke\n");
         for (i = 0; i < prof.n; i++) {
             total += prof.ticks[i];
-            fprintf(stderr, "%3d %-24s %10.1f\n", (int)i, xtml_operator_name(m.ctx, i),
-                    (double)prof.ticks[i] / (double)repeat);
+            fprintf(stderr, "%3d %-24s %10.1f\n", (int)i, xtml_operator_name(m.ctx, i), (double)prof.ticks[i] / invokes);
         }
-        fprintf(stderr, "    %-24s %10.1f\n", "total", (double)total / (double)repeat);
+        fprintf(stderr, "    %-24s %10.1f\n", "total", (double)total / invokes);
     }
-    if (timing) {
-        fprintf(stderr, "ms_per_invoke: %.6f\n", invoke_ms / (double)repeat);
+    if (rc == 0 && timing) {
+        fprintf(stderr, "ms_per_invoke: %.6f\n", invoke_ms / invokes);
     }
     free(prof.ticks);
-    free(input_base);
     unload(&m);
     return rc;
 }
@@ -385,8 +477,10 @@ static int verify_only(const char *path) {
 }
 
 int main(int argc, char **argv) {
-    const char *in_path = NULL;
-    const char *out_path = NULL;
+    const char *in_paths[XTML_CLI_MAX_PAIRS];
+    const char *out_paths[XTML_CLI_MAX_PAIRS];
+    int n_in = 0, n_out = 0;
+    const char *target = "host";
     long repeat = 1;
     int profile = 0;
     int timing = 0;
@@ -396,10 +490,10 @@ int main(int argc, char **argv) {
         return usage();
     }
     for (i = 3; i < argc; i++) {
-        if (strcmp(argv[i], "--input") == 0 && i + 1 < argc) {
-            in_path = argv[++i];
-        } else if (strcmp(argv[i], "--output") == 0 && i + 1 < argc) {
-            out_path = argv[++i];
+        if (strcmp(argv[i], "--input") == 0 && i + 1 < argc && n_in < XTML_CLI_MAX_PAIRS) {
+            in_paths[n_in++] = argv[++i];
+        } else if (strcmp(argv[i], "--output") == 0 && i + 1 < argc && n_out < XTML_CLI_MAX_PAIRS) {
+            out_paths[n_out++] = argv[++i];
         } else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) {
             repeat = strtol(argv[++i], NULL, 10);
             if (repeat < 1) {
@@ -411,19 +505,21 @@ int main(int argc, char **argv) {
             timing = 1;
         } else if (strcmp(argv[i], "--json") == 0) {
             json = 1;
+        } else if (strcmp(argv[i], "--target") == 0 && i + 1 < argc) {
+            target = argv[++i];
         } else {
             fprintf(stderr, "xtml: unknown argument %s\n", argv[i]);
             return usage();
         }
     }
     if (strcmp(argv[1], "inspect") == 0) {
-        return inspect(argv[2], json);
+        return inspect(argv[2], json, target);
     }
     if (strcmp(argv[1], "run") == 0) {
-        if (in_path == NULL || out_path == NULL) {
+        if (n_in == 0 || n_in != n_out) {
             return usage();
         }
-        return run(argv[2], in_path, out_path, repeat, profile, timing);
+        return run(argv[2], in_paths, out_paths, n_in, repeat, profile, timing);
     }
     if (strcmp(argv[1], "verify") == 0) {
         return verify_only(argv[2]);

@@ -6,7 +6,7 @@ import test, { type ExecutionContext } from 'ava';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { referenceDir } from './reference.js';
+import { host32Runner, referenceDir } from './reference.js';
 
 export interface Requirement {
   /** What the tests need, in a few words ("clang"). */
@@ -46,6 +46,10 @@ export const needs = {
     () => existsSync(process.env['XTML_CHROMIUM'] ?? '/usr/bin/chromium')),
   gccMultilib: requirement('gcc-multilib', '32-bit x86 C libraries (gcc -m32)', 'apt-get install -y gcc-multilib',
     () => existsSync('/usr/include/x86_64-linux-gnu/gnu/stubs-32.h') || existsSync('/usr/include/gnu/stubs-32.h')),
+  host32: requirement('host32', 'a 32-bit x86 build of the core that runs here (gcc -m32, and IA-32 emulation in the kernel or qemu-i386)',
+    'apt-get install -y gcc-multilib qemu-user, then npm run build',
+    () => (existsSync('/usr/include/x86_64-linux-gnu/gnu/stubs-32.h') || existsSync('/usr/include/gnu/stubs-32.h')) &&
+      host32Runner() !== null),
   qemuI386: requirement('qemu-i386', 'qemu-i386 (to run 32-bit x86 programs)', 'apt-get install -y qemu-user',
     onPath('qemu-i386', ['--version'])),
   qemuRiscv32: requirement('qemu-riscv32', 'qemu-riscv32', 'apt-get install -y qemu-user',

@@ -1,6 +1,6 @@
 // The reference set (../shared/reference): manifests, vectors, and running
 // them through a build of the core's CLI. Shared by the tests and the bench.
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,10 +9,45 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../
 
 export const referenceDir = resolve(process.env['XTML_REFERENCE'] ?? join(repoRoot, '../shared/reference'));
 
-export type Variant = 'host' | 'host32' | 'asan' | 'clang';
+/** Builds of the core's CLI (native/Makefile): build/<variant>/xtml. */
+export type Variant = 'host' | 'host32' | 'asan' | 'clang' | 'rv32imc-O2' | 'rv32imc-Os';
 
 export function cliPath(variant: Variant): string {
   return join(repoRoot, 'build', variant, 'xtml');
+}
+
+/** Does this program, run through `runner`, answer with the CLI's usage text? */
+function answersUsage(runner: string[], program: string): boolean {
+  const [command, ...args] = [...runner, program];
+  const r = spawnSync(command!, args, { encoding: 'utf8', timeout: 60_000 });
+  // Without IA-32 emulation the kernel refuses the -m32 program (ENOEXEC) and
+  // execvp hands it to /bin/sh, which fails with its own exit status 2.
+  return r.error === undefined && r.status === 2 && r.stderr.startsWith('usage:');
+}
+
+let ia32Runner: string[] | null | undefined;
+
+/**
+ * How -m32 programs run on this machine, found once by running the 32-bit
+ * CLI: [] natively where the kernel has IA-32 emulation, ['qemu-i386']
+ * where it does not; null when neither works (not built, or no qemu-i386).
+ */
+export function host32Runner(): string[] | null {
+  if (ia32Runner === undefined) {
+    const program = cliPath('host32');
+    ia32Runner = !existsSync(program) ? null
+      : answersUsage([], program) ? []
+      : answersUsage(['qemu-i386'], program) ? ['qemu-i386']
+      : null;
+  }
+  return ia32Runner;
+}
+
+/** The command prefix a variant's programs need here ([] to run directly). */
+export function runnerFor(variant: Variant): string[] {
+  if (variant === 'host32') return host32Runner() ?? [];
+  if (variant.startsWith('rv32')) return ['qemu-riscv32'];
+  return [];
 }
 
 export interface TensorSpec {
@@ -60,8 +95,15 @@ export interface RunResult {
 }
 
 export function runCli(variant: Variant, args: string[], timeoutMs = 300_000): Promise<RunResult> {
+  return runProgram(variant, cliPath(variant), args, timeoutMs);
+}
+
+/** Run one of a variant's programs (build/<variant>/...) the way this machine can. */
+export function runProgram(variant: Variant, program: string, args: string[], timeoutMs = 300_000,
+  env?: NodeJS.ProcessEnv): Promise<RunResult> {
+  const [command, ...prefix] = [...runnerFor(variant), program];
   return new Promise((resolvePromise) => {
-    execFile(cliPath(variant), args, { timeout: timeoutMs, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+    execFile(command!, [...prefix, ...args], { timeout: timeoutMs, maxBuffer: 64 << 20, env: env ?? process.env }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
       resolvePromise({ code, stdout, stderr });
     });
@@ -99,10 +141,9 @@ export function floatTranscendentalModels(models: ModelSpec[]): string[] {
 }
 
 /** Compare outputs; returns null when they match, else a description. */
-export function compareOutputs(id: string, got: Buffer, want: Buffer): string | null {
+export function compareOutputs(id: string, got: Buffer, want: Buffer, tolerance = ulpTolerance[id]): string | null {
   if (got.equals(want)) return null;
   if (got.length !== want.length) return `${got.length} bytes, expected ${want.length}`;
-  const tolerance = ulpTolerance[id];
   if (tolerance !== undefined) {
     const g = new Float32Array(got.buffer, got.byteOffset, got.length / 4);
     const w = new Float32Array(want.buffer, want.byteOffset, want.length / 4);

@@ -1,0 +1,35 @@
+/*
+ * xtml_sizes32.h - sizeof of the arena's types on a 32-bit target (rv32imc,
+ * ilp32), for 64-bit builds sizing a device's arena (xtml_arena_size_for).
+ * Written by `make -C native sizes32` (tools/gen_sizes32.sh); do not edit.
+ */
+#ifndef XTML_SIZES32_H
+#define XTML_SIZES32_H
+
+#define XTML_SIZE32_binary_params_t 200u
+#define XTML_SIZE32_conv_node_t 92u
+#define XTML_SIZE32_dequantize_params_t 12u
+#define XTML_SIZE32_fc_node_t 48u
+#define XTML_SIZE32_pool_params_t 68u
+#define XTML_SIZE32_quantize_params_t 32u
+#define XTML_SIZE32_softmax_params_t 28u
+#define XTML_SIZE32_unary_params_t 52u
+#define XTML_SIZE32_xtml_arg_max_params_t 16u
+#define XTML_SIZE32_xtml_concat_params_t 12u
+#define XTML_SIZE32_xtml_copy_params_t 4u
+#define XTML_SIZE32_xtml_interleave_params_t 12u
+#define XTML_SIZE32_xtml_mean_params_t 84u
+#define XTML_SIZE32_xtml_node_t 28u
+#define XTML_SIZE32_xtml_pad_params_t 112u
+#define XTML_SIZE32_xtml_resize_nearest_params_t 24u
+#define XTML_SIZE32_xtml_shape_params_t 32u
+#define XTML_SIZE32_xtml_slice_params_t 60u
+#define XTML_SIZE32_xtml_transpose_params_t 84u
+
+#ifdef XTML_NO_DETAIL
+#define XTML_SIZE32_xtml_ctx_t 68u
+#else
+#define XTML_SIZE32_xtml_ctx_t 132u
+#endif
+
+#endif /* XTML_SIZES32_H */
