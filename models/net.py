@@ -56,10 +56,25 @@ class ConvBN(nn.Module):
         return F.relu(self.bn(self.conv(x)))
 
 
+def with_widths(layers, widths, keep=None):
+    """The layers of an architecture with other output widths (a pruned network): widths[i]
+    is layer i's output channels (a depthwise layer keeps its input's); keep (optional) is
+    the list of layer indices to keep, dropping whole blocks."""
+    out, cin = [], layers[0][1]
+    for i, (kind, _, cout, stride) in enumerate(layers):
+        if keep is not None and i not in keep:
+            continue
+        cout = cin if kind == "dw" else widths[i]
+        out.append((kind, cin, cout, stride))
+        cin = cout
+    return out
+
+
 class Detector(nn.Module):
-    def __init__(self, arch="small"):
+    def __init__(self, arch="small", widths=None, keep=None):
         super().__init__()
-        layers = ARCHS[arch]
+        layers = ARCHS[arch] if widths is None else with_widths(ARCHS[arch], widths, keep)
+        self.layers = layers
         self.body = nn.Sequential(*[ConvBN(*spec) for spec in layers])
         self.head = nn.Conv2d(layers[-1][2], NUM_CLASSES, 1)
 

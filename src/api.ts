@@ -56,16 +56,18 @@ export interface ApiOptions {
 export const defaultMaxBodyBytes = 4 << 20;
 export const defaultMaxPixels = 4096 * 4096;
 
-const imageStatus: Record<ImageError['code'], number> = {
+// Module-level tables are frozen: on Moddable a preloaded module's objects
+// stay in flash only when frozen (the XS linker warns "not frozen" otherwise).
+const imageStatus: Readonly<Record<ImageError['code'], number>> = Object.freeze({
   CORRUPT_IMAGE: 400,
   BAD_DIMENSIONS: 400,
   UNSUPPORTED_IMAGE: 415,
   IMAGE_TOO_LARGE: 413,
-};
+});
 
 type ImageKind = 'png' | 'jpeg' | 'pgm' | 'raw';
 
-const mediaTypes: Record<string, ImageKind> = {
+const mediaTypes: Readonly<Record<string, ImageKind>> = Object.freeze({
   'image/png': 'png',
   'image/jpeg': 'jpeg',
   'image/jpg': 'jpeg',
@@ -74,7 +76,7 @@ const mediaTypes: Record<string, ImageKind> = {
   'image/x-portable-greymap': 'pgm',
   'image/pgm': 'pgm',
   'application/octet-stream': 'raw',
-};
+});
 
 function json(status: number, value: unknown, headers?: Record<string, string>): ApiResponse {
   return { status, contentType: 'application/json; charset=utf-8', body: JSON.stringify(value), ...(headers ? { headers } : {}) };

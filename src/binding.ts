@@ -27,6 +27,22 @@ export interface RawProfileEntry {
   ticks: number;
 }
 
+/** The parameters of xtml_frame_to_input (xtml_frame_t, xtml_fit_t and
+ * xtml_frame_target_t without their pointers), as an Int32Array. */
+export const frameParam = Object.freeze({
+  width: 0, height: 1, format: 2, fit: 3, inWidth: 4, inHeight: 5, channels: 6, dtype: 7, length: 8,
+} as const);
+
+/** The parameters of xtml_grid_decode (xtml_grid_t without its pointers), as an Int32Array. */
+export const gridParam = Object.freeze({
+  rows: 0, cols: 1, classes: 2, background: 3, connectivity: 4, dtype: 5, zeroPoint: 6, length: 7,
+} as const);
+
+/** The int32 fields of one xtml_grid_object_t, in order. */
+export const gridObjectField = Object.freeze({
+  label: 0, first: 1, cells: 2, row0: 3, col0: 4, row1: 5, col1: 6, peak: 7, weight: 8, sumX: 9, sumY: 10, length: 11,
+} as const);
+
 export interface CoreBinding {
   readonly backend: BackendName;
   /** Ticks per second of the profiling clock (0 when unknown). */
@@ -37,6 +53,18 @@ export interface CoreBinding {
   arenaSize(model: ModelBytes): number;
   /** xtml_init with an arena of arenaBytes that the binding owns. */
   init(model: ModelBytes, arenaBytes: number): CoreContext;
+  /** xtml_frame_table: `real` is 256 float32 (as bytes); `table` receives 256 elements of dtype. */
+  frameTable(dtype: number, scale: number, zeroPoint: number, real: Uint8Array, table: Uint8Array): void;
+  /** xtml_frame_to_input with the parameters of `params` (frameParam); `region` receives x, y, w, h. */
+  frameToInput(params: Int32Array, frame: Uint8Array, table: Uint8Array, input: Uint8Array, region: Int32Array): void;
+  /**
+   * xtml_grid_decode with the parameters of `params` (gridParam) and
+   * per-class thresholds (int32 levels, or float32 for float32 scores, as
+   * bytes). `work` holds 3 * rows * cols int32 (the cells' order from
+   * 2 * rows * cols on), `objects` as many xtml_grid_object_t as fit.
+   * Returns the number of objects found.
+   */
+  gridDecode(params: Int32Array, thresholds: Uint8Array, scores: Uint8Array, work: Uint8Array, objects: Uint8Array): number;
 }
 
 export interface CoreContext {

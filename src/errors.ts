@@ -46,6 +46,10 @@ export const statusNames = Object.freeze([
   'XTML_STATUS_ARENA_TOO_SMALL',
   'XTML_STATUS_ARENA_ALIGNMENT',
   'XTML_STATUS_EVAL_ERROR',
+  'XTML_STATUS_FRAME_SIZE',
+  'XTML_STATUS_FRAME_FORMAT',
+  'XTML_STATUS_FRAME_TARGET',
+  'XTML_STATUS_GRID_CONFIG',
 ] as const);
 
 export type StatusName = (typeof statusNames)[number];

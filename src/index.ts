@@ -10,6 +10,7 @@ export { Pipeline, detectionsOf, type Detection, type Fit, type PipelineOptions,
 export { loadModel, type LoadedModel, type LoadOptions, type ModelIdentity } from './model-handle.js';
 export { DetectionApi, errorResponse, errorFor, frameFromRequest, type FrameLimits, defaultMaxBodyBytes, defaultMaxPixels, type ApiOptions, type ApiRequest, type ApiResponse, type ImageDecoder } from './api.js';
 export { ApiError } from './api-error.js';
+export { reasonPhrase, apiStatuses } from './http-status.js';
 export { Metrics, Histogram } from './metrics.js';
 export { DriftMonitor, psi, type DriftOptions, type DriftStatus } from './drift.js';
 export { ModelStore, MemoryStorage, slotFile, type StorageBackend, type StoreRecord, type SlotName, type ModelSource } from './model-store.js';

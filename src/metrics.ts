@@ -42,9 +42,9 @@ export class Histogram {
   }
 }
 
-const latencyBoundsMs = [0.25, 0.5, 1, 2, 5, 10, 20, 50, 100, 250, 500, 1000, 2500];
-const scoreBounds = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
-const stages = ['preprocess', 'invoke', 'decode'] as const;
+const latencyBoundsMs = Object.freeze([0.25, 0.5, 1, 2, 5, 10, 20, 50, 100, 250, 500, 1000, 2500]);
+const scoreBounds = Object.freeze([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]);
+const stages = Object.freeze(['preprocess', 'invoke', 'decode'] as const);
 
 /** Label values in the text format: backslash, quote and newline escaped. */
 export function labelValue(text: string): string {

@@ -40,7 +40,7 @@ export interface StoreRecord {
 }
 
 export const slotFile = (slot: SlotName): string => `model-${slot}.tflite`;
-const recordFiles = ['record-0.json', 'record-1.json'] as const;
+const recordFiles = Object.freeze(['record-0.json', 'record-1.json'] as const);
 
 /** A blob of ASCII text (records are ASCII by construction). */
 function ascii(text: string): Uint8Array {

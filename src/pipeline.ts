@@ -3,10 +3,20 @@
 // Pipeline per loaded model; it owns every buffer it needs, so process()
 // allocates nothing per frame (results live in objects it reuses).
 // Engine-neutral: the same code runs on XS on a device and on Node.
-import { ImageError, checkFrame, type Frame } from './image.js';
+//
+// The pixel work and the grid search run in the core (xtml_frame_to_input,
+// xtml_grid_decode) through the session's binding. What stays here is in
+// doubles and matches the plain TypeScript algorithm of
+// test/support/pipeline-oracle.ts bit for bit: for quantized scores on cells
+// of whole pixels, the core's integer sums give an object's weight and centre
+// exactly (every partial sum the plain algorithm takes is exactly
+// representable, so one product equals it); otherwise the object's cells are
+// summed here, in the order the core found them.
+import { frameParam, gridObjectField as F, gridParam, type CoreBinding } from './binding.js';
+import { ImageError, checkFrame, pixelFormats, type Frame } from './image.js';
 import type { ModelSpec } from './model-spec.js';
 import type { InferenceSession } from './session.js';
-import { allocateFor, type TypedArray } from './tensor.js';
+import { allocateFor, bytesOf, tensorTypes, type TypedArray } from './tensor.js';
 
 /** How a frame of another aspect ratio reaches the model's input. */
 export type Fit = 'crop' | 'stretch';
@@ -44,9 +54,13 @@ export interface PipelineResult {
 export interface PipelineOptions {
   /** Milliseconds from some origin; Date.now by default. */
   clock?: () => number;
-  /** Largest frame accepted, in pixels. */
+  /** Largest frame accepted, in pixels (at most the core's 16,777,216). */
   maxPixels?: number;
 }
+
+/** The core's limits (xtml.h): XTML_FRAME_MAX_PIXELS, XTML_FRAME_MAX_SIDE. */
+const frameMaxPixels = 16777216;
+const frameMaxSide = 65535;
 
 /** The detections of a result as a new array of plain objects (allocates; for APIs and logs). */
 export function detectionsOf(result: PipelineResult): Detection[] {
@@ -59,43 +73,41 @@ function newDetection(): Detection {
   return { label: '', index: 0, score: 0, x: 0, y: 0, w: 0, h: 0, cx: 0, cy: 0 };
 }
 
-/** Real value to the input type, for each pixel value 0..255 (TFLite's quantization rounding). */
-function inputTable(session: InferenceSession, range: [number, number]): Int8Array | Uint8Array | Float32Array {
-  const meta = session.inputs[0]!;
-  const [lo, hi] = range;
-  const real = (v: number): number => lo + (v / 255) * (hi - lo);
-  if (meta.type === 'float32') return Float32Array.from({ length: 256 }, (_, v) => real(v));
-  if (meta.type !== 'int8' && meta.type !== 'uint8') throw new TypeError(`the pipeline feeds int8, uint8 or float32 inputs, not ${meta.type}`);
-  if (!(meta.scale > 0)) throw new TypeError(`input '${meta.name}' is ${meta.type} but not quantized`);
-  const table = meta.type === 'int8' ? new Int8Array(256) : new Uint8Array(256);
-  const [qlo, qhi] = meta.type === 'int8' ? [-128, 127] : [0, 255];
-  const s = Math.fround(meta.scale);
-  for (let v = 0; v < 256; v++) {
-    const x = Math.fround(Math.fround(real(v)) / s);
-    const q = meta.zeroPoint + (x < 0 ? -Math.round(-x) : Math.round(x));
-    table[v] = q < qlo ? qlo : q > qhi ? qhi : q;
-  }
-  return table;
+/** The least float32 at or above t: a float32 score s passes `s >= t` exactly when `s >= it`. */
+function float32AtLeast(t: number): number {
+  const f = Math.fround(t);
+  if (f >= t) return f;
+  if (f === -Infinity) return -3.4028234663852886e38;
+  const bits = new Int32Array(new Float32Array([f]).buffer);
+  bits[0] = f === 0 ? 1 : f > 0 ? bits[0]! + 1 : bits[0]! - 1;
+  return new Float32Array(bits.buffer)[0]!;
 }
 
 export class Pipeline {
   readonly spec: ModelSpec;
   readonly session: InferenceSession;
+  private readonly binding: CoreBinding;
   private readonly input: TypedArray;
+  private readonly inputBytes: Uint8Array;
   private readonly output: TypedArray;
-  private readonly table: Int8Array | Uint8Array | Float32Array;
+  private readonly outputBytes: Uint8Array;
+  /** xtml_frame_table's: the input value of each pixel level, as bytes. */
+  private readonly table: Uint8Array;
   private readonly outScale: number;
   private readonly outZero: number;
   private readonly clock: () => number;
   private readonly maxPixels: number;
-  // resize: source column/row where each input column/row starts (one extra at the end)
-  private readonly colStart: Int32Array;
-  private readonly rowStart: Int32Array;
-  // grid decoding: best label and its score per cell, component search
-  private readonly cellLabel: Int32Array;
-  private readonly cellScore: Float64Array;
-  private readonly seen: Uint8Array;
-  private readonly stack: Int32Array;
+  private readonly frameParams: Int32Array;
+  private readonly regionOut: Int32Array;
+  // grid decoding in the core: parameters, per-class thresholds, work memory, objects
+  private readonly gridParams: Int32Array;
+  private readonly thresholdBytes: Uint8Array;
+  private readonly work: Int32Array;
+  private readonly workBytes: Uint8Array;
+  private readonly objects: Int32Array;
+  private readonly objectBytes: Uint8Array;
+  /** The core's integer sums give the doubles exactly (see the file header). */
+  private readonly exactSums: boolean;
   private readonly scores: Float64Array;
   private readonly result: PipelineResult;
   private readonly pool: Detection[];
@@ -103,26 +115,75 @@ export class Pipeline {
   constructor(session: InferenceSession, spec: ModelSpec, options: PipelineOptions = {}) {
     this.session = session;
     this.spec = spec;
+    this.binding = session.binding;
     this.clock = options.clock ?? Date.now;
-    this.maxPixels = options.maxPixels ?? 16 << 20;
-    this.input = allocateFor(session.inputs[0]!);
+    this.maxPixels = options.maxPixels ?? frameMaxPixels;
+    if (!(this.maxPixels <= frameMaxPixels)) throw new RangeError(`options.maxPixels must be at most ${frameMaxPixels}, got ${String(options.maxPixels)}`);
+    const inMeta = session.inputs[0]!;
+    this.input = allocateFor(inMeta);
+    this.inputBytes = bytesOf(this.input);
     const outMeta = session.outputs[0]!;
     if (outMeta.type !== 'int8' && outMeta.type !== 'uint8' && outMeta.type !== 'float32') {
       throw new TypeError(`the pipeline decodes int8, uint8 or float32 outputs, not ${outMeta.type}`);
     }
     this.output = allocateFor(outMeta);
+    this.outputBytes = bytesOf(this.output);
     this.outScale = outMeta.scale > 0 ? outMeta.scale : 1;
     this.outZero = outMeta.scale > 0 ? outMeta.zeroPoint : 0;
-    this.table = inputTable(session, spec.input.range);
-    this.colStart = new Int32Array(spec.input.width + 1);
-    this.rowStart = new Int32Array(spec.input.height + 1);
+
+    // the input: its table, and the parameters of every frame but the frame's own
+    const { width: inW, height: inH, channels, range } = spec.input;
+    if (inMeta.type !== 'float32' && inMeta.type !== 'int8' && inMeta.type !== 'uint8') throw new TypeError(`the pipeline feeds int8, uint8 or float32 inputs, not ${inMeta.type}`);
+    if (inMeta.type !== 'float32' && !(inMeta.scale > 0)) throw new TypeError(`input '${inMeta.name}' is ${inMeta.type} but not quantized`);
+    if (inW > frameMaxSide || inH > frameMaxSide) throw new TypeError(`input '${inMeta.name}' is ${inW}x${inH}; the pipeline feeds at most ${frameMaxSide} pixels a side`);
+    const [lo, hi] = range;
+    const real = Float32Array.from({ length: 256 }, (_, v) => lo + (v / 255) * (hi - lo));
+    const inType = tensorTypes.indexOf(inMeta.type);
+    this.table = new Uint8Array(inMeta.type === 'float32' ? 1024 : 256);
+    this.binding.frameTable(inType, inMeta.scale, inMeta.zeroPoint, bytesOf(real), this.table);
+    this.frameParams = new Int32Array(frameParam.length);
+    this.frameParams[frameParam.inWidth] = inW;
+    this.frameParams[frameParam.inHeight] = inH;
+    this.frameParams[frameParam.channels] = channels;
+    this.frameParams[frameParam.dtype] = inType;
+    this.regionOut = new Int32Array(4);
+
     const d = spec.decoding;
+    const classes = spec.labels.length;
     const cells = d.kind === 'grid' ? d.rows * d.cols : 0;
-    this.cellLabel = new Int32Array(cells);
-    this.cellScore = new Float64Array(cells);
-    this.seen = new Uint8Array(cells);
-    this.stack = new Int32Array(cells);
-    this.scores = new Float64Array(spec.labels.length);
+    this.gridParams = new Int32Array(gridParam.length);
+    let thresholds: Int32Array | Float32Array = new Int32Array(0);
+    this.exactSums = false;
+    if (d.kind === 'grid') {
+      const p = this.gridParams;
+      p[gridParam.rows] = d.rows;
+      p[gridParam.cols] = d.cols;
+      p[gridParam.classes] = classes;
+      p[gridParam.background] = d.background;
+      p[gridParam.connectivity] = d.connectivity;
+      p[gridParam.dtype] = tensorTypes.indexOf(outMeta.type);
+      p[gridParam.zeroPoint] = this.outZero;
+      if (outMeta.type === 'float32') {
+        thresholds = Float32Array.from(d.thresholds, float32AtLeast);
+      } else {
+        // the least level whose score, as score() computes it, reaches the threshold
+        const [qlo, qhi] = outMeta.type === 'int8' ? [-128, 127] : [0, 255];
+        if (this.outZero < qlo || this.outZero > qhi) throw new TypeError(`output '${outMeta.name}' has zero point ${this.outZero}, outside the ${outMeta.type} range`);
+        if (255 * cells * Math.max(d.rows, d.cols) > 0x7fffffff) throw new TypeError(`the pipeline decodes grids up to 32-bit sums; ${d.rows}x${d.cols} is too large`);
+        thresholds = Int32Array.from(d.thresholds, (t) => {
+          for (let q = qlo; q <= qhi; q++) if ((q - this.outZero) * this.outScale >= t) return q;
+          return qhi + 1;
+        });
+        const cellW = inW / d.cols, cellH = inH / d.rows;
+        this.exactSums = Number.isInteger(cellW) && Number.isInteger(cellH) && 255 * cells * inW < 2 ** 29 && 255 * cells * inH < 2 ** 29;
+      }
+    }
+    this.thresholdBytes = bytesOf(thresholds);
+    this.work = new Int32Array(3 * cells);
+    this.workBytes = bytesOf(this.work);
+    this.objects = new Int32Array(F.length * cells);
+    this.objectBytes = bytesOf(this.objects);
+    this.scores = new Float64Array(classes);
     this.pool = Array.from({ length: d.kind === 'grid' ? cells : d.topK }, newDetection);
     this.result = { count: 0, items: this.pool, region: { x: 0, y: 0, w: 0, h: 0 }, timing: { preprocess_ms: 0, invoke_ms: 0, decode_ms: 0 } };
   }
@@ -150,105 +211,61 @@ export class Pipeline {
     return this.input;
   }
 
-  /** The region of the frame the model sees, then the area-average resize and quantization. */
+  /** The region of the frame the model sees, then the area-average resize and quantization (in the core). */
   private preprocess(frame: Frame, fit: Fit): void {
-    const { width: inW, height: inH, channels } = this.spec.input;
-    const region = this.result.region;
-    if (fit === 'stretch') {
-      region.x = 0; region.y = 0; region.w = frame.width; region.h = frame.height;
-    } else if (frame.width * inH > frame.height * inW) {   // wider than the model: crop the sides
-      region.h = frame.height;
-      region.w = Math.max(1, Math.round((frame.height * inW) / inH));
-      region.x = (frame.width - region.w) >> 1;
-      region.y = 0;
-    } else {                                               // taller: crop top and bottom
-      region.w = frame.width;
-      region.h = Math.max(1, Math.round((frame.width * inH) / inW));
-      region.x = 0;
-      region.y = (frame.height - region.h) >> 1;
-    }
-    for (let i = 0; i <= inW; i++) this.colStart[i] = region.x + Math.floor((i * region.w) / inW);
-    for (let i = 0; i <= inH; i++) this.rowStart[i] = region.y + Math.floor((i * region.h) / inH);
-
-    const { data, format, width } = frame;
-    const table = this.table, input = this.input, cols = this.colStart, rows = this.rowStart;
-    let o = 0;
-    for (let oy = 0; oy < inH; oy++) {
-      const y0 = rows[oy]!, y1 = Math.max(y0 + 1, rows[oy + 1]!);
-      for (let ox = 0; ox < inW; ox++) {
-        const x0 = cols[ox]!, x1 = Math.max(x0 + 1, cols[ox + 1]!);
-        const n = (y1 - y0) * (x1 - x0);
-        for (let c = 0; c < channels; c++) {
-          let sum = 0;
-          for (let y = y0; y < y1; y++) {
-            for (let x = x0; x < x1; x++) sum += sample(data, format, y * width + x, channels === 1 ? -1 : c);
-          }
-          input[o++] = table[Math.floor((sum + (n >> 1)) / n)]!;
-        }
-      }
-    }
+    const p = this.frameParams;
+    p[frameParam.width] = frame.width;
+    p[frameParam.height] = frame.height;
+    p[frameParam.format] = pixelFormats.indexOf(frame.format);
+    p[frameParam.fit] = fit === 'crop' ? 0 : 1;
+    this.binding.frameToInput(p, frame.data, this.table, this.inputBytes, this.regionOut);
+    const region = this.result.region, r = this.regionOut;
+    region.x = r[0]!;
+    region.y = r[1]!;
+    region.w = r[2]!;
+    region.h = r[3]!;
   }
 
   private score(i: number): number {
     return (Number(this.output[i]!) - this.outZero) * this.outScale;
   }
 
-  /** Connected cells whose best non-background label passes that label's threshold. */
+  /** Connected cells whose best non-background label passes that label's threshold (found by the core). */
   private decodeGrid(): void {
     const d = this.spec.decoding;
     if (d.kind !== 'grid') return;
-    const { rows, cols, background, thresholds, connectivity } = d;
+    const count = this.binding.gridDecode(this.gridParams, this.thresholdBytes, this.outputBytes, this.workBytes, this.objectBytes);
+    const { rows, cols } = d;
     const labels = this.spec.labels, classes = labels.length;
     const { width: inW, height: inH } = this.spec.input;
     const cellW = inW / cols, cellH = inH / rows;
     const region = this.result.region;
     const sx = region.w / inW, sy = region.h / inH;
-    const cellLabel = this.cellLabel, cellScore = this.cellScore, seen = this.seen, stack = this.stack;
-    for (let i = 0; i < rows * cols; i++) {
-      let best = -1, bestScore = -Infinity;
-      for (let c = 0; c < classes; c++) {
-        if (c === background) continue;
-        const s = this.score(i * classes + c);
-        if (s > bestScore) { best = c; bestScore = s; }
-      }
-      cellLabel[i] = bestScore >= thresholds[best]! ? best : -1;
-      cellScore[i] = bestScore;
-      seen[i] = 0;
-    }
-    let count = 0;
-    for (let start = 0; start < rows * cols; start++) {
-      if (seen[start] || cellLabel[start]! < 0) continue;
-      const label = cellLabel[start]!;
-      let top = 0;
-      stack[top++] = start;
-      seen[start] = 1;
-      let weight = 0, mx = 0, my = 0, max = 0, r0 = rows, r1 = -1, c0 = cols, c1 = -1;
-      while (top > 0) {
-        const i = stack[--top]!;
-        const r = Math.floor(i / cols), c = i % cols;
-        const s = cellScore[i]!;
-        weight += s;
-        mx += s * (c + 0.5) * cellW;
-        my += s * (r + 0.5) * cellH;
-        if (s > max) max = s;
-        if (r < r0) r0 = r;
-        if (r > r1) r1 = r;
-        if (c < c0) c0 = c;
-        if (c > c1) c1 = c;
-        for (let dy = -1; dy <= 1; dy++) {
-          for (let dx = -1; dx <= 1; dx++) {
-            if (connectivity === 4 && dx !== 0 && dy !== 0) continue;
-            const rr = r + dy, cc = c + dx;
-            if (rr < 0 || rr >= rows || cc < 0 || cc >= cols) continue;
-            const j = rr * cols + cc;
-            if (!seen[j] && cellLabel[j] === label) {
-              seen[j] = 1;
-              stack[top++] = j;
-            }
-          }
+    const objects = this.objects, order = this.work, orderAt = 2 * rows * cols, scale = this.outScale;
+    for (let n = 0; n < count; n++) {
+      const o = n * F.length;
+      const label = objects[o + F.label]!;
+      let weight: number, mx: number, my: number, max: number;
+      if (this.exactSums) {
+        weight = objects[o + F.weight]! * scale;
+        mx = (objects[o + F.sumX]! * cellW * scale) / 2;
+        my = (objects[o + F.sumY]! * cellH * scale) / 2;
+        max = objects[o + F.peak]! * scale;
+      } else {
+        weight = 0; mx = 0; my = 0; max = 0;
+        const first = orderAt + objects[o + F.first]!, end = first + objects[o + F.cells]!;
+        for (let j = first; j < end; j++) {
+          const i = order[j]!;
+          const r = Math.floor(i / cols), c = i % cols;
+          const s = this.score(i * classes + label);
+          weight += s;
+          mx += s * (c + 0.5) * cellW;
+          my += s * (r + 0.5) * cellH;
+          if (s > max) max = s;
         }
       }
-      const det = this.pool[count++]!;
+      const c0 = objects[o + F.col0]!, r0 = objects[o + F.row0]!, c1 = objects[o + F.col1]!, r1 = objects[o + F.row1]!;
+      const det = this.pool[n]!;
       det.label = labels[label]!;
       det.index = label;
       det.score = max;
@@ -286,28 +303,4 @@ export class Pipeline {
     }
     this.result.count = count;
   }
-}
-
-/** Channel c (0 R, 1 G, 2 B) of pixel i, or its luma when c is -1, 0..255. */
-function sample(data: Uint8Array, format: Frame['format'], i: number, c: number): number {
-  let r: number, g: number, b: number;
-  switch (format) {
-    case 'gray8':
-      return data[i]!;
-    case 'rgb888':
-      r = data[3 * i]!; g = data[3 * i + 1]!; b = data[3 * i + 2]!;
-      break;
-    case 'rgba8888':
-      r = data[4 * i]!; g = data[4 * i + 1]!; b = data[4 * i + 2]!;
-      break;
-    default: {
-      const v = format === 'rgb565le' ? data[2 * i]! | (data[2 * i + 1]! << 8) : (data[2 * i]! << 8) | data[2 * i + 1]!;
-      r = (v >> 11) & 31; g = (v >> 5) & 63; b = v & 31;
-      r = (r << 3) | (r >> 2); g = (g << 2) | (g >> 4); b = (b << 3) | (b >> 2);
-    }
-  }
-  if (c === 0) return r;
-  if (c === 1) return g;
-  if (c === 2) return b;
-  return (77 * r + 150 * g + 29 * b + 128) >> 8;   // BT.601 luma in 8-bit fixed point
 }

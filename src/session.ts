@@ -40,8 +40,9 @@ export class InferenceSession {
   readonly operators: readonly { name: string; macs: number }[];
   /** The model's description string ('' when it has none); our models carry JSON there. */
   readonly description: string;
+  /** The backend the session runs on (the frame path calls it too). */
+  readonly binding: CoreBinding;
   private context: CoreContext | null;
-  private readonly binding: CoreBinding;
   private profilingOn: boolean;
 
   private constructor(binding: CoreBinding, context: CoreContext, profiling: boolean) {

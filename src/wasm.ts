@@ -11,7 +11,7 @@
 // asks) and each context's arena is allocated there with the module's malloc;
 // release() frees both. Linear memory may grow, which replaces its
 // ArrayBuffer, so views of it are taken afresh after any call into the module.
-import type { CoreBinding, CoreContext, ModelBytes, RawProfileEntry, RawTensorInfo } from './binding.js';
+import { frameParam, gridParam, type CoreBinding, type CoreContext, type ModelBytes, type RawProfileEntry, type RawTensorInfo } from './binding.js';
 import { XtmlError, statusName } from './errors.js';
 
 // ---- the part of the WebAssembly JS API used here ----
@@ -69,13 +69,17 @@ interface Exports {
   xtml_wasm_alloc(bytes: number): number;
   xtml_wasm_free(pointer: number): void;
   xtml_wasm_set_profiler(ctx: number, profile: number): void;
+  xtml_dtype_size(dtype: number): number;
+  xtml_frame_table(dtype: number, scale: number, zeroPoint: number, real: number, table: number, tableBytes: number, diag: number): number;
+  xtml_frame_to_input(frame: number, fit: number, target: number, input: number, inputBytes: number, region: number, diag: number): number;
+  xtml_grid_decode(grid: number, scores: number, scoreBytes: number, work: number, workCount: number, result: number, diag: number): number;
 }
 
 const requiredExports: readonly (keyof Exports)[] = [
   'memory', 'xtml_model_verify', 'xtml_arena_size', 'xtml_init', 'xtml_arena_used', 'xtml_input_count',
   'xtml_output_count', 'xtml_input_info', 'xtml_output_info', 'xtml_input_data', 'xtml_output_data', 'xtml_invoke',
   'xtml_operator_count', 'xtml_operator_name', 'xtml_operator_macs', 'xtml_ctx_detail', 'xtml_model_description', 'xtml_wasm_alloc',
-  'xtml_wasm_free', 'xtml_wasm_set_profiler',
+  'xtml_wasm_free', 'xtml_wasm_set_profiler', 'xtml_dtype_size', 'xtml_frame_table', 'xtml_frame_to_input', 'xtml_grid_decode',
 ];
 
 // ---- C struct layouts on wasm32 (xtml.h, xtml_bind.h) ----
@@ -86,6 +90,12 @@ const MAX_DIMS = 6; // XTML_MAX_DIMS
 const diag = { status: 0, needed: 4, detail: 8, size: 8 + DETAIL_MAX } as const; // xtml_diag_t
 const info = { name: 0, dtype: 4, ndim: 8, dims: 12, bytes: 12 + 4 * MAX_DIMS, scale: 16 + 4 * MAX_DIMS, zeroPoint: 20 + 4 * MAX_DIMS, size: 24 + 4 * MAX_DIMS } as const; // xtml_tensor_info_t
 const profile = { count: 0, ticks: 4, size: 8 } as const; // xtml_bind_profile_t
+const frame = { data: 0, bytes: 4, width: 8, height: 12, format: 16, size: 20 } as const; // xtml_frame_t
+const target = { width: 0, height: 4, channels: 8, dtype: 12, table: 16, size: 20 } as const; // xtml_frame_target_t
+const rect = { x: 0, y: 4, w: 8, h: 12, size: 16 } as const; // xtml_rect_t
+const grid = { rows: 0, cols: 4, classes: 8, background: 12, connectivity: 16, dtype: 20, zeroPoint: 24, minLevel: 28, minScore: 32, size: 36 } as const; // xtml_grid_t
+const gridObjectSize = 44; // xtml_grid_object_t
+const gridResult = { objects: 0, maxObjects: 4, count: 8, order: 12, size: 16 } as const; // xtml_grid_result_t
 
 /** A CoreBinding on WebAssembly, plus what tests and tools may inspect. */
 export interface WasmBinding extends CoreBinding {
@@ -179,6 +189,30 @@ function bind(instance: WasmInstance): WasmBinding {
   const infoAt = scratch + diag.size;
   const wordAt = infoAt + info.size;
 
+  // The frame path's block: its structs and copies of the caller's arrays,
+  // grown (never shrunk) to the largest call so far.
+  let frameBlock = 0;
+  let frameBlockBytes = 0;
+  const frameScratch = (size: number): number => {
+    if (size > frameBlockBytes) {
+      if (frameBlock !== 0) wasm.xtml_wasm_free(frameBlock);
+      frameBlock = 0;
+      frameBlockBytes = 0;
+      frameBlock = alloc(size, 'the frame path');
+      frameBlockBytes = size;
+    }
+    return frameBlock;
+  };
+  const up16 = (n: number): number => (n + 15) & ~15;
+  const copyIn = (source: Uint8Array, at: number): void => {
+    refresh();
+    bytes.set(source, at);
+  };
+  const copyOut = (at: number, into: Uint8Array): void => {
+    refresh();
+    into.set(bytes.subarray(at, at + into.byteLength));
+  };
+
   const diagError = (status: number): XtmlError =>
     new XtmlError(statusName(status), cString(diagAt + diag.detail), statusName(status) === 'XTML_STATUS_ARENA_TOO_SMALL' ? u32(diagAt + diag.needed) : undefined);
 
@@ -233,6 +267,79 @@ function bind(instance: WasmInstance): WasmBinding {
         throw diagError(status);
       }
       return createContext(u32(wordAt), copy.at, arena);
+    },
+
+    frameTable(dtype: number, scale: number, zeroPoint: number, real: Uint8Array, table: Uint8Array): void {
+      if (real.byteLength !== 1024) throw new XtmlError('XTML_STATUS_BAD_ARGUMENT', 'real must be 256 float32');
+      const realAt = frameScratch(up16(real.byteLength) + table.byteLength);
+      const tableAt = realAt + up16(real.byteLength);
+      copyIn(real, realAt);
+      const status = wasm.xtml_frame_table(dtype, scale, zeroPoint, realAt, tableAt, table.byteLength, diagAt);
+      if (status !== 0) throw diagError(status);
+      copyOut(tableAt, table);
+    },
+
+    frameToInput(params: Int32Array, data: Uint8Array, table: Uint8Array, input: Uint8Array, region: Int32Array): void {
+      const structs = frame.size + target.size + rect.size;
+      const tableAt = up16(structs), dataAt = tableAt + up16(table.byteLength), inputAt = dataAt + up16(data.byteLength);
+      const at = frameScratch(inputAt + input.byteLength);
+      const p = (i: number): number => params[i]!;
+      // The core reads 256 table elements of the input's type (and refuses types without a size).
+      const element = wasm.xtml_dtype_size(p(frameParam.dtype)) >>> 0;
+      if (element !== 0 && table.byteLength !== 256 * element) {
+        throw new XtmlError('XTML_STATUS_BAD_ARGUMENT', "the table is not 256 elements of the input's type");
+      }
+      copyIn(table, at + tableAt);
+      copyIn(data, at + dataAt);
+      const f = at, t = at + frame.size, r = t + target.size;
+      view.setUint32(f + frame.data, at + dataAt, true);
+      view.setUint32(f + frame.bytes, data.byteLength, true);
+      view.setInt32(f + frame.width, p(frameParam.width), true);
+      view.setInt32(f + frame.height, p(frameParam.height), true);
+      view.setInt32(f + frame.format, p(frameParam.format), true);
+      view.setInt32(t + target.width, p(frameParam.inWidth), true);
+      view.setInt32(t + target.height, p(frameParam.inHeight), true);
+      view.setInt32(t + target.channels, p(frameParam.channels), true);
+      view.setInt32(t + target.dtype, p(frameParam.dtype), true);
+      view.setUint32(t + target.table, at + tableAt, true);
+      const status = wasm.xtml_frame_to_input(f, p(frameParam.fit), t, at + inputAt, input.byteLength, r, diagAt);
+      if (status !== 0) throw diagError(status);
+      copyOut(at + inputAt, input);
+      region[0] = i32(r + rect.x);
+      region[1] = i32(r + rect.y);
+      region[2] = i32(r + rect.w);
+      region[3] = i32(r + rect.h);
+    },
+
+    gridDecode(params: Int32Array, thresholds: Uint8Array, scores: Uint8Array, work: Uint8Array, objects: Uint8Array): number {
+      const thresholdsAt = up16(grid.size + gridResult.size), scoresAt = thresholdsAt + up16(thresholds.byteLength);
+      const workAt = scoresAt + up16(scores.byteLength), objectsAt = workAt + up16(work.byteLength);
+      const at = frameScratch(objectsAt + objects.byteLength);
+      const p = (i: number): number => params[i]!;
+      // The core reads one threshold per class (and refuses a class count below 1 before reading any).
+      if (thresholds.byteLength !== 4 * Math.max(0, p(gridParam.classes))) {
+        throw new XtmlError('XTML_STATUS_BAD_ARGUMENT', 'thresholds must be one 32-bit value per class; thresholds, work and objects 4-byte aligned');
+      }
+      copyIn(thresholds, at + thresholdsAt);
+      copyIn(scores, at + scoresAt);
+      const g = at, res = at + grid.size;
+      view.setInt32(g + grid.rows, p(gridParam.rows), true);
+      view.setInt32(g + grid.cols, p(gridParam.cols), true);
+      view.setInt32(g + grid.classes, p(gridParam.classes), true);
+      view.setInt32(g + grid.background, p(gridParam.background), true);
+      view.setInt32(g + grid.connectivity, p(gridParam.connectivity), true);
+      view.setInt32(g + grid.dtype, p(gridParam.dtype), true);
+      view.setInt32(g + grid.zeroPoint, p(gridParam.zeroPoint), true);
+      view.setUint32(g + grid.minLevel, at + thresholdsAt, true);
+      view.setUint32(g + grid.minScore, at + thresholdsAt, true);
+      view.setUint32(res + gridResult.objects, at + objectsAt, true);
+      view.setInt32(res + gridResult.maxObjects, Math.floor(objects.byteLength / gridObjectSize), true);
+      const status = wasm.xtml_grid_decode(g, at + scoresAt, scores.byteLength, at + workAt, work.byteLength >>> 2, res, diagAt);
+      if (status !== 0) throw diagError(status);
+      const count = i32(res + gridResult.count);
+      copyOut(at + workAt, work);
+      copyOut(at + objectsAt, objects.subarray(0, Math.min(count, Math.floor(objects.byteLength / gridObjectSize)) * gridObjectSize));
+      return count;
     },
   };
 

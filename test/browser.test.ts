@@ -148,6 +148,25 @@ function canvasProbe(page: Page, boxes: Detection[], rgba: number[]): Promise<{ 
 
 const labelsIn = (page: Page) => page.locator('[data-testid="detection-row"] [data-testid="detection-label"]').allTextContents();
 
+browserTest('the page states the working range, and a frame with no digits says what the model expects in its own pixels', async (t) => {
+  // a blank sheet 240x240: nothing to find; the centre crop is the whole image, reduced 2.5x to 96x96
+  const blank = pngOfGray(240, 240, new Uint8Array(240 * 240).fill(230));
+  const api = await apiDetect(blank, 'image/png');
+  t.is(api.status, 200);
+  t.deepEqual(api.json.detections, []);
+
+  const { page, errors } = await openPage();
+  t.regex(await page.textContent('[data-testid="working-range"]') ?? '', /dark handwritten digits on light paper, 16–40 px tall in the 96×96/);
+  const hooks = await shown(page, () => upload(page, 'blank.png', 'image/png', blank));
+  t.is(hooks.detections, '0');
+  // 16 and 40 px in the model's frame are 40 and 100 px in an image reduced 240 -> 96
+  t.is(await page.textContent('[data-testid="nothing-found"]'),
+    'No digits found. The detector expects dark handwritten digits on light paper, 16–40 px tall in the 96×96 frame it sees; ' +
+    'the model saw this image reduced 240×240 → 96×96, so its digits should be about 40–100 px tall.');
+  t.deepEqual(errors, []);
+  await page.close();
+});
+
 browserTest('a held-out frame put in through the file input shows the API\'s detections: hook, table and boxes on the canvas', async (t) => {
   const api = await apiDetect(framePng, 'image/png', '?profile=1');
   t.is(api.status, 200);

@@ -9,13 +9,14 @@
 // measurement.
 //
 //   node dist/tools/bench-rv32.js [--json] [--no-x86] [--only id,id,...]
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadManifest } from '../test/support/reference.js';
 import { callgrindPerInvoke } from './callgrind.js';
 import { int8ModelPath } from './detector.js';
-import { countRv32, inspectRv32, seededInput, type Rv32Count } from './rv32-count.js';
+import { countRv32, inspectRv32, rv32Paths, seededInput, type Rv32Count } from './rv32-count.js';
 
 /** ESP32-C3 clock, and cycles per instruction assumed for the estimate. */
 const CLOCK_HZ = 160e6;
@@ -65,7 +66,24 @@ function formatRows(rows: Rv32Row[]): string {
   ].join('\n');
 }
 
+/** What is missing to run this benchmark here, or null. */
+function missing(): string | null {
+  const qemu = spawnSync(rv32Paths.qemu, ['--version'], { stdio: 'ignore' });
+  if (qemu.error !== undefined || qemu.status !== 0) return 'qemu-riscv32 (apt-get install -y qemu-user)';
+  for (const file of [rv32Paths.cli('O2'), rv32Paths.cli('Os'), rv32Paths.plugin]) {
+    if (!existsSync(file)) {
+      return `${file} (apt-get install -y gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf, then make -C native rv32 qemu-plugin)`;
+    }
+  }
+  return null;
+}
+
 async function main(argv: string[]): Promise<number> {
+  const absent = missing();
+  if (absent !== null) {
+    console.log(`rv32imc benchmark skipped: ${absent} is missing`);
+    return 0;
+  }
   const json = argv.includes('--json');
   const x86 = !argv.includes('--no-x86');
   const onlyAt = argv.indexOf('--only');

@@ -24,8 +24,9 @@ export interface DetectorDescription {
   decode: { threshold: number; class_thresholds?: (number | null)[]; connectivity: number; rule: string };
 }
 
-export function loadDescription(): DetectorDescription {
-  return JSON.parse(readFileSync(join(modelsDir, 'detector.json'), 'utf8')) as DetectorDescription;
+/** models/<name>.json (name 'detector' or a variant such as 'detector-small'). */
+export function loadDescription(name = 'detector'): DetectorDescription {
+  return JSON.parse(readFileSync(join(modelsDir, `${name}.json`), 'utf8')) as DetectorDescription;
 }
 
 /** A true digit: ink centroid in pixels and the digit. */

@@ -1,20 +1,22 @@
-// npm run eval [-- --backend node|wasm|xs... ] [--frames N]: runs the committed int8
-// detector and its float32 twin on our core over the held-out frames
+// npm run eval [-- --backend node|wasm|xs... ] [--frames N] [--name detector-small]: runs
+// the committed int8 detector (or a variant: models/<name>.tflite) and its float32 twin on our core over the held-out frames
 // (models/data/heldout.*, digits never used in training) and prints precision, recall
 // and F1 per class and overall, and milliseconds per frame.
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { loadBinding } from '../host-sim/node/backends.js';
 import type { BackendName } from '../src/index.js';
-import { evaluate, floatModelPath, int8ModelPath, loadDescription, loadHeldOut, overall, prf, type EvalResult } from './detector.js';
+import { join } from 'node:path';
+import { evaluate, loadDescription, loadHeldOut, modelsDir, overall, prf, type EvalResult } from './detector.js';
 
 const program = new Command()
   .option('--backend <name>', 'core backend: node or wasm', 'node')
   .option('--frames <n>', 'evaluate only the first n held-out frames', (v) => Number.parseInt(v, 10))
+  .option('--name <name>', 'the model variant: models/<name>.tflite, <name>_float.tflite, <name>.json', 'detector')
   .parse();
-const options = program.opts<{ backend: BackendName; frames?: number }>();
+const options = program.opts<{ backend: BackendName; frames?: number; name: string }>();
 
-const description = loadDescription();
+const description = loadDescription(options.name);
 const heldOut = loadHeldOut(options.frames ?? Infinity);
 const binding = loadBinding(options.backend);
 const digits = heldOut.truths.reduce((n, t) => n + t.length, 0);
@@ -38,6 +40,6 @@ function report(title: string, r: EvalResult): number {
   return all.f1;
 }
 
-const int8 = report('int8 (models/detector.tflite)', evaluate(binding, readFileSync(int8ModelPath), heldOut, description));
-const float = report('float32 (models/detector_float.tflite)', evaluate(binding, readFileSync(floatModelPath), heldOut, description));
+const int8 = report(`int8 (models/${options.name}.tflite)`, evaluate(binding, readFileSync(join(modelsDir, `${options.name}.tflite`)), heldOut, description));
+const float = report(`float32 (models/${options.name}_float.tflite)`, evaluate(binding, readFileSync(join(modelsDir, `${options.name}_float.tflite`)), heldOut, description));
 console.log(`\noverall F1: int8 ${int8.toFixed(3)}, float ${float.toFixed(3)}, difference ${(int8 - float).toFixed(3)}`);

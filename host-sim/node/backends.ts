@@ -16,6 +16,8 @@ import { createNodeBinding } from './node-binding.js';
 /** The repository root (this file runs from dist/host-sim/node/). */
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const wasmPath = join(root, 'native/wasm/xtml.wasm');
+/** The bundled detector (models/detector.tflite; model card in models/README.md). */
+export const bundledModelPath = join(root, 'models/detector.tflite');
 
 let wasm: WasmBinding | undefined;
 let node: CoreBinding | undefined;

@@ -7,6 +7,8 @@
 //   bench [manifest.json] [--backend B...] [--repeat N]
 //   detect <image...> [--model M] [--sidecar J] [--backend B] [--fit crop|stretch] [--json]
 //   serve [--port P] [--host H] [--backend B] [--model M] [--sidecar J] [--max-body N] [--demo]
+//   convert <model> --calibration DATA --out OUT.tflite [...]  (convert-cli.ts)
+//   compare <a> <b> --data DATA [...]                          (convert-cli.ts)
 //
 // Backends: wasm, node (falls back to wasm with a warning), xs (the desktop XS
 // host, as a subprocess). Errors print "CODE: detail" and exit 1, never a stack.
@@ -23,6 +25,7 @@ import { desktopDecoders } from './images.js';
 import { XsApiHost } from '../xs/xs-api.js';
 import { defaultMaxBodyBytes, defaultMaxPixels, encodePgm } from '../../src/index.js';
 import { runManifestXs, runModelXs, xsErrorToError, xsHostAvailable, type XsModelResult } from '../xs/xs-backend.js';
+import { addConvertCommands, ConvertError } from './convert-cli.js';
 
 const backends: BackendName[] = ['wasm', 'node', 'xs'];
 
@@ -495,10 +498,13 @@ program.command('serve')
   .option('--log', 'print one line per request')
   .action(serve);
 
+addConvertCommands(program, parseBackend);
+
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof XtmlError) console.error(`${e.code}: ${e.detail}`);
+  else if (e instanceof ConvertError) console.error(`${e.code}: ${e.message}`);
   else if (e instanceof UsageError || e instanceof InvalidArgumentError) console.error(`xs-tinyml: ${e.message}`);
   else console.error(`xs-tinyml: ${e instanceof Error ? e.message : String(e)}`);
   process.exitCode = 1;

@@ -34,6 +34,9 @@ export interface Addon {
   xtml_operator_name(ctx: AddonContext, index: number): string | null;
   xtml_operator_macs(ctx: AddonContext, index: number): number;
   xtml_model_description(ctx: AddonContext): string;
+  xtml_frame_table(dtype: number, scale: number, zeroPoint: number, real: Uint8Array, table: Uint8Array): void;
+  xtml_frame_to_input(params: Int32Array, frame: Uint8Array, table: Uint8Array, input: Uint8Array, region: Int32Array): void;
+  xtml_grid_decode(params: Int32Array, thresholds: Uint8Array, scores: Uint8Array, work: Uint8Array, objects: Uint8Array): number;
 }
 
 /** The repository root (this file runs from dist/host-sim/node/). */
@@ -63,6 +66,9 @@ export function createNodeBinding(addon: Addon = loadAddon()): CoreBinding {
     ticksPerSecond: addon.ticksPerSecond,
     verify: (model) => addon.xtml_model_verify(asBytes(model)),
     arenaSize: (model) => addon.xtml_arena_size(asBytes(model)),
+    frameTable: (dtype, scale, zeroPoint, real, table) => addon.xtml_frame_table(dtype, scale, zeroPoint, real, table),
+    frameToInput: (params, frame, table, input, region) => addon.xtml_frame_to_input(params, frame, table, input, region),
+    gridDecode: (params, thresholds, scores, work, objects) => addon.xtml_grid_decode(params, thresholds, scores, work, objects),
     init(model: ModelBytes, arenaBytes: number): CoreContext {
       const ctx = addon.xtml_init(asBytes(model), arenaBytes);
       return {

@@ -13,12 +13,14 @@ import {
   type ApiRequest, type ApiResponse, type BackendName, type DriftOptions, type Frame, type HostCrypto, type StorageBackend,
 } from '../../src/index.js';
 import { FileStorage } from './file-storage.js';
-import { loadBinding } from './backends.js';
+import { bundledModelPath, loadBinding } from './backends.js';
 import { desktopDecoders } from './images.js';
 import { XsApiHost } from '../xs/xs-api.js';
+import { convertMaxBodyBytes, handleConvert } from './convert-route.js';
+
+export { bundledModelPath };
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const bundledModelPath = join(root, 'models/detector.tflite');
 const webDir = join(root, 'host-sim/web');
 
 /** Static files of the page: path -> [file, content type]. */
@@ -31,6 +33,7 @@ const staticFiles: Record<string, [string, string]> = {
   '/frames.js': [join(webDir, 'frames.js'), 'text/javascript; charset=utf-8'],
   '/model-panel.js': [join(webDir, 'model-panel.js'), 'text/javascript; charset=utf-8'],
   '/monitor.js': [join(webDir, 'monitor.js'), 'text/javascript; charset=utf-8'],
+  '/convert-panel.js': [join(webDir, 'convert-panel.js'), 'text/javascript; charset=utf-8'],
   '/overlay.js': [join(webDir, 'overlay.js'), 'text/javascript; charset=utf-8'],
   '/style.css': [join(webDir, 'style.css'), 'text/css; charset=utf-8'],
   // held-out frame 1 (models/data/heldout.bin) as an 8-bit gray PNG, for the page's "Sample frame" button
@@ -228,10 +231,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         return;
       }
       try {
-        const body = method === 'POST' || method === 'PUT' ? await readBody(req, maxBodyBytes) : new Uint8Array(0);
+        const converting = method === 'POST' && url.pathname === '/convert';
+        const limit = converting ? convertMaxBodyBytes : maxBodyBytes;
+        const body = method === 'POST' || method === 'PUT' ? await readBody(req, limit) : new Uint8Array(0);
         if (body === null) {
           res.setHeader('Connection', 'close');
-          response = errorResponse(413, 'BODY_TOO_LARGE', `the body is over the limit of ${maxBodyBytes} bytes`);
+          response = errorResponse(413, 'BODY_TOO_LARGE', `the body is over the limit of ${limit} bytes`);
+        } else if (converting) {
+          response = handleConvert(body);
         } else {
           response = await host.handle({
             method,

@@ -16,6 +16,7 @@ import { byId, errorBoxOf, guarded, make } from './dom.js';
 import { integer, messageOf, ms } from './format.js';
 import { canvasOfDrawable, canvasOfGray, grayOf, parsePgm } from './frames.js';
 import { currentModel, loadModel, setUpModelPanel } from './model-panel.js';
+import { setUpConvertPanel } from './convert-panel.js';
 import { refreshMonitoring, startMonitoring } from './monitor.js';
 import { BOX_COLOUR, drawAnswer, drawFrameOnly, drawPlaceholder } from './overlay.js';
 
@@ -152,9 +153,25 @@ function detectFile(file) {
 
 // ---- showing the answer ----
 
-function fillTable(detections) {
+/** The bundled detector's working range: digit heights in its 96x96 frame (models/README.md, "Scenes"). */
+const BUNDLED_DETECTOR = { name: 'xs-tinyml digit detector', minDigitPx: 16, maxDigitPx: 40 };
+
+/** What to say when a frame gives nothing: what the model expects, in the image's own pixels. */
+function nothingFoundText(region) {
+  const facts = currentModel();
+  const side = facts?.input?.height;
+  if (facts?.name !== BUNDLED_DETECTOR.name || !Number.isFinite(side) || !region) {
+    return 'Nothing found in this frame.';
+  }
+  const { minDigitPx: lo, maxDigitPx: hi } = BUNDLED_DETECTOR;
+  const scale = region.h / side;
+  const inImage = scale === 1 ? '' : `; the model saw this image reduced ${region.w}×${region.h} → ${facts.input.width}×${side}, so its digits should be about ${Math.round(lo * scale)}–${Math.round(hi * scale)} px tall`;
+  return `No digits found. The detector expects dark handwritten digits on light paper, ${lo}–${hi} px tall in the ${facts.input.width}×${side} frame it sees${inImage}.`;
+}
+
+function fillTable(detections, region) {
   if (detections.length === 0) {
-    ui.rows.replaceChildren(make('tr', { class: 'empty' }, make('td', { colSpan: 6 }, 'No digits found in this frame.')));
+    ui.rows.replaceChildren(make('tr', { class: 'empty', 'data-testid': 'nothing-found' }, make('td', { colSpan: 6 }, nothingFoundText(region))));
     return;
   }
   ui.rows.replaceChildren(...detections.map((d, i) => {
@@ -245,7 +262,7 @@ function clearOperators(note) {
 function showResult(result, frame, roundTrip, source) {
   const { width, height } = result.frame;
   drawAnswer(ui.canvas, frame, result);
-  fillTable(result.detections);
+  fillTable(result.detections, result.region);
   showTiming(result.timing, roundTrip);
   showOperators(result.operators ?? []);
   const r = result.region;
@@ -380,6 +397,7 @@ ui.live.addEventListener('change', guard(() => {
 }));
 
 setUpModelPanel({ afterAction: refreshMonitoring });
+setUpConvertPanel();
 
 ui.canvas.dataset.boxColour = BOX_COLOUR;
 drawPlaceholder(ui.canvas, 'Drop, pick, paste or capture an image');

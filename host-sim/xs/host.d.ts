@@ -5,3 +5,4 @@ export function readText(path: string): string;
 export function readLine(): string | undefined;
 export function writeLine(text: string): void;
 export function fromHex(text: string): ArrayBuffer;
+export function mark(): number;

@@ -237,7 +237,10 @@ function main(): void {
   } else if (command === 'truncations' && target !== undefined) {
     truncations(target);
   } else if (command === 'status-names') {
-    print({ statusNames: Array.from({ length: 24 }, (_, i) => statusName(i)) });
+    // Every status up to the first the core does not name.
+    const names: string[] = [];
+    for (let i = 0; i < 1000 && statusName(i) !== 'XTML_STATUS_UNKNOWN'; i++) names.push(statusName(i));
+    print({ statusNames: names });
   } else {
     throw new TypeError('usage: run-vectors manifest MANIFEST [options] | model MODEL [options] | load MODEL... | truncations MODEL | status-names');
   }

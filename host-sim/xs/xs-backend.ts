@@ -66,14 +66,20 @@ export function xsErrorToError(error: XsError): Error {
 
 /** Run run-vectors with these arguments; one parsed object per printed line. */
 export function runXs(args: string[], timeoutMs = 600_000): Promise<Record<string, unknown>[]> {
+  return runXsProgram('run-vectors', args, timeoutMs);
+}
+
+/** Run a program of host-sim/xs/manifest.json (run-vectors, run-frames) with
+ * these arguments; one parsed object per printed line. */
+export function runXsProgram(program: string, args: string[], timeoutMs = 600_000): Promise<Record<string, unknown>[]> {
   return new Promise((resolvePromise, reject) => {
     execFile(
       xsHostPath,
-      ['--manifest', xsManifestPath, 'run-vectors', ...args],
+      ['--manifest', xsManifestPath, program, ...args],
       { timeout: timeoutMs, maxBuffer: 256 << 20 },
       (error, stdout, stderr) => {
         if (error) {
-          reject(new Error(`xtml-xs ${args.join(' ')} failed (${String(error.code ?? error.signal)}): ${stderr.trim()}`));
+          reject(new Error(`xtml-xs ${program} ${args.join(' ')} failed (${String(error.code ?? error.signal)}): ${stderr.trim()}`));
           return;
         }
         try {

@@ -10,6 +10,13 @@
  *     star, makes "prefix/<base>" of every .js file in dir; the key "*" names
  *     modules by their base names. Only .js files are modules here; C sources
  *     in a manifest are linked into this program instead.
+ *   - A module whose source is TypeScript (dir/file.ts, no dir/file.js), which
+ *     mcconfig would compile itself, runs here as tsc compiled it: a manifest
+ *     says where, with "xtml-host": {"tsc": {"rootDir": R, "outDir": O}}
+ *     (paths relative to that manifest, as in the tsconfig that built O), and
+ *     the module is O/<file's path below R>.js. The first manifest that says
+ *     so wins; it applies to the manifests it includes. Without it the module
+ *     maps to the .ts file (enough for --modules; XS cannot run it).
  *   - A specifier is resolved as XS resolves it on a device
  *     (xs/platforms/mc/xsHosts.c): "moddable:" is dropped; "./" and "../" are
  *     taken relative to the importing module's *name*, not its file; "#name"
@@ -289,6 +296,67 @@ static int is_file(const char *path) {
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* Where tsc put the JavaScript of TypeScript modules (absolute, no trailing slash); empty when unknown. */
+static char tsc_root[PATH_MAX], tsc_out[PATH_MAX];
+
+/* The file of a module whose source is path + ".ts": see the header. */
+static void typescript_output(char *file, size_t size, const char *path) {
+    char real[PATH_MAX];
+    size_t root_len = strlen(tsc_root);
+    snprintf(file, size, "%s.ts", path);
+    if (root_len == 0 || realpath(file, real) == NULL || strncmp(real, tsc_root, root_len) != 0 || real[root_len] != '/') {
+        return;
+    }
+    real[strlen(real) - 3] = 0; /* drop .ts */
+    if (snprintf(file, size, "%s%s.js", tsc_out, real + root_len) >= (int)size) {
+        fprintf(stderr, "xtml-xs: path too long: %s%s.js\n", tsc_out, real + root_len);
+        exit(2);
+    }
+}
+
+/* Reads "xtml-host": {"tsc": {"rootDir", "outDir"}} of a manifest in `dir`, unless already known. */
+static int read_tsc(const char *dir, const json_t *root, char *error, size_t error_size) {
+    const json_t *section, *tsc, *field;
+    const char *root_dir = NULL, *out_dir = NULL;
+    char path[PATH_MAX];
+    if (tsc_root[0] != 0) {
+        return 0;
+    }
+    for (section = root->child; section != NULL; section = section->next) {
+        if (strcmp(section->key, "xtml-host") != 0 || section->type != 'o') {
+            continue;
+        }
+        for (tsc = section->child; tsc != NULL; tsc = tsc->next) {
+            if (strcmp(tsc->key, "tsc") != 0 || tsc->type != 'o') {
+                continue;
+            }
+            for (field = tsc->child; field != NULL; field = field->next) {
+                if (field->type == 's' && strcmp(field->key, "rootDir") == 0) {
+                    root_dir = field->string;
+                } else if (field->type == 's' && strcmp(field->key, "outDir") == 0) {
+                    out_dir = field->string;
+                }
+            }
+        }
+    }
+    if (root_dir == NULL && out_dir == NULL) {
+        return 0;
+    }
+    if (root_dir == NULL || out_dir == NULL) {
+        return fail(error, error_size, "%s: xtml-host.tsc needs both rootDir and outDir%s", dir, "");
+    }
+    join_path(path, sizeof path, dir, root_dir);
+    if (realpath(path, tsc_root) == NULL) {
+        return fail(error, error_size, "%s: xtml-host.tsc.rootDir %s does not exist", dir, root_dir);
+    }
+    /* outDir may not exist yet (nothing compiled): keep it as written, made absolute. */
+    join_path(tsc_out, sizeof tsc_out, dir, out_dir);
+    if (realpath(tsc_out, path) != NULL) {
+        snprintf(tsc_out, sizeof tsc_out, "%s", path);
+    }
+    return 0;
+}
+
 /*
  * Map `target` (a module name, or a prefix ending in a star) to `source` (a
  * path without extension, or a directory followed by a slash and a star).
@@ -328,7 +396,11 @@ static int add_modules(const char *dir, const char *target, const char *source, 
     join_path(path, sizeof path, dir, source);
     snprintf(file, sizeof file, "%s%s", path, source_len > 3 && strcmp(source + source_len - 3, ".js") == 0 ? "" : ".js");
     if (!is_file(file)) {
-        return 0; /* e.g. a C source: linked into this program, not a module */
+        snprintf(file, sizeof file, "%s.ts", path);
+        if (!is_file(file)) {
+            return 0; /* e.g. a C source: linked into this program, not a module */
+        }
+        typescript_output(file, sizeof file, path);
     }
     if (star != NULL) {
         /* "*": "dir/file" names the module "file" (after the prefix before the star). */
@@ -376,6 +448,7 @@ static int add_manifest(const char *path, int depth, char *error, size_t error_s
         json_free(root);
         return fail(error, error_size, "%s: not a manifest: %s", path, r.error != NULL ? r.error : "not an object");
     }
+    status = read_tsc(dir, root, error, error_size);
     for (section = root->child; section != NULL && status == 0; section = section->next) {
         if (strcmp(section->key, "include") == 0) {
             /* Depth first, as mcconfig combines manifests. */

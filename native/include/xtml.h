@@ -32,6 +32,10 @@
  * A short detail message naming the offending tensor, operator or offset is
  * written to the caller's xtml_diag_t (may be NULL), or kept in the context
  * for calls made on one. Define XTML_NO_DETAIL to compile the messages out.
+ *
+ * Beside the interpreter, the frame path (at the end of this header) turns a
+ * camera frame into an image model's input and a FOMO-style grid of scores
+ * into objects, on caller memory, without a context.
  */
 #ifndef XTML_H
 #define XTML_H
@@ -82,6 +86,11 @@ typedef enum xtml_status {
     XTML_STATUS_ARENA_ALIGNMENT,      /* arena not aligned to XTML_ARENA_ALIGN */
     /* Invoke. */
     XTML_STATUS_EVAL_ERROR,           /* a data-dependent check failed during invoke */
+    /* The frame path (xtml_frame_*, xtml_grid_*). */
+    XTML_STATUS_FRAME_SIZE,           /* frame size not positive, too large, or not its byte count */
+    XTML_STATUS_FRAME_FORMAT,         /* unknown pixel format or fit */
+    XTML_STATUS_FRAME_TARGET,         /* input shape, type, quantization or table it cannot fill */
+    XTML_STATUS_GRID_CONFIG,          /* grid, scores or work memory inconsistent */
     XTML_STATUS_COUNT
 } xtml_status_t;
 
@@ -201,6 +210,149 @@ const char *xtml_builtin_name(int32_t code);
 const char *xtml_dtype_name(xtml_dtype_t dtype);
 /* Bytes per element, 0 for types without a fixed size (string, int4 packed). */
 size_t xtml_dtype_size(xtml_dtype_t dtype);
+
+/*
+ * ---- The frame path: camera frames in, grid objects out ----
+ *
+ * Plain functions on caller memory, independent of any context: they read
+ * only what they are given, write only the outputs named, keep no pointer
+ * after returning, and check every argument first (a failed call writes
+ * nothing but the diag). Integer arithmetic throughout, except
+ * xtml_frame_table() (once per model, single-precision) and float32 scores.
+ */
+
+/* Pixel formats: rows top to bottom, no padding between rows. RGB565
+ * channels widen to 8 bits by repeating their top bits (r5 << 3 | r5 >> 2). */
+typedef enum xtml_pixel_format {
+    XTML_PIXEL_GRAY8 = 0,     /* one byte per pixel */
+    XTML_PIXEL_RGB565LE = 1,  /* 16 bits RRRRRGGGGGGBBBBB, low byte first */
+    XTML_PIXEL_RGB565BE = 2,  /* the same, high byte first */
+    XTML_PIXEL_RGB888 = 3,    /* bytes R, G, B */
+    XTML_PIXEL_RGBA8888 = 4,  /* bytes R, G, B, A; alpha is ignored */
+    XTML_PIXEL_COUNT
+} xtml_pixel_format_t;
+
+/* How a frame of another aspect ratio reaches the input. */
+typedef enum xtml_fit {
+    XTML_FIT_CROP = 0,     /* the centred part of the frame with the input's aspect ratio */
+    XTML_FIT_STRETCH = 1,  /* the whole frame */
+    XTML_FIT_COUNT
+} xtml_fit_t;
+
+/* Largest frame, in pixels (4096 x 4096): every box sum fits 32 bits. */
+#define XTML_FRAME_MAX_PIXELS 16777216
+/* Largest input side the frame path fills. */
+#define XTML_FRAME_MAX_SIDE 65535
+
+/* A frame. The bytes belong to the caller and are only read during a call. */
+typedef struct xtml_frame {
+    const uint8_t *data;
+    size_t bytes;                /* width * height * bytes per pixel */
+    int32_t width;
+    int32_t height;
+    xtml_pixel_format_t format;
+} xtml_frame_t;
+
+/* A rectangle of frame pixels. */
+typedef struct xtml_rect {
+    int32_t x;
+    int32_t y;
+    int32_t w;
+    int32_t h;
+} xtml_rect_t;
+
+/* The image input the frame path fills: [1, height, width, channels] (NHWC). */
+typedef struct xtml_frame_target {
+    int32_t width;
+    int32_t height;
+    int32_t channels;            /* 1: luma (77 R + 150 G + 29 B + 128) >> 8, 3: R, G, B */
+    xtml_dtype_t dtype;          /* XTML_DTYPE_INT8, _UINT8 or _FLOAT32 */
+    const void *table;           /* from xtml_frame_table(): 256 elements of dtype */
+} xtml_frame_target_t;
+
+/*
+ * The input value of each pixel level 0..255, built once per model. real[v]
+ * is the real value level v stands for (e.g. v / 255.0f); for int8 and uint8
+ * inputs, table[v] = zero_point + round(real[v] / scale) in float32, halves
+ * away from zero, saturated (TensorFlow Lite's quantization); for float32
+ * inputs, table[v] = real[v]. table_bytes is 256 times the element size.
+ */
+xtml_status_t xtml_frame_table(xtml_dtype_t dtype, float scale, int32_t zero_point, const float real[256],
+                               void *table, size_t table_bytes, xtml_diag_t *diag);
+
+/*
+ * Fill the input from a frame: the region of the frame the input sees (all
+ * of it, or its centred part of the input's aspect ratio, at least one pixel
+ * wide and high), each input pixel the rounded mean of the frame pixels its
+ * box covers (boxes split the region at floor(i * region / side), at least
+ * one pixel each), then the table. input_bytes is the input's byte count;
+ * region (may be NULL) receives the region in frame pixels.
+ */
+xtml_status_t xtml_frame_to_input(const xtml_frame_t *frame, xtml_fit_t fit, const xtml_frame_target_t *target,
+                                  void *input, size_t input_bytes, xtml_rect_t *region, xtml_diag_t *diag);
+
+/*
+ * A FOMO-style grid: scores[rows][cols][classes]. A cell belongs to its best
+ * class other than the background (the first of equal scores) when that
+ * score reaches the class's threshold; connected cells of one class are one
+ * object. Thresholds are given in the scores' own terms: a quantized score
+ * passes when its level is at least min_level[class], a float32 score when
+ * it is at least min_score[class] (NaN never does).
+ */
+typedef struct xtml_grid {
+    int32_t rows;
+    int32_t cols;
+    int32_t classes;
+    int32_t background;          /* the class never reported, or -1 */
+    int32_t connectivity;        /* 4 or 8 */
+    xtml_dtype_t dtype;          /* of the scores: XTML_DTYPE_INT8, _UINT8 or _FLOAT32 */
+    int32_t zero_point;          /* quantized: the level of score 0 */
+    const int32_t *min_level;    /* quantized: [classes], else unused */
+    const float *min_score;      /* float32: [classes], else unused */
+} xtml_grid_t;
+
+/*
+ * An object. For quantized scores the sums are exact integers over its cells
+ * of k = level - zero_point (the score is k * scale): the centre lies at
+ * sum_x / (2 * weight) cells from the left and sum_y / (2 * weight) from the
+ * top. For float32 scores peak and the sums are 0; read the scores of its
+ * cells instead.
+ */
+typedef struct xtml_grid_object {
+    int32_t label;
+    int32_t first;               /* its cells are order[first .. first + cells - 1] */
+    int32_t cells;
+    int32_t row0;                /* bounding box in cells, inclusive */
+    int32_t col0;
+    int32_t row1;
+    int32_t col1;
+    int32_t peak;                /* the largest k, or 0 when none is positive */
+    int32_t weight;              /* sum of k */
+    int32_t sum_x;               /* sum of k * (2 * col + 1) */
+    int32_t sum_y;               /* sum of k * (2 * row + 1) */
+} xtml_grid_object_t;
+
+/* int32_t elements of work memory a rows x cols grid needs. */
+#define XTML_GRID_WORK(rows, cols) (3 * (size_t)(rows) * (size_t)(cols))
+
+/* Where xtml_grid_decode() writes. */
+typedef struct xtml_grid_result {
+    xtml_grid_object_t *objects; /* room for max_objects */
+    int32_t max_objects;
+    int32_t count;               /* objects found; only the first max_objects are written */
+    const int32_t *order;        /* set to inside the work memory: each object's cells, as
+                                    row * cols + col, in the order found */
+} xtml_grid_result_t;
+
+/*
+ * Objects of a grid, in the order of their first cell (row by row). work is
+ * the caller's, XTML_GRID_WORK(rows, cols) int32_t at least; result->order
+ * points into it and stays valid until the caller reuses it. Grids whose
+ * sums could exceed 32 bits (255 * rows * cols * max(rows, cols) > INT32_MAX)
+ * are refused with quantized scores.
+ */
+xtml_status_t xtml_grid_decode(const xtml_grid_t *grid, const void *scores, size_t score_bytes, int32_t *work,
+                               size_t work_count, xtml_grid_result_t *result, xtml_diag_t *diag);
 
 #ifdef __cplusplus
 }

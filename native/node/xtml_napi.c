@@ -527,6 +527,143 @@ static napi_value napi_xtml_operator_macs(napi_env env, napi_callback_info info)
     return result;
 }
 
+/* ---- the frame path ---- */
+
+/* The bytes of a typed array of type `want`. */
+static bool get_typed(napi_env env, napi_value value, napi_typedarray_type want, void **data, size_t *bytes) {
+    bool is_typedarray = false;
+    napi_typedarray_type type;
+    size_t length;
+    if (napi_is_typedarray(env, value, &is_typedarray) != napi_ok || !is_typedarray ||
+        napi_get_typedarray_info(env, value, &type, &length, data, NULL, NULL) != napi_ok || type != want) {
+        napi_throw_type_error(env, NULL, want == napi_int32_array ? "xs-tinyml addon: expected an Int32Array"
+                                                                  : "xs-tinyml addon: expected a Uint8Array");
+        return false;
+    }
+    *bytes = want == napi_int32_array ? 4 * length : length;
+    return true;
+}
+
+static bool aligned4(const void *p) {
+    return ((uintptr_t)p & 3) == 0;
+}
+
+/* xtml_frame_table(dtype, scale, zeroPoint, real: Uint8Array (256 float32), table: Uint8Array): void */
+static napi_value napi_xtml_frame_table(napi_env env, napi_callback_info info) {
+    napi_value argv[5];
+    int32_t dtype, zero_point;
+    double scale;
+    void *real_bytes, *table;
+    size_t real_length, table_length;
+    float real[256];
+    xtml_diag_t diag;
+    if (!get_args(env, info, 5, argv) || !get_int32(env, argv[0], &dtype) || !get_int32(env, argv[2], &zero_point) ||
+        !get_typed(env, argv[3], napi_uint8_array, &real_bytes, &real_length) ||
+        !get_typed(env, argv[4], napi_uint8_array, &table, &table_length)) {
+        return NULL;
+    }
+    CHECK(env, napi_get_value_double(env, argv[1], &scale));
+    if (real_length != sizeof real) {
+        return throw_status(env, XTML_STATUS_BAD_ARGUMENT, "real must be 256 float32", 0);
+    }
+    memcpy(real, real_bytes, sizeof real);
+    if (xtml_frame_table((xtml_dtype_t)dtype, (float)scale, zero_point, real, table, table_length, &diag) !=
+        XTML_STATUS_OK) {
+        return throw_diag(env, &diag);
+    }
+    return NULL;
+}
+
+/* xtml_frame_to_input(params: Int32Array, frame, table, input: Uint8Array, region: Int32Array): void
+ * params: width, height, format, fit, input width, height, channels, dtype (binding.ts frameParam). */
+static napi_value napi_xtml_frame_to_input(napi_env env, napi_callback_info info) {
+    napi_value argv[5];
+    void *params_data, *data, *table, *input, *region_data;
+    size_t params_length, data_length, table_length, input_length, region_length;
+    int32_t p[8];
+    xtml_frame_t frame;
+    xtml_frame_target_t target;
+    xtml_rect_t region;
+    xtml_diag_t diag;
+    if (!get_args(env, info, 5, argv) || !get_typed(env, argv[0], napi_int32_array, &params_data, &params_length) ||
+        !get_typed(env, argv[1], napi_uint8_array, &data, &data_length) ||
+        !get_typed(env, argv[2], napi_uint8_array, &table, &table_length) ||
+        !get_typed(env, argv[3], napi_uint8_array, &input, &input_length) ||
+        !get_typed(env, argv[4], napi_int32_array, &region_data, &region_length)) {
+        return NULL;
+    }
+    if (params_length != sizeof p || region_length != sizeof region) {
+        return throw_status(env, XTML_STATUS_BAD_ARGUMENT, "params must be 8 and region 4 int32", 0);
+    }
+    memcpy(p, params_data, sizeof p);
+    /* The core reads 256 table elements of the input's type (and refuses types without a size). */
+    if (xtml_dtype_size((xtml_dtype_t)p[7]) != 0 && table_length != 256 * xtml_dtype_size((xtml_dtype_t)p[7])) {
+        return throw_status(env, XTML_STATUS_BAD_ARGUMENT, "the table is not 256 elements of the input's type", 0);
+    }
+    frame.data = data;
+    frame.bytes = data_length;
+    frame.width = p[0];
+    frame.height = p[1];
+    frame.format = (xtml_pixel_format_t)p[2];
+    target.width = p[4];
+    target.height = p[5];
+    target.channels = p[6];
+    target.dtype = (xtml_dtype_t)p[7];
+    target.table = table;
+    if (xtml_frame_to_input(&frame, (xtml_fit_t)p[3], &target, input, input_length, &region, &diag) != XTML_STATUS_OK) {
+        return throw_diag(env, &diag);
+    }
+    memcpy(region_data, &region, sizeof region);
+    return NULL;
+}
+
+/* xtml_grid_decode(params: Int32Array, thresholds, scores, work, objects: Uint8Array): number of objects
+ * params: rows, cols, classes, background, connectivity, dtype, zero point (binding.ts gridParam). */
+static napi_value napi_xtml_grid_decode(napi_env env, napi_callback_info info) {
+    napi_value argv[5], count;
+    void *params_data, *thresholds, *scores, *work, *objects;
+    size_t params_length, thresholds_length, scores_length, work_length, objects_length, room;
+    int32_t p[7];
+    xtml_grid_t grid;
+    xtml_grid_result_t result;
+    xtml_diag_t diag;
+    if (!get_args(env, info, 5, argv) || !get_typed(env, argv[0], napi_int32_array, &params_data, &params_length) ||
+        !get_typed(env, argv[1], napi_uint8_array, &thresholds, &thresholds_length) ||
+        !get_typed(env, argv[2], napi_uint8_array, &scores, &scores_length) ||
+        !get_typed(env, argv[3], napi_uint8_array, &work, &work_length) ||
+        !get_typed(env, argv[4], napi_uint8_array, &objects, &objects_length)) {
+        return NULL;
+    }
+    if (params_length != sizeof p) {
+        return throw_status(env, XTML_STATUS_BAD_ARGUMENT, "params must be 7 int32", 0);
+    }
+    memcpy(p, params_data, sizeof p);
+    /* The core reads one threshold per class and writes words into work and objects. */
+    if (thresholds_length != 4 * (size_t)(p[2] > 0 ? p[2] : 0) || !aligned4(thresholds) || !aligned4(work) ||
+        !aligned4(objects)) {
+        return throw_status(env, XTML_STATUS_BAD_ARGUMENT,
+                            "thresholds must be one 32-bit value per class; "
+                            "thresholds, work and objects 4-byte aligned", 0);
+    }
+    grid.rows = p[0];
+    grid.cols = p[1];
+    grid.classes = p[2];
+    grid.background = p[3];
+    grid.connectivity = p[4];
+    grid.dtype = (xtml_dtype_t)p[5];
+    grid.zero_point = p[6];
+    grid.min_level = thresholds;
+    grid.min_score = thresholds;
+    result.objects = objects;
+    room = objects_length / sizeof(xtml_grid_object_t);
+    result.max_objects = room < INT32_MAX ? (int32_t)room : INT32_MAX;
+    if (xtml_grid_decode(&grid, scores, scores_length, work, work_length / 4, &result, &diag) != XTML_STATUS_OK) {
+        return throw_diag(env, &diag);
+    }
+    CHECK(env, napi_create_int32(env, result.count, &count));
+    return count;
+}
+
 /* setErrorClass(XtmlError): the class thrown for every non-OK status, called
  * as new XtmlError(code, detail[, needed]). */
 static napi_value napi_set_error_class(napi_env env, napi_callback_info info) {
@@ -582,6 +719,9 @@ static napi_value init(napi_env env, napi_value exports) {
         {"xtml_operator_name", napi_xtml_operator_name},
         {"xtml_operator_macs", napi_xtml_operator_macs},
         {"xtml_model_description", napi_xtml_model_description},
+        {"xtml_frame_table", napi_xtml_frame_table},
+        {"xtml_frame_to_input", napi_xtml_frame_to_input},
+        {"xtml_grid_decode", napi_xtml_grid_decode},
     };
     xtml_napi_instance_t *instance = calloc(1, sizeof *instance);
     napi_value fn, value;

@@ -212,6 +212,11 @@ const char *xtml_f32_text(char *buf, float x);
 #define XTML_F32(x) ((void)(x), "")
 #endif
 
+/* For calls without a context (the frame path): an empty diag (may be NULL),
+ * and a failure written into it; returns status. */
+void xtml_diag_clear(xtml_diag_t *diag);
+xtml_status_t xtml_diag_fail(xtml_diag_t *diag, xtml_status_t status, const char *fmt, ...) XTML_PRINTF(3, 4);
+
 /* ---- tensors as kernels see them at prepare ---- */
 
 typedef struct xtml_tinfo {

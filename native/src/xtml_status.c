@@ -29,6 +29,10 @@ static const char *const status_names[XTML_STATUS_COUNT] = {
     "XTML_STATUS_ARENA_TOO_SMALL",
     "XTML_STATUS_ARENA_ALIGNMENT",
     "XTML_STATUS_EVAL_ERROR",
+    "XTML_STATUS_FRAME_SIZE",
+    "XTML_STATUS_FRAME_FORMAT",
+    "XTML_STATUS_FRAME_TARGET",
+    "XTML_STATUS_GRID_CONFIG",
 };
 
 const char *xtml_status_name(xtml_status_t status) {
@@ -352,4 +356,29 @@ void xtml_fmt(char *out, size_t cap, const char *fmt, ...) {
     va_start(ap, fmt);
     xtml_vfmt(out, cap, fmt, ap);
     va_end(ap);
+}
+
+void xtml_diag_clear(xtml_diag_t *diag) {
+    if (diag != NULL) {
+        diag->status = XTML_STATUS_OK;
+        diag->needed = 0;
+        diag->detail[0] = '\0';
+    }
+}
+
+xtml_status_t xtml_diag_fail(xtml_diag_t *diag, xtml_status_t status, const char *fmt, ...) {
+    if (diag != NULL) {
+        diag->status = status;
+#ifndef XTML_NO_DETAIL
+        {
+            va_list ap;
+            va_start(ap, fmt);
+            xtml_vfmt(diag->detail, XTML_DETAIL_MAX, fmt, ap);
+            va_end(ap);
+        }
+#else
+        (void)fmt;
+#endif
+    }
+    return status;
 }

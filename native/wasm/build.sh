@@ -31,6 +31,7 @@ exports=(
     xtml_input_count xtml_output_count xtml_input_info xtml_output_info
     xtml_input_data xtml_output_data xtml_invoke
     xtml_operator_count xtml_operator_name xtml_operator_macs xtml_ctx_detail xtml_model_description
+    xtml_dtype_size xtml_frame_table xtml_frame_to_input xtml_grid_decode
     xtml_wasm_alloc xtml_wasm_free xtml_wasm_set_profiler
 )
 

@@ -7,7 +7,7 @@
 // module names ("xtml", "xs-tinyml"), which a Moddable manifest (manifest.json
 // beside this file) defines, and has no load-time side effects, so it can be
 // preloaded: the host functions are first called when a model is loaded.
-import { Context, arenaSize, modelVerify, ticksPerSecond, type HostModel } from 'xtml';
+import { Context, arenaSize, frameTable, frameToInput, gridDecode, modelVerify, ticksPerSecond, type HostModel } from 'xtml';
 import {
   XtmlError,
   statusName,
@@ -120,6 +120,9 @@ class XsContext implements CoreContext {
 
 class XsBinding implements CoreBinding {
   readonly backend = 'xs' as const;
+  // Out-parameters of the frame path, reused so that a frame allocates nothing.
+  private readonly diag: Diag = ['', 0];
+  private readonly count = new Int32Array(1);
 
   get ticksPerSecond(): number {
     return ticksPerSecond();
@@ -137,6 +140,19 @@ class XsBinding implements CoreBinding {
     return size[0]!;
   }
 
+  frameTable(dtype: number, scale: number, zeroPoint: number, real: Uint8Array, table: Uint8Array): void {
+    check(frameTable(dtype, scale, zeroPoint, real, table, this.diag), this.diag[0]);
+  }
+
+  frameToInput(params: Int32Array, frame: Uint8Array, table: Uint8Array, input: Uint8Array, region: Int32Array): void {
+    check(frameToInput(params, frame, table, input, region, this.diag), this.diag[0]);
+  }
+
+  gridDecode(params: Int32Array, thresholds: Uint8Array, scores: Uint8Array, work: Uint8Array, objects: Uint8Array): number {
+    check(gridDecode(params, thresholds, scores, work, objects, this.count, this.diag), this.diag[0]);
+    return this.count[0]!;
+  }
+
   init(model: ModelBytes, arenaBytes: number): CoreContext {
     const context = new Context();
     const diag: Diag = ['', 0];
@@ -150,5 +166,5 @@ class XsBinding implements CoreBinding {
 }
 
 /** The XS backend: pass it to InferenceSession.create with model bytes or a Resource. */
-export const xsBinding: CoreBinding = new XsBinding();
+export const xsBinding: CoreBinding = Object.freeze(new XsBinding());
 export default xsBinding;

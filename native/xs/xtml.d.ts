@@ -34,6 +34,10 @@ export class Context {
   close(): void;
 }
 
+export function frameTable(dtype: number, scale: number, zeroPoint: number, real: Uint8Array, table: Uint8Array, diag: Diag): number;
+export function frameToInput(params: Int32Array, frame: Uint8Array, table: Uint8Array, input: Uint8Array, region: Int32Array, diag: Diag): number;
+export function gridDecode(params: Int32Array, thresholds: Uint8Array, scores: Uint8Array, work: Uint8Array, objects: Uint8Array, count: Int32Array, diag: Diag): number;
+
 export function statusName(status: number): string;
 export function builtinName(code: number): string | undefined;
 export function dtypeName(dtype: number): string | undefined;

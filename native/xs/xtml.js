@@ -52,6 +52,15 @@ export class Context @ "xs_xtml_context_destructor" {
 	close() @ "xs_xtml_context_close";
 }
 
+/** xtml_frame_table: real is 256 float32 as bytes; table receives 256 elements of dtype. */
+export function frameTable(dtype, scale, zeroPoint, real, table, diag) @ "xs_xtml_frame_table";
+/** xtml_frame_to_input: params (Int32Array) width, height, format, fit, input width,
+ * height, channels, dtype; region (Int32Array) receives x, y, w, h. */
+export function frameToInput(params, frame, table, input, region, diag) @ "xs_xtml_frame_to_input";
+/** xtml_grid_decode: params (Int32Array) rows, cols, classes, background,
+ * connectivity, dtype, zero point; count (Int32Array) receives the objects found. */
+export function gridDecode(params, thresholds, scores, work, objects, count, diag) @ "xs_xtml_grid_decode";
+
 export function statusName(status) @ "xs_xtml_status_name";
 export function builtinName(code) @ "xs_xtml_builtin_name";
 export function dtypeName(dtype) @ "xs_xtml_dtype_name";

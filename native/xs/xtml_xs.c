@@ -14,8 +14,12 @@
  * Memory (STYLE.md 11, Moddable's "XS in C"): XS may move ArrayBuffer data and
  * host chunks when it collects garbage, so the core never keeps a pointer into
  * them.
- *   - The arena is malloc'd outside the XS heap, owned by the Context's host
- *     data, freed by close() or by the destructor.
+ *   - Memory outside the XS heap comes from the platform's c_malloc/c_calloc
+ *     and goes back with c_free, as in the SDK's own modules (malloc on most
+ *     platforms; the platform's allocator where it has one).
+ *   - The arena is allocated outside the XS heap, owned by the Context's host
+ *     data, freed by close() or by the destructor. close() also frees the
+ *     host data and clears it, so the collector has nothing left to destroy.
  *   - Model bytes in a host buffer (a Moddable Resource in flash, the desktop
  *     host's mapped file) do not move: they are used in place, zero copy. The
  *     caller keeps that object alive for as long as the context.
@@ -52,7 +56,7 @@ typedef struct xtml_xs_model {
 } xtml_xs_model_t;
 
 static void *aligned_block(xsMachine *the, size_t bytes, void **block, const char *what) {
-    *block = malloc(bytes + XTML_ARENA_ALIGN);
+    *block = c_malloc(bytes + XTML_ARENA_ALIGN);
     if (*block == NULL) {
         xsUnknownError("xtml: not enough memory for the %s (%d bytes)", what, (int)bytes);
     }
@@ -126,7 +130,7 @@ static void set_string(xsMachine *the, xsSlot *slot, const char *s) {
         xsmcSetString(*slot, (xsStringValue)s);
         return;
     }
-    copy = malloc(len + 2 * bad + 1);
+    copy = c_malloc(len + 2 * bad + 1);
     if (copy == NULL) {
         xsUnknownError("xtml: not enough memory for a string");
     }
@@ -144,7 +148,7 @@ static void set_string(xsMachine *the, xsSlot *slot, const char *s) {
     *q = 0;
     /* xsmcSetString copies it (were XS out of memory, it would throw and this copy leak). */
     xsmcSetString(*slot, copy);
-    free(copy);
+    c_free(copy);
 }
 
 static void string_out(xsMachine *the, const char *s) {
@@ -175,7 +179,7 @@ void xs_xtml_model_verify(xsMachine *the) {
     xsmcVars(1);
     model_of(the, 0, &model);
     status = xtml_model_verify(model.bytes, model.size, &diag);
-    free(model.block);
+    c_free(model.block);
     diag_out(the, 1, &diag);
     status_out(the, status);
 }
@@ -189,7 +193,7 @@ void xs_xtml_arena_size(xsMachine *the) {
     xsmcVars(1);
     model_of(the, 0, &model);
     status = xtml_arena_size(model.bytes, model.size, &bytes, &diag);
-    free(model.block);
+    c_free(model.block);
     diag_out(the, 2, &diag);
     xsmcSetNumber(xsVar(0), (xsNumberValue)bytes);
     xsmcSetIndex(xsArg(1), 0, xsVar(0));
@@ -199,16 +203,16 @@ void xs_xtml_arena_size(xsMachine *the) {
 /* ---- Context ---- */
 
 static void context_free(xtml_xs_context_t *c) {
-    free(c->arena_block);
-    free(c->model_block);
-    free(c->profile.ticks);
+    c_free(c->arena_block);
+    c_free(c->model_block);
+    c_free(c->profile.ticks);
     memset(c, 0, sizeof *c);
 }
 
 void xs_xtml_context_destructor(void *data) {
     if (data != NULL) {
         context_free(data);
-        free(data);
+        c_free(data);
     }
 }
 
@@ -225,18 +229,22 @@ static xtml_ctx_t *ctx_of(xsMachine *the) {
 
 /* new Context() */
 void xs_xtml_context(xsMachine *the) {
-    xtml_xs_context_t *c = calloc(1, sizeof *c);
+    xtml_xs_context_t *c = c_calloc(1, sizeof *c);
     if (c == NULL) {
         xsUnknownError("xtml: not enough memory for a context");
     }
     xsmcSetHostData(xsThis, c);
 }
 
-/* close(): frees the arena and the model copy now rather than at collection. */
+/* close(): frees the arena, the model copy and the host data now rather than
+ * at collection; the object is then an empty Context (every call answers as
+ * for a context never initialized, init throws). */
 void xs_xtml_context_close(xsMachine *the) {
     xtml_xs_context_t *c = context_of(the);
     if (c != NULL) {
         context_free(c);
+        c_free(c);
+        xsmcSetHostData(xsThis, NULL);
     }
 }
 
@@ -251,6 +259,9 @@ void xs_xtml_init(xsMachine *the) {
     xtml_status_t status;
     int32_t ops;
     xsmcVars(1);
+    if (c == NULL) {
+        xsUnknownError("xtml: init on a closed context");
+    }
     context_free(c);
     if (!(requested >= 0 && requested <= (xsNumberValue)(SIZE_MAX / 2))) {
         /* Not representable as a size (NaN, negative, huge): the core's own answer to a bad size. */
@@ -267,7 +278,7 @@ void xs_xtml_init(xsMachine *the) {
     if (status == XTML_STATUS_OK) {
         ops = xtml_operator_count(c->ctx);
         c->profile.count = ops;
-        c->profile.ticks = calloc(ops > 0 ? (size_t)ops : 1, sizeof(uint32_t));
+        c->profile.ticks = c_calloc(ops > 0 ? (size_t)ops : 1, sizeof(uint32_t));
         if (c->profile.ticks == NULL) {
             context_free(c);
             xsUnknownError("xtml: not enough memory for the profile");
@@ -417,6 +428,155 @@ void xs_xtml_model_description(xsMachine *the) {
 
 void xs_xtml_ctx_detail(xsMachine *the) {
     string_out(the, xtml_ctx_detail(ctx_of(the)));
+}
+
+/* ---- The frame path ---- */
+
+/* A failure of the binding's own checks, in the diag's words. */
+static xtml_status_t bind_fail(xtml_diag_t *diag, const char *detail) {
+    size_t n = strlen(detail);
+    n = n < XTML_DETAIL_MAX - 1 ? n : XTML_DETAIL_MAX - 1;
+    memcpy(diag->detail, detail, n);
+    diag->detail[n] = 0;
+    diag->needed = 0;
+    diag->status = XTML_STATUS_BAD_ARGUMENT;
+    return XTML_STATUS_BAD_ARGUMENT;
+}
+
+static int aligned4(const void *p) {
+    return ((uintptr_t)p & 3) == 0;
+}
+
+/* Elements of an Int32Array argument into p[count]. Uses xsVar(0). */
+static void int32s_of(xsMachine *the, xsIntegerValue arg, int32_t *p, int count) {
+    int i;
+    for (i = 0; i < count; i++) {
+        xsmcGetIndex(xsVar(0), xsArg(arg), i);
+        p[i] = xsmcToInteger(xsVar(0));
+    }
+}
+
+/* frameTable(dtype, scale, zeroPoint, real, table, diag) -> status: real is
+ * 256 float32 as bytes; table receives 256 elements of dtype. */
+void xs_xtml_frame_table(xsMachine *the) {
+    xtml_diag_t diag;
+    xtml_status_t status;
+    xtml_dtype_t dtype = (xtml_dtype_t)xsmcToInteger(xsArg(0));
+    float scale = (float)xsmcToNumber(xsArg(1));
+    int32_t zero_point = xsmcToInteger(xsArg(2));
+    float real[256];
+    void *data, *table;
+    xsUnsignedValue count, table_count;
+    xsmcVars(1);
+    /* No XS call between taking a buffer's pointer and the last use of it. */
+    xsmcGetBufferReadable(xsArg(3), &data, &count);
+    if (count != sizeof real) {
+        status = bind_fail(&diag, "real must be 256 float32");
+    } else {
+        memcpy(real, data, sizeof real);
+        xsmcGetBufferWritable(xsArg(4), &table, &table_count);
+        status = xtml_frame_table(dtype, scale, zero_point, real, table, table_count, &diag);
+    }
+    if (status != XTML_STATUS_OK) {
+        diag_out(the, 5, &diag);
+    }
+    status_out(the, status);
+}
+
+/* frameToInput(params, frame, table, input, region, diag) -> status: params
+ * (Int32Array) width, height, format, fit, input width, height, channels,
+ * dtype; region (Int32Array) receives x, y, w, h. */
+void xs_xtml_frame_to_input(xsMachine *the) {
+    int32_t p[8];
+    xtml_frame_t frame;
+    xtml_frame_target_t target;
+    xtml_rect_t region;
+    xtml_diag_t diag;
+    xtml_status_t status;
+    void *data, *table, *input;
+    xsUnsignedValue count, table_count, input_count;
+    size_t element;
+    xsmcVars(1);
+    int32s_of(the, 0, p, 8);
+    xsmcGetBufferReadable(xsArg(1), &data, &count);
+    xsmcGetBufferReadable(xsArg(2), &table, &table_count);
+    xsmcGetBufferWritable(xsArg(3), &input, &input_count);
+    element = xtml_dtype_size((xtml_dtype_t)p[7]);
+    if (element != 0 && table_count != 256 * element) {
+        /* The core reads 256 table elements of the input's type. */
+        status = bind_fail(&diag, "the table is not 256 elements of the input's type");
+    } else {
+        frame.data = data;
+        frame.bytes = count;
+        frame.width = p[0];
+        frame.height = p[1];
+        frame.format = (xtml_pixel_format_t)p[2];
+        target.width = p[4];
+        target.height = p[5];
+        target.channels = p[6];
+        target.dtype = (xtml_dtype_t)p[7];
+        target.table = table;
+        status = xtml_frame_to_input(&frame, (xtml_fit_t)p[3], &target, input, input_count, &region, &diag);
+    }
+    if (status == XTML_STATUS_OK) {
+        xsmcSetInteger(xsVar(0), region.x);
+        xsmcSetIndex(xsArg(4), 0, xsVar(0));
+        xsmcSetInteger(xsVar(0), region.y);
+        xsmcSetIndex(xsArg(4), 1, xsVar(0));
+        xsmcSetInteger(xsVar(0), region.w);
+        xsmcSetIndex(xsArg(4), 2, xsVar(0));
+        xsmcSetInteger(xsVar(0), region.h);
+        xsmcSetIndex(xsArg(4), 3, xsVar(0));
+    } else {
+        diag_out(the, 5, &diag);
+    }
+    status_out(the, status);
+}
+
+/* gridDecode(params, thresholds, scores, work, objects, count, diag) ->
+ * status: params (Int32Array) rows, cols, classes, background, connectivity,
+ * dtype, zero point; thresholds, scores, work and objects as bytes; count
+ * (Int32Array) receives the number of objects found. */
+void xs_xtml_grid_decode(xsMachine *the) {
+    int32_t p[7];
+    xtml_grid_t grid;
+    xtml_grid_result_t result;
+    xtml_diag_t diag;
+    xtml_status_t status;
+    void *thresholds, *scores, *work, *objects;
+    xsUnsignedValue thresholds_count, scores_count, work_count, objects_count;
+    xsmcVars(1);
+    int32s_of(the, 0, p, 7);
+    xsmcGetBufferReadable(xsArg(1), &thresholds, &thresholds_count);
+    xsmcGetBufferReadable(xsArg(2), &scores, &scores_count);
+    xsmcGetBufferWritable(xsArg(3), &work, &work_count);
+    xsmcGetBufferWritable(xsArg(4), &objects, &objects_count);
+    /* The core reads one threshold per class and writes words into work and objects. */
+    if (thresholds_count != 4 * (xsUnsignedValue)(p[2] > 0 ? p[2] : 0) || !aligned4(thresholds) || !aligned4(work) ||
+        !aligned4(objects)) {
+        status = bind_fail(&diag, "thresholds must be one 32-bit value per class; "
+                                  "thresholds, work and objects 4-byte aligned");
+    } else {
+        grid.rows = p[0];
+        grid.cols = p[1];
+        grid.classes = p[2];
+        grid.background = p[3];
+        grid.connectivity = p[4];
+        grid.dtype = (xtml_dtype_t)p[5];
+        grid.zero_point = p[6];
+        grid.min_level = thresholds;
+        grid.min_score = thresholds;
+        result.objects = objects;
+        result.max_objects = (int32_t)(objects_count / sizeof(xtml_grid_object_t));
+        status = xtml_grid_decode(&grid, scores, scores_count, work, work_count / 4, &result, &diag);
+    }
+    if (status == XTML_STATUS_OK) {
+        xsmcSetInteger(xsVar(0), result.count);
+        xsmcSetIndex(xsArg(5), 0, xsVar(0));
+    } else {
+        diag_out(the, 6, &diag);
+    }
+    status_out(the, status);
 }
 
 /* ---- Names and sizes ---- */

@@ -61,8 +61,11 @@ export const needs = {
   xtensaGcc: requirement('xtensa-gcc', 'the Xtensa lx106 cross compiler with picolibc',
     'apt-get install -y gcc-xtensa-lx106 picolibc-xtensa-lx106-elf', onPath('xtensa-lx106-elf-gcc')),
   valgrind: requirement('valgrind', 'valgrind', 'apt-get install -y valgrind', onPath('valgrind')),
+  cmake: requirement('cmake', 'CMake', 'apt-get install -y cmake', onPath('cmake')),
   mosquitto: requirement('mosquitto', 'the Mosquitto broker', 'apt-get install -y mosquitto',
     () => existsSync('/usr/sbin/mosquitto')),
+  skimage: requirement('skimage', "scikit-image's sample images (natural images for the converter's check)", 'apt-get install -y python3-skimage',
+    () => existsSync('/usr/lib/python3/dist-packages/skimage/data/chelsea.png')),
 } satisfies Record<string, Requirement>;
 
 export const strict = process.env['CI'] !== undefined && process.env['CI'] !== '' && process.env['CI'] !== 'false';

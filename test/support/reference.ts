@@ -187,3 +187,18 @@ export function seededBytes(seed: number, count: number): Uint8Array {
   }
   return out;
 }
+
+/**
+ * The 32-bit CLI: run directly where the kernel runs IA-32 programs, else
+ * under qemu-i386 (kernels built without IA-32 emulation refuse them).
+ */
+export async function runCli32(args: string[], timeoutMs = 300_000): Promise<RunResult> {
+  const direct = await runCli('host32', args, timeoutMs);
+  if (direct.code === 0 || !/Exec format error|Syntax error|ENOEXEC/.test(direct.stderr)) return direct;
+  return new Promise((resolvePromise) => {
+    execFile('qemu-i386', [cliPath('host32'), ...args], { timeout: timeoutMs, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+      resolvePromise({ code, stdout, stderr });
+    });
+  });
+}

@@ -7,8 +7,20 @@
 // whose Content-Length is over the limit (api.bodyLimit: frames and models have
 // their own) is answered 413 from its headers, before any of the body is read. It does not take chunked request bodies
 // (http.js drops the connection) nor keep-alive (it closes after each answer).
-import { errorResponse, type ApiRequest, type ApiResponse, type DetectionApi } from 'xs-tinyml';
-import { Server, type HttpConnection, type HttpResponse } from 'xtml-device/http-server';
+import { errorResponse, reasonPhrase, type ApiRequest, type ApiResponse, type DetectionApi } from 'xs-tinyml';
+import { Server, type Request } from 'http';
+
+/** A connection of the server, the `this` of its callback (typed as a Request by the SDK). */
+type HttpConnection = Request;
+
+/** What prepareResponse returns (the SDK's typing of the callback's result). */
+interface HttpResponse {
+  status: number;
+  reason: string;
+  headers: string[];
+  /** true: the body is sent in fragments the callback returns for responseFragment. */
+  body: true | string;
+}
 
 export interface TransportOptions {
   port: number;
@@ -58,6 +70,21 @@ export function splitTarget(target: string): { path: string; query: Record<strin
   return { path: target.slice(0, at), query };
 }
 
+/**
+ * Make http.js answer now, without reading the request body. It has no public
+ * way to: told to skip the body (headersComplete returning false) it still
+ * reads Content-Length bytes before it answers, so a client declaring 100 MB
+ * would hold the connection until it sent them. http.js decides between
+ * reading a body and answering by whether its private `total` (the declared
+ * length) is set, right after headersComplete returns; clearing it answers at
+ * once, and the connection is closed after the answer. This is the only use of
+ * http.js internals; test/moddable.test.ts pins the http.js it was verified
+ * with (SDK 8.2.3) and fails when the SDK's copy differs.
+ */
+function answerBeforeBody(connection: HttpConnection): void {
+  (connection as unknown as { total: number | undefined }).total = undefined;
+}
+
 /** Serve `api` on `options.port` until the server is closed. */
 export function serveApi(api: DetectionApi, options: TransportOptions): Server {
   const exchanges = new WeakMap<HttpConnection, Exchange>();
@@ -87,19 +114,18 @@ export function serveApi(api: DetectionApi, options: TransportOptions): Server {
         exchange.response = options.refuse?.(exchange.method, exchange.path) ??
           (exchange.declared > limit ? errorResponse(413, 'BODY_TOO_LARGE', `the body is ${exchange.declared} bytes, the limit is ${limit}`) : null);
         if (exchange.response !== null) {
-          // http.js has no public way to answer before the body: it reads
-          // Content-Length bytes first even when told to skip them. Forgetting
-          // the length makes it answer now; it closes the connection after.
-          this.total = undefined;
+          answerBeforeBody(this);
           return;
         }
-        return ArrayBuffer;
+        // the body whole, as one ArrayBuffer: http.js takes the constructor
+        // itself, which the SDK's typing of the callback's result leaves out
+        return ArrayBuffer as unknown as ArrayBuffer;
       }
       case Server.requestComplete:
         if (exchange !== undefined && value instanceof ArrayBuffer) exchange.body = new Uint8Array(value);
         return;
       case Server.prepareResponse: {
-        if (exchange === undefined) return { status: 400 };
+        if (exchange === undefined) return { status: 400, reason: reasonPhrase(400), headers: [], body: '' };
         const started = Date.now();
         const request: ApiRequest = {
           method: exchange.method,
@@ -118,7 +144,7 @@ export function serveApi(api: DetectionApi, options: TransportOptions): Server {
         for (const [name, text] of Object.entries(response.headers ?? {})) headers.push(name, text);
         // sent in fragments of what the socket takes: http.js writes a one-piece
         // body only when all of it fits the socket's buffer at once
-        const reply: HttpResponse = { status: response.status, headers, body: true };
+        const reply: HttpResponse = { status: response.status, reason: reasonPhrase(response.status), headers, body: true };
         return reply;
       }
       case Server.responseFragment: {

@@ -1,0 +1,232 @@
+"""Compression of the detector: structured channel pruning, then knowledge distillation
+with the full detector as teacher. Writes models/build/detector-small.pt (same format
+as train.py's checkpoint, plus the pruned widths), which export_onnx.py exports.
+
+    /usr/bin/python3 models/distill.py [--threads 1] [--workers 1]
+
+Pruning: the teacher's last 12x12 block is dropped and every remaining layer keeps its
+channels with the largest L1 norm of (batch-norm-folded) filter weights, down to
+--widths; a depthwise layer keeps its input's channels. The student starts from the kept
+weights. Distillation: the loss is (1 - alpha) x the training loss of train.py (soft
+neighbour targets) + alpha x T^2 x KL(teacher || student) of the per-cell class
+distributions at temperature T, weighted per cell as the targets are; frames, shifts and
+photometric augmentation as in train.py.
+
+The teacher is models/build/detector.pt (train.py's checkpoint) when present, else the
+committed float model models/detector_float.tflite read back (the same network with
+batch norm folded).
+"""
+import argparse
+import os
+import struct
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+import decode
+import net
+import scenes
+import train
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+# output channels of the student's layers 0-10 (layer i of net.DEEP; depthwise entries follow
+# their input) and the teacher's layers it keeps: the last 12x12 block (11, 12) goes
+WIDTHS = [8, 8, 16, 16, 16, 16, 48, 48, 48, 48, 48]
+KEEP = list(range(11))
+
+
+class Folded(nn.Module):
+    """The teacher as the float model holds it: convolutions with bias, ReLU, the head."""
+
+    def __init__(self, layers, head):
+        super().__init__()
+        self.layers = layers      # [(kind, stride, weight OIHW, bias)]
+        self.head = head
+
+    def forward(self, x):
+        for kind, stride, w, b in self.layers:
+            if w.shape[2] == 3 and stride == 2:
+                x = F.pad(x, (0, 1, 0, 1))
+            pad = 1 if (w.shape[2] == 3 and stride == 1) else 0
+            x = F.relu(F.conv2d(x, w, b, stride, pad, groups=w.shape[0] if kind == "dw" else 1))
+        w, b = self.head
+        return F.conv2d(x, w, b)
+
+
+def read_float_tflite(path):
+    """Weights of models/detector_float.tflite: [(kind, stride, OIHW, bias)] and the head."""
+    buf = open(path, "rb").read()
+    u32 = lambda at: struct.unpack_from("<I", buf, at)[0]
+    i32 = lambda at: struct.unpack_from("<i", buf, at)[0]
+
+    def field(table, slot):
+        vt = table - i32(table)
+        if 4 + 2 * slot >= struct.unpack_from("<H", buf, vt)[0]:
+            return 0
+        off = struct.unpack_from("<H", buf, vt + 4 + 2 * slot)[0]
+        return table + off if off else 0
+
+    def ref(table, slot):
+        at = field(table, slot)
+        return at + u32(at) if at else 0
+
+    def vector(table, slot):
+        at = ref(table, slot)
+        return (u32(at), at + 4) if at else (0, 0)
+
+    def tables(table, slot):
+        n, at = vector(table, slot)
+        return [at + 4 * i + u32(at + 4 * i) for i in range(n)]
+
+    root = u32(0)
+    buffers = tables(root, 4)
+    sg = tables(root, 2)[0]
+    tensors = tables(sg, 0)
+    codes = [max(struct.unpack_from("<b", buf, field(c, 0))[0] if field(c, 0) else 0,
+                 i32(field(c, 3)) if field(c, 3) else 0) for c in tables(root, 1)]
+
+    def tensor(i):
+        t = tensors[i]
+        n, at = vector(t, 0)
+        shape = [i32(at + 4 * k) for k in range(n)]
+        b = u32(field(t, 2))
+        n, at = vector(buffers[b], 0)
+        return np.frombuffer(buf[at:at + n], np.float32).reshape(shape)
+
+    layers = []
+    for op in tables(sg, 3):
+        code = codes[u32(field(op, 0))]
+        n, at = vector(op, 1)
+        ins = [i32(at + 4 * k) for k in range(n)]
+        if code not in (3, 4):
+            continue
+        opts = ref(op, 4)
+        stride = i32(field(opts, 1)) if field(opts, 1) else 1
+        w, b = tensor(ins[1]), tensor(ins[2])
+        if code == 4:   # [1, kh, kw, C] -> [C, 1, kh, kw]
+            layers.append(("dw", stride, torch.from_numpy(w.transpose(3, 0, 1, 2).copy()), torch.from_numpy(b.copy())))
+        else:           # [O, kh, kw, I] -> [O, I, kh, kw]
+            layers.append(("conv" if w.shape[1] == 3 else "pw", stride, torch.from_numpy(w.transpose(0, 3, 1, 2).copy()), torch.from_numpy(b.copy())))
+    head = layers.pop()
+    return layers, (head[2], head[3])
+
+
+def teacher_layers(args):
+    """The teacher's folded layers and head, from the checkpoint or the float model."""
+    if os.path.exists(args.teacher):
+        ck = torch.load(args.teacher)
+        model = net.Detector(ck.get("arch", "deep"))
+        model.load_state_dict(ck["state_dict"])
+        layers = []
+        for m in model.body:
+            bn = m.bn
+            g = (bn.weight / torch.sqrt(bn.running_var + bn.eps)).detach()
+            layers.append((m.kind, m.stride, m.conv.weight.detach() * g[:, None, None, None],
+                           (bn.bias - bn.running_mean * g).detach()))
+        return layers, (model.head.weight.detach(), model.head.bias.detach()), f"checkpoint {args.teacher}"
+    path = os.path.join(HERE, "detector_float.tflite")
+    layers, head = read_float_tflite(path)
+    return layers, head, f"float model {path}"
+
+
+def prune(layers, head, widths, keep):
+    """The student, initialized from the teacher's strongest channels (L1 norm)."""
+    kept = [layers[i] for i in keep]
+    student = net.Detector("deep", widths + [0] * (len(net.DEEP) - len(widths)), keep)
+    prev = torch.arange(1)   # input channels of the next layer
+    for (kind, stride, w, b), m in zip(kept, student.body):
+        if kind == "dw":
+            sel = prev
+            wk = w[sel]
+        else:
+            cout = m.conv.out_channels
+            sel = torch.argsort(w.abs().sum((1, 2, 3)), descending=True)[:cout].sort().values
+            wk = w[sel][:, prev]
+        m.conv.weight.data.copy_(wk)
+        m.bn.weight.data.fill_(1.0)
+        m.bn.bias.data.copy_(b[sel])
+        m.bn.running_mean.data.zero_()
+        m.bn.running_var.data.fill_(1.0 - m.bn.eps)
+        prev = sel
+    student.head.weight.data.copy_(head[0][:, prev])
+    student.head.bias.data.copy_(head[1])
+    return student
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--train-frames", type=int, default=30000)
+    ap.add_argument("--val-frames", type=int, default=1000)
+    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--alpha", type=float, default=0.5, help="weight of the distillation term")
+    ap.add_argument("--temperature", type=float, default=2.0)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--teacher", default=os.path.join(HERE, "build", "detector.pt"))
+    ap.add_argument("--out", default=os.path.join(HERE, "build", "detector-small.pt"))
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(train.TORCH_SEED)
+
+    layers, head, source = teacher_layers(args)
+    teacher = Folded(layers, head).eval()
+    student = prune(layers, head, WIDTHS, KEEP).to(memory_format=torch.channels_last)
+    print(f"teacher: {source}; student widths {WIDTHS}, {sum(p.numel() for p in student.parameters())} parameters", flush=True)
+
+    t0 = time.time()
+    frames, _, truths = train.generate(args.train_frames, train.TRAIN_SEED, args.workers)
+    val_frames, _, val_truths = train.generate(args.val_frames, train.VAL_SEED, args.workers)
+    print(f"generated {len(frames)} training and {len(val_frames)} validation frames in {time.time() - t0:.0f} s", flush=True)
+    p, r, f = decode.f1(*train.evaluate(train.predict(student, val_frames), val_truths, 0.5))
+    print(f"pruned, before fine-tuning: val F1 {f:.3f}", flush=True)
+
+    opt = torch.optim.AdamW(student.parameters(), lr=args.lr, weight_decay=1e-4)
+    steps = args.epochs * (len(frames) // args.batch)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=steps, pct_start=0.1)
+    order_rng = np.random.default_rng(train.TORCH_SEED)
+    aug_rng = np.random.default_rng(train.TORCH_SEED + 1)
+    aug_gen = torch.Generator().manual_seed(train.TORCH_SEED + 2)
+    T = args.temperature
+    for epoch in range(args.epochs):
+        student.train()
+        order = order_rng.permutation(len(frames))
+        total, t1 = 0.0, time.time()
+        for b in range(len(frames) // args.batch):
+            idx = order[b * args.batch:(b + 1) * args.batch]
+            batch, batch_truths = train.shifted_batch(frames[idx], [truths[i] for i in idx], aug_rng, 7)
+            x = train.photometric(train.to_input(batch), aug_gen)
+            probs_t, w = train.soft_targets(batch_truths, 2.0)
+            logits = student(x)
+            hard = (-(probs_t * F.log_softmax(logits, 1)).sum(1) * w).sum() / w.sum()
+            with torch.no_grad():
+                soft = F.softmax(teacher(x) / T, 1)
+            kd = ((soft * (torch.log(soft + 1e-9) - F.log_softmax(logits / T, 1))).sum(1) * w).sum() / w.sum()
+            loss = (1 - args.alpha) * hard + args.alpha * T * T * kd
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            total += loss.item()
+        p, r, f = decode.f1(*train.evaluate(train.predict(student, val_frames), val_truths, 0.5))
+        print(f"epoch {epoch + 1}/{args.epochs} loss {total / (b + 1):.4f} val P {p:.3f} R {r:.3f} F1 {f:.3f} ({time.time() - t1:.0f} s)", flush=True)
+        save(args, student, 0.5, f)
+    probs = train.predict(student, val_frames)
+    threshold, class_thresholds, val_f1 = train.choose_thresholds(probs, val_truths)
+    print(f"threshold {threshold}, per digit {class_thresholds[1:]}: validation F1 {val_f1:.3f}; total {time.time() - t0:.0f} s")
+    save(args, student, threshold, val_f1, class_thresholds)
+
+
+def save(args, model, threshold, val_f1, class_thresholds=None):
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    torch.save({"state_dict": model.state_dict(), "arch": "deep", "widths": WIDTHS, "keep": KEEP, "threshold": threshold,
+                "class_thresholds": class_thresholds, "val_f1": val_f1, "args": vars(args),
+                "distilled_from": args.teacher}, args.out)
+
+
+if __name__ == "__main__":
+    main()
