@@ -39,13 +39,13 @@ const names: Record<Variant, string> = {
   'rv32imc-O2': 'the rv32imc -O2 build', 'rv32imc-Os': 'the rv32imc -Os build',
 };
 const targets: Record<Variant, string[]> = {
-  host: ['host', '../build/host/test_malformed', '../build/host/test_frame', '../build/host/test_requant', 'diff'],
+  host: ['host', '../build/host/test_malformed', '../build/host/test_frame', '../build/host/test_requant', '../build/host/test_numerics', 'diff'],
   reference: ['reference'],
   scalar: ['scalar', '../build/scalar/test_requant'],
-  host32: ['host32'],
+  host32: ['host32', '../build/host32/test_numerics'],
   clang: ['clang'],
-  asan: ['asan', '../build/asan/test_malformed', '../build/asan/test_frame'],
-  'rv32imc-O2': ['../build/rv32imc-O2/xtml', '../build/rv32imc-O2/test_malformed', '../build/rv32imc-O2/test_requant',
+  asan: ['asan', '../build/asan/test_malformed', '../build/asan/test_frame', '../build/asan/test_numerics'],
+  'rv32imc-O2': ['../build/rv32imc-O2/xtml', '../build/rv32imc-O2/test_malformed', '../build/rv32imc-O2/test_requant', '../build/rv32imc-O2/test_numerics',
     'rv32-count-check', 'diff-rv32imc'],
   'rv32imc-Os': ['../build/rv32imc-Os/xtml'],
 };

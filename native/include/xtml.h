@@ -162,7 +162,9 @@ xtml_status_t xtml_arena_size(const uint8_t *model, size_t model_bytes, size_t *
 xtml_status_t xtml_arena_size_for(const uint8_t *model, size_t model_bytes, size_t pointer_bytes,
                                   size_t *arena_bytes, xtml_diag_t *diag);
 
-/* Verify, prepare and plan into the arena; *ctx points into the arena. */
+/* Verify, prepare and plan into the arena; *ctx points into the arena. On
+ * failure *ctx is NULL and the arena's contents are unspecified (it may have
+ * been partly written); nothing outside it is touched. */
 xtml_status_t xtml_init(const uint8_t *model, size_t model_bytes, void *arena, size_t arena_bytes,
                         xtml_ctx_t **ctx, xtml_diag_t *diag);
 

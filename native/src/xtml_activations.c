@@ -13,7 +13,10 @@
  *
  * Float kernels follow TFLM's operation order. Every intermediate is stored
  * in a float variable, which C99 rounds to float, so x87 excess precision on
- * 32-bit x86 cannot change a result.
+ * 32-bit x86 cannot change a result. Where TFLM calls the C library's expf()
+ * or tanhf(), which differ between C libraries, the core's own
+ * xtml_exp_f32() and xtml_tanh_f32() (xtml_fmath.c) run instead, so every
+ * build gives the same bits.
  *
  * TFLM behaviours kept on purpose (the core must match TFLM, not TFLite):
  *   - int8 RELU6 clamps raw input values to [zero point, q(6)] of the INPUT
@@ -28,7 +31,7 @@
  * multiplier (TFLM aborts there).
  */
 #include <float.h>
-#include <math.h>
+#include <math.h>   /* roundf: exact, the same in every C library */
 
 #include "xtml_internal.h"
 
@@ -214,11 +217,12 @@ static xtml_status_t unary_check(xtml_prep_t *p, xtml_tinfo_t *in, xtml_tinfo_t 
 
 /* Quantized multiplier of a requantization; refuses left shifts beyond 30,
  * where TFLM's x * (1 << shift) overflows (a scale ratio above 2^30). */
-static xtml_status_t requant_multiplier(xtml_prep_t *p, double real, const char *what, int32_t *multiplier,
+static xtml_status_t requant_multiplier(xtml_prep_t *p, float real, const char *what, int32_t *multiplier,
                                         int *shift) {
-    xtml_quantize_multiplier(real, multiplier, shift);
+    xtml_quantize_f32(real, multiplier, shift);
     if (*shift > 30) {
-        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG, "%s multiplier %g is too large", what, real);
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG, "%s multiplier %s is too large", what,
+                              XTML_F32(real));
     }
     return XTML_STATUS_OK;
 }
@@ -353,18 +357,19 @@ static xtml_status_t unary_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
 
 static xtml_status_t sigmoid_q_init(xtml_prep_t *p, const xtml_tinfo_t *in, sigmoid_q_t *q) {
     /* input * scale in Q4.27: multiplier scale * 2^27, split by frexp and
-     * rounded without the q == 2^31 correction (a float scale cannot reach it). */
-    double frac = frexp((double)in->scale * (double)(1 << 27), &q->shift);
-    double radius;
-    if (q->shift < -31) {
-        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG, "input %d '%s' scale %g is too small",
-                              (int)in->index, in->name, (double)in->scale);
+     * rounded (exact: a float has 24 significant bits) */
+    int k;
+    xtml_quantize_f32_mul_div(in->scale, 134217728.0f, 1.0f, &q->multiplier, &q->shift);
+    if (q->multiplier == 0) {
+        /* a frexp exponent below -31, which the quantization flushes to 0 */
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG, "input %d '%s' scale %s is too small",
+                              (int)in->index, in->name, XTML_F32(in->scale));
     }
-    q->multiplier = (int32_t)round(frac * 2147483648.0);
     q->zero_point = in->zero_point;
-    /* largest |input| whose rescaled value stays below 15 (Q4.27 headroom) */
-    radius = floor(ldexp(15.0, 27 - q->shift));
-    q->radius = radius > 1073741824.0 ? 1073741824 : (int32_t)radius;
+    /* largest |input| whose rescaled value stays below 15 (Q4.27 headroom):
+     * floor(15 * 2^(27 - shift)), at most 2^30 */
+    k = 27 - q->shift;
+    q->radius = k >= 27 ? 1073741824 : (k >= 0 ? 15 << k : (k > -4 ? 15 >> -k : 0));
     return XTML_STATUS_OK;
 }
 
@@ -396,6 +401,7 @@ static int32_t tanh_s8_value(const unary_q_t *u, int32_t x) {
     return clamp_i32(out, -128, 127);
 }
 
+/* TFLM's float LOGISTIC: its cut-offs, then 1 / (1 + e^-x). */
 static void logistic_f32(const float *in, float *out, int32_t count, float alpha) {
     (void)alpha;
     int32_t i;
@@ -405,9 +411,9 @@ static void logistic_f32(const float *in, float *out, int32_t count, float alpha
         if (x > 16.619047164916992188f) {
             r = 1.0f;
         } else if (x < -9.0f) {
-            r = expf(x);
+            r = xtml_exp_f32(x);
         } else {
-            float e = expf(-x);
+            float e = xtml_exp_f32(-x);
             float d = 1.0f + e;
             r = 1.0f / d;
         }
@@ -415,73 +421,11 @@ static void logistic_f32(const float *in, float *out, int32_t count, float alpha
     }
 }
 
-/*
- * Float TANH. TFLM calls the C library's tanhf(), and C libraries disagree by
- * an ulp or two (glibc x86-64 vs its own i386 build, musl, newlib), so we do
- * not call it: every build of ours must give the same bits. We evaluate tanh
- * in double with IEEE additions, multiplications and divisions only, then
- * round once to float. That is the correctly rounded result in all but rare
- * near-halfway cases, and within 2 ulp of glibc's tanhf for every float
- * (checked exhaustively by stride: 97% identical, no case beyond 2 ulp).
- */
-
-/* 2^k as a double, for |k| < 1000. */
-static double pow2_int(int32_t k) {
-    uint64_t bits = (uint64_t)(k + 1023) << 52;
-    double d;
-    memcpy(&d, &bits, sizeof d);
-    return d;
-}
-
-/* e^r - 1 for |r| <= ln2 / 2 by its Taylor series to r^16 (relative error
- * below 1e-20), nested as r (1 + r/2 (1 + r/3 (...))). */
-static double expm1_reduced(double r) {
-    double p = 1.0;
-    int n;
-    for (n = 16; n >= 2; n--) {
-        p = 1.0 + r / (double)n * p;
-    }
-    return r * p;
-}
-
-/* e^y - 1 for |y| <= 44: y = k ln2 + r with ln2 split so k ln2_hi is exact. */
-static double expm1_det(double y) {
-    const double ln2_hi = 6.93147180369123816490e-01;
-    const double ln2_lo = 1.90821492927058770002e-10;
-    const double inv_ln2 = 1.44269504088896338700e+00;
-    double kd, r;
-    int32_t k;
-    if (fabs(y) < 0.34657359027997264) {
-        return expm1_reduced(y);
-    }
-    kd = y * inv_ln2;
-    k = (int32_t)(kd < 0.0 ? kd - 0.5 : kd + 0.5);
-    r = (y - (double)k * ln2_hi) - (double)k * ln2_lo;
-    return (1.0 + expm1_reduced(r)) * pow2_int(k) - 1.0;
-}
-
-static float tanh_f32_value(float x) {
-    float ax = fabsf(x);
-    double t, z;
-    if (ax != ax) {
-        return x + x;
-    }
-    if (ax >= 22.0f) {            /* tanh rounds to 1 */
-        z = 1.0;
-    } else if (ax < 1.0e-16f) {   /* tanh x rounds to x */
-        return x;
-    } else {                      /* tanh |x| = -(e^-2|x| - 1) / (e^-2|x| + 1) */
-        t = expm1_det(-2.0 * (double)ax);
-        z = -t / (t + 2.0);
-    }
-    return x < 0.0f ? -(float)z : (float)z;
-}
-
 static void tanh_f32(const float *in, float *out, int32_t count, float alpha) {
     (void)alpha;
     int32_t i;
     for (i = 0; i < count; ++i) {
-        out[i] = tanh_f32_value(in[i]);
+        out[i] = xtml_tanh_f32(in[i]);
     }
 }
 
@@ -568,8 +512,8 @@ static xtml_status_t relu_prepare(xtml_prep_t *p) {
     memset(&q, 0, sizeof q);
     if (in.type == XTML_DTYPE_INT8) {
         /* TFLM divides the scales in float, then widens */
-        float ratio = in.scale / out.scale;
-        st = requant_multiplier(p, (double)ratio, "input/output scale", &q.relu.multiplier, &q.relu.shift);
+        volatile float ratio = in.scale / out.scale;
+        st = requant_multiplier(p, ratio, "input/output scale", &q.relu.multiplier, &q.relu.shift);
         if (st != XTML_STATUS_OK) {
             return st;
         }
@@ -594,9 +538,9 @@ static xtml_status_t relu6_prepare(xtml_prep_t *p) {
         /* TFLM clamps raw input values to [zero point, q(6.0)] of the input,
          * q(6.0) = round(6 / scale) + zero point saturated to int8; the output
          * quantization is not consulted. */
-        float steps = roundf(6.0f / in.scale);
-        double six = (double)steps + (double)in.zero_point;
-        q.relu6.hi = six > 127.0 ? 127 : (six < -128.0 ? -128 : (int32_t)six);
+        float steps = roundf(6.0f / in.scale);    /* >= 0, perhaps infinite */
+        int32_t six = steps > 1000.0f ? 1000 : (int32_t)steps + in.zero_point;
+        q.relu6.hi = six > 127 ? 127 : (six < -128 ? -128 : six);
         q.relu6.lo = in.zero_point;
     }
     return unary_finish(p, &in, relu6_s8_value, relu6_f32, &q, 0.0f);
@@ -645,14 +589,13 @@ static xtml_status_t leaky_relu_prepare(xtml_prep_t *p) {
     if (in.type == XTML_DTYPE_INT8) {
         /* TFLM: alpha multiplier (in_scale * alpha) / out_scale and identity
          * multiplier in_scale / out_scale, both in float, then widened. */
-        float scaled_alpha = in.scale * alpha;
-        float alpha_ratio = scaled_alpha / out.scale;
-        float identity_ratio = in.scale / out.scale;
+        volatile float scaled_alpha = in.scale * alpha;
+        volatile float alpha_ratio = scaled_alpha / out.scale;
+        volatile float identity_ratio = in.scale / out.scale;
         leaky_q_t *l = &q.leaky;
-        st = requant_multiplier(p, (double)alpha_ratio, "alpha", &l->m_alpha, &l->s_alpha);
+        st = requant_multiplier(p, alpha_ratio, "alpha", &l->m_alpha, &l->s_alpha);
         if (st == XTML_STATUS_OK) {
-            st = requant_multiplier(p, (double)identity_ratio, "input/output scale", &l->m_identity,
-                                    &l->s_identity);
+            st = requant_multiplier(p, identity_ratio, "input/output scale", &l->m_identity, &l->s_identity);
         }
         if (st != XTML_STATUS_OK) {
             return st;
@@ -768,27 +711,27 @@ static xtml_status_t hard_swish_prepare(xtml_prep_t *p) {
     memset(&q, 0, sizeof q);
     if (in.type == XTML_DTYPE_INT8) {
         /* TFLM's float arithmetic, widened to double only at the end */
-        float hires_scale = (1.0f / 128.0f) * in.scale;
+        volatile float hires_scale = (1.0f / 128.0f) * in.scale;
         float reluish_scale = 3.0f / 32768.0f;
-        float output_ratio = hires_scale / out.scale;
-        float reluish_ratio = hires_scale / reluish_scale;
+        volatile float output_ratio = hires_scale / out.scale;
+        volatile float reluish_ratio = hires_scale / reluish_scale;
         hard_swish_q_t *h = &q.hard_swish;
         int32_t m;
         h->in_zero_point = in.zero_point;
         h->out_zero_point = out.zero_point;
-        xtml_quantize_multiplier((double)output_ratio, &m, &h->output_exponent);
+        xtml_quantize_f32(output_ratio, &m, &h->output_exponent);
         h->output_multiplier = multiplier_to_q15(m);
         if (h->output_exponent > 0) {
             return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
-                                  "output %d '%s' scale %g is below input scale / 64, TFLM's int8 "
+                                  "output %d '%s' scale %s is below input scale / 64, TFLM's int8 "
                                   "HARD_SWISH needs it above",
-                                  (int)out.index, out.name, (double)out.scale);
+                                  (int)out.index, out.name, XTML_F32(out.scale));
         }
-        xtml_quantize_multiplier((double)reluish_ratio, &m, &h->reluish_exponent);
+        xtml_quantize_f32(reluish_ratio, &m, &h->reluish_exponent);
         if (h->reluish_exponent > 30) {
             return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
-                                  "input scale %g and output scale %g give an out-of-range requantization",
-                                  (double)in.scale, (double)out.scale);
+                                  "input scale %s and output scale %s give an out-of-range requantization",
+                                  XTML_F32(in.scale), XTML_F32(out.scale));
         }
         h->reluish_multiplier = multiplier_to_q15(m);
     }
@@ -821,7 +764,7 @@ static void softmax_f32(const softmax_params_t *sp, const float *in, float *out)
         for (c = 0; c < depth; ++c) {
             float diff = in[c] - max;
             float scaled = diff * sp->beta;
-            float e = expf(scaled);
+            float e = xtml_exp_f32(scaled);
             out[c] = e;
             sum = sum + e;
         }
@@ -962,43 +905,38 @@ static xtml_status_t softmax_prepare(xtml_prep_t *p) {
         return st;
     }
     if (in.type == XTML_DTYPE_INT8) {
-        double real, limit;
         /* the output format is fixed: [0, 1) in steps of 1/256 from -128
          * (int16: 1/65536 from -32768, with TFLM's tolerance) */
         if (out.type == XTML_DTYPE_INT8 && (out.n_scales < 1 || out.scale != 1.0f / 256 ||
                                             out.zero_point != -128)) {
             return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
-                                  "output %d '%s' has scale %g zero point %d, int8 SOFTMAX needs 1/256 "
+                                  "output %d '%s' has scale %s zero point %d, int8 SOFTMAX needs 1/256 "
                                   "and -128",
-                                  (int)out.index, out.name, (double)out.scale, (int)out.zero_point);
+                                  (int)out.index, out.name, XTML_F32(out.scale), (int)out.zero_point);
         }
         if (out.type == XTML_DTYPE_INT16) {
             float expected = 1.0f / 65536;
             float delta = out.scale > expected ? out.scale - expected : expected - out.scale;
             if (out.n_scales < 1 || delta > 0.001f * 1.0f / 65536 || out.zero_point != -32768) {
                 return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
-                                      "output %d '%s' has scale %g zero point %d, int16 SOFTMAX needs "
+                                      "output %d '%s' has scale %s zero point %d, int16 SOFTMAX needs "
                                       "1/65536 and -32768",
-                                      (int)out.index, out.name, (double)out.scale, (int)out.zero_point);
+                                      (int)out.index, out.name, XTML_F32(out.scale), (int)out.zero_point);
             }
         }
         /* input differences to the row max, times beta * scale, in Q5.26:
          * multiplier beta * scale * 2^26 capped at 2^31 - 1; TFLM aborts
          * unless it exceeds 1 */
-        real = (double)beta * (double)in.scale * (double)(1 << 26);
-        if (real > 2147483647.0) {
-            real = 2147483647.0;
-        }
-        if (!(real > 1.0)) {
+        if (!xtml_quantize_softmax_beta(beta, in.scale, &multiplier, &left_shift)) {
             return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
-                                  "beta %g times input %d '%s' scale %g is too small for int8 SOFTMAX",
-                                  (double)beta, (int)in.index, in.name, (double)in.scale);
+                                  "beta %s times input %d '%s' scale %s is too small for int8 SOFTMAX",
+                                  XTML_F32(beta), (int)in.index, in.name, XTML_F32(in.scale));
         }
-        xtml_quantize_multiplier(real, &multiplier, &left_shift);
-        /* differences beyond the radius (-32 after rescaling) contribute 0;
-         * int8 differences never exceed 255 */
-        limit = floor(31.0 * 67108864.0 / ldexp(1.0, left_shift));
-        radius = limit > 255.0 ? 255 : (int32_t)limit;
+        /* differences beyond the radius (-32 after rescaling) contribute 0:
+         * floor(31 * 2^26 / 2^left_shift), left_shift in [1, 31]; int8
+         * differences never exceed 255 */
+        radius = (int32_t)((31u << 26) >> left_shift);
+        radius = radius > 255 ? 255 : radius;
     }
     if (out.type == in.type) {
         /* each row is read whole before its first output is written */

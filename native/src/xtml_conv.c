@@ -314,13 +314,13 @@ static void float_activation_range(int32_t act, float *lo, float *hi) {
     }
 }
 
-/* Q31 multiplier and shift for one output channel; false when out of range. */
+/* Q31 multiplier and shift for one output channel, TFLM's
+ * (double)input_scale * (double)filter_scale / (double)output_scale;
+ * false when out of range. */
 static bool channel_multiplier(float input_scale, float filter_scale, float output_scale,
                                int32_t *multiplier, int32_t *shift) {
-    double real = (double)input_scale * (double)filter_scale;
     int s = 0;
-    real = real / (double)output_scale;
-    xtml_quantize_multiplier(real, multiplier, &s);
+    xtml_quantize_f32_mul_div(input_scale, filter_scale, output_scale, multiplier, &s);
     *shift = s;
     return s <= 30;
 }
@@ -368,7 +368,9 @@ static xtml_status_t conv_check_quant(xtml_prep_t *p, const xtml_tinfo_t *in,
     }
     /* TFLM's int8 kernels ignore weight zero points; refuse models that would need them. */
     for (i = 0; i < filter->n_zero_points; ++i) {
-        if (xtml_tinfo_zero_point(filter, i) != 0) {
+        /* the int64 is 0: both its words */
+        if ((xtml_ld_u32(filter->zero_points_raw + 8 * (size_t)i) |
+             xtml_ld_u32(filter->zero_points_raw + 8 * (size_t)i + 4)) != 0) {
             return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
                                   "filter '%s' zero point %" PRId32 " at channel %" PRId32 ", int8 weights must "
                                   "be symmetric", filter->name, xtml_tinfo_zero_point(filter, i),
@@ -377,12 +379,13 @@ static xtml_status_t conv_check_quant(xtml_prep_t *p, const xtml_tinfo_t *in,
     }
     for (i = 0; i < filter->n_scales; ++i) {
         float scale = xtml_tinfo_scale(filter, i);
-        if (!(scale > 0.0f) || scale > FLT_MAX) {
+        if (!xtml_f32_is_positive_finite(scale)) {
             return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
-                                  "filter '%s' scale %g at channel %" PRId32 "", filter->name,
-                                  (double)scale, i);
+                                  "filter '%s' scale %s at channel %" PRId32 "", filter->name,
+                                  XTML_F32(scale), i);
         }
-        if (!channel_multiplier(in->scale, scale, out->scale, &m, &s)) {
+        if (!xtml_quantize_shift_at_most(in->scale, scale, out->scale, 30)) {
+            channel_multiplier(in->scale, scale, out->scale, &m, &s);
             return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
                                   "requantization scale of channel %" PRId32 " too large (shift %" PRId32 ")", i, s);
         }

@@ -420,16 +420,18 @@ static xtml_status_t expect_q8(xtml_prep_t *p, const xtml_tinfo_t *t, const char
     return XTML_STATUS_OK;
 }
 
-/* QuantizeMultiplierSmallerThanOneExp: TFLM aborts unless 0 < real < 1 and shift <= 0. */
-static xtml_status_t below_one(xtml_prep_t *p, double real, const char *what, q_mult_t *q) {
-    int32_t mult = 0;
-    int shift = 0;
-    if (real > 0.0 && real < 1.0) {
-        xtml_quantize_multiplier(real, &mult, &shift);
-    }
-    if (!(real > 0.0 && real < 1.0) || shift > 0) {
+/*
+ * QuantizeMultiplierSmallerThanOneExp: TFLM aborts unless 0 < real < 1 and
+ * the shift is <= 0. A real of 1 or more (or infinite) always has a positive
+ * shift, so the tests are: a positive real and a shift <= 0. A positive real
+ * too small for a Q31 multiplier passes with multiplier 0, as in TFLM.
+ */
+static xtml_status_t below_one(xtml_prep_t *p, bool positive, int32_t mult, int shift, const char *what,
+                               const xtml_tinfo_t *out, q_mult_t *q) {
+    if (!positive || shift > 0) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
-                              "%s rescale %g is not below 1 (output scale too small)", what, real);
+                              "%s rescale is not below 1 (output scale %s too small)", what,
+                              XTML_F32(out->scale));
     }
     q_mult_set(q, mult, shift);
     return XTML_STATUS_OK;
@@ -438,32 +440,39 @@ static xtml_status_t below_one(xtml_prep_t *p, double real, const char *what, q_
 static xtml_status_t prepare_addsub_q8(xtml_prep_t *p, int kind, const xtml_tinfo_t *a,
                                        const xtml_tinfo_t *b, const xtml_tinfo_t *out, int act,
                                        addsub_q8_t *q) {
-    double real_a, real_b, real_out;
+    const float max = a->scale > b->scale ? a->scale : b->scale;
+    int32_t mult[3];
+    int shift[3];
+    bool positive[3] = { true, true, true };
     xtml_status_t st;
     if (kind == OP_ADD) {
-        /* TFLM derives ADD's multipliers in double throughout. */
-        const double twice_max = 2.0 * (double)(a->scale > b->scale ? a->scale : b->scale);
-        real_a = (double)a->scale / twice_max;
-        real_b = (double)b->scale / twice_max;
-        real_out = twice_max / ((double)(1 << 20) * (double)out->scale);
+        /* TFLM derives ADD's multipliers in double throughout: a / (2 max),
+         * b / (2 max) and 2 max / (2^20 out), each one exact ratio. */
+        xtml_quantize_f32_mul_div(a->scale, 0.5f, max, &mult[0], &shift[0]);
+        xtml_quantize_f32_mul_div(b->scale, 0.5f, max, &mult[1], &shift[1]);
+        xtml_quantize_f32_mul_div(max, 1.0f / 524288.0f, out->scale, &mult[2], &shift[2]);
     } else {
         /* ...but SUB's ratios in float, widened to double only at the end. */
         /* volatile: each step rounded to float even where the FPU keeps more (x87). */
-        volatile float twice_max = 2.0f * (a->scale > b->scale ? a->scale : b->scale);
+        volatile float twice_max = 2.0f * max;
         volatile float ratio_a = a->scale / twice_max;
         volatile float ratio_b = b->scale / twice_max;
         volatile float out_denominator = (float)(1 << 20) * out->scale;
         volatile float ratio_out = twice_max / out_denominator;
-        real_a = (double)ratio_a;
-        real_b = (double)ratio_b;
-        real_out = (double)ratio_out;
+        xtml_quantize_f32(ratio_a, &mult[0], &shift[0]);
+        xtml_quantize_f32(ratio_b, &mult[1], &shift[1]);
+        xtml_quantize_f32(ratio_out, &mult[2], &shift[2]);
+        /* a ratio may underflow to 0 or overflow to infinity in float */
+        positive[0] = xtml_f32_is_positive_finite(ratio_a);
+        positive[1] = xtml_f32_is_positive_finite(ratio_b);
+        positive[2] = xtml_f32_is_positive_finite(ratio_out);
     }
-    st = below_one(p, real_a, "input 0", &q->a_scale);
+    st = below_one(p, positive[0], mult[0], shift[0], "input 0", out, &q->a_scale);
     if (st == XTML_STATUS_OK) {
-        st = below_one(p, real_b, "input 1", &q->b_scale);
+        st = below_one(p, positive[1], mult[1], shift[1], "input 1", out, &q->b_scale);
     }
     if (st == XTML_STATUS_OK) {
-        st = below_one(p, real_out, "output", &q->out_scale);
+        st = below_one(p, positive[2], mult[2], shift[2], "output", out, &q->out_scale);
     }
     if (st != XTML_STATUS_OK) {
         return st;
@@ -478,14 +487,15 @@ static xtml_status_t prepare_addsub_q8(xtml_prep_t *p, int kind, const xtml_tinf
 
 static xtml_status_t prepare_mul_q8(xtml_prep_t *p, const xtml_tinfo_t *a, const xtml_tinfo_t *b,
                                     const xtml_tinfo_t *out, int act, mul_q8_t *q) {
-    const double real = (double)a->scale * (double)b->scale / (double)out->scale;
     int32_t mult = 0;
     int shift = 0;
-    xtml_quantize_multiplier(real, &mult, &shift);
+    /* (double)a * (double)b / (double)out */
+    xtml_quantize_f32_mul_div(a->scale, b->scale, out->scale, &mult, &shift);
     if (shift > 31) {
         /* The product would be shifted out entirely (undefined in TFLM). */
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
-                              "output rescale %g is too large (output scale too small)", real);
+                              "output rescale %s x %s / %s is too large (output scale too small)",
+                              XTML_F32(a->scale), XTML_F32(b->scale), XTML_F32(out->scale));
     }
     q_mult_set(&q->out_scale, mult, shift);
     q->a_offset = -a->zero_point;

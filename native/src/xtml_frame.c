@@ -71,8 +71,8 @@ xtml_status_t xtml_frame_table(xtml_dtype_t dtype, float scale, int32_t zero_poi
     hi = dtype == XTML_DTYPE_INT8 ? 127 : 255;
     if (!(scale > 0.0f) || scale - scale != 0.0f) {
         return xtml_diag_fail(diag, XTML_STATUS_FRAME_TARGET,
-                              "frame table: a %s input needs a finite scale > 0, got %g", xtml_dtype_name(dtype),
-                              (double)scale);
+                              "frame table: a %s input needs a finite scale > 0, got %s", xtml_dtype_name(dtype),
+                              XTML_F32(scale));
     }
     if (zero_point < lo || zero_point > hi) {
         return xtml_diag_fail(diag, XTML_STATUS_FRAME_TARGET, "frame table: zero point %ld is outside the %s range",

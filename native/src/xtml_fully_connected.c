@@ -83,24 +83,23 @@ typedef struct fc_node {
 /* FullyConnectedOptions fields. */
 enum { FC_OPT_ACTIVATION = 0, FC_OPT_WEIGHTS_FORMAT = 1 };
 
-static bool fc_multiplier(double real, int32_t *multiplier, int32_t *shift) {
+/*
+ * Q31 multiplier and shift of unit u as TFLM computes them: per channel
+ * (double)in * (double)w / (double)out, per tensor the float product
+ * in * w widened, over (double)out. False when out of range.
+ */
+static bool fc_multiplier(const xtml_tinfo_t *in, const xtml_tinfo_t *w, const xtml_tinfo_t *out,
+                          int32_t u, int32_t *multiplier, int32_t *shift) {
     int s = 0;
-    xtml_quantize_multiplier(real, multiplier, &s);
+    if (w->n_scales > 1) {
+        xtml_quantize_f32_mul_div(in->scale, xtml_tinfo_scale(w, u), out->scale, multiplier, &s);
+    } else {
+        /* volatile: rounded to float even where the FPU keeps more (x87) */
+        volatile float product = in->scale * w->scale;
+        xtml_quantize_f32_div(product, out->scale, multiplier, &s);
+    }
     *shift = s;
     return s <= 30;
-}
-
-/* The real multiplier of unit u as TFLM computes it (per-tensor: float product). */
-static double fc_real_multiplier(const xtml_tinfo_t *in, const xtml_tinfo_t *w,
-                                 const xtml_tinfo_t *out, int32_t u) {
-    double real;
-    if (w->n_scales > 1) {
-        real = (double)in->scale * (double)xtml_tinfo_scale(w, u);
-    } else {
-        float product = in->scale * w->scale;
-        real = (double)product;
-    }
-    return real / (double)out->scale;
 }
 
 static xtml_status_t fc_check_quant(xtml_prep_t *p, const xtml_tinfo_t *in, const xtml_tinfo_t *w,
@@ -118,9 +117,9 @@ static xtml_status_t fc_check_quant(xtml_prep_t *p, const xtml_tinfo_t *in, cons
     }
     for (i = 0; i < w->n_scales; ++i) {
         float scale = xtml_tinfo_scale(w, i);
-        if (!(scale > 0.0f) || scale > FLT_MAX) {
+        if (!xtml_f32_is_positive_finite(scale)) {
             return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
-                                  "weights '%s' scale %g at unit %" PRId32 "", w->name, (double)scale, i);
+                                  "weights '%s' scale %s at unit %" PRId32 "", w->name, XTML_F32(scale), i);
         }
     }
     if (w->n_scales > 1) {
@@ -145,19 +144,17 @@ static xtml_status_t fc_check_quant(xtml_prep_t *p, const xtml_tinfo_t *in, cons
                                   w->zero_point);
         }
         /* TFLM's per-tensor check that the bias scale is input scale x weights scale. */
-        if (bias->index >= 0) {
-            double product = (double)in->scale * (double)w->scale;
-            double diff = product - (double)bias->scale;
-            diff = diff < 0.0 ? -diff : diff;
-            if (!(diff / (double)out->scale <= 0.02)) {
-                return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
-                                      "bias '%s' scale %g is not input x weights scale %g",
-                                      bias->name, (double)bias->scale, product);
-            }
+        if (bias->index >= 0 && !xtml_bias_scale_matches(in->scale, w->scale, bias->scale, out->scale)) {
+            return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
+                                  "bias '%s' scale %s is not input x weights scale %s x %s", bias->name,
+                                  XTML_F32(bias->scale), XTML_F32(in->scale), XTML_F32(w->scale));
         }
     }
     for (i = 0; i < w->n_scales; ++i) {
-        if (!fc_multiplier(fc_real_multiplier(in, w, out, i), &m, &s)) {
+        bool fits = w->n_scales > 1 ? xtml_quantize_shift_at_most(in->scale, xtml_tinfo_scale(w, i), out->scale, 30)
+                                    : fc_multiplier(in, w, out, i, &m, &s);
+        if (!fits) {
+            fc_multiplier(in, w, out, i, &m, &s);
             return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
                                   "requantization scale of unit %" PRId32 " too large (shift %" PRId32 ")", i, s);
         }
@@ -291,7 +288,7 @@ static xtml_status_t fc_prepare(xtml_prep_t *p) {
         int8_t *shift = (int8_t *)(void *)(multiplier + n_mult);
         for (i = 0; i < n_mult; ++i) {
             int32_t sh;
-            fc_multiplier(fc_real_multiplier(&in, &w, &out, i), &multiplier[i], &sh);
+            fc_multiplier(&in, &w, &out, i, &multiplier[i], &sh);
             shift[i] = (int8_t)sh;
         }
         s->batches = batches;

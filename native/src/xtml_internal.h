@@ -44,10 +44,26 @@
 
 /* ---- alignment-safe little-endian loads (the ESP32 faults on unaligned words) ---- */
 
+#if defined(__GNUC__)
+#define XTML_ALWAYS_INLINE __attribute__((always_inline))
+#else
+#define XTML_ALWAYS_INLINE
+#endif
+
 static inline uint16_t xtml_ld_u16(const uint8_t *p) {
     return (uint16_t)(p[0] | (p[1] << 8));
 }
-static inline uint32_t xtml_ld_u32(const uint8_t *p) {
+XTML_ALWAYS_INLINE static inline uint32_t xtml_ld_u32(const uint8_t *p) {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* one word load where the address allows it (flatbuffer scalars are
+     * aligned whenever the model is): four byte loads cost a model's
+     * per-channel checks several times over on MCUs */
+    if (((uintptr_t)p & 3u) == 0) {
+        uint32_t v;
+        memcpy(&v, __builtin_assume_aligned(p, 4), sizeof v);
+        return v;
+    }
+#endif
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 static inline int32_t xtml_ld_i32(const uint8_t *p) {
@@ -177,9 +193,24 @@ enum { XTML_PADDING_SAME = 0, XTML_PADDING_VALID = 1 };
 #define XTML_PRINTF(f, a)
 #endif
 
-/* printf subset: %s %d %u %ld %lu %lld %llu %zu %x %c %%, and %g for floats (approximate). */
+/* printf subset: %s %d %u %ld %lu %lld %llu %zu %x %c %%. No %g: a float
+ * would travel as a double through the varargs (a soft-float conversion on
+ * MCUs without a double FPU); floats are printed as text instead, with
+ * "%s" and XTML_F32(x), which -Wdouble-promotion keeps that way. */
 void xtml_fmt(char *out, size_t cap, const char *fmt, ...) XTML_PRINTF(3, 4);
 void xtml_vfmt(char *out, size_t cap, const char *fmt, va_list ap);
+
+/* x as printf's "%g" writes it (six significant digits), from its bits with
+ * integer arithmetic; buf holds XTML_F32_TEXT bytes. Returns buf. */
+#define XTML_F32_TEXT 16
+const char *xtml_f32_text(char *buf, float x);
+/* The text of x for a "%s" in a detail message, in a buffer that lives until
+ * the end of the enclosing block; "" when details are compiled out. */
+#ifndef XTML_NO_DETAIL
+#define XTML_F32(x) xtml_f32_text((char[XTML_F32_TEXT]){ 0 }, (x))
+#else
+#define XTML_F32(x) ((void)(x), "")
+#endif
 
 /* For calls without a context (the frame path): an empty diag (may be NULL),
  * and a failure written into it; returns status. */
@@ -207,6 +238,14 @@ typedef struct xtml_tinfo {
     float scale;                     /* scale[0] or 0 */
     int32_t zero_point;              /* zero_point[0] or 0 */
 } xtml_tinfo_t;
+
+/* 0 < x <= FLT_MAX, from the bits (an integer comparison: no soft-float call
+ * on MCUs without an FPU). */
+static inline bool xtml_f32_is_positive_finite(float x) {
+    uint32_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    return bits - 1u < 0x7F7FFFFFu;
+}
 
 static inline float xtml_tinfo_scale(const xtml_tinfo_t *t, int32_t i) {
     return xtml_ld_f32(t->scales_raw + 4 * (size_t)i);
@@ -327,12 +366,55 @@ xtml_status_t xtml_prep_expect_s8_io(xtml_prep_t *p, const xtml_tinfo_t *in, con
 
 /* ---- fixed-point arithmetic shared by the int8 kernels (xtml_quant.c) ---- */
 
-/* Decompose a real multiplier into a Q31 multiplier and a power-of-two shift
- * (positive = left), rounding as TensorFlow Lite does. A NaN or infinite
- * multiplier gives shift XTML_SHIFT_INVALID. Callers must refuse shifts
- * outside [-31, 30] before applying them (larger ones are undefined shifts). */
+/*
+ * TFLM's QuantizeMultiplier(): a real multiplier as a Q31 multiplier and a
+ * power-of-two shift (positive = left), bit for bit what TFLM's double
+ * computation gives, from the float bits with integer arithmetic only
+ * (xtml_quant.c). The real is, as TFLM writes it:
+ *   xtml_quantize_f32          (double)x
+ *   xtml_quantize_f32_div      (double)a / (double)b
+ *   xtml_quantize_f32_mul_div  (double)a * (double)b / (double)c
+ * A NaN or infinite real gives shift XTML_SHIFT_INVALID. Callers must refuse
+ * shifts outside [-31, 30] before applying them (larger ones are undefined
+ * shifts).
+ */
 #define XTML_SHIFT_INVALID 1000
-void xtml_quantize_multiplier(double real, int32_t *multiplier, int *shift);
+void xtml_quantize_f32(float x, int32_t *multiplier, int *shift);
+void xtml_quantize_f32_div(float a, float b, int32_t *multiplier, int *shift);
+void xtml_quantize_f32_mul_div(float a, float b, float c, int32_t *multiplier, int *shift);
+/*
+ * Whether the shift of xtml_quantize_f32_mul_div(a, b, c) is at most
+ * max_shift (>= 0): a prepare check that need not compute the multiplier.
+ * For positive normal floats a * b / c = (mantissa ratio in (1/2, 4)) * 2^e
+ * with e from the exponent fields, so the shift is in [e, e + 3]; only when
+ * max_shift falls inside that range is the multiplier computed.
+ */
+bool xtml_quantize_shift_at_most_exact(float a, float b, float c, int max_shift);
+static inline bool xtml_quantize_shift_at_most(float a, float b, float c, int max_shift) {
+    uint32_t ba, bb, bc;
+    int32_t e;
+    memcpy(&ba, &a, sizeof ba);
+    memcpy(&bb, &b, sizeof bb);
+    memcpy(&bc, &c, sizeof bc);
+    if (ba - 0x800000u < 0x7F000000u && bb - 0x800000u < 0x7F000000u && bc - 0x800000u < 0x7F000000u) {
+        e = (int32_t)(ba >> 23) + (int32_t)(bb >> 23) - (int32_t)(bc >> 23) - 127;
+        if (e + 3 <= max_shift) {
+            return true;
+        }
+        if (e > max_shift) {
+            return false;
+        }
+    }
+    return xtml_quantize_shift_at_most_exact(a, b, c, max_shift);
+}
+/* int8 SOFTMAX's input multiplier: beta * scale * 2^26 capped at 2^31 - 1,
+ * quantized; false (TFLM aborts) unless that product exceeds 1. */
+bool xtml_quantize_softmax_beta(float beta, float scale, int32_t *multiplier, int *shift);
+/* TFLM's check that a bias scale matches input scale x weights scale:
+ * |in * w - bias| / out <= 0.02 with each step rounded as a double (the
+ * product is exact). A bias scale of 0 (none) counts as 0; scales must
+ * otherwise be finite and positive, else false. */
+bool xtml_bias_scale_matches(float input_scale, float weights_scale, float bias_scale, float output_scale);
 /* x * multiplier * 2^shift with TFLite's double rounding (gemmlowp). */
 int32_t xtml_mul_by_quantized_multiplier(int32_t x, int32_t multiplier, int shift);
 /* The 64-bit accumulator variant (used with int16 activations). */
@@ -379,6 +461,13 @@ static inline float xtml_clamp_f32(float v, float lo, float hi) {
     v = v < lo ? lo : v;
     return hi < v ? hi : v;
 }
+
+/* ---- float functions, the same bits on every build (xtml_fmath.c) ---- */
+
+/* e^x and tanh(x), rounded to nearest from an integer evaluation; any NaN
+ * gives the quiet NaN 0x7FC00000. */
+float xtml_exp_f32(float x);
+float xtml_tanh_f32(float x);
 
 /* ---- the operator table (xtml_ops.c) ---- */
 

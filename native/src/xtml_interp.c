@@ -51,6 +51,7 @@ struct xtml_prep {
     bool target32;           /* measuring for a 32-bit target (xtml_arena_size_for) */
     uint8_t *persist;        /* next free byte (real pass) */
     size_t persist_bytes;    /* total asked for so far */
+    size_t persist_cap;      /* real pass: bytes the arena has for them */
     size_t scratch;
     int alias_out;
     int alias_in;
@@ -76,15 +77,32 @@ static void buffer_data(const xtml_prep_t *p, uint32_t b, const uint8_t **data, 
     }
 }
 
+/* Every field is set (no memset: on MCUs a byte loop over the struct, done
+ * for each operand of each operator in each pass). */
 static void read_tensor(const xtml_prep_t *p, int32_t index, xtml_tinfo_t *t) {
     xtml_fb_table_t tt;
     xtml_fb_vec_t shape;
     xtml_fb_table_t q;
     uint32_t b;
     uint32_t i;
-    memset(t, 0, sizeof *t);
     t->index = index;
+    t->type = XTML_DTYPE_FLOAT32;
+    t->ndim = 0;
+    for (i = 0; i < XTML_MAX_DIMS; i++) {
+        t->dims[i] = 0;
+    }
+    t->count = 0;
+    t->bytes = 0;
+    t->is_const = false;
+    t->data = NULL;
     t->name = "";
+    t->n_scales = 0;
+    t->n_zero_points = 0;
+    t->quant_dim = 0;
+    t->scales_raw = NULL;
+    t->zero_points_raw = NULL;
+    t->scale = 0.0f;
+    t->zero_point = 0;
     if (index < 0) {
         return;
     }
@@ -126,6 +144,36 @@ static void read_tensor(const xtml_prep_t *p, int32_t index, xtml_tinfo_t *t) {
             t->zero_point = (int32_t)xtml_ld_i64(zps.data);
         }
     }
+}
+
+/* What the planner needs of a tensor: its constant data (NULL when it has
+ * none) and its size in bytes; read_tensor() without the quantization and
+ * the name, for the loops over every operand of every operator. */
+static const void *tensor_storage(const xtml_prep_t *p, int32_t index, size_t *bytes) {
+    xtml_fb_table_t tt = xtml_fb_vec_table(&p->subgraph, p->tensors, (uint32_t)index);
+    xtml_fb_vec_t shape = xtml_fb_vec(&tt, XTML_TENSOR_SHAPE);
+    xtml_dtype_t type = (xtml_dtype_t)xtml_fb_u8(&tt, XTML_TENSOR_TYPE, 0);
+    uint32_t b = xtml_fb_u32(&tt, XTML_TENSOR_BUFFER, 0);
+    size_t count = 1;
+    uint32_t i;
+    for (i = 0; i < shape.len; i++) {
+        count *= (size_t)xtml_ld_i32(shape.data + 4 * i);
+    }
+    *bytes = type == XTML_DTYPE_INT4 ? (count + 1) / 2 : count * xtml_dtype_size(type);
+    if (b != 0) {
+        const uint8_t *data;
+        size_t len;
+        buffer_data(p, b, &data, &len);
+        if (len != 0) {
+            return data;
+        }
+    }
+    return NULL;
+}
+
+static const char *tensor_name(const xtml_prep_t *p, int32_t index) {
+    xtml_fb_table_t tt = xtml_fb_vec_table(&p->subgraph, p->tensors, (uint32_t)index);
+    return xtml_fb_str(&tt, XTML_TENSOR_NAME);
 }
 
 int xtml_prep_n_inputs(const xtml_prep_t *p) {
@@ -178,6 +226,12 @@ void *xtml_prep_persist(xtml_prep_t *p, size_t bytes, size_t bytes32) {
         return NULL;
     }
     p->persist_bytes += bytes;
+    if (p->persist_bytes > p->persist_cap) {
+        /* The arena is too small: the rest of the pass only measures, so
+         * the total it reports is what arena_size would say. */
+        p->measuring = true;
+        return NULL;
+    }
     mem = p->persist;
     memset(mem, 0, bytes);
     p->persist += bytes;
@@ -400,6 +454,7 @@ typedef struct build {
     size_t model_bytes;
     xtml_prep_t prep;
     xtml_ctx_t *ctx;          /* NULL while measuring */
+    size_t arena_bytes;       /* real pass: the arena's size */
     bool target32;            /* measure for 4-byte pointers (only while measuring) */
     size_t meta_bytes;        /* context + tables + persistent parameters */
     size_t plan_bytes;
@@ -455,7 +510,7 @@ static bool list_has_root(const int32_t *alias_of, xtml_fb_vec_t list, int32_t r
 static bool can_overwrite(const xtml_prep_t *p, const int32_t *alias_of, int32_t in, int32_t out, uint32_t at) {
     xtml_fb_vec_t ops = xtml_fb_vec(&p->subgraph, XTML_SUBGRAPH_OPERATORS);
     int32_t root = alias_root(alias_of, in);
-    xtml_tinfo_t r, o;
+    size_t root_bytes, out_bytes;
     uint32_t j;
     int32_t k;
     /* A kept tensor's memory must hold its values to the end of the invoke. */
@@ -464,9 +519,11 @@ static bool can_overwrite(const xtml_prep_t *p, const int32_t *alias_of, int32_t
             return false;
         }
     }
-    read_tensor(p, root, &r);
-    read_tensor(p, out, &o);
-    if (r.is_const || tensor_is_variable(p, root) || r.bytes != o.bytes) {
+    if (tensor_storage(p, root, &root_bytes) != NULL || tensor_is_variable(p, root)) {
+        return false;
+    }
+    tensor_storage(p, out, &out_bytes);
+    if (root_bytes != out_bytes) {
         return false;
     }
     if (list_has_root(alias_of, xtml_fb_vec(&p->subgraph, XTML_SUBGRAPH_OUTPUTS), root)) {
@@ -484,7 +541,9 @@ static bool can_overwrite(const xtml_prep_t *p, const int32_t *alias_of, int32_t
 /*
  * One pass over the operators. Measuring: ctx == NULL, the planner runs on the
  * stack and sizes are summed. Real: kernels write their parameters and the
- * nodes and data table are filled. Both passes compute the same plan.
+ * nodes and data table are filled. Both passes compute the same plan. A real
+ * pass whose arena turns out too small goes on measuring (and writes no data
+ * table); the caller compares meta_bytes + plan_bytes with the arena.
  */
 static xtml_status_t build_pass(build_t *b, char *detail, size_t detail_cap) {
     xtml_prep_t *p = &b->prep;
@@ -527,6 +586,7 @@ static xtml_status_t build_pass(build_t *b, char *detail, size_t detail_cap) {
     p->target32 = b->target32;
     if (ctx != NULL) {
         p->persist = (uint8_t *)ctx + meta;
+        p->persist_cap = b->arena_bytes - meta;   /* the caller checked meta fits */
     }
     p->detail = detail;
     p->detail_cap = detail_cap;
@@ -619,9 +679,10 @@ static xtml_status_t build_pass(build_t *b, char *detail, size_t detail_cap) {
 
     /* Lifetimes of non-constant tensors, by alias root. */
     for (k = 0; k < g_in.len; k++) {
-        xtml_tinfo_t t;
-        read_tensor(p, xtml_ld_i32(g_in.data + 4 * k), &t);
-        if (!t.is_const && !plan_touch(&pl, (uint32_t)alias_root(alias_of_stack, t.index), (uint32_t)t.bytes, 0)) {
+        size_t bytes;
+        int32_t index = xtml_ld_i32(g_in.data + 4 * k);
+        if (tensor_storage(p, index, &bytes) == NULL &&
+            !plan_touch(&pl, (uint32_t)alias_root(alias_of_stack, index), (uint32_t)bytes, 0)) {
             goto too_many;
         }
     }
@@ -633,50 +694,45 @@ static xtml_status_t build_pass(build_t *b, char *detail, size_t detail_cap) {
         lists[1] = xtml_fb_vec(&op, XTML_OP_OUTPUTS);
         for (side = 0; side < 2; side++) {
             for (k = 0; k < lists[side].len; k++) {
-                xtml_tinfo_t t;
+                size_t bytes;
                 int32_t root;
                 int32_t index = xtml_ld_i32(lists[side].data + 4 * k);
                 if (index < 0) {
                     continue;
                 }
-                read_tensor(p, index, &t);
-                if (t.is_const) {
+                if (tensor_storage(p, index, &bytes) != NULL) {
                     continue;
                 }
                 if (tensor_is_variable(p, index)) {
                     return set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_CONFIG,
                                       "tensor %d '%s' is a variable tensor; variables are not supported",
-                                      (int)index, t.name);
+                                      (int)index, tensor_name(p, index));
                 }
                 root = alias_root(alias_of_stack, index);
                 if (side == 0 && plan_find(&pl, (uint32_t)root) == NULL) {
                     return set_detail(detail, detail_cap, XTML_STATUS_MODEL_OPERATOR,
                                       "operator %d (%s) reads tensor %d '%s' before any operator writes it",
-                                      (int)i, op_name(p, &op), (int)index, t.name);
+                                      (int)i, op_name(p, &op), (int)index, tensor_name(p, index));
                 }
-                if (root != index) {
-                    xtml_tinfo_t r;
-                    read_tensor(p, root, &r);
-                    if (r.is_const) {
-                        continue;
-                    }
-                    t.bytes = r.bytes;
+                if (root != index && tensor_storage(p, root, &bytes) != NULL) {
+                    continue;
                 }
-                if (t.bytes > 0x7fffffffu || !plan_touch(&pl, (uint32_t)root, (uint32_t)t.bytes, (uint16_t)i)) {
+                if (bytes > 0x7fffffffu || !plan_touch(&pl, (uint32_t)root, (uint32_t)bytes, (uint16_t)i)) {
                     goto too_many;
                 }
             }
         }
     }
     for (k = 0; k < g_out.len; k++) {
-        xtml_tinfo_t t;
+        size_t bytes;
         int32_t root = alias_root(alias_of_stack, xtml_ld_i32(g_out.data + 4 * k));
-        read_tensor(p, root, &t);
-        if (!t.is_const && plan_find(&pl, (uint32_t)root) == NULL) {
+        bool is_const = tensor_storage(p, root, &bytes) != NULL;
+        if (!is_const && plan_find(&pl, (uint32_t)root) == NULL) {
             return set_detail(detail, detail_cap, XTML_STATUS_MODEL_OPERATOR,
-                              "graph output %u (tensor %d '%s') is never written", (unsigned)k, (int)root, t.name);
+                              "graph output %u (tensor %d '%s') is never written", (unsigned)k, (int)root,
+                              tensor_name(p, root));
         }
-        if (!t.is_const && !plan_touch(&pl, (uint32_t)root, (uint32_t)t.bytes, (uint16_t)(n_ops > 0 ? n_ops : 0))) {
+        if (!is_const && !plan_touch(&pl, (uint32_t)root, (uint32_t)bytes, (uint16_t)(n_ops > 0 ? n_ops : 0))) {
             goto too_many;
         }
     }
@@ -702,16 +758,16 @@ static xtml_status_t build_pass(build_t *b, char *detail, size_t detail_cap) {
     b->plan_bytes = plan_place(&pl);
     b->meta_bytes = meta + p->persist_bytes;
 
-    if (ctx != NULL) {
+    if (ctx != NULL && !p->measuring && b->meta_bytes + b->plan_bytes <= b->arena_bytes) {
         uint8_t *plan_base = (uint8_t *)ctx + b->meta_bytes;
         for (i = 0; i < n_tensors; i++) {
-            xtml_tinfo_t t;
+            size_t bytes;
             plan_entry_t *e;
             int32_t root = alias_root(alias_of_stack, (int32_t)i);
-            read_tensor(p, root, &t);
+            const void *data = tensor_storage(p, root, &bytes);
             ctx->data[i] = NULL;
-            if (t.is_const) {
-                ctx->data[i] = (void *)(uintptr_t)t.data;
+            if (data != NULL) {
+                ctx->data[i] = (void *)(uintptr_t)data;
                 continue;
             }
             e = plan_find(&pl, (uint32_t)root);
@@ -837,6 +893,11 @@ static xtml_status_t arena_size(const uint8_t *model, size_t model_bytes, const 
     return XTML_STATUS_OK;
 }
 
+/*
+ * Verifies, then runs the real pass directly: an arena too small for what
+ * it needs is found during that pass (which then only measures), so
+ * loading does not prepare the model twice.
+ */
 xtml_status_t xtml_init(const uint8_t *model, size_t model_bytes, void *arena, size_t arena_bytes,
                         xtml_ctx_t **out, xtml_diag_t *diag) {
     return xtml_init_with(model, model_bytes, NULL, arena, arena_bytes, out, diag);
@@ -853,7 +914,7 @@ xtml_status_t xtml_init_with(const uint8_t *model, size_t model_bytes, const xtm
     xtml_status_t status;
     size_t needed;
     xtml_ctx_t *ctx;
-    size_t meta;
+    size_t meta, data_at, nodes_at;
     char *detail = diag != NULL ? diag->detail : NULL;
     xtml_fb_vec_t ops;
     diag_reset(diag);
@@ -866,11 +927,53 @@ xtml_status_t xtml_init_with(const uint8_t *model, size_t model_bytes, const xtm
         return diag_set(diag, set_detail(detail, XTML_DETAIL_MAX, XTML_STATUS_ARENA_ALIGNMENT,
                                          "arena address is not %d-byte aligned", XTML_ARENA_ALIGN));
     }
-    status = xtml_arena_size_with(model, model_bytes, options, &needed, diag);
+    status = xtml_model_verify(model, model_bytes, diag);
     if (status != XTML_STATUS_OK) {
         return status;
     }
-    if (arena_bytes < needed) {
+    build_begin(&b, model, model_bytes);
+    status = build_keep(&b, options, detail);
+    if (status != XTML_STATUS_OK) {
+        return diag_set(diag, status);
+    }
+    ops = xtml_fb_vec(&b.prep.subgraph, XTML_SUBGRAPH_OPERATORS);
+    /* The context, the tensor pointers, the node records and the kept table, in that order. */
+    data_at = align_up(sizeof(xtml_ctx_t), META_ALIGN);
+    nodes_at = data_at + align_up(sizeof(void *) * (size_t)b.prep.tensors.len, META_ALIGN);
+    meta = nodes_at + align_up(sizeof(xtml_node_t) * (size_t)ops.len, META_ALIGN);
+    meta += align_up(sizeof(int32_t) * (size_t)b.prep.n_keep, META_ALIGN);
+    if (arena_bytes >= meta) {
+        ctx = (xtml_ctx_t *)arena;
+        memset(ctx, 0, sizeof *ctx);
+        ctx->model = model;
+        ctx->model_bytes = model_bytes;
+        ctx->subgraph = b.prep.subgraph;
+        ctx->n_tensors = (int32_t)b.prep.tensors.len;
+        ctx->n_nodes = (int32_t)ops.len;
+        ctx->data = (void **)((uint8_t *)arena + data_at);
+        ctx->nodes = (xtml_node_t *)((uint8_t *)arena + nodes_at);
+        memset(ctx->nodes, 0, sizeof(xtml_node_t) * (size_t)ctx->n_nodes);
+        ctx->n_kept = b.prep.n_keep;
+        if (ctx->n_kept > 0) {
+            memcpy(kept_table(ctx), b.prep.keep, sizeof(int32_t) * (size_t)ctx->n_kept);
+        }
+        {
+            xtml_fb_vec_t gi = xtml_fb_vec(&b.prep.subgraph, XTML_SUBGRAPH_INPUTS);
+            xtml_fb_vec_t go = xtml_fb_vec(&b.prep.subgraph, XTML_SUBGRAPH_OUTPUTS);
+            ctx->graph_inputs = gi.data;
+            ctx->graph_outputs = go.data;
+            ctx->n_inputs = (int32_t)gi.len;
+            ctx->n_outputs = (int32_t)go.len;
+        }
+        b.ctx = ctx;
+        b.arena_bytes = arena_bytes;
+    }
+    status = build_pass(&b, detail, XTML_DETAIL_MAX);
+    if (status != XTML_STATUS_OK) {
+        return diag_set(diag, status);
+    }
+    needed = b.meta_bytes + b.plan_bytes;
+    if (b.ctx == NULL || b.prep.measuring || arena_bytes < needed) {
         if (diag != NULL) {
             diag->needed = needed;
         }
@@ -878,41 +981,8 @@ xtml_status_t xtml_init_with(const uint8_t *model, size_t model_bytes, const xtm
                                          "arena of %zu bytes is too small: the model needs %zu", arena_bytes,
                                          needed));
     }
-    build_begin(&b, model, model_bytes);
-    ctx = (xtml_ctx_t *)arena;
-    memset(ctx, 0, sizeof *ctx);
-    ctx->model = model;
-    ctx->model_bytes = model_bytes;
-    ctx->subgraph = b.prep.subgraph;
-    ctx->n_tensors = (int32_t)b.prep.tensors.len;
-    ops = xtml_fb_vec(&b.prep.subgraph, XTML_SUBGRAPH_OPERATORS);
-    ctx->n_nodes = (int32_t)ops.len;
-    meta = align_up(sizeof(xtml_ctx_t), META_ALIGN);
-    ctx->data = (void **)((uint8_t *)arena + meta);
-    meta += align_up(sizeof(void *) * (size_t)ctx->n_tensors, META_ALIGN);
-    ctx->nodes = (xtml_node_t *)((uint8_t *)arena + meta);
-    memset(ctx->nodes, 0, sizeof(xtml_node_t) * (size_t)ctx->n_nodes);
-    /* Checked by xtml_arena_size_with above. */
-    (void)build_keep(&b, options, NULL);
-    ctx->n_kept = b.prep.n_keep;
-    if (ctx->n_kept > 0) {
-        memcpy(kept_table(ctx), b.prep.keep, sizeof(int32_t) * (size_t)ctx->n_kept);
-    }
-    {
-        xtml_fb_vec_t gi = xtml_fb_vec(&b.prep.subgraph, XTML_SUBGRAPH_INPUTS);
-        xtml_fb_vec_t go = xtml_fb_vec(&b.prep.subgraph, XTML_SUBGRAPH_OUTPUTS);
-        ctx->graph_inputs = gi.data;
-        ctx->graph_outputs = go.data;
-        ctx->n_inputs = (int32_t)gi.len;
-        ctx->n_outputs = (int32_t)go.len;
-    }
-    b.ctx = ctx;
-    status = build_pass(&b, detail, XTML_DETAIL_MAX);
-    if (status != XTML_STATUS_OK) {
-        return diag_set(diag, status);
-    }
-    ctx->used = b.meta_bytes + b.plan_bytes;
-    *out = ctx;
+    b.ctx->used = needed;
+    *out = b.ctx;
     return XTML_STATUS_OK;
 }
 

@@ -293,6 +293,7 @@ static xtml_status_t pool_prepare(xtml_prep_t *p) {
     local.type = in.type;
 
     if (in.type == XTML_DTYPE_INT8) {
+        volatile float difference;
         st = xtml_prep_expect_quantized(p, &in, "input");
         if (st == XTML_STATUS_OK) {
             st = xtml_prep_expect_quantized(p, &out, "output");
@@ -300,13 +301,16 @@ static xtml_status_t pool_prepare(xtml_prep_t *p) {
         if (st != XTML_STATUS_OK) {
             return st;
         }
-        /* TFLM's test: |scale difference| <= 1e-6 (a float difference), equal zero points. */
-        if (!((double)fabsf(in.scale - out.scale) <= 1.0e-6) || in.zero_point != out.zero_point) {
+        /* TFLM's test: |scale difference| <= 1e-6 (a float difference widened
+         * to double), equal zero points. No float lies in (1e-6f, 1e-6], so
+         * comparing with 1e-6f decides the same. */
+        difference = in.scale - out.scale;
+        if (!(fabsf(difference) <= 1.0e-6f) || in.zero_point != out.zero_point) {
             return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
-                                  "output '%s' (scale %g, zero point %d) must be quantized like "
-                                  "input '%s' (scale %g, zero point %d)",
-                                  out.name, (double)out.scale, (int)out.zero_point, in.name,
-                                  (double)in.scale, (int)in.zero_point);
+                                  "output '%s' (scale %s, zero point %d) must be quantized like "
+                                  "input '%s' (scale %s, zero point %d)",
+                                  out.name, XTML_F32(out.scale), (int)out.zero_point, in.name,
+                                  XTML_F32(in.scale), (int)in.zero_point);
         }
         if (out.zero_point < -128 || out.zero_point > 127) {
             return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,

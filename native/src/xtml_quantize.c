@@ -125,11 +125,11 @@ static xtml_status_t quantize_prepare(xtml_prep_t *p) {
         st = expect_quantized_s8(p, &in, "input");
         if (st == XTML_STATUS_OK) {
             /* TFLM divides the scales in double here (RELU does it in float) */
-            xtml_quantize_multiplier((double)in.scale / (double)out.scale, &multiplier, &shift);
+            xtml_quantize_f32_div(in.scale, out.scale, &multiplier, &shift);
             if (shift > 30) {
                 st = xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
-                                    "input/output scale ratio %g is too large",
-                                    (double)in.scale / (double)out.scale);
+                                    "input scale %s / output scale %s is too large a ratio",
+                                    XTML_F32(in.scale), XTML_F32(out.scale));
             }
         }
     }

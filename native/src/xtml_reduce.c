@@ -235,7 +235,7 @@ static xtml_status_t mean_prepare(xtml_prep_t *p) {
         if (st != XTML_STATUS_OK) {
             return st;
         }
-        xtml_quantize_multiplier((double)in.scale / (double)out.scale, &multiplier, &shift);
+        xtml_quantize_f32_div(in.scale, out.scale, &multiplier, &shift);
         /*
          * TFLM folds 1/N into the multiplier: shift it left by floor(log2 N)
          * (at most 32, and keeping the final shift >= -31), then divide by N
@@ -254,8 +254,8 @@ static xtml_status_t mean_prepare(xtml_prep_t *p) {
         }
         if (shift - n_shift > 30) {
             return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
-                                  "input scale %g over output scale %g is too large a requantization",
-                                  (double)in.scale, (double)out.scale);
+                                  "input scale %s over output scale %s is too large a requantization",
+                                  XTML_F32(in.scale), XTML_F32(out.scale));
         }
         k.multiplier = (int32_t)(((int64_t)multiplier << n_shift) / n_reduced);
         k.shift = shift - n_shift;

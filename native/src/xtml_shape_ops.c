@@ -976,8 +976,8 @@ static xtml_status_t concat_prepare(xtml_prep_t *p) {
         if (out.type == XTML_DTYPE_INT8 &&
             (in.scale != out.scale || in.zero_point != out.zero_point)) {
             return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
-                                  "%s '%s' scale %g zp %d differs from output's %g zp %d", role,
-                                  in.name, (double)in.scale, (int)in.zero_point, (double)out.scale,
+                                  "%s '%s' scale %s zp %d differs from output's %s zp %d", role,
+                                  in.name, XTML_F32(in.scale), (int)in.zero_point, XTML_F32(out.scale),
                                   (int)out.zero_point);
         }
         if (out.type == XTML_DTYPE_INT16 && in.zero_point != 0) {

@@ -231,10 +231,10 @@ static xtml_status_t pad_prepare(xtml_prep_t *p, bool v2) {
             (value.zero_point != out.zero_point || value.scale != out.scale)) {
             /* TFLite and TFLM alike: the constant must be on the output's scale. */
             return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
-                                  "constant_values '%s' (scale %g, zero point %d) is not quantized "
-                                  "like output 0 '%s' (scale %g, zero point %d)",
-                                  value.name, (double)value.scale, (int)value.zero_point, out.name,
-                                  (double)out.scale, (int)out.zero_point);
+                                  "constant_values '%s' (scale %s, zero point %d) is not quantized "
+                                  "like output 0 '%s' (scale %s, zero point %d)",
+                                  value.name, XTML_F32(value.scale), (int)value.zero_point, out.name,
+                                  XTML_F32(out.scale), (int)out.zero_point);
         }
         if (value.is_const && value.data != NULL) {
             memcpy(k.value, value.data, k.esize);

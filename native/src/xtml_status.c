@@ -113,60 +113,175 @@ static void put_signed(sink_t *s, long long v) {
     }
 }
 
-/* Six significant digits, plain or with an exponent; enough to name a scale. */
-static void put_float(sink_t *s, double v) {
-    int exp10 = 0;
-    unsigned long long mant;
-    int i;
-    char digits[8];
-    if (v != v) {
+/*
+ * Six significant digits of m * 2^e (0 < m < 2^24) as printf rounds them
+ * (to nearest, ties to even): digits in [10^5, 10^6) and the decimal
+ * exponent of the first. With m odd, a value with f = -e > 0 fractional
+ * bits is m 5^f / 10^f exactly; for f <= 17 and e <= 40 that numerator fits
+ * 64 bits and the digits are exact. Outside that range a value has more than
+ * seven significant digits, so no tie, and it is brought into [1, 10) by
+ * multiplying or dividing by ten in 64-bit fixed point, each step losing less
+ * than 2^-62 of it.
+ */
+static uint32_t f32_digits(uint32_t m, int32_t e, int32_t *exp10) {
+    uint32_t digits;
+    int32_t ten = 0;
+    while ((m & 1u) == 0) {
+        m >>= 1;
+        e++;
+    }
+    if (e >= -17 && e <= 40) {
+        uint64_t n = e >= 0 ? (uint64_t)m << e : m;
+        uint64_t p = 1;
+        int32_t k, len = 1;
+        for (k = e; k < 0; k++) {
+            n *= 5u;               /* value = n / 10^-e */
+        }
+        while (p <= n / 10u) {
+            p *= 10u;
+            len++;
+        }
+        if (len > 6) {
+            uint64_t unit = 1, rem;
+            for (k = 6; k < len; k++) {
+                unit *= 10u;
+            }
+            digits = (uint32_t)(n / unit);
+            rem = n % unit;
+            if (rem * 2u > unit || (rem * 2u == unit && (digits & 1u) != 0)) {
+                digits++;
+            }
+        } else {
+            digits = (uint32_t)n;
+            for (k = len; k < 6; k++) {
+                digits *= 10u;
+            }
+        }
+        ten = len - 1 + (e < 0 ? e : 0);
+    } else {
+        uint64_t v = m;
+        while ((v >> 63) == 0) {
+            v <<= 1;
+            e--;
+        }
+        /* value = v * 2^e; >= 10 when e > -60, or e == -60 and v >= 10 * 2^60 */
+        while (e > -60 || (e == -60 && v >= 0xA000000000000000ull)) {
+            uint64_t q = v / 10u;
+            uint32_t r = (uint32_t)(v - q * 10u);
+            int sh = 0;
+            while ((q >> (63 - sh)) == 0) {
+                sh++;
+            }
+            v = (q << sh) | (((uint64_t)r << sh) / 10u);
+            e -= sh;
+            ten++;
+        }
+        while (e < -63) {
+            /* v * 10 / 16 = v * 5 / 8, without overflow */
+            v = (v >> 3) * 5u + (((v & 7u) * 5u) >> 3);
+            e += 4;
+            while ((v >> 63) == 0) {
+                v <<= 1;
+                e--;
+            }
+            ten--;
+        }
+        /* value in [1, 10): e in [-63, -60]; round value * 10^5 */
+        {
+            int sh = -e - 20;
+            digits = (uint32_t)(((v >> 20) * 100000u + ((uint64_t)1 << (sh - 1))) >> sh);
+        }
+    }
+    if (digits >= 1000000u) {
+        digits /= 10u;
+        ten++;
+    }
+    *exp10 = ten;
+    return digits;
+}
+
+/*
+ * A float in "%g" style: six significant digits, trailing zeros dropped,
+ * an exponent (at least two digits) when it is below -4 or above 5.
+ */
+static void put_f32(sink_t *s, float x) {
+    uint32_t bits, m, digits;
+    int32_t e, exp10;
+    char text[6];
+    int i, last;
+    memcpy(&bits, &x, sizeof bits);
+    if ((bits & 0x7FFFFFFFu) > 0x7F800000u) {
         put_str(s, "nan");
         return;
     }
-    if (v < 0) {
+    if ((bits >> 31) != 0) {
         put_char(s, '-');
-        v = -v;
     }
-    if (v > 1e300) {
+    e = (int32_t)((bits >> 23) & 0xFFu);
+    m = bits & 0x7FFFFFu;
+    if (e == 0xFF) {
         put_str(s, "inf");
         return;
     }
-    if (v == 0.0) {
+    if (e == 0 && m == 0) {
         put_char(s, '0');
         return;
     }
-    while (v >= 10.0) {
-        v /= 10.0;
-        exp10++;
+    if (e == 0) {
+        e = 1;
+    } else {
+        m |= 0x800000u;
     }
-    while (v < 1.0) {
-        v *= 10.0;
-        exp10--;
-    }
-    mant = (unsigned long long)(v * 100000.0 + 0.5);
-    if (mant >= 1000000ull) {
-        mant /= 10;
-        exp10++;
-    }
+    digits = f32_digits(m, e - 150, &exp10);
     for (i = 5; i >= 0; i--) {
-        digits[i] = (char)('0' + mant % 10);
-        mant /= 10;
+        text[i] = (char)('0' + digits % 10u);
+        digits /= 10u;
     }
-    /* Trim trailing zeros of the fraction. */
-    for (i = 5; i > 0 && digits[i] == '0'; i--) {
+    for (last = 5; last > 0 && text[last] == '0'; last--) {
     }
-    put_char(s, digits[0]);
-    if (i > 0) {
-        int k;
-        put_char(s, '.');
-        for (k = 1; k <= i; k++) {
-            put_char(s, digits[k]);
+    if (exp10 < -4 || exp10 > 5) {
+        put_char(s, text[0]);
+        if (last > 0) {
+            put_char(s, '.');
+        }
+        for (i = 1; i <= last; i++) {
+            put_char(s, text[i]);
+        }
+        put_char(s, 'e');
+        put_char(s, exp10 < 0 ? '-' : '+');
+        if (exp10 > -10 && exp10 < 10) {
+            put_char(s, '0');
+        }
+        put_unsigned(s, (unsigned long long)(exp10 < 0 ? -exp10 : exp10), 10);
+    } else if (exp10 >= 0) {
+        for (i = 0; i <= exp10; i++) {
+            put_char(s, text[i]);
+        }
+        if (last > exp10) {
+            put_char(s, '.');
+            for (i = exp10 + 1; i <= last; i++) {
+                put_char(s, text[i]);
+            }
+        }
+    } else {
+        put_str(s, "0.");
+        for (i = -1; i > exp10; i--) {
+            put_char(s, '0');
+        }
+        for (i = 0; i <= last; i++) {
+            put_char(s, text[i]);
         }
     }
-    if (exp10 != 0) {
-        put_char(s, 'e');
-        put_signed(s, exp10);
-    }
+}
+
+const char *xtml_f32_text(char *buf, float x) {
+    sink_t s;
+    s.out = buf;
+    s.cap = XTML_F32_TEXT;
+    s.len = 0;
+    put_f32(&s, x);
+    buf[s.len] = '\0';
+    return buf;
 }
 
 void xtml_vfmt(char *out, size_t cap, const char *fmt, va_list ap) {
@@ -199,9 +314,6 @@ void xtml_vfmt(char *out, size_t cap, const char *fmt, va_list ap) {
             break;
         case 'c':
             put_char(&s, (char)va_arg(ap, int));
-            break;
-        case 'g':
-            put_float(&s, va_arg(ap, double));
             break;
         case 'z':
             fmt++; /* %zu */

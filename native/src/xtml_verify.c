@@ -8,8 +8,6 @@
  * quantization parameters, and the dataflow of each subgraph. Every failure
  * has its own status and a message that names the object and the place.
  */
-#include <math.h>
-
 #include "xtml_internal.h"
 
 /* Largest element count and byte size we accept for one tensor. */
@@ -36,7 +34,31 @@ typedef struct verifier {
     xtml_fb_vec_t buffers;
 } verifier_t;
 
+/*
+ * The object being checked, named in messages: [subgraph S ]KIND[ I][ 'NAME'].
+ * Kept as numbers and only written out when a check fails: the walk visits
+ * every tensor and operator, and formatting each name up front cost more
+ * than the checks.
+ */
+typedef struct where {
+    const char *kind;       /* "model", "buffer", "tensor", "operator", ... */
+    int32_t subgraph;       /* shown when >= 0 */
+    int32_t index;          /* shown when >= 0 */
+    const char *name;       /* shown when not NULL */
+} where_t;
+
+static where_t where_of(const char *kind, int32_t subgraph, int32_t index, const char *name) {
+    where_t w;
+    w.kind = kind;
+    w.subgraph = subgraph;
+    w.index = index;
+    w.name = name;
+    return w;
+}
+
 static xtml_status_t fail(verifier_t *v, xtml_status_t status, const char *fmt, ...) XTML_PRINTF(3, 4);
+static xtml_status_t fail_at(verifier_t *v, xtml_status_t status, const where_t *what, const char *fmt, ...)
+    XTML_PRINTF(4, 5);
 
 static xtml_status_t fail(verifier_t *v, xtml_status_t status, const char *fmt, ...) {
     if (v->diag != NULL) {
@@ -46,6 +68,43 @@ static xtml_status_t fail(verifier_t *v, xtml_status_t status, const char *fmt, 
         xtml_vfmt(v->diag->detail, sizeof v->diag->detail, fmt, ap);
         va_end(ap);
 #else
+        (void)fmt;
+        v->diag->detail[0] = '\0';
+#endif
+        v->diag->status = status;
+    }
+    return status;
+}
+
+/* "WHERE: message". */
+static xtml_status_t fail_at(verifier_t *v, xtml_status_t status, const where_t *what, const char *fmt, ...) {
+    if (v->diag != NULL) {
+#ifndef XTML_NO_DETAIL
+        char *out = v->diag->detail;
+        size_t cap = sizeof v->diag->detail;
+        size_t len;
+        va_list ap;
+        if (what->subgraph >= 0) {
+            xtml_fmt(out, cap, "subgraph %d %s", (int)what->subgraph, what->kind);
+        } else {
+            xtml_fmt(out, cap, "%s", what->kind);
+        }
+        if (what->index >= 0) {
+            len = strlen(out);
+            xtml_fmt(out + len, cap - len, " %d", (int)what->index);
+        }
+        if (what->name != NULL) {
+            len = strlen(out);
+            xtml_fmt(out + len, cap - len, " '%s'", what->name);
+        }
+        len = strlen(out);
+        xtml_fmt(out + len, cap - len, ": ");
+        len = strlen(out);
+        va_start(ap, fmt);
+        xtml_vfmt(out + len, cap - len, fmt, ap);
+        va_end(ap);
+#else
+        (void)what;
         (void)fmt;
         v->diag->detail[0] = '\0';
 #endif
@@ -64,29 +123,30 @@ static xtml_status_t fail(verifier_t *v, xtml_status_t status, const char *fmt, 
 
 /* ---- structural checks ---- */
 
-static xtml_status_t open_table(verifier_t *v, uint64_t pos, const char *what, xtml_fb_table_t *t) {
+static xtml_status_t open_table(verifier_t *v, uint64_t pos, const where_t *what, xtml_fb_table_t *t) {
     int64_t vt;
     uint16_t vt_len;
     uint16_t tbl_len;
     if (pos + 4 > v->n) {
-        return fail(v, XTML_STATUS_MODEL_OFFSET, "%s: table at offset %llu is outside the %llu-byte model",
-                    what, (unsigned long long)pos, (unsigned long long)v->n);
+        return fail_at(v, XTML_STATUS_MODEL_OFFSET, what,
+                       "table at offset %llu is outside the %llu-byte model", (unsigned long long)pos,
+                       (unsigned long long)v->n);
     }
     vt = (int64_t)pos - xtml_ld_i32(v->buf + pos);
     if (vt < 0 || (uint64_t)vt + 4 > v->n) {
-        return fail(v, XTML_STATUS_MODEL_VTABLE, "%s: vtable of the table at offset %llu is outside the model",
-                    what, (unsigned long long)pos);
+        return fail_at(v, XTML_STATUS_MODEL_VTABLE, what,
+                       "vtable of the table at offset %llu is outside the model", (unsigned long long)pos);
     }
     vt_len = xtml_ld_u16(v->buf + vt);
     tbl_len = xtml_ld_u16(v->buf + vt + 2);
     if (vt_len < 4 || (vt_len & 1u) != 0 || (uint64_t)vt + vt_len > v->n) {
-        return fail(v, XTML_STATUS_MODEL_VTABLE, "%s: vtable at offset %llu has bad length %u", what,
-                    (unsigned long long)vt, (unsigned)vt_len);
+        return fail_at(v, XTML_STATUS_MODEL_VTABLE, what, "vtable at offset %llu has bad length %u",
+                       (unsigned long long)vt, (unsigned)vt_len);
     }
     if (tbl_len < 4 || pos + tbl_len > v->n) {
-        return fail(v, XTML_STATUS_MODEL_VTABLE,
-                    "%s: table at offset %llu claims %u bytes, past the end of the model", what,
-                    (unsigned long long)pos, (unsigned)tbl_len);
+        return fail_at(v, XTML_STATUS_MODEL_VTABLE, what,
+                       "table at offset %llu claims %u bytes, past the end of the model",
+                       (unsigned long long)pos, (unsigned)tbl_len);
     }
     t->buf = v->buf;
     t->pos = (uint32_t)pos;
@@ -97,7 +157,7 @@ static xtml_status_t open_table(verifier_t *v, uint64_t pos, const char *what, x
 
 /* Field `field` holds `size` bytes inside its table; *at = 0 when absent. */
 static xtml_status_t field_at(verifier_t *v, const xtml_fb_table_t *t, int field, uint32_t size,
-                              const char *what, const char *name, uint32_t *at) {
+                              const where_t *what, const char *name, uint32_t *at) {
     uint32_t slot = 4u + 2u * (uint32_t)field;
     uint16_t off;
     uint16_t tbl_len = xtml_ld_u16(v->buf + t->vt + 2);
@@ -110,22 +170,22 @@ static xtml_status_t field_at(verifier_t *v, const xtml_fb_table_t *t, int field
         return XTML_STATUS_OK;
     }
     if (off < 4 || (uint32_t)off + size > tbl_len) {
-        return fail(v, XTML_STATUS_MODEL_VTABLE,
-                    "%s: field '%s' at table offset %u does not fit the %u-byte table", what, name,
-                    (unsigned)off, (unsigned)tbl_len);
+        return fail_at(v, XTML_STATUS_MODEL_VTABLE, what,
+                       "field '%s' at table offset %u does not fit the %u-byte table", name, (unsigned)off,
+                       (unsigned)tbl_len);
     }
     *at = t->pos + off;
     return XTML_STATUS_OK;
 }
 
 static xtml_status_t scalar(verifier_t *v, const xtml_fb_table_t *t, int field, uint32_t size,
-                            const char *what, const char *name) {
+                            const where_t *what, const char *name) {
     uint32_t at;
     return field_at(v, t, field, size, what, name, &at);
 }
 
 /* Follow a uoffset field; *target = 0 when the field is absent. */
-static xtml_status_t follow(verifier_t *v, const xtml_fb_table_t *t, int field, const char *what,
+static xtml_status_t follow(verifier_t *v, const xtml_fb_table_t *t, int field, const where_t *what,
                             const char *name, uint64_t *target) {
     uint32_t at;
     *target = 0;
@@ -135,14 +195,15 @@ static xtml_status_t follow(verifier_t *v, const xtml_fb_table_t *t, int field, 
     }
     *target = (uint64_t)at + xtml_ld_u32(v->buf + at);
     if (*target >= v->n) {
-        return fail(v, XTML_STATUS_MODEL_OFFSET, "%s: field '%s' points to offset %llu, outside the %llu-byte model",
-                    what, name, (unsigned long long)*target, (unsigned long long)v->n);
+        return fail_at(v, XTML_STATUS_MODEL_OFFSET, what,
+                       "field '%s' points to offset %llu, outside the %llu-byte model", name,
+                       (unsigned long long)*target, (unsigned long long)v->n);
     }
     return XTML_STATUS_OK;
 }
 
 static xtml_status_t vector(verifier_t *v, const xtml_fb_table_t *t, int field, uint32_t elem,
-                            const char *what, const char *name, xtml_fb_vec_t *out) {
+                            const where_t *what, const char *name, xtml_fb_vec_t *out) {
     uint64_t target;
     uint32_t len;
     out->data = NULL;
@@ -152,14 +213,16 @@ static xtml_status_t vector(verifier_t *v, const xtml_fb_table_t *t, int field, 
         return XTML_STATUS_OK;
     }
     if (target + 4 > v->n) {
-        return fail(v, XTML_STATUS_MODEL_VECTOR, "%s: length of vector '%s' at offset %llu is past the end",
-                    what, name, (unsigned long long)target);
+        return fail_at(v, XTML_STATUS_MODEL_VECTOR, what,
+                       "length of vector '%s' at offset %llu is past the end", name,
+                       (unsigned long long)target);
     }
     len = xtml_ld_u32(v->buf + target);
     if (target + 4 + (uint64_t)len * elem > v->n) {
-        return fail(v, XTML_STATUS_MODEL_VECTOR,
-                    "%s: vector '%s' of %llu x %u bytes at offset %llu overruns the %llu-byte model", what,
-                    name, (unsigned long long)len, (unsigned)elem, (unsigned long long)target, (unsigned long long)v->n);
+        return fail_at(v, XTML_STATUS_MODEL_VECTOR, what,
+                       "vector '%s' of %llu x %u bytes at offset %llu overruns the %llu-byte model", name,
+                       (unsigned long long)len, (unsigned)elem, (unsigned long long)target,
+                       (unsigned long long)v->n);
     }
     out->data = v->buf + target + 4;
     out->len = len;
@@ -207,22 +270,22 @@ static bool utf8_valid(const uint8_t *s, uint32_t len) {
     return true;
 }
 
-static xtml_status_t string(verifier_t *v, const xtml_fb_table_t *t, int field, const char *what,
+static xtml_status_t string(verifier_t *v, const xtml_fb_table_t *t, int field, const where_t *what,
                             const char *name) {
     xtml_fb_vec_t s;
     TRY(vector(v, t, field, 1, what, name, &s));
     if (s.data != NULL && ((size_t)(s.data - v->buf) + s.len >= v->n || s.data[s.len] != 0)) {
-        return fail(v, XTML_STATUS_MODEL_VECTOR, "%s: string '%s' at offset %llu is not NUL-terminated", what,
-                    name, (unsigned long long)(s.data - v->buf));
+        return fail_at(v, XTML_STATUS_MODEL_VECTOR, what, "string '%s' at offset %llu is not NUL-terminated",
+                       name, (unsigned long long)(s.data - v->buf));
     }
     if (s.data != NULL && !utf8_valid(s.data, s.len)) {
-        return fail(v, XTML_STATUS_MODEL_VECTOR, "%s: string '%s' at offset %llu is not valid UTF-8", what, name,
-                    (unsigned long long)(s.data - v->buf));
+        return fail_at(v, XTML_STATUS_MODEL_VECTOR, what, "string '%s' at offset %llu is not valid UTF-8",
+                       name, (unsigned long long)(s.data - v->buf));
     }
     return XTML_STATUS_OK;
 }
 
-static xtml_status_t sub_table(verifier_t *v, const xtml_fb_table_t *t, int field, const char *what,
+static xtml_status_t sub_table(verifier_t *v, const xtml_fb_table_t *t, int field, const where_t *what,
                                const char *name, xtml_fb_table_t *out) {
     uint64_t target;
     memset(out, 0, sizeof *out);
@@ -235,7 +298,7 @@ static xtml_status_t sub_table(verifier_t *v, const xtml_fb_table_t *t, int fiel
 }
 
 /* Element i of a vector of tables. */
-static xtml_status_t vec_table(verifier_t *v, xtml_fb_vec_t vec, uint32_t i, const char *what,
+static xtml_status_t vec_table(verifier_t *v, xtml_fb_vec_t vec, uint32_t i, const where_t *what,
                                xtml_fb_table_t *out) {
     uint64_t at = (uint64_t)(vec.data - v->buf) + 4u * (uint64_t)i;
     return open_table(v, at + xtml_ld_u32(v->buf + at), what, out);
@@ -260,10 +323,10 @@ static void shape_text(char *out, size_t cap, xtml_fb_vec_t shape) {
 
 static xtml_status_t verify_opcodes(verifier_t *v, xtml_fb_vec_t codes) {
     uint32_t i;
-    char what[40];
     for (i = 0; i < codes.len; i++) {
         xtml_fb_table_t c;
-        xtml_fmt(what, sizeof what, "operator code %u", (unsigned)i);
+        where_t w = where_of("operator code", -1, (int32_t)i, NULL);
+        const where_t *what = &w;
         TRY(vec_table(v, codes, i, what, &c));
         TRY(scalar(v, &c, XTML_OPCODE_DEPRECATED_BUILTIN, 1, what, "deprecated_builtin_code"));
         TRY(string(v, &c, XTML_OPCODE_CUSTOM, what, "custom_code"));
@@ -275,13 +338,13 @@ static xtml_status_t verify_opcodes(verifier_t *v, xtml_fb_vec_t codes) {
 
 static xtml_status_t verify_buffers(verifier_t *v) {
     uint32_t i;
-    char what[32];
     for (i = 0; i < v->buffers.len; i++) {
         xtml_fb_table_t b;
         xtml_fb_vec_t data;
         uint32_t at_off;
         uint32_t at_size;
-        xtml_fmt(what, sizeof what, "buffer %u", (unsigned)i);
+        where_t w = where_of("buffer", -1, (int32_t)i, NULL);
+        const where_t *what = &w;
         TRY(vec_table(v, v->buffers, i, what, &b));
         TRY(vector(v, &b, XTML_BUFFER_DATA, 1, what, "data", &data));
         TRY(field_at(v, &b, XTML_BUFFER_OFFSET, 8, what, "offset", &at_off));
@@ -313,14 +376,14 @@ static void buffer_data(const verifier_t *v, uint32_t b, const uint8_t **data, u
     }
 }
 
-static xtml_status_t verify_quantization(verifier_t *v, const xtml_fb_table_t *q, const char *what,
+static xtml_status_t verify_quantization(verifier_t *v, const xtml_fb_table_t *q, const where_t *what,
                                          xtml_dtype_t type, xtml_fb_vec_t shape) {
     xtml_fb_vec_t mins, maxs, scales, zps;
     xtml_fb_table_t details;
     uint32_t at_dim;
     int32_t dim = 0;
-    int64_t zmin = INT32_MIN;
-    int64_t zmax = INT32_MAX;
+    int32_t zmin = INT32_MIN;
+    int32_t zmax = INT32_MAX;
     uint32_t i;
     TRY(vector(v, q, XTML_QUANT_MIN, 4, what, "quantization.min", &mins));
     TRY(vector(v, q, XTML_QUANT_MAX, 4, what, "quantization.max", &maxs));
@@ -329,8 +392,8 @@ static xtml_status_t verify_quantization(verifier_t *v, const xtml_fb_table_t *q
     TRY(scalar(v, q, XTML_QUANT_DETAILS_TYPE, 1, what, "quantization.details_type"));
     TRY(sub_table(v, q, XTML_QUANT_DETAILS, what, "quantization.details", &details));
     if (details.pos != 0) {
-        return fail(v, XTML_STATUS_MODEL_QUANTIZATION, "%s: custom quantization details are not supported",
-                    what);
+        return fail_at(v, XTML_STATUS_MODEL_QUANTIZATION, what,
+                       "custom quantization details are not supported");
     }
     TRY(field_at(v, q, XTML_QUANT_DIMENSION, 4, what, "quantization.quantized_dimension", &at_dim));
     if (at_dim != 0) {
@@ -338,20 +401,22 @@ static xtml_status_t verify_quantization(verifier_t *v, const xtml_fb_table_t *q
     }
     if (scales.len == 0) {
         if (zps.len != 0) {
-            return fail(v, XTML_STATUS_MODEL_QUANTIZATION, "%s: %llu zero points but no scales", what,
-                        (unsigned long long)zps.len);
+            return fail_at(v, XTML_STATUS_MODEL_QUANTIZATION, what, "%llu zero points but no scales",
+                           (unsigned long long)zps.len);
         }
         return XTML_STATUS_OK;
     }
     if (zps.len != scales.len) {
-        return fail(v, XTML_STATUS_MODEL_QUANTIZATION, "%s: %llu scales but %llu zero points", what,
-                    (unsigned long long)scales.len, (unsigned long long)zps.len);
+        return fail_at(v, XTML_STATUS_MODEL_QUANTIZATION, what, "%llu scales but %llu zero points",
+                       (unsigned long long)scales.len, (unsigned long long)zps.len);
     }
     for (i = 0; i < scales.len; i++) {
-        float s = xtml_ld_f32(scales.data + 4 * i);
-        if (!(s > 0.0f) || s != s || s > 3.0e38f) {
-            return fail(v, XTML_STATUS_MODEL_QUANTIZATION, "%s: scale[%u] = %g is not finite and > 0", what,
-                        (unsigned)i, (double)s);
+        /* 0 < s <= 3e38 (0x7F61B1E6), compared as bits: NaN and
+         * negative scales fall outside too */
+        uint32_t s = xtml_ld_u32(scales.data + 4 * i);
+        if (s - 1u >= 0x7F61B1E6u) {
+            return fail_at(v, XTML_STATUS_MODEL_QUANTIZATION, what, "scale[%u] = %s is not finite and > 0",
+                           (unsigned)i, XTML_F32(xtml_ld_f32(scales.data + 4 * i)));
         }
     }
     if (type == XTML_DTYPE_INT8) {
@@ -368,10 +433,16 @@ static xtml_status_t verify_quantization(verifier_t *v, const xtml_fb_table_t *q
         zmax = 7;
     }
     for (i = 0; i < zps.len; i++) {
-        int64_t z = xtml_ld_i64(zps.data + 8 * i);
-        if (z < zmin || z > zmax) {
-            return fail(v, XTML_STATUS_MODEL_QUANTIZATION, "%s: zero_point[%u] = %lld is outside the %s range",
-                        what, (unsigned)i, (long long)z, xtml_dtype_name(type));
+        /* an int64 within [zmin, zmax] (inside the int32 range): its high
+         * word extends the sign of its low word, as 32-bit loads (cheaper
+         * than 64-bit comparisons on 32-bit cores) */
+        int32_t lo = xtml_ld_i32(zps.data + 8 * i);
+        uint32_t hi = xtml_ld_u32(zps.data + 8 * i + 4);
+        if (hi != (lo < 0 ? 0xFFFFFFFFu : 0u) || lo < zmin || lo > zmax) {
+            int64_t z = xtml_ld_i64(zps.data + 8 * i);
+            return fail_at(v, XTML_STATUS_MODEL_QUANTIZATION, what,
+                           "zero_point[%u] = %lld is outside the %s range", (unsigned)i, (long long)z,
+                           xtml_dtype_name(type));
         }
     }
     if (scales.len > 1 && shape.len == 1 && (dim < 0 || (uint32_t)dim >= shape.len) &&
@@ -382,21 +453,23 @@ static xtml_status_t verify_quantization(verifier_t *v, const xtml_fb_table_t *q
     }
     if (scales.len > 1) {
         if (dim < 0 || (uint32_t)dim >= shape.len) {
-            return fail(v, XTML_STATUS_MODEL_QUANTIZATION,
-                        "%s: quantized_dimension %d is not a dimension of a rank-%u tensor", what, (int)dim,
-                        (unsigned)shape.len);
+            return fail_at(v, XTML_STATUS_MODEL_QUANTIZATION, what,
+                           "quantized_dimension %d is not a dimension of a rank-%u tensor", (int)dim,
+                           (unsigned)shape.len);
         }
         if ((uint32_t)xtml_ld_i32(shape.data + 4 * (uint32_t)dim) != scales.len) {
-            return fail(v, XTML_STATUS_MODEL_QUANTIZATION,
-                        "%s: %llu per-channel scales but dimension %d has %d entries", what,
-                        (unsigned long long)scales.len, (int)dim, (int)xtml_ld_i32(shape.data + 4 * (uint32_t)dim));
+            return fail_at(v, XTML_STATUS_MODEL_QUANTIZATION, what,
+                           "%llu per-channel scales but dimension %d has %d entries",
+                           (unsigned long long)scales.len, (int)dim,
+                           (int)xtml_ld_i32(shape.data + 4 * (uint32_t)dim));
         }
     }
     return XTML_STATUS_OK;
 }
 
 static xtml_status_t verify_tensor(verifier_t *v, const xtml_fb_table_t *t, uint32_t sg, uint32_t index) {
-    char what[96];
+    where_t w = where_of("tensor", (int32_t)sg, (int32_t)index, NULL);
+    const where_t *what = &w;
     xtml_fb_vec_t shape, sig;
     xtml_fb_table_t q, sparsity;
     uint32_t at_type, at_buffer;
@@ -406,14 +479,10 @@ static xtml_status_t verify_tensor(verifier_t *v, const xtml_fb_table_t *t, uint
     uint64_t need;
     uint32_t i;
     const char *name;
-    xtml_fmt(what, sizeof what, "subgraph %u tensor %u", (unsigned)sg, (unsigned)index);
     TRY(string(v, t, XTML_TENSOR_NAME, what, "name"));
     name = xtml_fb_str(t, XTML_TENSOR_NAME);
-    if (sg == 0) {
-        xtml_fmt(what, sizeof what, "tensor %u '%s'", (unsigned)index, name);
-    } else {
-        xtml_fmt(what, sizeof what, "subgraph %u tensor %u '%s'", (unsigned)sg, (unsigned)index, name);
-    }
+    w.subgraph = sg == 0 ? -1 : (int32_t)sg;
+    w.name = name;
     TRY(vector(v, t, XTML_TENSOR_SHAPE, 4, what, "shape", &shape));
     TRY(field_at(v, t, XTML_TENSOR_TYPE, 1, what, "type", &at_type));
     TRY(field_at(v, t, XTML_TENSOR_BUFFER, 4, what, "buffer", &at_buffer));
@@ -425,38 +494,38 @@ static xtml_status_t verify_tensor(verifier_t *v, const xtml_fb_table_t *t, uint
         type = (xtml_dtype_t)v->buf[at_type];
     }
     if (xtml_dtype_name(type) == NULL) {
-        return fail(v, XTML_STATUS_MODEL_TYPE, "%s: unknown tensor type %u", what, (unsigned)type);
+        return fail_at(v, XTML_STATUS_MODEL_TYPE, what, "unknown tensor type %u", (unsigned)type);
     }
     if (at_buffer != 0) {
         buffer = xtml_ld_u32(v->buf + at_buffer);
     }
     if (buffer >= v->n_buffers) {
-        return fail(v, XTML_STATUS_MODEL_INDEX, "%s: buffer %llu out of range (model has %llu buffers)", what,
-                    (unsigned long long)buffer, (unsigned long long)v->n_buffers);
+        return fail_at(v, XTML_STATUS_MODEL_INDEX, what, "buffer %llu out of range (model has %llu buffers)",
+                       (unsigned long long)buffer, (unsigned long long)v->n_buffers);
     }
     if (sparsity.pos != 0) {
-        return fail(v, XTML_STATUS_UNSUPPORTED_CONFIG, "%s: sparse tensors are not supported", what);
+        return fail_at(v, XTML_STATUS_UNSUPPORTED_CONFIG, what, "sparse tensors are not supported");
     }
     if (shape.len > XTML_MAX_DIMS) {
-        return fail(v, XTML_STATUS_MODEL_SHAPE, "%s: rank %llu exceeds the supported %d", what,
-                    (unsigned long long)shape.len, XTML_MAX_DIMS);
+        return fail_at(v, XTML_STATUS_MODEL_SHAPE, what, "rank %llu exceeds the supported %d",
+                       (unsigned long long)shape.len, XTML_MAX_DIMS);
     }
     for (i = 0; i < shape.len; i++) {
         int32_t d = xtml_ld_i32(shape.data + 4 * i);
         if (d < 0) {
-            return fail(v, XTML_STATUS_MODEL_SHAPE, "%s: dimension %u is %d (dynamic shapes are not supported)",
-                        what, (unsigned)i, (int)d);
+            return fail_at(v, XTML_STATUS_MODEL_SHAPE, what,
+                           "dimension %u is %d (dynamic shapes are not supported)", (unsigned)i, (int)d);
         }
         count *= (uint64_t)d;
         if (count > MAX_TENSOR_BYTES) {
-            return fail(v, XTML_STATUS_MODEL_SHAPE, "%s: element count overflows at dimension %u", what,
-                        (unsigned)i);
+            return fail_at(v, XTML_STATUS_MODEL_SHAPE, what, "element count overflows at dimension %u",
+                           (unsigned)i);
         }
     }
     need = type == XTML_DTYPE_INT4 ? (count + 1) / 2 : count * xtml_dtype_size(type);
     if (need > MAX_TENSOR_BYTES) {
-        return fail(v, XTML_STATUS_MODEL_SHAPE, "%s: %llu elements of %s overflow the size limit", what,
-                    (unsigned long long)count, xtml_dtype_name(type));
+        return fail_at(v, XTML_STATUS_MODEL_SHAPE, what, "%llu elements of %s overflow the size limit",
+                       (unsigned long long)count, xtml_dtype_name(type));
     }
     if (q.pos != 0) {
         TRY(verify_quantization(v, &q, what, type, shape));
@@ -468,17 +537,17 @@ static xtml_status_t verify_tensor(verifier_t *v, const xtml_fb_table_t *t, uint
         if (len != 0 && type != XTML_DTYPE_STRING && len != need) {
             char dims[64];
             shape_text(dims, sizeof dims, shape);
-            return fail(v, XTML_STATUS_MODEL_BUFFER_SIZE, "%s: buffer %llu holds %llu bytes, shape %s %s needs %llu",
-                        what, (unsigned long long)buffer, (unsigned long long)len, dims, xtml_dtype_name(type),
-                        (unsigned long long)need);
+            return fail_at(v, XTML_STATUS_MODEL_BUFFER_SIZE, what,
+                           "buffer %llu holds %llu bytes, shape %s %s needs %llu", (unsigned long long)buffer,
+                           (unsigned long long)len, dims, xtml_dtype_name(type), (unsigned long long)need);
         }
         if (len != 0 && type != XTML_DTYPE_INT4 && xtml_dtype_size(type) > 1) {
             size_t align = xtml_dtype_size(type) > 4 ? 8 : xtml_dtype_size(type);
             if (((uintptr_t)data & (align - 1)) != 0) {
-                return fail(v, XTML_STATUS_MODEL_ALIGNMENT,
-                            "%s: %s data at model offset %llu is not %u-byte aligned in memory; load the "
-                            "model at a 16-byte aligned address",
-                            what, xtml_dtype_name(type), (unsigned long long)(data - v->buf), (unsigned)align);
+                return fail_at(v, XTML_STATUS_MODEL_ALIGNMENT, what,
+                               "%s data at model offset %llu is not %u-byte aligned in memory; load the "
+                               "model at a 16-byte aligned address", xtml_dtype_name(type),
+                               (unsigned long long)(data - v->buf), (unsigned)align);
             }
         }
     }
@@ -487,7 +556,7 @@ static xtml_status_t verify_tensor(verifier_t *v, const xtml_fb_table_t *t, uint
 
 /* Tensor index list: each entry in [0, n_tensors), or -1 where allowed. */
 static xtml_status_t check_indices(verifier_t *v, xtml_fb_vec_t list, uint32_t n_tensors, bool allow_absent,
-                                   const char *what, const char *name) {
+                                   const where_t *what, const char *name) {
     uint32_t i;
     for (i = 0; i < list.len; i++) {
         int32_t t = xtml_ld_i32(list.data + 4 * i);
@@ -495,8 +564,9 @@ static xtml_status_t check_indices(verifier_t *v, xtml_fb_vec_t list, uint32_t n
             continue;
         }
         if (t < 0 || (uint32_t)t >= n_tensors) {
-            return fail(v, XTML_STATUS_MODEL_INDEX, "%s: %s[%u] = %d is not a tensor index (subgraph has %llu)",
-                        what, name, (unsigned)i, (int)t, (unsigned long long)n_tensors);
+            return fail_at(v, XTML_STATUS_MODEL_INDEX, what,
+                           "%s[%u] = %d is not a tensor index (subgraph has %llu)", name, (unsigned)i, (int)t,
+                           (unsigned long long)n_tensors);
         }
     }
     return XTML_STATUS_OK;
@@ -525,7 +595,7 @@ static const char *options_layout(uint8_t type) {
     }
 }
 
-static xtml_status_t verify_options(verifier_t *v, const xtml_fb_table_t *o, uint8_t type, const char *what) {
+static xtml_status_t verify_options(verifier_t *v, const xtml_fb_table_t *o, uint8_t type, const where_t *what) {
     const char *layout = options_layout(type);
     int field;
     for (field = 0; 4 + 2 * field + 2 <= o->vt_len; field++) {
@@ -542,16 +612,12 @@ static xtml_status_t verify_options(verifier_t *v, const xtml_fb_table_t *o, uin
 
 static xtml_status_t verify_operator(verifier_t *v, const xtml_fb_table_t *op, uint32_t sg, uint32_t index,
                                      uint32_t n_tensors, uint32_t n_opcodes, xtml_fb_vec_t tensors) {
-    char what[48];
+    where_t w = where_of("operator", sg == 0 ? -1 : (int32_t)sg, (int32_t)index, NULL);
+    const where_t *what = &w;
     uint32_t at_opcode, at_otype, at_loff, at_lsize;
     xtml_fb_vec_t ins, outs, custom, mutating, inter;
     xtml_fb_table_t opts, opts2;
     uint32_t i, j;
-    if (sg == 0) {
-        xtml_fmt(what, sizeof what, "operator %u", (unsigned)index);
-    } else {
-        xtml_fmt(what, sizeof what, "subgraph %u operator %u", (unsigned)sg, (unsigned)index);
-    }
     TRY(field_at(v, op, XTML_OP_OPCODE_INDEX, 4, what, "opcode_index", &at_opcode));
     TRY(vector(v, op, XTML_OP_INPUTS, 4, what, "inputs", &ins));
     TRY(vector(v, op, XTML_OP_OUTPUTS, 4, what, "outputs", &outs));
@@ -569,22 +635,24 @@ static xtml_status_t verify_operator(verifier_t *v, const xtml_fb_table_t *op, u
         uint64_t off = (uint64_t)xtml_ld_i64(v->buf + at_loff);
         uint64_t size = at_lsize != 0 ? (uint64_t)xtml_ld_i64(v->buf + at_lsize) : 0;
         if (off > v->n || size > v->n - off) {
-            return fail(v, XTML_STATUS_MODEL_OFFSET, "%s: large custom options (%llu bytes at %llu) are outside the model",
-                        what, (unsigned long long)size, (unsigned long long)off);
+            return fail_at(v, XTML_STATUS_MODEL_OFFSET, what,
+                           "large custom options (%llu bytes at %llu) are outside the model",
+                           (unsigned long long)size, (unsigned long long)off);
         }
     }
     if (opts.pos != 0) {
         TRY(verify_options(v, &opts, at_otype != 0 ? v->buf[at_otype] : 0, what));
     }
     if ((at_opcode != 0 ? xtml_ld_u32(v->buf + at_opcode) : 0) >= n_opcodes) {
-        return fail(v, XTML_STATUS_MODEL_INDEX, "%s: opcode_index %llu out of range (model has %llu operator codes)",
-                    what, (unsigned long long)(at_opcode != 0 ? xtml_ld_u32(v->buf + at_opcode) : 0),
-                    (unsigned long long)n_opcodes);
+        return fail_at(v, XTML_STATUS_MODEL_INDEX, what,
+                       "opcode_index %llu out of range (model has %llu operator codes)",
+                       (unsigned long long)(at_opcode != 0 ? xtml_ld_u32(v->buf + at_opcode) : 0),
+                       (unsigned long long)n_opcodes);
     }
     if (ins.len > MAX_OP_IO || outs.len > MAX_OP_IO || inter.len > MAX_OP_IO) {
-        return fail(v, XTML_STATUS_MODEL_OPERATOR,
-                    "%s: too many inputs or outputs (%lu, %lu and %lu intermediates; at most %u each)", what,
-                    (unsigned long)ins.len, (unsigned long)outs.len, (unsigned long)inter.len, MAX_OP_IO);
+        return fail_at(v, XTML_STATUS_MODEL_OPERATOR, what,
+                       "too many inputs or outputs (%lu, %lu and %lu intermediates; at most %u each)",
+                       (unsigned long)ins.len, (unsigned long)outs.len, (unsigned long)inter.len, MAX_OP_IO);
     }
     TRY(check_indices(v, ins, n_tensors, true, what, "inputs"));
     TRY(check_indices(v, outs, n_tensors, false, what, "outputs"));
@@ -599,19 +667,20 @@ static xtml_status_t verify_operator(verifier_t *v, const xtml_fb_table_t *op, u
             buffer_data(v, b, &data, &len);
         }
         if (len != 0) {
-            return fail(v, XTML_STATUS_MODEL_OPERATOR, "%s: output %u writes constant tensor %d '%s'", what,
-                        (unsigned)i, (int)o, xtml_fb_str(&t, XTML_TENSOR_NAME));
+            return fail_at(v, XTML_STATUS_MODEL_OPERATOR, what, "output %u writes constant tensor %d '%s'",
+                           (unsigned)i, (int)o, xtml_fb_str(&t, XTML_TENSOR_NAME));
         }
         for (j = 0; j < ins.len; j++) {
             if (xtml_ld_i32(ins.data + 4 * j) == o) {
-                return fail(v, XTML_STATUS_MODEL_OPERATOR, "%s: tensor %d '%s' is both input %u and output %u",
-                            what, (int)o, xtml_fb_str(&t, XTML_TENSOR_NAME), (unsigned)j, (unsigned)i);
+                return fail_at(v, XTML_STATUS_MODEL_OPERATOR, what,
+                               "tensor %d '%s' is both input %u and output %u", (int)o,
+                               xtml_fb_str(&t, XTML_TENSOR_NAME), (unsigned)j, (unsigned)i);
             }
         }
         for (j = 0; j < i; j++) {
             if (xtml_ld_i32(outs.data + 4 * j) == o) {
-                return fail(v, XTML_STATUS_MODEL_OPERATOR, "%s: tensor %d is output %u and output %u", what,
-                            (int)o, (unsigned)j, (unsigned)i);
+                return fail_at(v, XTML_STATUS_MODEL_OPERATOR, what, "tensor %d is output %u and output %u",
+                               (int)o, (unsigned)j, (unsigned)i);
             }
         }
     }
@@ -669,25 +738,25 @@ static xtml_status_t verify_writes(verifier_t *v, dataflow_t *df, const xtml_fb_
 }
 
 static xtml_status_t verify_subgraph(verifier_t *v, const xtml_fb_table_t *sg, uint32_t index, uint32_t n_opcodes) {
-    char what[32];
+    where_t w = where_of("subgraph", -1, (int32_t)index, NULL);
+    const where_t *what = &w;
     xtml_fb_vec_t tensors, ins, outs, ops;
     dataflow_t df;
     uint32_t i;
-    xtml_fmt(what, sizeof what, "subgraph %u", (unsigned)index);
     TRY(vector(v, sg, XTML_SUBGRAPH_TENSORS, 4, what, "tensors", &tensors));
     TRY(vector(v, sg, XTML_SUBGRAPH_INPUTS, 4, what, "inputs", &ins));
     TRY(vector(v, sg, XTML_SUBGRAPH_OUTPUTS, 4, what, "outputs", &outs));
     TRY(vector(v, sg, XTML_SUBGRAPH_OPERATORS, 4, what, "operators", &ops));
     TRY(string(v, sg, XTML_SUBGRAPH_NAME, what, "name"));
     if (tensors.len > XTML_MAX_TENSORS || ops.len > 0xffffu) {
-        return fail(v, XTML_STATUS_MODEL_SHAPE, "%s: %llu tensors and %llu operators exceed the supported counts",
-                    what, (unsigned long long)tensors.len, (unsigned long long)ops.len);
+        return fail_at(v, XTML_STATUS_MODEL_SHAPE, what,
+                       "%llu tensors and %llu operators exceed the supported counts",
+                       (unsigned long long)tensors.len, (unsigned long long)ops.len);
     }
     for (i = 0; i < tensors.len; i++) {
         xtml_fb_table_t t;
-        char twhat[40];
-        xtml_fmt(twhat, sizeof twhat, "subgraph %u tensor %u", (unsigned)index, (unsigned)i);
-        TRY(vec_table(v, tensors, i, twhat, &t));
+        where_t tw = where_of("tensor", (int32_t)index, (int32_t)i, NULL);
+        TRY(vec_table(v, tensors, i, &tw, &t));
         TRY(verify_tensor(v, &t, index, i));
     }
     TRY(check_indices(v, ins, tensors.len, false, what, "inputs"));
@@ -704,16 +773,15 @@ static xtml_status_t verify_subgraph(verifier_t *v, const xtml_fb_table_t *sg, u
         }
         if (len != 0) {
             /* Its "input buffer" would be the model's own bytes. */
-            return fail(v, XTML_STATUS_MODEL_OPERATOR, "%s: input %u is constant tensor %d '%s'", what, (unsigned)i,
-                        (int)t, xtml_fb_str(&tt, XTML_TENSOR_NAME));
+            return fail_at(v, XTML_STATUS_MODEL_OPERATOR, what, "input %u is constant tensor %d '%s'",
+                           (unsigned)i, (int)t, xtml_fb_str(&tt, XTML_TENSOR_NAME));
         }
         df.graph_input[t >> 3] |= (uint8_t)(1u << (t & 7u));
     }
     for (i = 0; i < ops.len; i++) {
         xtml_fb_table_t op;
-        char owhat[40];
-        xtml_fmt(owhat, sizeof owhat, "subgraph %u operator %u", (unsigned)index, (unsigned)i);
-        TRY(vec_table(v, ops, i, owhat, &op));
+        where_t ow = where_of("operator", (int32_t)index, (int32_t)i, NULL);
+        TRY(vec_table(v, ops, i, &ow, &op));
         TRY(verify_operator(v, &op, index, i, tensors.len, n_opcodes, tensors));
         TRY(verify_writes(v, &df, sg, index, i));
     }
@@ -723,8 +791,10 @@ static xtml_status_t verify_subgraph(verifier_t *v, const xtml_fb_table_t *sg, u
 static xtml_status_t verify_metadata(verifier_t *v, uint32_t n_subgraphs) {
     xtml_fb_vec_t mbuf, meta, sigs;
     uint32_t i, j;
-    char what[40];
-    TRY(vector(v, &v->root, XTML_MODEL_METADATA_BUFFER, 4, "model", "metadata_buffer", &mbuf));
+    const where_t model = where_of("model", -1, -1, NULL);
+    where_t w;
+    const where_t *what = &w;
+    TRY(vector(v, &v->root, XTML_MODEL_METADATA_BUFFER, 4, &model, "metadata_buffer", &mbuf));
     for (i = 0; i < mbuf.len; i++) {
         int32_t b = xtml_ld_i32(mbuf.data + 4 * i);
         if (b < 0 || (uint32_t)b >= v->n_buffers) {
@@ -732,32 +802,33 @@ static xtml_status_t verify_metadata(verifier_t *v, uint32_t n_subgraphs) {
                         (int)b);
         }
     }
-    TRY(vector(v, &v->root, XTML_MODEL_METADATA, 4, "model", "metadata", &meta));
+    TRY(vector(v, &v->root, XTML_MODEL_METADATA, 4, &model, "metadata", &meta));
     for (i = 0; i < meta.len; i++) {
         xtml_fb_table_t m;
         uint32_t at_b;
-        xtml_fmt(what, sizeof what, "metadata %u", (unsigned)i);
+        w = where_of("metadata", -1, (int32_t)i, NULL);
         TRY(vec_table(v, meta, i, what, &m));
         TRY(string(v, &m, 0, what, "name"));
         TRY(field_at(v, &m, 1, 4, what, "buffer", &at_b));
         if (at_b != 0 && xtml_ld_u32(v->buf + at_b) >= v->n_buffers) {
-            return fail(v, XTML_STATUS_MODEL_INDEX, "%s: buffer %llu out of range", what,
-                        (unsigned long long)xtml_ld_u32(v->buf + at_b));
+            return fail_at(v, XTML_STATUS_MODEL_INDEX, what, "buffer %llu out of range",
+                           (unsigned long long)xtml_ld_u32(v->buf + at_b));
         }
     }
-    TRY(vector(v, &v->root, XTML_MODEL_SIGNATURES, 4, "model", "signature_defs", &sigs));
+    TRY(vector(v, &v->root, XTML_MODEL_SIGNATURES, 4, &model, "signature_defs", &sigs));
     for (i = 0; i < sigs.len; i++) {
         xtml_fb_table_t s;
         int side;
         uint32_t at_sg;
-        xtml_fmt(what, sizeof what, "signature %u", (unsigned)i);
+        w = where_of("signature", -1, (int32_t)i, NULL);
         TRY(vec_table(v, sigs, i, what, &s));
         TRY(string(v, &s, 2, what, "signature_key"));
         TRY(string(v, &s, 3, what, "deprecated_tag"));
         TRY(field_at(v, &s, 4, 4, what, "subgraph_index", &at_sg));
         if (at_sg != 0 && xtml_ld_u32(v->buf + at_sg) >= n_subgraphs) {
-            return fail(v, XTML_STATUS_MODEL_INDEX, "%s: subgraph_index %llu out of range (model has %llu subgraphs)",
-                        what, (unsigned long long)xtml_ld_u32(v->buf + at_sg), (unsigned long long)n_subgraphs);
+            return fail_at(v, XTML_STATUS_MODEL_INDEX, what,
+                           "subgraph_index %llu out of range (model has %llu subgraphs)",
+                           (unsigned long long)xtml_ld_u32(v->buf + at_sg), (unsigned long long)n_subgraphs);
         }
         for (side = 0; side < 2; side++) {
             xtml_fb_vec_t maps;
@@ -774,6 +845,7 @@ static xtml_status_t verify_metadata(verifier_t *v, uint32_t n_subgraphs) {
 }
 
 xtml_status_t xtml_model_verify(const uint8_t *model, size_t model_bytes, xtml_diag_t *diag) {
+    const where_t model_where = where_of("model", -1, -1, NULL);
     verifier_t v;
     xtml_fb_vec_t codes, subgraphs;
     uint32_t at_version;
@@ -802,20 +874,20 @@ xtml_status_t xtml_model_verify(const uint8_t *model, size_t model_bytes, xtml_d
                     (unsigned)model[4], (unsigned)model[5], (unsigned)model[6], (unsigned)model[7]);
     }
     {
-        xtml_status_t s = open_table(&v, xtml_ld_u32(model), "model", &v.root);
+        xtml_status_t s = open_table(&v, xtml_ld_u32(model), &model_where, &v.root);
         if (s != XTML_STATUS_OK) {
             return s;
         }
     }
-    TRY(field_at(&v, &v.root, XTML_MODEL_VERSION, 4, "model", "version", &at_version));
+    TRY(field_at(&v, &v.root, XTML_MODEL_VERSION, 4, &model_where, "version", &at_version));
     if (at_version == 0 || xtml_ld_u32(model + at_version) != 3) {
         return fail(&v, XTML_STATUS_MODEL_VERSION, "model: schema version is %llu, expected 3",
                     (unsigned long long)(at_version != 0 ? xtml_ld_u32(model + at_version) : 0));
     }
-    TRY(vector(&v, &v.root, XTML_MODEL_OPCODES, 4, "model", "operator_codes", &codes));
-    TRY(vector(&v, &v.root, XTML_MODEL_SUBGRAPHS, 4, "model", "subgraphs", &subgraphs));
-    TRY(string(&v, &v.root, XTML_MODEL_DESCRIPTION, "model", "description"));
-    TRY(vector(&v, &v.root, XTML_MODEL_BUFFERS, 4, "model", "buffers", &v.buffers));
+    TRY(vector(&v, &v.root, XTML_MODEL_OPCODES, 4, &model_where, "operator_codes", &codes));
+    TRY(vector(&v, &v.root, XTML_MODEL_SUBGRAPHS, 4, &model_where, "subgraphs", &subgraphs));
+    TRY(string(&v, &v.root, XTML_MODEL_DESCRIPTION, &model_where, "description"));
+    TRY(vector(&v, &v.root, XTML_MODEL_BUFFERS, 4, &model_where, "buffers", &v.buffers));
     v.n_buffers = v.buffers.len;
     if (subgraphs.len == 0) {
         return fail(&v, XTML_STATUS_MODEL_MISSING, "model has no subgraphs");
@@ -828,9 +900,8 @@ xtml_status_t xtml_model_verify(const uint8_t *model, size_t model_bytes, xtml_d
     TRY(verify_metadata(&v, subgraphs.len));
     for (i = 0; i < subgraphs.len; i++) {
         xtml_fb_table_t sg;
-        char what[32];
-        xtml_fmt(what, sizeof what, "subgraph %u", (unsigned)i);
-        TRY(vec_table(&v, subgraphs, i, what, &sg));
+        where_t w = where_of("subgraph", -1, (int32_t)i, NULL);
+        TRY(vec_table(&v, subgraphs, i, &w, &sg));
         TRY(verify_subgraph(&v, &sg, i, codes.len));
     }
     return XTML_STATUS_OK;

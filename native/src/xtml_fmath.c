@@ -1,0 +1,210 @@
+/*
+ * xtml_fmath.c - exp and tanh for the float kernels, the same bits on every
+ * build.
+ *
+ * TFLM's float LOGISTIC, SOFTMAX and TANH call the C library's expf() and
+ * tanhf(), and C libraries disagree in the last bit or two (glibc, musl in
+ * WebAssembly, picolibc, newlib). Here both are evaluated in 64-bit integer
+ * fixed point and rounded once to float (to nearest, ties to even), so the
+ * result depends on integer arithmetic alone: no double, no C library, no
+ * FPU mode. The fixed-point value is within about 2^-55 (relative) of the
+ * exact one, so the float is the correctly rounded result unless the exact
+ * value lies that close to a rounding boundary.
+ *
+ * exp(x): x = k ln2 + r with |r| <= ln2/2 (ln2 to 88 bits, so r is exact to
+ * 2^-62), e^r - 1 = r P(r) by its Taylor series to r^14 (Horner, Q62), then
+ * 2^k (1 + r P(r)). tanh(|x|) = (1 - e^-2|x|) / (1 + e^-2|x|), with
+ * 1 - e^-2|x| taken from e^r - 1 directly where k = 0, so small arguments
+ * keep their relative precision.
+ */
+#include "xtml_internal.h"
+
+#define Q62_ONE ((uint64_t)1 << 62)
+
+/* The quiet NaN returned for any NaN: payloads that pass through differ
+ * between FPUs (32-bit x86 quiets a signalling NaN as it returns it). */
+#define XTML_F32_NAN_BITS 0x7FC00000u
+
+/* floor(a * b / 2^62) for a, b < 2^63, from 32 x 32 -> 64-bit products. */
+static uint64_t mul_q62(uint64_t a, uint64_t b) {
+    uint32_t a1 = (uint32_t)(a >> 32), a0 = (uint32_t)a;
+    uint32_t b1 = (uint32_t)(b >> 32), b0 = (uint32_t)b;
+    uint64_t lo = (uint64_t)a0 * b0;
+    uint64_t m1 = (uint64_t)a1 * b0;
+    uint64_t m2 = (uint64_t)a0 * b1;
+    uint64_t mid = (lo >> 32) + (uint32_t)m1 + (uint32_t)m2;
+    uint64_t hi = (uint64_t)a1 * b1 + (m1 >> 32) + (m2 >> 32) + (mid >> 32);
+    return (hi << 2) | ((uint32_t)mid >> 30);
+}
+
+static int bit_length(uint64_t v) {
+    int n = 0;
+    if (v >> 32 != 0) {
+        n = 32;
+        v >>= 32;
+    }
+    while (v != 0) {
+        n++;
+        v >>= 1;
+    }
+    return n;
+}
+
+static float f32_from_bits(uint32_t bits) {
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+/*
+ * v * 2^e (v > 0) as the nearest float, ties to even, subnormals and
+ * overflow included. sticky: the value is a little more than v * 2^e (so
+ * never exactly halfway).
+ */
+static float f32_round(uint64_t v, int32_t e, bool sticky) {
+    int len = bit_length(v);
+    int32_t drop = len - 24;
+    uint32_t m, biased;
+    if (drop < -149 - e) {
+        drop = -149 - e;          /* subnormal: the last bit is 2^-149 */
+    }
+    if (drop > len) {
+        return 0.0f;              /* below half the smallest subnormal */
+    }
+    if (drop <= 0) {
+        m = (uint32_t)(v << -drop);
+    } else {
+        uint64_t rest = drop == 64 ? v : v & (((uint64_t)1 << drop) - 1u);
+        uint64_t half = (uint64_t)1 << (drop - 1);
+        m = drop == 64 ? 0u : (uint32_t)(v >> drop);
+        if (rest > half || (rest == half && (sticky || (m & 1u) != 0))) {
+            m++;
+            if (m == 0x1000000u) {
+                m = 0x800000u;
+                drop++;
+            }
+        }
+    }
+    if (m < 0x800000u) {
+        return f32_from_bits(m);  /* subnormal (or zero) */
+    }
+    biased = (uint32_t)(e + drop + 150);
+    if (e + drop + 150 >= 255) {
+        return f32_from_bits(0x7F800000u);
+    }
+    return f32_from_bits((biased << 23) | (m & 0x7FFFFFu));
+}
+
+/* 1 / (n + 1)! in Q62, n = 0 .. 13. */
+static const uint64_t inv_factorial_q62[14] = {
+    4611686018427387904u, 2305843009213693952u, 768614336404564651u, 192153584101141163u,
+    38430716820228233u,   6405119470038039u,    915017067148291u,    114377133393536u,
+    12708570377060u,      1270857037706u,       115532457973u,       9627704831u,
+    740592679u,           52899477u,
+};
+
+/* e^r - 1 for |r| <= 0.35, r = (neg ? -u : u) in Q62: returns |e^r - 1| in
+ * Q62, whose sign is r's. r P(r), P(r) = sum r^n / (n + 1)! (positive). */
+static uint64_t expm1_q62(bool neg, uint64_t u) {
+    uint64_t p = inv_factorial_q62[13];
+    int n;
+    for (n = 12; n >= 0; n--) {
+        uint64_t t = mul_q62(u, p);
+        p = neg ? inv_factorial_q62[n] - t : inv_factorial_q62[n] + t;
+    }
+    return mul_q62(u, p);
+}
+
+/* ln 2 = (LN2_Q56 + LN2_LOW / 2^32) / 2^56; 1 / ln 2 in Q24. */
+#define LN2_Q56 ((int64_t)49946518145322873)
+#define LN2_LOW ((int64_t)2882134963)
+#define INV_LN2_Q24 ((int64_t)24204406)
+
+/*
+ * y = x_q56 / 2^56 (|y| < 110) as k ln2 + r, |r| <= 0.35: k, and r in Q62
+ * as sign and magnitude.
+ */
+static int32_t reduce_ln2(int64_t x_q56, bool *neg, uint64_t *u) {
+    int64_t k = ((x_q56 >> 32) * INV_LN2_Q24 + ((int64_t)1 << 47)) >> 48;
+    int64_t r = (x_q56 - k * LN2_Q56) * 64 - ((k * LN2_LOW) >> 26);
+    *neg = r < 0;
+    *u = r < 0 ? (uint64_t)-r : (uint64_t)r;
+    return (int32_t)k;
+}
+
+/* |x| * 2^56 for a float with 2^-33 <= |x| < 2^7 (exact). */
+static int64_t magnitude_q56(uint32_t bits) {
+    uint32_t e = (bits >> 23) & 0xFFu;
+    uint64_t m = (bits & 0x7FFFFFu) | 0x800000u;
+    int32_t shift = (int32_t)e - 150 + 56;   /* value = m * 2^(e - 150) */
+    return (int64_t)(m << shift);
+}
+
+float xtml_exp_f32(float x) {
+    uint32_t bits;
+    uint32_t mag;
+    bool neg_r;
+    uint64_t u, v;
+    int32_t k;
+    int64_t xq;
+    memcpy(&bits, &x, sizeof bits);
+    mag = bits & 0x7FFFFFFFu;
+    if (mag > 0x7F800000u) {
+        return f32_from_bits(XTML_F32_NAN_BITS);
+    }
+    if ((bits >> 31) == 0 && mag >= 0x42B20000u) {
+        return f32_from_bits(0x7F800000u);      /* x >= 89: overflows */
+    }
+    if ((bits >> 31) != 0 && mag >= 0x42D00000u) {
+        return 0.0f;                            /* x <= -104: below 2^-150 */
+    }
+    if (mag < 0x2F800000u) {
+        return 1.0f;                            /* |x| < 2^-32: 1 + x rounds to 1 */
+    }
+    xq = magnitude_q56(mag);
+    k = reduce_ln2((bits >> 31) != 0 ? -xq : xq, &neg_r, &u);
+    u = expm1_q62(neg_r, u);
+    v = neg_r ? Q62_ONE - u : Q62_ONE + u;
+    return f32_round(v, k - 62, false);
+}
+
+float xtml_tanh_f32(float x) {
+    uint32_t bits, mag;
+    bool neg_r;
+    uint64_t u, num, den, recip, dy;
+    int32_t k;
+    float t;
+    memcpy(&bits, &x, sizeof bits);
+    mag = bits & 0x7FFFFFFFu;
+    if (mag > 0x7F800000u) {
+        return f32_from_bits(XTML_F32_NAN_BITS);
+    }
+    if (mag >= 0x41180000u) {
+        t = 1.0f;                               /* |x| >= 9.5: 1 - tanh < 2^-26 */
+    } else if (mag < 0x39000000u) {
+        return x;                               /* |x| < 2^-13: x^3 / 3 is below half an ulp */
+    } else {
+        /* e^-2|x| = 2^k (1 + q), k in [-28, 0] */
+        k = reduce_ln2(-2 * magnitude_q56(mag), &neg_r, &u);
+        u = expm1_q62(neg_r, u);
+        if (k == 0) {
+            num = u;                            /* r < 0 here: 1 - e^r = |q| */
+            den = 2 * Q62_ONE - u;
+        } else {
+            uint64_t e = (neg_r ? Q62_ONE - u : Q62_ONE + u) >> -k;
+            num = Q62_ONE - e;
+            den = Q62_ONE + e;
+        }
+        /* num / den: 1 / den to 2^-30 by one 64 / 32-bit division, then one
+         * Newton step (the error squares) */
+        recip = (Q62_ONE / (uint32_t)(den >> 32)) << 30;
+        dy = mul_q62(den, recip);
+        if (dy > Q62_ONE) {
+            recip -= mul_q62(recip, dy - Q62_ONE);
+        } else {
+            recip += mul_q62(recip, Q62_ONE - dy);
+        }
+        t = f32_round(mul_q62(num, recip), -62, false);
+    }
+    return (bits >> 31) != 0 ? -t : t;
+}
