@@ -47,7 +47,7 @@ test('the build without optional tools builds the rest and says, one line each, 
       'the rv32imc cross compiler with picolibc is missing (apt-get install -y gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf); ' +
       'qemu-riscv32 is missing (apt-get install -y qemu-user)'),
   ]);
-  t.regex(r.stdout, /^xs-tinyml build: would build the core: make -s -C native -j2 host \.\.\/build\/host\/test_malformed \.\.\/build\/host\/test_frame$/m);
+  t.regex(r.stdout, /^xs-tinyml build: would build the core: make -s -C native -j2 host \.\.\/build\/host\/test_malformed \.\.\/build\/host\/test_frame \.\.\/build\/host\/test_requant \.\.\/build\/host\/test_numerics diff reference scalar \.\.\/build\/scalar\/test_requant$/m);
   t.regex(r.stdout, /^xs-tinyml build: would build the Node addon: /m);
   t.regex(r.stdout, /^xs-tinyml build: would build the XS host: /m);
   const ci = spawnSync(process.execPath, [join(repoRoot, 'dist/tools/build.js'), '--dry-run'], { encoding: 'utf8', env: { ...process.env, ...hidden, CI: '1' } });
