@@ -16,6 +16,7 @@ import { loadBinding } from '../../host-sim/node/backends.js';
 import { desktopDecoders } from '../../host-sim/node/images.js';
 import { bundledModelPath, hostCrypto, knownFrames, sha256Hex } from '../../host-sim/node/server.js';
 import { DetectionApi, ModelService, encodePgm, type ApiRequest, type ApiResponse, type Frame } from '../../src/index.js';
+import { XorShift32 } from './xorshift.js';
 
 export interface ApiFuzzOptions {
   seed: number;
@@ -64,20 +65,7 @@ function serve(model: Uint8Array, frames: Frame[]): { api: DetectionApi; service
 }
 
 /** xorshift32, like the reference vectors' seeded inputs. */
-class Rng {
-  private state: number;
-  constructor(seed: number) {
-    this.state = (seed >>> 0) || 1;
-  }
-  next(): number {
-    let s = this.state;
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    this.state = s >>> 0;
-    return this.state;
-  }
+class Rng extends XorShift32 {
   below(n: number): number {
     return n <= 0 ? 0 : this.next() % n;
   }

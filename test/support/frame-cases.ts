@@ -9,22 +9,10 @@ import { pixelFormats, type Frame, type PixelFormat } from '../../src/image.js';
 import type { Fit } from '../../src/pipeline.js';
 import { oracleInputTable } from './pipeline-oracle.js';
 import { writeTflite, type TensorType } from './tflite-writer.js';
+import { XorShift32 } from './xorshift.js';
 
 /** xorshift32, for cases that are the same on every run. */
-export class Random {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0 || 1;
-  }
-  next(): number {
-    let s = this.state;
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    this.state = s >>> 0;
-    return this.state;
-  }
+export class Random extends XorShift32 {
   /** An integer in [lo, hi]. */
   int(lo: number, hi: number): number {
     return lo + (this.next() % (hi - lo + 1));

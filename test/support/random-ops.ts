@@ -9,22 +9,10 @@
 // per-tensor and per-channel weights, multipliers of 1 or more (a left shift
 // in the requantization), bias or none.
 import { writeTflite, type OperatorDef, type TensorDef } from './tflite-writer.js';
+import { XorShift32 } from './xorshift.js';
 
 /** xorshift32, as the reference README seeds inputs. */
-export class Seeded {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0 || 1;
-  }
-  next(): number {
-    let s = this.state;
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    this.state = s >>> 0;
-    return this.state;
-  }
+export class Seeded extends XorShift32 {
   /** An integer in [lo, hi]. */
   int(lo: number, hi: number): number {
     return lo + (this.next() % (hi - lo + 1));
