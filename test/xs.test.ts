@@ -235,7 +235,10 @@ test("every import of native/xs/manifest.json's modules resolves, Moddable-style
   // every engine-neutral module of src/ (all but the WebAssembly loader, which XS has no use for)
   const srcModules = readdirSync(join(repoRoot, 'src')).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && f !== 'wasm.ts')
     .map((f) => `xs-tinyml/${f.slice(0, -3)}`);
-  t.deepEqual([...map.keys()].sort(), ['xs-tinyml', ...srcModules, 'xs-tinyml/xs-binding', 'xtml'].sort());
+  // and the fleet agent's (src/fleet/), which the device runs; the converter and the trainer stay on the desktop
+  const fleetModules = readdirSync(join(repoRoot, 'src/fleet')).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .map((f) => `xs-tinyml/fleet/${f.slice(0, -3)}`);
+  t.deepEqual([...map.keys()].sort(), ['xs-tinyml', ...srcModules, ...fleetModules, 'xs-tinyml/xs-binding', 'xtml'].sort());
   for (const [name, file] of map) {
     const source = readFileSync(file, 'utf8');
     for (const match of source.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]/g)) {
