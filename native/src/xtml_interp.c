@@ -618,6 +618,12 @@ static xtml_status_t build_pass(build_t *b, char *detail, size_t detail_cap) {
                               "operator %d: builtin %s (code %d) version %d is not supported", (int)i, p->name,
                               (int)builtin, (int)version);
         }
+        /* Only later inputs are ever optional (a bias, a padding value). */
+        if (p->inputs.len > 0 && xtml_ld_i32(p->inputs.data) < 0) {
+            return set_detail(detail, detail_cap, XTML_STATUS_MODEL_OPERATOR,
+                              "operator %d (%s): input 0 is absent (-1); every operator needs its first input",
+                              (int)i, p->name);
+        }
         p->scratch = 0;
         p->alias_out = -1;
         p->alias_in = -1;
