@@ -2544,10 +2544,11 @@ static void mutate_tensor(xtml_gen_model_t *m, xtml_gen_rng_t *r) {
         if (t->ndim > 0) {
             int32_t *d = &t->dims[xtml_gen_below(r, t->ndim)];
             switch (xtml_gen_below(r, 5)) {
-            case 0: *d += 1; break;
-            case 1: *d -= 1; break;
+            /* Wrapping, as the extremes edge_int() puts here may overflow. */
+            case 0: *d = (int32_t)((uint32_t)*d + 1u); break;
+            case 1: *d = (int32_t)((uint32_t)*d - 1u); break;
             case 2: *d = (int32_t)xtml_gen_below(r, 9); break;
-            case 3: *d *= 2; break;
+            case 3: *d = (int32_t)((uint32_t)*d * 2u); break;
             default: *d = edge_int(r); break;
             }
             if (xtml_gen_below(r, 2)) {
