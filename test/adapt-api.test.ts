@@ -14,6 +14,7 @@ import { AdaptRoutes, adaptFrame } from '../src/adapt/rest.js';
 import { MemoryStorage, ModelService, ModelStore, encodePgm, type StorageBackend } from '../src/index.js';
 import { shiftSet } from '../tools/adapt-shift.js';
 import { int8ModelPath, loadHeldOut } from '../tools/detector.js';
+import { FaultyStorage } from './support/faulty-storage.js';
 
 const MAX_BODY = 64 * 1024;
 const state = mkdtempSync(join(tmpdir(), 'xtml-adapt-api-'));
@@ -125,24 +126,7 @@ test.serial('an adapted model survives a restart: the server boots it from its s
 
 // ---- a power cut while POST /adapt stores the model ----
 
-class PowerCut extends Error {}
-
-/** Storage whose write number `at` is cut after `keep` bytes (torn, as raw flash). */
-class FaultyStorage implements StorageBackend {
-  writes = 0;
-  constructor(readonly media: MemoryStorage, readonly at: number, readonly keep: (n: number) => number) {}
-  read(name: string): Uint8Array | undefined {
-    return this.media.read(name);
-  }
-  write(name: string, bytes: Uint8Array): void {
-    if (this.writes++ === this.at) {
-      const keep = this.keep(bytes.length);
-      if (keep >= 0) this.media.write(name, bytes.subarray(0, keep));
-      throw new PowerCut(`power cut writing ${name} after ${keep} of ${bytes.length} bytes`);
-    }
-    this.media.write(name, bytes);
-  }
-}
+// FaultyStorage (a write cut part-way, as on raw flash): test/support/faulty-storage.ts
 
 function booted(storage: StorageBackend): ModelService {
   const crypto = hostCrypto();

@@ -23,6 +23,7 @@ import { metric, sendStreamed } from './support/http.js';
 import { needs, optionalTest } from './support/optional.js';
 import { driftCounts, oracleDetections, psiOf } from './support/oracle.js';
 import { referenceDir, repoRoot } from './support/reference.js';
+import { FaultyStorage } from './support/faulty-storage.js';
 
 const bundled = new Uint8Array(readFileSync(int8ModelPath));
 /** The same graph with another description: a different model (and SHA-256) with the same input and output. */
@@ -64,28 +65,7 @@ function detections(s: ModelService, frame: Frame): string {
 
 // ---- power cuts ----
 
-class PowerCut extends Error {}
-
-/**
- * Storage on raw media: a write that is cut leaves the first `keep` bytes of
- * the new blob under its name (torn), as flash without rename would. The
- * cut happens on write number `at` (counting from 0).
- */
-class FaultyStorage implements StorageBackend {
-  writes = 0;
-  constructor(readonly media: MemoryStorage, readonly at: number, readonly keep: (length: number) => number) {}
-  read(name: string): Uint8Array | undefined {
-    return this.media.read(name);
-  }
-  write(name: string, bytes: Uint8Array): void {
-    if (this.writes++ === this.at) {
-      const keep = this.keep(bytes.length);
-      if (keep >= 0) this.media.write(name, bytes.subarray(0, keep));
-      throw new PowerCut(`power cut writing ${name} after ${keep} of ${bytes.length} bytes`);
-    }
-    this.media.write(name, bytes);
-  }
-}
+// FaultyStorage (a write cut part-way, as on raw flash): test/support/faulty-storage.ts
 
 const cuts: [string, number, (n: number) => number][] = [
   // installing: write 0 is the model slot, write 1 the record
