@@ -16,7 +16,11 @@ export { DriftMonitor, psi, type DriftOptions, type DriftStatus } from './drift.
 export { ModelStore, MemoryStorage, slotFile, type StorageBackend, type StoreRecord, type SlotName, type ModelSource } from './model-store.js';
 export { ModelService, type ServiceOptions, type HostCrypto, type InstallOptions, type BootReport } from './model-service.js';
 export { sha256, sha256Hex } from './sha256.js';
-export { FleetAgent, bucketQuantile, type AgentOptions, type FleetTransport } from './fleet/agent.js';
+export { FleetAgent, bucketQuantile, type AgentOptions, type AdaptationOutcome, type FleetTransport } from './fleet/agent.js';
+export {
+  encodeAdaptation, decodeAdaptation, federatedAverage, FederateError, maxReportExamples,
+  type AdaptationReport, type FederatedHead, type HeadLike,
+} from './fleet/federate.js';
 export {
   fleetTopics, decodeDesired, decodeMetrics, decodeState, checkName, ProtocolError, protocolVersion,
   type Desired, type DeviceState, type MetricsReport, type Result, type FleetTopics, type ModelSource as FleetModelSource,

@@ -17,7 +17,7 @@ import type { Frame } from '../image.js';
 import { signedModelsOnly, type ModelService } from '../model-service.js';
 import { detectionsOf } from '../pipeline.js';
 import { AdaptError } from './errors.js';
-import { adaptModel, exampleLoss, type AdaptExample, type AdaptOptions } from './head.js';
+import { adaptModel, exampleLoss, type AdaptExample, type AdaptOptions, type Adaptation } from './head.js';
 
 /** Decodes the request's image bytes (PNG, JPEG, PGM by their first bytes) to a frame; throws ApiError or ImageError. */
 export type FrameOf = (bytes: Uint8Array) => Frame;
@@ -83,7 +83,13 @@ const round = (x: number, places: number): number => {
 export class AdaptRoutes {
   private examples: Stored[] = [];
 
-  constructor(private readonly service: ModelService, private readonly frameOf: FrameOf, readonly maxExamples = 20) {}
+  /**
+   * `onAdapted`: called after each adaptation installed, with the SHA-256 of
+   * the model it adapted and of the new one (a fleet agent reports it:
+   * FleetAgent.reportAdaptation).
+   */
+  constructor(private readonly service: ModelService, private readonly frameOf: FrameOf, readonly maxExamples = 20,
+    private readonly onAdapted?: (base: string, adaptation: Adaptation, installed: string) => void) {}
 
   /** POST /adapt/examples */
   add(body: Uint8Array | null): Record<string, unknown> {
@@ -208,6 +214,7 @@ export class AdaptRoutes {
       throw error;
     }
     const { model, record } = this.service.install(made.model, { adaptedHere: true });
+    this.onAdapted?.(running.sha256, made, model.sha256);
     const after = { loss: exampleLoss(binding, made.model, this.examples), ...this.scores(model) };
     return {
       sha256: model.sha256, id: model.id, model_bytes: model.bytes, slot: record.active, previous: { sha256: running.sha256 },

@@ -8,11 +8,17 @@
 // ModelService.install (signature, verification, fit, probe, store, swap).
 // Each outcome, success or the exact error code, goes into the state.
 //
+// With `federated` set, an adaptation done on the device (src/adapt/) is
+// reported to the controller (reportAdaptation: its head's weights and its
+// example count, retained on `<device>/adaptation`; src/fleet/federate.ts),
+// which averages the reports of the fleet into one model (FedAvg).
+//
 // Engine-neutral and event-driven: the host's transport owns the connection
 // (with the will this agent names) and calls connected(), message() and tick();
 // the agent never blocks and never throws into the transport.
 import { base64 } from '../api.js';
 import type { ModelService } from '../model-service.js';
+import { encodeAdaptation, type HeadLike } from './federate.js';
 import {
   asciiJson, decodeDesired, fleetTopics, checkName, ProtocolError,
   type Desired, type DeviceState, type FleetTopics, type MetricsReport, type Result,
@@ -56,6 +62,21 @@ export interface AgentOptions {
   /** A reason to refuse every install before download (a device that cannot check signatures but must). */
   refuse?: (desired: Desired) => { code: string; message: string } | undefined;
   log?: (level: 'info' | 'warn', message: string) => void;
+  /**
+   * Report adaptations to the controller for federated averaging (false by
+   * default: what a device learned stays on it unless its owner opts in; only
+   * the head's weights and the example count would leave it, never a frame).
+   */
+  federated?: boolean;
+}
+
+/** What reportAdaptation did. */
+export interface AdaptationOutcome {
+  published: boolean;
+  /** Why not, when not. */
+  reason?: string;
+  /** Bytes of the report (JSON) and of its topic, when published. */
+  bytes?: number;
 }
 
 interface Download {
@@ -100,6 +121,8 @@ export class FleetAgent {
   private download: Download | undefined;
   /** The desired state last acted on (rollout + sha256), so a redelivered one is not redone. */
   private handled = '';
+  /** The last adaptation report, published again (retained) on every connection. */
+  private adaptationReport: string | undefined;
   /** Messages sent, and their bytes (payload + topic), for the reports. */
   readonly sent = { messages: 0, bytes: 0, metrics: 0, metricsBytes: 0 };
 
@@ -126,6 +149,7 @@ export class FleetAgent {
     this.online = true;
     this.publish(this.topics.online(this.device), '1', true);
     this.publishState();
+    if (this.adaptationReport !== undefined) this.publish(this.topics.adaptation(this.device), this.adaptationReport, true);
     this.transport.subscribe(this.topics.desired(this.device));
     const d = this.download;
     // retained chunks are delivered again on a new subscription
@@ -218,6 +242,34 @@ export class FleetAgent {
     this.sent.metrics++;
     this.sent.metricsBytes += text.length;
     this.publish(this.topics.metrics(this.device), text, false);
+  }
+
+  /**
+   * Report an adaptation of the model `base` (its SHA-256) for federated
+   * averaging: the adapted head (weights and biases as float32), the examples
+   * and objects counted, the logits' range, and `model`, the SHA-256 of the
+   * adapted model if the device installed it. Published retained (the latest
+   * report replaces the one before) when `federated` is set; an adaptation
+   * that folded an input map into the first layer is not reported (its head
+   * reads another backbone's features than the base's). Never throws.
+   */
+  reportAdaptation(base: string, adaptation: HeadLike & { inputMap?: unknown }, model: string | null = null): AdaptationOutcome {
+    if (this.options.federated !== true) return { published: false, reason: 'federated reports are off on this device' };
+    if (adaptation.inputMap !== undefined) {
+      this.log('info', 'fleet: an adaptation with an input map is not reported (its head reads another backbone than the base model\'s)');
+      return { published: false, reason: 'the adaptation folded an input map into the first layer' };
+    }
+    let text: string;
+    try {
+      text = encodeAdaptation(base, adaptation, model, this.options.sha256);
+    } catch (error) {
+      return { published: false, reason: error instanceof Error ? error.message : String(error) };
+    }
+    this.adaptationReport = text;
+    const topic = this.topics.adaptation(this.device);
+    if (this.online) this.publish(topic, text, true);
+    this.log('info', `fleet: adaptation of ${base.slice(0, 12)} on ${adaptation.count} examples reported (${text.length} bytes)`);
+    return { published: true, bytes: text.length + topic.length };
   }
 
   publishState(): void {

@@ -7,6 +7,7 @@
 //   <prefix>/<fleet>/<device>/online    device, retained: "1"; its last will "0"
 //   <prefix>/<fleet>/<device>/metrics   device, every period: counts of the model in service
 //   <prefix>/<fleet>/<device>/desired   controller, retained: the model the device must run
+//   <prefix>/<fleet>/<device>/adaptation device, retained: its adapted head (src/fleet/federate.ts)
 //   <prefix>/<fleet>/_model/<sha256>/<i> controller, retained: chunk i of a model
 //
 // Names are 1-64 of [A-Za-z0-9_.-] and do not start with "_" (so no device is
@@ -29,6 +30,8 @@ export interface FleetTopics {
   online(device: string): string;
   metrics(device: string): string;
   desired(device: string): string;
+  /** A device's adaptation report (federated adaptation). */
+  adaptation(device: string): string;
   /** The topic filter of a model's chunks. */
   chunks(sha256: string): string;
   chunk(sha256: string, index: number): string;
@@ -46,6 +49,7 @@ export function fleetTopics(prefix: string, fleet: string): FleetTopics {
     online: (device: string) => `${base}${device}/online`,
     metrics: (device: string) => `${base}${device}/metrics`,
     desired: (device: string) => `${base}${device}/desired`,
+    adaptation: (device: string) => `${base}${device}/adaptation`,
     chunks: (sha256: string) => `${base}_model/${sha256}/+`,
     chunk: (sha256: string, index: number) => `${base}_model/${sha256}/${index}`,
   });

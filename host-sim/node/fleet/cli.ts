@@ -72,13 +72,14 @@ export function fleetCommand(): Command {
     .option('--prefix <prefix>', 'topic prefix', 'xtml')
     .option('--state-dir <dir>', 'where rollouts, models and desired states are kept', 'fleet-state')
     .option('--verify-key <pem>', 'Ed25519 public key: rollouts must be signed by its private key')
+    .option('--sign-key <pem>', 'Ed25519 private key the controller signs the models it builds with (federate)')
     .option('--chunk-bytes <n>', 'bytes per retained model chunk', count, 4096)
     .option('--no-http-models', 'offer models only as MQTT chunks, not as URLs of this server')
     .option('--username <name>', 'broker user name')
     .option('--password <secret>', 'broker password')
     .action(async (opts: {
       broker?: string; embeddedBroker?: boolean; port: number; host: string; fleet: string; prefix: string; stateDir: string;
-      verifyKey?: string; chunkBytes: number; httpModels: boolean; username?: string; password?: string;
+      verifyKey?: string; signKey?: string; chunkBytes: number; httpModels: boolean; username?: string; password?: string;
     }) => {
       if ((opts.broker === undefined) === (opts.embeddedBroker !== true)) throw new FleetUsageError('give exactly one of --broker URL and --embedded-broker');
       const running = await startFleetServer({
@@ -86,6 +87,7 @@ export function fleetCommand(): Command {
         port: opts.port, host: opts.host, fleet: opts.fleet, prefix: opts.prefix, stateDir: opts.stateDir, chunkBytes: opts.chunkBytes,
         httpModels: opts.httpModels,
         ...(opts.verifyKey !== undefined ? { verifyKey: readFileSync(opts.verifyKey, 'utf8') } : {}),
+        ...(opts.signKey !== undefined ? { signKey: readFileSync(opts.signKey, 'utf8') } : {}),
         ...(opts.username !== undefined ? { username: opts.username } : {}),
         ...(opts.password !== undefined ? { password: opts.password } : {}),
       });
@@ -122,6 +124,54 @@ export function fleetCommand(): Command {
       let r = await call(opts.controller, `/fleet/rollouts?${query}`, { method: 'POST', headers, body: bytes });
       if (opts.json && !opts.wait) console.log(JSON.stringify(r));
       else printRollout(r);
+      if (!opts.wait) return;
+      let lastText = '';
+      while (r['status'] === 'running') {
+        await new Promise((x) => setTimeout(x, 1000));
+        r = await call(opts.controller, `/fleet/rollouts/${String(r['id'])}`);
+        const text = JSON.stringify([r['status'], r['wave'], r['counts']]);
+        if (text !== lastText && !opts.json) printRollout(r);
+        lastText = text;
+      }
+      if (opts.json) console.log(JSON.stringify(r));
+      if (r['status'] !== 'completed') process.exitCode = 1;
+    });
+
+  fleet.command('federate')
+    .description('federated adaptation: average the devices\' adapted heads on one base model (weighted by examples), build, verify and roll out the model')
+    .option('--controller <url>', 'the controller', defaultController)
+    .option('--base <sha256>', 'the base model the reports adapted (default: the only one they are on)')
+    .option('--base-model <file>', 'send the base model\'s bytes, for a base the controller does not have')
+    .option('--min-devices <n>', 'refuse with fewer devices\' reports', count, 2)
+    .option('--min-examples <n>', 'refuse with fewer examples in all', count, 10)
+    .option('--canary <percent>', 'share of the fleet in the canary wave', '5%')
+    .option('--waves <percents>', 'share of the fleet that has the model after each further wave', '25%,100%')
+    .option('--gate <gates>', 'health gates: error_rate<X, psi<X, p99_ms<X, probe=ok', 'probe=ok')
+    .option('--soak <duration>', 'how long the gates must hold before the next wave', '2m')
+    .option('--name <name>', 'a name for the federated model')
+    .option('--wait', 'follow the rollout until it completes (exit 0) or halts (exit 1)')
+    .option('--json', 'print the answer as JSON')
+    .action(async (opts: {
+      controller: string; base?: string; baseModel?: string; minDevices: number; minExamples: number; canary: string; waves: string;
+      gate: string; soak: string; name?: string; wait?: boolean; json?: boolean;
+    }) => {
+      const plan = parsePlan(opts);
+      if (opts.baseModel !== undefined && !existsSync(opts.baseModel)) throw new FleetUsageError(`no such file: ${opts.baseModel}`);
+      const query = new URLSearchParams({
+        ...planText(plan), min_devices: String(opts.minDevices), min_examples: String(opts.minExamples),
+        ...(opts.base !== undefined ? { base: opts.base } : {}), ...(opts.name !== undefined ? { name: opts.name } : {}),
+      });
+      const body = opts.baseModel !== undefined ? readFileSync(opts.baseModel) : undefined;
+      let r = await call(opts.controller, `/fleet/federate?${query}`, {
+        method: 'POST', ...(body !== undefined ? { headers: { 'content-type': 'application/octet-stream' }, body } : {}),
+      });
+      const f = r['federation'] as { base: string; sha256: string; devices: string[]; examples: number; signed: boolean; excluded: unknown[] };
+      if (opts.json && !opts.wait) {
+        console.log(JSON.stringify(r));
+      } else {
+        console.log(`federated ${f.devices.length} devices (${f.examples} examples) on base ${f.base.slice(0, 12)} into ${f.sha256.slice(0, 12)}${f.signed ? ', signed' : ''}${f.excluded.length > 0 ? `; ${f.excluded.length} reports on other bases left out` : ''}`);
+        printRollout(r);
+      }
       if (!opts.wait) return;
       let lastText = '';
       while (r['status'] === 'running') {

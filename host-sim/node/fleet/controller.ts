@@ -6,17 +6,24 @@
 // states) is saved before anything it decided is published, so a restarted
 // controller carries on where it stopped; on every (re)connection it publishes
 // all desired states and chunks again, so a broker that lost them gets them
-// back. Node-only.
-import { createHash } from 'node:crypto';
+// back. Devices' adaptation reports (federated adaptation) are held one per
+// device; `federate` averages those on one base model into a model
+// (federate.ts), signs it with the fleet's key where it has one, and rolls it
+// out as any other. Node-only.
+import { createHash, createPrivateKey, sign, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 import { ApiError, InferenceSession, XtmlError, errorFor, errorResponse, type ApiRequest, type ApiResponse } from '../../../src/index.js';
 import { base64 } from '../../../src/api.js';
+import { findHead } from '../../../src/adapt/head.js';
+import { decodeAdaptation } from '../../../src/fleet/federate.js';
 import {
   decodeMetrics, decodeState, fleetTopics, parseDeviceTopic, ProtocolError,
   type Desired, type FleetTopics, type ModelSource,
 } from '../../../src/fleet/protocol.js';
-import { loadBinding } from '../backends.js';
+import { bundledModelPath, loadBinding } from '../backends.js';
 import { hostCrypto } from '../server.js';
+import { chooseBase, federate, shapeProblem, type FederateOptions, type HeldReport } from './federate.js';
 import { assignWaves, parsePlan, PlanError, planText, type Plan } from './plan.js';
 import { errorRate, halt, newRollout, readGates, step, type DeviceView, type Rollout, type RolloutWorld } from './rollout.js';
 import { StateStore, type ControllerState } from './state-store.js';
@@ -36,6 +43,8 @@ export interface ControllerOptions {
   publicUrl?: string;
   /** Ed25519 public key (PEM or 32 raw bytes): rollouts must then be signed with its private key. */
   verifyKey?: string | Uint8Array;
+  /** Ed25519 private key (PEM): the controller signs the models it builds itself (federated adaptation) with it. */
+  signKey?: string;
   username?: string;
   password?: string;
   /** Reconnect period, ms (1000 by default). */
@@ -86,6 +95,15 @@ class Counter {
 
 const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
+let bundledCache: { bytes: Uint8Array; sha256: string } | undefined;
+function bundledModel(): { bytes: Uint8Array; sha256: string } {
+  if (bundledCache === undefined) {
+    const bytes = new Uint8Array(readFileSync(bundledModelPath));
+    bundledCache = { bytes, sha256: sha256Hex(bytes) };
+  }
+  return bundledCache;
+}
+
 function json(status: number, value: unknown): ApiResponse {
   return { status, contentType: 'application/json; charset=utf-8', body: JSON.stringify(value) };
 }
@@ -99,6 +117,11 @@ export class FleetController {
   readonly sent = { messages: 0, bytes: 0 };
   /** Messages that did not decode, by code. */
   readonly refused: Record<string, number> = {};
+  /** The latest adaptation report of each device that sent a valid one. */
+  readonly adaptations = new Map<string, HeldReport>();
+  /** The latest refused adaptation report of each device, with why. */
+  readonly adaptationRefusals = new Map<string, { code: string; message: string; at: number }>();
+  private readonly signKey: KeyObject | undefined;
   private readonly client: MqttClient;
   private readonly store: StateStore;
   private state: ControllerState;
@@ -122,6 +145,7 @@ export class FleetController {
     this.clock = options.clock ?? Date.now;
     this.log = options.log ?? ((line) => console.log(line));
     this.crypto = hostCrypto(options.verifyKey);
+    this.signKey = options.signKey !== undefined ? createPrivateKey(options.signKey) : undefined;
     this.store = new StateStore(options.stateDir);
     this.state = this.store.load();
     for (const problem of this.store.problems) this.log(`fleet: state: ${problem}`);
@@ -180,7 +204,7 @@ export class FleetController {
       grace.unref();
     }
     const base = this.topics.base;
-    this.client.subscribe([`${base}+/state`, `${base}+/online`, `${base}+/metrics`], { qos: 1 });
+    this.client.subscribe([`${base}+/state`, `${base}+/online`, `${base}+/metrics`, `${base}+/adaptation`], { qos: 1 });
     // Publish again what devices must find retained: the broker may have lost it.
     const models = new Set<string>();
     for (const [device, desired] of Object.entries(this.state.desired)) {
@@ -214,10 +238,71 @@ export class FleetController {
       } else if (where.kind === 'metrics') {
         view.metrics = decodeMetrics(payload);
         view.metricsAt = now;
+      } else if (where.kind === 'adaptation') {
+        this.onAdaptation(where.device, topic, payload, now);
       }
     } catch (error) {
       const code = error instanceof ProtocolError ? error.code : 'BAD_MESSAGE';
       this.refused[code] = (this.refused[code] ?? 0) + 1;
+      if (where.kind === 'adaptation') {
+        // a device's refused report replaces its earlier one: it is no longer what the device holds
+        this.adaptations.delete(where.device);
+        this.adaptationRefusals.set(where.device, { code, message: error instanceof Error ? error.message : String(error), at: now });
+      }
+    }
+  }
+
+  /** A device's adaptation report: decoded strictly, checked against its base model when the controller has it. */
+  private onAdaptation(device: string, topic: string, payload: Uint8Array, now: number): void {
+    if (payload.length === 0) {
+      this.adaptations.delete(device);   // the device withdrew it
+      this.adaptationRefusals.delete(device);
+      return;
+    }
+    const report = decodeAdaptation(payload, sha256Hex);
+    const base = this.baseModel(report.base);
+    if (base === undefined) {
+      throw new ProtocolError('UNKNOWN_BASE', `adaptation report: base ${report.base} is a model this controller does not have (send it with POST /fleet/federate or roll it out)`);
+    }
+    const problem = shapeProblem(report, this.headOf(report.base, base));
+    if (problem !== undefined) throw new ProtocolError('BAD_ADAPTATION', `adaptation report: ${problem}`);
+    this.adaptations.set(device, { report, bytes: payload.length + topic.length, received: now });
+    this.adaptationRefusals.delete(device);
+  }
+
+  private readonly heads = new Map<string, ReturnType<typeof findHead>>();
+  private headOf(sha256: string, bytes: Uint8Array): ReturnType<typeof findHead> {
+    let head = this.heads.get(sha256);
+    if (head === undefined) {
+      try {
+        head = findHead(bytes);
+      } catch (error) {
+        throw new ProtocolError('NO_HEAD', `adaptation report: base ${sha256.slice(0, 12)} has no head to adapt (${error instanceof Error ? error.message : String(error)})`);
+      }
+      this.heads.set(sha256, head);
+    }
+    return head;
+  }
+
+  /** A model the controller has: one it stored (rollouts, federation bases) or the bundled detector. */
+  baseModel(sha256: string): Uint8Array | undefined {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) return undefined;
+    const stored = this.store.model(sha256);
+    if (stored !== undefined) return stored;
+    const bundled = bundledModel();
+    return bundled.sha256 === sha256 ? bundled.bytes : undefined;
+  }
+
+  /** Store a model and have the broker deliver the retained adaptation reports again (some may be on it). */
+  private addModel(sha256: string, bytes: Uint8Array, name: string): void {
+    const known = this.store.model(sha256) !== undefined;
+    this.store.saveModel(sha256, bytes);
+    if (!this.state.models.some((m) => m.sha256 === sha256)) {
+      this.state.models.push({ sha256, size: bytes.length, name, added: this.clock() });
+    }
+    if (!known) {
+      const topic = `${this.topics.base}+/adaptation`;
+      this.client.unsubscribe(topic, () => this.client.subscribe(topic, { qos: 1 }));
     }
   }
 
@@ -316,10 +401,7 @@ export class FleetController {
     if (devices.length === 0) throw new ApiError(409, 'NO_DEVICES', `no device of fleet '${this.fleet}' has reported its state yet`);
     const now = this.clock();
     const id = `r${now.toString(36)}-${sha256.slice(0, 8)}`;
-    this.store.saveModel(sha256, bytes);
-    if (!this.state.models.some((m) => m.sha256 === sha256)) {
-      this.state.models.push({ sha256, size: bytes.length, name: options.name ?? '', added: now });
-    }
+    this.addModel(sha256, bytes, options.name ?? '');
     const rollout = newRollout({
       id, sha256, size: bytes.length, name: options.name ?? '', plan, waves: assignWaves(id, devices, plan.waves), now,
       ...(options.signature !== undefined ? { signature: Buffer.from(options.signature).toString('base64') } : {}),
@@ -330,6 +412,77 @@ export class FleetController {
     this.commit();
     this.log(`fleet: rollout ${id} of ${sha256.slice(0, 12)} (${bytes.length} bytes) to ${devices.length} devices: ${JSON.stringify(planText(plan))}`);
     return rollout;
+  }
+
+  /**
+   * Federated adaptation: average the adaptation reports on one base model
+   * (FedAvg, weighted by examples), build and verify the model, sign it with
+   * the controller's key where it has one, and start a staged rollout of it.
+   * `baseBytes`: the base model, when the controller does not have it yet.
+   * Throws ApiError.
+   */
+  federate(plan: Plan, options: FederateOptions & { name?: string; baseBytes?: Uint8Array } = {}): { rollout: Rollout; federated: Record<string, unknown> } {
+    let asked = options.base;
+    if (asked !== undefined && !/^[0-9a-f]{64}$/.test(asked)) throw new ApiError(400, 'BAD_PARAMETER', 'base must be a SHA-256 (64 lower-case hex digits)');
+    if (options.baseBytes !== undefined && options.baseBytes.length > 0) {
+      const sha = sha256Hex(options.baseBytes);
+      if (asked !== undefined && asked !== sha) throw new ApiError(400, 'BASE_MISMATCH', `the model sent hashes to ${sha}, not base ${asked}`);
+      try {
+        InferenceSession.create(loadBinding('wasm'), options.baseBytes).release();
+      } catch (error) {
+        if (error instanceof XtmlError) throw new ApiError(422, error.code, error.detail || error.message);
+        throw error;
+      }
+      asked = sha;
+      if (this.baseModel(sha) === undefined) this.addModel(sha, options.baseBytes, '');
+      this.store.save(this.state);
+    }
+    const base = chooseBase(this.adaptations, asked);
+    const baseBytes = this.baseModel(base);
+    if (baseBytes === undefined) throw new ApiError(404, 'UNKNOWN_BASE', `base ${base} is a model this controller does not have; send its bytes as the body`);
+    if (this.crypto.verifySignature !== undefined && this.signKey === undefined) {
+      throw new ApiError(409, 'SIGNING_KEY_REQUIRED', 'this fleet takes only signed models and the controller has no signing key (fleet serve --sign-key)');
+    }
+    const running = this.state.rollouts.find((r) => r.status === 'running');
+    if (running !== undefined) throw new ApiError(409, 'ROLLOUT_RUNNING', `rollout ${running.id} is still running; halt it or wait for it to finish`);
+    const made = federate(loadBinding('wasm'), base, baseBytes, this.adaptations, options);
+    const sha256 = sha256Hex(made.model);
+    const signature = this.signKey !== undefined ? new Uint8Array(sign(null, Buffer.from(sha256, 'hex'), this.signKey)) : undefined;
+    const rollout = this.createRollout(made.model, plan, {
+      name: options.name ?? `fedavg ${base.slice(0, 8)} x${made.head.devices.length}`,
+      ...(signature !== undefined ? { signature } : {}),
+    });
+    rollout.federated = { base, devices: made.head.devices, examples: made.head.examples };
+    this.store.save(this.state);
+    this.log(`fleet: federated ${made.head.devices.length} adaptations of ${base.slice(0, 12)} (${made.head.examples} examples) into ${sha256.slice(0, 12)}`);
+    return {
+      rollout,
+      federated: {
+        base, sha256, size: made.model.length, signed: signature !== undefined, devices: made.head.devices, examples: made.head.examples,
+        logit_range: made.head.range, excluded: made.excluded,
+      },
+    };
+  }
+
+  /** The adaptation reports held, by base, and the refused ones. */
+  adaptationSummary(): Record<string, unknown> {
+    const bases = new Map<string, { devices: number; examples: number }>();
+    const reports = [...this.adaptations.keys()].sort().map((device) => {
+      const { report, bytes, received } = this.adaptations.get(device)!;
+      const b = bases.get(report.base) ?? { devices: 0, examples: 0 };
+      b.devices++;
+      b.examples += report.examples;
+      bases.set(report.base, b);
+      return {
+        device, base: report.base, model: report.model, classes: report.classes, features: report.features,
+        examples: report.examples, objects: report.objects, logit_range: report.range, bytes, received,
+      };
+    });
+    return {
+      bases: [...bases.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([sha256, b]) => ({ sha256, ...b })),
+      reports,
+      refused: [...this.adaptationRefusals.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([device, r]) => ({ device, ...r })),
+    };
   }
 
   haltRollout(id: string, reason: string): Rollout {
@@ -446,7 +599,7 @@ export class FleetController {
       return { wave, fraction, devices: members.length, installed: members.filter((d) => d.status === 'installed').length };
     });
     return {
-      id: r.id, sha256: r.sha256, size: r.size, name: r.name, signed: r.signature !== undefined, status: r.status, wave: r.wave,
+      id: r.id, sha256: r.sha256, size: r.size, name: r.name, signed: r.signature !== undefined, federated: r.federated ?? null, status: r.status, wave: r.wave,
       plan: planText(r.plan), waves, counts, soak_since: r.soakSince, created: r.created, finished: r.finished, reason: r.reason,
       gates: r.status === 'running' ? readGates(r, this.world()) : [],
     };
@@ -465,6 +618,7 @@ export class FleetController {
         received: this.received.total, received_bytes: this.received.bytes, by_kind: this.received.byKind, rate_per_s: this.received.rate(now),
         sent: this.sent.messages, refused: this.refused,
       },
+      adaptations: { reports: this.adaptations.size, refused: this.adaptationRefusals.size },
     };
   }
 
@@ -511,6 +665,36 @@ export class FleetController {
         return json(200, this.models());
       }
       // GET /fleet/models/<sha256> (the bytes) is served by the HTTP transport from modelBytes()
+    }
+    if (parts[1] === 'adaptations' && parts.length === 2) {
+      only('GET');
+      return json(200, this.adaptationSummary());
+    }
+    if (parts[1] === 'federate' && parts.length === 2) {
+      only('POST');
+      const q = request.query;
+      const plan = parsePlan({
+        ...(q['canary'] !== undefined ? { canary: q['canary'] } : {}),
+        ...(q['waves'] !== undefined ? { waves: q['waves'] } : {}),
+        ...(q['gate'] !== undefined ? { gate: q['gate'] } : {}),
+        ...(q['soak'] !== undefined ? { soak: q['soak'] } : {}),
+      });
+      const count = (name: string): number | undefined => {
+        const v = q[name];
+        if (v === undefined) return undefined;
+        const n = Number(v);
+        if (!/^[0-9]{1,9}$/.test(v) || n < 1) throw new ApiError(400, 'BAD_PARAMETER', `${name} must be a positive integer`);
+        return n;
+      };
+      const minDevices = count('min_devices'), minExamples = count('min_examples');
+      const out = this.federate(plan, {
+        ...(q['base'] !== undefined ? { base: q['base'] } : {}),
+        ...(minDevices !== undefined ? { minDevices } : {}),
+        ...(minExamples !== undefined ? { minExamples } : {}),
+        ...(q['name'] !== undefined ? { name: q['name'] } : {}),
+        ...(request.body !== null && request.body !== undefined && request.body.length > 0 ? { baseBytes: request.body } : {}),
+      });
+      return json(201, { ...this.rolloutSummary(out.rollout), federation: out.federated });
     }
     if (parts[1] === 'rollouts') {
       if (parts.length === 2 && method === 'GET') return json(200, this.state.rollouts.map((r) => this.rolloutSummary(r)));

@@ -46,6 +46,8 @@ export interface Rollout {
   size: number;
   name: string;
   signature?: string;
+  /** A model the controller built by federated adaptation: its base, the devices averaged, their examples. */
+  federated?: { base: string; devices: string[]; examples: number };
   plan: Plan;
   status: 'running' | 'completed' | 'halted';
   /** Index into plan.waves of the wave in progress (the last one once complete). */

@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { freemem } from 'node:os';
 import { MemoryStorage, ModelService, ModelStore, type BackendName, type Frame, type StorageBackend } from '../../../src/index.js';
-import { FleetAgent } from '../../../src/fleet/agent.js';
+import { FleetAgent, type AdaptationOutcome } from '../../../src/fleet/agent.js';
+import { adaptModel, type AdaptExample, type AdaptOptions, type Adaptation } from '../../../src/adapt/head.js';
 import { bundledModelPath, loadBinding } from '../backends.js';
 import { hostCrypto, knownFrames, sha256Hex } from '../server.js';
 import { connectAgent, fetchBytes, LateTransport, type AgentConnection, type AgentConnectionOptions } from './mqtt-transport.js';
@@ -36,6 +37,8 @@ export interface SimDeviceOptions extends AgentConnectionOptions {
   /** The bundled model (models/detector.tflite by default). */
   bundled?: Uint8Array;
   drift?: { threshold?: number; window?: number; minFrames?: number };
+  /** Report adaptations to the controller (the agent's `federated`; off by default). */
+  federated?: boolean;
   log?: (level: 'info' | 'warn', message: string) => void;
 }
 
@@ -96,6 +99,7 @@ export class SimDevice {
       maxModelBytes: options.maxModelBytes ?? 1 << 20,
       ...(options.http !== false ? { fetch: fetchBytes } : {}),
       freeMemory: () => freemem(),
+      ...(options.federated !== undefined ? { federated: options.federated } : {}),
       log: quiet,
     });
     this.transportFor = transport;
@@ -144,6 +148,23 @@ export class SimDevice {
       // counted by the service's metrics, as a device's camera loop would
     }
     this.note();
+  }
+
+  /**
+   * Adapt the model in service on labelled frames (src/adapt/, as POST /adapt
+   * does), install the result unless `install` is false or the device takes
+   * only signed models, and report the adaptation to the controller.
+   */
+  adapt(examples: readonly AdaptExample[], options: AdaptOptions & { install?: boolean } = {}): { adaptation: Adaptation; installed: string | null; report: AdaptationOutcome } {
+    const running = this.service.current();
+    const bytes = this.service.modelBytes(running);
+    if (!(bytes instanceof Uint8Array)) throw new Error(`${this.id}: the running model's bytes are not at hand`);
+    const adaptation = adaptModel(running.session.binding, bytes, examples, options);
+    let installed: string | null = null;
+    if (options.install !== false && !this.service.signaturesRequired()) {
+      installed = this.service.install(adaptation.model, { adaptedHere: true }).model.sha256;
+    }
+    return { adaptation, installed, report: this.agent.reportAdaptation(running.sha256, adaptation, installed) };
   }
 
   /** Stop: cleanly (the device says it is offline) or as a power cut (the broker sends its will). */
