@@ -1,6 +1,7 @@
 // The fleet controller's page: GET /fleet and /fleet/devices every two seconds,
 // rendered as tables (model versions, rollouts with their waves and gates,
-// devices); halt and rollback buttons call the REST API. Text only through
+// devices, federated adaptation reports); halt, rollback and federate buttons
+// call the REST API. Text only through
 // textContent: device ids, model names and error messages come from devices.
 const $ = (id) => document.getElementById(id);
 
@@ -49,7 +50,7 @@ function renderRollouts(rollouts) {
   $('rollouts').replaceChildren(...rollouts.map((r) => {
     const status = make('strong', { class: r.status === 'completed' ? 'ok' : r.status === 'halted' ? 'bad' : '' }, r.status);
     const head = make('header', {}, make('span', { class: 'mono' }, r.id), status,
-      make('span', {}, `model ${short(r.sha256)}${r.name ? ` (${r.name})` : ''}${r.signed ? ', signed' : ''}`),
+      make('span', {}, `model ${short(r.sha256)}${r.name ? ` (${r.name})` : ''}${r.signed ? ', signed' : ''}${r.federated ? `, FedAvg of ${r.federated.devices.length} devices (${r.federated.examples} examples) on ${short(r.federated.base)}` : ''}`),
       make('span', { class: 'hint' }, `canary ${r.plan.canary}, waves ${r.plan.waves}, gates ${r.plan.gate}, soak ${r.plan.soak}`));
     if (r.status === 'running') {
       const halt = make('button', { type: 'button', 'data-testid': 'halt' }, 'Halt and roll back');
@@ -65,6 +66,21 @@ function renderRollouts(rollouts) {
     parts.push(make('div', { class: 'hint' }, Object.entries(r.counts).map(([k, v]) => `${k} ${v}`).join(', ')));
     return make('div', { class: 'rollout', 'data-rollout': r.id, 'data-status': r.status }, ...parts);
   }));
+}
+
+function renderAdaptations(a) {
+  if (a.bases.length === 0 && a.refused.length === 0) {
+    $('adaptations').replaceChildren(make('p', { class: 'hint' }, 'No adaptation reports: devices report after adapting when their agent has federated: true.'));
+    return;
+  }
+  const rows = a.bases.map((b) => {
+    const go = make('button', { type: 'button', 'data-testid': 'federate' }, 'Federate and roll out');
+    go.addEventListener('click', () => api(`/fleet/federate?base=${b.sha256}&canary=5%25&waves=25%25,100%25&gate=probe%3Dok&soak=2m`, { method: 'POST' }).then(refresh, showError));
+    return make('div', { 'data-base': b.sha256 }, make('span', { class: 'mono', title: b.sha256 }, `base ${short(b.sha256)}`),
+      make('span', {}, `: ${b.devices} devices, ${b.examples} examples  `), go);
+  });
+  if (a.refused.length > 0) rows.push(make('div', { class: 'bad' }, `refused: ${a.refused.map((r) => `${r.device} ${r.code}`).join(', ')}`));
+  $('adaptations').replaceChildren(...rows);
 }
 
 function renderDevices(devices) {
@@ -88,7 +104,7 @@ function renderDevices(devices) {
 
 async function refresh() {
   try {
-    const [fleet, devices] = await Promise.all([api('/fleet'), api('/fleet/devices')]);
+    const [fleet, devices, adaptations] = await Promise.all([api('/fleet'), api('/fleet/devices'), api('/fleet/adaptations')]);
     $('fleet-name').textContent = `'${fleet.fleet}' · ${fleet.devices} devices · ${num(fleet.stats.rate_per_s, 1)} msg/s`;
     const badge = $('broker-badge');
     badge.textContent = `${fleet.broker} ${fleet.connected ? 'connected' : 'disconnected'}`;
@@ -96,6 +112,7 @@ async function refresh() {
     renderModels(fleet.models);
     renderRollouts(fleet.rollouts);
     renderDevices(devices);
+    renderAdaptations(adaptations);
     showError(null);
   } catch (error) {
     showError(error);
