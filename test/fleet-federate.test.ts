@@ -10,10 +10,12 @@ import { generateKeyPairSync } from 'node:crypto';
 import mqtt from 'mqtt';
 import { loadBinding } from '../host-sim/node/backends.js';
 import { chooseBase, federate, type HeldReport } from '../host-sim/node/fleet/federate.js';
-import { sha256Hex } from '../host-sim/node/server.js';
+import { hostCrypto, knownFrames, sha256Hex } from '../host-sim/node/server.js';
 import { modelWithHead, type AdaptExample } from '../src/adapt/head.js';
 import { decodeAdaptation, encodeAdaptation, federatedAverage, fromBase64, toBase64, type AdaptationReport, type HeadLike } from '../src/fleet/federate.js';
 import { ProtocolError } from '../src/fleet/protocol.js';
+import { FleetAgent, type FleetTransport } from '../src/fleet/agent.js';
+import { MemoryStorage, ModelService, ModelStore } from '../src/index.js';
 import { shiftSet } from '../tools/adapt-shift.js';
 import { loadHeldOut } from '../tools/detector.js';
 import { FleetHarness, bundled, bundledSha, until } from './support/fleet-harness.js';
@@ -129,6 +131,48 @@ test('FedAvg: the same reports in any order give the same doubles; mixed bases a
   t.throws(() => federatedAverage([...reports, small]), { message: /d1's head is 11 x 80, d0's 11 x 40/ });
   t.throws(() => federate(loadBinding('wasm'), bundledSha, bundled, new Map([['d0', { report: small.report, bytes: 0, received: 0 }]]), { minDevices: 1, minExamples: 1 }),
     { message: /the head is 11 classes x 40 features; base [0-9a-f]{12}'s is 11 x 80/ });
+});
+
+test('the agent reports an adaptation only when federated is set, never one with an input map, and again on every connection', (t) => {
+  const crypto = hostCrypto();
+  const service = new ModelService({
+    binding: loadBinding('wasm'), bundled: { bytes: bundled, sha256: bundledSha, size: bundled.length }, crypto,
+    store: new ModelStore(new MemoryStorage(), crypto.sha256), knownFrames: knownFrames(2), profileDepth: 0,
+  });
+  service.boot();
+  try {
+    const agentWith = (federated?: boolean): { agent: FleetAgent; sent: { topic: string; payload: string; retain: boolean }[] } => {
+      const sent: { topic: string; payload: string; retain: boolean }[] = [];
+      const transport: FleetTransport = {
+        publish: (topic, payload, retain) => void sent.push({ topic, payload: typeof payload === 'string' ? payload : Buffer.from(payload).toString('latin1'), retain }),
+        subscribe: () => undefined, unsubscribe: () => undefined,
+      };
+      const agent = new FleetAgent({
+        service, transport, fleet: 'f', device: 'd1', engine: 'wasm', bundledSha256: bundledSha, sha256: crypto.sha256, maxModelBytes: 1 << 20,
+        ...(federated !== undefined ? { federated } : {}),
+      });
+      agent.connected();
+      return { agent, sent };
+    };
+    const head = fakeHead(2);
+    const reports = (sent: { topic: string }[]): number => sent.filter((m) => m.topic === 'xtml/f/d1/adaptation').length;
+    const off = agentWith();
+    t.deepEqual(off.agent.reportAdaptation(bundledSha, head), { published: false, reason: 'federated reports are off on this device' });
+    t.is(reports(off.sent), 0);
+    const on = agentWith(true);
+    t.false(on.agent.reportAdaptation(bundledSha, { ...head, inputMap: { a: -1.4, c: 1 } }).published);
+    t.is(reports(on.sent), 0);
+    const outcome = on.agent.reportAdaptation(bundledSha, head, 'c'.repeat(64));
+    const message = on.sent.find((m) => m.topic === 'xtml/f/d1/adaptation')!;
+    t.deepEqual([outcome.published, outcome.bytes, message.retain], [true, message.payload.length + 'xtml/f/d1/adaptation'.length, true]);
+    const r = decode(message.payload);
+    t.deepEqual([r.base, r.model, r.examples, [...r.weights]], [bundledSha, 'c'.repeat(64), 4, [...Float32Array.from(head.headWeights)]]);
+    on.agent.disconnected();
+    on.agent.connected();
+    t.is(reports(on.sent), 2, 'published again on the new connection');
+  } finally {
+    service.current().session.release();
+  }
 });
 
 const fleetTest = (title: string, impl: Parameters<typeof optionalTest>[2]): void => optionalTest(title, [needs.mosquitto], impl, true);
