@@ -287,11 +287,16 @@ export class FleetController {
   /** A model the controller has: one it stored (rollouts, federation bases) or the bundled detector. */
   baseModel(sha256: string): Uint8Array | undefined {
     if (!/^[0-9a-f]{64}$/.test(sha256)) return undefined;
-    const stored = this.store.model(sha256);
-    if (stored !== undefined) return stored;
+    const cached = this.bases.get(sha256);
+    if (cached !== undefined) return cached;
     const bundled = bundledModel();
-    return bundled.sha256 === sha256 ? bundled.bytes : undefined;
+    const bytes = this.store.model(sha256) ?? (bundled.sha256 === sha256 ? bundled.bytes : undefined);
+    // a few bases at a time in practice; reports arrive per device, so do not read and hash the file for each
+    if (bytes !== undefined) this.bases.set(sha256, bytes);
+    return bytes;
   }
+
+  private readonly bases = new Map<string, Uint8Array>();
 
   /** Store a model and have the broker deliver the retained adaptation reports again (some may be on it). */
   private addModel(sha256: string, bytes: Uint8Array, name: string): void {
