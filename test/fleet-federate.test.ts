@@ -18,7 +18,7 @@ import { FleetAgent, type FleetTransport } from '../src/fleet/agent.js';
 import { MemoryStorage, ModelService, ModelStore } from '../src/index.js';
 import { shiftSet } from '../tools/adapt-shift.js';
 import { loadHeldOut } from '../tools/detector.js';
-import { FleetHarness, bundled, bundledSha, until } from './support/fleet-harness.js';
+import { FleetHarness, bundled, bundledSha, until, variant } from './support/fleet-harness.js';
 import { needs, optionalTest } from './support/optional.js';
 
 const heldOut = loadHeldOut(40);
@@ -230,6 +230,14 @@ fleetTest('three devices adapt and report; malformed reports are refused and cou
       const r = await post(h, query);
       t.deepEqual([r.status, code(r)], [status, want], JSON.stringify(query));
     }
+    // a base sent as the body: it must hash to base=; stored, it has no reports of its own
+    const v2 = variant(2);
+    const mismatch = await post(h, { base: bundledSha }, v2);
+    t.deepEqual([mismatch.status, code(mismatch)], [400, 'BASE_MISMATCH']);
+    const other = await post(h, {}, v2);
+    t.deepEqual([other.status, code(other)], [409, 'NO_REPORTS']);
+    t.regex((other.body['error'] as { message: string }).message, /no adaptation report is on base [0-9a-f]{64} \(3 on other bases\)/);
+    t.deepEqual(h.controller.baseModel(sha256Hex(v2)), v2);
     t.is(h.controller.rollouts().length, 0, 'nothing was rolled out by a refusal');
 
     // the independent FedAvg: the devices' own float heads, rounded to float32 as sent, weighted by frames
