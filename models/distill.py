@@ -192,6 +192,9 @@ def main():
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--teacher", default=os.path.join(HERE, "build", "detector.pt"))
     ap.add_argument("--out", default=os.path.join(HERE, "build", "detector-small.pt"))
+    ap.add_argument("--init", default=None,
+                    help="start from this student checkpoint (same widths) instead of the pruned teacher: "
+                         "continues an earlier run with a new schedule")
     args = ap.parse_args()
     args.widths = [int(v) for v in args.widths.split(",")]
     args.keep = [int(v) for v in args.keep.split(",")]
@@ -203,6 +206,9 @@ def main():
     layers, head, source = teacher_layers(args)
     teacher = Folded(layers, head).eval()
     student = prune(layers, head, args.widths, args.keep).to(memory_format=torch.channels_last)
+    if args.init:
+        student.load_state_dict(torch.load(args.init)["state_dict"])
+        source += f"; student from {args.init}"
     print(f"teacher: {source}; student widths {args.widths}, layers {args.keep}, "
           f"{sum(p.numel() for p in student.parameters())} parameters", flush=True)
 
@@ -211,7 +217,7 @@ def main():
     val_frames, val_truths = cached_frames(args.val_frames, train.VAL_SEED, args.workers)
     print(f"generated {len(frames)} training and {len(val_frames)} validation frames in {time.time() - t0:.0f} s", flush=True)
     p, r, f = decode.f1(*train.evaluate(train.predict(student, val_frames), val_truths, 0.5))
-    print(f"pruned, before fine-tuning: val F1 {f:.3f}", flush=True)
+    print(f"{'initial' if args.init else 'pruned'}, before fine-tuning: val F1 {f:.3f}", flush=True)
 
     opt = torch.optim.AdamW(student.parameters(), lr=args.lr, weight_decay=1e-4)
     steps = args.epochs * (len(frames) // args.batch)
