@@ -183,11 +183,11 @@ def main():
     ap.add_argument("--shift", type=int, default=7,
                     help="random shift of each training frame, up to this many pixels; 0: no shifts, and the "
                          "teacher's outputs and the targets are computed once per frame (on the frame without "
-                         "photometric changes), which halves the cost of an epoch")
+                         "photometric changes), which saves the teacher's pass on every batch")
     ap.add_argument("--crop", type=int, default=0,
                     help="with --shift 0: train on random crops of this many pixels (a multiple of 8) at "
                          "cell boundaries, with the matching cells of the whole frame's targets and teacher "
-                         "outputs: (96/crop)^2 times cheaper per frame, and the teacher saw the whole frame")
+                         "outputs: about (96/crop)^2 times cheaper per frame, and the teacher saw the whole frame")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--teacher", default=os.path.join(HERE, "build", "detector.pt"))
