@@ -282,7 +282,7 @@ function main(): void {
       id: s.id, model: rel, sha256: sha256(bytes), bytes: bytes.length, source: s.source, license: 'generated test data', ops,
       inputs: tensorSpecs(s.model, s.model.inputs), outputs: tensorSpecs(s.model, s.model.outputs),
       state: s.model.tensors.flatMap((t, i) => (t.isVariable ? [{ tensor: i, name: t.name }] : [])),
-      runs_on_tflm_reference_kernels: true, tflm: { arena_used_bytes_x86_64: arena }, vectors,
+      runs_on_tflm_reference_kernels: true, tflm: { arena_used_bytes_x86_64: arena }, invokes: s.invokes, vectors,
     });
   }
   const refused = [];
@@ -293,7 +293,13 @@ function main(): void {
     writeFileSync(join(out, rel), bytes);
     const r = runOracle(oracle, join(out, rel), seededInputs(m, 1, 1), 1, scratch);
     if (r.ok) throw new Error(`${c.id}: expected TFLM to refuse it, it ran`);
-    refused.push({ id: c.id, model: rel, sha256: sha256(bytes), bytes: bytes.length, expect: c.expect, ...(c.note ? { note: c.note } : {}), tflm_log: r.log.trim().split('\n').slice(-6) });
+    const lines = r.log.trim().split('\n').slice(-6);
+    const crashed = /killed by (SIG\w+)/.exec(r.log);
+    refused.push({
+      id: c.id, op: 'SVDF', model: rel, sha256: sha256(bytes), bytes: bytes.length,
+      status: crashed ? `crashed (${crashed[1]})` : 'prepare_failed', tflm_error: lines,
+      expected_refusal: `XTML_STATUS_${c.expect}`, ...(c.note ? { note: c.note } : {}),
+    });
   }
   rmSync(scratch, { recursive: true, force: true });
   const manifest = {
