@@ -87,6 +87,8 @@ export interface CoreContext {
   getOutput(index: number, into: Uint8Array): void;
   /** xtml_invoke. */
   invoke(): void;
+  /** xtml_reset_state: variable tensors (state between invokes) back to their initial zero. */
+  resetState(): void;
   /** xtml_tensor_count. */
   tensorCount(): number;
   /** xtml_tensor_info. */

@@ -198,6 +198,14 @@ export class InferenceSession {
     }
   }
 
+  /** Set the model's state between runs (variable tensors: SVDF's activation
+   * state, an LSTM's hidden and cell state) back to zero, as when the session
+   * was created: the next run gives what the first run gave. Models without
+   * state are unaffected. */
+  resetState(): void {
+    this.live().resetState();
+  }
+
   /** Whether per-operator timing is on. */
   get profiling(): boolean {
     return this.profilingOn;

@@ -66,6 +66,7 @@ interface Exports {
   xtml_input_data(ctx: number, index: number): number;
   xtml_output_data(ctx: number, index: number): number;
   xtml_invoke(ctx: number): number;
+  xtml_reset_state(ctx: number): number;
   xtml_operator_count(ctx: number): number;
   xtml_operator_name(ctx: number, index: number): number;
   xtml_operator_macs(ctx: number, index: number): number;
@@ -84,6 +85,7 @@ const requiredExports: readonly (keyof Exports)[] = [
   'memory', 'xtml_model_verify', 'xtml_arena_size', 'xtml_init', 'xtml_arena_size_with', 'xtml_init_with',
   'xtml_tensor_count', 'xtml_tensor_info', 'xtml_tensor_data', 'xtml_arena_used', 'xtml_input_count',
   'xtml_output_count', 'xtml_input_info', 'xtml_output_info', 'xtml_input_data', 'xtml_output_data', 'xtml_invoke',
+  'xtml_reset_state',
   'xtml_operator_count', 'xtml_operator_name', 'xtml_operator_macs', 'xtml_ctx_detail', 'xtml_model_description', 'xtml_wasm_alloc',
   'xtml_wasm_free', 'xtml_wasm_set_profiler', 'xtml_dtype_size', 'xtml_frame_table', 'xtml_frame_to_input', 'xtml_grid_decode',
 ];
@@ -438,6 +440,11 @@ function bind(instance: WasmInstance): WasmBinding {
 
       invoke(): void {
         const status = wasm.xtml_invoke(check());
+        if (status !== 0) throw ctxError(status);
+      },
+
+      resetState(): void {
+        const status = wasm.xtml_reset_state(check());
         if (status !== 0) throw ctxError(status);
       },
 

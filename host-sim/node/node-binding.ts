@@ -33,6 +33,7 @@ export interface Addon {
   /** Copies output `index` into `into`. */
   xtml_output_data(ctx: AddonContext, index: number, into: Uint8Array): void;
   xtml_invoke(ctx: AddonContext): void;
+  xtml_reset_state(ctx: AddonContext): void;
   xtml_set_profiler(ctx: AddonContext, on: boolean): void;
   xtml_bind_profile_ticks(ctx: AddonContext): Uint32Array;
   xtml_operator_count(ctx: AddonContext): number;
@@ -89,6 +90,7 @@ export function createNodeBinding(addon: Addon = loadAddon()): CoreBinding {
         setInput: (index, bytes) => addon.xtml_input_data(ctx, index, bytes),
         getOutput: (index, into) => addon.xtml_output_data(ctx, index, into),
         invoke: () => addon.xtml_invoke(ctx),
+        resetState: () => addon.xtml_reset_state(ctx),
         tensorCount: () => addon.xtml_tensor_count(ctx),
         tensorInfo: (index) => addon.xtml_tensor_info(ctx, index),
         getTensor: (index, into) => addon.xtml_tensor_data(ctx, index, into),

@@ -5,6 +5,8 @@
 //   run-vectors manifest MANIFEST [--load map|copy|view] [--only ID,ID...]
 //     every vector of every model in a reference manifest:
 //     {"model", "vector", "output": hex} or {"model", "vector", "error"};
+//     a vector with "invokes": K runs K invokes after session.resetState(),
+//     the i-th on the i-th set of inputs, and "output" is their outputs in turn;
 //     a model that does not load: {"model", "error"}
 //   run-vectors model MODEL [--input FILE] [--arena-bytes N] [--load ...] [--profile] [--repeat N]
 //                     [--keep T,T...] [--read T,T...]
@@ -38,6 +40,9 @@ interface VectorSpec {
   name: string;
   input: string;
   output: string;
+  /** A stream of this many invokes from a fresh state (stateful models): the
+   * input file holds each invoke's inputs, the output is each invoke's outputs. */
+  invokes?: number;
 }
 
 interface ModelSpec {
@@ -146,8 +151,15 @@ function runManifest(path: string, list: string[]): void {
     }
     for (const vector of vectors) {
       try {
-        const outputs = session.run(inputsFrom(session.inputs, readFile(`${base}/${vector.input}`)));
-        print({ model: model.id, vector: vector.name, output: outputHex(outputs) });
+        const file = readFile(`${base}/${vector.input}`);
+        const invokes = vector.invokes ?? 1;
+        const per = file.byteLength / invokes;
+        let output = '';
+        if (invokes > 1) session.resetState();
+        for (let k = 0; k < invokes; k++) {
+          output += outputHex(session.run(inputsFrom(session.inputs, file.slice(k * per, (k + 1) * per))));
+        }
+        print({ model: model.id, vector: vector.name, output });
       } catch (e) {
         print({ model: model.id, vector: vector.name, error: errorOf(e) });
       }

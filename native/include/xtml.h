@@ -231,6 +231,20 @@ xtml_status_t xtml_tensor_data(xtml_ctx_t *ctx, int32_t index, const void **data
 /* Run every operator once. */
 xtml_status_t xtml_invoke(xtml_ctx_t *ctx);
 
+/*
+ * State between invokes. A model's variable tensors (is_variable in the
+ * schema: the activation state of SVDF, the hidden and cell state of an LSTM)
+ * live in the arena for the life of the context, outside the memory the
+ * planner reuses: each invoke reads the state the previous one left. They
+ * start at zero (the zero point for int8, as TFLM sets them) when
+ * xtml_init() returns; xtml_reset_state() sets them there again, so the next
+ * invoke gives what the first one gave (start of a new stream). A model
+ * without variable tensors has no state and the call does nothing.
+ * xtml_tensor_data() reads a variable tensor's current contents.
+ * XTML_STATUS_BAD_ARGUMENT for a NULL context.
+ */
+xtml_status_t xtml_reset_state(xtml_ctx_t *ctx);
+
 /* Profiling: fn (NULL to turn off) is called after each operator. */
 void xtml_set_profiler(xtml_ctx_t *ctx, xtml_profile_fn fn, void *user);
 

@@ -532,6 +532,17 @@ static napi_value napi_xtml_invoke(napi_env env, napi_callback_info info) {
     return status != XTML_STATUS_OK ? throw_status(env, status, xtml_ctx_detail(ctx), 0) : NULL;
 }
 
+static napi_value napi_xtml_reset_state(napi_env env, napi_callback_info info) {
+    napi_value argv[1];
+    xtml_ctx_t *ctx;
+    xtml_status_t status;
+    if (!get_args(env, info, 1, argv) || (ctx = get_ctx(env, argv[0])) == NULL) {
+        return NULL;
+    }
+    status = xtml_reset_state(ctx);
+    return status != XTML_STATUS_OK ? throw_status(env, status, xtml_ctx_detail(ctx), 0) : NULL;
+}
+
 /* xtml_set_profiler(ctx, on: boolean): record ticks with xtml_bind_record_ticks. */
 static napi_value napi_xtml_set_profiler(napi_env env, napi_callback_info info) {
     napi_value argv[2];
@@ -814,6 +825,7 @@ static napi_value init(napi_env env, napi_value exports) {
         {"xtml_input_data", napi_xtml_input_data},
         {"xtml_output_data", napi_xtml_output_data},
         {"xtml_invoke", napi_xtml_invoke},
+        {"xtml_reset_state", napi_xtml_reset_state},
         {"xtml_set_profiler", napi_xtml_set_profiler},
         {"xtml_bind_profile_ticks", napi_xtml_bind_profile_ticks},
         {"xtml_operator_count", napi_xtml_operator_count},

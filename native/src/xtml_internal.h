@@ -138,6 +138,7 @@ enum {
     XTML_OPTS_CONV2D = 1,
     XTML_OPTS_DEPTHWISE_CONV2D = 2,
     XTML_OPTS_POOL2D = 5,
+    XTML_OPTS_SVDF = 6,
     XTML_OPTS_FULLY_CONNECTED = 8,
     XTML_OPTS_SOFTMAX = 9,
     XTML_OPTS_CONCATENATION = 10,
@@ -169,7 +170,7 @@ enum {
 enum {
     XTML_OP_ADD = 0, XTML_OP_AVERAGE_POOL_2D = 1, XTML_OP_CONCATENATION = 2, XTML_OP_CONV_2D = 3,
     XTML_OP_DEPTHWISE_CONV_2D = 4, XTML_OP_DEQUANTIZE = 6, XTML_OP_FULLY_CONNECTED = 9,
-    XTML_OP_LOGISTIC = 14, XTML_OP_MAX_POOL_2D = 17, XTML_OP_MUL = 18, XTML_OP_RELU = 19,
+    XTML_OP_LOGISTIC = 14, XTML_OP_SVDF = 27, XTML_OP_MAX_POOL_2D = 17, XTML_OP_MUL = 18, XTML_OP_RELU = 19,
     XTML_OP_RELU6 = 21, XTML_OP_RESHAPE = 22, XTML_OP_SOFTMAX = 25, XTML_OP_TANH = 28,
     XTML_OP_CUSTOM = 32, XTML_OP_PAD = 34, XTML_OP_TRANSPOSE = 39, XTML_OP_MEAN = 40,
     XTML_OP_SUB = 41, XTML_OP_SQUEEZE = 43, XTML_OP_STRIDED_SLICE = 45, XTML_OP_SPLIT = 49,
@@ -227,6 +228,7 @@ typedef struct xtml_tinfo {
     int32_t count;            /* element count (fits: verified) */
     size_t bytes;
     bool is_const;
+    bool is_variable;         /* state kept between invokes (is_variable in the model) */
     const void *data;         /* constant data in the model, NULL otherwise */
     const char *name;
     /* Quantization; n_scales == 0 when absent. Raw little-endian arrays. */
@@ -415,6 +417,9 @@ bool xtml_quantize_softmax_beta(float beta, float scale, int32_t *multiplier, in
  * product is exact). A bias scale of 0 (none) counts as 0; scales must
  * otherwise be finite and positive, else false. */
 bool xtml_bias_scale_matches(float input_scale, float weights_scale, float bias_scale, float output_scale);
+/* |(double)a - (double)b| < 1e-5 with the difference rounded to a double
+ * (TFLM's SVDF bias-scale check); false for a NaN or infinity. */
+bool xtml_f32_within_1e5(float a, float b);
 /* x * multiplier * 2^shift with TFLite's double rounding (gemmlowp). */
 int32_t xtml_mul_by_quantized_multiplier(int32_t x, int32_t multiplier, int shift);
 /* The 64-bit accumulator variant (used with int16 activations). */

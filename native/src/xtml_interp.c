@@ -2,7 +2,8 @@
  * xtml_interp.c - prepare, plan and run subgraph 0 of a verified model.
  *
  * The arena holds, in order: the context, the per-tensor data pointers, the
- * per-operator records, the kernels' persistent parameters, then the planned
+ * per-operator records, the kernels' persistent parameters, the variable
+ * tensors (state kept between invokes, never reused), then the planned
  * region where activations and operator scratch live. Preparation runs twice:
  * once measuring (nothing written, so xtml_arena_size() needs no memory), once
  * for real; both passes ask for the same sizes, so the first pass's total is
@@ -94,6 +95,7 @@ static void read_tensor(const xtml_prep_t *p, int32_t index, xtml_tinfo_t *t) {
     t->count = 0;
     t->bytes = 0;
     t->is_const = false;
+    t->is_variable = false;
     t->data = NULL;
     t->name = "";
     t->n_scales = 0;
@@ -119,7 +121,10 @@ static void read_tensor(const xtml_prep_t *p, int32_t index, xtml_tinfo_t *t) {
     t->bytes = t->type == XTML_DTYPE_INT4 ? ((size_t)t->count + 1) / 2
                                           : (size_t)t->count * xtml_dtype_size(t->type);
     b = xtml_fb_u32(&tt, XTML_TENSOR_BUFFER, 0);
-    if (b != 0) {
+    /* A variable tensor lives in the arena whatever its buffer holds (TFLM
+     * gives it persistent memory and clears it at init). */
+    t->is_variable = xtml_fb_bool(&tt, XTML_TENSOR_IS_VARIABLE, false);
+    if (b != 0 && !t->is_variable) {
         const uint8_t *data;
         size_t len;
         buffer_data(p, b, &data, &len);
@@ -160,7 +165,7 @@ static const void *tensor_storage(const xtml_prep_t *p, int32_t index, size_t *b
         count *= (size_t)xtml_ld_i32(shape.data + 4 * i);
     }
     *bytes = type == XTML_DTYPE_INT4 ? (count + 1) / 2 : count * xtml_dtype_size(type);
-    if (b != 0) {
+    if (b != 0 && !xtml_fb_bool(&tt, XTML_TENSOR_IS_VARIABLE, false)) {
         const uint8_t *data;
         size_t len;
         buffer_data(p, b, &data, &len);
@@ -683,11 +688,27 @@ static xtml_status_t build_pass(build_t *b, char *detail, size_t detail_cap) {
         }
     }
 
+    /* Variable tensors: persistent memory after the kernels' parameters, in
+     * tensor order; their pointers go straight into the data table. */
+    p->node = NULL;
+    for (i = 0; i < n_tensors; i++) {
+        size_t bytes;
+        void *mem;
+        if (!tensor_is_variable(p, (int32_t)i)) {
+            continue;
+        }
+        tensor_storage(p, (int32_t)i, &bytes);
+        mem = xtml_prep_persist(p, bytes, bytes);
+        if (ctx != NULL && mem != NULL) {
+            ctx->data[i] = mem;
+        }
+    }
+
     /* Lifetimes of non-constant tensors, by alias root. */
     for (k = 0; k < g_in.len; k++) {
         size_t bytes;
         int32_t index = xtml_ld_i32(g_in.data + 4 * k);
-        if (tensor_storage(p, index, &bytes) == NULL &&
+        if (tensor_storage(p, index, &bytes) == NULL && !tensor_is_variable(p, alias_root(alias_of_stack, index)) &&
             !plan_touch(&pl, (uint32_t)alias_root(alias_of_stack, index), (uint32_t)bytes, 0)) {
             goto too_many;
         }
@@ -709,12 +730,10 @@ static xtml_status_t build_pass(build_t *b, char *detail, size_t detail_cap) {
                 if (tensor_storage(p, index, &bytes) != NULL) {
                     continue;
                 }
-                if (tensor_is_variable(p, index)) {
-                    return set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_CONFIG,
-                                      "tensor %d '%s' is a variable tensor; variables are not supported",
-                                      (int)index, tensor_name(p, index));
-                }
                 root = alias_root(alias_of_stack, index);
+                if (tensor_is_variable(p, root)) {
+                    continue;   /* persistent, not planned */
+                }
                 if (side == 0 && plan_find(&pl, (uint32_t)root) == NULL) {
                     return set_detail(detail, detail_cap, XTML_STATUS_MODEL_OPERATOR,
                                       "operator %d (%s) reads tensor %d '%s' before any operator writes it",
@@ -732,7 +751,7 @@ static xtml_status_t build_pass(build_t *b, char *detail, size_t detail_cap) {
     for (k = 0; k < g_out.len; k++) {
         size_t bytes;
         int32_t root = alias_root(alias_of_stack, xtml_ld_i32(g_out.data + 4 * k));
-        bool is_const = tensor_storage(p, root, &bytes) != NULL;
+        bool is_const = tensor_storage(p, root, &bytes) != NULL || tensor_is_variable(p, root);
         if (!is_const && plan_find(&pl, (uint32_t)root) == NULL) {
             return set_detail(detail, detail_cap, XTML_STATUS_MODEL_OPERATOR,
                               "graph output %u (tensor %d '%s') is never written", (unsigned)k, (int)root,
@@ -748,7 +767,7 @@ static xtml_status_t build_pass(build_t *b, char *detail, size_t detail_cap) {
         int32_t root = alias_root(alias_of_stack, p->keep[k]);
         read_tensor(p, p->keep[k], &t);
         read_tensor(p, root, &r);
-        if (t.is_const || r.is_const) {
+        if (t.is_const || r.is_const || tensor_is_variable(p, root)) {
             continue;
         }
         if (plan_find(&pl, (uint32_t)root) == NULL) {
@@ -771,6 +790,11 @@ static xtml_status_t build_pass(build_t *b, char *detail, size_t detail_cap) {
             plan_entry_t *e;
             int32_t root = alias_root(alias_of_stack, (int32_t)i);
             const void *data = tensor_storage(p, root, &bytes);
+            if (tensor_is_variable(p, root)) {
+                /* set above; a view of a variable shares its memory */
+                ctx->data[i] = ctx->data[root];
+                continue;
+            }
             ctx->data[i] = NULL;
             if (data != NULL) {
                 ctx->data[i] = (void *)(uintptr_t)data;
@@ -988,6 +1012,7 @@ xtml_status_t xtml_init_with(const uint8_t *model, size_t model_bytes, const xtm
                                          needed));
     }
     b.ctx->used = needed;
+    xtml_reset_state(b.ctx);
     *out = b.ctx;
     return XTML_STATUS_OK;
 }
@@ -1098,6 +1123,13 @@ xtml_status_t xtml_tensor_data(xtml_ctx_t *ctx, int32_t index, const void **data
     }
     ctx_tensor(ctx, index, &t);
     readable = t.is_const;
+    {
+        xtml_prep_t p;
+        memset(&p, 0, sizeof p);
+        p.subgraph = ctx->subgraph;
+        p.tensors = xtml_fb_vec(&p.subgraph, XTML_SUBGRAPH_TENSORS);
+        readable = readable || tensor_is_variable(&p, index);
+    }
     for (k = 0; !readable && k < ctx->n_outputs; k++) {
         readable = xtml_ld_i32(ctx->graph_outputs + 4 * k) == index;
     }
@@ -1109,6 +1141,32 @@ xtml_status_t xtml_tensor_data(xtml_ctx_t *ctx, int32_t index, const void **data
         return ctx_fail(ctx, "tensor %d is not kept (xtml_options_t.keep_tensors)", (int)index);
     }
     *data = ctx->data[index];
+    return XTML_STATUS_OK;
+}
+
+/* Each variable tensor to its zero: the zero point's byte for int8 (as
+ * TFLM's ResetVariableTensors writes it), zero bytes for any other type. */
+xtml_status_t xtml_reset_state(xtml_ctx_t *ctx) {
+    xtml_tinfo_t t;
+    xtml_prep_t p;
+    int32_t i;
+    if (ctx == NULL) {
+        return XTML_STATUS_BAD_ARGUMENT;
+    }
+    memset(&p, 0, sizeof p);
+    p.model = ctx->model;
+    p.root = xtml_fb_root(ctx->model);
+    p.subgraph = ctx->subgraph;
+    p.tensors = xtml_fb_vec(&p.subgraph, XTML_SUBGRAPH_TENSORS);
+    p.buffers = xtml_fb_vec(&p.root, XTML_MODEL_BUFFERS);
+    for (i = 0; i < ctx->n_tensors; i++) {
+        if (!tensor_is_variable(&p, i) || ctx->data[i] == NULL) {
+            continue;
+        }
+        read_tensor(&p, i, &t);
+        memset(ctx->data[i], t.type == XTML_DTYPE_INT8 && t.n_zero_points > 0 ? (int)(uint8_t)t.zero_point : 0,
+               t.bytes);
+    }
     return XTML_STATUS_OK;
 }
 

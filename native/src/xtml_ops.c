@@ -40,6 +40,7 @@ extern const xtml_kernel_t xtml_kernel_strided_slice;
 extern const xtml_kernel_t xtml_kernel_resize_nearest_neighbor;
 extern const xtml_kernel_t xtml_kernel_mean;
 extern const xtml_kernel_t xtml_kernel_arg_max;
+extern const xtml_kernel_t xtml_kernel_svdf;
 
 const xtml_kernel_t *xtml_kernel_for(int32_t builtin) {
     switch (builtin) {
@@ -111,6 +112,8 @@ const xtml_kernel_t *xtml_kernel_for(int32_t builtin) {
         return &xtml_kernel_mean;
     case XTML_OP_ARG_MAX:
         return &xtml_kernel_arg_max;
+    case XTML_OP_SVDF:
+        return &xtml_kernel_svdf;
     default:
         return NULL;
     }

@@ -388,6 +388,62 @@ bool xtml_bias_scale_matches(float input_scale, float weights_scale, float bias_
     return ratio.exp < limit.exp || (ratio.exp == limit.exp && ratio.mant <= limit.mant);
 }
 
+bool xtml_f32_within_1e5(float a, float b) {
+    /* 1e-5 as a double, mantissa and exponent */
+    const f64_parts_t limit = { 0x14F8B588E368F1u, -69 };
+    bool neg_a, neg_b;
+    uint32_t ma, mb;
+    int32_t ea, eb, e_big, e_small, d;
+    uint64_t xa, xb, big, small, z, moved;
+    f64_parts_t diff;
+    f32_class_t ca = f32_split(a, &neg_a, &ma, &ea);
+    f32_class_t cb = f32_split(b, &neg_b, &mb, &eb);
+    if ((ca != F32_ZERO && ca != F32_FINITE) || (cb != F32_ZERO && cb != F32_FINITE)) {
+        return false;
+    }
+    /* magnitudes with the top bit at 62 (a sum of two fits in 64 bits) and
+     * their low 39 bits clear; a zero takes the other's exponent */
+    xa = (uint64_t)ma << 39;
+    xb = (uint64_t)mb << 39;
+    ea -= 39;
+    eb -= 39;
+    if (ca == F32_ZERO) {
+        ea = eb;
+        neg_a = neg_b;
+    }
+    if (cb == F32_ZERO) {
+        eb = ea;
+        neg_b = neg_a;
+    }
+    if (ea > eb || (ea == eb && xa >= xb)) {
+        big = xa;
+        e_big = ea;
+        small = xb;
+        e_small = eb;
+    } else {
+        big = xb;
+        e_big = eb;
+        small = xa;
+        e_small = ea;
+    }
+    /* The smaller operand aligned, lost bits jammed into bit 0: then the
+     * result is odd and within one unit of the exact value with no rounding
+     * boundary between them (as in xtml_bias_scale_matches). */
+    d = e_big - e_small;
+    if (d >= 64) {
+        moved = small != 0 ? 1u : 0u;
+    } else {
+        uint64_t lost = d == 0 ? 0 : small & (((uint64_t)1 << d) - 1u);
+        moved = (small >> d) | (lost != 0 ? 1u : 0u);
+    }
+    z = neg_a == neg_b ? big - moved : big + moved;
+    if (z == 0) {
+        return true;
+    }
+    diff = round_to_f64(z, e_big, false);
+    return diff.exp < limit.exp || (diff.exp == limit.exp && diff.mant < limit.mant);
+}
+
 int32_t xtml_saturating_rounding_doubling_high_mul(int32_t a, int32_t b) {
     int64_t ab;
     int32_t nudge;

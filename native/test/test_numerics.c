@@ -641,6 +641,65 @@ static void softmax_and_bias(long count) {
     }
 }
 
+/* ---- SVDF's bias-scale check: |(double)a - (double)b| < 1e-5 ---- */
+
+static void svdf_bias_check(long count) {
+    long i, bad = 0, accepted = 0, near = 0;
+    char first[200] = "";
+    for (i = 0; i < count; i++) {
+        float a, b;
+        bool want, got;
+        switch (rnd32() % 5) {
+        case 0:
+            /* both near 1e-5 apart: b = a +- (1e-5 within a few float ulps of b) */
+            a = rnd_positive(100, 140);
+            b = (float)((double)a + ((rnd32() & 1u) ? 1e-5 : -1e-5));
+            b = bits_f32(f32_bits(b) + (uint32_t)(rnd32() % 9) - 4u);
+            near++;
+            break;
+        case 1:
+            /* tiny scales, as products of state and weights scales are */
+            a = rnd_positive(90, 125);
+            b = bits_f32(f32_bits(a) + (uint32_t)(rnd32() % 2001) - 1000u);
+            break;
+        case 2:
+            a = rnd_any();
+            b = rnd_any();
+            break;
+        case 3:
+            /* one of them zero, the other around 1e-5 */
+            a = 0.0f;
+            b = bits_f32(f32_bits(1e-5f) + (uint32_t)(rnd32() % 65) - 32u);
+            near++;
+            break;
+        default:
+            /* far apart in magnitude: the jammed subtraction */
+            a = rnd_positive(100, 140);
+            b = ldexpf(a, -(int)(rnd32() % 80));
+            if (rnd32() & 1u) {
+                b = -b;
+            }
+            break;
+        }
+        {
+            volatile double diff = fabs((double)a - (double)b);
+            want = diff < 1e-5;
+        }
+        got = xtml_f32_within_1e5(a, b);
+        accepted += got ? 1 : 0;
+        if (got != want && bad++ == 0) {
+            snprintf(first, sizeof first, "a %a b %a: got %d", (double)a, (double)b, (int)got);
+        }
+    }
+    {
+        char what[160], got[260];
+        snprintf(what, sizeof what, "SVDF bias-scale check |a - b| < 1e-5 in double (%ld cases, %ld near the limit, %ld accepted)",
+                 count, near, accepted);
+        snprintf(got, sizeof got, "%ld differ, first %s", bad, first);
+        result(bad == 0 && accepted > count / 20 && accepted < count, what, got);
+    }
+}
+
 /* ---- exp and tanh ---- */
 
 /* Distance in ulps between two floats of the same sign (or zeros). */
@@ -812,6 +871,7 @@ int main(int argc, char **argv) {
     random_quantize(count);
     near_halfway(count / 20);
     softmax_and_bias(count / 4);
+    svdf_bias_check(count / 10);
     float_functions(count / 4);
     float_text(count / 10);
     printf("%d passed, %d failed\n", passed, failed);

@@ -3,13 +3,18 @@
  *
  *   xtml inspect <model> [--json] [--target T]
  *   xtml run <model> --input in.bin --output out.bin [--input in2.bin --output out2.bin ...]
- *            [--repeat N] [--profile] [--timing]
+ *            [--repeat N] [--invokes K] [--profile] [--timing]
  *   xtml verify <model>
  *
  * Inputs and outputs are raw tensor bytes concatenated in model order, the
  * layout of the reference vectors. Several --input/--output pairs run one
  * after another on one loaded model (the n-th output file gets the outputs
  * for the n-th input), which saves a process per vector under an emulator.
+ * A model's state (variable tensors) carries from one pair to the next,
+ * unless --invokes K is given: then each pair is a stream of K invokes from
+ * a fresh state (xtml_reset_state()): its input file holds K sets of inputs
+ * one after another, and its output file gets the outputs after each invoke,
+ * one after another.
  * A failed load prints the status name and its detail and exits 1; usage
  * errors, and files that cannot be read, say so with the system's reason and
  * exit 2. This tool is a host program,
@@ -59,7 +64,7 @@ static int usage(void) {
             "usage:\n"
             "  xtml inspect <model.tflite> [--json] [--target host|esp32|esp32s3|esp32c3|rv32|cortex-m|wasm32|...]\n"
             "  xtml run <model.tflite> --input in.bin --output out.bin [--input in2.bin --output out2.bin ...]\n"
-            "           [--repeat N] [--profile] [--timing]\n"
+            "           [--repeat N] [--invokes K] [--profile] [--timing]\n"
             "  xtml verify <model.tflite>\n");
     return EXIT_USAGE;
 }
@@ -370,14 +375,18 @@ static double now_ms(void) {
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* Run `repeat` invokes on the input file's bytes, then write the outputs. */
-static int run_pair(loaded_t *m, const char *in_path, const char *out_path, long repeat, double *invoke_ms) {
+/* Run `repeat` invokes on the input file's bytes, then write the outputs.
+ * With invokes > 1: from a fresh state, `invokes` such steps, one set of
+ * inputs each, the outputs of every step written one after another. */
+static int run_pair(loaded_t *m, const char *in_path, const char *out_path, long repeat, long invokes,
+                    double *invoke_ms) {
     uint8_t *input;
+    uint8_t *outputs;
     void *input_base = NULL;
     size_t input_len = 0;
-    size_t need = 0;
+    size_t need = 0, out_need = 0, out_at = 0;
     int32_t i;
-    long r;
+    long r, k;
     FILE *out;
     int rc = 0;
     for (i = 0; i < xtml_input_count(m->ctx); i++) {
@@ -385,48 +394,69 @@ static int run_pair(loaded_t *m, const char *in_path, const char *out_path, long
         xtml_input_info(m->ctx, i, &info);
         need += info.bytes;
     }
+    for (i = 0; i < xtml_output_count(m->ctx); i++) {
+        xtml_tensor_info_t info;
+        xtml_output_info(m->ctx, i, &info);
+        out_need += info.bytes;
+    }
     input = read_file(in_path, &input_len, &input_base);
     if (input == NULL) {
         return EXIT_USAGE;
     }
-    if (input_len != need) {
-        fprintf(stderr, "XTML_STATUS_BAD_ARGUMENT: input file has %zu bytes, the model's inputs need %zu\n",
-                input_len, need);
+    if (input_len != need * (size_t)invokes) {
+        fprintf(stderr, "XTML_STATUS_BAD_ARGUMENT: input file has %zu bytes, the model's inputs need %zu x %ld\n",
+                input_len, need, invokes);
         free(input_base);
         return 1;
     }
-    for (r = 0; r < repeat; r++) {
-        size_t off = 0;
-        double start;
-        xtml_status_t status;
-        for (i = 0; i < xtml_input_count(m->ctx); i++) {
-            xtml_tensor_info_t info;
-            xtml_input_info(m->ctx, i, &info);
-            memcpy(xtml_input_data(m->ctx, i), input + off, info.bytes);
-            off += info.bytes;
+    outputs = malloc(out_need * (size_t)invokes + 1);
+    if (outputs == NULL) {
+        fprintf(stderr, "xtml: out of memory\n");
+        free(input_base);
+        return 1;
+    }
+    if (invokes > 1) {
+        xtml_reset_state(m->ctx);
+    }
+    for (k = 0; k < invokes; k++) {
+        for (r = 0; r < repeat; r++) {
+            size_t off = need * (size_t)k;
+            double start;
+            xtml_status_t status;
+            for (i = 0; i < xtml_input_count(m->ctx); i++) {
+                xtml_tensor_info_t info;
+                xtml_input_info(m->ctx, i, &info);
+                memcpy(xtml_input_data(m->ctx, i), input + off, info.bytes);
+                off += info.bytes;
+            }
+            start = now_ms();
+            xtml_cli_count_begin();
+            status = xtml_invoke(m->ctx);
+            xtml_cli_count_end();
+            *invoke_ms += now_ms() - start;
+            if (status != XTML_STATUS_OK) {
+                fprintf(stderr, "%s: %s\n", xtml_status_name(status), xtml_ctx_detail(m->ctx));
+                free(input_base);
+                free(outputs);
+                return 1;
+            }
         }
-        start = now_ms();
-        xtml_cli_count_begin();
-        status = xtml_invoke(m->ctx);
-        xtml_cli_count_end();
-        *invoke_ms += now_ms() - start;
-        if (status != XTML_STATUS_OK) {
-            fprintf(stderr, "%s: %s\n", xtml_status_name(status), xtml_ctx_detail(m->ctx));
-            free(input_base);
-            return 1;
+        for (i = 0; i < xtml_output_count(m->ctx); i++) {
+            xtml_tensor_info_t info;
+            xtml_output_info(m->ctx, i, &info);
+            memcpy(outputs + out_at, xtml_output_data(m->ctx, i), info.bytes);
+            out_at += info.bytes;
         }
     }
     free(input_base);
     out = fopen(out_path, "wb");
     if (out == NULL) {
         fprintf(stderr, "xtml: cannot write %s\n", out_path);
+        free(outputs);
         return 1;
     }
-    for (i = 0; i < xtml_output_count(m->ctx); i++) {
-        xtml_tensor_info_t info;
-        xtml_output_info(m->ctx, i, &info);
-        fwrite(xtml_output_data(m->ctx, i), 1, info.bytes, out);
-    }
+    fwrite(outputs, 1, out_at, out);
+    free(outputs);
     if (fclose(out) != 0) {
         fprintf(stderr, "xtml: cannot write %s\n", out_path);
         rc = 1;
@@ -436,13 +466,13 @@ static int run_pair(loaded_t *m, const char *in_path, const char *out_path, long
 
 /* Every input/output pair in order, on one loaded model; stops at the first failure. */
 static int run(const char *path, const char *const *in_paths, const char *const *out_paths, int pairs, long repeat,
-               int profile, int timing) {
+               long invokes, int profile, int timing) {
     loaded_t m;
     int32_t i;
     int p;
     profile_t prof;
     double invoke_ms = 0.0;
-    double invokes = (double)repeat * (double)pairs;
+    double n_invokes = (double)repeat * (double)pairs * (double)invokes;
     int rc = load(path, &m);
     if (rc != 0) {
         unload(&m);
@@ -454,19 +484,19 @@ static int run(const char *path, const char *const *in_paths, const char *const 
         xtml_set_profiler(m.ctx, on_op, &prof);
     }
     for (p = 0; p < pairs && rc == 0; p++) {
-        rc = run_pair(&m, in_paths[p], out_paths[p], repeat, &invoke_ms);
+        rc = run_pair(&m, in_paths[p], out_paths[p], repeat, invokes, &invoke_ms);
     }
     if (rc == 0 && profile) {
         uint64_t total = 0;
         fprintf(stderr, "op  name                      us/invoke\n");
         for (i = 0; i < prof.n; i++) {
             total += prof.ticks[i];
-            fprintf(stderr, "%3d %-24s %10.1f\n", (int)i, xtml_operator_name(m.ctx, i), (double)prof.ticks[i] / invokes);
+            fprintf(stderr, "%3d %-24s %10.1f\n", (int)i, xtml_operator_name(m.ctx, i), (double)prof.ticks[i] / n_invokes);
         }
-        fprintf(stderr, "    %-24s %10.1f\n", "total", (double)total / invokes);
+        fprintf(stderr, "    %-24s %10.1f\n", "total", (double)total / n_invokes);
     }
     if (rc == 0 && timing) {
-        fprintf(stderr, "ms_per_invoke: %.6f\n", invoke_ms / invokes);
+        fprintf(stderr, "ms_per_invoke: %.6f\n", invoke_ms / n_invokes);
     }
     free(prof.ticks);
     unload(&m);
@@ -497,6 +527,7 @@ int main(int argc, char **argv) {
     int n_in = 0, n_out = 0;
     const char *target = "host";
     long repeat = 1;
+    long invokes = 1;
     int profile = 0;
     int timing = 0;
     int json = 0;
@@ -512,6 +543,11 @@ int main(int argc, char **argv) {
         } else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) {
             repeat = strtol(argv[++i], NULL, 10);
             if (repeat < 1) {
+                return usage();
+            }
+        } else if (strcmp(argv[i], "--invokes") == 0 && i + 1 < argc) {
+            invokes = strtol(argv[++i], NULL, 10);
+            if (invokes < 1 || invokes > 100000) {
                 return usage();
             }
         } else if (strcmp(argv[i], "--profile") == 0) {
@@ -534,7 +570,7 @@ int main(int argc, char **argv) {
         if (n_in == 0 || n_in != n_out) {
             return usage();
         }
-        return run(argv[2], in_paths, out_paths, n_in, repeat, profile, timing);
+        return run(argv[2], in_paths, out_paths, n_in, repeat, invokes, profile, timing);
     }
     if (strcmp(argv[1], "verify") == 0) {
         return verify_only(argv[2]);

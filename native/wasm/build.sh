@@ -35,7 +35,7 @@ exports=(
     xtml_model_verify xtml_arena_size xtml_init xtml_arena_used
     xtml_arena_size_with xtml_init_with
     xtml_input_count xtml_output_count xtml_input_info xtml_output_info
-    xtml_input_data xtml_output_data xtml_invoke
+    xtml_input_data xtml_output_data xtml_invoke xtml_reset_state
     xtml_tensor_count xtml_tensor_info xtml_tensor_data
     xtml_operator_count xtml_operator_name xtml_operator_macs xtml_ctx_detail xtml_model_description
     xtml_dtype_size xtml_frame_table xtml_frame_to_input xtml_grid_decode

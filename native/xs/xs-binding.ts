@@ -92,6 +92,9 @@ class XsContext implements CoreContext {
   invoke(): void {
     this.check(this.context.invoke(), 'invoke failed');
   }
+  resetState(): void {
+    this.check(this.context.resetState(), 'resetState failed');
+  }
   tensorCount(): number {
     return this.context.tensorCount();
   }

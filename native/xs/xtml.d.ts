@@ -25,6 +25,7 @@ export class Context {
   setInput(index: number, bytes: Uint8Array): number;
   getOutput(index: number, bytes: Uint8Array): number;
   invoke(): number;
+  resetState(): number;
   tensorCount(): number;
   tensorInfo(index: number, info: Info): number;
   getTensor(index: number, bytes: Uint8Array): number;

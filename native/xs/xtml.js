@@ -41,6 +41,8 @@ export class Context @ "xs_xtml_context_destructor" {
 	/** Copy xtml_output_data(index) into bytes (exactly the output's size). */
 	getOutput(index, bytes) @ "xs_xtml_output_data";
 	invoke() @ "xs_xtml_invoke";
+	/** xtml_reset_state: the model's variable tensors back to zero. */
+	resetState() @ "xs_xtml_reset_state";
 	tensorCount() @ "xs_xtml_tensor_count";
 	tensorInfo(index, info) @ "xs_xtml_tensor_info";
 	/** Copy xtml_tensor_data(index) into bytes (exactly the tensor's size). */

@@ -484,6 +484,11 @@ void xs_xtml_invoke(xsMachine *the) {
     status_out(the, xtml_invoke(ctx_of(the)));
 }
 
+/* resetState() -> status */
+void xs_xtml_reset_state(xsMachine *the) {
+    status_out(the, xtml_reset_state(ctx_of(the)));
+}
+
 /* setProfiling(on): xtml_set_profiler with the shared tick recorder. */
 void xs_xtml_set_profiler(xsMachine *the) {
     xtml_xs_context_t *c = context_of(the);

@@ -19,6 +19,8 @@ export interface FlatTensor {
   /** Constant bytes, little-endian. */
   data?: Uint8Array;
   quant?: { scale: readonly number[]; zeroPoint: readonly number[]; axis: number };
+  /** State kept between invokes (the schema's is_variable): SVDF's and LSTM's states. */
+  isVariable?: boolean;
 }
 
 /** One field of an options table, by its slot in the schema. */
@@ -36,6 +38,8 @@ export interface FlatOperator {
   /** BuiltinOptions union type; 0 writes no options table. */
   optionsType: number;
   options: readonly FlatField[];
+  /** Tensor indices of the operator's intermediates (the integer LSTM's gate scales). */
+  intermediates?: readonly number[];
 }
 
 export interface FlatModel {
@@ -127,12 +131,13 @@ export function serializeTflite(model: FlatModel): Uint8Array {
       b.addFieldInt32(6, t.quant.axis, 0);
       quant = b.endObject();
     }
-    b.startObject(5);
+    b.startObject(t.isVariable === true ? 6 : 5);
     b.addFieldOffset(0, shape, 0);
     b.addFieldInt8(1, t.type, null);
     b.addFieldInt32(2, tensorBuffer[i]!, null);
     b.addFieldOffset(3, name, 0);
     if (quant !== 0) b.addFieldOffset(4, quant, 0);
+    if (t.isVariable === true) b.addFieldInt8(5, 1, null);
     return b.endObject();
   });
   const codes: { builtin: number; version: number }[] = [];
@@ -142,7 +147,8 @@ export function serializeTflite(model: FlatModel): Uint8Array {
     const inputs = int32Vector(b, op.inputs);
     const outputs = int32Vector(b, op.outputs);
     const opts = op.optionsType !== 0 ? options(b, op.options) : 0;
-    b.startObject(5);
+    const intermediates = op.intermediates !== undefined ? int32Vector(b, op.intermediates) : 0;
+    b.startObject(intermediates !== 0 ? 9 : 5);
     b.addFieldInt32(0, code, null);
     b.addFieldOffset(1, inputs, 0);
     b.addFieldOffset(2, outputs, 0);
@@ -150,6 +156,7 @@ export function serializeTflite(model: FlatModel): Uint8Array {
       b.addFieldInt8(3, op.optionsType, null);
       b.addFieldOffset(4, opts, 0);
     }
+    if (intermediates !== 0) b.addFieldOffset(8, intermediates, 0);
     return b.endObject();
   });
   const operatorCodes = codes.map((c) => {
