@@ -9,6 +9,7 @@
 // constant aligned for its type, as our verifier and TFLM expect.
 import { Builder } from 'flatbuffers';
 import { elements, type ConstData, type Graph } from './graph.js';
+import { supplyTextCodecs } from './text-codec.js';
 import { activationCode, Builtin, OptionsType, TensorType, type OpName } from './tflite-schema.js';
 
 export interface FlatTensor {
@@ -95,6 +96,8 @@ function options(b: Builder, fields: readonly FlatField[]): number {
 
 /** The .tflite bytes of a one-subgraph model. */
 export function serializeTflite(model: FlatModel): Uint8Array {
+  // flatbuffers' Builder makes a TextEncoder and a TextDecoder: XS has neither
+  supplyTextCodecs();
   const b = new Builder(1 << 16);
   // buffer 0 is empty by convention; then one per constant, then the metadata
   const bufferData: (Uint8Array | null)[] = [null];

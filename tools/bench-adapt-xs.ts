@@ -1,0 +1,99 @@
+// npm run bench:adapt [-- --counts 10,20] [--no-callgrind]: one adaptation of
+// the bundled detector on 10 and 20 chalkboard frames (eval:adapt's examples:
+// the first held-out frames 0-99 with a digit, tools/adapt-shift.ts) on the
+// desktop XS host and on the Node addon, checking that both write the same
+// bytes, and printing
+//   - the XS heaps it needs (host-sim/xs/adapt-run.ts with --small-heap: the
+//     chunk heap starts at 32 KB and grows 4 KB at a time, slots 4,096 then
+//     256 at a time; XS collects before it grows, so what it has reserved at
+//     the end, less what was live after a collection before adaptModel(), is
+//     what adapting needed on top of everything else);
+//   - the instructions of adaptModel() on XS (callgrind, the part between the
+//     two marks of adapt-run.ts), x86-64;
+//   - the wall time of adaptModel() on the Node addon (best of 3).
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Command } from 'commander';
+import { loadBinding } from '../host-sim/node/backends.js';
+import { xsHostPath, xsManifestPath } from '../host-sim/xs/xs-backend.js';
+import { adaptModel, type AdaptExample } from '../src/adapt/head.js';
+import { shiftSet } from './adapt-shift.js';
+import { int8ModelPath, loadHeldOut } from './detector.js';
+
+const exec = promisify(execFile);
+const program = new Command()
+  .option('--counts <list>', 'numbers of labelled frames', '10,20')
+  .option('--no-callgrind', 'skip the instruction counts')
+  .parse();
+const options = program.opts<{ counts: string; callgrind: boolean }>();
+
+interface Report {
+  sha256: string; bytes: number; objectCells: number; backgroundCells: number;
+  heap: {
+    slotBytes: number;
+    before: { chunks: number; chunksReserved: number; slots: number; slotsReserved: number };
+    after: { chunks: number; chunksReserved: number; chunksPeak: number; slots: number; slotsReserved: number; slotsPeak: number };
+  };
+}
+
+async function main(): Promise<void> {
+  const all = loadHeldOut(100);
+  const shifted = shiftSet('chalkboard', all.frames, all.width);
+  const pool: AdaptExample[] = [];
+  for (let i = 0; i < 100; i++) {
+    if (all.truths[i]!.length > 0) pool.push({ pixels: shifted[i]!, objects: all.truths[i]!.map(([x, y, d]) => ({ x, y, label: d + 1 })) });
+  }
+  const model = new Uint8Array(readFileSync(int8ModelPath));
+  const binding = loadBinding('node');
+  const scratch = mkdtempSync(join(tmpdir(), 'xtml-bench-adapt-'));
+  const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+  const rows: string[] = [];
+  try {
+    for (const n of options.counts.split(',').map(Number)) {
+      const examples = pool.slice(0, n);
+      const frames = join(scratch, `frames-${n}.bin`), objects = join(scratch, `objects-${n}.json`), out = join(scratch, `xs-${n}.tflite`);
+      writeFileSync(frames, Buffer.concat(examples.map((e) => e.pixels)));
+      writeFileSync(objects, JSON.stringify(examples.map((e) => e.objects)));
+      const args = ['--manifest', xsManifestPath, '--small-heap', 'adapt-run', int8ModelPath, frames, objects, out];
+      const report = JSON.parse((await exec(xsHostPath, args, { maxBuffer: 16 << 20 })).stdout.trim()) as Report;
+      let ms = Infinity;
+      let node: Uint8Array | undefined;
+      for (let r = 0; r < 3; r++) {
+        const t0 = performance.now();
+        node = adaptModel(binding, model, examples).model;
+        ms = Math.min(ms, performance.now() - t0);
+      }
+      if (!Buffer.from(readFileSync(out)).equals(Buffer.from(node!))) throw new Error(`${n} frames: XS and Node wrote different models`);
+      let instructions = NaN;
+      if (options.callgrind) {
+        const cg = join(scratch, `cg-${n}`);
+        await exec('valgrind', ['--tool=callgrind', `--callgrind-out-file=${cg}`, '--dump-before=xs_host_mark', xsHostPath, ...args], { maxBuffer: 16 << 20 });
+        // part 1 ends at the first mark; part 2, between the marks, is adaptModel()
+        const part = readdirSync(scratch).find((f) => f === `cg-${n}.2`);
+        const m = part === undefined ? null : /^(?:summary|totals): (\d+)/m.exec(readFileSync(join(scratch, part), 'utf8'));
+        if (m === null) throw new Error(`${n} frames: no callgrind part for adaptModel()`);
+        instructions = Number(m[1]);
+      }
+      const h = report.heap;
+      const chunkNeed = h.after.chunksReserved - h.before.chunks;
+      const slotNeed = h.after.slotsReserved - h.before.slots;
+      rows.push(`| ${n} | ${examples.reduce((s, e) => s + e.objects.length, 0)} | ${report.objectCells + report.backgroundCells} | ` +
+        `${fmt(h.before.chunks)} | ${fmt(h.after.chunksReserved)} | ${fmt(chunkNeed)} | ${fmt(h.before.slots)} | ${fmt(h.after.slotsReserved)} | ${fmt(slotNeed)} | ` +
+        `${fmt(n * (all.width * all.height + 11520))} | ${Number.isNaN(instructions) ? '-' : fmt(instructions)} | ${ms.toFixed(0)} |`);
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  console.log('One adaptation of the bundled detector on chalkboard frames (default options), desktop XS host (x86-64) and Node addon; same bytes on both:\n');
+  console.log('| frames | digits | training cells | XS chunk bytes live before | reserved after | needed | slots live before | reserved after | needed | host bytes (frames + features, outside the XS heap) | XS instructions (callgrind) | Node ms (best of 3) |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const row of rows) console.log(row);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
