@@ -3,11 +3,11 @@
 // the first held-out frames 0-99 with a digit, tools/adapt-shift.ts) on the
 // desktop XS host and on the Node addon, checking that both write the same
 // bytes, and printing
-//   - the XS heaps it needs (host-sim/xs/adapt-run.ts with --small-heap: the
-//     chunk heap starts at 32 KB and grows 4 KB at a time, slots 4,096 then
-//     256 at a time; XS collects before it grows, so what it has reserved at
-//     the end, less what was live after a collection before adaptModel(), is
-//     what adapting needed on top of everything else);
+//   - the XS heaps it needs: the smallest chunk heap (2 KB steps) and slot heap
+//     (64 slots) that never grow and in which host-sim/xs/adapt-run.ts still
+//     runs (bisected, with 1 training step: the steps allocate nothing), less
+//     what was live after a collection right before adaptModel() (the host's
+//     built-ins and modules, which a device keeps in flash, the model's facts);
 //   - the instructions of adaptModel() on XS (callgrind, the part between the
 //     two marks of adapt-run.ts), x86-64;
 //   - the wall time of adaptModel() on the Node addon (best of 3).
@@ -57,8 +57,27 @@ async function main(): Promise<void> {
       const frames = join(scratch, `frames-${n}.bin`), objects = join(scratch, `objects-${n}.json`), out = join(scratch, `xs-${n}.tflite`);
       writeFileSync(frames, Buffer.concat(examples.map((e) => e.pixels)));
       writeFileSync(objects, JSON.stringify(examples.map((e) => e.objects)));
-      const args = ['--manifest', xsManifestPath, '--small-heap', 'adapt-run', int8ModelPath, frames, objects, out];
+      const args = ['--manifest', xsManifestPath, 'adapt-run', int8ModelPath, frames, objects, out];
       const report = JSON.parse((await exec(xsHostPath, args, { maxBuffer: 16 << 20 })).stdout.trim()) as Report;
+      // the smallest heaps adapting runs in (the heaps never grow), 1 step: training allocates nothing per step
+      const fits = async (limit: string[]): Promise<boolean> => {
+        try {
+          await exec(xsHostPath, ['--manifest', xsManifestPath, ...limit, 'adapt-run', int8ModelPath, frames, objects, out + '.probe', '--steps', '1'], { maxBuffer: 16 << 20 });
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      const smallest = async (flag: string, lo: number, hi: number, step: number): Promise<number> => {
+        if (!(await fits([flag, String(hi)]))) throw new Error(`${n} frames: does not run with ${flag} ${hi}`);
+        while (hi - lo > step) {
+          const mid = Math.floor((lo + hi) / 2 / step) * step;
+          if (await fits([flag, String(mid)])) hi = mid; else lo = mid;
+        }
+        return hi;
+      };
+      const chunkLimit = await smallest('--chunk-limit', 64 * 1024, 4 << 20, 2048);
+      const slotLimit = await smallest('--slot-limit', 1024, 256 * 1024, 64);
       let ms = Infinity;
       let node: Uint8Array | undefined;
       for (let r = 0; r < 3; r++) {
@@ -78,17 +97,17 @@ async function main(): Promise<void> {
         instructions = Number(m[1]);
       }
       const h = report.heap;
-      const chunkNeed = h.after.chunksReserved - h.before.chunks;
-      const slotNeed = h.after.slotsReserved - h.before.slots;
+      const chunkNeed = chunkLimit - h.before.chunks;
+      const slotNeed = slotLimit - h.before.slots;
       rows.push(`| ${n} | ${examples.reduce((s, e) => s + e.objects.length, 0)} | ${report.objectCells + report.backgroundCells} | ` +
-        `${fmt(h.before.chunks)} | ${fmt(h.after.chunksReserved)} | ${fmt(chunkNeed)} | ${fmt(h.before.slots)} | ${fmt(h.after.slotsReserved)} | ${fmt(slotNeed)} | ` +
+        `${fmt(h.before.chunks)} | ${fmt(chunkLimit)} | ${fmt(chunkNeed)} | ${fmt(h.before.slots)} | ${fmt(slotLimit)} | ${fmt(slotNeed)} | ` +
         `${fmt(n * (all.width * all.height + 11520))} | ${Number.isNaN(instructions) ? '-' : fmt(instructions)} | ${ms.toFixed(0)} |`);
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
   console.log('One adaptation of the bundled detector on chalkboard frames (default options), desktop XS host (x86-64) and Node addon; same bytes on both:\n');
-  console.log('| frames | digits | training cells | XS chunk bytes live before | reserved after | needed | slots live before | reserved after | needed | host bytes (frames + features, outside the XS heap) | XS instructions (callgrind) | Node ms (best of 3) |');
+  console.log('| frames | digits | training cells | XS chunk bytes live before | smallest chunk heap | adapting needs | slots live before | smallest slot heap | adapting needs | host bytes (frames + features, outside the XS heap) | XS instructions (callgrind) | Node ms (best of 3) |');
   console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const row of rows) console.log(row);
 }

@@ -48,7 +48,7 @@ function main(list: string[]): void {
   const a = adaptModel(xsBinding, bytes, examples, options);
   mark();
   const after = heap(false);
-  fileWriteAt(outPath, 0, a.model.buffer.slice(a.model.byteOffset, a.model.byteOffset + a.model.length) as ArrayBuffer);
+  fileWriteAt(outPath, 0, Uint8Array.from(a.model).buffer);
   writeLine(JSON.stringify({
     sha256: sha256Hex(a.model), bytes: a.model.length, examples: examples.length,
     objectCells: a.objectCells, backgroundCells: a.backgroundCells, lossBefore: a.lossBefore, lossAfter: a.lossAfter,

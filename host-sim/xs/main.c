@@ -21,6 +21,7 @@
  * and native/xs/xtml_xs.c.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "xs.h"
@@ -52,7 +53,7 @@ static void report_exception(xsMachine *the) {
 }
 
 static int usage(void) {
-    fprintf(stderr, "usage: xtml-xs [--manifest FILE]... [--small-heap] ENTRY [ARG...]\n"
+    fprintf(stderr, "usage: xtml-xs [--manifest FILE]... [--small-heap] [--chunk-limit BYTES] [--slot-limit SLOTS] ENTRY [ARG...]\n"
                     "       xtml-xs [--manifest FILE]... --modules\n");
     return 2;
 }
@@ -116,6 +117,15 @@ int main(int argc, char **argv) {
             creation.incrementalChunkSize = 4 * 1024;
             creation.initialHeapCount = 4 * 1024;
             creation.incrementalHeapCount = 256;
+        } else if (strcmp(argv[i], "--chunk-limit") == 0 && i + 1 < argc) {
+            /* A chunk heap of exactly this many bytes that never grows: a
+             * program whose live chunks exceed it aborts (memory full). */
+            creation.initialChunkSize = atoi(argv[++i]);
+            creation.incrementalChunkSize = 0;
+        } else if (strcmp(argv[i], "--slot-limit") == 0 && i + 1 < argc) {
+            /* The same for the slot heap, in slots. */
+            creation.initialHeapCount = atoi(argv[++i]);
+            creation.incrementalHeapCount = 0;
         } else if (strcmp(argv[i], "--modules") == 0) {
             xtml_host_list_modules(stdout);
             return 0;

@@ -414,6 +414,14 @@ export function exampleLoss(binding: CoreBinding, model: Uint8Array, examples: r
   return loss / total;
 }
 
+/** Model bytes moved outside the engine's heap where the binding offers it (XS); the heap copy becomes garbage. */
+function outside(binding: CoreBinding, bytes: Uint8Array): Uint8Array {
+  if (binding.hostBytes === undefined) return bytes;
+  const out = binding.hostBytes(bytes.length);
+  out.set(bytes);
+  return out;
+}
+
 /** Adaptation from the examples to the new model's bytes, verified and loaded by the core. */
 export function adaptModel(binding: CoreBinding, model: Uint8Array, examples: readonly AdaptExample[], options: AdaptOptions = {}): Adaptation {
   let base = model;
@@ -427,11 +435,11 @@ export function adaptModel(binding: CoreBinding, model: Uint8Array, examples: re
     const map = levels === undefined ? undefined : affineFor(levels);
     if (map !== undefined && (map.a < 1 / 1.5 || map.a > 1.5)) {
       inputMap = map;
-      base = modelWithInputMap(model, map.a, map.c);
+      base = outside(binding, modelWithInputMap(model, map.a, map.c));
     }
   }
   const a = adaptHead(binding, base, examples, options);
-  const bytes = modelWithHead(base, a.headWeights, a.headBias, a.logitRange);
+  const bytes = outside(binding, modelWithHead(base, a.headWeights, a.headBias, a.logitRange));
   binding.verify(bytes);
   InferenceSession.create(binding, bytes).release();
   return { ...a, model: bytes, ...(inputMap !== undefined ? { inputMap } : {}) };

@@ -200,7 +200,8 @@ export function serializeTflite(model: FlatModel): Uint8Array {
 // ---- from the converter's graph ----
 
 function constBytes(data: ConstData): Uint8Array {
-  return new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+  // a view, not a copy: the Builder copies the bytes, and a copy of every constant would double them in a small heap
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
 /** TFLite's operator versions for the types we write (TFLM ignores them; TFLite checks). */
