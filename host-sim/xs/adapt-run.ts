@@ -48,7 +48,10 @@ function main(list: string[]): void {
   const a = adaptModel(xsBinding, bytes, examples, options);
   mark();
   const after = heap(false);
-  fileWriteAt(outPath, 0, Uint8Array.from(a.model).buffer);
+  // a copy by set(): XS's TypedArray.from() collects its source in slots first
+  const copy = new Uint8Array(a.model.length);
+  copy.set(a.model);
+  fileWriteAt(outPath, 0, copy.buffer);
   writeLine(JSON.stringify({
     sha256: sha256Hex(a.model), bytes: a.model.length, examples: examples.length,
     objectCells: a.objectCells, backgroundCells: a.backgroundCells, lossBefore: a.lossBefore, lossAfter: a.lossAfter,
