@@ -5,11 +5,12 @@
 // bytes, and printing
 //   - the XS heaps it needs: the smallest chunk heap (2 KB steps) and slot heap
 //     (64 slots) that never grow and in which host-sim/xs/adapt-run.ts still
-//     runs (bisected, with 1 training step: the steps allocate nothing), less
+//     runs (bisected, with 1 training step: the steps allocate nothing; the
+//     edge is ragged, as when collections happen moves the worst moment), less
 //     what was live after a collection right before adaptModel() (the host's
 //     built-ins and modules, which a device keeps in flash, the model's facts);
 //   - the instructions of adaptModel() on XS (callgrind, the part between the
-//     two marks of adapt-run.ts), x86-64;
+//     two marks of adapt-run.ts), x86-64, with 1 step and per further step;
 //   - the wall time of adaptModel() on the Node addon (best of 3).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -86,22 +87,27 @@ async function main(): Promise<void> {
         ms = Math.min(ms, performance.now() - t0);
       }
       if (!Buffer.from(readFileSync(out)).equals(Buffer.from(node!))) throw new Error(`${n} frames: XS and Node wrote different models`);
-      let instructions = NaN;
+      // callgrind on 1 and on 3 steps (150 would take hours): adaptModel() with one step, and each further step
+      let instructions = '-';
       if (options.callgrind) {
-        const cg = join(scratch, `cg-${n}`);
-        await exec('valgrind', ['--tool=callgrind', `--callgrind-out-file=${cg}`, '--dump-before=xs_host_mark', xsHostPath, ...args], { maxBuffer: 16 << 20 });
-        // part 1 ends at the first mark; part 2, between the marks, is adaptModel()
-        const part = readdirSync(scratch).find((f) => f === `cg-${n}.2`);
-        const m = part === undefined ? null : /^(?:summary|totals): (\d+)/m.exec(readFileSync(join(scratch, part), 'utf8'));
-        if (m === null) throw new Error(`${n} frames: no callgrind part for adaptModel()`);
-        instructions = Number(m[1]);
+        const counts: number[] = [];
+        for (const steps of [1, 3]) {
+          const cg = join(scratch, `cg-${n}-${steps}`);
+          await exec('valgrind', ['--tool=callgrind', `--callgrind-out-file=${cg}`, '--dump-before=xs_host_mark', xsHostPath, ...args, '--steps', String(steps)], { maxBuffer: 16 << 20 });
+          // part 1 ends at the first mark; part 2, between the marks, is adaptModel()
+          const part = readdirSync(scratch).find((f) => f === `cg-${n}-${steps}.2`);
+          const m = part === undefined ? null : /^(?:summary|totals): (\d+)/m.exec(readFileSync(join(scratch, part), 'utf8'));
+          if (m === null) throw new Error(`${n} frames: no callgrind part for adaptModel()`);
+          counts.push(Number(m[1]));
+        }
+        instructions = `${fmt(counts[0]!)} + ${fmt((counts[1]! - counts[0]!) / 2)} a step`;
       }
       const h = report.heap;
       const chunkNeed = chunkLimit - h.before.chunks;
       const slotNeed = slotLimit - h.before.slots;
       rows.push(`| ${n} | ${examples.reduce((s, e) => s + e.objects.length, 0)} | ${report.objectCells + report.backgroundCells} | ` +
         `${fmt(h.before.chunks)} | ${fmt(chunkLimit)} | ${fmt(chunkNeed)} | ${fmt(h.before.slots)} | ${fmt(slotLimit)} | ${fmt(slotNeed)} | ` +
-        `${fmt(n * (all.width * all.height + 11520))} | ${Number.isNaN(instructions) ? '-' : fmt(instructions)} | ${ms.toFixed(0)} |`);
+        `${fmt(n * (all.width * all.height + 11520))} | ${instructions} | ${ms.toFixed(0)} |`);
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
