@@ -72,6 +72,18 @@ export interface CoreBinding {
    * Returns the number of objects found.
    */
   gridDecode(params: Int32Array, thresholds: Uint8Array, scores: Uint8Array, work: Uint8Array, objects: Uint8Array): number;
+  /**
+   * `length` zeroed bytes outside the engine's heap, for bulk data (adaptation's
+   * frames and features) that would crowd a small one: on XS a host buffer
+   * freed with its view. Absent where the heap is not the limit (Node, wasm):
+   * use hostBytesOf().
+   */
+  hostBytes?(length: number): Uint8Array;
+}
+
+/** `length` zeroed bytes from binding.hostBytes where the binding has it, else an ordinary Uint8Array. */
+export function hostBytesOf(binding: CoreBinding, length: number): Uint8Array {
+  return binding.hostBytes !== undefined ? binding.hostBytes(length) : new Uint8Array(length);
 }
 
 export interface CoreContext {

@@ -248,6 +248,23 @@ test("every import of native/xs/manifest.json's modules resolves, Moddable-style
   }
 });
 
+test("every import of native/xs/manifest-adapt.json's modules (the trainer, the converter parts it uses, flatbuffers) resolves to one of its modules", async (t) => {
+  await host();
+  const listed = await run(xsHostPath, ['--manifest', join(repoRoot, 'native/xs/manifest-adapt.json'), '--modules']);
+  t.is(listed.code, 0, listed.stderr);
+  const map = new Map(listed.stdout.trim().split('\n').map((line) => line.split('\t') as [string, string]));
+  const adaptModules = readdirSync(join(repoRoot, 'src/adapt')).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .map((f) => `xs-tinyml/adapt/${f.slice(0, -3)}`);
+  for (const name of [...adaptModules, 'flatbuffers']) t.true(map.has(name), `${name} is a module`);
+  for (const [name, file] of map) {
+    const source = readFileSync(file, 'utf8');
+    for (const match of source.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]/g)) {
+      const resolved = moddableResolve(match[1]!, name);
+      t.true(map.has(resolved), `${name} imports '${match[1]}' = module '${resolved}', which the manifest does not define`);
+    }
+  }
+});
+
 test('xtml_xs.c is written with xsmc only, using no call missing from XS 13.3 or the current Moddable SDK', (t) => {
   const source = readFileSync(join(repoRoot, 'native/xs/xtml_xs.c'), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
   // What xsmc.h itself offers beside the xsmc* calls: slots, types, errors.

@@ -35,6 +35,7 @@ const staticFiles: Record<string, [string, string]> = {
   '/model-panel.js': [join(webDir, 'model-panel.js'), 'text/javascript; charset=utf-8'],
   '/monitor.js': [join(webDir, 'monitor.js'), 'text/javascript; charset=utf-8'],
   '/convert-panel.js': [join(webDir, 'convert-panel.js'), 'text/javascript; charset=utf-8'],
+  '/adapt.js': [join(webDir, 'adapt.js'), 'text/javascript; charset=utf-8'],
   '/overlay.js': [join(webDir, 'overlay.js'), 'text/javascript; charset=utf-8'],
   '/style.css': [join(webDir, 'style.css'), 'text/css; charset=utf-8'],
   // held-out frame 1 (models/data/heldout.bin) as an 8-bit gray PNG, for the page's "Sample frame" button

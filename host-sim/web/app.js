@@ -18,6 +18,7 @@ import { integer, messageOf, ms } from './format.js';
 import { canvasOfDrawable, canvasOfGray, grayOf, parsePgm } from './frames.js';
 import { currentModel, loadModel, setUpModelPanel } from './model-panel.js';
 import { setUpConvertPanel } from './convert-panel.js';
+import { setUpAdaptPanel } from './adapt.js';
 import { refreshMonitoring, startMonitoring } from './monitor.js';
 import { BOX_COLOUR, drawAnswer, drawFrameOnly, drawPlaceholder } from './overlay.js';
 
@@ -100,6 +101,8 @@ async function detect({ body, contentType, query = {}, preview, source }) {
     detectionErrors.hide();
     window.lastDetection = payload;
     showResult(payload, frame, roundTrip, source);
+    // the adaptation card (adapt.js) marks this frame
+    window.dispatchEvent(new CustomEvent('xtml-detected', { detail: { body, contentType, query, answer: payload, view: frame } }));
     document.body.dataset.detections = String(payload.detections.length);
     document.body.dataset.state = 'ok';
   } else {
@@ -406,4 +409,7 @@ setUpConvertPanel();
 ui.canvas.dataset.boxColour = BOX_COLOUR;
 drawPlaceholder(ui.canvas, 'Drop, pick, paste or capture an image');
 // the label order of the counts comes from the model facts
-loadModel().then(() => startMonitoring());
+loadModel().then(() => {
+  startMonitoring();
+  return setUpAdaptPanel();
+});

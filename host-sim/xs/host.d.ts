@@ -12,3 +12,5 @@ export function fileDelete(path: string): boolean;
 export function fileRename(from: string, to: string): boolean;
 export function makeDirectory(path: string): void;
 export function mark(): number;
+/** The XS heaps: [chunk bytes in use, reserved, peak, slots in use, reserved, peak, bytes per slot]; collect: after a garbage collection. */
+export function heap(collect: boolean): [number, number, number, number, number, number, number];

@@ -29,3 +29,5 @@ export function fileRename(from, to) @ "xs_host_file_rename";
 export function makeDirectory(path) @ "xs_host_make_directory";
 /** Returns 0 and does nothing: a marker for callgrind (--dump-before=xs_host_mark). */
 export function mark() @ "xs_host_mark";
+/** The XS heaps: [chunk bytes in use, reserved, peak, slots in use, reserved, peak, bytes per slot]; collect: after a garbage collection (xs_platform.c). */
+export function heap(collect) @ "xs_host_heap";

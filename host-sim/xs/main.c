@@ -21,6 +21,7 @@
  * and native/xs/xtml_xs.c.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "xs.h"
@@ -52,14 +53,14 @@ static void report_exception(xsMachine *the) {
 }
 
 static int usage(void) {
-    fprintf(stderr, "usage: xtml-xs [--manifest FILE]... ENTRY [ARG...]\n"
+    fprintf(stderr, "usage: xtml-xs [--manifest FILE]... [--small-heap] [--chunk-limit BYTES] [--slot-limit SLOTS] ENTRY [ARG...]\n"
                     "       xtml-xs [--manifest FILE]... --modules\n");
     return 2;
 }
 
 /* Freeze every object reachable from the global object's properties and
  * their prototypes (the global object itself stays extensible, as on a
- * device). */
+ * device: it is skipped under every name, globalThis and XS's own `global`). */
 static const char freeze_builtins_js[] =
     "(function () {\n"
     "  const seen = new Set();\n"
@@ -76,7 +77,7 @@ static const char freeze_builtins_js[] =
     "    freeze(Object.getPrototypeOf(v));\n"
     "  };\n"
     "  for (const key of Reflect.ownKeys(globalThis)) {\n"
-    "    if (key !== 'globalThis') freeze(globalThis[key]);\n"
+    "    if (globalThis[key] !== globalThis) freeze(globalThis[key]);\n"
     "  }\n"
     "})();\n";
 
@@ -108,6 +109,23 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "xtml-xs: %s\n", error);
                 return 2;
             }
+        } else if (strcmp(argv[i], "--small-heap") == 0) {
+            /* Heaps that start small and grow in small steps: XS collects
+             * before it grows, so what it reserves follows what is live
+             * (xtml-host's heap() reports it; a measurement, not a limit). */
+            creation.initialChunkSize = 32 * 1024;
+            creation.incrementalChunkSize = 4 * 1024;
+            creation.initialHeapCount = 4 * 1024;
+            creation.incrementalHeapCount = 256;
+        } else if (strcmp(argv[i], "--chunk-limit") == 0 && i + 1 < argc) {
+            /* A chunk heap of exactly this many bytes that never grows: a
+             * program whose live chunks exceed it aborts (memory full). */
+            creation.initialChunkSize = atoi(argv[++i]);
+            creation.incrementalChunkSize = 0;
+        } else if (strcmp(argv[i], "--slot-limit") == 0 && i + 1 < argc) {
+            /* The same for the slot heap, in slots. */
+            creation.initialHeapCount = atoi(argv[++i]);
+            creation.incrementalHeapCount = 0;
         } else if (strcmp(argv[i], "--modules") == 0) {
             xtml_host_list_modules(stdout);
             return 0;

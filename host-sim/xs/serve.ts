@@ -26,10 +26,13 @@
 // --verify-signatures the model service needs a signature on every model and
 // asks the Node side (which holds the key) to check it, as it would ask a
 // device's crypto; the order of the checks and the answers are the service's.
+// The adaptation calls (/adapt/examples, /adapt) are served by the same
+// AdaptRoutes as on Node, over the XS binding.
 // --known is a file of 96x96 gray8 frames (models/data/heldout.bin): frames
 // 1..N are the probe and the drift baseline, as on the desktop server.
 import Resource from 'Resource';
 import { DetectionApi, ModelService, ModelStore, errorFor, sha256Hex, type ApiResponse, type DriftStatus, type Frame } from 'xs-tinyml';
+import { AdaptRoutes, adaptFrame } from 'xs-tinyml/adapt/rest';
 import xsBinding from 'xs-tinyml/xs-binding';
 import { FileStorage } from 'xtml-device/storage';
 import { args, fromHex, readFile, readLine, readText, writeLine } from 'xtml-host';
@@ -126,8 +129,13 @@ function main(list: string[]): void {
     writeLine(JSON.stringify({ error: JSON.parse(errorFor(error).body).error }));
     return;
   }
-  const api = new DetectionApi(service, {
+  // the adaptation calls (src/adapt/rest.ts): training, the writer and the
+  // model service all run here; an example's image is a PGM (the Node side
+  // turns a PNG or JPEG into one, see xs-api.ts)
+  const adapt = new AdaptRoutes(service, (bytes: Uint8Array): Frame => adaptFrame(bytes, api));
+  const api: DetectionApi = new DetectionApi(service, {
     backend: 'xs',
+    adapt,
     ...(maxPixels !== undefined ? { maxPixels } : {}),
     ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
     ...(maxModelBytes !== undefined ? { maxModelBytes } : {}),
@@ -135,6 +143,7 @@ function main(list: string[]): void {
   // the same API for frames decoded on the Node side: up to 4 bytes per pixel of the largest frame
   const decodedApi = new DetectionApi(service, {
     backend: 'xs',
+    adapt,
     ...(maxPixels !== undefined ? { maxPixels, maxBodyBytes: maxPixels * 4 } : {}),
   });
   writeLine(JSON.stringify({ ready: api.modelFacts(service.current()) }));

@@ -15,8 +15,9 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import {
-  errorFor, errorResponse, frameFromRequest, type ApiRequest, type ApiResponse, type DriftOptions, type DriftStatus, type ImageDecoder,
+  ApiError, encodePgm, errorFor, errorResponse, frameFromRequest, type ApiRequest, type ApiResponse, type DriftOptions, type DriftStatus, type Frame, type ImageDecoder,
 } from '../../src/index.js';
+import { adaptFrame } from '../../src/adapt/rest.js';
 import { xsHostAvailable, xsHostPath, xsManifestPath } from './xs-backend.js';
 
 /** Held-out frames; 1..100 are the known frames (probe and drift baseline), as on the desktop server. */
@@ -49,6 +50,24 @@ function driftArgs(drift: DriftOptions | undefined): string[] {
   add('--drift-min-frames', drift?.minFrames);
   add('--drift-sample-every', drift?.sampleEvery);
   return out;
+}
+
+/**
+ * A decoded frame as gray8 when every pixel is grey (the desktop decoders give
+ * RGBA even for a grey PNG): R = G = B is the grey level. Null for colour.
+ */
+function greyOf(frame: Frame): Frame | null {
+  if (frame.format === 'gray8') return frame;
+  const step = frame.format === 'rgba8888' ? 4 : frame.format === 'rgb888' ? 3 : 0;
+  if (step === 0) return null;
+  const n = frame.width * frame.height;
+  const data = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = frame.data[i * step]!;
+    if (frame.data[i * step + 1] !== r || frame.data[i * step + 2] !== r) return null;
+    data[i] = r;
+  }
+  return { width: frame.width, height: frame.height, format: 'gray8', data };
 }
 
 export class XsApiHost {
@@ -138,6 +157,17 @@ export class XsApiHost {
         }
       }
     }
+    if (request.method === 'POST' && request.path === '/adapt/examples' && request.body !== null) {
+      try {
+        const pgm = this.examplePgm(request.body);
+        if (pgm !== null) {
+          forwarded = { ...request, body: pgm };
+          decoded = true;
+        }
+      } catch (error) {
+        return this.answer({ refused: errorFor(error) });
+      }
+    }
     return this.answer({
       method: forwarded.method,
       path: forwarded.path,
@@ -148,6 +178,32 @@ export class XsApiHost {
       // a frame decoded here: its pixels may exceed the body limit the encoded image kept to
       ...(decoded ? { decoded: true } : {}),
     });
+  }
+
+  /**
+   * POST /adapt/examples whose "image" is a PNG or JPEG: the same JSON with the
+   * image decoded here and sent as a PGM (XS has no PNG or JPEG codec); null
+   * for anything else, which XS judges itself (bad JSON, PGM, not an image).
+   */
+  private examplePgm(body: Uint8Array): Uint8Array | null {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(Buffer.from(body).toString('latin1'));
+    } catch {
+      return null;
+    }
+    if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return null;
+    const image = (doc as Record<string, unknown>)['image'];
+    if (typeof image !== 'string' || !/^[A-Za-z0-9+/]+=*$/.test(image.trim())) return null;
+    const bytes = Buffer.from(image, 'base64');
+    const png = bytes[0] === 0x89 && bytes[1] === 0x50, jpeg = bytes[0] === 0xff && bytes[1] === 0xd8;
+    if (!png && !jpeg) return null;
+    const frame = greyOf(adaptFrame(new Uint8Array(bytes), this.options));
+    if (frame === null) {
+      // the core turns colour into grey in XS, and a PGM cannot carry colour
+      throw new ApiError(400, 'BAD_IMAGE', `"image": with --backend xs an example must be a grey image (this ${png ? 'PNG' : 'JPEG'} has colour)`);
+    }
+    return new Uint8Array(Buffer.from(JSON.stringify({ ...doc, image: Buffer.from(encodePgm(frame)).toString('base64') }), 'latin1'));
   }
 
   /** One wire message to XS and the response it answers. */

@@ -741,3 +741,25 @@ void fxAbort(txMachine *the, int status) {
     }
     exit(1);
 }
+
+/*
+ * xtml-host's heap(collect): the XS heaps as [chunk bytes in use, chunk bytes
+ * reserved, peak chunk bytes, slots in use, slots reserved, peak slots, bytes
+ * per slot]; with collect true, after a garbage collection. "In use" is what
+ * the last collection left plus what was allocated since; "reserved" is what
+ * XS took from the system, which it grows only when a collection did not free
+ * enough.
+ */
+void xs_host_heap(txMachine *the) {
+    if (xsToBoolean(xsArg(0))) {
+        xsCollectGarbage();
+    }
+    xsResult = xsNewArray(7);
+    xsSetIndex(xsResult, 0, xsInteger((txInteger)the->currentChunksSize));
+    xsSetIndex(xsResult, 1, xsInteger((txInteger)the->maximumChunksSize));
+    xsSetIndex(xsResult, 2, xsInteger((txInteger)the->peakChunksSize));
+    xsSetIndex(xsResult, 3, xsInteger((txInteger)the->currentHeapCount));
+    xsSetIndex(xsResult, 4, xsInteger((txInteger)the->maximumHeapCount));
+    xsSetIndex(xsResult, 5, xsInteger((txInteger)the->peakHeapCount));
+    xsSetIndex(xsResult, 6, xsInteger((txInteger)sizeof(txSlot)));
+}

@@ -7,7 +7,7 @@
 // module names ("xtml", "xs-tinyml"), which a Moddable manifest (manifest.json
 // beside this file) defines, and has no load-time side effects, so it can be
 // preloaded: the host functions are first called when a model is loaded.
-import { Context, arenaSize, arenaSizeWith, frameTable, frameToInput, gridDecode, modelVerify, ticksPerSecond, type HostModel } from 'xtml';
+import { Context, HostBytes, arenaSize, arenaSizeWith, frameTable, frameToInput, gridDecode, modelVerify, ticksPerSecond, type HostModel } from 'xtml';
 import {
   XtmlError,
   statusName,
@@ -172,6 +172,11 @@ class XsBinding implements CoreBinding {
   gridDecode(params: Int32Array, thresholds: Uint8Array, scores: Uint8Array, work: Uint8Array, objects: Uint8Array): number {
     check(gridDecode(params, thresholds, scores, work, objects, this.count, this.diag), this.diag[0]);
     return this.count[0]!;
+  }
+
+  hostBytes(length: number): Uint8Array {
+    // the view keeps the host buffer alive; the memory is freed with it
+    return new Uint8Array(new HostBytes(length) as unknown as ArrayBuffer);
   }
 
   init(model: ModelBytes, arenaBytes: number, options?: CoreOptions): CoreContext {

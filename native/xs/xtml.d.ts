@@ -14,6 +14,10 @@ export function modelVerify(model: HostModel, diag: Diag): number;
 export function arenaSize(model: HostModel, size: number[], diag: Diag): number;
 export function arenaSizeWith(model: HostModel, keepTensors: Uint8Array, size: number[], diag: Diag): number;
 
+/** Zeroed bytes outside the XS heap, a host buffer: new Uint8Array(hostBytes) views them. */
+export class HostBytes {
+  constructor(length: number);
+}
 export class Context {
   constructor();
   init(model: HostModel, arenaBytes: number, diag: Diag, keepTensors?: Uint8Array): number;

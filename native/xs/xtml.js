@@ -25,6 +25,11 @@ export function arenaSize(model, size, diag) @ "xs_xtml_arena_size";
 /** xtml_arena_size_with, keepTensors the bytes of an Int32Array (a Uint8Array): size[0] receives the arena bytes. */
 export function arenaSizeWith(model, keepTensors, size, diag) @ "xs_xtml_arena_size_with";
 
+/** length zeroed bytes outside the XS heap, a host buffer (view it with new Uint8Array(it)); freed with the object. */
+export class HostBytes @ "xs_xtml_host_bytes_destructor" {
+	constructor(length) @ "xs_xtml_host_bytes";
+}
+
 /** One xtml_ctx_t with the arena (and model copy) it owns. */
 export class Context @ "xs_xtml_context_destructor" {
 	constructor() @ "xs_xtml_context";

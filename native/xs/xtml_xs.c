@@ -280,6 +280,32 @@ void xs_xtml_context(xsMachine *the) {
     xsmcSetHostData(xsThis, c);
 }
 
+/* Largest HostBytes: a bound against a mistaken length, not a budget. */
+#define XTML_XS_HOST_BYTES_MAX (16 * 1024 * 1024)
+
+/* new HostBytes(length): zeroed memory outside the XS heap as a host buffer
+ * (a Uint8Array views it in place), freed with the object. For bulk data,
+ * such as adaptation's frames and features, that would crowd a small chunk
+ * heap. */
+void xs_xtml_host_bytes(xsMachine *the) {
+    xsIntegerValue length = xsmcToInteger(xsArg(0));
+    void *data;
+    if (length < 1 || length > XTML_XS_HOST_BYTES_MAX) {
+        xsUnknownError("xtml: HostBytes takes 1 to %d bytes, got %d", (int)XTML_XS_HOST_BYTES_MAX, (int)length);
+    }
+    data = c_calloc(1, (size_t)length);
+    if (data == NULL) {
+        xsUnknownError("xtml: not enough memory for %d host bytes", (int)length);
+    }
+    xsmcSetHostBuffer(xsThis, data, length);
+}
+
+void xs_xtml_host_bytes_destructor(void *data) {
+    if (data != NULL) {
+        c_free(data);
+    }
+}
+
 /* close(): frees the arena, the model copy and the host data now rather than
  * at collection; the object is then an empty Context (every call answers as
  * for a context never initialized, init throws). */

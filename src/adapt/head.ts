@@ -9,7 +9,7 @@
 // Engine-neutral and deterministic bit for bit: doubles with + - * / only
 // (src/adapt/math.ts for e^x and ln x, a seeded PRNG of our own), no engine
 // math functions, no sort, no Map iteration whose order matters.
-import type { CoreBinding } from '../binding.js';
+import { hostBytesOf, type CoreBinding } from '../binding.js';
 import { paramsFor } from '../convert/calibrate.js';
 import { weightQuant } from '../convert/quantize.js';
 import { InferenceSession } from '../session.js';
@@ -178,7 +178,9 @@ export function cellTargets(h: HeadFacts, objects: readonly AdaptObject[]): Int8
 export function featuresOf(binding: CoreBinding, model: Uint8Array, h: HeadFacts, examples: readonly AdaptExample[]): Int8Array {
   const session = InferenceSession.create(binding, model, { keepTensors: [h.features] });
   const per = h.rows * h.cols * h.channels;
-  const out = new Int8Array(examples.length * per);
+  // outside the engine's heap where the binding offers it (XS): 11,520 bytes a frame
+  const bytes = hostBytesOf(binding, examples.length * per);
+  const out = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length);
   try {
     examples.forEach((e, i) => {
       session.run([inputOf(h, e.pixels)]);
@@ -252,39 +254,53 @@ export function adaptHead(binding: CoreBinding, model: Uint8Array, examples: rea
     }
   };
   const argmax = (): number => { let m = 0; for (let c = 1; c < C; c++) if (z[c]! > z[m]!) m = c; return m; };
-  const objectAt: number[] = [], objectLabel: number[] = [], hardAt: number[] = [], easyAt: number[] = [];
+  // each cell's kind (typed arrays, not lists of numbers: a small heap holds them):
+  // its label (> 0) for an object cell, 0 for an easy background cell, -1 left
+  // out, -2 a background cell the original head gets wrong
+  const HARD = -2;
+  const kind = new Int8Array(examples.length * cells);
+  let objects = 0, hard = 0, easyCount = 0;
   examples.forEach((e, i) => {
     const t = cellTargets(h, e.objects);
     for (let j = 0; j < cells; j++) {
-      const at = (i * cells + j) * K;
-      if (t[j]! > 0) { objectAt.push(at); objectLabel.push(t[j]!); continue; }
-      if (t[j]! < 0) continue;
-      logits(h.weights, h.bias, at);
-      (argmax() !== 0 ? hardAt : easyAt).push(at);
+      const n = i * cells + j;
+      kind[n] = t[j]!;
+      if (t[j]! > 0) objects++;
+      if (t[j] !== 0) continue;
+      logits(h.weights, h.bias, n * K);
+      if (argmax() !== 0) { kind[n] = HARD; hard++; } else easyCount++;
     }
   });
-  const wanted = Math.max(0, Math.max(256, perObject * objectAt.length) - hardAt.length);
+  const easyAt = new Int32Array(easyCount);
+  for (let n = 0, e = 0; n < kind.length; n++) if (kind[n] === 0) easyAt[e++] = n * K;
+  const wanted = Math.max(0, Math.max(256, perObject * objects) - hard);
   // a partial Fisher-Yates shuffle picks `wanted` easy cells
   for (let i = 0; i < easyAt.length && i < wanted; i++) {
     const j = i + Math.floor(prng.next() * (easyAt.length - i));
     const s = easyAt[i]!; easyAt[i] = easyAt[j]!; easyAt[j] = s;
   }
-  const easy = easyAt.slice(0, Math.min(wanted, easyAt.length));
-  const backgroundTotal = hardAt.length + easyAt.length;
-  const at = [...objectAt, ...hardAt, ...easy];
-  const target = [...objectLabel, ...hardAt.map(() => 0), ...easy.map(() => 0)];
+  const easyUsed = Math.min(wanted, easyAt.length);
+  const backgroundTotal = hard + easyAt.length;
+  // the training cells: object cells and hard ones in cell order, then the easy sample
+  const count = objects + hard + easyUsed;
+  const at = new Int32Array(count), target = new Int8Array(count);
+  let filled = 0;
+  for (let n = 0; n < kind.length; n++) if (kind[n]! > 0) { at[filled] = n * K; target[filled++] = kind[n]!; }
+  for (let n = 0; n < kind.length; n++) if (kind[n] === HARD) at[filled++] = n * K;
+  for (let i = 0; i < easyUsed; i++) at[filled++] = easyAt[i]!;
   // weights: the sampled easy cells stand for all of them; each present digit class
   // weighs as much as the background over the classes present, at most maxObjectWeight
   const perClass = new Float64Array(C);
-  for (const l of objectLabel) perClass[l]! += 1;
+  for (let n = 0; n < objects; n++) perClass[target[n]!]! += 1;
   let present = 0;
   for (let c = 1; c < C; c++) if (perClass[c]! > 0) present++;
   const classWeight = new Float64Array(C);
   for (let c = 1; c < C; c++) {
     if (perClass[c]! > 0) classWeight[c] = Math.min(maxObjectWeight, backgroundTotal / (present * perClass[c]!));
   }
-  const easyWeight = easy.length > 0 ? (easyAt.length) / easy.length : 1;
-  const weight = Float64Array.from(target, (c, n) => (c > 0 ? classWeight[c]! : n < objectAt.length + hardAt.length ? 1 : easyWeight));
+  const easyWeight = easyUsed > 0 ? easyAt.length / easyUsed : 1;
+  const weight = new Float64Array(count);
+  for (let n = 0; n < count; n++) weight[n] = target[n]! > 0 ? classWeight[target[n]!]! : n < objects + hard ? 1 : easyWeight;
   let totalWeight = 0;
   let meanNorm = 0;
   for (let n = 0; n < at.length; n++) {
@@ -337,8 +353,8 @@ export function adaptHead(binding: CoreBinding, model: Uint8Array, examples: rea
     for (let c = 0; c < C; c++) { if (z[c]! < lo) lo = z[c]!; if (z[c]! > hi) hi = z[c]!; }
   }
   return {
-    head: h, headWeights: W, headBias: B, count: examples.length, objectCells: objectAt.length,
-    backgroundCells: hardAt.length + easy.length, lossBefore, lossAfter, steps, logitRange: [lo, hi],
+    head: h, headWeights: W, headBias: B, count: examples.length, objectCells: objects,
+    backgroundCells: hard + easyUsed, lossBefore, lossAfter, steps, logitRange: [lo, hi],
   };
 }
 
@@ -398,6 +414,14 @@ export function exampleLoss(binding: CoreBinding, model: Uint8Array, examples: r
   return loss / total;
 }
 
+/** Model bytes moved outside the engine's heap where the binding offers it (XS); the heap copy becomes garbage. */
+function outside(binding: CoreBinding, bytes: Uint8Array): Uint8Array {
+  if (binding.hostBytes === undefined) return bytes;
+  const out = binding.hostBytes(bytes.length);
+  out.set(bytes);
+  return out;
+}
+
 /** Adaptation from the examples to the new model's bytes, verified and loaded by the core. */
 export function adaptModel(binding: CoreBinding, model: Uint8Array, examples: readonly AdaptExample[], options: AdaptOptions = {}): Adaptation {
   let base = model;
@@ -411,11 +435,11 @@ export function adaptModel(binding: CoreBinding, model: Uint8Array, examples: re
     const map = levels === undefined ? undefined : affineFor(levels);
     if (map !== undefined && (map.a < 1 / 1.5 || map.a > 1.5)) {
       inputMap = map;
-      base = modelWithInputMap(model, map.a, map.c);
+      base = outside(binding, modelWithInputMap(model, map.a, map.c));
     }
   }
   const a = adaptHead(binding, base, examples, options);
-  const bytes = modelWithHead(base, a.headWeights, a.headBias, a.logitRange);
+  const bytes = outside(binding, modelWithHead(base, a.headWeights, a.headBias, a.logitRange));
   binding.verify(bytes);
   InferenceSession.create(binding, bytes).release();
   return { ...a, model: bytes, ...(inputMap !== undefined ? { inputMap } : {}) };

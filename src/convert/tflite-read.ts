@@ -3,6 +3,7 @@
 // TRUNCATED_MODEL). Hybrid models (int8 weights with float activations, TFLite's
 // "dynamic range" quantization) are accepted: their weights are dequantized.
 import { ConvertError } from './errors.js';
+import { utf8Decode } from './text-codec.js';
 import { Graph, elements, type Node, type OpOptions, type TensorInfo } from './graph.js';
 import { activationOf, builtinName, dtypeOf, type OpName } from './tflite-schema.js';
 
@@ -93,7 +94,7 @@ class Table {
 
   string(slot: number): string {
     const b = this.bytes(slot);
-    return b === null ? '' : new TextDecoder().decode(b);
+    return b === null ? '' : utf8Decode(b);
   }
 }
 

@@ -9,6 +9,7 @@
 // constant aligned for its type, as our verifier and TFLM expect.
 import { Builder } from 'flatbuffers';
 import { elements, type ConstData, type Graph } from './graph.js';
+import { supplyTextCodecs } from './text-codec.js';
 import { activationCode, Builtin, OptionsType, TensorType, type OpName } from './tflite-schema.js';
 
 export interface FlatTensor {
@@ -99,6 +100,8 @@ function options(b: Builder, fields: readonly FlatField[]): number {
 
 /** The .tflite bytes of a one-subgraph model. */
 export function serializeTflite(model: FlatModel): Uint8Array {
+  // flatbuffers' Builder makes a TextEncoder and a TextDecoder: XS has neither
+  supplyTextCodecs();
   const b = new Builder(1 << 16);
   // buffer 0 is empty by convention; then one per constant, then the metadata
   const bufferData: (Uint8Array | null)[] = [null];
@@ -204,7 +207,8 @@ export function serializeTflite(model: FlatModel): Uint8Array {
 // ---- from the converter's graph ----
 
 function constBytes(data: ConstData): Uint8Array {
-  return new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+  // a view, not a copy: the Builder copies the bytes, and a copy of every constant would double them in a small heap
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
 /** TFLite's operator versions for the types we write (TFLM ignores them; TFLite checks). */
