@@ -2,7 +2,7 @@
  * test_frame.c - the frame path (xtml_frame_table, xtml_frame_to_input,
  * xtml_grid_decode) on its own.
  *
- *   test_frame
+ *   test_frame [random-frames]     (3000 random frames unless told)
  *
  * Parts:
  *   1. Every bad argument, NULLs included, gets its status, a detail in the
@@ -375,7 +375,7 @@ static size_t oracle_diff(const xtml_frame_t *f, const xtml_rect_t *r, const xtm
     return bad;
 }
 
-static void random_frames(void) {
+static void random_frames(int frames) {
     uint8_t table[256], table32[1024];
     float real[256];
     int trial, v, ok = 1;
@@ -387,7 +387,7 @@ static void random_frames(void) {
      * floats, so that a wrong level shows */
     xtml_frame_table(XTML_DTYPE_INT8, 1.0f / 255.0f, -128, real, table, sizeof table, NULL);
     xtml_frame_table(XTML_DTYPE_FLOAT32, 0.0f, 0, real, table32, sizeof table32, NULL);
-    for (trial = 0; trial < 3000 && ok; trial++) {
+    for (trial = 0; trial < frames && ok; trial++) {
         xtml_pixel_format_t format = (xtml_pixel_format_t)between(0, XTML_PIXEL_COUNT - 1);
         int32_t w = next() % 8 == 0 ? 1 : between(1, 400), h = next() % 8 == 0 ? 1 : between(1, 400);
         int32_t iw = between(1, 120), ih = between(1, 120), channels = next() % 2 ? 3 : 1;
@@ -453,8 +453,8 @@ static void random_frames(void) {
         free(input);
     }
     if (ok) {
-        check(1, "3000 random frames: every region inside its frame, of the input's aspect or the whole frame, "
-                 "and every input element the table's entry of its box's rounded mean");
+        check(1, "%d random frames: every region inside its frame, of the input's aspect or the whole frame, "
+                 "and every input element the table's entry of its box's rounded mean", frames);
     }
 }
 
@@ -643,12 +643,13 @@ static void object_room(void) {
           "room for 2 of 4 objects: count 4, two written, the third slot untouched");
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    int frames = argc > 1 ? atoi(argv[1]) : 3000;
     bad_tables();
     bad_frames();
     bad_grids();
     uniform_frames();
-    random_frames();
+    random_frames(frames > 0 ? frames : 3000);
     random_grids();
     object_room();
     printf("%d passed, %d failed\n", passed, failed);
