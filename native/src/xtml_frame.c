@@ -121,7 +121,7 @@ static const uint16_t luma565_lo[256] = {TABLE256(LUMA_LO)};
  * every step is q or q + 1; carry[ox] (0 or 1) says which, worked out once
  * per frame when the input is at most BOX_CHUNK wide (once per band and
  * chunk otherwise). One loop per pixel format and channel count, and within
- * a box one per row count (2, 3, any), so that nothing per pixel asks for
+ * a box one per row count (1, 2, 3, any), so that nothing per pixel asks for
  * the format or counts rows.
  */
 #define BOX_CHUNK 256
@@ -164,9 +164,9 @@ static inline uint32_t mean(uint32_t sum, uint32_t n) {
 }
 
 /*
- * Adds up the pixels of the box [p, end) (`pstep` bytes a pixel) of the
- * band's `rows` rows, `stride` bytes apart: ADD(q) adds pixel q to the
- * box's sums. The rows are written out for bands of 1, 2 and 3 rows.
+ * Adds up the pixels of the box [x0, end) (`pstep` bytes a pixel) of the
+ * band's first row and of the rows - 1 rows below it, `stride` bytes apart:
+ * ADD(px) adds pixel px to the box's sums. The rows are written out for bands of 1, 2 and 3 rows.
  */
 #define BOX_SUMS(ADD, pstep)                                                      \
     switch (rows) {                                                               \
