@@ -6,7 +6,8 @@
 // grids (reshape models whose scores are the frame's pixels: ties, cells on
 // the edges, thresholds exactly on a score, every output type). Bad
 // arguments get their own status from the core through every binding; the C
-// test program native/test/test_frame.c covers the rest under ASan.
+// test program native/test/test_frame.c checks every element against its own
+// oracle and covers the rest, optimized, under ASan and on rv32imc (qemu).
 import test, { type ExecutionContext } from 'ava';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,7 +21,8 @@ import { floatModelPath, int8ModelPath, loadHeldOut } from '../tools/detector.js
 import { runBadCall, type BadCall } from './support/frame-bad-calls.js';
 import { Random, frameRuns, gridCases, sceneFrame, type FrameCase, type FrameRun } from './support/frame-cases.js';
 import { OraclePipeline } from './support/pipeline-oracle.js';
-import { repoRoot } from './support/reference.js';
+import { needs, optionalTest, type Requirement } from './support/optional.js';
+import { repoRoot, runProgram, type Variant } from './support/reference.js';
 
 const GRID_CASES = 80;
 const DETECTOR_FRAMES = 40;
@@ -262,15 +264,21 @@ test('a frame the pipeline refuses leaves it working: the next frame gives what 
   }
 });
 
-// ---- the C test program, optimized and under ASan + UBSan ----
+// ---- the C test program: optimized, under ASan + UBSan, and for rv32imc under qemu ----
 
-for (const variant of ['host', 'asan'] as const) {
-  test(`${variant}: native/test/test_frame.c passes: statuses, one-colour frames, random frames and grids`, async (t) => {
-    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(join(repoRoot, 'build', variant, 'test_frame'), [], { maxBuffer: 16 << 20, timeout: 300_000 },
-        (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr }));
-    });
+// On rv32imc (both optimization levels: the inlining differs) 600 of the
+// 3,000 random frames, each element against the program's own oracle.
+const framePrograms: { variant: Variant; frames: number; needs: Requirement[] }[] = [
+  { variant: 'host', frames: 3000, needs: [] },
+  { variant: 'asan', frames: 3000, needs: [] },
+  { variant: 'rv32imc-O2', frames: 600, needs: [needs.riscvGcc, needs.qemuRiscv32] },
+  { variant: 'rv32imc-Os', frames: 600, needs: [needs.riscvGcc, needs.qemuRiscv32] },
+];
+for (const { variant, frames, needs: required } of framePrograms) {
+  optionalTest(`${variant}: native/test/test_frame.c passes: statuses, one-colour frames, ${frames} random frames against its oracle, grids`, required, async (t) => {
+    const r = await runProgram(variant, join(repoRoot, 'build', variant, 'test_frame'), [String(frames)]);
     t.deepEqual(r.stdout.split('\n').filter((line) => line.startsWith('not ok')), [], r.stderr.slice(-2000));
+    t.regex(r.stdout, new RegExp(`^ok \\d+ - ${frames} random frames: `, 'm'));
     const m = (r.stdout.trim().split('\n').pop() ?? '').match(/^(\d+) passed, (\d+) failed$/);
     t.truthy(m, r.stdout.slice(-500));
     t.true(Number(m![1]) >= 250, 'the whole plan ran');

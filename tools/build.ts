@@ -46,8 +46,9 @@ const targets: Record<Variant, string[]> = {
   clang: ['clang'],
   asan: ['asan', '../build/asan/test_malformed', '../build/asan/test_frame', '../build/asan/test_numerics'],
   'rv32imc-O2': ['../build/rv32imc-O2/xtml', '../build/rv32imc-O2/test_malformed', '../build/rv32imc-O2/test_requant', '../build/rv32imc-O2/test_numerics',
+    '../build/rv32imc-O2/test_frame',
     'rv32-count-check', 'diff-rv32imc'],
-  'rv32imc-Os': ['../build/rv32imc-Os/xtml'],
+  'rv32imc-Os': ['../build/rv32imc-Os/xtml', '../build/rv32imc-Os/test_frame'],
 };
 
 const make: string[] = [];

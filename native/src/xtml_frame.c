@@ -113,116 +113,228 @@ static inline uint32_t luma(uint32_t r, uint32_t g, uint32_t b) {
 static const uint16_t luma565_hi[256] = {TABLE256(LUMA_HI)};
 static const uint16_t luma565_lo[256] = {TABLE256(LUMA_LO)};
 
-/* A box of the frame: `rows` rows of `span` bytes from `first`, `stride`
- * bytes apart, pixels `bpp` bytes each. */
-typedef struct box {
-    const uint8_t *first;
-    size_t span;
-    size_t stride;
-    size_t bpp;
-    int32_t rows;
-} box_t;
+/*
+ * The resampling, one output row (a band of frame rows) at a time. Output
+ * pixel ox sums the band's rows over frame columns [x0, x0 + cols), where
+ * x0 = floor(ox * W / w) for a region W pixels wide and an input w wide, and
+ * cols = max(step, 1) with step = x0(ox + 1) - x0(ox). With W = q w + r,
+ * every step is q or q + 1; carry[ox] (0 or 1) says which, worked out once
+ * per frame when the input is at most BOX_CHUNK wide (once per band and
+ * chunk otherwise). One loop per pixel format and channel count, and within
+ * a box one per row count (1, 2, 3, any), so that nothing per pixel asks for
+ * the format or counts rows.
+ */
+#define BOX_CHUNK 256
 
-static uint32_t sum_gray(const box_t *bx) {
-    const uint8_t *row = bx->first, *p;
-    uint32_t s = 0;
-    int32_t y;
-    for (y = 0; y < bx->rows; ++y, row += bx->stride) {
-        for (p = row; p < row + bx->span; ++p) {
-            s += *p;
-        }
+typedef struct band {
+    size_t stride;        /* bytes from one frame row to the next */
+    size_t bpp;           /* bytes per frame pixel */
+    int32_t rows;         /* frame rows in the band, at least 1 */
+    int32_t q;            /* the smaller step */
+    int32_t channels;     /* 1 or 3 */
+    size_t elem;          /* bytes per input element: 1, or 4 (float32) */
+    const uint8_t *table; /* level -> input element */
+    const uint8_t *carry; /* the chunk's steps less q */
+    int32_t count;        /* boxes in the chunk */
+    int32_t unit;         /* every box is one pixel, the next one (input and region of one size) */
+    uint8_t *out;         /* the chunk's first input element */
+} band_t;
+
+/* Writes the input element of a level (the table's entry) at element o. */
+static inline void put_level(uint8_t *out, size_t o, const uint8_t *table, size_t elem, uint32_t level) {
+    if (elem == 1) {
+        out[o] = table[level];
+    } else {
+        memcpy(out + 4 * o, table + 4 * level, 4);
     }
-    return s;
 }
 
-/* hi: 0 for high byte first, 1 for low byte first (a constant at each call,
- * so that the compiler makes one loop of each). */
-static inline uint32_t sum_565_luma(const box_t *bx, size_t hi) {
-    const uint8_t *row = bx->first, *p;
-    uint32_t s = 0;
-    int32_t y;
-    for (y = 0; y < bx->rows; ++y, row += bx->stride) {
-        for (p = row; p < row + bx->span; p += 2) {
-            s += ((uint32_t)luma565_hi[p[hi]] + luma565_lo[p[1 - hi]]) >> 8;
-        }
-    }
-    return s;
+/* A band loop's copy of the band (its stores to `out` could otherwise alias
+ * the band and make the compiler read it again for every box). */
+#define BAND_LOCALS                                                  \
+    const uint8_t *carry = b->carry, *table = b->table;              \
+    uint8_t *out = b->out;                                           \
+    size_t stride = b->stride, elem = b->elem;                       \
+    int32_t i, step, cols, rows = b->rows, q = b->q, count = b->count;
+#define PUT(o, level) put_level(out, (size_t)(o), table, elem, level)
+
+/* floor((sum + n / 2) / n): the rounded mean of n levels. */
+static inline uint32_t mean(uint32_t sum, uint32_t n) {
+    return (sum + (n >> 1)) / n;
 }
 
-static inline void sum_565_rgb(const box_t *bx, size_t hi, uint32_t sums[3]) {
-    const uint8_t *row = bx->first, *p;
-    uint32_t r = 0, g = 0, b = 0;
-    int32_t y;
-    for (y = 0; y < bx->rows; ++y, row += bx->stride) {
-        for (p = row; p < row + bx->span; p += 2) {
-            uint32_t h = p[hi], l = p[1 - hi];
-            r += R8_OF_HI(h);
-            g += G8_OF_HI(h) | G8_OF_LO(l);
-            b += B8_OF_LO(l);
+/*
+ * Adds up the pixels of the box [x0, end) (`pstep` bytes a pixel) of the
+ * band's first row and of the rows - 1 rows below it, `stride` bytes apart:
+ * ADD(px) adds pixel px to the box's sums. The rows are written out for bands of 1, 2 and 3 rows.
+ */
+#define BOX_SUMS(ADD, pstep)                                                      \
+    switch (rows) {                                                               \
+    case 1:                                                                       \
+        for (p = x0; p < end; p += (pstep)) {                                     \
+            ADD(p);                                                               \
+        }                                                                         \
+        break;                                                                    \
+    case 2:                                                                       \
+        for (p = x0; p < end; p += (pstep)) {                                     \
+            ADD(p);                                                               \
+            ADD(p + stride);                                                      \
+        }                                                                         \
+        break;                                                                    \
+    case 3:                                                                       \
+        for (p = x0; p < end; p += (pstep)) {                                     \
+            ADD(p);                                                               \
+            ADD(p + stride);                                                      \
+            ADD(p + 2 * stride);                                                  \
+        }                                                                         \
+        break;                                                                    \
+    default:                                                                      \
+        for (p = x0; p < end; p += (pstep)) {                                     \
+            const uint8_t *q_ = p;                                                \
+            int32_t y_;                                                           \
+            for (y_ = 0; y_ < rows; ++y_, q_ += stride) {                         \
+                ADD(q_);                                                          \
+            }                                                                     \
+        }                                                                         \
+        break;                                                                    \
+    }
+
+/* A gray pixel is its own luma and its own R, G and B. */
+static const uint8_t *band_gray(const band_t *b, const uint8_t *x0) {
+    BAND_LOCALS
+    int32_t ch, channels = b->channels;
+    size_t o = 0;
+    if (b->unit) {
+        for (i = 0; i < count; ++i) {
+            for (ch = 0; ch < channels; ++ch) {
+                PUT(o++, x0[i]);
+            }
+        }
+        return x0 + count;
+    }
+    for (i = 0; i < count; ++i, x0 += step) {
+        const uint8_t *p, *end;
+        uint32_t s = 0, level;
+        step = q + carry[i];
+        cols = step > 0 ? step : 1;
+        end = x0 + cols;
+#define ADD(px) s += *(px)
+        BOX_SUMS(ADD, 1)
+#undef ADD
+        level = mean(s, (uint32_t)(cols * rows));
+        for (ch = 0; ch < channels; ++ch) {
+            PUT(o++, level);
         }
     }
-    sums[0] = r;
-    sums[1] = g;
-    sums[2] = b;
+    return x0;
+}
+
+/* hi: 0 for high byte first, 1 for low byte first. t0 and t1 are the luma
+ * tables of a pixel's first and second byte. */
+static const uint8_t *band_565_luma(const band_t *b, const uint8_t *x0, size_t hi) {
+    const uint16_t *t0 = hi ? luma565_lo : luma565_hi, *t1 = hi ? luma565_hi : luma565_lo;
+    BAND_LOCALS
+    if (b->unit) {
+        for (i = 0; i < count; ++i, x0 += 2) {
+            PUT(i, ((uint32_t)t0[x0[0]] + t1[x0[1]]) >> 8);
+        }
+        return x0;
+    }
+    for (i = 0; i < count; ++i, x0 += 2 * (size_t)step) {
+        const uint8_t *p, *end;
+        uint32_t s = 0;
+        step = q + carry[i];
+        cols = step > 0 ? step : 1;
+        end = x0 + 2 * (size_t)cols;
+#define ADD(px) s += ((uint32_t)t0[(px)[0]] + t1[(px)[1]]) >> 8
+        BOX_SUMS(ADD, 2)
+#undef ADD
+        PUT(i, mean(s, (uint32_t)(cols * rows)));
+    }
+    return x0;
+}
+
+static const uint8_t *band_565_rgb(const band_t *b, const uint8_t *x0, size_t hi) {
+    BAND_LOCALS
+    size_t o = 0;
+    for (i = 0; i < count; ++i, x0 += 2 * (size_t)step) {
+        const uint8_t *p, *end;
+        uint32_t red = 0, green = 0, blue = 0, n;
+        step = q + carry[i];
+        cols = step > 0 ? step : 1;
+        end = x0 + 2 * (size_t)cols;
+#define ADD(px)                                         \
+    do {                                                \
+        uint32_t h_ = (px)[hi], l_ = (px)[1 - hi];      \
+        red += R8_OF_HI(h_);                            \
+        green += G8_OF_HI(h_) | G8_OF_LO(l_);           \
+        blue += B8_OF_LO(l_);                           \
+    } while (0)
+        BOX_SUMS(ADD, 2)
+#undef ADD
+        n = (uint32_t)(cols * rows);
+        PUT(o++, mean(red, n));
+        PUT(o++, mean(green, n));
+        PUT(o++, mean(blue, n));
+    }
+    return x0;
 }
 
 /* RGB888 and RGBA8888: R, G, B are the first three bytes of a pixel. */
-static uint32_t sum_bytes_luma(const box_t *bx) {
-    const uint8_t *row = bx->first, *p;
-    uint32_t s = 0;
-    int32_t y;
-    for (y = 0; y < bx->rows; ++y, row += bx->stride) {
-        for (p = row; p < row + bx->span; p += bx->bpp) {
-            s += luma(p[0], p[1], p[2]);
-        }
+static const uint8_t *band_bytes_luma(const band_t *b, const uint8_t *x0) {
+    BAND_LOCALS
+    size_t bpp = b->bpp;
+    for (i = 0; i < count; ++i, x0 += bpp * (size_t)step) {
+        const uint8_t *p, *end;
+        uint32_t s = 0;
+        step = q + carry[i];
+        cols = step > 0 ? step : 1;
+        end = x0 + bpp * (size_t)cols;
+#define ADD(px) s += luma((px)[0], (px)[1], (px)[2])
+        BOX_SUMS(ADD, bpp)
+#undef ADD
+        PUT(i, mean(s, (uint32_t)(cols * rows)));
     }
-    return s;
+    return x0;
 }
 
-static void sum_bytes_rgb(const box_t *bx, uint32_t sums[3]) {
-    const uint8_t *row = bx->first, *p;
-    uint32_t r = 0, g = 0, b = 0;
-    int32_t y;
-    for (y = 0; y < bx->rows; ++y, row += bx->stride) {
-        for (p = row; p < row + bx->span; p += bx->bpp) {
-            r += p[0];
-            g += p[1];
-            b += p[2];
-        }
+static const uint8_t *band_bytes_rgb(const band_t *b, const uint8_t *x0) {
+    BAND_LOCALS
+    size_t bpp = b->bpp, o = 0;
+    for (i = 0; i < count; ++i, x0 += bpp * (size_t)step) {
+        const uint8_t *p, *end;
+        uint32_t red = 0, green = 0, blue = 0, n;
+        step = q + carry[i];
+        cols = step > 0 ? step : 1;
+        end = x0 + bpp * (size_t)cols;
+#define ADD(px)              \
+    do {                     \
+        red += (px)[0];      \
+        green += (px)[1];    \
+        blue += (px)[2];     \
+    } while (0)
+        BOX_SUMS(ADD, bpp)
+#undef ADD
+        n = (uint32_t)(cols * rows);
+        PUT(o++, mean(red, n));
+        PUT(o++, mean(green, n));
+        PUT(o++, mean(blue, n));
     }
-    sums[0] = r;
-    sums[1] = g;
-    sums[2] = b;
+    return x0;
 }
 
-/* The sums over a box of its pixels' luma (channels 1) or of R, G and B.
- * A gray pixel is its own luma and its own R, G and B. */
-static void box_sums(const box_t *bx, xtml_pixel_format_t format, int32_t channels, uint32_t sums[3]) {
-    switch (format) {
-    case XTML_PIXEL_GRAY8:
-        sums[0] = sums[1] = sums[2] = sum_gray(bx);
-        break;
-    case XTML_PIXEL_RGB565LE:
-        if (channels == 1) {
-            sums[0] = sum_565_luma(bx, 1);
-        } else {
-            sum_565_rgb(bx, 1, sums);
-        }
-        break;
-    case XTML_PIXEL_RGB565BE:
-        if (channels == 1) {
-            sums[0] = sum_565_luma(bx, 0);
-        } else {
-            sum_565_rgb(bx, 0, sums);
-        }
-        break;
-    default:
-        if (channels == 1) {
-            sums[0] = sum_bytes_luma(bx);
-        } else {
-            sum_bytes_rgb(bx, sums);
-        }
-        break;
+/* The boxes of one chunk, from frame pixel x0; returns the pixel after
+ * them. kind: 0 gray, 1/2 RGB565 LE/BE luma, 3/4 RGB565 LE/BE R, G, B,
+ * 5 RGB888/RGBA8888 luma, 6 their R, G, B. */
+static const uint8_t *band_chunk(const band_t *b, int32_t kind, const uint8_t *x0) {
+    switch (kind) {
+    case 0: return band_gray(b, x0);
+    case 1: return band_565_luma(b, x0, 1);
+    case 2: return band_565_luma(b, x0, 0);
+    case 3: return band_565_rgb(b, x0, 1);
+    case 4: return band_565_rgb(b, x0, 0);
+    case 5: return band_bytes_luma(b, x0);
+    default: return band_bytes_rgb(b, x0);
     }
 }
 
@@ -283,15 +395,13 @@ static void stepper_next(stepper_t *s) {
 xtml_status_t xtml_frame_to_input(const xtml_frame_t *frame, xtml_fit_t fit, const xtml_frame_target_t *target,
                                   void *input, size_t input_bytes, xtml_rect_t *region, xtml_diag_t *diag) {
     xtml_rect_t r;
-    stepper_t ys, xs;
-    box_t bx;
+    stepper_t ys;
+    band_t band;
     uint64_t pixels, need;
     size_t elem;
     uint8_t *out = input;
-    const uint8_t *table8;
-    uint32_t sums[3];
-    int32_t in_w, in_h, channels, ox, oy, c, x0, y0, x_next, y_next;
-    size_t o = 0;
+    uint8_t carry[BOX_CHUNK];
+    int32_t in_w, in_h, channels, ox, oy, y0, y_next, kind;
     xtml_diag_clear(diag);
     if (frame == NULL || target == NULL) {
         return xtml_diag_fail(diag, XTML_STATUS_BAD_ARGUMENT, "frame to input: frame and target must not be NULL");
@@ -350,37 +460,43 @@ xtml_status_t xtml_frame_to_input(const xtml_frame_t *frame, xtml_fit_t fit, con
     }
 
     frame_region(frame, fit, in_w, in_h, &r);
-    table8 = target->table;
-    bx.bpp = format_bytes[frame->format];
-    bx.stride = (size_t)frame->width * bx.bpp;
-    /* Boxes start at floor(i * span / side) and are at least one pixel. */
+    switch (frame->format) {
+    case XTML_PIXEL_GRAY8: kind = 0; break;
+    case XTML_PIXEL_RGB565LE: kind = channels == 1 ? 1 : 3; break;
+    case XTML_PIXEL_RGB565BE: kind = channels == 1 ? 2 : 4; break;
+    default: kind = channels == 1 ? 5 : 6; break;
+    }
+    band.bpp = format_bytes[frame->format];
+    band.stride = (size_t)frame->width * band.bpp;
+    band.q = r.w / in_w;
+    band.channels = channels;
+    band.elem = elem;
+    band.table = target->table;
+    band.carry = carry;
+    band.unit = r.w == in_w && r.h == in_h;
+    /* Bands start at floor(oy * region height / input height) and are at
+     * least one row. */
     stepper_init(&ys, r.h, in_h);
     y0 = r.y;
     for (oy = 0; oy < in_h; ++oy) {
+        const uint8_t *x0 = frame->data + (size_t)y0 * band.stride + (size_t)r.x * band.bpp;
+        stepper_t xs;
         stepper_next(&ys);
         y_next = r.y + ys.at;
-        bx.rows = (y_next > y0 ? y_next : y0 + 1) - y0;
+        band.rows = (y_next > y0 ? y_next : y0 + 1) - y0;
         stepper_init(&xs, r.w, in_w);
-        x0 = r.x;
-        for (ox = 0; ox < in_w; ++ox) {
-            uint32_t n, cols;
-            stepper_next(&xs);
-            x_next = r.x + xs.at;
-            cols = (uint32_t)((x_next > x0 ? x_next : x0 + 1) - x0);
-            n = (uint32_t)bx.rows * cols;
-            bx.first = frame->data + (size_t)y0 * bx.stride + (size_t)x0 * bx.bpp;
-            bx.span = cols * bx.bpp;
-            box_sums(&bx, frame->format, channels, sums);
-            for (c = 0; c < channels; ++c) {
-                uint32_t level = (sums[c] + n / 2) / n;
-                if (elem == 1) {
-                    out[o] = table8[level];
-                } else {
-                    memcpy(out + 4 * o, table8 + 4 * level, 4);
+        for (ox = 0; ox < in_w; ox += band.count) {
+            band.count = in_w - ox < BOX_CHUNK ? in_w - ox : BOX_CHUNK;
+            if (oy == 0 || in_w > BOX_CHUNK) {
+                int32_t i;
+                for (i = 0; i < band.count; ++i) {
+                    int32_t at = xs.at;
+                    stepper_next(&xs);
+                    carry[i] = (uint8_t)(xs.at - at - band.q);
                 }
-                ++o;
             }
-            x0 = x_next;
+            band.out = out + ((size_t)oy * (size_t)in_w + (size_t)ox) * (size_t)channels * elem;
+            x0 = band_chunk(&band, kind, x0);
         }
         y0 = y_next;
     }

@@ -2,7 +2,7 @@
  * test_frame.c - the frame path (xtml_frame_table, xtml_frame_to_input,
  * xtml_grid_decode) on its own.
  *
- *   test_frame
+ *   test_frame [random-frames]     (3000 random frames unless told)
  *
  * Parts:
  *   1. Every bad argument, NULLs included, gets its status, a detail in the
@@ -12,13 +12,17 @@
  *      out here from the formats' definitions.
  *   3. Random frames, targets and fits (fixed seed) in exactly sized heap
  *      blocks, so that AddressSanitizer (the asan build) sees any read past a
- *      frame: the call succeeds and the region lies inside the frame with the
- *      input's aspect ratio (crop) or is the frame (stretch).
+ *      frame: the call succeeds, the region lies inside the frame with the
+ *      input's aspect ratio (crop) or is the frame (stretch), and every input
+ *      element (int8 and float32, luma and R, G, B) is the one worked out
+ *      here pixel by pixel from the formats' definitions and the boxes'
+ *      bounds (oracle_diff); among them inputs wider than the core's chunk
+ *      of boxes, inputs of the frame's own size, and QVGA frames into 96x96.
  *   4. Random grids of every score type: each object's cells are connected,
  *      of its class, inside its box; every cell that passes is in exactly one
  *      object; no two objects of a class touch; the sums are the cells'.
  *
- * The exact results (bytes, objects, centres) are checked against the
+ * The exact results (bytes, objects, centres) are also checked against the
  * TypeScript that came before by test/frame-path.test.ts.
  * Output: "ok N - ..." / "not ok N - ..." per check, then "N passed, M
  * failed"; the exit status is non-zero on any failure.
@@ -305,26 +309,120 @@ static void uniform_frames(void) {
 
 /* ---- 3. random frames ---- */
 
-static void random_frames(void) {
-    uint8_t table[256];
+/* The 8-bit R, G, B of frame pixel (x, y), from the formats' definitions. */
+static void pixel_rgb(const xtml_frame_t *f, int32_t x, int32_t y, uint32_t rgb[3]) {
+    const uint8_t *p = f->data + ((size_t)y * (size_t)f->width + (size_t)x) * bpp[f->format];
+    uint32_t v, r5, g6, b5;
+    switch (f->format) {
+    case XTML_PIXEL_GRAY8:
+        rgb[0] = rgb[1] = rgb[2] = p[0];
+        return;
+    case XTML_PIXEL_RGB565LE:
+    case XTML_PIXEL_RGB565BE:
+        v = f->format == XTML_PIXEL_RGB565LE ? (uint32_t)p[0] | (uint32_t)p[1] << 8 : (uint32_t)p[0] << 8 | p[1];
+        r5 = v >> 11;
+        g6 = (v >> 5) & 63;
+        b5 = v & 31;
+        rgb[0] = r5 * 8 + r5 / 4;
+        rgb[1] = g6 * 4 + g6 / 16;
+        rgb[2] = b5 * 8 + b5 / 4;
+        return;
+    default:
+        rgb[0] = p[0];
+        rgb[1] = p[1];
+        rgb[2] = p[2];
+        return;
+    }
+}
+
+/* The input xtml_frame_to_input() must give for a region, worked out here
+ * one element at a time: box i of a side spans [floor(i * span / side),
+ * max(floor((i + 1) * span / side), that + 1)) from the region's edge, its
+ * level is the rounded mean of its pixels' luma (or R, G, B), and the
+ * element is the table's entry for the level. Returns the number of
+ * elements that differ from `input`. */
+static size_t oracle_diff(const xtml_frame_t *f, const xtml_rect_t *r, const xtml_frame_target_t *t,
+                          const uint8_t *input) {
+    size_t bad = 0, elem = xtml_dtype_size(t->dtype), o = 0;
+    int32_t oy, ox, c, x, y;
+    for (oy = 0; oy < t->height; oy++) {
+        int32_t y0 = (int32_t)((int64_t)oy * r->h / t->height), y1 = (int32_t)((int64_t)(oy + 1) * r->h / t->height);
+        y1 = y1 > y0 ? y1 : y0 + 1;
+        for (ox = 0; ox < t->width; ox++) {
+            int32_t x0 = (int32_t)((int64_t)ox * r->w / t->width), x1 = (int32_t)((int64_t)(ox + 1) * r->w / t->width);
+            uint64_t sums[3] = {0, 0, 0}, n;
+            x1 = x1 > x0 ? x1 : x0 + 1;
+            n = (uint64_t)(x1 - x0) * (uint64_t)(y1 - y0);
+            for (y = r->y + y0; y < r->y + y1; y++) {
+                for (x = r->x + x0; x < r->x + x1; x++) {
+                    uint32_t rgb[3];
+                    pixel_rgb(f, x, y, rgb);
+                    if (t->channels == 3) {
+                        sums[0] += rgb[0];
+                        sums[1] += rgb[1];
+                        sums[2] += rgb[2];
+                    } else {
+                        sums[0] += f->format == XTML_PIXEL_GRAY8 ? rgb[0] : (77 * rgb[0] + 150 * rgb[1] + 29 * rgb[2] + 128) >> 8;
+                    }
+                }
+            }
+            for (c = 0; c < t->channels; c++, o++) {
+                uint64_t level = (2 * sums[c] + n) / (2 * n);
+                bad += memcmp(input + o * elem, (const uint8_t *)t->table + level * elem, elem) != 0;
+            }
+        }
+    }
+    return bad;
+}
+
+static void random_frames(int frames) {
+    uint8_t table[256], table32[1024];
     float real[256];
     int trial, v, ok = 1;
+    size_t wrong = 0;
     for (v = 0; v < 256; v++) {
         real[v] = (float)v / 255.0f;
     }
+    /* the int8 table is 256 distinct bytes and the float32 one 256 distinct
+     * floats, so that a wrong level shows */
     xtml_frame_table(XTML_DTYPE_INT8, 1.0f / 255.0f, -128, real, table, sizeof table, NULL);
-    for (trial = 0; trial < 3000 && ok; trial++) {
+    xtml_frame_table(XTML_DTYPE_FLOAT32, 0.0f, 0, real, table32, sizeof table32, NULL);
+    for (trial = 0; trial < frames && ok; trial++) {
         xtml_pixel_format_t format = (xtml_pixel_format_t)between(0, XTML_PIXEL_COUNT - 1);
         int32_t w = next() % 8 == 0 ? 1 : between(1, 400), h = next() % 8 == 0 ? 1 : between(1, 400);
         int32_t iw = between(1, 120), ih = between(1, 120), channels = next() % 2 ? 3 : 1;
         xtml_fit_t fit = (xtml_fit_t)(next() % 2);
-        size_t n = (size_t)w * (size_t)h * bpp[format], i, in_bytes = (size_t)iw * (size_t)ih * (size_t)channels;
-        uint8_t *data = malloc(n), *input = malloc(in_bytes);
+        xtml_dtype_t dtype = next() % 4 == 0 ? XTML_DTYPE_FLOAT32 : XTML_DTYPE_INT8;
+        size_t n, i, in_bytes;
+        uint8_t *data, *input;
         xtml_frame_t frame = {NULL, 0, 0, 0, XTML_PIXEL_GRAY8};
         xtml_frame_target_t target;
         xtml_rect_t r;
         xtml_status_t st;
         int64_t skew;
+        switch (trial % 10) {
+        case 0: /* inputs wider than a chunk of boxes (256), shrunk and enlarged */
+            iw = between(250, 700);
+            w = between(iw / 3, 3 * iw);
+            h = between(1, 12);
+            ih = between(1, 6);
+            break;
+        case 1: /* the frame's own size (every box one pixel) */
+            iw = w = between(1, 120);
+            ih = h = between(1, 120);
+            break;
+        case 2: /* a QVGA camera frame, as the detector sees it */
+            w = 320;
+            h = 240;
+            iw = ih = 96;
+            break;
+        default:
+            break;
+        }
+        n = (size_t)w * (size_t)h * bpp[format];
+        in_bytes = (size_t)iw * (size_t)ih * (size_t)channels * xtml_dtype_size(dtype);
+        data = malloc(n);
+        input = malloc(in_bytes);
         for (i = 0; i < n; i++) {
             data[i] = (uint8_t)next();
         }
@@ -336,24 +434,27 @@ static void random_frames(void) {
         target.width = iw;
         target.height = ih;
         target.channels = channels;
-        target.dtype = XTML_DTYPE_INT8;
-        target.table = table;
+        target.dtype = dtype;
+        target.table = dtype == XTML_DTYPE_INT8 ? table : table32;
         st = xtml_frame_to_input(&frame, fit, &target, input, in_bytes, &r, NULL);
         /* crop: w/h within rounding of iw/ih, i.e. |w * ih - h * iw| <= max(iw, ih) / 2 + 1, unless 1 pixel */
         skew = (int64_t)r.w * ih - (int64_t)r.h * iw;
         ok = st == XTML_STATUS_OK && r.x >= 0 && r.y >= 0 && r.w >= 1 && r.h >= 1 && r.x + r.w <= w && r.y + r.h <= h &&
              (fit == XTML_FIT_STRETCH ? (r.x == 0 && r.y == 0 && r.w == w && r.h == h)
                                       : ((r.w == w || r.h == h) && (r.w == 1 || r.h == 1 || llabs(skew) <= (iw > ih ? iw : ih) / 2 + 1)));
+        wrong = ok ? oracle_diff(&frame, &r, &target, input) : 0;
+        ok = ok && wrong == 0;
         if (!ok) {
-            check(0, "random frame %d: %ldx%ld format %d into %ldx%ldx%ld fit %d: %s, region %ld,%ld %ldx%ld", trial, (long)w,
-                  (long)h, (int)format, (long)ih, (long)iw, (long)channels, (int)fit, xtml_status_name(st), (long)r.x,
-                  (long)r.y, (long)r.w, (long)r.h);
+            check(0, "random frame %d: %ldx%ld format %d into %ldx%ldx%ld %s fit %d: %s, region %ld,%ld %ldx%ld, %zu elements wrong",
+                  trial, (long)w, (long)h, (int)format, (long)ih, (long)iw, (long)channels, xtml_dtype_name(dtype), (int)fit,
+                  xtml_status_name(st), (long)r.x, (long)r.y, (long)r.w, (long)r.h, wrong);
         }
         free(data);
         free(input);
     }
     if (ok) {
-        check(1, "3000 random frames: every region inside its frame, of the input's aspect or the whole frame");
+        check(1, "%d random frames: every region inside its frame, of the input's aspect or the whole frame, "
+                 "and every input element the table's entry of its box's rounded mean", frames);
     }
 }
 
@@ -542,12 +643,13 @@ static void object_room(void) {
           "room for 2 of 4 objects: count 4, two written, the third slot untouched");
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    int frames = argc > 1 ? atoi(argv[1]) : 3000;
     bad_tables();
     bad_frames();
     bad_grids();
     uniform_frames();
-    random_frames();
+    random_frames(frames > 0 ? frames : 3000);
     random_grids();
     object_room();
     printf("%d passed, %d failed\n", passed, failed);
