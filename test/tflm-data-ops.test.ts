@@ -1,6 +1,6 @@
 // Issue 14, group `data` (tools/tflm-ops/data.ts, test/data/tflm-ops/data/):
 // every configuration's vectors on the host, ASan, 32-bit x86 and rv32imc
-// builds of the core and through the API on WebAssembly and the Node addon, byte for byte against an independent TypeScript
+// builds of the core and through the API on WebAssembly, the Node addon and XS, byte for byte against an independent TypeScript
 // computation of the operator (test/support/data-ops-reference.ts) and, where
 // the manifest has them, against the outputs TFLM produced; the committed
 // models are what the generator writes; the configurations TFLM refuses are
@@ -15,6 +15,7 @@ import { needs, optionalTest, variantNeeds, type Requirement } from './support/o
 import { limiter, repoRoot, runCli, type Variant } from './support/reference.js';
 import { loadBinding } from '../host-sim/node/backends.js';
 import { InferenceSession } from '../src/index.js';
+import { runModelXs, xsHostAvailable } from '../host-sim/xs/xs-backend.js';
 import { bytesOf, typedView } from '../src/tensor.js';
 
 const dir = join(repoRoot, 'test/data/tflm-ops/data');
@@ -114,6 +115,18 @@ for (const backend of ['wasm', 'node'] as const) {
     }
   });
 }
+
+// XS (the desktop XS host, the binding a device uses): each configuration's first vector.
+(xsHostAvailable() ? test : test.skip)('data group: the first vector of every configuration through XS matches the TypeScript reference', async (t) => {
+  await Promise.all(runnable.map((c) => limit(async () => {
+    const v = vectorInputs(c)[0]!;
+    const inPath = join(scratch, `${serial++}.xs.in`);
+    writeFileSync(inPath, v.bytes);
+    const r = await runModelXs(modelPath(c), { input: inPath });
+    t.is(r.error, undefined, `${c.id}: ${JSON.stringify(r.error)}`);
+    t.deepEqual(new Uint8Array(r.output ?? []), new Uint8Array(expected(c, v.bytes)), `${c.id} ${v.name} on XS`);
+  })));
+});
 
 for (const c of dataConfigs.filter((x) => x.refused)) {
   optionalTest(`${c.id} is refused at prepare with ${c.refused!.status} (${c.refused!.why})`, variantNeeds.host, async (t) => {
