@@ -41,6 +41,24 @@ extern const xtml_kernel_t xtml_kernel_resize_nearest_neighbor;
 extern const xtml_kernel_t xtml_kernel_mean;
 extern const xtml_kernel_t xtml_kernel_arg_max;
 extern const xtml_kernel_t xtml_kernel_svdf;
+extern const xtml_kernel_t xtml_kernel_arg_min;
+extern const xtml_kernel_t xtml_kernel_sum;
+extern const xtml_kernel_t xtml_kernel_reduce_max;
+extern const xtml_kernel_t xtml_kernel_reduce_min;
+extern const xtml_kernel_t xtml_kernel_gather;
+extern const xtml_kernel_t xtml_kernel_gather_nd;
+extern const xtml_kernel_t xtml_kernel_embedding_lookup;
+extern const xtml_kernel_t xtml_kernel_slice;
+extern const xtml_kernel_t xtml_kernel_space_to_depth;
+extern const xtml_kernel_t xtml_kernel_depth_to_space;
+extern const xtml_kernel_t xtml_kernel_space_to_batch_nd;
+extern const xtml_kernel_t xtml_kernel_batch_to_space_nd;
+extern const xtml_kernel_t xtml_kernel_mirror_pad;
+extern const xtml_kernel_t xtml_kernel_broadcast_to;
+extern const xtml_kernel_t xtml_kernel_broadcast_args;
+extern const xtml_kernel_t xtml_kernel_cumsum;
+extern const xtml_kernel_t xtml_kernel_resize_bilinear;
+extern const xtml_kernel_t xtml_kernel_batch_matmul;
 
 const xtml_kernel_t *xtml_kernel_for(int32_t builtin) {
     switch (builtin) {
@@ -114,6 +132,42 @@ const xtml_kernel_t *xtml_kernel_for(int32_t builtin) {
         return &xtml_kernel_arg_max;
     case XTML_OP_SVDF:
         return &xtml_kernel_svdf;
+    case XTML_OP_ARG_MIN:
+        return &xtml_kernel_arg_min;
+    case XTML_OP_SUM:
+        return &xtml_kernel_sum;
+    case XTML_OP_REDUCE_MAX:
+        return &xtml_kernel_reduce_max;
+    case XTML_OP_REDUCE_MIN:
+        return &xtml_kernel_reduce_min;
+    case XTML_OP_GATHER:
+        return &xtml_kernel_gather;
+    case XTML_OP_GATHER_ND:
+        return &xtml_kernel_gather_nd;
+    case XTML_OP_EMBEDDING_LOOKUP:
+        return &xtml_kernel_embedding_lookup;
+    case XTML_OP_SLICE:
+        return &xtml_kernel_slice;
+    case XTML_OP_SPACE_TO_DEPTH:
+        return &xtml_kernel_space_to_depth;
+    case XTML_OP_DEPTH_TO_SPACE:
+        return &xtml_kernel_depth_to_space;
+    case XTML_OP_SPACE_TO_BATCH_ND:
+        return &xtml_kernel_space_to_batch_nd;
+    case XTML_OP_BATCH_TO_SPACE_ND:
+        return &xtml_kernel_batch_to_space_nd;
+    case XTML_OP_MIRROR_PAD:
+        return &xtml_kernel_mirror_pad;
+    case XTML_OP_BROADCAST_TO:
+        return &xtml_kernel_broadcast_to;
+    case XTML_OP_BROADCAST_ARGS:
+        return &xtml_kernel_broadcast_args;
+    case XTML_OP_CUMSUM:
+        return &xtml_kernel_cumsum;
+    case XTML_OP_RESIZE_BILINEAR:
+        return &xtml_kernel_resize_bilinear;
+    case XTML_OP_BATCH_MATMUL:
+        return &xtml_kernel_batch_matmul;
     default:
         return NULL;
     }

@@ -4,7 +4,8 @@
  * MEAN sums every output's inputs in increasing input order (the order TFLM
  * adds them in, which float results depend on), then divides (float) or
  * requantizes the int32 sum with a multiplier that folds in 1/N (int8, TFLM's
- * integer path). ARG_MAX returns the first index of the largest value.
+ * integer path). ARG_MAX returns the first index of the largest value,
+ * ARG_MIN the first index of the smallest.
  */
 #include "xtml_internal.h"
 
@@ -328,15 +329,16 @@ typedef struct xtml_arg_max_params {
     int32_t inner;
     uint8_t in_type;           /* xtml_dtype_t: int8 or float32 */
     uint8_t out_type;          /* xtml_dtype_t: int32 or int64 */
+    uint8_t is_min;            /* ARG_MIN */
 } xtml_arg_max_params_t;
 
 /* Index of the first largest value among n values `stride` apart. */
-static int32_t arg_max_s8(const int8_t *x, int32_t n, int32_t stride) {
+static int32_t arg_max_s8(const int8_t *x, int32_t n, int32_t stride, bool is_min) {
     int8_t best = x[0];
     int32_t best_i = 0, i;
     for (i = 1; i < n; ++i) {
         x += stride;
-        if (*x > best) {
+        if (is_min ? *x < best : *x > best) {
             best = *x;
             best_i = i;
         }
@@ -344,13 +346,13 @@ static int32_t arg_max_s8(const int8_t *x, int32_t n, int32_t stride) {
     return best_i;
 }
 
-/* As TFLM: a plain '>' so a NaN never wins, and a leading NaN is never replaced. */
-static int32_t arg_max_f32(const float *x, int32_t n, int32_t stride) {
+/* As TFLM: a plain '>' ('<' for ARG_MIN) so a NaN never wins, and a leading NaN is never replaced. */
+static int32_t arg_max_f32(const float *x, int32_t n, int32_t stride, bool is_min) {
     float best = x[0];
     int32_t best_i = 0, i;
     for (i = 1; i < n; ++i) {
         x += stride;
-        if (*x > best) {
+        if (is_min ? *x < best : *x > best) {
             best = *x;
             best_i = i;
         }
@@ -366,9 +368,9 @@ static void arg_max_run(const xtml_arg_max_params_t *k, const void *input, void 
         const size_t block = (size_t)o * (size_t)n * (size_t)inner;
         for (j = 0; j < inner; ++j, ++out_i) {
             if (k->in_type == XTML_DTYPE_INT8) {
-                idx = arg_max_s8((const int8_t *)input + block + j, n, inner);
+                idx = arg_max_s8((const int8_t *)input + block + j, n, inner, k->is_min != 0);
             } else {
-                idx = arg_max_f32((const float *)input + block + j, n, inner);
+                idx = arg_max_f32((const float *)input + block + j, n, inner, k->is_min != 0);
             }
             if (k->out_type == XTML_DTYPE_INT32) {
                 ((int32_t *)output)[out_i] = idx;
@@ -379,7 +381,7 @@ static void arg_max_run(const xtml_arg_max_params_t *k, const void *input, void 
     }
 }
 
-static xtml_status_t arg_max_prepare(xtml_prep_t *p) {
+static xtml_status_t arg_prepare(xtml_prep_t *p, bool is_min) {
     xtml_tinfo_t in, axis, out;
     xtml_fb_table_t opts;
     xtml_arg_max_params_t *params;
@@ -393,7 +395,7 @@ static xtml_status_t arg_max_prepare(xtml_prep_t *p) {
                               xtml_prep_n_inputs(p), xtml_prep_n_outputs(p));
     }
     /* output_type in the options is ignored, as TFLite does: the tensor's type rules. */
-    st = xtml_prep_options(p, XTML_OPTS_ARG_MAX, &opts);
+    st = xtml_prep_options(p, is_min ? XTML_OPTS_ARG_MIN : XTML_OPTS_ARG_MAX, &opts);
     if (st != XTML_STATUS_OK) {
         return st;
     }
@@ -466,7 +468,15 @@ static xtml_status_t arg_max_prepare(xtml_prep_t *p) {
     params->inner = inner;
     params->in_type = (uint8_t)in.type;
     params->out_type = (uint8_t)out.type;
+    params->is_min = is_min ? 1 : 0;
     return XTML_STATUS_OK;
+}
+
+static xtml_status_t arg_max_prepare(xtml_prep_t *p) {
+    return arg_prepare(p, false);
+}
+static xtml_status_t arg_min_prepare(xtml_prep_t *p) {
+    return arg_prepare(p, true);
 }
 
 static xtml_status_t arg_max_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
@@ -476,3 +486,4 @@ static xtml_status_t arg_max_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
 }
 
 const xtml_kernel_t xtml_kernel_arg_max = { "ARG_MAX", arg_max_prepare, arg_max_eval };
+const xtml_kernel_t xtml_kernel_arg_min = { "ARG_MIN", arg_min_prepare, arg_max_eval };

@@ -562,6 +562,105 @@ static xtml_status_t strided_slice_eval(xtml_ctx_t *ctx, const xtml_node_t *node
     return XTML_STATUS_OK;
 }
 
+/* ---- SLICE ---- */
+
+/* SLICE is STRIDED_SLICE with unit steps: begin and size (-1: to the end) per axis. */
+static xtml_status_t slice_prepare(xtml_prep_t *p) {
+    xtml_tinfo_t in, tb, tsz, out;
+    xtml_slice_params_t k;
+    xtml_slice_params_t *params;
+    int32_t begin[XTML_MAX_DIMS], size[XTML_MAX_DIMS];
+    int32_t a, stride = 1;
+    int64_t base = 0;
+    bool empty = false;
+    xtml_status_t st;
+
+    if (xtml_prep_n_inputs(p) != 3 || xtml_prep_n_outputs(p) != 1) {
+        return xtml_prep_fail(p, XTML_STATUS_MODEL_OPERATOR,
+                              "has %d inputs and %d outputs, expected 3 and 1",
+                              xtml_prep_n_inputs(p), xtml_prep_n_outputs(p));
+    }
+    memset(&k, 0, sizeof k);
+    xtml_prep_input(p, 0, &in);
+    xtml_prep_input(p, 1, &tb);
+    xtml_prep_input(p, 2, &tsz);
+    xtml_prep_output(p, 0, &out);
+    if (tb.index < 0 || tsz.index < 0) {
+        return xtml_prep_fail(p, XTML_STATUS_MODEL_OPERATOR, "begin and size are required");
+    }
+    st = expect_moved_types(p, &in, &out, &k.esize);
+    if (st != XTML_STATUS_OK) {
+        return st;
+    }
+    if (in.ndim > 5) {
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
+                              "input 0 '%s' has rank %d; TFLM slices at most 5", in.name,
+                              (int)in.ndim);
+    }
+    if (tb.type != tsz.type) {
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE, "begin and size types differ");
+    }
+    st = read_const_indices(p, &tb, "begin", in.ndim, begin);
+    if (st == XTML_STATUS_OK) {
+        st = read_const_indices(p, &tsz, "size", in.ndim, size);
+    }
+    if (st != XTML_STATUS_OK) {
+        return st;
+    }
+    if (out.ndim != in.ndim) {
+        return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH, "output 0 '%s' has rank %d, expected %d",
+                              out.name, (int)out.ndim, (int)in.ndim);
+    }
+    for (a = in.ndim - 1; a >= 0; --a) {
+        int32_t n = size[a] == -1 ? in.dims[a] - begin[a] : size[a];
+        if (begin[a] < 0 || n < 0 || begin[a] > in.dims[a] || n > in.dims[a] - begin[a]) {
+            return xtml_prep_fail(p, XTML_STATUS_BAD_OPTIONS,
+                                  "begin %d size %d of axis %d do not fit its size %d",
+                                  (int)begin[a], (int)size[a], (int)a, (int)in.dims[a]);
+        }
+        if (out.dims[a] != n) {
+            return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
+                                  "output 0 '%s' dim %d is %d, the slice gives %d", out.name,
+                                  (int)a, (int)out.dims[a], (int)n);
+        }
+        empty = empty || n == 0;
+        base += (int64_t)begin[a] * stride;
+        stride *= in.dims[a];
+    }
+    if (!empty) {
+        int32_t m = 0;
+        stride = 1;
+        /* innermost first; an axis merges into the one inside it when that one is whole */
+        for (a = in.ndim - 1; a >= 0; --a) {
+            if (m > 0 && k.count[m - 1] * k.step[m - 1] == stride && out.dims[a] >= 1) {
+                k.count[m - 1] *= out.dims[a];
+            } else if (out.dims[a] != 1 || m == 0) {
+                k.count[m] = out.dims[a];
+                k.step[m] = stride;
+                ++m;
+            }
+            stride *= in.dims[a];
+        }
+        k.ndim = m;
+        for (a = 0; a < m / 2; ++a) {
+            int32_t c = k.count[a], s = k.step[a];
+            k.count[a] = k.count[m - 1 - a];
+            k.step[a] = k.step[m - 1 - a];
+            k.count[m - 1 - a] = c;
+            k.step[m - 1 - a] = s;
+        }
+        k.base = (int32_t)base;
+    }
+    params = (xtml_slice_params_t *)XTML_PREP_PERSIST(p, xtml_slice_params_t, 0);
+    if (params == NULL) {
+        return XTML_STATUS_OK;
+    }
+    *params = k;
+    return XTML_STATUS_OK;
+}
+
+const xtml_kernel_t xtml_kernel_slice = { "SLICE", slice_prepare, strided_slice_eval };
+
 const xtml_kernel_t xtml_kernel_strided_slice = { "STRIDED_SLICE", strided_slice_prepare,
                                                   strided_slice_eval };
 
