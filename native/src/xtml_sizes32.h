@@ -18,6 +18,7 @@
 #define XTML_SIZE32_xtml_concat_params_t 12u
 #define XTML_SIZE32_xtml_copy_params_t 4u
 #define XTML_SIZE32_xtml_interleave_params_t 12u
+#define XTML_SIZE32_xtml_math_params_t 160u
 #define XTML_SIZE32_xtml_mean_params_t 84u
 #define XTML_SIZE32_xtml_node_t 28u
 #define XTML_SIZE32_xtml_pad_params_t 112u

@@ -6,14 +6,14 @@
 // oracle: its outputs are committed as data.
 //
 //   npm run tflm-ops -- --group math --oracle /work/scratch-tflm/bin/tflm_run
+//   (tools/tflm-ops/run.ts)
 //
 // A group is tools/tflm-ops/<group>.ts exporting `configs: OpConfig[]`.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
 import { serializeTflite, type FlatField, type FlatTensor } from '../../src/convert/tflite-write.js';
 import { builtinCode } from './builtins.js';
 
@@ -264,6 +264,7 @@ export async function generateGroup(group: string, oracle: string): Promise<{ mo
   const manifest = {
     about: `Generated single-operator TFLite models (group '${group}'), written by our model writer (src/convert/tflite-write.ts) from tools/tflm-ops/${group}.ts, with inputs and the outputs upstream TensorFlow Lite Micro produced for them; same layout and field names as ../shared/reference/ops/manifest.json. Regenerate: npm run tflm-ops -- --group ${group} --oracle <tflm_run>.`,
     oracle: 'upstream TFLM MicroInterpreter at tensorflow/tflite-micro 90b983c, reference kernels, g++ 12.2 -O2 on x86-64, every builtin and the signal library custom operators registered (PythonOpsResolver), driven by tflm_run (docs/operators.md)',
+    oracle_program: basename(oracle) === 'tflm_run_math' ? 'tflm_run_math: tflm_run with only the math operators registered (same kernels, same build)' : basename(oracle),
     oracle_sha256: oracleSha,
     seeded_inputs: 'xorshift32: state=seed (seeds 1,2,3 unless stated); per generated value: state^=state<<13; state^=state>>17; state^=state<<5 (uint32). float32 inputs: one step per element, value=(float)(int32)state/2^31 in [-1,1). bool inputs: one step per element, value=(state>>24)&1. Other types: every BYTE = (uint8)(state>>24). The state carries over from one input tensor to the next.',
     output_capture: "outputs after the first Invoke() of a freshly AllocateTensors()'d interpreter; models with 'invokes': K run K invokes in a row on one interpreter and the .out.bin holds the K outputs one after another.",
@@ -274,22 +275,4 @@ export async function generateGroup(group: string, oracle: string): Promise<{ mo
   writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 1)}\n`);
   if (problems.length > 0) throw new Error(`group ${group}:\n  ${problems.join('\n  ')}`);
   return { models: models.length, refused: refused.length, vectors: vectorCount };
-}
-
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const program = new Command()
-    .name('tflm-ops')
-    .description('write single-operator models and their TFLM oracle vectors into test/data/tflm-ops/<group>')
-    .requiredOption('--group <name...>', 'groups to write (tools/tflm-ops/<group>.ts)')
-    .requiredOption('--oracle <path>', 'the tflm_run program (see docs/operators.md)')
-    .parse();
-  const opts = program.opts<{ group: string[]; oracle: string }>();
-  if (!existsSync(opts.oracle)) {
-    console.error(`tflm-ops: no oracle at ${opts.oracle}`);
-    process.exit(2);
-  }
-  for (const group of opts.group) {
-    const r = await generateGroup(group, opts.oracle);
-    console.log(`${group}: ${r.models} models, ${r.vectors} vectors, ${r.refused} refused`);
-  }
 }
