@@ -12,7 +12,9 @@ import { InferenceSession, XtmlError } from '../src/index.js';
 import { bytesOf, typedView } from '../src/tensor.js';
 import { createWasmBinding, type WasmModule } from '../src/wasm.js';
 import { needs, optionalGroup, optionalTest } from './support/optional.js';
-import { compareOutputs, loadManifest, repoRoot, ulpDistance, ulpTolerance, type ModelSpec } from './support/reference.js';
+import {
+  compareOutputs, loadManifest, loadTflmRefused, repoRoot, singleInvoke, ulpDistance, ulpTolerance, type ModelSpec,
+} from './support/reference.js';
 
 const optionalSerialTest = (title: string, requirements: Parameters<typeof optionalTest>[1], impl: Parameters<typeof optionalTest>[2]): void =>
   optionalTest(title, requirements, impl, true);
@@ -30,6 +32,8 @@ const bindings: Record<(typeof backends)[number], CoreBinding> = { wasm: loadBin
 const real = needs.reference.present() ? loadManifest('models') : [];
 const ops = needs.reference.present() ? loadManifest('ops') : [];
 const withVectors = [...real, ...ops].filter((m) => (m.vectors ?? []).length > 0);
+// The project's own single-operator sets (test/data/tflm-ops): always present.
+const tflmOps = loadManifest('tflm').filter(singleInvoke);
 const modelBytes = (m: ModelSpec): Buffer => readFileSync(join(m.base, m.model));
 const byId = (id: string): ModelSpec => {
   const m = [...real, ...ops].find((x) => x.id === id);
@@ -85,6 +89,29 @@ for (const backend of backends) {
     }
   });
 }
+
+for (const backend of backends) {
+  for (const model of tflmOps) {
+    test(`${backend}: tflm-ops ${model.id} matches TFLM on all ${model.vectors!.length} vectors`, (t) => {
+      const session = InferenceSession.create(bindings[backend], modelBytes(model));
+      const problems: string[] = [];
+      for (const vector of model.vectors!) {
+        const got = runVector(session, model, readFileSync(join(model.base, vector.input)));
+        const diff = compareOutputs(model.id, got, readFileSync(join(model.base, vector.output)));
+        if (diff !== null) problems.push(`${vector.name}: ${diff}`);
+      }
+      session.release();
+      t.deepEqual(problems, []);
+    });
+  }
+}
+
+test('the tflm-ops configurations TFLM refuses are refused on both with their status', (t) => {
+  for (const r of loadTflmRefused()) {
+    const model = readFileSync(join(r.base, r.model));
+    for (const backend of backends) t.true(outcome(bindings[backend], model).startsWith(`${r.expected_refusal}: `), `${backend}: ${r.id}`);
+  }
+});
 
 // Float LOGISTIC, SOFTMAX and TANH: the reference outputs come from glibc's
 // expf and tanhf. The core calls neither (musl's, in WebAssembly, differ by

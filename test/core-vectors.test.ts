@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { needs, optionalGroup, optionalTest, variantNeeds, type Requirement } from './support/optional.js';
 import {
-  compareOutputs, floatTranscendentalModels, limiter, loadManifest, runCli, ulpTolerance, type ModelSpec, type Variant,
+  compareOutputs, floatTranscendentalModels, limiter, loadManifest, loadTflmRefused, runCli, singleInvoke, ulpTolerance,
+  type ModelSpec, type Variant,
 } from './support/reference.js';
 
 const builds: { variant: Variant; needs: Requirement[] }[] = [
@@ -24,6 +25,8 @@ const builds: { variant: Variant; needs: Requirement[] }[] = [
 const models = needs.reference.present()
   ? [...loadManifest('models'), ...loadManifest('ops')].filter((m) => (m.vectors ?? []).length > 0)
   : [];
+const tflmOps = loadManifest('tflm').filter(singleInvoke);
+const tflmRefused = loadTflmRefused();
 const limit = limiter(2);
 const scratch = mkdtempSync(join(tmpdir(), 'xtml-vectors-'));
 test.after.always(() => rmSync(scratch, { recursive: true, force: true }));
@@ -46,7 +49,7 @@ async function runAll(variant: Variant, model: ModelSpec): Promise<{ outputs: st
 async function runVectors(variant: Variant, model: ModelSpec): Promise<string[]> {
   const { outputs, error, stderr } = await runAll(variant, model);
   if (error !== null) return [error];
-  const tolerance = ulpTolerance[model.id];
+  const tolerance = ulpTolerance[model.id] ?? model.ulp_tolerance;
   const problems: string[] = [];
   model.vectors!.forEach((vector, i) => {
     const diff = compareOutputs(model.id, readFileSync(outputs[i]!), readFileSync(join(model.base, vector.output)), tolerance);
@@ -61,6 +64,26 @@ for (const build of builds) {
     for (const model of models) {
       test(`${build.variant}: ${model.id} matches TFLM on all ${model.vectors!.length} vectors`, async (t) => {
         t.deepEqual(await runVectors(build.variant, model), []);
+      });
+    }
+  });
+}
+
+for (const build of builds) {
+  optionalGroup(`${build.variant}: every tflm-ops vector matches TFLM`, build.needs, () => {
+    for (const model of tflmOps) {
+      test(`${build.variant}: tflm-ops ${model.id} matches TFLM on all ${model.vectors!.length} vectors`, async (t) => {
+        t.deepEqual(await runVectors(build.variant, model), []);
+      });
+    }
+    if (tflmRefused.length > 0) {
+      test(`${build.variant}: the ${tflmRefused.length} tflm-ops configurations TFLM refuses are refused with their status`, async (t) => {
+        const outcomes = await Promise.all(tflmRefused.map((r) => limit(() => runCli(build.variant, ['inspect', join(r.base, r.model)]))));
+        tflmRefused.forEach((r, i) => {
+          const got = outcomes[i]!;
+          t.is(got.code, 1, `${r.id}: ${got.stderr}`);
+          t.true(got.stderr.startsWith(`${r.expected_refusal}: `), `${r.id}: ${got.stderr}`);
+        });
       });
     }
   });

@@ -20,7 +20,9 @@ import {
 } from '../host-sim/xs/xs-backend.js';
 import { statusNames } from '../src/errors.js';
 import { needs, optionalGroup, optionalTest } from './support/optional.js';
-import { compareOutputs, loadManifest, referenceDir, repoRoot, runCli, type ModelSpec } from './support/reference.js';
+import {
+  compareOutputs, loadManifest, loadTflmRefused, referenceDir, repoRoot, runCli, singleInvoke, tflmOpsDir, tflmOpsGroups, type ModelSpec,
+} from './support/reference.js';
 
 function run(file: string, args: string[], timeoutMs = 600_000): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolvePromise) => {
@@ -90,6 +92,28 @@ optionalGroup('xs: every reference vector matches TFLM', [needs.reference], () =
   opsResults.catch(() => undefined);
   checkVectors(real, realResults);
   checkVectors(ops, opsResults);
+});
+
+// The project's own single-operator sets (test/data/tflm-ops): one XS process per group.
+for (const group of tflmOpsGroups()) {
+  const models = loadManifest('tflm').filter((m) => m.base === join(tflmOpsDir, group) && singleInvoke(m));
+  const results = host().then(() => runManifestXs(join(tflmOpsDir, group, 'manifest.json')));
+  results.catch(() => undefined);
+  checkVectors(models, results);
+}
+
+test("the tflm-ops configurations TFLM refuses get the C CLI's outcome", async (t) => {
+  await host();
+  const refused = loadTflmRefused();
+  if (refused.length === 0) return t.pass('no group has refused configurations yet');
+  const files = refused.map((r) => join(r.base, r.model));
+  const loaded = await loadModelsXs(files);
+  for (const [i, r] of loaded.entries()) {
+    const xs = r.error === undefined ? 'ok' : `${r.error.code}: ${r.error.detail}`;
+    const cli = await cliOutcome(files[i]!);
+    t.true(cli.startsWith(`${refused[i]!.expected_refusal}: `), `${refused[i]!.id}: ${cli}`);
+    t.is(xs, cli, refused[i]!.id);
+  }
 });
 
 optionalTest('model bytes as an ArrayBuffer or an unaligned view (copied) give the same outputs as a Resource (in place)', [needs.reference], async (t) => {

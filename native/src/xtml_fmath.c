@@ -16,6 +16,11 @@
  * 2^k (1 + r P(r)). tanh(|x|) = (1 - e^-2|x|) / (1 + e^-2|x|), with
  * 1 - e^-2|x| taken from e^r - 1 directly where k = 0, so small arguments
  * keep their relative precision.
+ *
+ * log(x): x = 2^e m with m in [sqrt(1/2), sqrt(2)), log m = 2 atanh(f) with
+ * f = (m - 1) / (m + 1) (|f| < 0.172) by its series to f^27 (Q62), plus
+ * e ln2; where e = 0 the Q62 value is rounded directly, so arguments near 1
+ * keep their relative precision.
  */
 #include "xtml_internal.h"
 
@@ -207,4 +212,102 @@ float xtml_tanh_f32(float x) {
         t = f32_round(mul_q62(num, recip), -62, false);
     }
     return (bits >> 31) != 0 ? -t : t;
+}
+
+/* floor(num * 2^62 / den) for 0 <= num < den < 2^62, by long division. */
+static uint64_t div_q62(uint64_t num, uint64_t den) {
+    uint64_t q = 0;
+    int i;
+    for (i = 0; i < 62; i++) {
+        num <<= 1;
+        q <<= 1;
+        if (num >= den) {
+            num -= den;
+            q |= 1u;
+        }
+    }
+    return q;
+}
+
+/* 1 / (2n + 1) in Q62, n = 0 .. 13. */
+#define INV_ODD(n) ((uint64_t)(Q62_ONE / (2u * (n) + 1u)))
+static const uint64_t inv_odd_q62[14] = {
+    INV_ODD(0), INV_ODD(1), INV_ODD(2), INV_ODD(3), INV_ODD(4), INV_ODD(5), INV_ODD(6),
+    INV_ODD(7), INV_ODD(8), INV_ODD(9), INV_ODD(10), INV_ODD(11), INV_ODD(12), INV_ODD(13),
+};
+
+float xtml_log_f32(float x) {
+    uint32_t bits, mag;
+    uint64_t m, num, den, f, s, p, logm;
+    bool neg_f;
+    int32_t e;
+    int n;
+    memcpy(&bits, &x, sizeof bits);
+    mag = bits & 0x7FFFFFFFu;
+    if (mag > 0x7F800000u) {
+        return f32_from_bits(XTML_F32_NAN_BITS);
+    }
+    if (mag == 0) {
+        return f32_from_bits(0xFF800000u);      /* log(+-0) = -inf */
+    }
+    if ((bits >> 31) != 0) {
+        return f32_from_bits(XTML_F32_NAN_BITS);
+    }
+    if (mag == 0x7F800000u) {
+        return x;
+    }
+    /* x = m 2^(e - 23), m in [2^23, 2^24) */
+    m = mag & 0x7FFFFFu;
+    e = (int32_t)(mag >> 23);
+    if (e == 0) {
+        e = 1;
+        while (m < 0x800000u) {
+            m <<= 1;
+            e--;
+        }
+    } else {
+        m |= 0x800000u;
+    }
+    e -= 127;
+    /* m / 2^23 in [sqrt(1/2), sqrt(2)): 0xB504F3 is sqrt(2) 2^23 rounded up */
+    if (m >= 0xB504F3u) {
+        e++;
+        num = m << 36;                          /* m / 2^24 in Q60 */
+    } else {
+        num = m << 37;                          /* m / 2^23 in Q60 */
+    }
+    /* f = (v - 1) / (v + 1), v = num / 2^60 */
+    den = num + ((uint64_t)1 << 60);
+    neg_f = num < ((uint64_t)1 << 60);
+    num = neg_f ? ((uint64_t)1 << 60) - num : num - ((uint64_t)1 << 60);
+    if (num == 0 && e == 0) {
+        return 0.0f;                            /* log 1 = +0 */
+    }
+    f = div_q62(num, den);
+    s = mul_q62(f, f);
+    p = inv_odd_q62[13];
+    for (n = 12; n >= 0; n--) {
+        p = inv_odd_q62[n] + mul_q62(s, p);
+    }
+    logm = mul_q62(f, p) << 1;                  /* |log m| in Q62, < 0.35 */
+    if (e == 0) {
+        float r = f32_round(logm, -62, false);
+        return neg_f ? -r : r;
+    }
+    {
+        /* e ln2 + log m in Q56 (|e ln2| < 90) */
+        uint64_t ae = (uint64_t)(e < 0 ? -e : e);
+        uint64_t eln2 = ae * (uint64_t)LN2_Q56 + ((ae * (uint64_t)LN2_LOW) >> 32);
+        uint64_t lm = logm >> 6;
+        bool neg_e = e < 0;
+        uint64_t v;
+        float r;
+        if (neg_e == neg_f) {
+            v = eln2 + lm;
+        } else {
+            v = eln2 - lm;                      /* |e ln2| >= ln2 > |log m| */
+        }
+        r = f32_round(v, -56, false);
+        return neg_e ? -r : r;
+    }
 }

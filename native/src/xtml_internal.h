@@ -486,6 +486,8 @@ static inline float xtml_clamp_f32(float v, float lo, float hi) {
  * gives the quiet NaN 0x7FC00000. */
 float xtml_exp_f32(float x);
 float xtml_tanh_f32(float x);
+/* Natural log the same way: -inf for +-0, NaN for negatives and NaN. */
+float xtml_log_f32(float x);
 
 /* ---- the operator table (xtml_ops.c) ---- */
 

@@ -59,6 +59,31 @@ extern const xtml_kernel_t xtml_kernel_broadcast_args;
 extern const xtml_kernel_t xtml_kernel_cumsum;
 extern const xtml_kernel_t xtml_kernel_resize_bilinear;
 extern const xtml_kernel_t xtml_kernel_batch_matmul;
+/* xtml_math.c */
+extern const xtml_kernel_t xtml_kernel_abs;
+extern const xtml_kernel_t xtml_kernel_neg;
+extern const xtml_kernel_t xtml_kernel_sqrt;
+extern const xtml_kernel_t xtml_kernel_rsqrt;
+extern const xtml_kernel_t xtml_kernel_exp;
+extern const xtml_kernel_t xtml_kernel_log;
+extern const xtml_kernel_t xtml_kernel_floor;
+extern const xtml_kernel_t xtml_kernel_ceil;
+extern const xtml_kernel_t xtml_kernel_round;
+extern const xtml_kernel_t xtml_kernel_logical_not;
+extern const xtml_kernel_t xtml_kernel_zeros_like;
+extern const xtml_kernel_t xtml_kernel_cast;
+extern const xtml_kernel_t xtml_kernel_fill;
+extern const xtml_kernel_t xtml_kernel_div;
+extern const xtml_kernel_t xtml_kernel_squared_difference;
+extern const xtml_kernel_t xtml_kernel_equal;
+extern const xtml_kernel_t xtml_kernel_not_equal;
+extern const xtml_kernel_t xtml_kernel_less;
+extern const xtml_kernel_t xtml_kernel_less_equal;
+extern const xtml_kernel_t xtml_kernel_greater;
+extern const xtml_kernel_t xtml_kernel_greater_equal;
+extern const xtml_kernel_t xtml_kernel_logical_and;
+extern const xtml_kernel_t xtml_kernel_logical_or;
+extern const xtml_kernel_t xtml_kernel_select_v2;
 
 const xtml_kernel_t *xtml_kernel_for(int32_t builtin) {
     switch (builtin) {
@@ -168,6 +193,54 @@ const xtml_kernel_t *xtml_kernel_for(int32_t builtin) {
         return &xtml_kernel_resize_bilinear;
     case XTML_OP_BATCH_MATMUL:
         return &xtml_kernel_batch_matmul;
+    case 101: /* ABS */
+        return &xtml_kernel_abs;
+    case 59: /* NEG */
+        return &xtml_kernel_neg;
+    case 75: /* SQRT */
+        return &xtml_kernel_sqrt;
+    case 76: /* RSQRT */
+        return &xtml_kernel_rsqrt;
+    case 47: /* EXP */
+        return &xtml_kernel_exp;
+    case 73: /* LOG */
+        return &xtml_kernel_log;
+    case 8: /* FLOOR */
+        return &xtml_kernel_floor;
+    case 104: /* CEIL */
+        return &xtml_kernel_ceil;
+    case 116: /* ROUND */
+        return &xtml_kernel_round;
+    case 87: /* LOGICAL_NOT */
+        return &xtml_kernel_logical_not;
+    case 93: /* ZEROS_LIKE */
+        return &xtml_kernel_zeros_like;
+    case 53: /* CAST */
+        return &xtml_kernel_cast;
+    case 94: /* FILL */
+        return &xtml_kernel_fill;
+    case 42: /* DIV */
+        return &xtml_kernel_div;
+    case 99: /* SQUARED_DIFFERENCE */
+        return &xtml_kernel_squared_difference;
+    case 71: /* EQUAL */
+        return &xtml_kernel_equal;
+    case 72: /* NOT_EQUAL */
+        return &xtml_kernel_not_equal;
+    case 58: /* LESS */
+        return &xtml_kernel_less;
+    case 63: /* LESS_EQUAL */
+        return &xtml_kernel_less_equal;
+    case 61: /* GREATER */
+        return &xtml_kernel_greater;
+    case 62: /* GREATER_EQUAL */
+        return &xtml_kernel_greater_equal;
+    case 86: /* LOGICAL_AND */
+        return &xtml_kernel_logical_and;
+    case 84: /* LOGICAL_OR */
+        return &xtml_kernel_logical_or;
+    case 123: /* SELECT_V2 */
+        return &xtml_kernel_select_v2;
     default:
         return NULL;
     }

@@ -26,6 +26,7 @@
 #define XTML_SIZE32_xtml_gather_nd_params_t 40u
 #define XTML_SIZE32_xtml_gather_params_t 20u
 #define XTML_SIZE32_xtml_interleave_params_t 12u
+#define XTML_SIZE32_xtml_math_params_t 160u
 #define XTML_SIZE32_xtml_mean_params_t 84u
 #define XTML_SIZE32_xtml_mirror_pad_params_t 108u
 #define XTML_SIZE32_xtml_node_t 28u

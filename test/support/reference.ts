@@ -1,7 +1,7 @@
 // The reference set (../shared/reference): manifests, vectors, and running
 // them through a build of the core's CLI. Shared by the tests and the bench.
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,15 +76,74 @@ export interface ModelSpec {
   outputs: TensorSpec[];
   vectors?: VectorSpec[];
   tflm: Record<string, number | null>;
+  /** Float results may differ from TFLM's by this many ulp (tflm-ops). */
+  ulp_tolerance?: number;
+  /** Invokes in a row per vector; the .out.bin holds each invoke's outputs (tflm-ops). */
+  invokes?: number;
   /** Folder the manifest's relative paths start from. */
   base: string;
 }
 
-export function loadManifest(which: 'models' | 'ops'): ModelSpec[] {
-  const path = which === 'models' ? join(referenceDir, 'manifest.json') : join(referenceDir, 'ops/manifest.json');
+/** The project's own single-operator sets (test/data/tflm-ops/<group>/), one
+ * manifest per group, with outputs from the TFLM oracle (docs/operators.md). */
+export const tflmOpsDir = join(repoRoot, 'test/data/tflm-ops');
+
+/** The groups of test/data/tflm-ops that have a manifest, sorted. */
+export function tflmOpsGroups(): string[] {
+  if (!existsSync(tflmOpsDir)) return [];
+  return readdirSync(tflmOpsDir).filter((g) => existsSync(join(tflmOpsDir, g, 'manifest.json'))).sort();
+}
+
+/** Tolerances the tflm-ops manifests state per model ('ulp_tolerance'). */
+const manifestTolerance = new Map<string, number>();
+
+/**
+ * Models of a manifest: 'models' (the reference set's real models), 'ops'
+ * (its single-operator models), 'tflm' (every group of test/data/tflm-ops,
+ * committed with the project: always present).
+ */
+export function loadManifest(which: 'models' | 'ops' | 'tflm'): ModelSpec[] {
+  if (which === 'tflm') {
+    return tflmOpsGroups().flatMap((g) => {
+      const models = readManifest(join(tflmOpsDir, g, 'manifest.json'));
+      for (const m of models) if (m.ulp_tolerance !== undefined) manifestTolerance.set(m.id, m.ulp_tolerance);
+      return models;
+    });
+  }
+  return readManifest(which === 'models' ? join(referenceDir, 'manifest.json') : join(referenceDir, 'ops/manifest.json'));
+}
+
+function readManifest(path: string): ModelSpec[] {
   const base = dirname(path);
   const parsed = JSON.parse(readFileSync(path, 'utf8')) as { models: Omit<ModelSpec, 'base'>[] };
   return parsed.models.map((m) => ({ ...m, base }));
+}
+
+export interface RefusedSpec {
+  id: string;
+  op: string;
+  model: string;
+  /** What TFLM did: 'allocate_failed', 'invoke_failed', 'crashed (SIGSEGV)'. */
+  status: string;
+  tflm_error: string[];
+  /** The status our core refuses it with (XTML_STATUS_...). */
+  expected_refusal: string;
+  base: string;
+}
+
+/** The configurations TFLM refuses, of every tflm-ops group. */
+export function loadTflmRefused(): RefusedSpec[] {
+  return tflmOpsGroups().flatMap((g) => {
+    const base = join(tflmOpsDir, g);
+    const parsed = JSON.parse(readFileSync(join(base, 'manifest.json'), 'utf8')) as { refused?: Omit<RefusedSpec, 'base'>[] };
+    return (parsed.refused ?? []).map((r) => ({ ...r, base }));
+  });
+}
+
+/** The vectors of a model that one invoke reproduces (stateful models with
+ * 'invokes' > 1 need their invokes in a row on one session). */
+export function singleInvoke(m: ModelSpec): boolean {
+  return (m.invokes ?? 1) === 1 && (m.vectors ?? []).length > 0;
 }
 
 export function referenceAvailable(): boolean {
@@ -173,7 +232,7 @@ export function floatTranscendentalModels(models: ModelSpec[]): string[] {
 }
 
 /** Compare outputs; returns null when they match, else a description. */
-export function compareOutputs(id: string, got: Buffer, want: Buffer, tolerance = ulpTolerance[id]): string | null {
+export function compareOutputs(id: string, got: Buffer, want: Buffer, tolerance = ulpTolerance[id] ?? manifestTolerance.get(id)): string | null {
   if (got.equals(want)) return null;
   if (got.length !== want.length) return `${got.length} bytes, expected ${want.length}`;
   if (tolerance !== undefined) {
