@@ -1,6 +1,6 @@
 // Long fuzzing runs that grow the kept corpus and keep a running total.
 //
-//   npm run fuzz:long -- HOURS [--only core-gen,diff,...] [--slice MINUTES]
+//   npm run fuzz:long -- HOURS [--only core-gen,diff,...] [--slice MINUTES] [--jobs N]
 //   npm run fuzz:long -- --compare MINUTES
 //
 // HOURS is shared by six harnesses, one at a time, in slices of at most
@@ -18,6 +18,9 @@
 // kept corpus (native/test/fuzz/corpus/), then what it found that adds
 // coverage is merged into the kept corpus, re-minimized when it passes its
 // size budget. Crashes and mismatches are copied to build/fuzz/long/artifacts/.
+// --jobs N runs N copies of the generator-driven harnesses (gen-diff,
+// gen-asan) side by side, each from its own seed, for machines with N idle
+// cores; their time then counts N times (core-seconds), like their executions.
 // native/test/fuzz/stats.json keeps the running totals (executions, seconds,
 // edges, corpus additions, crashes per harness); it is updated after every
 // slice, so an interrupted run still counts.
@@ -240,20 +243,37 @@ async function libFuzzerSlice(h: Harness, seconds: number, stats: HarnessStats):
   if (r.code !== 0 && crashed.length === 0) console.log(`fuzz-long: ${h.name} exited ${r.code}; see ${join(longDir, `${h.name}.log`)}`);
 }
 
-/** Fresh generated models through tools/xtml_diff.c for `seconds`, from `seed`. */
-async function programSlice(h: Harness, seconds: number, stats: HarnessStats, seed: number): Promise<void> {
-  const saved = join(artifacts, `${h.name}-seed-${seed}.tflite`);
-  const r = await run(join(repoRoot, h.program!), ['-t', String(Math.round(seconds)), '-s', String(seed), '-o', saved],
-    join(longDir, `${h.name}.log`));
-  const m = /xtml_diff: (\d+) models, (\d+) verified, (\d+) prepared, (\d+) invoked/.exec(r.output);
-  const executions = m !== null ? Number(m[1]) : 0;
+/** Fresh generated models through tools/xtml_diff.c for `seconds`, `jobs` copies side by side from `seed` on. */
+async function programSlice(h: Harness, seconds: number, stats: HarnessStats, seed: number, jobs: number): Promise<void> {
+  const copies = Array.from({ length: jobs }, (_, j) => seed + j * 1_000_003);
+  const results = await Promise.all(copies.map(async (s, j) => {
+    const saved = join(artifacts, `${h.name}-seed-${s}.tflite`);
+    const log = join(longDir, `${h.name}${jobs > 1 ? `-${j}` : ''}.log`);
+    const r = await run(join(repoRoot, h.program!), ['-t', String(Math.round(seconds)), '-s', String(s), '-o', saved], log);
+    const m = /xtml_diff: (\d+) models, (\d+) verified, (\d+) prepared, (\d+) invoked/.exec(r.output);
+    return { r, m, saved, log, failed: r.code !== 0 || existsSync(saved) };
+  }));
+  let executions = 0;
+  let prepared = 0;
+  let invoked = 0;
+  for (const { r, m, saved, log, failed } of results) {
+    if (m !== null) {
+      executions += Number(m[1]);
+      prepared += Number(m[3]);
+      invoked += Number(m[4]);
+      addReach(stats, { verified: Number(m[2]), prepared: Number(m[3]) });
+    }
+    if (failed) {
+      stats.crashes++;
+      console.log(`fuzz-long: ${h.name}: FAILED (exit ${r.code}): ${saved}, log ${log}`);
+    } else if (m === null) {
+      console.log(`fuzz-long: ${h.name}: no summary, log ${log}`);
+    }
+  }
   stats.executions += executions;
-  stats.seconds += seconds;
-  if (m !== null) addReach(stats, { verified: Number(m[2]), prepared: Number(m[3]) });
-  const failed = r.code !== 0 || existsSync(saved);
-  if (failed) stats.crashes++;
-  console.log(`fuzz-long: ${h.name}: ${m !== null ? `${m[1]} models (${m[3]} prepared, ${m[4]} invoked)` : 'no summary'} in ` +
-    `${seconds.toFixed(0)} s (${(executions / seconds).toFixed(0)}/s)${failed ? `, FAILED (exit ${r.code}): ${saved}, log ${join(longDir, `${h.name}.log`)}` : ''}`);
+  stats.seconds += seconds * jobs;
+  console.log(`fuzz-long: ${h.name}: ${executions} models (${prepared} prepared, ${invoked} invoked) in ${seconds.toFixed(0)} s` +
+    ` on ${jobs} ${jobs === 1 ? 'core' : 'cores'} (${(executions / seconds).toFixed(0)}/s)`);
 }
 
 function apiSlice(seconds: number, stats: HarnessStats, seed: number): void {
@@ -324,11 +344,16 @@ async function main(): Promise<void> {
   }
   const hours = Number(argv.find((a) => /^[0-9.]+$/.test(a)) ?? NaN);
   if (!(hours > 0)) {
-    console.error('usage: npm run fuzz:long -- HOURS [--only core-gen,core-bytes,diff,gen-diff,gen-asan,api] [--slice MINUTES] | --compare MINUTES');
+    console.error('usage: npm run fuzz:long -- HOURS [--only core-gen,core-bytes,diff,gen-diff,gen-asan,api] [--slice MINUTES] [--jobs N] | --compare MINUTES');
     process.exit(2);
   }
   const only = flag('--only')?.split(',');
   const sliceSeconds = Number(flag('--slice') ?? 20) * 60;
+  const jobs = Number(flag('--jobs') ?? 1);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) {
+    console.error('fuzz-long: --jobs takes a whole number from 1 to 64');
+    process.exit(2);
+  }
   const chosen = harnesses.filter((h) => only === undefined || only.includes(h.name));
   const shareSum = chosen.reduce((n, h) => n + h.share, 0);
   const remaining = new Map(chosen.map((h) => [h.name, (hours * 3600 * h.share) / shareSum]));
@@ -350,7 +375,7 @@ async function main(): Promise<void> {
       if (h.binary !== undefined) {
         await libFuzzerSlice(h, seconds, stats.harnesses[h.name]!);
       } else if (h.program !== undefined) {
-        await programSlice(h, seconds, stats.harnesses[h.name]!, seed++);
+        await programSlice(h, seconds, stats.harnesses[h.name]!, seed++, jobs);
       } else {
         apiSlice(seconds, stats.harnesses[h.name]!, seed++);
       }
