@@ -127,7 +127,9 @@ sdkTest('the app in mcsim joins a Mosquitto broker: retained state and metrics, 
   try {
     const broker = spawn('/usr/sbin/mosquitto', ['-p', String(brokerPort)], { stdio: 'ignore' });
     children.push(broker);
-    await new Promise((r) => setTimeout(r, 500));
+    const brokerError = new Promise<Error>((resolve) => broker.once('error', resolve));
+    const started = await Promise.race([brokerError, new Promise((r) => setTimeout(r, 500))]);
+    if (started instanceof Error) throw new Error(`mosquitto did not start: ${started.message}`);
     const messages: { topic: string; payload: Buffer }[] = [];
     client.current = await mqtt.connectAsync(`mqtt://127.0.0.1:${brokerPort}`, { reconnectPeriod: 200 });
     client.current.on('message', (topic, payload) => messages.push({ topic, payload }));
@@ -135,6 +137,7 @@ sdkTest('the app in mcsim joins a Mosquitto broker: retained state and metrics, 
     // mcsim writes trace() to stdout; stdbuf keeps it line by line through the pipe.
     const sim = spawn('xvfb-run', ['-a', 'stdbuf', '-oL', join(moddable, 'build/bin/lin/release/mcsim'), join(out, 'bin/lin/mc/release/moddable-fleet/mc.so')], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     children.push(sim);
+    sim.once('error', (error) => simLog.push(`xvfb-run did not start: ${error.message}\n`));
     sim.stdout?.on('data', (d: Buffer) => simLog.push(d.toString()));
     sim.stderr?.on('data', (d: Buffer) => simLog.push(d.toString()));
     const topics = fleetTopics('xtml', 'default');
