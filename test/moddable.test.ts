@@ -6,12 +6,15 @@
 // it skip with one line saying so, also under CI (they are the check a
 // developer with the SDK runs; see docs/devices.md).
 import test, { type ExecutionContext } from 'ava';
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
+import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
+import mqtt from 'mqtt';
 import { apiStatuses, reasonPhrase } from '../src/index.js';
+import { decodeMetrics, decodeState, fleetTopics } from '../src/fleet/protocol.js';
 import { repoRoot } from './support/reference.js';
 
 const moddable = process.env['MODDABLE'] ?? '';
@@ -63,18 +66,131 @@ sdkTest("the SDK's http.js is the one the device transport's early answer was ve
   t.is(sha, verifiedHttpJs, `${httpJs} changed: check that clearing 'total' in headersComplete still answers before the body (native/xs/device/http-transport.ts, answerBeforeBody), then update verifiedHttpJs`);
 });
 
-sdkTest('mcconfig builds the app for the simulator from the TypeScript sources, with no "not frozen" warning', async (t) => {
-  // A full build of the SDK's side takes minutes on a busy machine; build/moddable keeps it for the next run.
-  t.timeout(30 * 60_000);
-  const out = join(repoRoot, 'build/moddable');
+function mcconfig(out: string, manifest?: string): Promise<{ code: number; log: string }> {
   mkdirSync(out, { recursive: true });
   const path = [join(moddable, 'build/bin/lin/release'), join(repoRoot, 'node_modules/.bin'), process.env['PATH'] ?? ''].join(delimiter);
-  const r = await new Promise<{ code: number; log: string }>((resolve) => {
-    execFile('mcconfig', ['-m', '-p', 'lin', '-t', 'build', '-o', out], {
+  return new Promise((resolve) => {
+    execFile('mcconfig', ['-m', '-p', 'lin', '-t', 'build', '-o', out, ...(manifest !== undefined ? [manifest] : [])], {
       cwd: repoRoot, env: { ...process.env, PATH: path }, timeout: 30 * 60_000, maxBuffer: 64 << 20,
     }, (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, log: `${stdout}\n${stderr}` }));
   });
+}
+
+sdkTest('mcconfig builds the app for the simulator from the TypeScript sources, with no "not frozen" warning', async (t) => {
+  // A full build of the SDK's side takes minutes on a busy machine; build/moddable keeps it for the next run.
+  t.timeout(30 * 60_000);
+  const r = await mcconfig(join(repoRoot, 'build/moddable'));
   t.is(r.code, 0, r.log.slice(-4000));
   t.notRegex(r.log, /typescript compile failure/);
   t.notRegex(r.log, /not frozen/, r.log.split('\n').filter((l) => l.includes('not frozen')).join('\n'));
+});
+
+// ---- the fleet agent in the simulator, against a real broker ----
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
+}
+
+const simulatorMissing = !existsSync('/usr/sbin/mosquitto') ? '/usr/sbin/mosquitto is missing'
+  : !existsSync('/usr/bin/xvfb-run') ? 'xvfb-run is missing' : null;
+
+// mcsim with a broker configured: before, the app did not load at all there
+// ("XS abort: unhandled exception": it imported 'instrumentation', which
+// simulator builds lack). The device publishes its retained online marker,
+// state and metrics, serves HTTP, and installs a model sent as retained chunks.
+sdkTest('the app in mcsim joins a Mosquitto broker: retained state and metrics, then an install over MQTT chunks', async (t) => {
+  if (simulatorMissing !== null) { t.log(`skipped: ${simulatorMissing}`); t.pass(); return; }
+  t.timeout(30 * 60_000);
+  const brokerPort = await freePort();
+  const httpPort = await freePort();
+  const storageDir = `xtml-test-${process.pid}`;
+  const out = join(repoRoot, 'build/moddable-fleet');
+  mkdirSync(out, { recursive: true });
+  const manifest = join(out, 'manifest.json');
+  writeFileSync(manifest, JSON.stringify({
+    include: [join(repoRoot, 'manifest.json')],
+    config: { port: httpPort, storage: { dir: storageDir }, fleet: { broker: '127.0.0.1', port: brokerPort, name: 'default', prefix: 'xtml', device: '', user: '', password: '', metricsSeconds: 2, keepaliveSeconds: 60 } },
+    platforms: { lin: { config: { port: httpPort } } },
+  }));
+  const built = await mcconfig(out, manifest);
+  t.is(built.code, 0, built.log.slice(-4000));
+  const children: ChildProcess[] = [];
+  const simLog: string[] = [];
+  const client = { current: undefined as mqtt.MqttClient | undefined };
+  try {
+    const broker = spawn('/usr/sbin/mosquitto', ['-p', String(brokerPort)], { stdio: 'ignore' });
+    children.push(broker);
+    const brokerError = new Promise<Error>((resolve) => broker.once('error', resolve));
+    const started = await Promise.race([brokerError, new Promise((r) => setTimeout(r, 500))]);
+    if (started instanceof Error) throw new Error(`mosquitto did not start: ${started.message}`);
+    const messages: { topic: string; payload: Buffer }[] = [];
+    client.current = await mqtt.connectAsync(`mqtt://127.0.0.1:${brokerPort}`, { reconnectPeriod: 200 });
+    client.current.on('message', (topic, payload) => messages.push({ topic, payload }));
+    await client.current.subscribeAsync('xtml/#');
+    // mcsim writes trace() to stdout; stdbuf keeps it line by line through the pipe.
+    const sim = spawn('xvfb-run', ['-a', 'stdbuf', '-oL', join(moddable, 'build/bin/lin/release/mcsim'), join(out, 'bin/lin/mc/release/moddable-fleet/mc.so')], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    children.push(sim);
+    sim.once('error', (error) => simLog.push(`xvfb-run did not start: ${error.message}\n`));
+    sim.stdout?.on('data', (d: Buffer) => simLog.push(d.toString()));
+    sim.stderr?.on('data', (d: Buffer) => simLog.push(d.toString()));
+    const topics = fleetTopics('xtml', 'default');
+    const until = async (what: string, predicate: () => boolean): Promise<void> => {
+      const deadline = Date.now() + 60_000;
+      while (!predicate()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; simulator output:\n${simLog.join('')}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const bundled = readFileSync(join(repoRoot, 'models/detector.tflite'));
+    const bundledSha = createHash('sha256').update(bundled).digest('hex');
+    await until('the device state', () => messages.some((m) => m.topic.endsWith('/state')));
+    const device = messages.find((m) => m.topic.endsWith('/state'))!.topic.split('/')[2]!;
+    const first = decodeState(messages.find((m) => m.topic === topics.state(device))!.payload);
+    t.is(first.engine, 'xs');
+    t.is(first.model.sha256, bundledSha);
+    t.is(first.model.source, 'bundled');
+    t.is(messages.find((m) => m.topic === topics.online(device))?.payload.toString(), '1');
+    await until('two metrics reports', () => messages.filter((m) => m.topic === topics.metrics(device)).length >= 2);
+    t.is(decodeMetrics(messages.find((m) => m.topic === topics.metrics(device))!.payload).m, bundledSha);
+    const health = await fetch(`http://127.0.0.1:${httpPort}/healthz`);
+    t.is(health.status, 200);
+    t.like(await health.json(), { status: 'ok', backend: 'xs' });
+
+    // an install: the bundled model with its description's version changed (same length), in 4 KB retained chunks
+    const text = bundled.toString('latin1');
+    const at = text.indexOf('"version":1');
+    t.true(at > 0);
+    const next = Buffer.from(bundled);
+    next.write('"version":7', at, 'latin1');
+    const nextSha = createHash('sha256').update(next).digest('hex');
+    const chunk = 4096;
+    for (let i = 0; i * chunk < next.length; i++) {
+      await client.current.publishAsync(topics.chunk(nextSha, i), next.subarray(i * chunk, Math.min(next.length, (i + 1) * chunk)), { qos: 1, retain: true });
+    }
+    await client.current.publishAsync(topics.desired(device), JSON.stringify({
+      v: 1, rollout: 'sim-1', action: 'install', sha256: nextSha, size: next.length, source: { chunks: { count: Math.ceil(next.length / chunk), size: chunk } },
+    }), { qos: 1, retain: true });
+    const installed = (): boolean => messages.some((m) => m.topic === topics.state(device) && decodeState(m.payload).model.sha256 === nextSha);
+    await until('the installed model in the state', installed);
+    const last = decodeState([...messages].reverse().find((m) => m.topic === topics.state(device))!.payload);
+    t.is(last.model.source, 'a');
+    t.is(last.rollback, bundledSha);
+    t.like(last.last, { rollout: 'sim-1', sha256: nextSha, ok: true });
+    const model = await (await fetch(`http://127.0.0.1:${httpPort}/model`)).json() as { sha256: string };
+    t.is(model.sha256, nextSha);
+  } finally {
+    await client.current?.endAsync(true);
+    // the simulator was started in its own process group (xvfb-run, Xvfb, mcsim): end that group only
+    for (const child of children) {
+      try { if (child.pid !== undefined) process.kill(child.spawnargs[0] === 'xvfb-run' ? -child.pid : child.pid, 'SIGTERM'); } catch { /* already gone */ }
+    }
+    rmSync(`/tmp/${storageDir}`, { recursive: true, force: true });
+  }
 });

@@ -10,10 +10,10 @@
 // so this file does, with a growing delay.
 import config from 'mc/config';
 import Client from 'mqtt';
-import Instrumentation from 'instrumentation';
 import Net from 'net';
 import Timer from 'timer';
 import { FleetAgent, type Desired, type ModelService } from 'xs-tinyml';
+import { freeMemory } from 'xtml-device/free-memory';
 import { sha256Hex } from 'xtml-device/sha256';
 
 export interface FleetStart {
@@ -28,8 +28,11 @@ export interface FleetStart {
 export function startFleetAgent(start: FleetStart): FleetAgent | undefined {
   const fleet = config.fleet;
   if (fleet === undefined || !fleet.broker) return undefined;
-  const device = fleet.device || `xtml-${Net.get('MAC').replace(/:/g, '').toLowerCase()}`;
-  const freeKey = Instrumentation.map('System Free Memory');
+  const device = fleet.device || defaultDeviceName();
+  if (device === undefined) {
+    trace('fleet: this host reports neither a MAC nor an IP address and config.fleet.device is empty: the fleet agent is not started\n');
+    return undefined;
+  }
   let client: Client | undefined;
   let ready = false;
   const agent = new FleetAgent({
@@ -55,7 +58,7 @@ export function startFleetAgent(start: FleetStart): FleetAgent | undefined {
     sha256: sha256Hex,
     metricsEveryMs: (fleet.metricsSeconds ?? 60) * 1000,
     maxModelBytes: start.maxModelBytes,
-    freeMemory: () => (freeKey === undefined ? null : Instrumentation.get(freeKey) ?? null),
+    freeMemory,
     ...(start.refuse !== undefined ? { refuse: start.refuse } : {}),
     log: (level, message) => trace(`xs-tinyml ${level}: ${message}\n`),
   });
@@ -99,4 +102,14 @@ export function startFleetAgent(start: FleetStart): FleetAgent | undefined {
   connect();
   Timer.repeat(() => agent.tick(), 250);
   return agent;
+}
+
+// The device's name when config.fleet.device is empty: its MAC address (stable
+// on an ESP32). The Moddable simulator's Net reports no MAC (on Linux it knows
+// only "IP"), so there the name is made from the IP address instead.
+function defaultDeviceName(): string | undefined {
+  const mac = Net.get('MAC') as string | undefined;
+  if (mac) return `xtml-${mac.replace(/:/g, '').toLowerCase()}`;
+  const ip = Net.get('IP') as string | undefined;
+  return ip ? `xtml-ip-${ip.replace(/[.:]/g, '-')}` : undefined;
 }
