@@ -12,7 +12,7 @@
 // .out.bin files, TFLM's arena size and its refusals into DIR/manifest.json.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { serializeTflite, type FlatField, type FlatTensor } from '../../src/convert/tflite-write.js';
 
@@ -493,13 +493,15 @@ export function writeGroup(outDir: string, oracle: string | undefined): void {
       const inPath = join(outDir, 'refused', `${c.id}.in.bin`);
       writeFileSync(inPath, vectorInputs(c)[0]!.bytes);
       try {
-        execFileSync(oracle, [join(outDir, rel), '--input', inPath, '--output', '/dev/null'], { encoding: 'utf8', stdio: 'pipe' });
+        // A file of our own, never /dev/null: the oracle removes its output when the invoke fails.
+        execFileSync(oracle, [join(outDir, rel), '--input', inPath, '--output', `${inPath}.out`], { encoding: 'utf8', stdio: 'pipe' });
         tflmStatus = 'ran';
       } catch (e) {
         const err = e as { status?: number; stdout?: string; stderr?: string };
         tflmStatus = `exit ${err.status ?? '?'}`;
         tflmLog.push(...`${err.stdout ?? ''}${err.stderr ?? ''}`.split('\n').filter((l) => l.trim() !== ''));
       }
+      rmSync(`${inPath}.out`, { force: true });
     }
     const entry = {
       id: c.id, model: rel, sha256: sha(bytes), bytes: bytes.length, source: c.source, license: 'generated test data',
