@@ -134,6 +134,10 @@ function run(command: string, args: string[], log: string): Promise<{ code: numb
     };
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
+    // A spawn that fails (no such program, or no /dev/null for the ignored stdin) is a failed slice, not a crash of the run.
+    child.on('error', (error) => {
+      chunks.push(Buffer.from(`fuzz-long: could not start ${command}: ${error.message}\n`));
+    });
     child.on('close', (code) => {
       const output = Buffer.concat(chunks).toString('latin1');
       writeFileSync(log, output);
