@@ -23,7 +23,7 @@
 //
 // Engine-neutral (the agent, which encodes reports, runs on XS): no engine
 // math beyond + - * /, no module-level RegExp, the SHA-256 is the caller's.
-import { asciiText, isSha256, ProtocolError } from './protocol.js';
+import { asciiText, isSha256, jsonObject, ProtocolError } from './protocol.js';
 
 export const adaptationVersion = 1;
 /** At most this many examples in one report (the REST API keeps 20). */
@@ -155,15 +155,7 @@ export function decodeAdaptation(payload: Uint8Array, sha256: (bytes: Uint8Array
   const bad = (why: string): ProtocolError => new ProtocolError('BAD_ADAPTATION', `adaptation report: ${why}`);
   // 4 * 4/3 bytes of base64 per value, and room for the rest
   if (payload.length > Math.ceil((maxHeadValues + maxHeadClasses) * 16 / 3) + 1024) throw bad(`${payload.length} bytes is over the limit`);
-  const text = asciiText(payload);
-  if (text === undefined) throw bad('not ASCII text');
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw bad('not JSON');
-  }
-  if (!isObject(value)) throw bad('not a JSON object');
+  const value = jsonObject(payload, bad);
   if (value['v'] !== adaptationVersion) throw bad(`version ${JSON.stringify(value['v'])}, this controller reads ${adaptationVersion}`);
   const { base, model, c, k, n, o, r, w, b, sum } = value;
   if (typeof base !== 'string' || !isSha256(base)) throw bad('base must be a SHA-256 (64 lower-case hex digits)');

@@ -142,8 +142,8 @@ export const maxModelSize = 64 << 20;
 export const maxChunks = 65536;
 
 /** A desired-state message, checked field by field; ProtocolError 'BAD_DESIRED' naming the field otherwise. */
-export function decodeDesired(payload: Uint8Array): Desired {
-  const bad = (why: string): ProtocolError => new ProtocolError('BAD_DESIRED', `desired state: ${why}`);
+/** The payload as a JSON object, or the decoder's own error saying what it is instead. */
+export function jsonObject(payload: Uint8Array, bad: (why: string) => ProtocolError): Record<string, unknown> {
   const text = asciiText(payload);
   if (text === undefined) throw bad('not ASCII text');
   let value: unknown;
@@ -153,6 +153,12 @@ export function decodeDesired(payload: Uint8Array): Desired {
     throw bad('not JSON');
   }
   if (!isObject(value)) throw bad('not a JSON object');
+  return value;
+}
+
+export function decodeDesired(payload: Uint8Array): Desired {
+  const bad = (why: string): ProtocolError => new ProtocolError('BAD_DESIRED', `desired state: ${why}`);
+  const value = jsonObject(payload, bad);
   if (value['v'] !== protocolVersion) throw bad(`version ${JSON.stringify(value['v'])}, this device speaks ${protocolVersion}`);
   const rollout = value['rollout'];
   if (typeof rollout !== 'string' || rollout.length === 0 || rollout.length > 64) throw bad('rollout must be a string of 1-64 characters');
