@@ -376,6 +376,11 @@ xtml_status_t xtml_prep_expect_same_shape(xtml_prep_t *p, const xtml_tinfo_t *a,
                                           const xtml_tinfo_t *b, const char *role_b);
 /* Per-tensor int8 quantization present (scale > 0). */
 xtml_status_t xtml_prep_expect_quantized(xtml_prep_t *p, const xtml_tinfo_t *t, const char *role);
+/* MEAN's, SUM's, REDUCE_MAX's and REDUCE_MIN's axes and output shape, as merged axes (xtml_reduce.c). */
+xtml_status_t xtml_prep_reduction(xtml_prep_t *p, const xtml_tinfo_t *in,
+                                  const xtml_tinfo_t *axis, const xtml_tinfo_t *out,
+                                  bool keep_dims, int32_t *ndim, int32_t *dims,
+                                  int32_t *out_stride, int32_t *n_reduced);
 /* Input and output of an int8 kernel with weights: both quantized, zero points within int8. */
 xtml_status_t xtml_prep_expect_s8_io(xtml_prep_t *p, const xtml_tinfo_t *in, const xtml_tinfo_t *out);
 

@@ -128,17 +128,108 @@ static int floor_log2_u32(uint32_t n) {
     return r;
 }
 
+/*
+ * The reduction operators' common prepare step (MEAN here; SUM, REDUCE_MAX
+ * and REDUCE_MIN in xtml_reduce_ops.c): the axis tensor is a constant int32
+ * scalar or vector (negative values count from the end, repeats are ignored),
+ * `out` is `in` reduced over it with or without keep_dims, and the input is
+ * described as merged axes: size-1 axes disappear, neighbours both reduced or
+ * both kept become one. out_stride[a] is how far one step along merged axis a
+ * moves in the output, 0 for a reduced axis.
+ */
+xtml_status_t xtml_prep_reduction(xtml_prep_t *p, const xtml_tinfo_t *in,
+                                  const xtml_tinfo_t *axis, const xtml_tinfo_t *out,
+                                  bool keep_dims, int32_t *ndim, int32_t *dims,
+                                  int32_t *out_stride, int32_t *n_reduced) {
+    bool reduced[XTML_MAX_DIMS];
+    bool mred[XTML_MAX_DIMS];
+    int32_t i, m = 0, out_rank = 0, kept_inner = 1;
+    int64_t n = 1;
+
+    if (axis->type != XTML_DTYPE_INT32 || axis->ndim > 1) {
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
+                              "axis '%s' must be an int32 scalar or vector", axis->name);
+    }
+    /* An empty axis list has no data to hold: nothing is reduced. */
+    if (axis->count > 0 && (!axis->is_const || axis->data == NULL)) {
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
+                              "axis '%s' is not constant; only constant axes are supported",
+                              axis->name);
+    }
+    for (i = 0; i < in->ndim; ++i) {
+        reduced[i] = false;
+    }
+    for (i = 0; i < axis->count; ++i) {
+        int32_t a = xtml_ld_i32((const uint8_t *)axis->data + 4 * (size_t)i);
+        if (a < -in->ndim || a >= in->ndim) {
+            return xtml_prep_fail(p, XTML_STATUS_BAD_OPTIONS,
+                                  "axis '%s' value %d is out of range for rank %d", axis->name,
+                                  (int)a, (int)in->ndim);
+        }
+        reduced[a < 0 ? a + in->ndim : a] = true;
+    }
+
+    /* The output shape the reduction gives, and the inputs per output. */
+    for (i = 0; i < in->ndim; ++i) {
+        int32_t expect;
+        if (reduced[i]) {
+            n *= in->dims[i];
+            if (!keep_dims) {
+                continue;
+            }
+            expect = 1;
+        } else {
+            expect = in->dims[i];
+        }
+        if (out_rank >= out->ndim || out->dims[out_rank] != expect) {
+            return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
+                                  "output 0 '%s' does not match input 0 '%s' reduced over '%s' "
+                                  "(keep_dims %d)",
+                                  out->name, in->name, axis->name, (int)keep_dims);
+        }
+        ++out_rank;
+    }
+    if (out_rank != out->ndim) {
+        return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
+                              "output 0 '%s' has rank %d, the reduction gives rank %d", out->name,
+                              (int)out->ndim, (int)out_rank);
+    }
+    *n_reduced = (int32_t)n; /* <= in->count */
+
+    for (i = 0; i < in->ndim; ++i) {
+        if (in->dims[i] == 1) {
+            continue;
+        }
+        if (m > 0 && mred[m - 1] == reduced[i]) {
+            dims[m - 1] *= in->dims[i];
+        } else {
+            dims[m] = in->dims[i];
+            mred[m] = reduced[i];
+            ++m;
+        }
+    }
+    if (m == 0) {
+        dims[0] = 1;
+        mred[0] = false;
+        m = 1;
+    }
+    for (i = m - 1; i >= 0; --i) {
+        out_stride[i] = mred[i] ? 0 : kept_inner;
+        if (!mred[i]) {
+            kept_inner *= dims[i];
+        }
+    }
+    *ndim = m;
+    return XTML_STATUS_OK;
+}
+
 static xtml_status_t mean_prepare(xtml_prep_t *p) {
     xtml_tinfo_t in, axis, out;
     xtml_fb_table_t opts;
     xtml_mean_params_t k;
     xtml_mean_params_t *params;
     bool keep_dims;
-    bool reduced[XTML_MAX_DIMS];
-    int32_t mdims[XTML_MAX_DIMS];
-    bool mred[XTML_MAX_DIMS];
-    int32_t i, m = 0, out_rank = 0;
-    int64_t n_reduced = 1;
+    int32_t n_reduced;
     xtml_status_t st;
 
     if (xtml_prep_n_inputs(p) != 2 || xtml_prep_n_outputs(p) != 1) {
@@ -171,59 +262,14 @@ static xtml_status_t mean_prepare(xtml_prep_t *p) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG, "input 0 '%s' is empty",
                               in.name);
     }
-    if (axis.type != XTML_DTYPE_INT32 || axis.ndim > 1) {
-        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
-                              "axis '%s' must be an int32 scalar or vector", axis.name);
-    }
-    /* An empty axis list has no data to hold: nothing is reduced. */
-    if (axis.count > 0 && (!axis.is_const || axis.data == NULL)) {
-        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
-                              "axis '%s' is not constant; only constant axes are supported",
-                              axis.name);
-    }
-
-    /* Negative axes count from the end; repeats are ignored. */
-    for (i = 0; i < in.ndim; ++i) {
-        reduced[i] = false;
-    }
-    for (i = 0; i < axis.count; ++i) {
-        int32_t a = ((const int32_t *)axis.data)[i];
-        if (a < -in.ndim || a >= in.ndim) {
-            return xtml_prep_fail(p, XTML_STATUS_BAD_OPTIONS,
-                                  "axis '%s' value %d is out of range for rank %d", axis.name,
-                                  (int)a, (int)in.ndim);
-        }
-        reduced[a < 0 ? a + in.ndim : a] = true;
-    }
-
-    /* The output shape the reduction gives, and N. */
-    for (i = 0; i < in.ndim; ++i) {
-        int32_t expect;
-        if (reduced[i]) {
-            n_reduced *= in.dims[i];
-            if (!keep_dims) {
-                continue;
-            }
-            expect = 1;
-        } else {
-            expect = in.dims[i];
-        }
-        if (out_rank >= out.ndim || out.dims[out_rank] != expect) {
-            return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
-                                  "output 0 '%s' does not match input 0 '%s' reduced over '%s' "
-                                  "(keep_dims %d)",
-                                  out.name, in.name, axis.name, (int)keep_dims);
-        }
-        ++out_rank;
-    }
-    if (out_rank != out.ndim) {
-        return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
-                              "output 0 '%s' has rank %d, the reduction gives rank %d", out.name,
-                              (int)out.ndim, (int)out_rank);
+    st = xtml_prep_reduction(p, &in, &axis, &out, keep_dims, &k.ndim, k.dims, k.out_stride,
+                             &n_reduced);
+    if (st != XTML_STATUS_OK) {
+        return st;
     }
 
     k.n_out = out.count;
-    k.n_reduced = (int32_t)n_reduced;  /* <= in.count */
+    k.n_reduced = n_reduced;  /* <= in.count */
     k.divisor = (float)n_reduced;
     k.is_int8 = in.type == XTML_DTYPE_INT8;
     if (k.is_int8) {
@@ -262,36 +308,6 @@ static xtml_status_t mean_prepare(xtml_prep_t *p) {
         k.shift = shift - n_shift;
         k.in_zero_point = in.zero_point;
         k.out_zero_point = out.zero_point;
-    }
-
-    /* Merge axes: drop size-1 axes, join neighbours of the same kind. */
-    for (i = 0; i < in.ndim; ++i) {
-        if (in.dims[i] == 1) {
-            continue;
-        }
-        if (m > 0 && mred[m - 1] == reduced[i]) {
-            mdims[m - 1] *= in.dims[i];
-        } else {
-            mdims[m] = in.dims[i];
-            mred[m] = reduced[i];
-            ++m;
-        }
-    }
-    if (m == 0) {
-        mdims[0] = 1;
-        mred[0] = false;
-        m = 1;
-    }
-    k.ndim = m;
-    {
-        int32_t kept_inner = 1;
-        for (i = m - 1; i >= 0; --i) {
-            k.dims[i] = mdims[i];
-            k.out_stride[i] = mred[i] ? 0 : kept_inner;
-            if (!mred[i]) {
-                kept_inner *= mdims[i];
-            }
-        }
     }
 
     if (in.type == XTML_DTYPE_INT8) {

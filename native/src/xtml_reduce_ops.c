@@ -128,11 +128,6 @@ static xtml_status_t reduce_prepare(xtml_prep_t *p, uint8_t op) {
     xtml_reduce_params_t k;
     xtml_reduce_params_t *params;
     bool keep_dims;
-    bool reduced[XTML_MAX_DIMS];
-    int32_t mdims[XTML_MAX_DIMS];
-    bool mred[XTML_MAX_DIMS];
-    int32_t i, m = 0, out_rank = 0;
-    int64_t n_reduced = 1;
     xtml_status_t st;
 
     if (xtml_prep_n_inputs(p) != 2 || xtml_prep_n_outputs(p) != 1) {
@@ -166,57 +161,16 @@ static xtml_status_t reduce_prepare(xtml_prep_t *p, uint8_t op) {
     if (in.count < 1) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG, "input 0 '%s' is empty", in.name);
     }
-    if (axis.type != XTML_DTYPE_INT32 || axis.ndim > 1) {
-        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
-                              "axis '%s' must be an int32 scalar or vector", axis.name);
-    }
-    if (axis.count > 0 && (!axis.is_const || axis.data == NULL)) {
-        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
-                              "axis '%s' is not constant; only constant axes are supported",
-                              axis.name);
-    }
-    for (i = 0; i < in.ndim; ++i) {
-        reduced[i] = false;
-    }
-    for (i = 0; i < axis.count; ++i) {
-        int32_t a = xtml_ld_i32((const uint8_t *)axis.data + 4 * (size_t)i);
-        if (a < -in.ndim || a >= in.ndim) {
-            return xtml_prep_fail(p, XTML_STATUS_BAD_OPTIONS,
-                                  "axis '%s' value %d is out of range for rank %d", axis.name,
-                                  (int)a, (int)in.ndim);
-        }
-        reduced[a < 0 ? a + in.ndim : a] = true;
-    }
-    for (i = 0; i < in.ndim; ++i) {
-        int32_t expect;
-        if (reduced[i]) {
-            n_reduced *= in.dims[i];
-            if (!keep_dims) {
-                continue;
-            }
-            expect = 1;
-        } else {
-            expect = in.dims[i];
-        }
-        if (out_rank >= out.ndim || out.dims[out_rank] != expect) {
-            return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
-                                  "output 0 '%s' does not match input 0 '%s' reduced over '%s' "
-                                  "(keep_dims %d)",
-                                  out.name, in.name, axis.name, (int)keep_dims);
-        }
-        ++out_rank;
-    }
-    if (out_rank != out.ndim) {
-        return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
-                              "output 0 '%s' has rank %d, the reduction gives rank %d", out.name,
-                              (int)out.ndim, (int)out_rank);
+    st = xtml_prep_reduction(p, &in, &axis, &out, keep_dims, &k.ndim, k.dims, k.out_stride,
+                             &k.n_reduced);
+    if (st != XTML_STATUS_OK) {
+        return st;
     }
 
     k.op = op;
     k.type = (uint8_t)in.type;
     k.n_in = in.count;
     k.n_out = out.count;
-    k.n_reduced = (int32_t)n_reduced;
     if (in.type != XTML_DTYPE_FLOAT32 && op == REDUCE_SUM) {
         st = xtml_prep_expect_quantized(p, &in, "input tensor");
         if (st == XTML_STATUS_OK) {
@@ -246,34 +200,6 @@ static xtml_status_t reduce_prepare(xtml_prep_t *p, uint8_t op) {
         }
     }
 
-    for (i = 0; i < in.ndim; ++i) {
-        if (in.dims[i] == 1) {
-            continue;
-        }
-        if (m > 0 && mred[m - 1] == reduced[i]) {
-            mdims[m - 1] *= in.dims[i];
-        } else {
-            mdims[m] = in.dims[i];
-            mred[m] = reduced[i];
-            ++m;
-        }
-    }
-    if (m == 0) {
-        mdims[0] = 1;
-        mred[0] = false;
-        m = 1;
-    }
-    k.ndim = m;
-    {
-        int32_t kept_inner = 1;
-        for (i = m - 1; i >= 0; --i) {
-            k.dims[i] = mdims[i];
-            k.out_stride[i] = mred[i] ? 0 : kept_inner;
-            if (!mred[i]) {
-                kept_inner *= mdims[i];
-            }
-        }
-    }
     if (op == REDUCE_SUM && in.type != XTML_DTYPE_FLOAT32) {
         xtml_prep_scratch(p, sizeof(uint32_t) * (size_t)out.count);
     }
