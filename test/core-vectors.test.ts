@@ -7,21 +7,13 @@ import test from 'ava';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { needs, optionalGroup, optionalTest, variantNeeds, type Requirement } from './support/optional.js';
+import { cliBuilds, needs, optionalGroup, optionalTest, variantNeeds } from './support/optional.js';
 import {
   compareOutputs, floatTranscendentalModels, limiter, loadManifest, loadTflmRefused, runCli, singleInvoke, ulpTolerance,
   type ModelSpec, type Variant,
 } from './support/reference.js';
 
-const builds: { variant: Variant; needs: Requirement[] }[] = [
-  { variant: 'host', needs: variantNeeds.host },
-  { variant: 'host32', needs: [needs.host32] },
-  { variant: 'asan', needs: variantNeeds.asan },
-  { variant: 'reference', needs: variantNeeds.reference },
-  { variant: 'scalar', needs: variantNeeds.scalar },
-  { variant: 'rv32imc-O2', needs: variantNeeds['rv32imc-O2'] },
-  { variant: 'rv32imc-Os', needs: variantNeeds['rv32imc-Os'] },
-];
+const builds = cliBuilds;
 const models = needs.reference.present()
   ? [...loadManifest('models'), ...loadManifest('ops')].filter((m) => (m.vectors ?? []).length > 0)
   : [];

@@ -16,7 +16,7 @@ import { runManifestXs, runModelXs } from '../host-sim/xs/xs-backend.js';
 import type { CoreBinding } from '../src/binding.js';
 import { InferenceSession, XtmlError } from '../src/index.js';
 import { bytesOf, typedView } from '../src/tensor.js';
-import { needs, optionalGroup, variantNeeds, type Requirement } from './support/optional.js';
+import { cliBuilds, needs, optionalGroup, variantNeeds } from './support/optional.js';
 import { limiter, repoRoot, runCli, type Variant } from './support/reference.js';
 
 interface SeqVector { name: string; invokes: number; input: string; output: string }
@@ -49,15 +49,7 @@ test('the sequence group has SVDF models in float32 and int8 (int16 and int8 sta
 
 // ---- the CLI builds: one process per model, --invokes K per vector ----
 
-const builds: { variant: Variant; needs: Requirement[] }[] = [
-  { variant: 'host', needs: variantNeeds.host },
-  { variant: 'host32', needs: [needs.host32] },
-  { variant: 'asan', needs: variantNeeds.asan },
-  { variant: 'reference', needs: variantNeeds.reference },
-  { variant: 'scalar', needs: variantNeeds.scalar },
-  { variant: 'rv32imc-O2', needs: variantNeeds['rv32imc-O2'] },
-  { variant: 'rv32imc-Os', needs: variantNeeds['rv32imc-Os'] },
-];
+const builds = cliBuilds;
 
 for (const build of builds) {
   optionalGroup(`${build.variant}: every sequence vector matches TFLM invoke by invoke`, build.needs, () => {

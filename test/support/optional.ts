@@ -5,7 +5,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { missing, strict, type Requirement } from './requirements.js';
 
-export { missing, needs, requirement, strict, variantNeeds, type Requirement } from './requirements.js';
+export { cliBuilds, missing, needs, requirement, strict, variantNeeds, type Requirement } from './requirements.js';
 
 type Impl = ((t: ExecutionContext) => void) | ((t: ExecutionContext) => PromiseLike<void>);
 

@@ -107,6 +107,21 @@ export const variantNeeds: Record<Variant, Requirement[]> = {
   'rv32imc-Os': [needs.riscvGcc, needs.qemuRiscv32],
 };
 
+/**
+ * Every build of the C CLI that runs the vector tests (core-vectors,
+ * tflm-sequence), with what each needs; host32 runs under qemu-i386 where
+ * the kernel refuses 32-bit programs.
+ */
+export const cliBuilds: { variant: Variant; needs: Requirement[] }[] = [
+  { variant: 'host', needs: variantNeeds.host },
+  { variant: 'host32', needs: [needs.host32] },
+  { variant: 'asan', needs: variantNeeds.asan },
+  { variant: 'reference', needs: variantNeeds.reference },
+  { variant: 'scalar', needs: variantNeeds.scalar },
+  { variant: 'rv32imc-O2', needs: variantNeeds['rv32imc-O2'] },
+  { variant: 'rv32imc-Os', needs: variantNeeds['rv32imc-Os'] },
+];
+
 export const strict = process.env['CI'] !== undefined && process.env['CI'] !== '' && process.env['CI'] !== 'false';
 
 /** The first missing requirement's message, or null when all are present. */
