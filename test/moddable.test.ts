@@ -20,9 +20,11 @@ import { repoRoot } from './support/reference.js';
 const moddable = process.env['MODDABLE'] ?? '';
 const httpJs = join(moddable, 'modules/network/http/http.js');
 const sdkMissing = moddable === '' ? '$MODDABLE is not set' : existsSync(httpJs) ? null : `${httpJs} does not exist`;
-const sdkTest = (title: string, impl: (t: ExecutionContext) => void | Promise<void>): void => {
-  if (sdkMissing === null) test.serial(title, impl);
-  else test.skip(`${title} [skipped: the Moddable SDK is not installed (${sdkMissing}); see docs/devices.md]`, impl);
+/** A test that needs the SDK and, where named, other tools (`alsoMissing`: what is absent, or null). */
+const sdkTest = (title: string, impl: (t: ExecutionContext) => void | Promise<void>, alsoMissing: string | null = null): void => {
+  if (sdkMissing !== null) test.skip(`${title} [skipped: the Moddable SDK is not installed (${sdkMissing}); see docs/devices.md]`, impl);
+  else if (alsoMissing !== null) test.skip(`${title} [skipped: ${alsoMissing}]`, impl);
+  else test.serial(title, impl);
 };
 
 // ---- status lines ----
@@ -106,7 +108,6 @@ const simulatorMissing = !existsSync('/usr/sbin/mosquitto') ? '/usr/sbin/mosquit
 // simulator builds lack). The device publishes its retained online marker,
 // state and metrics, serves HTTP, and installs a model sent as retained chunks.
 sdkTest('the app in mcsim joins a Mosquitto broker: retained state and metrics, then an install over MQTT chunks', async (t) => {
-  if (simulatorMissing !== null) { t.log(`skipped: ${simulatorMissing}`); t.pass(); return; }
   t.timeout(30 * 60_000);
   const brokerPort = await freePort();
   const httpPort = await freePort();
@@ -193,4 +194,4 @@ sdkTest('the app in mcsim joins a Mosquitto broker: retained state and metrics, 
     }
     rmSync(`/tmp/${storageDir}`, { recursive: true, force: true });
   }
-});
+}, simulatorMissing);
