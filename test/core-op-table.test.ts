@@ -93,7 +93,7 @@ const builds: Build[] = [
 
 for (const b of builds) {
   const link = (out: string, all: boolean): void => {
-    execFileSync(b.cc, [...b.arch, '-std=c11', '-Wall', '-Wextra', '-Werror', '-Os', '-ffunction-sections', '-fdata-sections',
+    execFileSync(b.cc, [...b.arch, '-std=c99', '-Wall', '-Wextra', '-Wpedantic', '-Werror', '-Os', '-ffunction-sections', '-fdata-sections',
       ...(all ? ['-DOP_TABLE_ALL'] : []), '-I', include, '-I', dir, app, '-Wl,--gc-sections', '-o', out, ...b.libs()]);
   };
   const run = (program: string, args: string[]) => runProgram(b.variant, program, args, 120_000);

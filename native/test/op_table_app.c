@@ -15,6 +15,7 @@
  * A refusal prints "<status name>: <detail>" and exits 1; a usage or file
  * error exits 2.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,13 @@
 #define APP_OPS_COUNT ((int32_t)(sizeof app_ops / sizeof app_ops[0]))
 #endif
 
+/* 16-byte aligned memory, as xtml.h asks of model bytes and the arena; kept
+ * to the end of the program. (C99 has no aligned_alloc.) */
+static unsigned char *aligned16(size_t bytes) {
+    unsigned char *block = malloc(bytes + 15);
+    return block == NULL ? NULL : block + ((16 - (uintptr_t)block % 16) % 16);
+}
+
 static unsigned char *read_all(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
     unsigned char *buf;
@@ -36,10 +44,8 @@ static unsigned char *read_all(const char *path, size_t *len) {
         }
         return NULL;
     }
-    /* 16-byte aligned, as xtml.h asks of model bytes. */
-    buf = aligned_alloc(16, ((size_t)n + 16) & ~(size_t)15);
+    buf = aligned16((size_t)n);
     if (buf == NULL || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
         fclose(f);
         return NULL;
     }
@@ -124,7 +130,7 @@ int main(int argc, char **argv) {
     if (status != XTML_STATUS_OK) {
         return refused(&diag);
     }
-    arena = aligned_alloc(XTML_ARENA_ALIGN, (need + XTML_ARENA_ALIGN - 1) & ~(size_t)(XTML_ARENA_ALIGN - 1));
+    arena = aligned16(need);
     if (arena == NULL) {
         return 2;
     }
