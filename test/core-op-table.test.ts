@@ -18,11 +18,23 @@ const include = join(repoRoot, 'native/include');
 const dir = mkdtempSync(join(tmpdir(), 'xtml-op-table-'));
 test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 
+interface Facts {
+  arena_bytes: number;
+  arena_bytes_32bit: number;
+  inputs: number[];
+  operators: { name: string }[];
+  tensors: { dtype: string; shape: number[] }[];
+}
+let inspected: Facts | undefined;
+/** The detector as the C CLI describes it. */
+function facts(): Facts {
+  inspected ??= JSON.parse(execFileSync(cliPath('host'), ['inspect', detector, '--json'], { encoding: 'utf8' })) as Facts;
+  return inspected;
+}
+
 /** The detector's builtins as the C CLI lists them: each once, in order of first use. */
 function cliOperators(): string[] {
-  const text = execFileSync(cliPath('host'), ['inspect', detector, '--json'], { encoding: 'utf8' });
-  const ops = (JSON.parse(text) as { operators: { name: string }[] }).operators.map((op) => op.name);
-  return [...new Set(ops)];
+  return [...new Set(facts().operators.map((op) => op.name))];
 }
 
 /** Kernel and entry objects a linked program holds. */
@@ -42,11 +54,10 @@ function prepare(): Promise<string> {
   table ??= (async () => {
     const c = execFileSync(process.execPath, [join(repoRoot, 'bin/xs-tinyml.js'), 'ops', detector, '--c', '--name', 'app_ops'], { encoding: 'utf8' });
     writeFileSync(join(dir, 'op_table.h'), c);
-    const facts = JSON.parse(execFileSync(cliPath('host'), ['inspect', detector, '--json'], { encoding: 'utf8' })) as
-      { inputs: number[]; tensors: { dtype: string; shape: number[] }[] };
-    const inputBytes = facts.inputs.reduce((sum, i) => {
-      if (facts.tensors[i]!.dtype !== 'int8') throw new Error('the detector has an int8 input');
-      return sum + facts.tensors[i]!.shape.reduce((a, d) => a * d, 1);
+    const { inputs, tensors } = facts();
+    const inputBytes = inputs.reduce((sum, i) => {
+      if (tensors[i]!.dtype !== 'int8') throw new Error('the detector has an int8 input');
+      return sum + tensors[i]!.shape.reduce((a, d) => a * d, 1);
     }, 0);
     writeFileSync(join(dir, 'in.bin'), seededBytes(14, inputBytes));
     execFileSync(cliPath('host'), ['run', detector, '--input', join(dir, 'in.bin'), '--output', join(dir, 'want.bin')]);
@@ -115,17 +126,30 @@ for (const b of builds) {
       t.true(listed.length >= 77, `${listed.length} operators in XTML_OPERATORS`);
       t.deepEqual(all.kernels, listed.map((m) => `xtml_kernel_${m[2]}`).sort());
 
+      // The same outputs as the C CLI, and the same arena as it reports for this pointer width.
+      const arena = b.variant === 'host' ? facts().arena_bytes : facts().arena_bytes_32bit;
       for (const [program_, name] of [[program, 'table'], [full, 'all']] as const) {
         const out = join(dir, `out-${b.variant}-${name}.bin`);
         const r = await run(program_, [detector, join(dir, 'in.bin'), out]);
         t.is(r.code, 0, `${name}: ${r.stdout}${r.stderr}`);
         t.deepEqual(readFileSync(out), readFileSync(join(dir, 'want.bin')), name);
+        t.is(r.stdout.trim(), `arena ${arena}`, name);
       }
+
+      // xtml_arena_size_with() honours a table too (and links every kernel anyway).
+      const withTable = await run(full, ['--with-table', detector]);
+      t.is(withTable.code, 0, withTable.stderr);
+      t.deepEqual(withTable.stdout.trim().split('\n'), [
+        `arena XTML_STATUS_OK ${arena}`,
+        `all XTML_STATUS_OK ${arena}`,
+        'two XTML_STATUS_UNSUPPORTED_OPERATOR 0',
+        `operator ${facts().operators.findIndex((op) => op.name === 'SOFTMAX')}: builtin SOFTMAX (code 25) is not in the operator table (options.ops)`,
+      ]);
 
       // Without SOFTMAX (the table's last entry): refused at init, by name.
       const dropped = await run(program, [detector, join(dir, 'in.bin'), join(dir, 'none.bin'), '1']);
       t.is(dropped.code, 1, dropped.stderr);
-      t.regex(dropped.stdout.trim(), /^XTML_STATUS_UNSUPPORTED_OPERATOR: operator \d+: builtin SOFTMAX \(code 25\) is not in the operator table \(options\.ops\)$/);
+      t.is(dropped.stdout.trim(), `XTML_STATUS_UNSUPPORTED_OPERATOR: operator ${facts().operators.findIndex((op) => op.name === 'SOFTMAX')}: builtin SOFTMAX (code 25) is not in the operator table (options.ops)`);
 
       const bad = await run(program, ['--bad-tables', detector]);
       t.is(bad.code, 0, bad.stderr);

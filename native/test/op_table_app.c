@@ -9,8 +9,13 @@
  *   op_table_app MODEL IN OUT [DROP]
  *       runs the model once on IN's bytes and writes its outputs to OUT,
  *       the table without its last DROP entries
+ *       and prints "arena <bytes>"
  *   op_table_app --bad-tables MODEL
  *       one line per malformed table: "<case> <status name>"
+ *   op_table_app --with-table MODEL   (the -DOP_TABLE_ALL build)
+ *       xtml_arena_size_with() with a table: every operator's, then CONV_2D and
+ *       DEPTHWISE_CONV_2D only; "<case> <status name> <arena bytes>" and the
+ *       detail, after the "arena" of xtml_arena_size()
  *
  * A refusal prints "<status name>: <detail>" and exits 1; a usage or file
  * error exits 2.
@@ -92,6 +97,26 @@ static int bad_tables(const uint8_t *model, size_t len) {
     bad_table("empty-table", model, len, app_ops, 0);
     return 0;
 }
+#else
+static int with_table(const uint8_t *model, size_t len) {
+    static const xtml_op_t *const two[] = { XTML_OP(CONV_2D), XTML_OP(DEPTHWISE_CONV_2D) };
+    xtml_options_t options;
+    xtml_diag_t diag;
+    size_t need = 0;
+    xtml_status_t status = xtml_arena_size(model, len, &need, &diag);
+    printf("arena %s %lu\n", xtml_status_name(status), (unsigned long)need);
+    memset(&options, 0, sizeof options);
+    options.ops = xtml_ops_all;
+    options.op_count = XTML_OPS_ALL_COUNT;
+    status = xtml_arena_size_with(model, len, &options, &need, &diag);
+    printf("all %s %lu\n", xtml_status_name(status), (unsigned long)need);
+    options.ops = two;
+    options.op_count = 2;
+    need = 0;
+    status = xtml_arena_size_with(model, len, &options, &need, &diag);
+    printf("two %s %lu\n%s\n", xtml_status_name(status), (unsigned long)need, diag.detail);
+    return 0;
+}
 #endif
 
 int main(int argc, char **argv) {
@@ -111,6 +136,11 @@ int main(int argc, char **argv) {
     memset(&options, 0, sizeof options);
     options.ops = app_ops;
     options.op_count = APP_OPS_COUNT - (argc == 5 ? atoi(argv[4]) : 0);
+#else
+    if (argc == 3 && strcmp(argv[1], "--with-table") == 0) {
+        model = read_all(argv[2], &model_len);
+        return model == NULL ? 2 : with_table(model, model_len);
+    }
 #endif
     if (argc != 4 && argc != 5) {
         fprintf(stderr, "usage: op_table_app MODEL IN OUT [DROP] | --bad-tables MODEL\n");
@@ -166,5 +196,6 @@ int main(int argc, char **argv) {
         fwrite(xtml_output_data(ctx, i), 1, info.bytes, out);
     }
     fclose(out);
+    printf("arena %lu\n", (unsigned long)need);
     return 0;
 }
