@@ -104,7 +104,7 @@ const rect = { x: 0, y: 4, w: 8, h: 12, size: 16 } as const; // xtml_rect_t
 const grid = { rows: 0, cols: 4, classes: 8, background: 12, connectivity: 16, dtype: 20, zeroPoint: 24, minLevel: 28, minScore: 32, size: 36 } as const; // xtml_grid_t
 const gridObjectSize = 44; // xtml_grid_object_t
 const gridResult = { objects: 0, maxObjects: 4, count: 8, order: 12, size: 16 } as const; // xtml_grid_result_t
-const options = { keepTensors: 0, keepCount: 4, size: 8 } as const; // xtml_options_t
+const options = { keepTensors: 0, keepCount: 4, ops: 8, opCount: 12, size: 16 } as const; // xtml_options_t
 
 /** A CoreBinding on WebAssembly, plus what tests and tools may inspect. */
 export interface WasmBinding extends CoreBinding {
@@ -233,6 +233,9 @@ function bind(instance: WasmInstance): WasmBinding {
     refresh();
     view.setUint32(at + options.keepTensors, keep.length > 0 ? at + options.size : 0, true);
     view.setInt32(at + options.keepCount, keep.length, true);
+    // No operator table: the module runs every operator.
+    view.setUint32(at + options.ops, 0, true);
+    view.setInt32(at + options.opCount, 0, true);
     keep.forEach((t, k) => view.setInt32(at + options.size + 4 * k, t, true));
     return at;
   };

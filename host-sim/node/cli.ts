@@ -2,6 +2,7 @@
 // npx xs-tinyml: the TypeScript API from the command line, on any backend.
 //
 //   inspect <model> [--json] [--backend B] [--target T]
+//   ops <model> [--c] [--name N] [--backend B]
 //   run <model> --input in.bin --output out.bin [--backend B] [--repeat N] [--profile]
 //   verify <manifest.json> [--backend B] [--filter S]
 //   bench [manifest.json] [--backend B...] [--repeat N]
@@ -20,7 +21,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { InferenceSession, XtmlError, type BackendName, type Tensor } from '../../src/index.js';
 import { bytesOf, typedView, type TensorMetadata } from '../../src/tensor.js';
 import { loadBinding } from './backends.js';
@@ -29,6 +30,7 @@ import { desktopDecoders } from './images.js';
 import { XsApiHost } from '../xs/xs-api.js';
 import { defaultMaxBodyBytes, defaultMaxPixels, encodePgm } from '../../src/index.js';
 import { runManifestXs, runModelXs, xsErrorToError, xsHostAvailable, type XsModelResult } from '../xs/xs-backend.js';
+import { opTableC, operatorSet, tableName } from './op-table.js';
 import { addConvertCommands, ConvertError, isConvertUsageError } from './convert-cli.js';
 import { fleetCommand, FleetUsageError, PlanError } from './fleet/cli.js';
 
@@ -182,6 +184,19 @@ async function inspect(modelPath: string, opts: { json?: boolean; backend: Backe
   for (const t of info.inputs) console.log(`  input  ${t.name} ${t.type} ${dims(t.dims)}${quant(t)}`);
   for (const t of info.outputs) console.log(`  output ${t.name} ${t.type} ${dims(t.dims)}${quant(t)}`);
   for (const op of facts.operators) console.log(`  ${String(op.index).padStart(3)} ${op.name.padEnd(24)} ${op.macs.toLocaleString('en-US').padStart(12)} MACs`);
+}
+
+/** The builtins a model uses: names, or the C table for xtml_init_ops(). */
+async function ops(modelPath: string, opts: { c?: boolean; name?: string; backend: BackendName }): Promise<void> {
+  const info = await load(opts.backend, modelPath);
+  const names = operatorSet(info.operators);
+  if (opts.c !== true) {
+    for (const name of names) console.log(name);
+    return;
+  }
+  const name = opts.name ?? tableName(modelPath);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError(`--name ${JSON.stringify(name)} is not a C identifier`);
+  process.stdout.write(opTableC(names, name, basename(modelPath)));
 }
 
 async function run(modelPath: string, opts: { input: string; output: string; backend: BackendName; repeat: number; profile?: boolean }): Promise<void> {
@@ -488,6 +503,13 @@ program.command('inspect <model>')
   .option('--backend <backend>', 'wasm | node | xs', parseBackend, 'wasm' as BackendName)
   .option('--target <target>', 'report the arena for this target: host (the backend) or a 32-bit one (esp32, esp32c3, cortex-m, ...)', parseTarget, 'host')
   .action(inspect);
+
+program.command('ops <model>')
+  .description("the builtin operators a model uses, or with --c the table that makes xtml_init_ops() link only their kernels")
+  .option('--c', 'print the C array of XTML_OP() entries')
+  .option('--name <identifier>', 'name of the C array (default: <model>_ops)')
+  .option('--backend <backend>', 'wasm | node | xs', parseBackend, 'wasm' as BackendName)
+  .action(ops);
 
 program.command('run <model>')
   .description('run a model on raw input bytes (all inputs concatenated) and write raw output bytes')

@@ -169,6 +169,133 @@ xtml_status_t xtml_init(const uint8_t *model, size_t model_bytes, void *arena, s
                         xtml_ctx_t **ctx, xtml_diag_t *diag);
 
 /*
+ * ---- Operators: which kernels a context may run ----
+ *
+ * Each builtin operator the core runs has an entry, xtml_op_<NAME> (NAME as
+ * the TensorFlow Lite schema spells it: CONV_2D), that pairs its builtin code
+ * with its kernel. A table of entries is an operator resolver, as TFLM's
+ * MicroMutableOpResolver: a context made with xtml_init_ops() runs only the
+ * operators in its options' table, and since nothing else in the library
+ * refers to the other kernels, a firmware linked with -ffunction-sections
+ * -fdata-sections -Wl,--gc-sections carries only the kernels it lists:
+ *
+ *     static const xtml_op_t *const my_ops[] = {
+ *         XTML_OP(CONV_2D), XTML_OP(DEPTHWISE_CONV_2D), XTML_OP(SOFTMAX),
+ *     };
+ *     xtml_options_t opts = { 0 };
+ *     opts.ops = my_ops;
+ *     opts.op_count = sizeof my_ops / sizeof my_ops[0];
+ *     xtml_arena_size_ops(model, model_bytes, &opts, &need, &diag);
+ *     xtml_init_ops(model, model_bytes, &opts, arena, need, &ctx, &diag);
+ *
+ * `xs-tinyml ops MODEL.tflite --c` prints the table a model needs. The other
+ * calls (xtml_init(), xtml_init_with(), xtml_arena_size*()) run every
+ * operator, so they link every kernel.
+ */
+typedef struct xtml_kernel xtml_kernel_t;   /* opaque: prepare and eval of one operator */
+
+typedef struct xtml_op {
+    int32_t builtin;                /* builtin code in the TensorFlow Lite schema */
+    const xtml_kernel_t *kernel;
+} xtml_op_t;
+
+/*
+ * Every operator the core runs: X(NAME, builtin code, kernel), the kernel
+ * being xtml_kernel_<kernel> in the sources. Adding an operator to the core
+ * is one line here.
+ */
+#define XTML_OPERATORS(X) \
+    X(ADD, 0, add) \
+    X(AVERAGE_POOL_2D, 1, average_pool_2d) \
+    X(CONCATENATION, 2, concatenation) \
+    X(CONV_2D, 3, conv_2d) \
+    X(DEPTHWISE_CONV_2D, 4, depthwise_conv_2d) \
+    X(DEPTH_TO_SPACE, 5, depth_to_space) \
+    X(DEQUANTIZE, 6, dequantize) \
+    X(EMBEDDING_LOOKUP, 7, embedding_lookup) \
+    X(FLOOR, 8, floor) \
+    X(FULLY_CONNECTED, 9, fully_connected) \
+    X(LOGISTIC, 14, logistic) \
+    X(MAX_POOL_2D, 17, max_pool_2d) \
+    X(MUL, 18, mul) \
+    X(RELU, 19, relu) \
+    X(RELU6, 21, relu6) \
+    X(RESHAPE, 22, reshape) \
+    X(RESIZE_BILINEAR, 23, resize_bilinear) \
+    X(SOFTMAX, 25, softmax) \
+    X(SPACE_TO_DEPTH, 26, space_to_depth) \
+    X(SVDF, 27, svdf) \
+    X(TANH, 28, tanh) \
+    X(PAD, 34, pad) \
+    X(GATHER, 36, gather) \
+    X(BATCH_TO_SPACE_ND, 37, batch_to_space_nd) \
+    X(SPACE_TO_BATCH_ND, 38, space_to_batch_nd) \
+    X(TRANSPOSE, 39, transpose) \
+    X(MEAN, 40, mean) \
+    X(SUB, 41, sub) \
+    X(DIV, 42, div) \
+    X(SQUEEZE, 43, squeeze) \
+    X(STRIDED_SLICE, 45, strided_slice) \
+    X(EXP, 47, exp) \
+    X(SPLIT, 49, split) \
+    X(CAST, 53, cast) \
+    X(MAXIMUM, 55, maximum) \
+    X(ARG_MAX, 56, arg_max) \
+    X(MINIMUM, 57, minimum) \
+    X(LESS, 58, less) \
+    X(NEG, 59, neg) \
+    X(PADV2, 60, padv2) \
+    X(GREATER, 61, greater) \
+    X(GREATER_EQUAL, 62, greater_equal) \
+    X(LESS_EQUAL, 63, less_equal) \
+    X(SLICE, 65, slice) \
+    X(EXPAND_DIMS, 70, expand_dims) \
+    X(EQUAL, 71, equal) \
+    X(NOT_EQUAL, 72, not_equal) \
+    X(LOG, 73, log) \
+    X(SUM, 74, sum) \
+    X(SQRT, 75, sqrt) \
+    X(RSQRT, 76, rsqrt) \
+    X(SHAPE, 77, shape) \
+    X(ARG_MIN, 79, arg_min) \
+    X(REDUCE_MAX, 82, reduce_max) \
+    X(PACK, 83, pack) \
+    X(LOGICAL_OR, 84, logical_or) \
+    X(LOGICAL_AND, 86, logical_and) \
+    X(LOGICAL_NOT, 87, logical_not) \
+    X(UNPACK, 88, unpack) \
+    X(REDUCE_MIN, 89, reduce_min) \
+    X(ZEROS_LIKE, 93, zeros_like) \
+    X(FILL, 94, fill) \
+    X(RESIZE_NEAREST_NEIGHBOR, 97, resize_nearest_neighbor) \
+    X(LEAKY_RELU, 98, leaky_relu) \
+    X(SQUARED_DIFFERENCE, 99, squared_difference) \
+    X(MIRROR_PAD, 100, mirror_pad) \
+    X(ABS, 101, abs) \
+    X(CEIL, 104, ceil) \
+    X(GATHER_ND, 107, gather_nd) \
+    X(QUANTIZE, 114, quantize) \
+    X(ROUND, 116, round) \
+    X(HARD_SWISH, 117, hard_swish) \
+    X(SELECT_V2, 123, select_v2) \
+    X(BATCH_MATMUL, 126, batch_matmul) \
+    X(CUMSUM, 128, cumsum) \
+    X(BROADCAST_TO, 130, broadcast_to) \
+    X(BROADCAST_ARGS, 145, broadcast_args)
+
+#define XTML_OP_DECLARE_(name, code, kernel) extern const xtml_op_t xtml_op_##name;
+XTML_OPERATORS(XTML_OP_DECLARE_)
+#undef XTML_OP_DECLARE_
+
+/* The entry of one operator, for a table: XTML_OP(CONV_2D). */
+#define XTML_OP(name) (&xtml_op_##name)
+
+/* Every entry, in the order of XTML_OPERATORS (what xtml_init() runs). */
+#define XTML_OP_COUNT_(name, code, kernel) +1
+#define XTML_OPS_ALL_COUNT (0 XTML_OPERATORS(XTML_OP_COUNT_))
+extern const xtml_op_t *const xtml_ops_all[];
+
+/*
  * Options of xtml_arena_size_with() and xtml_init_with(). All zero (or a NULL
  * options pointer) means the defaults, which are what xtml_arena_size() and
  * xtml_init() use.
@@ -189,6 +316,17 @@ typedef struct xtml_options {
      */
     const int32_t *keep_tensors;
     int32_t keep_count;
+    /*
+     * The operators the context may run, for xtml_init_ops() and
+     * xtml_arena_size_ops() (above: entries from XTML_OP()); the other calls
+     * run every operator when ops is NULL, and only these when it is not.
+     * Read during the call only. A model with an operator missing from the
+     * table fails with XTML_STATUS_UNSUPPORTED_OPERATOR naming it; a negative
+     * count, a NULL table with a positive count, a NULL entry or one whose
+     * kernel is not its builtin's fail with XTML_STATUS_BAD_ARGUMENT.
+     */
+    const xtml_op_t *const *ops;
+    int32_t op_count;
 } xtml_options_t;
 
 /* xtml_arena_size() for a context made with these options. */
@@ -198,6 +336,16 @@ xtml_status_t xtml_arena_size_with(const uint8_t *model, size_t model_bytes, con
 /* xtml_init() with options; the arena must hold xtml_arena_size_with(). */
 xtml_status_t xtml_init_with(const uint8_t *model, size_t model_bytes, const xtml_options_t *options, void *arena,
                              size_t arena_bytes, xtml_ctx_t **ctx, xtml_diag_t *diag);
+
+/*
+ * xtml_arena_size_with() and xtml_init_with() running only options->ops (none
+ * when it is NULL or options is NULL): the calls of a firmware that links
+ * only the kernels its model needs.
+ */
+xtml_status_t xtml_arena_size_ops(const uint8_t *model, size_t model_bytes, const xtml_options_t *options,
+                                  size_t *arena_bytes, xtml_diag_t *diag);
+xtml_status_t xtml_init_ops(const uint8_t *model, size_t model_bytes, const xtml_options_t *options, void *arena,
+                            size_t arena_bytes, xtml_ctx_t **ctx, xtml_diag_t *diag);
 
 /* Bytes of the arena the context actually uses (equal to xtml_arena_size). */
 size_t xtml_arena_used(const xtml_ctx_t *ctx);

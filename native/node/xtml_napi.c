@@ -128,6 +128,8 @@ static bool get_options(napi_env env, napi_value value, xtml_options_t *options)
         napi_throw_type_error(env, NULL, "xs-tinyml addon: expected an Int32Array of tensor indices");
         return false;
     }
+    /* ops stays NULL: the addon runs every operator. */
+    memset(options, 0, sizeof *options);
     options->keep_tensors = p;
     options->keep_count = (int32_t)length;
     return true;

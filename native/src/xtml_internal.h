@@ -271,7 +271,7 @@ static inline int32_t xtml_tinfo_zero_point(const xtml_tinfo_t *t, int32_t i) {
 
 /* ---- the interpreter's runtime records (all inside the arena) ---- */
 
-typedef struct xtml_kernel xtml_kernel_t;
+/* xtml_kernel_t is declared in xtml.h (the operator tables name it). */
 
 typedef struct xtml_node {
     const xtml_kernel_t *kernel;
@@ -494,9 +494,6 @@ float xtml_tanh_f32(float x);
 /* Natural log the same way: -inf for +-0, NaN for negatives and NaN. */
 float xtml_log_f32(float x);
 
-/* ---- the operator table (xtml_ops.c) ---- */
-
-/* Kernel for a builtin code, or NULL when unsupported. */
-const xtml_kernel_t *xtml_kernel_for(int32_t builtin);
+/* The operator entries and xtml_ops_all are in xtml_ops.c (XTML_OPERATORS in xtml.h). */
 
 #endif /* XTML_INTERNAL_H */

@@ -463,6 +463,9 @@ typedef struct build {
     bool target32;            /* measure for 4-byte pointers (only while measuring) */
     size_t meta_bytes;        /* context + tables + persistent parameters */
     size_t plan_bytes;
+    const xtml_op_t *const *ops;  /* the operators it may run */
+    int32_t op_count;
+    bool chosen;              /* ops is the caller's table, not every operator */
 } build_t;
 
 static xtml_status_t set_detail(char *detail, size_t cap, xtml_status_t status, const char *fmt, ...)
@@ -543,6 +546,17 @@ static bool can_overwrite(const xtml_prep_t *p, const int32_t *alias_of, int32_t
     return true;
 }
 
+/* The kernel of a builtin in the build's table, or NULL. */
+static const xtml_kernel_t *kernel_for(const build_t *b, int32_t builtin) {
+    int32_t k;
+    for (k = 0; k < b->op_count; k++) {
+        if (b->ops[k]->builtin == builtin) {
+            return b->ops[k]->kernel;
+        }
+    }
+    return NULL;
+}
+
 /*
  * One pass over the operators. Measuring: ctx == NULL, the planner runs on the
  * stack and sizes are summed. Real: kernels write their parameters and the
@@ -612,11 +626,16 @@ static xtml_status_t build_pass(build_t *b, char *detail, size_t detail_cap) {
         if (p->name == NULL) {
             p->name = "?";
         }
-        kernel = xtml_kernel_for(builtin);
+        kernel = kernel_for(b, builtin);
         if (builtin == XTML_OP_CUSTOM) {
             return set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_OPERATOR,
                               "operator %d: custom operator '%s' version %d is not supported", (int)i, custom,
                               (int)version);
+        }
+        if (kernel == NULL && b->chosen) {
+            return set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_OPERATOR,
+                              "operator %d: builtin %s (code %d) is not in the operator table (options.ops)", (int)i,
+                              p->name, (int)builtin);
         }
         if (kernel == NULL || kernel->prepare == NULL) {
             return set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_OPERATOR,
@@ -871,26 +890,65 @@ static xtml_status_t build_keep(build_t *b, const xtml_options_t *options, char 
     return XTML_STATUS_OK;
 }
 
-xtml_status_t xtml_arena_size(const uint8_t *model, size_t model_bytes, size_t *arena_bytes, xtml_diag_t *diag) {
-    return xtml_arena_size_for(model, model_bytes, sizeof(void *), arena_bytes, diag);
+/*
+ * The operator table into the build: the options' one when it has one, else
+ * `all` (NULL for the calls that run only a caller's table). Every entry is
+ * checked to pair a builtin with that builtin's kernel.
+ */
+static xtml_status_t build_ops(build_t *b, const xtml_options_t *options, const xtml_op_t *const *all, char *detail) {
+    int32_t k;
+    if (options == NULL || (options->ops == NULL && options->op_count == 0)) {
+        b->ops = all;
+        b->op_count = all != NULL ? XTML_OPS_ALL_COUNT : 0;
+        b->chosen = all == NULL;
+        return XTML_STATUS_OK;
+    }
+    if (options->op_count < 0 || options->ops == NULL) {
+        return set_detail(detail, XTML_DETAIL_MAX, XTML_STATUS_BAD_ARGUMENT,
+                          options->op_count < 0 ? "options.op_count is negative" : "options.ops is NULL");
+    }
+    for (k = 0; k < options->op_count; k++) {
+        const xtml_op_t *op = options->ops[k];
+        const char *name = op != NULL ? xtml_builtin_name(op->builtin) : NULL;
+        if (op == NULL || op->kernel == NULL || name == NULL || strcmp(op->kernel->name, name) != 0) {
+            return set_detail(detail, XTML_DETAIL_MAX, XTML_STATUS_BAD_ARGUMENT,
+                              "options.ops[%d] is not an operator entry (use XTML_OP(NAME))", (int)k);
+        }
+    }
+    b->ops = options->ops;
+    b->op_count = options->op_count;
+    b->chosen = true;
+    return XTML_STATUS_OK;
 }
 
 static xtml_status_t arena_size(const uint8_t *model, size_t model_bytes, const xtml_options_t *options,
-                                size_t pointer_bytes, size_t *arena_bytes, xtml_diag_t *diag);
+                                const xtml_op_t *const *all, size_t pointer_bytes, size_t *arena_bytes,
+                                xtml_diag_t *diag);
+
+xtml_status_t xtml_arena_size(const uint8_t *model, size_t model_bytes, size_t *arena_bytes, xtml_diag_t *diag) {
+    return arena_size(model, model_bytes, NULL, xtml_ops_all, sizeof(void *), arena_bytes, diag);
+}
 
 xtml_status_t xtml_arena_size_for(const uint8_t *model, size_t model_bytes, size_t pointer_bytes,
                                   size_t *arena_bytes, xtml_diag_t *diag) {
-    return arena_size(model, model_bytes, NULL, pointer_bytes, arena_bytes, diag);
+    return arena_size(model, model_bytes, NULL, xtml_ops_all, pointer_bytes, arena_bytes, diag);
 }
 
 xtml_status_t xtml_arena_size_with(const uint8_t *model, size_t model_bytes, const xtml_options_t *options,
                                    size_t *arena_bytes, xtml_diag_t *diag) {
-    return arena_size(model, model_bytes, options, sizeof(void *), arena_bytes, diag);
+    return arena_size(model, model_bytes, options, xtml_ops_all, sizeof(void *), arena_bytes, diag);
+}
+
+/* Refers to no kernel itself: only options->ops's reach the link. */
+xtml_status_t xtml_arena_size_ops(const uint8_t *model, size_t model_bytes, const xtml_options_t *options,
+                                  size_t *arena_bytes, xtml_diag_t *diag) {
+    return arena_size(model, model_bytes, options, NULL, sizeof(void *), arena_bytes, diag);
 }
 
 /* The arena for these options on a target with pointers of pointer_bytes. */
 static xtml_status_t arena_size(const uint8_t *model, size_t model_bytes, const xtml_options_t *options,
-                                size_t pointer_bytes, size_t *arena_bytes, xtml_diag_t *diag) {
+                                const xtml_op_t *const *all, size_t pointer_bytes, size_t *arena_bytes,
+                                xtml_diag_t *diag) {
     build_t b;
     xtml_status_t status;
     diag_reset(diag);
@@ -912,6 +970,9 @@ static xtml_status_t arena_size(const uint8_t *model, size_t model_bytes, const 
     build_begin(&b, model, model_bytes);
     b.target32 = pointer_bytes == 4 && sizeof(void *) != 4;
     status = build_keep(&b, options, diag != NULL ? diag->detail : NULL);
+    if (status == XTML_STATUS_OK) {
+        status = build_ops(&b, options, all, diag != NULL ? diag->detail : NULL);
+    }
     if (status != XTML_STATUS_OK) {
         return diag_set(diag, status);
     }
@@ -928,9 +989,24 @@ static xtml_status_t arena_size(const uint8_t *model, size_t model_bytes, const 
  * it needs is found during that pass (which then only measures), so
  * loading does not prepare the model twice.
  */
+static xtml_status_t init(const uint8_t *model, size_t model_bytes, const xtml_options_t *options,
+                          const xtml_op_t *const *all, void *arena, size_t arena_bytes, xtml_ctx_t **out,
+                          xtml_diag_t *diag);
+
 xtml_status_t xtml_init(const uint8_t *model, size_t model_bytes, void *arena, size_t arena_bytes,
                         xtml_ctx_t **out, xtml_diag_t *diag) {
-    return xtml_init_with(model, model_bytes, NULL, arena, arena_bytes, out, diag);
+    return init(model, model_bytes, NULL, xtml_ops_all, arena, arena_bytes, out, diag);
+}
+
+xtml_status_t xtml_init_with(const uint8_t *model, size_t model_bytes, const xtml_options_t *options, void *arena,
+                             size_t arena_bytes, xtml_ctx_t **out, xtml_diag_t *diag) {
+    return init(model, model_bytes, options, xtml_ops_all, arena, arena_bytes, out, diag);
+}
+
+/* Refers to no kernel itself: only options->ops's reach the link. */
+xtml_status_t xtml_init_ops(const uint8_t *model, size_t model_bytes, const xtml_options_t *options, void *arena,
+                            size_t arena_bytes, xtml_ctx_t **out, xtml_diag_t *diag) {
+    return init(model, model_bytes, options, NULL, arena, arena_bytes, out, diag);
 }
 
 /* The kept tensor indices, after the node records. */
@@ -938,8 +1014,9 @@ static int32_t *kept_table(const xtml_ctx_t *ctx) {
     return (int32_t *)(void *)((uint8_t *)ctx->nodes + align_up(sizeof(xtml_node_t) * (size_t)ctx->n_nodes, META_ALIGN));
 }
 
-xtml_status_t xtml_init_with(const uint8_t *model, size_t model_bytes, const xtml_options_t *options, void *arena,
-                             size_t arena_bytes, xtml_ctx_t **out, xtml_diag_t *diag) {
+static xtml_status_t init(const uint8_t *model, size_t model_bytes, const xtml_options_t *options,
+                          const xtml_op_t *const *all, void *arena, size_t arena_bytes, xtml_ctx_t **out,
+                          xtml_diag_t *diag) {
     build_t b;
     xtml_status_t status;
     size_t needed;
@@ -963,6 +1040,9 @@ xtml_status_t xtml_init_with(const uint8_t *model, size_t model_bytes, const xtm
     }
     build_begin(&b, model, model_bytes);
     status = build_keep(&b, options, detail);
+    if (status == XTML_STATUS_OK) {
+        status = build_ops(&b, options, all, detail);
+    }
     if (status != XTML_STATUS_OK) {
         return diag_set(diag, status);
     }

@@ -8,7 +8,9 @@
  * size arena_size reported, fill the inputs, invoke, read every output. The
  * sanitizers catch memory and undefined-behaviour errors; the harness itself
  * aborts when the core breaks its own contract (arena_size succeeded but init
- * with that many bytes did not, or a context reports a different arena use).
+ * with that many bytes did not, or a context reports a different arena use,
+ * or an operator table without one operator does anything but refuse a model
+ * using it and size any other exactly as the full set does).
  *
  * The bytes are copied into an exactly sized, 16-byte aligned block first, as
  * a model in flash would be aligned, so that reads past the end hit ASan's
@@ -130,6 +132,42 @@ static void read_outputs(const xtml_ctx_t *ctx) {
     sink += sum + (uint32_t)strlen(xtml_ctx_detail(ctx));
 }
 
+/*
+ * xtml_arena_size_ops() with every operator but one (chosen by the seed): a
+ * model that uses it is refused as UNSUPPORTED_OPERATOR, any other gets the
+ * arena of the full set.
+ */
+static void check_table(const uint8_t *model, size_t size, const xtml_ctx_t *ctx, size_t need, uint32_t seed) {
+    static const xtml_op_t *ops[XTML_OPS_ALL_COUNT];
+    int32_t dropped = (int32_t)(seed % (uint32_t)XTML_OPS_ALL_COUNT);
+    const char *name = xtml_builtin_name(xtml_ops_all[dropped]->builtin);
+    xtml_options_t options;
+    xtml_diag_t diag;
+    xtml_status_t status, want = XTML_STATUS_OK;
+    size_t got = 0;
+    int32_t i, n = 0;
+    for (i = 0; i < XTML_OPS_ALL_COUNT; i++) {
+        if (i != dropped) {
+            ops[n++] = xtml_ops_all[i];
+        }
+    }
+    for (i = 0; i < xtml_operator_count(ctx); i++) {
+        const char *op = xtml_operator_name(ctx, i);
+        if (op != NULL && name != NULL && strcmp(op, name) == 0) {
+            want = XTML_STATUS_UNSUPPORTED_OPERATOR;
+        }
+    }
+    memset(&options, 0, sizeof options);
+    options.ops = ops;
+    options.op_count = n;
+    status = xtml_arena_size_ops(model, size, &options, &got, &diag);
+    if (status != want || (want == XTML_STATUS_OK && got != need)) {
+        fprintf(stderr, "xtml_fuzz: the table without %s gave %s (%s), %zu bytes; want %s, %zu bytes\n",
+                name != NULL ? name : "?", xtml_status_name(status), diag.detail, got, xtml_status_name(want), need);
+        abort();
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     uint8_t *model = alloc16(size);
     uint8_t *arena;
@@ -171,6 +209,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (k = 0; k < size; k++) {
         seed = (seed ^ data[k]) * 16777619u;
     }
+    check_table(model, size, ctx, need, seed);
     if ((seed & 8u) != 0) {
         xtml_set_profiler(ctx, on_operator, NULL);
     }

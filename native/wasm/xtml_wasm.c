@@ -36,6 +36,8 @@
 #define info_size sizeof(xtml_tensor_info_t)
 #define options_keep_tensors offsetof(xtml_options_t, keep_tensors)
 #define options_keep_count offsetof(xtml_options_t, keep_count)
+#define options_ops offsetof(xtml_options_t, ops)
+#define options_op_count offsetof(xtml_options_t, op_count)
 #define options_size sizeof(xtml_options_t)
 #define profile_count offsetof(xtml_bind_profile_t, count)
 #define profile_ticks offsetof(xtml_bind_profile_t, ticks)
@@ -55,7 +57,9 @@ XTML_WASM_LAYOUT(info_zero_point, 20 + 4 * XTML_MAX_DIMS);
 XTML_WASM_LAYOUT(info_size, 24 + 4 * XTML_MAX_DIMS);
 XTML_WASM_LAYOUT(options_keep_tensors, 0);
 XTML_WASM_LAYOUT(options_keep_count, 4);
-XTML_WASM_LAYOUT(options_size, 8);
+XTML_WASM_LAYOUT(options_ops, 8);
+XTML_WASM_LAYOUT(options_op_count, 12);
+XTML_WASM_LAYOUT(options_size, 16);
 XTML_WASM_LAYOUT(profile_count, 0);
 XTML_WASM_LAYOUT(profile_ticks, 4);
 XTML_WASM_LAYOUT(profile_size, 8);
