@@ -108,6 +108,29 @@ function blockSquared(op: 'depth-to-space' | 'space-to-depth' | 'batch-to-space'
   };
 }
 
+/**
+ * int16 BATCH_MATMUL requantizes its int64 sums as TFLM's 64-bit
+ * MultiplyByQuantizedMultiplier does: a right shift of 15 - shift. Scales 1
+ * and 1 into an output scale of 2^-15 give a multiplier of 2^15 = 0.5 * 2^16,
+ * shift 16, and a shift by -1 at invoke (UBSan; the structure-aware fuzzer
+ * found it through a mutated output scale). Prepare accepted shifts up to 30;
+ * int16 now takes at most 14 (TFLM's own check, debug builds only, is < 8),
+ * and this model is refused.
+ */
+function int16MatmulShift(): ModelDef {
+  const q = { scale: [1], zeroPoint: [0] };
+  return {
+    tensors: [
+      { name: 'x', type: 'int16', shape: [1, 1], ...q },
+      { name: 'y', type: 'int16', shape: [1, 1], data: new Uint8Array(Int16Array.from([1]).buffer), ...q },
+      { name: 'output', type: 'int16', shape: [1, 1], scale: [2 ** -15], zeroPoint: [0] },
+    ],
+    operators: [{ builtin: 126, inputs: [0, 1], outputs: [2], optionsType: 101, options: [] }],
+    inputs: [0],
+    outputs: [2],
+  };
+}
+
 export interface Reproducer {
   /** File name under native/test/fuzz/repro/. */
   file: string;
@@ -141,6 +164,11 @@ export function reproducers(): Reproducer[] {
       file: 'batch-to-space-block-product.tflite',
       bytes: writeTflite(blockSquared('batch-to-space')),
       expect: { status: 'XTML_STATUS_SHAPE_MISMATCH', detail: /operator 0 \(BATCH_TO_SPACE_ND\).*batch is not a multiple of the block/ },
+    },
+    {
+      file: 'int16-batch-matmul-shift.tflite',
+      bytes: writeTflite(int16MatmulShift()),
+      expect: { status: 'XTML_STATUS_UNSUPPORTED_CONFIG', detail: /operator 0 \(BATCH_MATMUL\).*requantization scale is out of range/ },
     },
   ];
 }
