@@ -3918,11 +3918,12 @@ void xtml_gen_mutate(xtml_gen_model_t *m, xtml_gen_rng_t *r) {
     }
 }
 
-/* A variable tensor no operator writes: state the operator keeps (zero at the
- * first invoke in the whole graph and alone), not an input. */
+/* A variable tensor neither a graph input nor written by an operator: state
+ * the operator keeps (zero at the first invoke in the whole graph and alone),
+ * not an input. */
 static bool state_only(const xtml_gen_model_t *m, int32_t t) {
     uint32_t k;
-    if (!m->tensors[t].is_variable) {
+    if (!m->tensors[t].is_variable || list_has32(m->inputs, m->n_inputs, t)) {
         return false;
     }
     for (k = 0; k < m->n_ops; k++) {
