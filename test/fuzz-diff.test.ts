@@ -1,11 +1,13 @@
 // The differential checks of tools/xtml_diff.c on models from the structure-
 // aware generator (tools/xtml_gen.c): optimized against reference kernels
 // (-DXTML_REFERENCE_KERNELS), the whole graph against its operators run one at
-// a time, a second invoke against the first, and every generated model
-// written back to its own bytes after reading. On the host and, for a sample,
+// a time, a second invoke against the first, more invokes of models with state,
+// and every generated model written back to its own bytes after reading; every
+// operator the core runs must be generated and reach invoke. On the host and, for a sample,
 // on rv32imc under qemu-riscv32, where the same seed must give the same models
 // and the same digest of statuses and integer outputs.
 import test from 'ava';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { needs, optionalTest } from './support/optional.js';
 import { repoRoot, runProgram, type RunResult } from './support/reference.js';
@@ -31,11 +33,27 @@ function summary(r: RunResult): Summary {
   };
 }
 
+/** The operators docs/operators.md says the core runs (test/operators-table.test.ts checks that list against the core). */
+function operatorsWeRun(): string[] {
+  const doc = readFileSync(join(repoRoot, 'docs/operators.md'), 'utf8');
+  const table = doc.slice(doc.indexOf('<!-- operators-table -->'), doc.indexOf('<!-- /operators-table -->'));
+  return [...table.matchAll(/^\| ([A-Z0-9_]+) \|.*\| yes \|$/gm)].map((m) => m[1]!).sort();
+}
+
+/** -p: per operator, the models that held it and how many of those invoked. */
+function perOperator(r: RunResult): Map<string, { models: number; invoked: number }> {
+  const map = new Map<string, { models: number; invoked: number }>();
+  for (const m of r.stdout.matchAll(/^([A-Z0-9_]+) +(\d+) models, .* invoked \((\d+)\)$/gm)) {
+    map.set(m[1]!, { models: Number(m[2]), invoked: Number(m[3]) });
+  }
+  return map;
+}
+
 const host = join(repoRoot, 'build/diff/xtml_diff');
 const rv32 = join(repoRoot, 'build/diff-rv32imc/xtml_diff');
 
 test('host: 3000 generated models agree on every check, and most reach invoke', async (t) => {
-  const r = await runProgram('host', host, ['-n', '3000', '-s', '1']);
+  const r = await runProgram('host', host, ['-n', '3000', '-s', '1', '--op-stats']);
   t.is(r.code, 0, r.stderr);
   t.is(r.stderr, '');
   const s = summary(r);
@@ -46,6 +64,13 @@ test('host: 3000 generated models agree on every check, and most reach invoke', 
   t.true(s.verified / s.models >= 0.97, `${s.verified} of ${s.models} verified`);
   t.true(s.invoked / s.models >= 0.8, `${s.invoked} of ${s.models} invoked`);
   t.true(s.split >= s.invoked / 3, `${s.split} multi-operator models checked one operator at a time`);
+  // Every operator the core runs is generated, and reaches invoke in some of those models.
+  const ops = perOperator(r);
+  const want = operatorsWeRun();
+  t.true(want.length >= 77, `${want.length} operators in docs/operators.md`);
+  t.deepEqual([...ops.keys()].sort(), want);
+  for (const [name, { invoked }] of ops) t.true(invoked >= 10, `${name}: invoked in ${invoked} models`);
+  t.regex(r.stdout, new RegExp(`^xtml_diff: ${want.length} operators, each reached invoke in at least \\d+ models`, 'm'));
 });
 
 for (const [what, flag, pattern] of [

@@ -44,7 +44,7 @@ const bin = (name: string): string => join(repoRoot, 'build/fuzz', name);
 
 /** Largest kept input, and the kept corpus's budget: it lives in the repository. */
 const KEPT_MAX_FILE = 24 << 10;
-const KEPT_BUDGET = 400 << 10;
+const KEPT_BUDGET = 450 << 10;   // was 400 KB; the seeds for issue 14's operators added 19 KB
 
 type HarnessName = 'core-gen' | 'core-bytes' | 'diff' | 'gen-diff' | 'gen-asan' | 'api';
 

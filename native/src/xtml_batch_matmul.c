@@ -102,7 +102,9 @@ static xtml_status_t batch_matmul_prepare(xtml_prep_t *p) {
             return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION, "int16 BATCH_MATMUL needs zero points 0");
         }
         xtml_quantize_f32_mul_div(x.scale, y.scale, out.scale, &k.multiplier, &shift);
-        if (shift < -31 || shift > 30) {
+        /* int16 requantizes its int64 sums with a right shift of 15 - shift
+         * (TFLM's 64-bit MultiplyByQuantizedMultiplier), which must stay positive */
+        if (shift < -31 || shift > (x.type == XTML_DTYPE_INT16 ? 14 : 30)) {
             return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG, "the requantization scale is out of range");
         }
         k.shift = shift;

@@ -112,14 +112,23 @@ static xtml_status_t s2d_prepare(xtml_prep_t *p, bool to_depth) {
                                   "input 0 '%s' height and width are not multiples of block_size %d",
                                   in.name, (int)k.block);
         }
+        /* block squared is up to 2^32 - 2^17 + 1: int64; the depth overflows
+         * only when height or width is 0 */
+        int64_t d = (int64_t)in.dims[3] * k.block * k.block;
+        if (d > INT32_MAX) {
+            return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
+                                  "input 0 '%s' depth times block_size %d squared is too large", in.name,
+                                  (int)k.block);
+        }
         want[0] = in.dims[0];
         want[1] = in.dims[1] / k.block;
         want[2] = in.dims[2] / k.block;
-        want[3] = in.dims[3] * k.block * k.block;  /* <= the input's count: fits */
+        want[3] = (int32_t)d;
         space = &in;
     } else {
         int64_t h = (int64_t)in.dims[1] * k.block, w = (int64_t)in.dims[2] * k.block;
-        if (in.dims[3] % (k.block * k.block) != 0 || h > INT32_MAX || w > INT32_MAX) {
+        int64_t bb = (int64_t)k.block * k.block;
+        if (in.dims[3] % bb != 0 || h > INT32_MAX || w > INT32_MAX) {
             return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
                                   "input 0 '%s' depth is not a multiple of block_size %d squared",
                                   in.name, (int)k.block);
@@ -127,7 +136,7 @@ static xtml_status_t s2d_prepare(xtml_prep_t *p, bool to_depth) {
         want[0] = in.dims[0];
         want[1] = (int32_t)h;
         want[2] = (int32_t)w;
-        want[3] = in.dims[3] / (k.block * k.block);
+        want[3] = (int32_t)(in.dims[3] / bb);
         space = &out;
     }
     st = expect_shape(p, &out, want, 4);
@@ -259,13 +268,14 @@ static xtml_status_t s2b_prepare(xtml_prep_t *p, bool to_batch) {
     } else {
         int64_t h = (int64_t)in4[1] * k.block_h - pd[0] - pd[1];
         int64_t w = (int64_t)in4[2] * k.block_w - (nsp == 2 ? (int64_t)pd[2] + pd[3] : 0);
-        if (in4[0] % (k.block_h * k.block_w) != 0 || h < 0 || w < 0 || h > INT32_MAX || w > INT32_MAX) {
+        int64_t blocks = (int64_t)k.block_h * k.block_w;   /* up to (2^16 - 1)^2: int64 */
+        if (in4[0] % blocks != 0 || h < 0 || w < 0 || h > INT32_MAX || w > INT32_MAX) {
             return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
                                   "input 0 '%s' batch is not a multiple of the block, or crops "
                                   "exceed it",
                                   in.name);
         }
-        want[0] = in4[0] / (k.block_h * k.block_w);
+        want[0] = (int32_t)(in4[0] / blocks);
         want[1] = (int32_t)h;
         want[2] = (int32_t)w;
     }

@@ -13,12 +13,15 @@
  *      see inside the arena.
  *   3. A second invoke of the same context gives the same outputs (after
  *      xtml_reset_state(): a model with variable tensors keeps state).
+ *   4. A model with variable tensors (SVDF's state) first runs
+ *      XTML_DIFF_STATE_STEPS more invokes on both cores without a reset, on
+ *      new inputs, and they must agree at every step.
  *
  * Built as a libFuzzer target without sanitizers (with XTML_DIFF_FUZZER; the
  * structure-aware mutator is linked beside it) and as a standalone program
  * that also runs on rv32imc under qemu:
  *
- *   xtml_diff [-n COUNT] [-t SECONDS] [-s SEED] [-o FILE] [-p] [-v] [-x ref|split] [model.tflite ...]
+ *   xtml_diff [-n COUNT] [-t SECONDS] [-s SEED] [-o FILE] [-p|--op-stats] [-v] [-x ref|split] [model.tflite ...]
  *
  * which checks COUNT generated models (or as many as SECONDS allow, or the
  * given files) and prints a summary with a digest of every status and every
@@ -28,8 +31,8 @@
  * read back into the generator's structures and write out to the same bytes.
  * -x damages one output byte of the reference run (ref) or of the one-by-one
  * run (split) of the first model that has outputs, to show the checks see it.
- * -p prints, per operator, how many models held it and how many of those
- * prepared and invoked. No heap: models, arenas and values live in static
+ * -p (or --op-stats) prints, per operator, how many models held it and how
+ * many of those prepared and invoked, then the fewest invoked of any. No heap: models, arenas and values live in static
  * buffers. Built with sanitizers (make diff-asan) it is also the fastest way
  * to run many fresh models under ASan + UBSan.
  */
@@ -110,9 +113,14 @@ static xtml_gen_model_t whole, single;
 typedef struct diff_stats {
     uint64_t models, verified, prepared, invoked, compared, split_checked, skipped_arena, mismatches;
     uint64_t digest;
+    uint64_t state_steps;   /* invokes after the first of models with state, compared */
 } diff_stats_t;
 
-static diff_stats_t stats = { 0, 0, 0, 0, 0, 0, 0, 0, 1469598103934665603ull };
+static diff_stats_t stats = { 0, 0, 0, 0, 0, 0, 0, 0, 1469598103934665603ull, 0 };
+
+#ifndef XTML_DIFF_STATE_STEPS
+#define XTML_DIFF_STATE_STEPS 2u   /* invokes after the first, for models with state */
+#endif
 static int verbose;
 /* -x: 1 damages the reference outputs, 2 the one-by-one values, once. */
 static int inject;
@@ -427,7 +435,7 @@ static void check_one(const uint8_t *data, size_t size) {
     uint32_t seed = 2166136261u;
     size_t k, first;
     int32_t i;
-    int splittable;
+    int splittable, stateful;
     if (size > XTML_DIFF_MODEL) {
         return;
     }
@@ -464,8 +472,12 @@ static void check_one(const uint8_t *data, size_t size) {
         memcpy(ref_xtml_input_data(cr, i), xtml_input_data(co, i), info.bytes);
     }
     /* The graph inputs, kept for the one-by-one run before invoke may reuse their memory. */
-    splittable = xtml_gen_read(&whole, model, size) && whole.n_ops > 1 &&
-                 (int32_t)whole.n_inputs == xtml_input_count(co);
+    splittable = xtml_gen_read(&whole, model, size);
+    stateful = 0;
+    for (k = 0; splittable && k < whole.n_tensors; k++) {
+        stateful = stateful || whole.tensors[k].is_variable;
+    }
+    splittable = splittable && whole.n_ops > 1 && (int32_t)whole.n_inputs == xtml_input_count(co);
     values_used = 0;
     memset(value_set, 0, sizeof value_set);
     for (i = 0; splittable && i < xtml_input_count(co); i++) {
@@ -505,8 +517,30 @@ static void check_one(const uint8_t *data, size_t size) {
         }
     }
 
-    if (splittable) {
-        split_check(co);
+    /* Check 4: a model with state (variable tensors: SVDF) runs more invokes
+     * on both cores without a reset, on new inputs, and must agree at each. */
+    if (stateful) {
+        uint32_t step;
+        for (step = 1; step <= XTML_DIFF_STATE_STEPS; step++) {
+            fill_inputs(&optimized, co, seed + step);
+            for (i = 0; i < xtml_input_count(co); i++) {
+                xtml_tensor_info_t info;
+                xtml_input_info(co, i, &info);
+                memcpy(ref_xtml_input_data(cr, i), xtml_input_data(co, i), info.bytes);
+            }
+            so = xtml_invoke(co);
+            sr = ref_xtml_invoke(cr);
+            if (so != sr) {
+                mismatch("invoke %lu with state: optimized %s, reference %s", (unsigned long)step + 1,
+                         xtml_status_name(so), xtml_status_name(sr));
+                return;
+            }
+            if (so != XTML_STATUS_OK) {
+                break;
+            }
+            compare_outputs(&optimized, co, &reference, cr, "optimized vs reference kernels, invoke with state");
+            stats.state_steps++;
+        }
     }
     /* Check 3: the same inputs again, from the same (reset) state, give the
      * same outputs. */
@@ -521,7 +555,13 @@ static void check_one(const uint8_t *data, size_t size) {
         size_t n = copy_outputs(&optimized, co, again, sizeof again);
         if (n != first || compare(XTML_DTYPE_UINT8, again, outputs_first, n) >= 0) {
             mismatch("second invoke gives other outputs");
+            return;
         }
+    }
+    /* Last: the one-by-one run uses the reference core's arena, and the
+     * outputs of the (reset) invoke just checked equal to the first. */
+    if (splittable) {
+        split_check(co);
     }
 }
 
@@ -607,7 +647,7 @@ int main(int argc, char **argv) {
             save_path = argv[++i];
         } else if (strcmp(argv[i], "-v") == 0) {
             verbose++;
-        } else if (strcmp(argv[i], "-p") == 0) {
+        } else if (strcmp(argv[i], "-p") == 0 || strcmp(argv[i], "--op-stats") == 0) {
             per_op = 1;
         } else if (strcmp(argv[i], "-x") == 0 && i + 1 < argc) {
             i++;
@@ -644,19 +684,31 @@ int main(int argc, char **argv) {
             }
         }
     }
-    for (i = 0; per_op && i < 256; i++) {
-        if (op_models[i] > 0) {
-            printf("%-24s %8lu models, %5.1f%% prepared, %5.1f%% invoked\n", xtml_builtin_name(i), op_models[i],
-                   100.0 * (double)op_prepared[i] / (double)op_models[i],
-                   100.0 * (double)op_invoked[i] / (double)op_models[i]);
+    if (per_op) {
+        unsigned long held = 0, least = (unsigned long)-1;
+        int at = -1;
+        for (i = 0; i < 256; i++) {
+            if (op_models[i] > 0) {
+                printf("%-24s %8lu models, %5.1f%% prepared, %5.1f%% invoked (%lu)\n", xtml_builtin_name(i),
+                       op_models[i], 100.0 * (double)op_prepared[i] / (double)op_models[i],
+                       100.0 * (double)op_invoked[i] / (double)op_models[i], op_invoked[i]);
+                held++;
+                if (op_invoked[i] < least) {
+                    least = op_invoked[i];
+                    at = i;
+                }
+            }
         }
+        printf("xtml_diff: %lu operators, each reached invoke in at least %lu models (%s)\n", held,
+               held > 0 ? least : 0ul, at >= 0 ? xtml_builtin_name(at) : "-");
     }
     printf("xtml_diff: %llu models, %llu verified, %llu prepared, %llu invoked, %llu compared, %llu split-checked, "
-           "%llu over the arena, %llu mismatches; digest %016llx\n",
+           "%llu over the arena, %llu mismatches; digest %016llx; %llu invokes with state\n",
            (unsigned long long)stats.models, (unsigned long long)stats.verified, (unsigned long long)stats.prepared,
            (unsigned long long)stats.invoked, (unsigned long long)stats.compared,
            (unsigned long long)stats.split_checked, (unsigned long long)stats.skipped_arena,
-           (unsigned long long)stats.mismatches, (unsigned long long)stats.digest);
+           (unsigned long long)stats.mismatches, (unsigned long long)stats.digest,
+           (unsigned long long)stats.state_steps);
     return stats.mismatches != 0 ? 1 : 0;
 }
 

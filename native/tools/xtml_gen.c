@@ -18,6 +18,33 @@
 
 #include "xtml_internal.h"
 
+/* Builtin codes of the elementwise operators (the core's switch names them by number). */
+#define XTML_OP_FLOOR 8
+#define XTML_OP_DIV 42
+#define XTML_OP_EXP 47
+#define XTML_OP_CAST 53
+#define XTML_OP_LESS 58
+#define XTML_OP_NEG 59
+#define XTML_OP_GREATER 61
+#define XTML_OP_GREATER_EQUAL 62
+#define XTML_OP_LESS_EQUAL 63
+#define XTML_OP_EQUAL 71
+#define XTML_OP_NOT_EQUAL 72
+#define XTML_OP_LOG 73
+#define XTML_OP_SQRT 75
+#define XTML_OP_RSQRT 76
+#define XTML_OP_LOGICAL_OR 84
+#define XTML_OP_LOGICAL_AND 86
+#define XTML_OP_LOGICAL_NOT 87
+#define XTML_OP_ZEROS_LIKE 93
+#define XTML_OP_FILL 94
+#define XTML_OP_SQUARED_DIFFERENCE 99
+#define XTML_OP_ABS 101
+#define XTML_OP_CEIL 104
+#define XTML_OP_ROUND 116
+#define XTML_OP_SELECT_V2 123
+#define XTML_OPTS_DIV 29
+
 /* ---- PRNG ---- */
 
 uint32_t xtml_gen_next(xtml_gen_rng_t *r) {
@@ -1804,6 +1831,1038 @@ static void gen_reduce(gen_t *g, bool arg_max) {
     }
 }
 
+/* ---- the operators of issue 14 ---- */
+
+/* A constant int32 or int64 tensor holding `values` (one type for tensors that must agree). */
+static int32_t const_ints_as(gen_t *g, uint32_t ndim, const int32_t *dims, const int32_t *values, bool i64) {
+    int32_t t = new_tensor(g, i64 ? XTML_DTYPE_INT64 : XTML_DTYPE_INT32, ndim, dims);
+    uint64_t n;
+    uint32_t b, i;
+    if (g->full) {
+        return 0;
+    }
+    n = (uint64_t)dims_count(dims, ndim);
+    if (n == 0) {
+        return t;
+    }
+    b = buffer_new(g->m, (uint32_t)(n * (i64 ? 8 : 4)));
+    if (b == 0) {
+        g->full = true;
+        return t;
+    }
+    for (i = 0; i < n; i++) {
+        uint8_t *p = g->m->pool + g->m->buffers[b].at;
+        if (i64) {
+            st_u64(p + 8 * i, (uint64_t)(int64_t)values[i]);
+        } else {
+            st_u32(p + 4 * i, (uint32_t)values[i]);
+        }
+    }
+    g->m->tensors[t].buffer = b;
+    return t;
+}
+
+/* Index data: in [0, bound), or (bad) just outside or at an int32 edge. */
+static int32_t rand_index(gen_t *g, int32_t bound, bool bad) {
+    if (!bad && bound > 0) {
+        return (int32_t)pick(g, (uint32_t)bound);
+    }
+    switch (pick(g, 4)) {
+    case 0: return -1;
+    case 1: return bound;
+    case 2: return INT32_MAX;
+    default: return INT32_MIN;
+    }
+}
+
+/*
+ * An int32 index tensor of `ndim` dims: mostly a constant of valid indices,
+ * sometimes a graph input (its values are random bytes: the invoke must
+ * refuse an index out of range and leave everything intact).
+ */
+static int32_t index_tensor(gen_t *g, uint32_t ndim, const int32_t *dims, const int32_t *bounds, uint32_t n_bounds) {
+    int32_t values[256];
+    int64_t n = dims_count(dims, ndim), i, bad = -1;
+    if (n > 256 || chance(g, 5)) {
+        return new_input(g, XTML_DTYPE_INT32, ndim, dims);
+    }
+    if (n > 0 && chance(g, 4)) {
+        bad = (int64_t)pick(g, (uint32_t)n);   /* one index out of range: the invoke fails */
+    }
+    for (i = 0; i < n; i++) {
+        values[i] = rand_index(g, bounds[(uint32_t)i % n_bounds], i == bad);
+    }
+    return const_ints_as(g, ndim, dims, values, false);
+}
+
+/* Is t written by an operator? */
+static bool op_output(const xtml_gen_model_t *m, int32_t t) {
+    uint32_t k;
+    for (k = 0; k < m->n_ops; k++) {
+        if (list_has32(m->ops[k].outputs, m->ops[k].n_outputs, t)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Per-tensor quantization (zero point 0) for a graph input or constant that has none;
+ * an operator's output keeps what its operator gave it. */
+static void quant_if_missing(gen_t *g, int32_t t) {
+    if (g->m->tensors[t].n_scales == 0 && !op_output(g->m, t)) {
+        quant1(g, t, rand_scale(g), 0);
+    }
+}
+
+/* A block size: mostly 1-4, at times an edge the core must refuse without overflowing. */
+static int32_t rand_block(gen_t *g) {
+    static const int32_t edge[] = { 0, -1, 65535, 65536, 46341, INT32_MAX, INT32_MIN };
+    return chance(g, 96) ? range(g, 1, 4) : edge[pick(g, sizeof edge / sizeof edge[0])];
+}
+
+static void gen_math_unary(gen_t *g, int32_t builtin) {
+    uint32_t mask = T_F32;
+    uint8_t out_type = 0xff;
+    int32_t in, out;
+    switch (builtin) {
+    case XTML_OP_ABS: mask = T_F32 | T_S8 | T_S16; break;
+    case XTML_OP_LOGICAL_NOT: mask = T_BOOL; break;
+    case XTML_OP_ZEROS_LIKE: mask = T_F32 | T_S8 | T_S32 | T_S64; break;
+    case XTML_OP_CAST: {
+        static const uint8_t outs[] = { XTML_DTYPE_FLOAT32, XTML_DTYPE_INT8, XTML_DTYPE_INT16, XTML_DTYPE_INT32,
+                                        XTML_DTYPE_UINT32 };
+        mask = T_F32 | T_S8 | T_S16 | T_S32 | T_U32 | T_BOOL;
+        out_type = outs[pick(g, 5)];
+        break;
+    }
+    default: break;
+    }
+    out = unary_op(g, builtin, 0, mask, out_type, &in);
+    if (out < 0) {
+        return;
+    }
+    if (builtin == XTML_OP_ABS && g->m->tensors[in].n_scales > 0) {
+        float si = t_scale(g->m, in);
+        float so = chance(g, 50) ? si : si * mantissa_pow2(g, 64, -3, 3);
+        if (g->m->tensors[in].type == XTML_DTYPE_INT16) {
+            quant1(g, out, chance(g, 97) ? so : rand_scale(g), 0);
+        } else {
+            quant_zp(g, out, chance(g, 97) ? so : rand_scale(g));
+        }
+    } else if (builtin == XTML_OP_CAST || builtin == XTML_OP_ZEROS_LIKE) {
+        if (g->m->tensors[out].type == XTML_DTYPE_INT8 && chance(g, 50)) {
+            quant_random(g, out);
+        }
+    } else {
+        quant_copy(g, out, in);
+    }
+}
+
+/*
+ * Shapes for a broadcasting operator: `a` as given, `b` with some of a's
+ * dims set to 1 or dropped from the front, and where a has a 1, sometimes a
+ * larger dim in b (the output grows there). Returns b's rank.
+ */
+static uint32_t bcast_pair(gen_t *g, const int32_t *a, uint32_t an, int32_t *b, int32_t *out) {
+    uint32_t bn = bcast_shape(g, a, an, b), i;
+    memcpy(out, a, an * sizeof *a);
+    for (i = 0; i < bn; i++) {
+        uint32_t o = an - bn + i;
+        if (a[o] == 1 && chance(g, 30)) {
+            b[i] = range(g, 2, 4);
+            out[o] = b[i];
+        }
+    }
+    return bn;
+}
+
+static void gen_math_binary(gen_t *g, int32_t builtin) {
+    uint32_t mask;
+    uint8_t type, out_type;
+    int32_t a, b, c = -1, out;
+    int32_t bd[XTML_GEN_MAX_RANK], cd[XTML_GEN_MAX_RANK], od[XTML_GEN_MAX_RANK];
+    uint32_t bn, cn = 0, on;
+    xtml_gen_op_t *op;
+    bool select = builtin == XTML_OP_SELECT_V2;
+    switch (builtin) {
+    case XTML_OP_DIV:
+    case XTML_OP_SQUARED_DIFFERENCE: mask = T_F32 | T_S32; break;
+    case XTML_OP_EQUAL:
+    case XTML_OP_NOT_EQUAL: mask = T_BOOL | T_F32 | T_S8 | T_S32 | T_S64; break;
+    case XTML_OP_LOGICAL_AND:
+    case XTML_OP_LOGICAL_OR: mask = T_BOOL; break;
+    case XTML_OP_SELECT_V2: mask = T_F32 | T_S8 | T_S16; break;
+    default: mask = T_F32 | T_S8 | T_S32 | T_S64; break;   /* LESS ... GREATER_EQUAL */
+    }
+    a = get_act(g, mask, -1, false, XTML_DTYPE_INT8);
+    if (g->full) {
+        return;
+    }
+    type = g->m->tensors[a].type;
+    on = g->m->tensors[a].ndim;
+    {
+        int32_t ad[XTML_GEN_MAX_RANK];
+        memcpy(ad, g->m->tensors[a].dims, sizeof ad);
+        bn = bcast_pair(g, ad, on, bd, od);
+        if (select) {
+            cn = bcast_shape(g, od, on, cd);
+        }
+    }
+    if (chance(g, 8) && !select) {
+        b = a;
+        memcpy(od, g->m->tensors[a].dims, sizeof od);
+    } else {
+        b = chance(g, 40) ? new_const(g, type, bn, bd, FILL_RANDOM) : new_input(g, type, bn, bd);
+        if (!g->full && type == XTML_DTYPE_INT8 && g->m->tensors[b].n_scales == 0) {
+            quant_act(g, b, type);
+        }
+    }
+    if (select && !g->full) {
+        c = chance(g, 30) ? new_const(g, XTML_DTYPE_BOOL, cn, cd, FILL_RANDOM)
+                          : new_input(g, XTML_DTYPE_BOOL, cn, cd);
+    }
+    if (g->full) {
+        return;
+    }
+    if (chance(g, 30)) {
+        int32_t t = a;
+        a = b;
+        b = t;
+    }
+    op = new_op(g, builtin, (uint8_t)(builtin == XTML_OP_DIV && chance(g, 80) ? XTML_OPTS_DIV : 0));
+    if (op == NULL) {
+        return;
+    }
+    if (select) {
+        op_in(op, c);
+    }
+    op_in(op, a);
+    op_in(op, b);
+    out_type = (builtin == XTML_OP_DIV || builtin == XTML_OP_SQUARED_DIFFERENCE || select) ? type : XTML_DTYPE_BOOL;
+    out = new_out(g, op, out_type, on, od);
+    if (g->full) {
+        return;
+    }
+    if (out_type == XTML_DTYPE_INT8) {
+        quant_copy(g, out, a);
+    }
+    if (builtin == XTML_OP_DIV && op->has_options) {
+        opt_b(op, 0, chance(g, 90) ? (int32_t)pick(g, 4) : range(g, 4, 6));
+    }
+}
+
+/* FILL: a constant dims vector (int8/16/32/64) equal to the output shape, a scalar value. */
+static void gen_fill(gen_t *g) {
+    static const uint8_t vtypes[] = { XTML_DTYPE_FLOAT32, XTML_DTYPE_INT8, XTML_DTYPE_INT32 };
+    static const uint8_t dtypes[] = { XTML_DTYPE_INT32, XTML_DTYPE_INT64, XTML_DTYPE_INT8, XTML_DTYPE_INT16 };
+    uint8_t vt = vtypes[pick(g, 3)], dt = dtypes[chance(g, 70) ? 0 : pick(g, 4)];
+    int32_t od[XTML_GEN_MAX_RANK], rank = range(g, 1, 4), dims, value, out, i;
+    xtml_gen_op_t *op;
+    uint32_t b;
+    rand_shape(g, (uint32_t)rank, od);
+    if (dt == XTML_DTYPE_INT8) {
+        for (i = 0; i < rank; i++) {
+            od[i] = od[i] > 127 ? 127 : od[i];
+        }
+    }
+    op = new_op(g, XTML_OP_FILL, 0);
+    if (op == NULL) {
+        return;
+    }
+    dims = new_tensor(g, dt, 1, &rank);
+    b = g->full ? 0 : buffer_new(g->m, (uint32_t)rank * dtype_size(dt));
+    if (b == 0) {
+        g->full = true;
+        return;
+    }
+    g->m->tensors[dims].buffer = b;
+    for (i = 0; i < rank; i++) {
+        uint8_t *p = g->m->pool + g->m->buffers[b].at + (uint32_t)i * dtype_size(dt);
+        int32_t v = od[i];
+        if (chance(g, 2)) {
+            v = chance(g, 50) ? -1 : v + 1;   /* disagrees with the output: refused */
+        }
+        switch (dt) {
+        case XTML_DTYPE_INT8: *p = (uint8_t)v; break;
+        case XTML_DTYPE_INT16: st_u16(p, (uint16_t)v); break;
+        case XTML_DTYPE_INT64: st_u64(p, (uint64_t)(int64_t)v); break;
+        default: st_u32(p, (uint32_t)v); break;
+        }
+    }
+    value = chance(g, 60) ? new_input(g, vt, 0, NULL) : new_const(g, vt, 0, NULL, FILL_RANDOM);
+    if (g->full) {
+        return;
+    }
+    op_in(op, dims);
+    op_in(op, value);
+    out = new_out(g, op, vt, (uint32_t)rank, od);
+    if (!g->full && vt == XTML_DTYPE_INT8) {
+        quant_copy(g, out, value);
+    }
+}
+
+/* SUM, REDUCE_MAX, REDUCE_MIN: constant int32 axes (maybe none), keep_dims either way. */
+static void gen_reduce2(gen_t *g, int32_t builtin) {
+    uint32_t mask = builtin == XTML_OP_SUM ? (T_F32 | T_S8 | T_S16) : T_COMPUTE;
+    int32_t in = get_act(g, mask, -1, true, XTML_DTYPE_INT8);
+    const xtml_gen_tensor_t *x;
+    xtml_gen_op_t *op;
+    int32_t odims[XTML_GEN_MAX_RANK], axes[XTML_GEN_MAX_RANK], out, nax;
+    uint32_t ondim = 0, i;
+    bool keep, reduced[XTML_GEN_MAX_RANK];
+    if (g->full) {
+        return;
+    }
+    if (g->m->tensors[in].type == XTML_DTYPE_INT16) {
+        quant_if_missing(g, in);
+    }
+    x = &g->m->tensors[in];
+    memset(reduced, 0, sizeof reduced);
+    nax = x->ndim == 0 ? 0 : range(g, chance(g, 8) ? 0 : 1, (int32_t)x->ndim);
+    for (i = 0; i < (uint32_t)nax; i++) {
+        int32_t a = (int32_t)pick(g, x->ndim);
+        reduced[a] = true;
+        axes[i] = chance(g, 25) ? a - (int32_t)x->ndim : a;
+    }
+    if (nax > 0 && chance(g, 2)) {
+        axes[0] = chance(g, 50) ? (int32_t)x->ndim : -(int32_t)x->ndim - 1;   /* out of range: refused */
+    }
+    keep = chance(g, 50);
+    for (i = 0; i < x->ndim; i++) {
+        if (!reduced[i]) {
+            odims[ondim++] = x->dims[i];
+        } else if (keep) {
+            odims[ondim++] = 1;
+        }
+    }
+    op = new_op(g, builtin, XTML_OPTS_REDUCER);
+    if (op == NULL) {
+        return;
+    }
+    op_in(op, in);
+    if (nax == 1 && chance(g, 40)) {
+        op_in(op, const_ints_as(g, 0, NULL, axes, false));
+    } else {
+        op_in(op, const_ints_as(g, 1, &nax, axes, false));
+    }
+    out = new_out(g, op, x->type, ondim, odims);
+    if (!g->full && x->type != XTML_DTYPE_FLOAT32 && x->n_scales > 0) {
+        if (builtin != XTML_OP_SUM) {
+            if (chance(g, 97)) {
+                quant_copy(g, out, in);
+            } else {
+                quant_random(g, out);
+            }
+        } else {
+            float so = t_scale(g->m, in) * mantissa_pow2(g, 64, -2, 6);
+            if (x->type == XTML_DTYPE_INT16) {
+                quant1(g, out, so, 0);
+            } else {
+                quant_zp(g, out, chance(g, 95) ? so : rand_scale(g));
+            }
+        }
+    }
+    if (keep || chance(g, 50)) {
+        opt_b(op, 0, keep);
+    } else if (chance(g, 50)) {
+        op->has_options = 0;
+    }
+}
+
+static void gen_arg_min(gen_t *g) {
+    int32_t in = get_act(g, T_COMPUTE, -1, true, XTML_DTYPE_INT8);
+    const xtml_gen_tensor_t *x;
+    xtml_gen_op_t *op;
+    int32_t odims[XTML_GEN_MAX_RANK], a;
+    uint32_t ondim = 0, i;
+    uint8_t otype;
+    if (g->full) {
+        return;
+    }
+    x = &g->m->tensors[in];
+    if (x->ndim == 0) {
+        return;
+    }
+    a = (int32_t)pick(g, x->ndim);
+    otype = chance(g, 70) ? XTML_DTYPE_INT32 : XTML_DTYPE_INT64;
+    op = new_op(g, XTML_OP_ARG_MIN, (uint8_t)(chance(g, 70) ? XTML_OPTS_ARG_MIN : 0));
+    if (op == NULL) {
+        return;
+    }
+    op_in(op, in);
+    op_in(op, const_scalar(g, chance(g, 30) ? a - (int32_t)x->ndim : a, true));
+    for (i = 0; i < x->ndim; i++) {
+        if ((int32_t)i != a) {
+            odims[ondim++] = x->dims[i];
+        }
+    }
+    new_out(g, op, otype, ondim, odims);
+    if (op->has_options && chance(g, 50)) {
+        opt_b(op, 0, otype);
+    }
+}
+
+static void gen_cumsum(gen_t *g) {
+    int32_t in = get_act(g, T_COMPUTE, -1, false, XTML_DTYPE_INT8);
+    const xtml_gen_tensor_t *x;
+    xtml_gen_op_t *op;
+    int32_t a, out;
+    if (g->full) {
+        return;
+    }
+    x = &g->m->tensors[in];
+    if (x->ndim == 0) {
+        return;
+    }
+    a = (int32_t)pick(g, x->ndim);
+    op = new_op(g, XTML_OP_CUMSUM, (uint8_t)(chance(g, 85) ? XTML_OPTS_CUMSUM : 0));
+    if (op == NULL) {
+        return;
+    }
+    op_in(op, in);
+    op_in(op, const_scalar(g, chance(g, 30) ? a - (int32_t)x->ndim : a, false));
+    out = new_out(g, op, x->type, x->ndim, x->dims);
+    if (!g->full && x->type == XTML_DTYPE_INT8) {
+        float so = t_scale(g->m, in) * mantissa_pow2(g, 64, -3, 6);
+        quant_zp(g, out, chance(g, 95) ? so : rand_scale(g));
+    }
+    if (op->has_options) {
+        opt_b(op, 0, (int32_t)pick(g, 2));
+        opt_b(op, 1, (int32_t)pick(g, 2));
+    }
+}
+
+static void gen_gather(gen_t *g) {
+    int32_t in = get_act(g, T_COMPUTE, -1, true, XTML_DTYPE_INT8);
+    const xtml_gen_tensor_t *x;
+    xtml_gen_op_t *op;
+    int32_t cd[XTML_GEN_MAX_RANK], od[XTML_GEN_MAX_RANK], axis, batch, cn, i, n = 0, coords, out;
+    bool opts;
+    if (g->full) {
+        return;
+    }
+    x = &g->m->tensors[in];
+    if (x->ndim == 0) {
+        return;
+    }
+    opts = chance(g, 90);
+    axis = opts ? (int32_t)pick(g, x->ndim) : 0;
+    batch = !opts || chance(g, 75) ? 0 : range(g, 0, axis);
+    cn = batch + range(g, 0, 2);
+    if (x->ndim - 1 + cn - batch > 6) {
+        return;
+    }
+    for (i = 0; i < cn; i++) {
+        cd[i] = i < batch ? x->dims[i] : range(g, 1, 5);
+    }
+    for (i = 0; i < axis; i++) {
+        od[n++] = x->dims[i];
+    }
+    for (i = batch; i < cn; i++) {
+        od[n++] = cd[i];
+    }
+    for (i = axis + 1; i < (int32_t)x->ndim; i++) {
+        od[n++] = x->dims[i];
+    }
+    op = new_op(g, XTML_OP_GATHER, (uint8_t)(opts ? XTML_OPTS_GATHER : 0));
+    if (op == NULL) {
+        return;
+    }
+    {
+        int32_t bound = x->dims[axis];
+        coords = index_tensor(g, (uint32_t)cn, cd, &bound, 1);
+    }
+    if (g->full) {
+        return;
+    }
+    op_in(op, in);
+    op_in(op, coords);
+    out = new_out(g, op, x->type, (uint32_t)n, od);
+    if (!g->full) {
+        quant_copy(g, out, in);
+    }
+    if (op->has_options) {
+        opt_i(op, 0, chance(g, 25) ? axis - (int32_t)x->ndim : axis);
+        if (batch != 0 || chance(g, 30)) {
+            opt_i(op, 1, chance(g, 20) ? batch - cn : batch);
+        }
+    }
+}
+
+static void gen_gather_nd(gen_t *g) {
+    int32_t in = get_act(g, T_COMPUTE, -1, true, XTML_DTYPE_INT8);
+    const xtml_gen_tensor_t *x;
+    xtml_gen_op_t *op;
+    int32_t id[XTML_GEN_MAX_RANK], od[XTML_GEN_MAX_RANK], bounds[5], in_n, nd, i, n = 0, idx, out;
+    if (g->full) {
+        return;
+    }
+    x = &g->m->tensors[in];
+    if (x->ndim == 0) {
+        return;
+    }
+    nd = range(g, 1, x->ndim < 5 ? (int32_t)x->ndim : 5);
+    in_n = range(g, 1, 3);
+    for (i = 0; i + 1 < in_n; i++) {
+        id[i] = range(g, 1, 4);
+        od[n++] = id[i];
+    }
+    id[in_n - 1] = nd;
+    for (i = nd; i < (int32_t)x->ndim; i++) {
+        od[n++] = x->dims[i];
+    }
+    if (n > 6) {
+        return;
+    }
+    for (i = 0; i < nd; i++) {
+        bounds[i] = x->dims[i];
+    }
+    op = new_op(g, XTML_OP_GATHER_ND, (uint8_t)(chance(g, 50) ? XTML_OPTS_GATHER_ND : 0));
+    if (op == NULL) {
+        return;
+    }
+    idx = index_tensor(g, (uint32_t)in_n, id, bounds, (uint32_t)nd);
+    if (g->full) {
+        return;
+    }
+    op_in(op, in);
+    op_in(op, idx);
+    out = new_out(g, op, x->type, (uint32_t)n, od);
+    if (!g->full) {
+        quant_copy(g, out, in);
+    }
+}
+
+static void gen_embedding_lookup(gen_t *g) {
+    int32_t td[XTML_GEN_MAX_RANK], od[XTML_GEN_MAX_RANK], tn = range(g, 2, 3), n = range(g, 1, 6);
+    int32_t table, ids, out, i, rows;
+    uint8_t type = chance(g, 50) ? XTML_DTYPE_INT8 : XTML_DTYPE_FLOAT32, otype = type;
+    xtml_gen_op_t *op;
+    rand_shape_pos(g, (uint32_t)tn, td);
+    td[0] = range(g, 1, 12);
+    rows = td[0];
+    if (type == XTML_DTYPE_INT8 && chance(g, 40)) {
+        otype = XTML_DTYPE_FLOAT32;   /* hybrid: dequantized rows */
+    }
+    op = new_op(g, XTML_OP_EMBEDDING_LOOKUP, 0);
+    if (op == NULL) {
+        return;
+    }
+    ids = index_tensor(g, 1, &n, &rows, 1);
+    table = chance(g, 80) ? new_const(g, type, (uint32_t)tn, td, FILL_WEIGHTS) : new_input(g, type, (uint32_t)tn, td);
+    if (g->full) {
+        return;
+    }
+    if (type == XTML_DTYPE_INT8) {
+        g->m->tensors[table].n_scales = 0;
+        g->m->tensors[table].n_zero_points = 0;
+        float s = rand_scale(g);
+        int32_t z = otype == XTML_DTYPE_FLOAT32 && chance(g, 95) ? 0 : rand_zp(g);
+        quant1(g, table, s, z);
+    }
+    od[0] = n;
+    for (i = 1; i < tn; i++) {
+        od[i] = td[i];
+    }
+    op_in(op, ids);
+    op_in(op, table);
+    out = new_out(g, op, otype, (uint32_t)tn, od);
+    if (!g->full && otype == XTML_DTYPE_INT8) {
+        quant_copy(g, out, table);
+    }
+}
+
+static void gen_slice(gen_t *g) {
+    int32_t in = get_act(g, T_SLICE, -1, false, XTML_DTYPE_INT8);
+    const xtml_gen_tensor_t *x;
+    xtml_gen_op_t *op;
+    int32_t begin[XTML_GEN_MAX_RANK], size[XTML_GEN_MAX_RANK], od[XTML_GEN_MAX_RANK], r, a, out;
+    bool i64;
+    if (g->full) {
+        return;
+    }
+    x = &g->m->tensors[in];
+    if (x->ndim == 0 || x->ndim > 5) {
+        return;
+    }
+    for (a = 0; a < (int32_t)x->ndim; a++) {
+        int32_t d = x->dims[a];
+        begin[a] = range(g, 0, d);
+        od[a] = range(g, 0, d - begin[a]);
+        size[a] = chance(g, 20) ? -1 : od[a];
+        if (size[a] == -1) {
+            od[a] = d - begin[a];
+        }
+        if (chance(g, 2)) {
+            begin[a] = chance(g, 50) ? -1 : d + 1;   /* out of range: refused */
+        }
+    }
+    op = new_op(g, XTML_OP_SLICE, (uint8_t)(chance(g, 50) ? XTML_OPTS_SLICE : 0));
+    if (op == NULL) {
+        return;
+    }
+    r = (int32_t)x->ndim;
+    i64 = chance(g, 20);
+    op_in(op, in);
+    op_in(op, const_ints_as(g, 1, &r, begin, i64));
+    op_in(op, const_ints_as(g, 1, &r, size, i64));
+    out = new_out(g, op, x->type, x->ndim, od);
+    if (!g->full) {
+        quant_copy(g, out, in);
+    }
+}
+
+static void gen_space_to_depth(gen_t *g, bool to_depth) {
+    int32_t in = get_nhwc(g, T_COMPUTE);
+    const xtml_gen_tensor_t *x;
+    xtml_gen_op_t *op;
+    int32_t b, od[4], out, t;
+    if (g->full) {
+        return;
+    }
+    x = &g->m->tensors[in];
+    b = rand_block(g);
+    if (b >= 1 && b <= 4) {
+        /* Mostly a block the shape divides by. */
+        for (t = 0; t < 4 && !(to_depth ? (x->dims[1] % b == 0 && x->dims[2] % b == 0) : x->dims[3] % (b * b) == 0); t++) {
+            b = chance(g, 80) ? (b > 1 ? b - 1 : 1) : b;
+        }
+    }
+    od[0] = x->dims[0];
+    if (b < 1 || b > 4) {
+        od[1] = x->dims[1];
+        od[2] = x->dims[2];
+        od[3] = x->dims[3];
+    } else if (to_depth) {
+        od[1] = x->dims[1] / b;
+        od[2] = x->dims[2] / b;
+        od[3] = x->dims[3] * b * b;
+    } else {
+        od[1] = x->dims[1] * b;
+        od[2] = x->dims[2] * b;
+        od[3] = x->dims[3] / (b * b);
+    }
+    op = new_op(g, to_depth ? XTML_OP_SPACE_TO_DEPTH : XTML_OP_DEPTH_TO_SPACE,
+                to_depth ? XTML_OPTS_SPACE_TO_DEPTH : XTML_OPTS_DEPTH_TO_SPACE);
+    if (op == NULL) {
+        return;
+    }
+    op_in(op, in);
+    out = new_out(g, op, x->type, 4, od);
+    if (!g->full) {
+        quant_copy(g, out, in);
+    }
+    opt_i(op, 0, b);
+}
+
+static void gen_space_to_batch(gen_t *g, bool to_batch) {
+    int32_t in = get_act(g, T_COMPUTE, chance(g, 75) ? 4 : 3, true, XTML_DTYPE_INT8);
+    const xtml_gen_tensor_t *x;
+    xtml_gen_op_t *op;
+    int32_t bs[2] = { 1, 1 }, pd[4] = { 0, 0, 0, 0 }, od[4], nsp, i, out, two[2];
+    if (g->full) {
+        return;
+    }
+    x = &g->m->tensors[in];
+    nsp = (int32_t)x->ndim - 2;
+    for (i = 0; i < nsp; i++) {
+        bs[i] = rand_block(g);
+    }
+    od[0] = x->dims[0];
+    od[x->ndim - 1] = x->dims[x->ndim - 1];
+    for (i = 0; i < nsp; i++) {
+        int32_t d = x->dims[1 + i], b = bs[i] >= 1 && bs[i] <= 4 ? bs[i] : 1;
+        if (to_batch) {
+            int32_t total = d + range(g, 0, 3);
+            total += (b - total % b) % b;    /* a multiple of the block */
+            pd[2 * i] = range(g, 0, total - d);
+            pd[2 * i + 1] = total - d - pd[2 * i];
+            od[1 + i] = total / b;
+        } else {
+            int32_t crop = range(g, 0, d * b);
+            crop = chance(g, 60) ? 0 : crop;
+            pd[2 * i] = range(g, 0, crop);
+            pd[2 * i + 1] = crop - pd[2 * i];
+            od[1 + i] = d * b - crop;
+        }
+        if (chance(g, 2)) {
+            pd[2 * i] = -1;   /* refused */
+        }
+    }
+    if (to_batch) {
+        od[0] = x->dims[0] * (bs[0] >= 1 && bs[0] <= 4 ? bs[0] : 1) * (nsp == 2 && bs[1] >= 1 && bs[1] <= 4 ? bs[1] : 1);
+    } else {
+        int32_t prod = (bs[0] >= 1 && bs[0] <= 4 ? bs[0] : 1) * (nsp == 2 && bs[1] >= 1 && bs[1] <= 4 ? bs[1] : 1);
+        if (x->dims[0] % prod != 0 && chance(g, 90)) {
+            /* The batch must split into the blocks: use a fresh input that does. */
+            int32_t dims[4];
+            memcpy(dims, x->dims, sizeof dims);
+            dims[0] = prod * range(g, 1, 2);
+            in = new_input(g, x->type, x->ndim, dims);
+            if (g->full) {
+                return;
+            }
+            x = &g->m->tensors[in];
+        }
+        od[0] = x->dims[0] / prod;
+    }
+    if ((int64_t)od[0] * od[1] * (x->ndim == 4 ? od[2] : 1) * od[x->ndim - 1] > GEN_MAX_ELEMS) {
+        return;
+    }
+    op = new_op(g, to_batch ? XTML_OP_SPACE_TO_BATCH_ND : XTML_OP_BATCH_TO_SPACE_ND,
+                (uint8_t)(chance(g, 50) ? (to_batch ? XTML_OPTS_SPACE_TO_BATCH_ND : XTML_OPTS_BATCH_TO_SPACE_ND) : 0));
+    if (op == NULL) {
+        return;
+    }
+    two[0] = nsp;
+    two[1] = 2;
+    op_in(op, in);
+    op_in(op, const_ints_as(g, 1, &nsp, bs, false));
+    op_in(op, const_ints_as(g, 2, two, pd, false));
+    out = new_out(g, op, x->type, x->ndim, od);
+    if (!g->full) {
+        quant_copy(g, out, in);
+    }
+}
+
+static void gen_mirror_pad(gen_t *g) {
+    int32_t in = get_act(g, T_COMPUTE, -1, true, XTML_DTYPE_INT8);
+    const xtml_gen_tensor_t *x;
+    xtml_gen_op_t *op;
+    int32_t pads[2 * XTML_GEN_MAX_RANK], od[XTML_GEN_MAX_RANK], pdims[2], mode, out;
+    uint32_t i;
+    if (g->full) {
+        return;
+    }
+    x = &g->m->tensors[in];
+    if (x->ndim == 0 || x->ndim > 6) {
+        return;
+    }
+    mode = chance(g, 97) ? (int32_t)pick(g, 2) : 2;
+    for (i = 0; i < x->ndim; i++) {
+        int32_t most = x->dims[i] - (mode == 0 ? 1 : 0);
+        most = most > 3 ? 3 : most;
+        pads[2 * i] = chance(g, 40) ? 0 : range(g, 0, most);
+        pads[2 * i + 1] = chance(g, 40) ? 0 : range(g, 0, most);
+        if (chance(g, 2)) {
+            pads[2 * i] = x->dims[i] + 1;   /* too wide: refused */
+        }
+        od[i] = x->dims[i] + pads[2 * i] + pads[2 * i + 1];
+    }
+    if (dims_count(od, x->ndim) > GEN_MAX_ELEMS) {
+        return;
+    }
+    op = new_op(g, XTML_OP_MIRROR_PAD, XTML_OPTS_MIRROR_PAD);
+    if (op == NULL) {
+        return;
+    }
+    pdims[0] = (int32_t)x->ndim;
+    pdims[1] = 2;
+    op_in(op, in);
+    op_in(op, new_const_ints(g, 2, pdims, pads, true));
+    out = new_out(g, op, x->type, x->ndim, od);
+    if (!g->full) {
+        quant_copy(g, out, in);
+    }
+    if (mode != 0 || chance(g, 50)) {
+        opt_b(op, 0, mode);
+    }
+}
+
+static void gen_broadcast_to(gen_t *g) {
+    int32_t in = get_act(g, T_MOVE, -1, false, XTML_DTYPE_INT8);
+    const xtml_gen_tensor_t *x;
+    xtml_gen_op_t *op;
+    int32_t od[XTML_GEN_MAX_RANK], on, extra, i, out;
+    if (g->full) {
+        return;
+    }
+    x = &g->m->tensors[in];
+    if (x->ndim > 5) {
+        return;
+    }
+    extra = range(g, x->ndim == 0 ? 1 : 0, 5 - (int32_t)x->ndim);
+    on = extra + (int32_t)x->ndim;
+    for (i = 0; i < on; i++) {
+        int32_t d = i < extra ? 1 : x->dims[i - extra];
+        od[i] = d == 1 && chance(g, 50) ? range(g, 1, 4) : d;
+    }
+    if (chance(g, 2) && on > 0) {
+        od[pick(g, (uint32_t)on)] += 1;   /* does not broadcast: refused */
+    }
+    if (dims_count(od, (uint32_t)on) > GEN_MAX_ELEMS) {
+        return;
+    }
+    op = new_op(g, XTML_OP_BROADCAST_TO, (uint8_t)(chance(g, 50) ? XTML_OPTS_BROADCAST_TO : 0));
+    if (op == NULL) {
+        return;
+    }
+    op_in(op, in);
+    op_in(op, on > 0 ? new_const_ints(g, 1, &on, od, true) : new_input(g, XTML_DTYPE_INT32, 1, &on));
+    out = new_out(g, op, x->type, (uint32_t)on, od);
+    if (!g->full) {
+        quant_copy(g, out, in);
+    }
+}
+
+static void gen_broadcast_args(gen_t *g) {
+    int32_t s1[XTML_GEN_MAX_RANK], s2[XTML_GEN_MAX_RANK], out[XTML_GEN_MAX_RANK], n1, n2, no, a, b;
+    bool i64 = chance(g, 30);
+    xtml_gen_op_t *op;
+    n1 = range(g, 0, 5);
+    rand_shape(g, (uint32_t)n1, s1);
+    n2 = (int32_t)bcast_pair(g, s1, (uint32_t)n1, s2, out);
+    if (chance(g, 50)) {
+        int32_t t[XTML_GEN_MAX_RANK];
+        memcpy(t, s1, sizeof t);
+        memcpy(s1, s2, sizeof t);
+        memcpy(s2, t, sizeof t);
+        no = n1;
+        n1 = n2;
+        n2 = no;
+    }
+    no = n1 > n2 ? n1 : n2;
+    if (chance(g, 3) && n1 > 0) {
+        s1[0] = s1[0] + 7;   /* incompatible: the invoke fails */
+    }
+    op = new_op(g, XTML_OP_BROADCAST_ARGS, 0);
+    if (op == NULL) {
+        return;
+    }
+    a = chance(g, 92) && n1 > 0 ? const_ints_as(g, 1, &n1, s1, i64)
+                                : new_input(g, i64 ? XTML_DTYPE_INT64 : XTML_DTYPE_INT32, 1, &n1);
+    b = chance(g, 92) && n2 > 0 ? const_ints_as(g, 1, &n2, s2, i64)
+                                : new_input(g, i64 ? XTML_DTYPE_INT64 : XTML_DTYPE_INT32, 1, &n2);
+    if (g->full) {
+        return;
+    }
+    op_in(op, a);
+    op_in(op, b);
+    new_out(g, op, i64 ? XTML_DTYPE_INT64 : XTML_DTYPE_INT32, 1, &no);
+    (void)out;
+}
+
+static void gen_resize_bilinear(gen_t *g) {
+    int32_t in = get_act(g, T_COMPUTE, 4, true, XTML_DTYPE_INT8);
+    const xtml_gen_tensor_t *x;
+    xtml_gen_op_t *op;
+    int32_t size[2], two = 2, odims[4], out;
+    if (g->full) {
+        return;
+    }
+    x = &g->m->tensors[in];
+    size[0] = chance(g, 50) ? x->dims[1] * range(g, 1, 3) : range(g, 1, 16);
+    size[1] = chance(g, 50) ? x->dims[2] * range(g, 1, 3) : range(g, 1, 16);
+    if (chance(g, 2)) {
+        size[0] = 0;
+    }
+    if ((int64_t)x->dims[0] * size[0] * size[1] * x->dims[3] > GEN_MAX_ELEMS) {
+        return;
+    }
+    op = new_op(g, XTML_OP_RESIZE_BILINEAR, (uint8_t)(chance(g, 85) ? XTML_OPTS_RESIZE_BILINEAR : 0));
+    if (op == NULL) {
+        return;
+    }
+    op_in(op, in);
+    op_in(op, new_const_ints(g, 1, &two, size, false));
+    odims[0] = x->dims[0];
+    odims[1] = size[0];
+    odims[2] = size[1];
+    odims[3] = x->dims[3];
+    out = new_out(g, op, x->type, 4, odims);
+    if (!g->full) {
+        quant_copy(g, out, in);
+    }
+    if (op->has_options) {
+        switch (pick(g, 5)) {
+        case 0: break;
+        case 1: opt_b(op, 2, 1); break;
+        case 2: opt_b(op, 3, 1); break;
+        case 3: opt_b(op, 2, (int32_t)pick(g, 2)); opt_b(op, 3, chance(g, 90) ? 0 : 1); break;
+        default: opt_i(op, 0, size[0]); opt_i(op, 1, size[1]); opt_b(op, 3, (int32_t)pick(g, 2)); break;
+        }
+    }
+}
+
+static void gen_batch_matmul(gen_t *g) {
+    int32_t x = get_act(g, T_F32 | T_S8 | T_S16, -1, true, XTML_DTYPE_INT8);
+    const xtml_gen_tensor_t *xt;
+    xtml_gen_op_t *op;
+    int32_t xd[XTML_GEN_MAX_RANK], yd[XTML_GEN_MAX_RANK], od[XTML_GEN_MAX_RANK];
+    int32_t xn, yn, rank, m, k, n, i, y, out;
+    bool adj_x, adj_y;
+    uint8_t type;
+    if (g->full) {
+        return;
+    }
+    xt = &g->m->tensors[x];
+    type = xt->type;
+    xn = (int32_t)xt->ndim;
+    if (xn < 2 || xn > 5) {
+        xn = range(g, 2, 4);
+        rand_shape_pos(g, (uint32_t)xn, xd);
+        x = new_input(g, type, (uint32_t)xn, xd);
+        if (g->full) {
+            return;
+        }
+        xt = &g->m->tensors[x];
+    }
+    memcpy(xd, xt->dims, sizeof xd);
+    adj_x = chance(g, 25);
+    adj_y = chance(g, 25);
+    m = adj_x ? xd[xn - 1] : xd[xn - 2];
+    k = adj_x ? xd[xn - 2] : xd[xn - 1];
+    n = range(g, 1, 8);
+    if ((int64_t)dims_count(xd, (uint32_t)xn) * n > 400000) {
+        return;
+    }
+    /* y: batch dims broadcasting against x's, then [k, n] or [n, k]. */
+    yn = chance(g, 70) ? xn : range(g, 2, xn);
+    for (i = 0; i < yn - 2; i++) {
+        int32_t xi = xn - yn + i;
+        yd[i] = chance(g, 25) ? 1 : xd[xi];
+        if (xd[xi] == 1 && chance(g, 30)) {
+            yd[i] = range(g, 2, 3);
+        }
+    }
+    yd[yn - 2] = adj_y ? n : k;
+    yd[yn - 1] = adj_y ? k : n;
+    if (chance(g, 2)) {
+        yd[yn - 2] += 1;   /* inner dimensions differ: refused */
+    }
+    rank = xn > yn ? xn : yn;
+    for (i = 0; i < rank - 2; i++) {
+        int32_t a = i - (rank - xn), b = i - (rank - yn);
+        int32_t da = a >= 0 ? xd[a] : 1, db = b >= 0 ? yd[b] : 1;
+        od[i] = da == 1 ? db : da;
+    }
+    od[rank - 2] = m;
+    od[rank - 1] = n;
+    op = new_op(g, XTML_OP_BATCH_MATMUL, (uint8_t)(adj_x || adj_y || chance(g, 50) ? XTML_OPTS_BATCH_MATMUL : 0));
+    if (op == NULL) {
+        return;
+    }
+    y = chance(g, 60) ? new_const(g, type, (uint32_t)yn, yd, FILL_WEIGHTS) : new_input(g, type, (uint32_t)yn, yd);
+    if (g->full) {
+        return;
+    }
+    if (type != XTML_DTYPE_FLOAT32) {
+        float sx, sy = mantissa_pow2(g, 128, -9, -5);
+        int32_t zy = type == XTML_DTYPE_INT16 || chance(g, 70) ? 0 : rand_zp(g);
+        quant_if_missing(g, x);
+        g->m->tensors[y].n_scales = 0;
+        g->m->tensors[y].n_zero_points = 0;
+        quant1(g, y, sy, zy);
+        sx = t_scale(g->m, x);
+        sy = t_scale(g->m, y);
+        out = new_out(g, op, type, (uint32_t)rank, od);
+        if (!g->full) {
+            float so = acc_out_scale(g, sx, sy, k);
+            if (type == XTML_DTYPE_INT16) {
+                quant1(g, out, so, 0);
+            } else {
+                quant_zp(g, out, so);
+            }
+        }
+    } else {
+        out = new_out(g, op, type, (uint32_t)rank, od);
+    }
+    op_in(op, x);
+    op_in(op, y);
+    if (op->has_options) {
+        if (adj_x || chance(g, 30)) {
+            opt_b(op, 0, adj_x);
+        }
+        if (adj_y || chance(g, 30)) {
+            opt_b(op, 1, adj_y);
+        }
+        if (chance(g, 3)) {
+            opt_b(op, 2, 1);   /* asymmetric_quantize_inputs: ignored for these types */
+        }
+    }
+}
+
+/* SVDF: [batch, input] -> [batch, units] through a variable state tensor kept between invokes. */
+static void gen_svdf(gen_t *g) {
+    int32_t in = get_act(g, T_COMPUTE, 2, true, XTML_DTYPE_INT8);
+    const xtml_gen_tensor_t *x;
+    xtml_gen_op_t *op;
+    int32_t batch, input, rank, units, filters, memory, d[2], wf, wt, bias, state, out;
+    uint8_t type, stype;
+    bool is_float;
+    if (g->full) {
+        return;
+    }
+    x = &g->m->tensors[in];
+    type = x->type;
+    is_float = type == XTML_DTYPE_FLOAT32;
+    batch = x->dims[0];
+    input = x->dims[1];
+    if (batch > 8 || input > 256) {
+        d[0] = range(g, 1, 3);
+        d[1] = range(g, 1, 32);
+        in = new_input(g, type, 2, d);
+        if (g->full) {
+            return;
+        }
+        batch = d[0];
+        input = d[1];
+    }
+    rank = range(g, 1, 3);
+    units = range(g, 1, 8);
+    filters = rank * units;
+    memory = range(g, 1, 10);
+    stype = is_float ? XTML_DTYPE_FLOAT32 : (chance(g, 70) ? XTML_DTYPE_INT16 : XTML_DTYPE_INT8);
+    op = new_op(g, XTML_OP_SVDF, XTML_OPTS_SVDF);
+    if (op == NULL) {
+        return;
+    }
+    d[0] = filters;
+    d[1] = input;
+    wf = new_const(g, type, 2, d, FILL_WEIGHTS);
+    d[1] = memory;
+    wt = new_const(g, stype, 2, d, FILL_WEIGHTS);
+    bias = new_const(g, is_float ? XTML_DTYPE_FLOAT32 : XTML_DTYPE_INT32, 1, &units, FILL_WEIGHTS);
+    d[0] = batch;
+    d[1] = filters * memory;
+    state = new_tensor(g, stype, 2, d);
+    if (g->full) {
+        return;
+    }
+    g->m->tensors[state].is_variable = (uint8_t)(chance(g, 98) ? 1 : 0);
+    if (!is_float) {
+        float s_in, s_wf, s_wt, s_state;
+        int32_t z_state;
+        quant_if_missing(g, in);
+        s_in = t_scale(g->m, in);
+        s_wf = mantissa_pow2(g, 128, -9, -5);
+        s_wt = mantissa_pow2(g, 128, -9, -5);
+        s_state = (float)((double)s_in * s_wf * ldexp(1.0, range(g, 2, 7)));
+        z_state = stype == XTML_DTYPE_INT8 && chance(g, 30) ? rand_zp(g) : 0;
+        quant1(g, wf, s_wf, 0);
+        quant1(g, wt, s_wt, 0);
+        quant1(g, state, s_state, z_state);
+        quant1(g, bias, chance(g, 97) ? s_state * s_wt : rand_scale(g), 0);
+    }
+    op_in(op, in);
+    op_in(op, wf);
+    op_in(op, wt);
+    op_in(op, chance(g, 97) ? bias : -1);
+    op_in(op, state);
+    d[0] = batch;
+    d[1] = units;
+    out = new_out(g, op, type, 2, d);
+    if (!is_float && !g->full) {
+        float s_state = t_scale(g->m, state), s_wt = t_scale(g->m, wt);
+        quant_zp(g, out, (float)((double)s_state * s_wt * sqrt((double)memory) * ldexp(1.0, range(g, 3, 8))));
+    }
+    opt_i(op, 0, chance(g, 97) ? rank : (chance(g, 50) ? 0 : rank + 1));
+    opt_b(op, 1, chance(g, 90) ? (int32_t)pick(g, 4) : range(g, 4, 6));
+    if (chance(g, 10)) {
+        opt_b(op, 2, chance(g, 80) ? 0 : 1);
+    }
+}
+
 /* Every builtin the core runs, with how often the generator picks it. */
 static const int32_t gen_ops[] = {
     XTML_OP_CONV_2D, XTML_OP_CONV_2D, XTML_OP_DEPTHWISE_CONV_2D, XTML_OP_DEPTHWISE_CONV_2D,
@@ -1814,6 +2873,16 @@ static const int32_t gen_ops[] = {
     XTML_OP_SHAPE, XTML_OP_TRANSPOSE, XTML_OP_PACK, XTML_OP_UNPACK, XTML_OP_SPLIT, XTML_OP_CONCATENATION,
     XTML_OP_PAD, XTML_OP_PADV2, XTML_OP_STRIDED_SLICE, XTML_OP_RESIZE_NEAREST_NEIGHBOR, XTML_OP_MEAN,
     XTML_OP_ARG_MAX,
+    /* issue 14 */
+    XTML_OP_SVDF, XTML_OP_SVDF, XTML_OP_ARG_MIN, XTML_OP_SUM, XTML_OP_REDUCE_MAX, XTML_OP_REDUCE_MIN,
+    XTML_OP_GATHER, XTML_OP_GATHER_ND, XTML_OP_EMBEDDING_LOOKUP, XTML_OP_SLICE, XTML_OP_SPACE_TO_DEPTH,
+    XTML_OP_DEPTH_TO_SPACE, XTML_OP_SPACE_TO_BATCH_ND, XTML_OP_BATCH_TO_SPACE_ND, XTML_OP_MIRROR_PAD,
+    XTML_OP_BROADCAST_TO, XTML_OP_BROADCAST_ARGS, XTML_OP_CUMSUM, XTML_OP_RESIZE_BILINEAR, XTML_OP_BATCH_MATMUL,
+    XTML_OP_BATCH_MATMUL, XTML_OP_ABS, XTML_OP_NEG, XTML_OP_SQRT, XTML_OP_RSQRT, XTML_OP_EXP, XTML_OP_LOG,
+    XTML_OP_FLOOR, XTML_OP_CEIL, XTML_OP_ROUND, XTML_OP_LOGICAL_NOT, XTML_OP_ZEROS_LIKE, XTML_OP_CAST,
+    XTML_OP_CAST, XTML_OP_FILL, XTML_OP_DIV, XTML_OP_SQUARED_DIFFERENCE, XTML_OP_EQUAL, XTML_OP_NOT_EQUAL,
+    XTML_OP_LESS, XTML_OP_LESS_EQUAL, XTML_OP_GREATER, XTML_OP_GREATER_EQUAL, XTML_OP_LOGICAL_AND,
+    XTML_OP_LOGICAL_OR, XTML_OP_SELECT_V2, XTML_OP_SELECT_V2,
 };
 
 static void gen_one(gen_t *g, int32_t builtin) {
@@ -1846,6 +2915,49 @@ static void gen_one(gen_t *g, int32_t builtin) {
     case XTML_OP_RESIZE_NEAREST_NEIGHBOR: gen_resize(g); break;
     case XTML_OP_MEAN: gen_reduce(g, false); break;
     case XTML_OP_ARG_MAX: gen_reduce(g, true); break;
+    case XTML_OP_SVDF: gen_svdf(g); break;
+    case XTML_OP_ARG_MIN: gen_arg_min(g); break;
+    case XTML_OP_SUM:
+    case XTML_OP_REDUCE_MAX:
+    case XTML_OP_REDUCE_MIN: gen_reduce2(g, builtin); break;
+    case XTML_OP_GATHER: gen_gather(g); break;
+    case XTML_OP_GATHER_ND: gen_gather_nd(g); break;
+    case XTML_OP_EMBEDDING_LOOKUP: gen_embedding_lookup(g); break;
+    case XTML_OP_SLICE: gen_slice(g); break;
+    case XTML_OP_SPACE_TO_DEPTH: gen_space_to_depth(g, true); break;
+    case XTML_OP_DEPTH_TO_SPACE: gen_space_to_depth(g, false); break;
+    case XTML_OP_SPACE_TO_BATCH_ND: gen_space_to_batch(g, true); break;
+    case XTML_OP_BATCH_TO_SPACE_ND: gen_space_to_batch(g, false); break;
+    case XTML_OP_MIRROR_PAD: gen_mirror_pad(g); break;
+    case XTML_OP_BROADCAST_TO: gen_broadcast_to(g); break;
+    case XTML_OP_BROADCAST_ARGS: gen_broadcast_args(g); break;
+    case XTML_OP_CUMSUM: gen_cumsum(g); break;
+    case XTML_OP_RESIZE_BILINEAR: gen_resize_bilinear(g); break;
+    case XTML_OP_BATCH_MATMUL: gen_batch_matmul(g); break;
+    case XTML_OP_ABS:
+    case XTML_OP_NEG:
+    case XTML_OP_SQRT:
+    case XTML_OP_RSQRT:
+    case XTML_OP_EXP:
+    case XTML_OP_LOG:
+    case XTML_OP_FLOOR:
+    case XTML_OP_CEIL:
+    case XTML_OP_ROUND:
+    case XTML_OP_LOGICAL_NOT:
+    case XTML_OP_ZEROS_LIKE:
+    case XTML_OP_CAST: gen_math_unary(g, builtin); break;
+    case XTML_OP_FILL: gen_fill(g); break;
+    case XTML_OP_DIV:
+    case XTML_OP_SQUARED_DIFFERENCE:
+    case XTML_OP_EQUAL:
+    case XTML_OP_NOT_EQUAL:
+    case XTML_OP_LESS:
+    case XTML_OP_LESS_EQUAL:
+    case XTML_OP_GREATER:
+    case XTML_OP_GREATER_EQUAL:
+    case XTML_OP_LOGICAL_AND:
+    case XTML_OP_LOGICAL_OR:
+    case XTML_OP_SELECT_V2: gen_math_binary(g, builtin); break;
     default: gen_activation(g, builtin); break;
     }
 }
@@ -2325,6 +3437,13 @@ static const char *options_fields(uint8_t type) {
     case XTML_OPTS_ARG_MAX: case XTML_OPTS_SHAPE: case XTML_OPTS_REDUCER: return "1";
     case XTML_OPTS_LEAKY_RELU: return "4";
     case XTML_OPTS_RESIZE_NEAREST_NEIGHBOR: return "11";
+    case XTML_OPTS_SVDF: return "411";
+    case XTML_OPTS_GATHER: return "44";
+    case XTML_OPTS_SPACE_TO_DEPTH: case XTML_OPTS_DEPTH_TO_SPACE: return "4";
+    case XTML_OPTS_MIRROR_PAD: case XTML_OPTS_DIV: case XTML_OPTS_ARG_MIN: return "1";
+    case XTML_OPTS_CUMSUM: return "11";
+    case XTML_OPTS_RESIZE_BILINEAR: return "4411";
+    case XTML_OPTS_BATCH_MATMUL: return "111";
     default: return "";
     }
 }
@@ -2799,6 +3918,22 @@ void xtml_gen_mutate(xtml_gen_model_t *m, xtml_gen_rng_t *r) {
     }
 }
 
+/* A variable tensor neither a graph input nor written by an operator: state
+ * the operator keeps (zero at the first invoke in the whole graph and alone),
+ * not an input. */
+static bool state_only(const xtml_gen_model_t *m, int32_t t) {
+    uint32_t k;
+    if (!m->tensors[t].is_variable || list_has32(m->inputs, m->n_inputs, t)) {
+        return false;
+    }
+    for (k = 0; k < m->n_ops; k++) {
+        if (list_has32(m->ops[k].outputs, m->ops[k].n_outputs, t)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 void xtml_gen_single_op(const xtml_gen_model_t *m, uint32_t op, xtml_gen_model_t *out) {
     const xtml_gen_op_t *o = &m->ops[op];
     uint32_t i;
@@ -2809,7 +3944,7 @@ void xtml_gen_single_op(const xtml_gen_model_t *m, uint32_t op, xtml_gen_model_t
     out->n_outputs = 0;
     for (i = 0; i < o->n_inputs; i++) {
         int32_t t = o->inputs[i];
-        if (t >= 0 && (uint32_t)t < m->n_tensors && !is_const(m, t) &&
+        if (t >= 0 && (uint32_t)t < m->n_tensors && !is_const(m, t) && !state_only(m, t) &&
             !list_has32(out->inputs, out->n_inputs, t) && out->n_inputs < XTML_GEN_MAX_GRAPH_IO) {
             out->inputs[out->n_inputs++] = t;
         }

@@ -66,6 +66,71 @@ function aliasCycle(): ModelDef {
   };
 }
 
+/**
+ * A block size squared in int32. SPACE_TO_DEPTH and DEPTH_TO_SPACE take a
+ * block_size up to 65535, and the core multiplied it by itself in int32
+ * (65535^2 overflows: UBSan stopped on it, found by the generator's edge
+ * block sizes); BATCH_TO_SPACE_ND did the same with block_shape's two values.
+ * Now the products are int64: an input of depth 4 is not a multiple of
+ * 65535^2, a batch of 4 not a multiple of 65535 x 65535, and a depth of 1
+ * times 65535^2 is more than int32 holds (the input is empty: 0 rows), so each
+ * is refused with its reason. TFLM computes the same products in int, where
+ * they are undefined.
+ */
+function blockSquared(op: 'depth-to-space' | 'space-to-depth' | 'batch-to-space'): ModelDef {
+  const block = 65535;
+  if (op === 'batch-to-space') {
+    return {
+      tensors: [
+        { name: 'input', type: 'float32', shape: [4, 1, 1, 1] },
+        { name: 'block_shape', type: 'int32', shape: [2], data: int32([block, block]) },
+        { name: 'crops', type: 'int32', shape: [2, 2], data: int32([0, 0, 0, 0]) },
+        { name: 'output', type: 'float32', shape: [1, 1, 1, 1] },
+      ],
+      operators: [{ builtin: 37, inputs: [0, 1, 2], outputs: [3], optionsType: 24, options: [] }],
+      inputs: [0],
+      outputs: [3],
+    };
+  }
+  const toDepth = op === 'space-to-depth';
+  const shape = toDepth ? [1, 0, 0, 1] : [1, 1, 1, 4];
+  return {
+    tensors: [
+      { name: 'input', type: 'float32', shape },
+      { name: 'output', type: 'float32', shape },
+    ],
+    operators: [{
+      builtin: toDepth ? 26 : 5, inputs: [0], outputs: [1], optionsType: toDepth ? 19 : 94,
+      options: [{ type: 'i32', value: block }],
+    }],
+    inputs: [0],
+    outputs: [1],
+  };
+}
+
+/**
+ * int16 BATCH_MATMUL requantizes its int64 sums as TFLM's 64-bit
+ * MultiplyByQuantizedMultiplier does: a right shift of 15 - shift. Scales 1
+ * and 1 into an output scale of 2^-15 give a multiplier of 2^15 = 0.5 * 2^16,
+ * shift 16, and a shift by -1 at invoke (UBSan; the structure-aware fuzzer
+ * found it through a mutated output scale). Prepare accepted shifts up to 30;
+ * int16 now takes at most 14 (TFLM's own check, debug builds only, is < 8),
+ * and this model is refused.
+ */
+function int16MatmulShift(): ModelDef {
+  const q = { scale: [1], zeroPoint: [0] };
+  return {
+    tensors: [
+      { name: 'x', type: 'int16', shape: [1, 1], ...q },
+      { name: 'y', type: 'int16', shape: [1, 1], data: new Uint8Array(Int16Array.from([1]).buffer), ...q },
+      { name: 'output', type: 'int16', shape: [1, 1], scale: [2 ** -15], zeroPoint: [0] },
+    ],
+    operators: [{ builtin: 126, inputs: [0, 1], outputs: [2], optionsType: 101, options: [] }],
+    inputs: [0],
+    outputs: [2],
+  };
+}
+
 export interface Reproducer {
   /** File name under native/test/fuzz/repro/. */
   file: string;
@@ -84,6 +149,26 @@ export function reproducers(): Reproducer[] {
       file: 'inplace-alias-cycle.tflite',
       bytes: writeTflite(aliasCycle()),
       expect: { status: 'XTML_STATUS_MODEL_OPERATOR', detail: /operator 0 \(RESHAPE\) reads tensor 0 'x' before any operator writes it/ },
+    },
+    {
+      file: 'depth-to-space-block-squared.tflite',
+      bytes: writeTflite(blockSquared('depth-to-space')),
+      expect: { status: 'XTML_STATUS_SHAPE_MISMATCH', detail: /operator 0 \(DEPTH_TO_SPACE\).*depth is not a multiple of block_size 65535 squared/ },
+    },
+    {
+      file: 'space-to-depth-block-squared.tflite',
+      bytes: writeTflite(blockSquared('space-to-depth')),
+      expect: { status: 'XTML_STATUS_SHAPE_MISMATCH', detail: /operator 0 \(SPACE_TO_DEPTH\).*depth times block_size 65535 squared is too large/ },
+    },
+    {
+      file: 'batch-to-space-block-product.tflite',
+      bytes: writeTflite(blockSquared('batch-to-space')),
+      expect: { status: 'XTML_STATUS_SHAPE_MISMATCH', detail: /operator 0 \(BATCH_TO_SPACE_ND\).*batch is not a multiple of the block/ },
+    },
+    {
+      file: 'int16-batch-matmul-shift.tflite',
+      bytes: writeTflite(int16MatmulShift()),
+      expect: { status: 'XTML_STATUS_UNSUPPORTED_CONFIG', detail: /operator 0 \(BATCH_MATMUL\).*requantization scale is out of range/ },
     },
   ];
 }

@@ -4,7 +4,7 @@
 import { serializeTflite, type FlatField } from '../../src/convert/tflite-write.js';
 import { TensorType as typeCodes } from '../../src/convert/tflite-schema.js';
 
-export type TensorType = 'float32' | 'int32' | 'int8' | 'uint8';
+export type TensorType = 'float32' | 'int32' | 'int8' | 'uint8' | 'int16';
 
 export interface TensorDef {
   name: string;
