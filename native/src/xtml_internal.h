@@ -488,6 +488,15 @@ float xtml_exp_f32(float x);
 float xtml_tanh_f32(float x);
 /* Natural log the same way: -inf for +-0, NaN for negatives and NaN. */
 float xtml_log_f32(float x);
+/* The correctly rounded square root, from integers (xtml_math.c); NaN for
+ * negatives and NaN is 0xFFC00000. */
+float xtml_sqrt_f32(float x);
+/* e^x - 1 for x < 0 (x itself otherwise), with the relative precision of
+ * small arguments kept; NaN gives 0x7FC00000. */
+float xtml_expm1_neg_f32(float x);
+/* v * 2^e (v >= 0) rounded to the nearest float, ties to even, subnormals and
+ * overflow (inf) included; sticky: the value is a little more than that. */
+float xtml_f32_scaled(uint64_t v, int32_t e, bool sticky);
 
 /* ---- the operator table (xtml_ops.c) ---- */
 

@@ -142,6 +142,10 @@ static float sqrt_f32(float x) {
     }
 }
 
+float xtml_sqrt_f32(float x) {
+    return sqrt_f32(x);
+}
+
 /* floor / ceil / truncation from the bits (no rounding mode involved). */
 static float trunc_f32(float x) {
     uint32_t b = f32_bits(x);

@@ -84,6 +84,15 @@ extern const xtml_kernel_t xtml_kernel_greater_equal;
 extern const xtml_kernel_t xtml_kernel_logical_and;
 extern const xtml_kernel_t xtml_kernel_logical_or;
 extern const xtml_kernel_t xtml_kernel_select_v2;
+/* xtml_arith.c */
+extern const xtml_kernel_t xtml_kernel_floor_div;
+extern const xtml_kernel_t xtml_kernel_floor_mod;
+extern const xtml_kernel_t xtml_kernel_prelu;
+extern const xtml_kernel_t xtml_kernel_add_n;
+/* xtml_activations.c */
+extern const xtml_kernel_t xtml_kernel_elu;
+extern const xtml_kernel_t xtml_kernel_l2_normalization;
+extern const xtml_kernel_t xtml_kernel_log_softmax;
 
 const xtml_kernel_t *xtml_kernel_for(int32_t builtin) {
     switch (builtin) {
@@ -241,6 +250,20 @@ const xtml_kernel_t *xtml_kernel_for(int32_t builtin) {
         return &xtml_kernel_logical_or;
     case 123: /* SELECT_V2 */
         return &xtml_kernel_select_v2;
+    case 90: /* FLOOR_DIV */
+        return &xtml_kernel_floor_div;
+    case 95: /* FLOOR_MOD */
+        return &xtml_kernel_floor_mod;
+    case 54: /* PRELU */
+        return &xtml_kernel_prelu;
+    case 106: /* ADD_N */
+        return &xtml_kernel_add_n;
+    case 111: /* ELU */
+        return &xtml_kernel_elu;
+    case 11: /* L2_NORMALIZATION */
+        return &xtml_kernel_l2_normalization;
+    case 50: /* LOG_SOFTMAX */
+        return &xtml_kernel_log_softmax;
     default:
         return NULL;
     }
