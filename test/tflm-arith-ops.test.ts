@@ -73,15 +73,43 @@ const independent: Record<string, (ins: number[][], shapes: number[][], out: num
     });
   },
   ADD_N: (ins) => ins[0]!.map((_, i) => ins.reduce((acc, v) => f(acc + v[i]!), 0)),
+  // TFLM's scatter order: input (b, y, x, ci), tap (ky, kx), output channel; then bias and clamp
+  TRANSPOSE_CONV: ([input], [shape], out, c) => {
+    const [n, h, w, ci] = shape!;
+    const [, oh, ow, co] = out;
+    const weights = c.tensors[c.inputs[1]!]!;
+    const [, kh, kw] = weights.shape;
+    const bias = c.inputs[3] !== undefined ? c.tensors[c.inputs[3]]!.values! : undefined;
+    const opt = (slot: number): number => Number(c.options!.find((o) => o.slot === slot)!.value);
+    const [same, sw, sh, act] = [opt(0) === 0, opt(1), opt(2), opt(3)];
+    const pad = (o: number, k: number, st: number): number => {
+      const m = same ? Math.floor((o + st - 1) / st) : Math.floor((o + st - k) / st);
+      return Math.max(0, Math.floor(((m - 1) * st + k - o) / 2));
+    };
+    const [ph, pw] = [pad(oh!, kh!, sh), pad(ow!, kw!, sw)];
+    const acc = new Array<number>(n! * oh! * ow! * co!).fill(0);
+    for (let b = 0; b < n!; b++) for (let y = 0; y < h!; y++) for (let x = 0; x < w!; x++) for (let i = 0; i < ci!; i++) {
+      for (let ky = 0; ky < kh!; ky++) for (let kx = 0; kx < kw!; kx++) {
+        const [oy, ox] = [y * sh - ph + ky, x * sw - pw + kx];
+        if (oy < 0 || oy >= oh! || ox < 0 || ox >= ow!) continue;
+        for (let o = 0; o < co!; o++) {
+          const at = ((b * oh! + oy) * ow! + ox) * co! + o;
+          acc[at] = f(acc[at]! + f(input![((b * h! + y) * w! + x) * ci! + i]! * f(weights.values![((o * kh! + ky) * kw! + kx) * ci! + i]!)));
+        }
+      }
+    }
+    const [lo, hi] = act === 1 ? [0, 3.4028234663852886e38] : act === 3 ? [0, 6] : [-3.4028234663852886e38, 3.4028234663852886e38];
+    return acc.map((v, k) => Math.min(Math.max(bias !== undefined ? f(v + f(bias[k % co!]!)) : v, lo), hi));
+  },
 };
 
-test('FLOOR_DIV, FLOOR_MOD, PRELU and ADD_N float32: TFLM\'s vectors agree with an independent JavaScript computation', (t) => {
+test('FLOOR_DIV, FLOOR_MOD, PRELU, ADD_N and TRANSPOSE_CONV float32: TFLM\'s vectors agree with an independent JavaScript computation', (t) => {
   let checked = 0;
-  for (const c of configs.filter((x) => x.refusal === undefined && independent[x.op] !== undefined && x.tensors[x.inputs[0]!]!.dtype === 'float32')) {
+  for (const c of configs.filter((x) => x.refusal === undefined && independent[x.op] !== undefined && x.tensors[x.outputs[0]!]!.dtype === 'float32')) {
     const m = manifest.models.find((x) => x.id === c.id)!;
     for (const v of m.vectors) {
       const input = readFileSync(join(dir, v.input));
-      const ins = m.inputs.map((s) => floats(input, s));
+      const ins = m.inputs.map((x) => floats(input, x));
       const want = floats(readFileSync(join(dir, v.output)), m.outputs[0]!);
       const got = independent[c.op]!(ins, m.inputs.map((s) => s.shape), m.outputs[0]!.shape, c);
       // NaN bits are checked byte for byte by core-vectors; here only NaN-ness
@@ -90,7 +118,7 @@ test('FLOOR_DIV, FLOOR_MOD, PRELU and ADD_N float32: TFLM\'s vectors agree with 
       checked++;
     }
   }
-  t.is(checked, 32);
+  t.is(checked, 41);
 });
 
 const byId = (id: string): OpConfig => configs.find((c) => c.id === id)!;
@@ -119,6 +147,33 @@ optionalTest('FLOOR_DIV: a divisor element of 0 or -0 fails the invoke with XTML
     numerators.map((x, i) => Math.floor(x / [1, 2, -3, 4][i % 4]!)));
 });
 
+const requant = (c: OpConfig, k: number, scale: number, zeroPoint: number): OpConfig =>
+  ({ ...c, tensors: c.tensors.map((x, i) => (i === k ? { ...x, quant: { scale: [scale], zeroPoint: [zeroPoint] } } : x)) });
+
+optionalTest('int8 RSQRT below the input zero point and int8 DIV by a divisor at its zero point fail the invoke', variantNeeds.host, async (t) => {
+  const rsqrt = requant(byId('op_rsqrt_int8'), 0, 0.05, 0);
+  const below = await run(rsqrt, encode('int8', Array.from({ length: 24 }, (_, i) => (i === 5 ? -1 : i))));
+  t.is(below.code, 1);
+  t.true(below.stderr.startsWith('XTML_STATUS_EVAL_ERROR'), below.stderr);
+  t.regex(below.stderr, /RSQRT: element 5 is below the zero point/);
+  const div = byId('op_div_int8');   // divisor zero point -128
+  const atZero = await run(div, encode('int8', [...Array(24).fill(1), ...Array.from({ length: 24 }, (_, i) => (i === 7 ? -128 : 3))]));
+  t.is(atZero.code, 1);
+  t.true(atZero.stderr.startsWith('XTML_STATUS_EVAL_ERROR'), atZero.stderr);
+  t.regex(atZero.stderr, /DIV: divisor element 7 is at its zero point/);
+});
+
+optionalTest('int8 DIV: quotients too small for TFLM\'s 31-bit rounding shift (its build asserts) give the output zero point', variantNeeds.host, async (t) => {
+  // multiplier 0.05 / (0.08 x 0.1) = 6.25 (shift 3): numerators within one step of
+  // the zero point over divisors of 200 or more steps need shifts past 31 bits
+  const div = requant(requant(requant(byId('op_div_int8'), 0, 0.05, -3), 1, 0.08, -128), 2, 0.1, 7);
+  const numerators = [-3, -2, -4, -3, -2, -4];
+  const divisors = [127, 127, 127, 72, 80, 100];   // 255, 255, 255, 200, 208, 228 steps
+  const r = await run({ ...div, tensors: div.tensors.map((x) => ({ ...x, shape: [6] })) }, encode('int8', [...numerators, ...divisors]));
+  t.is(r.code, 0, r.stderr);
+  t.deepEqual([...new Int8Array(new Uint8Array(readFileSync(r.out)).buffer)], Array(6).fill(7));
+});
+
 // Malformed configurations: each refused at prepare with its own status.
 const malformed: [string, OpConfig, string, RegExp][] = [
   ['ADD_N with one input', { ...byId('op_add_n_f32'), inputs: [0], outputs: [3] }, 'XTML_STATUS_MODEL_OPERATOR', /expected 2 or more/],
@@ -135,6 +190,18 @@ const malformed: [string, OpConfig, string, RegExp][] = [
     ...byId('op_floor_mod_f32_bcast'), tensors: byId('op_floor_mod_f32_bcast').tensors.map((x, k) => (k === 2 ? { ...x, shape: [2, 3, 5] } : x)),
   }, 'XTML_STATUS_SHAPE_MISMATCH', /output/],
   ['L2_NORMALIZATION with options of another type', { ...byId('op_l2_normalization_f32_2d'), optionsType: 36 }, 'XTML_STATUS_BAD_OPTIONS', /./],
+  ['TRANSPOSE_CONV output shape unlike the output tensor', {
+    ...byId('op_transpose_conv_f32_valid_s2'),
+    tensors: byId('op_transpose_conv_f32_valid_s2').tensors.map((x, k) => (k === 0 ? { ...x, values: [1, 7, 6, 3] } : x)),
+  }, 'XTML_STATUS_SHAPE_MISMATCH', /output shape/],
+  ['TRANSPOSE_CONV stride 0', {
+    ...byId('op_transpose_conv_f32_valid_s2'),
+    options: byId('op_transpose_conv_f32_valid_s2').options!.map((o) => (o.slot === 1 ? { ...o, value: 0 } : o)),
+  }, 'XTML_STATUS_BAD_OPTIONS', /strides/],
+  ['TRANSPOSE_CONV bias of the wrong length', {
+    ...byId('op_transpose_conv_int8_same_s2_bias'),
+    tensors: byId('op_transpose_conv_int8_same_s2_bias').tensors.map((x, k) => (k === 4 ? { ...x, shape: [3], values: [1, 2, 3], quant: { scale: [0.001], zeroPoint: [0] } } : x)),
+  }, 'XTML_STATUS_SHAPE_MISMATCH', /bias/],
   ['LOG_SOFTMAX of a scalar', {
     ...byId('op_log_softmax_f32'), tensors: byId('op_log_softmax_f32').tensors.map((x) => ({ ...x, shape: [] })),
   }, 'XTML_STATUS_SHAPE_MISMATCH', /scalar/],

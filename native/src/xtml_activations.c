@@ -1389,3 +1389,12 @@ const xtml_kernel_t xtml_kernel_hard_swish = { "HARD_SWISH", hard_swish_prepare,
 const xtml_kernel_t xtml_kernel_elu = { "ELU", elu_prepare, unary_eval };
 const xtml_kernel_t xtml_kernel_l2_normalization = { "L2_NORMALIZATION", l2norm_prepare, l2norm_eval };
 const xtml_kernel_t xtml_kernel_log_softmax = { "LOG_SOFTMAX", log_softmax_prepare, log_softmax_eval };
+
+/* For xtml_math.c (int8 RSQRT and DIV): the same fixed-point helpers. */
+int32_t xtml_inv_sqrt_multiplier(int32_t input, int *shift) {
+    return inv_sqrt_q(input, shift);
+}
+
+int32_t xtml_one_over_one_plus_x(int32_t a) {
+    return one_over_one_plus_q0(a);
+}

@@ -439,6 +439,11 @@ int32_t xtml_mul_by_quantized_multiplier(int32_t x, int32_t multiplier, int shif
 int32_t xtml_mul_by_quantized_multiplier_64(int64_t x, int32_t multiplier, int shift);
 int32_t xtml_saturating_rounding_doubling_high_mul(int32_t a, int32_t b);
 int32_t xtml_rounding_divide_by_pot(int32_t x, int exponent);
+/* TFLite's GetInvSqrtQuantizedMultiplierExp(input, -1, ...): 1 / sqrt(input)
+ * as a multiplier and a left shift (xtml_activations.c). */
+int32_t xtml_inv_sqrt_multiplier(int32_t input, int *shift);
+/* gemmlowp's one_over_one_plus_x_for_x_in_0_1, Q0.31 in and out. */
+int32_t xtml_one_over_one_plus_x(int32_t a);
 /* Clamp range of a fused activation for a quantized output. */
 void xtml_activation_range_quantized(int act, float scale, int32_t zero_point, int32_t qmin,
                                      int32_t qmax, int32_t *out_min, int32_t *out_max);

@@ -93,6 +93,8 @@ extern const xtml_kernel_t xtml_kernel_add_n;
 extern const xtml_kernel_t xtml_kernel_elu;
 extern const xtml_kernel_t xtml_kernel_l2_normalization;
 extern const xtml_kernel_t xtml_kernel_log_softmax;
+/* xtml_transpose_conv.c */
+extern const xtml_kernel_t xtml_kernel_transpose_conv;
 
 const xtml_kernel_t *xtml_kernel_for(int32_t builtin) {
     switch (builtin) {
@@ -264,6 +266,8 @@ const xtml_kernel_t *xtml_kernel_for(int32_t builtin) {
         return &xtml_kernel_l2_normalization;
     case 50: /* LOG_SOFTMAX */
         return &xtml_kernel_log_softmax;
+    case 67: /* TRANSPOSE_CONV */
+        return &xtml_kernel_transpose_conv;
     default:
         return NULL;
     }

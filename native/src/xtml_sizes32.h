@@ -41,6 +41,7 @@
 #define XTML_SIZE32_xtml_s2d_params_t 24u
 #define XTML_SIZE32_xtml_shape_params_t 32u
 #define XTML_SIZE32_xtml_slice_params_t 60u
+#define XTML_SIZE32_xtml_tconv_params_t 80u
 #define XTML_SIZE32_xtml_transpose_params_t 84u
 
 #ifdef XTML_NO_DETAIL

@@ -105,6 +105,51 @@ const eluFloats = [
   1.5, 3e38, -3e38, -1.5e-40, 0.25, -0.35, -0.36, -1.04,
 ];
 
+// TRANSPOSE_CONV: inputs output_shape (constant int32 [4]), weights [O, KH, KW, I],
+// input NHWC, optional bias; TransposeConvOptions: padding, stride_w, stride_h, activation.
+const TRANSPOSE_CONV_OPTIONS = 49;
+const pattern = (n: number, mod: number, offset: number, k = 37): number[] => Array.from({ length: n }, (_, i) => ((i * k) % mod) - offset);
+function transposeConv(type: string, dtype: 'float32' | 'int8', input: [number, number, number, number], kernel: [number, number],
+  outC: number, out: [number, number], stride: [number, number], padding: 'SAME' | 'VALID', bias: boolean, activation = 0,
+  quants?: { input: Quant; weights: Quant; output: Quant }): OpConfig {
+  const [n, , , inC] = input;
+  const wShape = [outC, kernel[0], kernel[1], inC];
+  const wCount = wShape.reduce((a, b) => a * b, 1);
+  const weights = dtype === 'float32' ? pattern(wCount, 200, 100).map((v) => v / 128) : pattern(wCount, 255, 127);
+  const tensors: OpTensor[] = [
+    { name: 'output_shape', dtype: 'int32', shape: [4], values: [n, out[0], out[1], outC] },
+    { name: 'weights', dtype, shape: wShape, values: weights, ...(quants !== undefined ? { quant: quants.weights } : {}) },
+    act('input', dtype, input, quants?.input),
+    act('output', dtype, [n, out[0], out[1], outC], quants?.output),
+  ];
+  if (bias) {
+    const biasScale = quants !== undefined ? quants.weights.scale.map((w) => Math.fround(quants.input.scale[0]! * w)) : undefined;
+    tensors.push({
+      name: 'bias', dtype: dtype === 'float32' ? 'float32' : 'int32', shape: [outC],
+      values: dtype === 'float32' ? pattern(outC, 9, 4, 5).map((v) => v / 4) : pattern(outC, 3001, 1500, 977),
+      ...(biasScale !== undefined ? { quant: { scale: biasScale, zeroPoint: biasScale.map(() => 0), axis: 0 } } : {}),
+    });
+  }
+  return {
+    id: `op_transpose_conv_${type}`,
+    source: `TRANSPOSE_CONV ${dtype}: input [${input.join(', ')}], weights [${wShape.join(', ')}], output [${n}, ${out.join(', ')}, ${outC}], stride ${stride.join('x')}, ${padding}${bias ? ', bias' : ', no bias'}${activation !== 0 ? `, activation ${activation}` : ''}` +
+      (quants !== undefined ? `; input ${quants.input.scale[0]}/${quants.input.zeroPoint[0]}, weight scales [${quants.weights.scale.join(', ')}], output ${quants.output.scale[0]}/${quants.output.zeroPoint[0]}` : ''),
+    op: 'TRANSPOSE_CONV',
+    version: dtype === 'int8' ? 3 : 1,
+    tensors,
+    inputs: bias ? [0, 1, 2, 4] : [0, 1, 2],
+    outputs: [3],
+    optionsType: TRANSPOSE_CONV_OPTIONS,
+    options: [
+      { slot: 0, type: 'i8', value: padding === 'SAME' ? 0 : 1 },
+      { slot: 1, type: 'i32', value: stride[1] },
+      { slot: 2, type: 'i32', value: stride[0] },
+      { slot: 3, type: 'i8', value: activation },
+    ],
+  };
+}
+const perChannel = (scales: number[]): Quant => ({ scale: scales, zeroPoint: scales.map(() => 0), axis: 0 });
+
 export const configs: OpConfig[] = [
   // ---- FLOOR_DIV, FLOOR_MOD (TFLM: float32 only) ----
   binary('FLOOR_DIV', 'f32', 'float32', [2, 3, 4], [2, 3, 4], [2, 3, 4], {
@@ -161,7 +206,52 @@ export const configs: OpConfig[] = [
     vectors: [{ name: 'edges', input: new Uint8Array([...Array(8).fill(10), 10, 10, 11, 10, 10, 10, 10, 10, 9, 10, 10, 10, 10, 10, 10, 10, ...Array(8).fill(127)].map((v) => v & 0xff)) }],
     source: 'L2_NORMALIZATION int8: input [1, 2, 2, 8], scale 0.1 zp 10; hand-chosen rows: all at the zero point, a single +-1 step, all 127',
   }),
+  // ---- quantized RSQRT, SQUARED_DIFFERENCE, DIV (the math group has their float32/int32 paths) ----
+  unary('RSQRT', 'int8', 'int8', [2, 3, 4], q(0.05, -128), q(0.02, -100), {
+    source: 'RSQRT int8: input [2, 3, 4], scale 0.05 zp -128 (every seeded byte is at or above the zero point), output scale 0.02 zp -100',
+  }),
+  unary('RSQRT', 'int8_all', 'int8', [256], q(0.5, -128), q(0.01, -128), {
+    source: 'RSQRT int8: input [256], scale 0.5 zp -128, output scale 0.01 zp -128; hand-chosen: every int8 value (the zero point gives 127)',
+    seeds: [], vectors: [{ name: 'all', input: allInt8 }],
+  }),
+  quantBinary('SQUARED_DIFFERENCE', 'int8', 'int8', [2, 3, 4], [2, 3, 4], [q(0.05, -3), q(0.08, 7), q(0.1, -128)]),
+  quantBinary('SQUARED_DIFFERENCE', 'int8_bcast', 'int8', [2, 3, 4], [4], [q(0.02, 10), q(0.02, -5), q(0.004, -100)]),
+  quantBinary('SQUARED_DIFFERENCE', 'int16', 'int16', [2, 3, 4], [2, 3, 4], [q(0.001, 0), q(0.0015, 0), q(0.5, 0)]),
+  quantBinary('DIV', 'int8', 'int8', [2, 3, 4], [2, 3, 4], [q(0.5, -3), q(0.05, -128), q(0.05, 0)], {
+    optionsType: DIV_OPTIONS, options: [],
+    source: 'DIV int8: inputs [2, 3, 4]; scales/zero points 0.5/-3, 0.05/-128, output 0.05/0 (a multiplier of 2^8 or more keeps TFLM\'s rounding shift within 31 bits, where its build asserts); seeds whose divisors avoid the zero point (-128)',
+    seeds: [1, 2, 3],
+  }),
+  quantBinary('DIV', 'int8_bcast_relu6', 'int8', [2, 3, 4], [4], [q(0.5, 5), q(0.05, 3), q(0.05, -100)], {
+    optionsType: DIV_OPTIONS, options: [{ slot: 0, type: 'i8', value: 3 }],
+    source: 'DIV int8: [2, 3, 4] by [4], RELU6; scales/zero points 0.5/5, 0.05/3, output 0.05/-100; hand-chosen numerators near the zero point, divisors of both signs and sizes',
+    seeds: [],
+    vectors: [{ name: 'signs', input: new Uint8Array([6, 6, 6, 6, 4, 4, 4, 4, 7, 7, 7, 7, -128, 127, 0, 5, 20, -20, 100, -100, 9, 1, 2, 3, 4, 2, 127, -128].map((v) => v & 0xff)) }],
+  }),
+  // ---- TRANSPOSE_CONV ----
+  transposeConv('f32_valid_s2', 'float32', [1, 3, 3, 2], [3, 3], 3, [7, 7], [2, 2], 'VALID', false),
+  transposeConv('f32_same_s2_bias_relu', 'float32', [1, 3, 4, 2], [3, 3], 3, [6, 8], [2, 2], 'SAME', true, 1),
+  transposeConv('f32_same_s1_bias_k2', 'float32', [1, 4, 4, 3], [2, 2], 2, [4, 4], [1, 1], 'SAME', true),
+  transposeConv('int8_same_s2_bias', 'int8', [1, 3, 3, 4], [3, 3], 4, [6, 6], [2, 2], 'SAME', true, 0,
+    { input: q(0.05, -3), weights: perChannel([0.01, 0.02, 0.015, 0.03]), output: q(0.08, 5) }),
+  transposeConv('int8_valid_s1_nobias', 'int8', [2, 3, 3, 2], [2, 2], 3, [4, 4], [1, 1], 'VALID', false, 0,
+    { input: q(0.04, 10), weights: q(0.02, 0), output: q(0.05, -10) }),
+  transposeConv('int8_same_s2x1_bias_relu6', 'int8', [1, 2, 3, 3], [3, 2], 2, [4, 3], [2, 1], 'SAME', true, 3,
+    { input: q(0.1, 0), weights: perChannel([0.01, 0.005]), output: q(0.03, -128) }),
   // ---- refused by TFLM ----
+  {
+    ...transposeConv('f32_int8_weights_refused', 'float32', [1, 2, 2, 1], [2, 2], 1, [3, 3], [1, 1], 'VALID', false),
+    refusal: 'XTML_STATUS_UNSUPPORTED_TYPE',
+    source: 'TRANSPOSE_CONV float32 input with int8 weights: TFLM runs no hybrid models',
+    tensors: transposeConv('x', 'float32', [1, 2, 2, 1], [2, 2], 1, [3, 3], [1, 1], 'VALID', false).tensors
+      .map((t) => (t.name === 'weights' ? { ...t, dtype: 'int8' as const, values: [1, 2, 3, 4], quant: q(0.1, 0) } : t)),
+  },
+  {
+    ...transposeConv('int8_scales_count_refused', 'int8', [1, 2, 2, 2], [2, 2], 3, [3, 3], [1, 1], 'VALID', false, 0,
+      { input: q(0.05, 0), weights: perChannel([0.01, 0.02]), output: q(0.1, 0) }),
+    refusal: 'XTML_STATUS_MODEL_QUANTIZATION',
+    source: 'TRANSPOSE_CONV int8 with 2 weight scales for 3 output channels: TFLM requires 1 or one per channel',
+  },
   unary('LOG_SOFTMAX', 'int8_out_scale_refused', 'int8', [2, 4], q(0.05, 0), q(1 / 256, -128), { refusal: 'XTML_STATUS_UNSUPPORTED_CONFIG', source: 'LOG_SOFTMAX int8 with output scale 1/256: TFLM requires 16/256 and zero point 127' }),
   unary('ELU', 'int16_refused', 'int16', [2, 4], q(0.001, 0), q(0.001, 0), { refusal: 'XTML_STATUS_UNSUPPORTED_TYPE', source: 'ELU int16: TFLM has float32 and int8' }),
   l2('f32_rank5_refused', 'float32', [1, 1, 2, 2, 3], undefined, undefined, { refusal: 'XTML_STATUS_UNSUPPORTED_CONFIG', source: 'L2_NORMALIZATION of rank 5: TFLM takes at most 4' }),
