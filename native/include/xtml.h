@@ -215,6 +215,7 @@ typedef struct xtml_op {
     X(EMBEDDING_LOOKUP, 7, embedding_lookup) \
     X(FLOOR, 8, floor) \
     X(FULLY_CONNECTED, 9, fully_connected) \
+    X(L2_NORMALIZATION, 11, l2_normalization) \
     X(LOGISTIC, 14, logistic) \
     X(MAX_POOL_2D, 17, max_pool_2d) \
     X(MUL, 18, mul) \
@@ -238,7 +239,9 @@ typedef struct xtml_op {
     X(STRIDED_SLICE, 45, strided_slice) \
     X(EXP, 47, exp) \
     X(SPLIT, 49, split) \
+    X(LOG_SOFTMAX, 50, log_softmax) \
     X(CAST, 53, cast) \
+    X(PRELU, 54, prelu) \
     X(MAXIMUM, 55, maximum) \
     X(ARG_MAX, 56, arg_max) \
     X(MINIMUM, 57, minimum) \
@@ -249,6 +252,7 @@ typedef struct xtml_op {
     X(GREATER_EQUAL, 62, greater_equal) \
     X(LESS_EQUAL, 63, less_equal) \
     X(SLICE, 65, slice) \
+    X(TRANSPOSE_CONV, 67, transpose_conv) \
     X(EXPAND_DIMS, 70, expand_dims) \
     X(EQUAL, 71, equal) \
     X(NOT_EQUAL, 72, not_equal) \
@@ -265,15 +269,19 @@ typedef struct xtml_op {
     X(LOGICAL_NOT, 87, logical_not) \
     X(UNPACK, 88, unpack) \
     X(REDUCE_MIN, 89, reduce_min) \
+    X(FLOOR_DIV, 90, floor_div) \
     X(ZEROS_LIKE, 93, zeros_like) \
     X(FILL, 94, fill) \
+    X(FLOOR_MOD, 95, floor_mod) \
     X(RESIZE_NEAREST_NEIGHBOR, 97, resize_nearest_neighbor) \
     X(LEAKY_RELU, 98, leaky_relu) \
     X(SQUARED_DIFFERENCE, 99, squared_difference) \
     X(MIRROR_PAD, 100, mirror_pad) \
     X(ABS, 101, abs) \
     X(CEIL, 104, ceil) \
+    X(ADD_N, 106, add_n) \
     X(GATHER_ND, 107, gather_nd) \
+    X(ELU, 111, elu) \
     X(QUANTIZE, 114, quantize) \
     X(ROUND, 116, round) \
     X(HARD_SWISH, 117, hard_swish) \

@@ -1,6 +1,6 @@
 /*
- * xtml_activations.c - SOFTMAX, LOGISTIC, TANH, RELU, RELU6, LEAKY_RELU and
- * HARD_SWISH, bit-exact with TensorFlow Lite Micro's reference kernels.
+ * xtml_activations.c - SOFTMAX, LOGISTIC, TANH, RELU, RELU6, LEAKY_RELU,
+ * HARD_SWISH, ELU, LOG_SOFTMAX and L2_NORMALIZATION, bit-exact with TensorFlow Lite Micro's reference kernels.
  *
  * The int8 paths reproduce TFLM's integer arithmetic, including gemmlowp's
  * fixed-point exp, logistic, tanh and Newton-Raphson reciprocal. Every int8
@@ -273,8 +273,17 @@ typedef struct hard_swish_q {
     int output_exponent;           /* <= 0 */
 } hard_swish_q_t;
 
+/* ELU: TFLM's table from float arithmetic (PopulateLookupTable). */
+typedef struct elu_q {
+    float in_scale;
+    int32_t in_zero_point;
+    int32_t out_zero_point;
+    float inv_out_scale;    /* 1 / output scale, rounded to float as TFLM does */
+} elu_q_t;
+
 typedef union unary_q {
     sigmoid_q_t sigmoid;
+    elu_q_t elu;
     relu_q_t relu;
     relu6_q_t relu6;
     leaky_q_t leaky;
@@ -739,6 +748,400 @@ static xtml_status_t hard_swish_prepare(xtml_prep_t *p) {
 }
 
 
+/* ---- ELU ---- */
+
+/* (int32_t)x as x86-64's cvttss2si: truncation, out of range the integer
+ * indefinite value INT32_MIN. */
+static int32_t f32_to_i32_x86(float x) {
+    if (!(x >= -2147483648.0f && x < 2147483648.0f)) {
+        return INT32_MIN;
+    }
+    return (int32_t)x;
+}
+
+/* TFLM's int8 ELU table entry: dequantize, e^x - 1 below 0 (expf, then the
+ * float subtraction), times 1 / output scale, rounded half away from zero,
+ * plus the zero point, truncated to int32 and clamped. */
+static int32_t elu_s8_value(const unary_q_t *u, int32_t x) {
+    const elu_q_t *q = &u->elu;
+    float dq = q->in_scale * (float)(x - q->in_zero_point);
+    float t = dq < 0.0f ? xtml_exp_f32(dq) - 1.0f : dq;
+    float r = roundf(t * q->inv_out_scale);
+    float s = r + (float)q->out_zero_point;
+    return clamp_i32(f32_to_i32_x86(s), -128, 127);
+}
+
+static void elu_f32(const float *in, float *out, int32_t count, float alpha) {
+    (void)alpha;
+    int32_t i;
+    for (i = 0; i < count; ++i) {
+        float x = in[i];
+        out[i] = x < 0.0f ? xtml_expm1_neg_f32(x) : x;
+    }
+}
+
+static xtml_status_t elu_prepare(xtml_prep_t *p) {
+    xtml_tinfo_t in, out;
+    unary_q_t q;
+    xtml_status_t st = unary_check(p, &in, &out);
+    if (st != XTML_STATUS_OK) {
+        return st;
+    }
+    memset(&q, 0, sizeof q);
+    if (in.type == XTML_DTYPE_INT8) {
+        volatile float inv = 1.0f / out.scale;
+        q.elu.in_scale = in.scale;
+        q.elu.in_zero_point = in.zero_point;
+        q.elu.out_zero_point = out.zero_point;
+        q.elu.inv_out_scale = inv;
+    }
+    return unary_finish(p, &in, elu_s8_value, elu_f32, &q, 0.0f);
+}
+
+/* ---- L2_NORMALIZATION over the last dimension ---- */
+
+typedef struct l2norm_params {
+    int32_t outer;
+    int32_t depth;
+    int32_t zero_point;      /* int8 input */
+    uint8_t type;            /* xtml_dtype_t: float32 or int8 */
+} l2norm_params_t;
+
+/*
+ * 1 / sqrt(input) as TFLM's GetInvSqrtQuantizedMultiplierExp: the input
+ * normalized to [2^27, 2^29) by pairs of bits, five Newton steps of
+ * x (3 - input x^2) / 2 in Q3.28, times sqrt(1/2); returns the multiplier
+ * and the shift (left, as reverse_shift -1 makes it).
+ */
+static int32_t inv_sqrt_q(int32_t input, int *shift) {
+    int32_t half_input, x;
+    int pairs, i, right = 11;
+    if (input <= 1) {
+        *shift = 0;
+        return INT32_MAX;
+    }
+    while (input >= (1 << 29)) {
+        input /= 4;
+        ++right;
+    }
+    pairs = (clz_u32((uint32_t)input) - 1) / 2 - 1;
+    right -= pairs;
+    input = (int32_t)((uint32_t)input << (2 * pairs));
+    half_input = rdbpot(input >> 1, 1);
+    x = 1 << 28;
+    for (i = 0; i < 5; i++) {
+        int32_t x3 = sat_shl(srdhm(srdhm(x, x), x), 6);
+        x = sat_shl((int32_t)((uint32_t)srdhm((1 << 28) + (1 << 27), x) - (uint32_t)srdhm(half_input, x3)), 3);
+    }
+    x = srdhm(x, 1518500250);
+    if (right < 0) {
+        x = (int32_t)((uint32_t)x << -right);
+        right = 0;
+    }
+    *shift = -right;
+    return x;
+}
+
+static void l2norm_f32(const l2norm_params_t *lp, const float *in, float *out) {
+    int32_t r, c;
+    for (r = 0; r < lp->outer; ++r, in += lp->depth, out += lp->depth) {
+        float sum = 0.0f;
+        float norm;
+        for (c = 0; c < lp->depth; ++c) {
+            float sq = in[c] * in[c];
+            sum = sum + sq;
+        }
+        norm = xtml_sqrt_f32(sum);
+        norm = norm < 1e-6f ? 1e-6f : norm;   /* std::max(norm, epsilon) */
+        for (c = 0; c < lp->depth; ++c) {
+            out[c] = in[c] / norm;
+        }
+    }
+}
+
+/* int8: the output is fixed at scale 1/128, zero point 0 (TFLM ignores the
+ * output tensor's quantization). */
+static void l2norm_s8(const l2norm_params_t *lp, const int8_t *in, int8_t *out) {
+    int32_t r, c;
+    for (r = 0; r < lp->outer; ++r, in += lp->depth, out += lp->depth) {
+        int32_t acc = 0, m;
+        int shift;
+        for (c = 0; c < lp->depth; ++c) {
+            int32_t v = in[c] - lp->zero_point;
+            acc += v * v;
+        }
+        m = inv_sqrt_q(acc, &shift);
+        for (c = 0; c < lp->depth; ++c) {
+            int32_t v = xtml_mul_by_quantized_multiplier(in[c] - lp->zero_point, m, shift + 7);
+            out[c] = (int8_t)clamp_i32(v, -128, 127);
+        }
+    }
+}
+
+static xtml_status_t l2norm_prepare(xtml_prep_t *p) {
+    xtml_tinfo_t in, out;
+    xtml_fb_table_t opts;
+    l2norm_params_t *lp;
+    int act;
+    xtml_status_t st = expect_io_counts(p);
+    if (st != XTML_STATUS_OK) {
+        return st;
+    }
+    xtml_prep_input(p, 0, &in);
+    xtml_prep_output(p, 0, &out);
+    st = xtml_prep_options(p, 12 /* L2NormOptions */, &opts);
+    if (st != XTML_STATUS_OK) {
+        return st;
+    }
+    act = xtml_fb_i8(&opts, 0, XTML_ACT_NONE);
+    if (in.type != XTML_DTYPE_FLOAT32 && in.type != XTML_DTYPE_INT8) {
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE, "input %d '%s' is %s, expected int8 or float32",
+                              (int)in.index, in.name, xtml_dtype_name(in.type));
+    }
+    st = xtml_prep_expect_type(p, &out, "output", in.type);
+    if (st == XTML_STATUS_OK) {
+        st = xtml_prep_expect_same_shape(p, &in, "input", &out, "output");
+    }
+    if (st == XTML_STATUS_OK && in.type == XTML_DTYPE_INT8) {
+        st = expect_zero_point_s8(p, &in, "input");
+    }
+    if (st != XTML_STATUS_OK) {
+        return st;
+    }
+    if (in.ndim < 1 || in.ndim > 4) {
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG, "input %d '%s' has rank %d, expected 1 to 4",
+                              (int)in.index, in.name, (int)in.ndim);
+    }
+    if (act != XTML_ACT_NONE) {
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG, "fused activation %d (TFLM runs none)", act);
+    }
+    xtml_prep_inplace(p, 0, 0);
+    lp = (l2norm_params_t *)XTML_PREP_PERSIST(p, l2norm_params_t, 0);
+    if (lp == NULL) {
+        return XTML_STATUS_OK;
+    }
+    lp->depth = in.dims[in.ndim - 1];
+    lp->outer = lp->depth > 0 ? in.count / lp->depth : 0;
+    lp->zero_point = in.type == XTML_DTYPE_INT8 ? in.zero_point : 0;
+    lp->type = (uint8_t)in.type;
+    return XTML_STATUS_OK;
+}
+
+static xtml_status_t l2norm_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
+    const l2norm_params_t *lp = (const l2norm_params_t *)node->params;
+    if (lp->type == XTML_DTYPE_INT8) {
+        l2norm_s8(lp, (const int8_t *)xtml_node_in(ctx, node, 0), (int8_t *)xtml_node_out(ctx, node, 0));
+    } else {
+        l2norm_f32(lp, (const float *)xtml_node_in(ctx, node, 0), (float *)xtml_node_out(ctx, node, 0));
+    }
+    return XTML_STATUS_OK;
+}
+
+/* ---- LOG_SOFTMAX over the last dimension ---- */
+
+typedef struct log_softmax_params {
+    int32_t outer;
+    int32_t depth;
+    int32_t multiplier;       /* int8: input step in Q5.26, as SOFTMAX with beta 1 */
+    int32_t left_shift;
+    int32_t reverse_multiplier;   /* int8: the inverse scaling, Q0.31 */
+    int32_t reverse_shift;        /* <= 0 */
+    int32_t diff_min;             /* int8: -radius */
+    uint8_t type;
+} log_softmax_params_t;
+
+static int32_t wrap_add(int32_t a, int32_t b) {
+    return (int32_t)((uint32_t)a + (uint32_t)b);
+}
+
+static int32_t sat_add32(int32_t a, int32_t b) {
+    int64_t s = (int64_t)a + b;
+    return s > INT32_MAX ? INT32_MAX : s < INT32_MIN ? INT32_MIN : (int32_t)s;
+}
+
+/* log(z) for z >= 1 in Q12.19, result Q5.26: TFLite's
+ * log_x_for_x_greater_than_or_equal_to_1 (gemmlowp fixed point; the
+ * accumulator is Q6.25). */
+static int32_t log_q5_of_q12(int32_t z) {
+    const int32_t log_2 = 1488522236, sqrt_sqrt_half = 1805811301, sqrt_half = 1518500250;
+    const int32_t alpha_n = 117049297, alpha_d = 127690142, alpha_i = 1057819769, alpha_f = 638450708;
+    const int32_t shifted_quarter = 1 << 23;    /* 1/4 in Q6.25 */
+    int za_hr1 = clz_u32((uint32_t)z);
+    int32_t r_a = sat_shl(srdhm(sat_shl(z, za_hr1 - 1), sqrt_half), 1);
+    int32_t za_adj = sat_add32(sat_shl(12 - za_hr1, 25), shifted_quarter);
+    int zb_hr = clz_u32((uint32_t)srdhm(z, sqrt_half)) - 1;
+    int32_t r_b = sat_shl(z, zb_hr);
+    int32_t zb_adj = sat_add32(sat_shl(12 - zb_hr, 25), -shifted_quarter);
+    int32_t r = r_a < r_b ? r_a : r_b;
+    int32_t adj = za_adj > zb_adj ? za_adj : zb_adj;
+    int32_t pp = rounding_half_sum(r, sqrt_sqrt_half);
+    int32_t q = wrap_add(r, -sqrt_sqrt_half);
+    int32_t sq, num, den, recip;
+    q = wrap_add(q, q);
+    sq = srdhm(q, q);
+    num = wrap_add(srdhm(q, r), srdhm(srdhm(q, sq), alpha_n));
+    den = wrap_add(srdhm(pp, wrap_add(wrap_add(alpha_i, q), srdhm(alpha_d, sq))), srdhm(alpha_f, q));
+    recip = one_over_one_plus_q0(den);
+    return sat_shl(wrap_add(srdhm(adj, log_2), srdhm(rdbpot(num, 6), recip)), 1);
+}
+
+static void log_softmax_s8(const log_softmax_params_t *lp, const int8_t *in, int8_t *out) {
+    int32_t r, c;
+    for (r = 0; r < lp->outer; ++r, in += lp->depth, out += lp->depth) {
+        int32_t max = -128, sum = 0, log_sum, adjusted;
+        for (c = 0; c < lp->depth; ++c) {
+            max = in[c] > max ? in[c] : max;
+        }
+        for (c = 0; c < lp->depth; ++c) {
+            int32_t d = in[c] - max;
+            if (d >= lp->diff_min) {
+                int32_t dq = xtml_mul_by_quantized_multiplier(d, lp->multiplier, (int)lp->left_shift);
+                sum = wrap_add(sum, rdbpot(exp_negative_q0(dq, 5), 12));
+            }
+        }
+        log_sum = log_q5_of_q12(sum);
+        adjusted = xtml_mul_by_quantized_multiplier(wrap_add(log_sum, INT32_MIN), lp->reverse_multiplier,
+                                                    (int)lp->reverse_shift);
+        adjusted = adjusted > lp->diff_min - 1 ? adjusted : lp->diff_min - 1;
+        for (c = 0; c < lp->depth; ++c) {
+            int32_t d = in[c] - max;
+            if (d > adjusted) {
+                int32_t dq = xtml_mul_by_quantized_multiplier(d, lp->multiplier, (int)lp->left_shift);
+                int32_t v = rdbpot(wrap_add(dq, -log_sum), 22) + 127;
+                out[c] = (int8_t)clamp_i32(v, -128, 127);
+            } else {
+                out[c] = -128;
+            }
+        }
+    }
+}
+
+static void log_softmax_f32(const log_softmax_params_t *lp, const float *in, float *out) {
+    int32_t r, c;
+    for (r = 0; r < lp->outer; ++r, in += lp->depth, out += lp->depth) {
+        float max = -FLT_MAX;
+        float sum = 0.0f;
+        float log_sum;
+        for (c = 0; c < lp->depth; ++c) {
+            max = max < in[c] ? in[c] : max;
+        }
+        for (c = 0; c < lp->depth; ++c) {
+            float d = in[c] - max;
+            float e = xtml_exp_f32(d);
+            sum = sum + e;
+        }
+        log_sum = xtml_log_f32(sum);
+        for (c = 0; c < lp->depth; ++c) {
+            float d = in[c] - max;
+            out[c] = d - log_sum;
+        }
+    }
+}
+
+/*
+ * (2^(31 - left_shift) / multiplier) as a Q31 multiplier and a shift <= 0,
+ * as TFLM's QuantizeMultiplierSmallerThanOneExp of that double: the quotient
+ * rounded to 53 bits (ties to even), then to 31 (half away from zero).
+ * false when it is not below 1 (TFLM aborts).
+ */
+static bool reverse_scaling(int32_t multiplier, int left_shift, int32_t *out, int32_t *shift) {
+    uint64_t m = (uint64_t)(uint32_t)multiplier, rem = 1, q = 0, d;
+    int i, exp;
+    bool sticky;
+    /* 2^31 / m in (1, 2] (m in [2^30, 2^31)) to 55 bits: q = floor(2^85 / m) */
+    for (i = 0; i < 86; i++) {
+        q <<= 1;
+        if (rem >= m) {
+            rem -= m;
+            q |= 1u;
+        }
+        rem <<= 1;
+    }
+    /* rem was doubled once more than used; the remainder is rem / 2 */
+    sticky = rem != 0;
+    /* q in (2^54, 2^55]: round to 53 significant bits */
+    {
+        int drop = q >= ((uint64_t)1 << 55) ? 3 : 2;
+        uint64_t rest = q & (((uint64_t)1 << drop) - 1u), half = (uint64_t)1 << (drop - 1);
+        d = q >> drop;
+        if (rest > half || (rest == half && (sticky || (d & 1u) != 0))) {
+            d++;
+        }
+        exp = drop - 85 + (31 - left_shift);        /* value = d 2^exp */
+    }
+    /* d in [2^52, 2^53]: Q31 from the top bits, half away from zero */
+    if (d >= ((uint64_t)1 << 53)) {
+        d >>= 1;
+        exp++;
+    }
+    /* value = (d / 2^53) 2^(exp + 53), frexp fraction d / 2^53 in [1/2, 1) */
+    {
+        uint64_t f = (d + ((uint64_t)1 << 21)) >> 22;   /* round(d / 2^53 * 2^31) */
+        int e2 = exp + 53;
+        if (f == ((uint64_t)1 << 31)) {
+            f >>= 1;
+            e2++;
+        }
+        if (e2 > 0 || e2 < -31) {
+            return false;
+        }
+        *out = (int32_t)f;
+        *shift = e2;
+    }
+    return true;
+}
+
+static xtml_status_t log_softmax_prepare(xtml_prep_t *p) {
+    xtml_tinfo_t in, out;
+    log_softmax_params_t local;
+    log_softmax_params_t *lp;
+    xtml_status_t st = unary_check(p, &in, &out);
+    if (st != XTML_STATUS_OK) {
+        return st;
+    }
+    if (in.ndim < 1) {
+        return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH, "input %d '%s' is a scalar, expected rank >= 1",
+                              (int)in.index, in.name);
+    }
+    memset(&local, 0, sizeof local);
+    if (in.type == XTML_DTYPE_INT8) {
+        int left_shift = 0;
+        if (out.scale != 16.0f / 256 || out.zero_point != 127) {
+            return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
+                                  "output %d '%s' has scale %s zero point %d, int8 LOG_SOFTMAX needs 1/16 and 127",
+                                  (int)out.index, out.name, XTML_F32(out.scale), (int)out.zero_point);
+        }
+        if (!xtml_quantize_softmax_beta(1.0f, in.scale, &local.multiplier, &left_shift) ||
+            !reverse_scaling(local.multiplier, left_shift, &local.reverse_multiplier, &local.reverse_shift)) {
+            return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
+                                  "input %d '%s' scale %s is too small for int8 LOG_SOFTMAX", (int)in.index,
+                                  in.name, XTML_F32(in.scale));
+        }
+        local.left_shift = left_shift;
+        local.diff_min = -(int32_t)((31u << 26) >> left_shift);
+    }
+    xtml_prep_inplace(p, 0, 0);
+    lp = (log_softmax_params_t *)XTML_PREP_PERSIST(p, log_softmax_params_t, 0);
+    if (lp == NULL) {
+        return XTML_STATUS_OK;
+    }
+    *lp = local;
+    lp->depth = in.dims[in.ndim - 1];
+    lp->outer = lp->depth > 0 ? in.count / lp->depth : 0;
+    lp->type = (uint8_t)in.type;
+    return XTML_STATUS_OK;
+}
+
+static xtml_status_t log_softmax_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
+    const log_softmax_params_t *lp = (const log_softmax_params_t *)node->params;
+    if (lp->type == XTML_DTYPE_INT8) {
+        log_softmax_s8(lp, (const int8_t *)xtml_node_in(ctx, node, 0), (int8_t *)xtml_node_out(ctx, node, 0));
+    } else {
+        log_softmax_f32(lp, (const float *)xtml_node_in(ctx, node, 0), (float *)xtml_node_out(ctx, node, 0));
+    }
+    return XTML_STATUS_OK;
+}
+
 /* ---- SOFTMAX over the last dimension ---- */
 
 typedef struct softmax_params {
@@ -983,3 +1386,15 @@ const xtml_kernel_t xtml_kernel_relu = { "RELU", relu_prepare, unary_eval };
 const xtml_kernel_t xtml_kernel_relu6 = { "RELU6", relu6_prepare, unary_eval };
 const xtml_kernel_t xtml_kernel_leaky_relu = { "LEAKY_RELU", leaky_relu_prepare, unary_eval };
 const xtml_kernel_t xtml_kernel_hard_swish = { "HARD_SWISH", hard_swish_prepare, unary_eval };
+const xtml_kernel_t xtml_kernel_elu = { "ELU", elu_prepare, unary_eval };
+const xtml_kernel_t xtml_kernel_l2_normalization = { "L2_NORMALIZATION", l2norm_prepare, l2norm_eval };
+const xtml_kernel_t xtml_kernel_log_softmax = { "LOG_SOFTMAX", log_softmax_prepare, log_softmax_eval };
+
+/* For xtml_math.c (int8 RSQRT and DIV): the same fixed-point helpers. */
+int32_t xtml_inv_sqrt_multiplier(int32_t input, int *shift) {
+    return inv_sqrt_q(input, shift);
+}
+
+int32_t xtml_one_over_one_plus_x(int32_t a) {
+    return one_over_one_plus_q0(a);
+}

@@ -17,6 +17,9 @@
  * 1 - e^-2|x| taken from e^r - 1 directly where k = 0, so small arguments
  * keep their relative precision.
  *
+ * expm1(x) for x < 0 (ELU) from the same e^r - 1: directly where k = 0,
+ * as 1 - 2^k (1 + r P(r)) otherwise.
+ *
  * log(x): x = 2^e m with m in [sqrt(1/2), sqrt(2)), log m = 2 atanh(f) with
  * f = (m - 1) / (m + 1) (|f| < 0.172) by its series to f^27 (Q62), plus
  * e ln2; where e = 0 the Q62 value is rounded directly, so arguments near 1
@@ -310,4 +313,38 @@ float xtml_log_f32(float x) {
         r = f32_round(v, -56, false);
         return neg_e ? -r : r;
     }
+}
+
+float xtml_f32_scaled(uint64_t v, int32_t e, bool sticky) {
+    return v == 0 ? 0.0f : f32_round(v, e, sticky);
+}
+
+float xtml_expm1_neg_f32(float x) {
+    uint32_t bits, mag;
+    bool neg_r;
+    uint64_t u, v;
+    int32_t k;
+    memcpy(&bits, &x, sizeof bits);
+    mag = bits & 0x7FFFFFFFu;
+    if (mag > 0x7F800000u) {
+        return f32_from_bits(XTML_F32_NAN_BITS);
+    }
+    if ((bits >> 31) == 0 || mag == 0) {
+        return x;                               /* not negative: the caller's case */
+    }
+    if (mag >= 0x41900000u) {
+        return -1.0f;                           /* x <= -18: e^x < 2^-25, 1 - e^x rounds to 1 */
+    }
+    if (mag < 0x2F800000u) {
+        return x;                               /* |x| < 2^-32: x + x^2 / 2 rounds to x */
+    }
+    k = reduce_ln2(-magnitude_q56(mag), &neg_r, &u);
+    u = expm1_q62(neg_r, u);
+    if (k == 0) {
+        /* |r| small: e^r - 1 itself, its sign r's (negative here) */
+        return neg_r ? -f32_round(u, -62, false) : f32_round(u, -62, false);
+    }
+    /* k in [-26, -1]: 1 - e^x = 1 - 2^k e^r, at least 1 - e^-0.35 */
+    v = (neg_r ? Q62_ONE - u : Q62_ONE + u) >> -k;
+    return -f32_round(Q62_ONE - v, -62, false);
 }

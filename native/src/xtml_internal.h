@@ -444,6 +444,11 @@ int32_t xtml_mul_by_quantized_multiplier(int32_t x, int32_t multiplier, int shif
 int32_t xtml_mul_by_quantized_multiplier_64(int64_t x, int32_t multiplier, int shift);
 int32_t xtml_saturating_rounding_doubling_high_mul(int32_t a, int32_t b);
 int32_t xtml_rounding_divide_by_pot(int32_t x, int exponent);
+/* TFLite's GetInvSqrtQuantizedMultiplierExp(input, -1, ...): 1 / sqrt(input)
+ * as a multiplier and a left shift (xtml_activations.c). */
+int32_t xtml_inv_sqrt_multiplier(int32_t input, int *shift);
+/* gemmlowp's one_over_one_plus_x_for_x_in_0_1, Q0.31 in and out. */
+int32_t xtml_one_over_one_plus_x(int32_t a);
 /* Clamp range of a fused activation for a quantized output. */
 void xtml_activation_range_quantized(int act, float scale, int32_t zero_point, int32_t qmin,
                                      int32_t qmax, int32_t *out_min, int32_t *out_max);
@@ -493,6 +498,15 @@ float xtml_exp_f32(float x);
 float xtml_tanh_f32(float x);
 /* Natural log the same way: -inf for +-0, NaN for negatives and NaN. */
 float xtml_log_f32(float x);
+/* The correctly rounded square root, from integers (xtml_math.c); NaN for
+ * negatives and NaN is 0xFFC00000. */
+float xtml_sqrt_f32(float x);
+/* e^x - 1 for x < 0 (x itself otherwise), with the relative precision of
+ * small arguments kept; NaN gives 0x7FC00000. */
+float xtml_expm1_neg_f32(float x);
+/* v * 2^e (v >= 0) rounded to the nearest float, ties to even, subnormals and
+ * overflow (inf) included; sticky: the value is a little more than that. */
+float xtml_f32_scaled(uint64_t v, int32_t e, bool sticky);
 
 /* The operator entries and xtml_ops_all are in xtml_ops.c (XTML_OPERATORS in xtml.h). */
 

@@ -16,7 +16,16 @@
  *     int32 (int8, int16, int32) or int64 (uint32), out of range giving the
  *     integer indefinite value, then wrapped to the narrower type;
  *   - int32 DIV by zero gives 0 and INT32_MIN / -1 gives INT32_MIN where
- *     TFLM's build traps: the core never aborts.
+ *     TFLM's build traps: the core never aborts;
+ *   - int8 DIV by a value at the divisor's zero point fails the invoke
+ *     (XTML_STATUS_EVAL_ERROR): TFLM only asserts against it and computes
+ *     with an undefined shift; where TFLM's rounding division would shift
+ *     by more than 31 bits (small quotients: its debug build aborts on an
+ *     assertion, a release build shifts by an undefined amount), that
+ *     rounding gives 0;
+ *   - int8 RSQRT of a value below the input zero point fails the invoke
+ *     (TFLM: "Rsqrt is only defined for positive values"), before any
+ *     output is written.
  *
  * Binary and SELECT_V2 broadcast numpy-style to the output shape (TFLM
  * checks the same shapes); the loop walks the output in order with one
@@ -140,6 +149,10 @@ static float sqrt_f32(float x) {
         }
         return f32_of((uint32_t)(exp2 + drop + 150) << 23 | (rb & 0x7FFFFFu));
     }
+}
+
+float xtml_sqrt_f32(float x) {
+    return sqrt_f32(x);
 }
 
 /* floor / ceil / truncation from the bits (no rounding mode involved). */
@@ -283,7 +296,21 @@ static void unary_eval(const xtml_math_params_t *q, const void *in, void *out) {
             fo[i] = sqrt_f32(ld_f(in, i));
             break;
         case M_RSQRT:
-            fo[i] = canon(1.0f / sqrt_f32(ld_f(in, i)));
+            if (q->type == XTML_DTYPE_INT8) {
+                /* TFLM: 1 / sqrt(x - zp) with 20 fractional bits, then the
+                 * output multiplier; x at the zero point gives 127 */
+                int32_t v = ((const int8_t *)in)[i] - q->in_offset[0];
+                int32_t r = 127;
+                if (v != 0) {
+                    int s;
+                    int32_t m = xtml_inv_sqrt_multiplier(v, &s);
+                    int32_t d = xtml_mul_by_quantized_multiplier(1, m, s + 20);
+                    r = xtml_add_wrap(xtml_mul_by_quantized_multiplier(d, q->mult, (int)q->shift - 20), q->out_offset);
+                }
+                ((int8_t *)out)[i] = (int8_t)clamp_i32(r, -128, 127);
+            } else {
+                fo[i] = canon(1.0f / sqrt_f32(ld_f(in, i)));
+            }
             break;
         case M_EXP:
             fo[i] = canon(xtml_exp_f32(ld_f(in, i)));
@@ -349,6 +376,56 @@ static bool compare(uint8_t op, int c) {
     }
 }
 
+/* gemmlowp's RoundingDivideByPOT, extended past 31 bits: TFLM's int8 DIV
+ * asks for more where the quotient is small (a numerator near its zero
+ * point, a large divisor); TFLM's debug build then aborts on gemmlowp's
+ * assertion and a release build shifts by an undefined amount. Here
+ * |x| / 2^e (|x| <= 2^31 < 2^e) rounds to 0, as the division means. */
+static int32_t rdbpot_ext(int32_t x, int e) {
+    return e <= 31 ? xtml_rounding_divide_by_pot(x, e) : 0;
+}
+
+static int clz32(uint32_t x) {
+    int n = 0;
+    while (n < 32 && (x & 0x80000000u) == 0) {
+        x <<= 1;
+        n++;
+    }
+    return n;
+}
+
+/* TFLM's int8 DivElementwise; the divisor is never at its zero point here. */
+static int8_t div_s8(const xtml_math_params_t *q, int32_t x, int32_t y) {
+    int32_t v1 = q->in_offset[0] + x, v2 = q->in_offset[1] + y;
+    int32_t inv, quotient, r;
+    int hr, recip_shift, headroom, total;
+    if (v2 < 0) {
+        v1 = -v1;
+        v2 = -v2;
+    }
+    /* GetReciprocal(v2, 31): 1 / (1 + fraction) of v2 normalized */
+    hr = clz32((uint32_t)v2);
+    recip_shift = 31 - hr;
+    inv = xtml_one_over_one_plus_x((int32_t)(((uint32_t)v2 << hr) - 0x80000000u));
+    /* CountLeadingSignBits (g++: __builtin_clrsb, 31 for 0) */
+    headroom = v1 == 0 ? 31 : clz32((uint32_t)(v1 < 0 ? ~v1 : v1)) - 1;
+    quotient = xtml_saturating_rounding_doubling_high_mul((int32_t)((uint32_t)v1 << headroom), inv);
+    total = (int)q->shift - recip_shift - headroom;
+    r = xtml_add_wrap(q->out_offset,
+                      rdbpot_ext(xtml_saturating_rounding_doubling_high_mul(quotient, q->mult), -total));
+    return (int8_t)clamp_i32(r, q->act_min, q->act_max);
+}
+
+/* TFLM's quantized SquaredDifference (int8 with a left shift of 7, int16 0). */
+static int32_t squared_difference_q(const xtml_math_params_t *q, int32_t x, int32_t y) {
+    int ls = q->type == XTML_DTYPE_INT8 ? 7 : 0;
+    int32_t s1 = xtml_mul_by_quantized_multiplier((q->in_offset[0] + x) * (1 << ls), q->in_mult[0], (int)q->in_shift[0]);
+    int32_t s2 = xtml_mul_by_quantized_multiplier((q->in_offset[1] + y) * (1 << ls), q->in_mult[1], (int)q->in_shift[1]);
+    uint32_t d = (uint32_t)s1 - (uint32_t)s2;
+    int32_t r = xtml_add_wrap(xtml_mul_by_quantized_multiplier((int32_t)(d * d), q->mult, (int)q->shift), q->out_offset);
+    return clamp_i32(r, q->act_min, q->act_max);
+}
+
 static void binary_one(const xtml_math_params_t *q, const void *a, int32_t ia, const void *b, int32_t ib,
                        void *out, int32_t io) {
     uint8_t op = q->op;
@@ -384,7 +461,9 @@ static void binary_one(const xtml_math_params_t *q, const void *a, int32_t ia, c
         ((uint8_t *)out)[io] = ((const uint8_t *)a)[ia] != 0 || ((const uint8_t *)b)[ib] != 0;
         break;
     case M_DIV:
-        if (q->type == XTML_DTYPE_FLOAT32) {
+        if (q->type == XTML_DTYPE_INT8) {
+            ((int8_t *)out)[io] = div_s8(q, ((const int8_t *)a)[ia], ((const int8_t *)b)[ib]);
+        } else if (q->type == XTML_DTYPE_FLOAT32) {
             ((float *)out)[io] = canon(xtml_clamp_f32(ld_f(a, ia) / ld_f(b, ib), q->act_lo, q->act_hi));
         } else {
             int32_t x = ((const int32_t *)a)[ia], y = ((const int32_t *)b)[ib];
@@ -393,7 +472,10 @@ static void binary_one(const xtml_math_params_t *q, const void *a, int32_t ia, c
         }
         break;
     default: /* M_SQUARED_DIFFERENCE */
-        if (q->type == XTML_DTYPE_FLOAT32) {
+        if (q->quantized) {
+            int32_t v = squared_difference_q(q, (int32_t)ld_i(q->type, a, ia), (int32_t)ld_i(q->type, b, ib));
+            st_i(q->type, out, io, v);
+        } else if (q->type == XTML_DTYPE_FLOAT32) {
             float d = ld_f(a, ia) - ld_f(b, ib);
             ((float *)out)[io] = canon(d * d);
         } else {
@@ -536,6 +618,35 @@ static xtml_status_t abs_quant(xtml_prep_t *p, const xtml_tinfo_t *in, const xtm
     return XTML_STATUS_OK;
 }
 
+/* int8 RSQRT: TFLM's multiplier 1 / (sqrtf(input scale) * output scale),
+ * the product rounded in float, the quotient in double. */
+static xtml_status_t rsqrt_quant(xtml_prep_t *p, const xtml_tinfo_t *in, const xtml_tinfo_t *out, xtml_math_params_t *q) {
+    int shift;
+    volatile float root, prod;
+    xtml_status_t st = xtml_prep_expect_quantized(p, in, "input");
+    if (st == XTML_STATUS_OK) {
+        st = xtml_prep_expect_quantized(p, out, "output");
+    }
+    if (st != XTML_STATUS_OK) {
+        return st;
+    }
+    if (in->zero_point < -128 || in->zero_point > 127 || out->zero_point < -128 || out->zero_point > 127) {
+        return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION, "zero point outside int8");
+    }
+    root = xtml_sqrt_f32(in->scale);
+    prod = root * out->scale;
+    xtml_quantize_f32_div(1.0f, prod, &q->mult, &shift);
+    if (shift == XTML_SHIFT_INVALID || shift - 20 < -31 || shift - 20 > 30) {
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG, "input scale %s and output scale %s out of range",
+                              XTML_F32(in->scale), XTML_F32(out->scale));
+    }
+    q->shift = shift;
+    q->quantized = 1;
+    q->in_offset[0] = in->zero_point;
+    q->out_offset = out->zero_point;
+    return XTML_STATUS_OK;
+}
+
 static xtml_status_t unary_prepare(xtml_prep_t *p, int op) {
     xtml_tinfo_t in, out;
     xtml_math_params_t local;
@@ -569,6 +680,10 @@ static xtml_status_t unary_prepare(xtml_prep_t *p, int op) {
         allowed = T(FLOAT32) | T(INT8) | T(INT16) | T(INT32) | T(UINT32) | T(BOOL);
         allowed_text = "float32, int8, int16, int32, uint32 or bool";
         break;
+    case M_RSQRT:
+        allowed = T(FLOAT32) | T(INT8);
+        allowed_text = "float32 or int8";
+        break;
     default:
         allowed = T(FLOAT32);
         allowed_text = "float32";
@@ -597,6 +712,12 @@ static xtml_status_t unary_prepare(xtml_prep_t *p, int op) {
             return st;
         }
     }
+    if (op == M_RSQRT && in.type == XTML_DTYPE_INT8) {
+        st = rsqrt_quant(p, &in, &out, &local);
+        if (st != XTML_STATUS_OK) {
+            return st;
+        }
+    }
     if (op != M_ZEROS_LIKE && (op != M_CAST || xtml_dtype_size(in.type) >= xtml_dtype_size(out.type))) {
         xtml_prep_inplace(p, 0, 0);
     }
@@ -609,6 +730,18 @@ static xtml_status_t unary_eval_node(xtml_ctx_t *ctx, const xtml_node_t *node) {
     if (q->op == M_ZEROS_LIKE) {
         memset(out, 0, (size_t)q->count * xtml_dtype_size((xtml_dtype_t)q->type));
         return XTML_STATUS_OK;
+    }
+    if (q->op == M_RSQRT && q->type == XTML_DTYPE_INT8) {
+        const int8_t *in = (const int8_t *)xtml_node_in(ctx, node, 0);
+        int32_t i;
+        for (i = 0; i < q->count; i++) {
+            if (in[i] < q->in_offset[0]) {
+#ifndef XTML_NO_DETAIL
+                xtml_fmt(ctx->detail, sizeof ctx->detail, "RSQRT: element %" PRId32 " is below the zero point", i);
+#endif
+                return XTML_STATUS_EVAL_ERROR;
+            }
+        }
     }
     unary_eval(q, xtml_node_in(ctx, node, 0), out);
     return XTML_STATUS_OK;
@@ -706,6 +839,83 @@ static xtml_status_t compare_quant(xtml_prep_t *p, const xtml_tinfo_t *a, const 
     return XTML_STATUS_OK;
 }
 
+static xtml_status_t expect_quantized3(xtml_prep_t *p, const xtml_tinfo_t *a, const xtml_tinfo_t *b,
+                                       const xtml_tinfo_t *out, int32_t lo, int32_t hi) {
+    xtml_status_t st = xtml_prep_expect_quantized(p, a, "input");
+    if (st == XTML_STATUS_OK) {
+        st = xtml_prep_expect_quantized(p, b, "input");
+    }
+    if (st == XTML_STATUS_OK) {
+        st = xtml_prep_expect_quantized(p, out, "output");
+    }
+    if (st == XTML_STATUS_OK && (a->zero_point < lo || a->zero_point > hi || b->zero_point < lo || b->zero_point > hi ||
+                                 out->zero_point < lo || out->zero_point > hi)) {
+        st = xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION, "zero point outside [%" PRId32 ", %" PRId32 "]", lo, hi);
+    }
+    return st;
+}
+
+/* int8 / int16 SQUARED_DIFFERENCE: TFLM's PrepareQuantized (left shift 7
+ * for int8, 0 for int16; int16 zero points 0). */
+static xtml_status_t squared_difference_quant(xtml_prep_t *p, const xtml_tinfo_t *a, const xtml_tinfo_t *b,
+                                              const xtml_tinfo_t *out, xtml_math_params_t *q) {
+    bool s8 = a->type == XTML_DTYPE_INT8;
+    float smax;
+    int shift, k;
+    xtml_status_t st = expect_quantized3(p, a, b, out, s8 ? -128 : 0, s8 ? 127 : 0);
+    if (st != XTML_STATUS_OK) {
+        return st;
+    }
+    smax = a->scale < b->scale ? b->scale : a->scale;
+    for (k = 0; k < 2; k++) {
+        /* scale / (2 max scale) */
+        xtml_quantize_f32_div(k == 0 ? a->scale : b->scale, smax, &q->in_mult[k], &shift);
+        if (shift == XTML_SHIFT_INVALID || shift - 1 > 0 || shift - 1 < -31) {
+            return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG, "input scales out of range");
+        }
+        q->in_shift[k] = shift - 1;
+        q->in_offset[k] = -(k == 0 ? a->zero_point : b->zero_point);
+    }
+    /* (2 max scale)^2 / (2^(2 left shift) output scale) */
+    xtml_quantize_f32_mul_div(smax, smax, out->scale, &q->mult, &shift);
+    shift += 2 - (s8 ? 14 : 0);
+    if (shift < -31 || shift > 30) {
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG, "input and output scales out of range");
+    }
+    q->shift = shift;
+    q->out_offset = out->zero_point;
+    q->act_min = s8 ? -128 : -32768;
+    q->act_max = s8 ? 127 : 32767;
+    q->quantized = 1;
+    return XTML_STATUS_OK;
+}
+
+/* int8 DIV: TFLM's multiplier input1 / (input2 x output scale), rounded in
+ * float; the fused activation on the output's scale. */
+static xtml_status_t div_quant(xtml_prep_t *p, const xtml_tinfo_t *a, const xtml_tinfo_t *b, const xtml_tinfo_t *out,
+                               int act, xtml_math_params_t *q) {
+    int shift;
+    volatile float prod, ratio;
+    xtml_status_t st = expect_quantized3(p, a, b, out, -128, 127);
+    if (st != XTML_STATUS_OK) {
+        return st;
+    }
+    prod = b->scale * out->scale;
+    ratio = a->scale / prod;
+    xtml_quantize_f32(ratio, &q->mult, &shift);
+    if (shift == XTML_SHIFT_INVALID || shift > 23) {
+        /* the rounding division would be asked for a negative shift */
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG, "input and output scales out of range");
+    }
+    q->shift = shift;
+    q->in_offset[0] = -a->zero_point;
+    q->in_offset[1] = -b->zero_point;
+    q->out_offset = out->zero_point;
+    xtml_activation_range_quantized(act, out->scale, out->zero_point, -128, 127, &q->act_min, &q->act_max);
+    q->quantized = 1;
+    return XTML_STATUS_OK;
+}
+
 static xtml_status_t binary_prepare(xtml_prep_t *p, int op) {
     xtml_tinfo_t ins[3], out;
     xtml_math_params_t local;
@@ -754,9 +964,12 @@ static xtml_status_t binary_prepare(xtml_prep_t *p, int op) {
                 allowed &= ~T(BOOL);
                 text = "float32, int8, int32 or int64";
             }
+        } else if (op == M_DIV) {
+            allowed = T(FLOAT32) | T(INT32) | T(INT8);
+            text = "float32, int32 or int8";
         } else {
-            allowed = T(FLOAT32) | T(INT32);
-            text = "float32 or int32";
+            allowed = T(FLOAT32) | T(INT32) | T(INT8) | T(INT16);
+            text = "float32, int32, int8 or int16";
         }
         if (!type_in(type, allowed)) {
             return type_fail(p, &ins[0], "input", text);
@@ -767,6 +980,9 @@ static xtml_status_t binary_prepare(xtml_prep_t *p, int op) {
         }
         if (st == XTML_STATUS_OK && comparison && type == XTML_DTYPE_INT8) {
             st = compare_quant(p, &ins[0], &ins[1], &local);
+        }
+        if (st == XTML_STATUS_OK && op == M_SQUARED_DIFFERENCE && (type == XTML_DTYPE_INT8 || type == XTML_DTYPE_INT16)) {
+            st = squared_difference_quant(p, &ins[0], &ins[1], &out, &local);
         }
         if (st == XTML_STATUS_OK && op == M_DIV) {
             xtml_fb_table_t opts;
@@ -797,6 +1013,9 @@ static xtml_status_t binary_prepare(xtml_prep_t *p, int op) {
                     local.act_max = 1;
                 }
             }
+            if (st == XTML_STATUS_OK && type == XTML_DTYPE_INT8) {
+                st = div_quant(p, &ins[0], &ins[1], &out, act, &local);
+            }
         }
     }
     if (st != XTML_STATUS_OK) {
@@ -811,6 +1030,22 @@ static xtml_status_t binary_prepare(xtml_prep_t *p, int op) {
 
 static xtml_status_t binary_eval_node(xtml_ctx_t *ctx, const xtml_node_t *node) {
     const xtml_math_params_t *q = (const xtml_math_params_t *)node->params;
+    if (q->op == M_DIV && q->type == XTML_DTYPE_INT8) {
+        /* every divisor element (input 2's own count) */
+        const int8_t *b = (const int8_t *)xtml_node_in(ctx, node, 1);
+        int32_t n = 1, d, i;
+        for (d = 0; d < q->ndim; d++) {
+            n *= q->stride[1][d] != 0 ? q->extent[d] : 1;
+        }
+        for (i = 0; i < n; i++) {
+            if (b[i] + q->in_offset[1] == 0) {
+#ifndef XTML_NO_DETAIL
+                xtml_fmt(ctx->detail, sizeof ctx->detail, "DIV: divisor element %" PRId32 " is at its zero point", i);
+#endif
+                return XTML_STATUS_EVAL_ERROR;
+            }
+        }
+    }
     broadcast_eval(q, xtml_node_in(ctx, node, 0), xtml_node_in(ctx, node, 1),
                    q->op == M_SELECT_V2 ? xtml_node_in(ctx, node, 2) : NULL, xtml_node_out(ctx, node, 0));
     return XTML_STATUS_OK;

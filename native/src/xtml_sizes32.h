@@ -10,12 +10,15 @@
 #define XTML_SIZE32_conv_node_t 92u
 #define XTML_SIZE32_dequantize_params_t 12u
 #define XTML_SIZE32_fc_node_t 48u
+#define XTML_SIZE32_l2norm_params_t 16u
+#define XTML_SIZE32_log_softmax_params_t 32u
 #define XTML_SIZE32_pool_params_t 68u
 #define XTML_SIZE32_quantize_params_t 32u
 #define XTML_SIZE32_softmax_params_t 28u
 #define XTML_SIZE32_svdf_node_t 56u
 #define XTML_SIZE32_unary_params_t 52u
 #define XTML_SIZE32_xtml_arg_max_params_t 16u
+#define XTML_SIZE32_xtml_arith_params_t 116u
 #define XTML_SIZE32_xtml_batch_matmul_params_t 76u
 #define XTML_SIZE32_xtml_broadcast_args_params_t 16u
 #define XTML_SIZE32_xtml_broadcast_params_t 60u
@@ -38,6 +41,7 @@
 #define XTML_SIZE32_xtml_s2d_params_t 24u
 #define XTML_SIZE32_xtml_shape_params_t 32u
 #define XTML_SIZE32_xtml_slice_params_t 60u
+#define XTML_SIZE32_xtml_tconv_params_t 80u
 #define XTML_SIZE32_xtml_transpose_params_t 84u
 
 #ifdef XTML_NO_DETAIL
