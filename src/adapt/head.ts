@@ -16,7 +16,8 @@ import { InferenceSession } from '../session.js';
 import { expNeg, ln, Prng } from './math.js';
 import { AdaptError } from './errors.js';
 import { readModel, writeModel, type ModelFile } from './model-file.js';
-import { affineFor, levelsOf, modelWithInputMap } from './normalize.js';
+import { gateFor, modelWithGatedHead, modelWithGatedInputMap, type InputGate } from './gate.js';
+import { affineFor, levelsOf } from './normalize.js';
 
 export { AdaptError };
 
@@ -44,6 +45,12 @@ export interface AdaptOptions {
    * (src/adapt/normalize.ts); 'off': the head only.
    */
   inputMap?: 'auto' | 'off';
+  /**
+   * With an input map: gate the head too, so that frames the gate leaves alone
+   * get the original model's outputs exactly (default true); false: one adapted
+   * head for every frame.
+   */
+  gateHead?: boolean;
 }
 
 /** Where the head is in a model, and what it is. */
@@ -76,7 +83,9 @@ function head(m: ModelFile): HeadFacts {
   const g = m.graph;
   const names = [...g.tensors.keys()];
   const out = g.outputs[0];
-  const softmax = out === undefined ? undefined : g.producer(out);
+  let softmax = out === undefined ? undefined : g.producer(out);
+  // a gated head (src/adapt/gate.ts): the adapted head is the one selected when the gate is on
+  if (softmax?.op === 'SELECT_V2') softmax = g.producer(softmax.inputs[1]!);
   if (g.outputs.length !== 1 || softmax === undefined || softmax.op !== 'SOFTMAX') {
     throw new AdaptError('NO_HEAD', 'the model does not end in one SOFTMAX');
   }
@@ -426,6 +435,7 @@ function outside(binding: CoreBinding, bytes: Uint8Array): Uint8Array {
 export function adaptModel(binding: CoreBinding, model: Uint8Array, examples: readonly AdaptExample[], options: AdaptOptions = {}): Adaptation {
   let base = model;
   let inputMap: { a: number; c: number } | undefined;
+  let gate: InputGate | undefined;
   const mode = options.inputMap ?? 'auto';
   if (mode !== 'auto' && mode !== 'off') throw new RangeError(`options.inputMap must be 'auto' or 'off', got ${String(mode)}`);
   if (mode === 'auto') {
@@ -435,18 +445,23 @@ export function adaptModel(binding: CoreBinding, model: Uint8Array, examples: re
     const map = levels === undefined ? undefined : affineFor(levels);
     if (map !== undefined && (map.a < 1 / 1.5 || map.a > 1.5)) {
       inputMap = map;
-      base = outside(binding, modelWithInputMap(model, map.a, map.c));
+      gate = gateFor(examples, map.a);
+      base = outside(binding, modelWithGatedInputMap(model, map.a, map.c, gate));
     }
   }
   const a = adaptHead(binding, base, examples, options);
-  const bytes = outside(binding, modelWithHead(base, a.headWeights, a.headBias, a.logitRange));
+  let written = modelWithHead(base, a.headWeights, a.headBias, a.logitRange);
+  if (gate !== undefined && options.gateHead !== false) written = modelWithGatedHead(written, model);
+  const bytes = outside(binding, written);
   binding.verify(bytes);
   InferenceSession.create(binding, bytes).release();
-  return { ...a, model: bytes, ...(inputMap !== undefined ? { inputMap } : {}) };
+  return { ...a, model: bytes, ...(inputMap !== undefined ? { inputMap } : {}), ...(gate !== undefined ? { gate } : {}) };
 }
 
 /** adaptModel's answer: the new model's bytes, and the input map folded into it, if any. */
 export interface Adaptation extends HeadAdaptation {
   model: Uint8Array;
   inputMap?: { a: number; c: number };
+  /** The gate that applies the input map only to frames like the examples. */
+  gate?: InputGate;
 }
