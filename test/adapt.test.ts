@@ -157,3 +157,26 @@ test('bad examples get AdaptError codes and change nothing', (t) => {
   const notDetector = new Uint8Array(readFileSync(join(repoRoot, 'models/detector_float.tflite')));
   t.throws(() => findHead(notDetector), { instanceOf: AdaptError, message: /int8/ });
 });
+
+test('an adapted model with an input gate gives upstream TFLM\'s bytes on both domains (committed oracle outputs), on the Node addon and WebAssembly', (t) => {
+  const dir = join(repoRoot, 'test/data/adapt-gate');
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { vectors: { domain: string; frame: number; output: string }[] };
+  const model = new Uint8Array(readFileSync(join(dir, 'model.tflite')));
+  t.true(readModel(model).graph.nodes.filter((n) => n.op === 'SELECT_V2').length === 2, 'the input and the head are gated');
+  t.is(manifest.vectors.length, 6);
+  for (const binding of [node, wasm]) {
+    const adapted = InferenceSession.create(binding, model), original = InferenceSession.create(binding, detector);
+    try {
+      for (const v of manifest.vectors) {
+        const pixels = (v.domain === 'original' ? heldOut.frames : shifted)[v.frame]!;
+        const x = [Int8Array.from(pixels, (p) => p - 128)];
+        const ours = Buffer.from(adapted.run(x)[0]!.data as Int8Array);
+        t.true(ours.equals(readFileSync(join(dir, v.output))), `${binding.backend}: ${v.domain} frame ${v.frame}`);
+        const unadapted = Buffer.from(original.run(x)[0]!.data as Int8Array);
+        t.is(ours.equals(unadapted), v.domain === 'original', `${binding.backend}: ${v.domain} frame ${v.frame} against the original model`);
+      }
+    } finally {
+      adapted.release(); original.release();
+    }
+  }
+});
