@@ -6,7 +6,7 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadBinding } from '../host-sim/node/backends.js';
-import { AdaptError, adaptModel, exampleLoss, findHead, modelWithHead, type AdaptExample } from '../src/adapt/head.js';
+import { AdaptError, adaptModel, exampleLoss, findHead, modelWithHead, modelWithHeadWritten, type AdaptExample } from '../src/adapt/head.js';
 import { expNeg, ln, Prng } from '../src/adapt/math.js';
 import { readModel } from '../src/adapt/model-file.js';
 import { frameStatistic } from '../src/adapt/gate.js';
@@ -63,6 +63,13 @@ test('the detector\'s head: the 1x1 CONV_2D on tensor 13, written back unchanged
   t.like(h, { features: 13, rows: 12, cols: 12, channels: 80, classes: 11, inputWidth: 96, inputHeight: 96, inputChannels: 1 });
   // written back from its dequantized floats, the converter's rules give the same int8, int32 and parameters
   t.deepEqual(modelWithHead(detector, h.weights, h.bias), detector);
+  t.deepEqual(modelWithHeadWritten(detector, h.weights, h.bias), detector);
+  // another head, patched into a copy of the bytes, is what the writer writes anew
+  const w = Float64Array.from(h.weights, (v, i) => v * (1 + ((i % 7) - 3) / 10)), b = Float64Array.from(h.bias, (v, c) => v + c / 10);
+  const patched = modelWithHead(detector, w, b, [-30, 20]);
+  t.deepEqual(patched, modelWithHeadWritten(detector, w, b, [-30, 20]));
+  t.notDeepEqual(patched, detector);
+  t.is(patched.length, detector.length);
   // and the identity input map changes nothing either
   t.deepEqual(modelWithInputMap(detector, 1, 0), detector);
   t.throws(() => modelWithHead(detector, h.weights.subarray(1), h.bias), { instanceOf: RangeError });

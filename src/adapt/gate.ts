@@ -23,7 +23,7 @@
 // keeps the original tensors first and in order (the head's features keep
 // their index).
 import { paramsFor } from '../convert/calibrate.js';
-import { elements, type Graph, type TensorInfo } from '../convert/graph.js';
+import type { Graph, TensorInfo } from '../convert/graph.js';
 import { weightQuant } from '../convert/quantize.js';
 import { AdaptError } from './errors.js';
 import type { AdaptExample } from './head.js';
@@ -93,8 +93,10 @@ function pointwise(g: Graph, base: string, inputScale: number, shape: number[], 
  * The model with the map x' = a x + c applied, in the graph, to the frames the
  * gate picks; other frames reach the first layer as they are. The graph input
  * must be one channel of int8 with the training domain's 0..1 range.
+ * `withHead`: gate the head too; `compact` false: a view of the writer's
+ * buffer (see writeModel), for a caller that copies it at once.
  */
-export function modelWithGatedInputMap(model: Uint8Array, a: number, c: number, gate: InputGate): Uint8Array {
+export function modelWithGatedInputMap(model: Uint8Array, a: number, c: number, gate: InputGate, withHead = true, compact = true): Uint8Array {
   const m = readModel(model);
   const g = m.graph;
   const input = g.inputs[0];
@@ -149,45 +151,35 @@ export function modelWithGatedInputMap(model: Uint8Array, a: number, c: number, 
   node('SELECT_V2', [use, mapped, input!], selected);
   for (const n of g.nodes) n.inputs = n.inputs.map((i) => (i === input ? selected : i));
   g.nodes = [...nodes, ...g.nodes];
-  return writeModel(m);
-}
-
-/** The gate's condition tensor in a gated model (the output of its LESS). */
-function gateUse(g: Graph): string {
-  const less = g.nodes.find((n) => n.op === 'LESS' && n.outputs[0]!.startsWith('gate/use'));
-  if (less === undefined) throw new AdaptError('NO_HEAD', 'the model has no input gate');
-  return less.outputs[0]!;
+  if (withHead) gateHead(g, use);
+  return writeModel(m, model.length + 8192, compact);
 }
 
 /**
- * A gated model whose original frames also get the original head: the head
- * (1x1 CONV_2D and SOFTMAX) of `original` is added beside the adapted one and
- * the output selects between their scores with the same condition.
+ * Gates the head too: the head (1x1 CONV_2D and SOFTMAX) is copied beside
+ * itself with the original constants and the output selects between the two
+ * heads' scores with the gate's condition. The first head (the original
+ * tensors) is the one adaptation trains; the copy keeps the original model's
+ * outputs for the frames the gate leaves alone.
  */
-export function modelWithGatedHead(adapted: Uint8Array, original: Uint8Array): Uint8Array {
-  const m = readModel(adapted), o = readModel(original).graph;
-  const g = m.graph;
-  const use = gateUse(g);
+function gateHead(g: Graph, use: string): void {
   const output = g.outputs[0]!;
-  const softmax = g.producer(output), oSoftmax = o.producer(o.outputs[0]!);
+  const softmax = g.producer(output);
   const conv = softmax === undefined ? undefined : g.producer(softmax.inputs[0]!);
-  const oConv = oSoftmax === undefined ? undefined : o.producer(oSoftmax.inputs[0]!);
-  if (softmax?.op !== 'SOFTMAX' || conv?.op !== 'CONV_2D' || oSoftmax?.op !== 'SOFTMAX' || oConv?.op !== 'CONV_2D') {
-    throw new AdaptError('NO_HEAD', 'both models must end in a 1x1 CONV_2D and a SOFTMAX');
+  if (g.outputs.length !== 1 || softmax?.op !== 'SOFTMAX' || conv?.op !== 'CONV_2D' || conv.inputs.length < 3) {
+    throw new AdaptError('NO_HEAD', 'the model must end in a 1x1 CONV_2D with a bias and a SOFTMAX');
   }
   const copy = (name: string, base: string): string => {
-    const t = o.tensor(name);
+    const t = g.tensor(name);
     return g.add({ ...t, name: g.fresh(base), shape: [...t.shape], ...(t.quant !== undefined ? { quant: { ...t.quant, scale: [...t.quant.scale], zeroPoint: [...t.quant.zeroPoint] } } : {}) });
   };
-  const w = copy(oConv.inputs[1]!, 'gate/head/weights'), b = copy(oConv.inputs[2]!, 'gate/head/bias');
-  const logits = copy(oConv.outputs[0]!, 'gate/head/logits');
-  const scores = copy(oSoftmax.outputs[0]!, 'gate/head/scores');
+  const w = copy(conv.inputs[1]!, 'gate/head/weights'), b = copy(conv.inputs[2]!, 'gate/head/bias');
+  const logits = copy(conv.outputs[0]!, 'gate/head/logits');
+  const scores = copy(output, 'gate/head/scores');
   const adaptedScores = g.add({ ...g.tensor(output), name: g.fresh('gate/adapted/scores') });
-  if (elements(g.tensor(output).shape) !== elements(g.tensor(scores).shape)) throw new AdaptError('NO_HEAD', 'the two heads differ in shape');
+  const originalConv = { ...conv, name: logits, inputs: [conv.inputs[0]!, w, b], outputs: [logits], options: { ...conv.options } };
+  const originalSoftmax = { ...softmax, name: scores, inputs: [logits], outputs: [scores], options: { ...softmax.options } };
   softmax.outputs = [adaptedScores];
   softmax.name = adaptedScores;
-  g.nodes.push({ ...oConv, name: logits, inputs: [conv.inputs[0]!, w, b], outputs: [logits], options: { ...oConv.options } });
-  g.nodes.push({ ...oSoftmax, name: scores, inputs: [logits], outputs: [scores], options: { ...oSoftmax.options } });
-  g.nodes.push({ op: 'SELECT_V2', name: output, inputs: [use, adaptedScores, scores], outputs: [output], options: {} });
-  return writeModel(m);
+  g.nodes.push(originalConv, originalSoftmax, { op: 'SELECT_V2', name: output, inputs: [use, adaptedScores, scores], outputs: [output], options: {} });
 }

@@ -15,8 +15,8 @@ import { weightQuant } from '../convert/quantize.js';
 import { InferenceSession } from '../session.js';
 import { expNeg, ln, Prng } from './math.js';
 import { AdaptError } from './errors.js';
-import { readModel, writeModel, type ModelFile } from './model-file.js';
-import { gateFor, modelWithGatedHead, modelWithGatedInputMap, type InputGate } from './gate.js';
+import { patchModel, readModel, writeModel, type ModelFile } from './model-file.js';
+import { gateFor, modelWithGatedInputMap, type InputGate } from './gate.js';
 import { affineFor, levelsOf } from './normalize.js';
 
 export { AdaptError };
@@ -373,8 +373,26 @@ export function adaptHead(binding: CoreBinding, model: Uint8Array, examples: rea
  * int32 biases at feature scale x weight scale), the head's output
  * re-quantized over logitRange (default: the model's), everything else as it
  * was. The same inputs give the same bytes on every engine.
+ *
+ * The new head has the old one's shapes and vector lengths, so the model's
+ * bytes are copied into `allocate(length)` (memory outside the engine's heap,
+ * where the host has it) and the head's constants and quantization are
+ * overwritten there: for a model our writer wrote, the same bytes as writing
+ * it anew, without the graph's copy in the writer's buffer. A model laid out
+ * otherwise is written anew.
  */
-export function modelWithHead(model: Uint8Array, weights: ArrayLike<number>, bias: ArrayLike<number>, logitRange?: readonly [number, number]): Uint8Array {
+export function modelWithHead(model: Uint8Array, weights: ArrayLike<number>, bias: ArrayLike<number>, logitRange?: readonly [number, number],
+  allocate: (length: number) => Uint8Array = (n) => new Uint8Array(n)): Uint8Array {
+  return withHead(model, weights, bias, logitRange, allocate);
+}
+
+/** modelWithHead() writing the model anew with the shared writer (the reference for the patched bytes). */
+export function modelWithHeadWritten(model: Uint8Array, weights: ArrayLike<number>, bias: ArrayLike<number>, logitRange?: readonly [number, number]): Uint8Array {
+  return withHead(model, weights, bias, logitRange, null);
+}
+
+function withHead(model: Uint8Array, weights: ArrayLike<number>, bias: ArrayLike<number>, logitRange: readonly [number, number] | undefined,
+  allocate: ((length: number) => Uint8Array) | null): Uint8Array {
   const m = readModel(model);
   const h = head(m);
   const C = h.classes, K = h.channels;
@@ -383,14 +401,23 @@ export function modelWithHead(model: Uint8Array, weights: ArrayLike<number>, bia
   }
   const w = m.graph.tensor(h.weightsName), b = m.graph.tensor(h.biasName), l = m.graph.tensor(h.logitsName);
   const { q, quant } = weightQuant(Float32Array.from(weights), w.shape, 0, true);
+  const bScale = quant.scale.map((s) => Math.fround(h.featureScale * s));
+  const bData = Int32Array.from(bScale, (s, c) => Math.max(-2147483647, Math.min(2147483647, Math.round(bias[c]! / s))));
+  const p = paramsFor([logitRange?.[0] ?? h.logitRange[0], logitRange?.[1] ?? h.logitRange[1]]);
+  const names = [...m.graph.tensors.keys()];
+  const zeros = bScale.map(() => 0);
+  const patched = allocate === null ? undefined : patchModel(model, [
+    { index: names.indexOf(h.weightsName), data: new Uint8Array(q.buffer, q.byteOffset, q.byteLength), scale: quant.scale, zeroPoint: zeros },
+    { index: names.indexOf(h.biasName), data: new Uint8Array(bData.buffer, bData.byteOffset, bData.byteLength), scale: bScale, zeroPoint: zeros },
+    { index: names.indexOf(h.logitsName), scale: [p.scale], zeroPoint: [p.zeroPoint] },
+  ], allocate(model.length));
+  if (patched !== undefined && w.quant?.axis === 0 && b.quant?.axis === 0 && l.quant?.axis === 0) return patched;
   w.data = q;
   w.quant = quant;
-  const bScale = quant.scale.map((s) => Math.fround(h.featureScale * s));
-  b.data = Int32Array.from(bScale, (s, c) => Math.max(-2147483647, Math.min(2147483647, Math.round(bias[c]! / s))));
-  b.quant = { scale: bScale, zeroPoint: bScale.map(() => 0), axis: 0 };
-  const p = paramsFor([logitRange?.[0] ?? h.logitRange[0], logitRange?.[1] ?? h.logitRange[1]]);
+  b.data = bData;
+  b.quant = { scale: bScale, zeroPoint: zeros, axis: 0 };
   l.quant = { scale: [p.scale], zeroPoint: [p.zeroPoint], axis: 0 };
-  return writeModel(m);
+  return writeModel(m, model.length + 1024);
 }
 
 /** The weighted cross-entropy of a model's int8 outputs on the examples' cells (as adaptation weighs them, without sampling). */
@@ -446,13 +473,12 @@ export function adaptModel(binding: CoreBinding, model: Uint8Array, examples: re
     if (map !== undefined && (map.a < 1 / 1.5 || map.a > 1.5)) {
       inputMap = map;
       gate = gateFor(examples, map.a);
-      base = outside(binding, modelWithGatedInputMap(model, map.a, map.c, gate));
+      // on XS the written model goes straight outside the heap (no compact copy in it first)
+      base = outside(binding, modelWithGatedInputMap(model, map.a, map.c, gate, options.gateHead !== false, binding.hostBytes === undefined));
     }
   }
   const a = adaptHead(binding, base, examples, options);
-  let written = modelWithHead(base, a.headWeights, a.headBias, a.logitRange);
-  if (gate !== undefined && options.gateHead !== false) written = modelWithGatedHead(written, model);
-  const bytes = outside(binding, written);
+  const bytes = modelWithHead(base, a.headWeights, a.headBias, a.logitRange, (n) => hostBytesOf(binding, n));
   binding.verify(bytes);
   InferenceSession.create(binding, bytes).release();
   return { ...a, model: bytes, ...(inputMap !== undefined ? { inputMap } : {}), ...(gate !== undefined ? { gate } : {}) };
