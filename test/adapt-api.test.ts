@@ -92,13 +92,15 @@ test.serial('examples in, POST /adapt installs the library\'s model for them, ro
   const r = await call('POST', '/adapt', JSON.stringify({ steps: 40 }));
   t.is(r.status, 200, JSON.stringify(r.json));
   // the same examples through the library (96x96 frames: the pipeline's input is the frame)
-  const expected = adaptModel(loadBinding('node'), detector, examples, { steps: 40 }).model;
-  t.is(r.json['sha256'], sha(expected));
+  const made = adaptModel(loadBinding('node'), detector, examples, { steps: 40 });
+  t.is(r.json['sha256'], sha(made.model));
+  t.deepEqual(r.json['input_gate'], { ...made.gate }, 'the answer names the gate of the input map');
+  t.is((r.json['input_gate'] as { statistic: string }).statistic, 'polarity');
   t.is(r.json['examples'], chosen.length);
   const before = r.json['before'] as { loss: number; recall: number }, after = r.json['after'] as { loss: number; recall: number };
   t.true(after.loss < before.loss, `loss ${before.loss} -> ${after.loss}`);
   t.true(after.recall > before.recall, `recall ${before.recall} -> ${after.recall}`);
-  t.is((await call('GET', '/model')).json['sha256'], sha(expected));
+  t.is((await call('GET', '/model')).json['sha256'], sha(made.model));
 
   const back = await call('POST', '/model/rollback');
   t.is(back.status, 200);
@@ -115,6 +117,7 @@ test.serial('an adapted model survives a restart: the server boots it from its s
   const adapted = await call('POST', '/adapt', JSON.stringify({ steps: 20, input_map: 'off' }));
   t.is(adapted.status, 200);
   t.is(adapted.json['input_map'], null);
+  t.is(adapted.json['input_gate'], null);
   await server.close();
   server = await startServer({ backend: 'node', port: 0, maxBodyBytes: MAX_BODY, stateDir: state });
   t.is((await call('GET', '/model')).json['sha256'], adapted.json['sha256']);

@@ -6,9 +6,10 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadBinding } from '../host-sim/node/backends.js';
-import { AdaptError, adaptModel, exampleLoss, findHead, modelWithHead, type AdaptExample } from '../src/adapt/head.js';
+import { AdaptError, adaptModel, exampleLoss, findHead, modelWithHead, modelWithHeadWritten, type AdaptExample } from '../src/adapt/head.js';
 import { expNeg, ln, Prng } from '../src/adapt/math.js';
 import { readModel } from '../src/adapt/model-file.js';
+import { frameStatistic } from '../src/adapt/gate.js';
 import { modelWithInputMap } from '../src/adapt/normalize.js';
 import { InferenceSession } from '../src/index.js';
 import { shiftSet } from '../tools/adapt-shift.js';
@@ -62,34 +63,76 @@ test('the detector\'s head: the 1x1 CONV_2D on tensor 13, written back unchanged
   t.like(h, { features: 13, rows: 12, cols: 12, channels: 80, classes: 11, inputWidth: 96, inputHeight: 96, inputChannels: 1 });
   // written back from its dequantized floats, the converter's rules give the same int8, int32 and parameters
   t.deepEqual(modelWithHead(detector, h.weights, h.bias), detector);
+  t.deepEqual(modelWithHeadWritten(detector, h.weights, h.bias), detector);
+  // another head, patched into a copy of the bytes, is what the writer writes anew
+  const w = Float64Array.from(h.weights, (v, i) => v * (1 + ((i % 7) - 3) / 10)), b = Float64Array.from(h.bias, (v, c) => v + c / 10);
+  const patched = modelWithHead(detector, w, b, [-30, 20]);
+  t.deepEqual(patched, modelWithHeadWritten(detector, w, b, [-30, 20]));
+  t.notDeepEqual(patched, detector);
+  t.is(patched.length, detector.length);
   // and the identity input map changes nothing either
   t.deepEqual(modelWithInputMap(detector, 1, 0), detector);
   t.throws(() => modelWithHead(detector, h.weights.subarray(1), h.bias), { instanceOf: RangeError });
 });
 
-test('adaptation on 5 chalkboard frames: the model verifies and loads, the examples\' loss falls, only the adapted layers change', (t) => {
+test('adaptation on 5 chalkboard frames: the model verifies and loads, the examples\' loss falls, the original graph is kept behind an input gate', (t) => {
   const a = adaptModel(node, detector, examples, fast);
   t.notThrows(() => node.verify(a.model));
   t.notThrows(() => wasm.verify(a.model));
   t.true(a.lossAfter < a.lossBefore);
   const before = exampleLoss(node, detector, examples), after = exampleLoss(node, a.model, examples);
   t.true(after < before / 2, `int8 loss on the examples ${before} -> ${after}`);
-  t.truthy(a.inputMap, 'light ink on a dark board folds an input map');
+  t.truthy(a.inputMap, 'light ink on a dark board takes an input map');
   t.true(a.inputMap!.a < 0, 'the map inverts the grey levels');
-  // same graph, same tensors; constants differ only in the first layer and the head
+  t.like(a.gate, { statistic: 'polarity', below: true });
+  // the original tensors first and in order, the original operators in order after the gate's;
+  // constants differ only in the adapted head
   const old = readModel(detector).graph, changed = readModel(a.model).graph;
-  t.deepEqual([...changed.tensors.keys()], [...old.tensors.keys()]);
-  t.deepEqual(changed.nodes.map((n) => n.op), old.nodes.map((n) => n.op));
+  t.deepEqual([...changed.tensors.keys()].slice(0, old.tensors.size), [...old.tensors.keys()]);
+  t.deepEqual(changed.nodes.map((n) => n.op), ['MEAN', 'MAX_POOL_2D', 'DEPTHWISE_CONV_2D', 'MAX_POOL_2D', 'CONCATENATION', 'CONV_2D', 'LESS',
+    'DEPTHWISE_CONV_2D', 'SELECT_V2', ...old.nodes.map((n) => n.op), 'CONV_2D', 'SOFTMAX', 'SELECT_V2']);
   const h = findHead(detector);
-  const first = old.nodes[0]!;
-  const allowed = new Set([h.weightsName, h.biasName, first.inputs[1], first.inputs[2]]);
   for (const [name, tensor] of old.tensors) {
-    if (tensor.data === undefined || allowed.has(name)) continue;
+    if (tensor.data === undefined || name === h.weightsName || name === h.biasName) continue;
     t.deepEqual(changed.tensor(name).data, tensor.data, name);
   }
-  const session = InferenceSession.create(node, a.model);
-  t.is(session.arenaBytes, InferenceSession.create(node, detector).arenaBytes);
-  session.release();
+  t.is(findHead(a.model).features, h.features, 'the head reads the same features tensor');
+});
+
+test('the gate: original frames get the original model\'s outputs byte for byte, chalkboard frames the adapted path, as the statistic computed here says', (t) => {
+  const a = adaptModel(node, detector, examples, fast);
+  const oneHead = adaptModel(node, detector, examples, { ...fast, gateHead: false }).model;
+  const gate = a.gate!;
+  const adapted = InferenceSession.create(node, a.model), original = InferenceSession.create(node, detector);
+  const single = InferenceSession.create(node, oneHead);
+  const input = (pixels: Uint8Array): Int8Array => Int8Array.from(pixels, (v) => v - 128);
+  let off = 0, on = 0;
+  try {
+    for (const [set, domain] of [[heldOut.frames, 'original'], [shifted, 'chalkboard']] as const) {
+      set.forEach((pixels, i) => {
+        const s = frameStatistic(pixels, gate.statistic);
+        // far enough from the threshold that the graph's int8 rounding cannot flip the decision
+        if (Math.abs(s - gate.threshold) < 0.01) return;
+        const x = [input(pixels)];
+        const out = Buffer.from(adapted.run(x)[0]!.data as Int8Array);
+        const orig = Buffer.from(original.run(x)[0]!.data as Int8Array);
+        const one = Buffer.from(single.run(x)[0]!.data as Int8Array);
+        if (s < gate.threshold) {
+          on++;
+          t.true(out.equals(one), `${domain} frame ${i}: the gate is on, the adapted head answers`);
+          t.false(out.equals(orig), `${domain} frame ${i}: not the original outputs`);
+        } else {
+          off++;
+          t.true(out.equals(orig), `${domain} frame ${i}: the gate is off, the original outputs`);
+        }
+      });
+    }
+  } finally {
+    adapted.release(); original.release(); single.release();
+  }
+  t.true(on >= 25 && off >= 25, `gate on ${on}, off ${off}`);
+  t.is(frameStatistic(Uint8Array.from([0, 255, 255, 255]), 'polarity'), 0.75 - 0.5);
+  t.is(frameStatistic(Uint8Array.from([51, 102]), 'contrast'), 0.2);
 });
 
 test('the same examples and options give the same bytes, twice and on WebAssembly; head only when asked', (t) => {
@@ -120,4 +163,27 @@ test('bad examples get AdaptError codes and change nothing', (t) => {
   t.deepEqual(copy, detector);
   const notDetector = new Uint8Array(readFileSync(join(repoRoot, 'models/detector_float.tflite')));
   t.throws(() => findHead(notDetector), { instanceOf: AdaptError, message: /int8/ });
+});
+
+test('an adapted model with an input gate gives upstream TFLM\'s bytes on both domains (committed oracle outputs), on the Node addon and WebAssembly', (t) => {
+  const dir = join(repoRoot, 'test/data/adapt-gate');
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { vectors: { domain: string; frame: number; output: string }[] };
+  const model = new Uint8Array(readFileSync(join(dir, 'model.tflite')));
+  t.true(readModel(model).graph.nodes.filter((n) => n.op === 'SELECT_V2').length === 2, 'the input and the head are gated');
+  t.is(manifest.vectors.length, 6);
+  for (const binding of [node, wasm]) {
+    const adapted = InferenceSession.create(binding, model), original = InferenceSession.create(binding, detector);
+    try {
+      for (const v of manifest.vectors) {
+        const pixels = (v.domain === 'original' ? heldOut.frames : shifted)[v.frame]!;
+        const x = [Int8Array.from(pixels, (p) => p - 128)];
+        const ours = Buffer.from(adapted.run(x)[0]!.data as Int8Array);
+        t.true(ours.equals(readFileSync(join(dir, v.output))), `${binding.backend}: ${v.domain} frame ${v.frame}`);
+        const unadapted = Buffer.from(original.run(x)[0]!.data as Int8Array);
+        t.is(ours.equals(unadapted), v.domain === 'original', `${binding.backend}: ${v.domain} frame ${v.frame} against the original model`);
+      }
+    } finally {
+      adapted.release(); original.release();
+    }
+  }
 });

@@ -28,8 +28,11 @@ const exec = promisify(execFile);
 const program = new Command()
   .option('--counts <list>', 'numbers of labelled frames', '10,20')
   .option('--no-callgrind', 'skip the instruction counts')
+  .option('--input-map <mode>', 'auto (input map where the examples need it, with its gate) or off (the head only)', 'auto')
   .parse();
-const options = program.opts<{ counts: string; callgrind: boolean }>();
+const options = program.opts<{ counts: string; callgrind: boolean; inputMap: string }>();
+if (options.inputMap !== 'auto' && options.inputMap !== 'off') throw new Error('--input-map must be auto or off');
+const inputMap = options.inputMap as 'auto' | 'off';
 
 interface Report {
   sha256: string; bytes: number; objectCells: number; backgroundCells: number;
@@ -58,12 +61,12 @@ async function main(): Promise<void> {
       const frames = join(scratch, `frames-${n}.bin`), objects = join(scratch, `objects-${n}.json`), out = join(scratch, `xs-${n}.tflite`);
       writeFileSync(frames, Buffer.concat(examples.map((e) => e.pixels)));
       writeFileSync(objects, JSON.stringify(examples.map((e) => e.objects)));
-      const args = ['--manifest', xsManifestPath, 'adapt-run', int8ModelPath, frames, objects, out];
+      const args = ['--manifest', xsManifestPath, 'adapt-run', int8ModelPath, frames, objects, out, '--input-map', inputMap];
       const report = JSON.parse((await exec(xsHostPath, args, { maxBuffer: 16 << 20 })).stdout.trim()) as Report;
       // the smallest heaps adapting runs in (the heaps never grow), 1 step: training allocates nothing per step
       const fits = async (limit: string[]): Promise<boolean> => {
         try {
-          await exec(xsHostPath, ['--manifest', xsManifestPath, ...limit, 'adapt-run', int8ModelPath, frames, objects, out + '.probe', '--steps', '1'], { maxBuffer: 16 << 20 });
+          await exec(xsHostPath, ['--manifest', xsManifestPath, ...limit, 'adapt-run', int8ModelPath, frames, objects, out + '.probe', '--steps', '1', '--input-map', inputMap], { maxBuffer: 16 << 20 });
           return true;
         } catch {
           return false;
@@ -83,7 +86,7 @@ async function main(): Promise<void> {
       let node: Uint8Array | undefined;
       for (let r = 0; r < 3; r++) {
         const t0 = performance.now();
-        node = adaptModel(binding, model, examples).model;
+        node = adaptModel(binding, model, examples, { inputMap }).model;
         ms = Math.min(ms, performance.now() - t0);
       }
       if (!Buffer.from(readFileSync(out)).equals(Buffer.from(node!))) throw new Error(`${n} frames: XS and Node wrote different models`);
@@ -112,7 +115,7 @@ async function main(): Promise<void> {
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-  console.log('One adaptation of the bundled detector on chalkboard frames (default options), desktop XS host (x86-64) and Node addon; same bytes on both:\n');
+  console.log(`One adaptation of the bundled detector on chalkboard frames (default options, input map ${inputMap}), desktop XS host (x86-64) and Node addon; same bytes on both:\n`);
   console.log('| frames | digits | training cells | XS chunk bytes live before | smallest chunk heap | adapting needs | slots live before | smallest slot heap | adapting needs | host bytes (frames + features, outside the XS heap) | XS instructions (callgrind) | Node ms (best of 3) |');
   console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const row of rows) console.log(row);

@@ -20,6 +20,7 @@ const program = new Command()
   .option('--steps <n>', 'gradient steps', (v) => Number.parseInt(v, 10))
   .option('--l2 <x>', 'L2 penalty toward the original head', Number.parseFloat)
   .option("--head-only", "adapt the head only (no input normalization)")
+  .option('--one-head', 'with an input map, one adapted head for every frame (no gated head)')
   .parse();
 const options = program.opts<{ backend: BackendName; shift: string; counts: string; steps?: number; l2?: number }>();
 
@@ -50,7 +51,7 @@ for (const name of options.shift.split(',') as ShiftName[]) {
   for (const n of options.counts.split(',').map(Number)) {
     const examples = pool.slice(0, n);
     const t0 = performance.now();
-    const a = adaptModel(binding, model, examples, { ...(process.argv.includes('--head-only') ? { inputMap: 'off' as const } : {}), ...(options.steps !== undefined ? { steps: options.steps } : {}), ...(options.l2 !== undefined ? { l2: options.l2 } : {}) });
+    const a = adaptModel(binding, model, examples, { ...(process.argv.includes('--head-only') ? { inputMap: 'off' as const } : {}), ...(process.argv.includes('--one-head') ? { gateHead: false } : {}), ...(options.steps !== undefined ? { steps: options.steps } : {}), ...(options.l2 !== undefined ? { l2: options.l2 } : {}) });
     const ms = performance.now() - t0;
     const after = { shifted: f1(a.model, shiftedTest), original: f1(a.model, originalTest) };
     const digits = examples.reduce((s, e) => s + e.objects.length, 0);

@@ -15,8 +15,9 @@ import { weightQuant } from '../convert/quantize.js';
 import { InferenceSession } from '../session.js';
 import { expNeg, ln, Prng } from './math.js';
 import { AdaptError } from './errors.js';
-import { readModel, writeModel, type ModelFile } from './model-file.js';
-import { affineFor, levelsOf, modelWithInputMap } from './normalize.js';
+import { patchModel, readModel, writeModel, type ModelFile } from './model-file.js';
+import { gateFor, modelWithGatedInputMap, type InputGate } from './gate.js';
+import { affineFor, levelsOf } from './normalize.js';
 
 export { AdaptError };
 
@@ -44,6 +45,12 @@ export interface AdaptOptions {
    * (src/adapt/normalize.ts); 'off': the head only.
    */
   inputMap?: 'auto' | 'off';
+  /**
+   * With an input map: gate the head too, so that frames the gate leaves alone
+   * get the original model's outputs exactly (default true); false: one adapted
+   * head for every frame.
+   */
+  gateHead?: boolean;
 }
 
 /** Where the head is in a model, and what it is. */
@@ -76,7 +83,9 @@ function head(m: ModelFile): HeadFacts {
   const g = m.graph;
   const names = [...g.tensors.keys()];
   const out = g.outputs[0];
-  const softmax = out === undefined ? undefined : g.producer(out);
+  let softmax = out === undefined ? undefined : g.producer(out);
+  // a gated head (src/adapt/gate.ts): the adapted head is the one selected when the gate is on
+  if (softmax?.op === 'SELECT_V2') softmax = g.producer(softmax.inputs[1]!);
   if (g.outputs.length !== 1 || softmax === undefined || softmax.op !== 'SOFTMAX') {
     throw new AdaptError('NO_HEAD', 'the model does not end in one SOFTMAX');
   }
@@ -364,8 +373,26 @@ export function adaptHead(binding: CoreBinding, model: Uint8Array, examples: rea
  * int32 biases at feature scale x weight scale), the head's output
  * re-quantized over logitRange (default: the model's), everything else as it
  * was. The same inputs give the same bytes on every engine.
+ *
+ * The new head has the old one's shapes and vector lengths, so the model's
+ * bytes are copied into `allocate(length)` (memory outside the engine's heap,
+ * where the host has it) and the head's constants and quantization are
+ * overwritten there: for a model our writer wrote, the same bytes as writing
+ * it anew, without the graph's copy in the writer's buffer. A model laid out
+ * otherwise is written anew.
  */
-export function modelWithHead(model: Uint8Array, weights: ArrayLike<number>, bias: ArrayLike<number>, logitRange?: readonly [number, number]): Uint8Array {
+export function modelWithHead(model: Uint8Array, weights: ArrayLike<number>, bias: ArrayLike<number>, logitRange?: readonly [number, number],
+  allocate: (length: number) => Uint8Array = (n) => new Uint8Array(n)): Uint8Array {
+  return withHead(model, weights, bias, logitRange, allocate);
+}
+
+/** modelWithHead() writing the model anew with the shared writer (the reference for the patched bytes). */
+export function modelWithHeadWritten(model: Uint8Array, weights: ArrayLike<number>, bias: ArrayLike<number>, logitRange?: readonly [number, number]): Uint8Array {
+  return withHead(model, weights, bias, logitRange, null);
+}
+
+function withHead(model: Uint8Array, weights: ArrayLike<number>, bias: ArrayLike<number>, logitRange: readonly [number, number] | undefined,
+  allocate: ((length: number) => Uint8Array) | null): Uint8Array {
   const m = readModel(model);
   const h = head(m);
   const C = h.classes, K = h.channels;
@@ -374,14 +401,23 @@ export function modelWithHead(model: Uint8Array, weights: ArrayLike<number>, bia
   }
   const w = m.graph.tensor(h.weightsName), b = m.graph.tensor(h.biasName), l = m.graph.tensor(h.logitsName);
   const { q, quant } = weightQuant(Float32Array.from(weights), w.shape, 0, true);
+  const bScale = quant.scale.map((s) => Math.fround(h.featureScale * s));
+  const bData = Int32Array.from(bScale, (s, c) => Math.max(-2147483647, Math.min(2147483647, Math.round(bias[c]! / s))));
+  const p = paramsFor([logitRange?.[0] ?? h.logitRange[0], logitRange?.[1] ?? h.logitRange[1]]);
+  const names = [...m.graph.tensors.keys()];
+  const zeros = bScale.map(() => 0);
+  const patched = allocate === null ? undefined : patchModel(model, [
+    { index: names.indexOf(h.weightsName), data: new Uint8Array(q.buffer, q.byteOffset, q.byteLength), scale: quant.scale, zeroPoint: zeros },
+    { index: names.indexOf(h.biasName), data: new Uint8Array(bData.buffer, bData.byteOffset, bData.byteLength), scale: bScale, zeroPoint: zeros },
+    { index: names.indexOf(h.logitsName), scale: [p.scale], zeroPoint: [p.zeroPoint] },
+  ], allocate(model.length));
+  if (patched !== undefined && w.quant?.axis === 0 && b.quant?.axis === 0 && l.quant?.axis === 0) return patched;
   w.data = q;
   w.quant = quant;
-  const bScale = quant.scale.map((s) => Math.fround(h.featureScale * s));
-  b.data = Int32Array.from(bScale, (s, c) => Math.max(-2147483647, Math.min(2147483647, Math.round(bias[c]! / s))));
-  b.quant = { scale: bScale, zeroPoint: bScale.map(() => 0), axis: 0 };
-  const p = paramsFor([logitRange?.[0] ?? h.logitRange[0], logitRange?.[1] ?? h.logitRange[1]]);
+  b.data = bData;
+  b.quant = { scale: bScale, zeroPoint: zeros, axis: 0 };
   l.quant = { scale: [p.scale], zeroPoint: [p.zeroPoint], axis: 0 };
-  return writeModel(m);
+  return writeModel(m, model.length + 1024);
 }
 
 /** The weighted cross-entropy of a model's int8 outputs on the examples' cells (as adaptation weighs them, without sampling). */
@@ -426,6 +462,7 @@ function outside(binding: CoreBinding, bytes: Uint8Array): Uint8Array {
 export function adaptModel(binding: CoreBinding, model: Uint8Array, examples: readonly AdaptExample[], options: AdaptOptions = {}): Adaptation {
   let base = model;
   let inputMap: { a: number; c: number } | undefined;
+  let gate: InputGate | undefined;
   const mode = options.inputMap ?? 'auto';
   if (mode !== 'auto' && mode !== 'off') throw new RangeError(`options.inputMap must be 'auto' or 'off', got ${String(mode)}`);
   if (mode === 'auto') {
@@ -435,18 +472,22 @@ export function adaptModel(binding: CoreBinding, model: Uint8Array, examples: re
     const map = levels === undefined ? undefined : affineFor(levels);
     if (map !== undefined && (map.a < 1 / 1.5 || map.a > 1.5)) {
       inputMap = map;
-      base = outside(binding, modelWithInputMap(model, map.a, map.c));
+      gate = gateFor(examples, map.a);
+      // on XS the written model goes straight outside the heap (no compact copy in it first)
+      base = outside(binding, modelWithGatedInputMap(model, map.a, map.c, gate, options.gateHead !== false, binding.hostBytes === undefined));
     }
   }
   const a = adaptHead(binding, base, examples, options);
-  const bytes = outside(binding, modelWithHead(base, a.headWeights, a.headBias, a.logitRange));
+  const bytes = modelWithHead(base, a.headWeights, a.headBias, a.logitRange, (n) => hostBytesOf(binding, n));
   binding.verify(bytes);
   InferenceSession.create(binding, bytes).release();
-  return { ...a, model: bytes, ...(inputMap !== undefined ? { inputMap } : {}) };
+  return { ...a, model: bytes, ...(inputMap !== undefined ? { inputMap } : {}), ...(gate !== undefined ? { gate } : {}) };
 }
 
 /** adaptModel's answer: the new model's bytes, and the input map folded into it, if any. */
 export interface Adaptation extends HeadAdaptation {
   model: Uint8Array;
   inputMap?: { a: number; c: number };
+  /** The gate that applies the input map only to frames like the examples. */
+  gate?: InputGate;
 }

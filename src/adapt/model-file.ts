@@ -37,6 +37,90 @@ function constView(bytes: Uint8Array, dtype: string, n: number, name: string): C
   }
 }
 
+// Per-channel scales and zero points as typed arrays (4 and 8 bytes an element;
+// a plain array of numbers costs a slot an element on XS, 16 or 32 bytes, and
+// the detector has about 1,500 of each). Everything that reads a graph's
+// quantization indexes it, spreads it or iterates it, which typed arrays do
+// like arrays; the converter's type says number[], hence the casts.
+function scalesOf(view: DataView, q: FlatTable): number[] {
+  const v = q.vector(2, 4);
+  const out = new Float32Array(v === null ? 0 : v.n);
+  for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(v!.at + 4 * i, true);
+  return out as unknown as number[];
+}
+
+function zeroPointsOf(view: DataView, q: FlatTable): number[] {
+  const v = q.vector(3, 8);
+  const out = new Float64Array(v === null ? 0 : v.n);
+  for (let i = 0; i < out.length; i++) out[i] = Number(view.getBigInt64(v!.at + 8 * i, true));
+  return out as unknown as number[];
+}
+
+/** Where one tensor's constant bytes and quantization vectors are in a model file (byte offsets of the first element, and counts). */
+export interface TensorPlace {
+  data: { at: number; n: number } | null;
+  scale: { at: number; n: number } | null;
+  zeroPoint: { at: number; n: number } | null;
+}
+
+/** The places of tensors (by index) in a model file, for patching it in place. */
+export function tensorPlaces(bytes: Uint8Array, indices: readonly number[]): TensorPlace[] {
+  if (!isTflite(bytes)) throw new ConvertError('NOT_A_MODEL', 'not a TensorFlow Lite model (no TFL3 identifier)');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  try {
+    const model = new FlatTable(view, view.getUint32(0, true));
+    const buffers = model.vector(4, 4);
+    const sg = model.tables(2)[0];
+    const tensors = sg?.vector(0, 4);
+    if (buffers === null || tensors === null || tensors === undefined) throw new ConvertError('BAD_MODEL', 'the model has no tensors or buffers');
+    const tableAt = (v: { n: number; at: number }, i: number): FlatTable => new FlatTable(view, v.at + 4 * i + view.getUint32(v.at + 4 * i, true));
+    return indices.map((i) => {
+      if (!(i >= 0 && i < tensors.n)) throw new ConvertError('BAD_MODEL', `no tensor ${i} of ${tensors.n}`);
+      const t = tableAt(tensors, i);
+      const b = t.u32(2, 0);
+      const data = b !== 0 && b < buffers.n ? tableAt(buffers, b).vector(0, 1) : null;
+      const q = t.table(4);
+      return { data, scale: q === null ? null : q.vector(2, 4), zeroPoint: q === null ? null : q.vector(3, 8) };
+    });
+  } catch (e) {
+    if (e instanceof RangeError) throw new ConvertError('TRUNCATED_MODEL', `the TensorFlow Lite file is truncated or points outside itself (${e.message})`);
+    throw e;
+  }
+}
+
+/** New contents for one tensor of a model file: constant bytes and quantization of the same lengths as the old. */
+export interface TensorPatch {
+  index: number;
+  data?: Uint8Array;
+  scale?: ArrayLike<number>;
+  zeroPoint?: ArrayLike<number>;
+}
+
+/**
+ * The model with some tensors' constants and quantization overwritten in a copy
+ * (`out`, the model's length, for instance memory outside the engine's heap),
+ * or undefined where a patch does not fit what is there (another length, no
+ * such vector): then the model must be written anew.
+ */
+export function patchModel(bytes: Uint8Array, patches: readonly TensorPatch[], out: Uint8Array): Uint8Array | undefined {
+  if (out.length !== bytes.length) throw new RangeError(`the copy must be ${bytes.length} bytes, got ${out.length}`);
+  const places = tensorPlaces(bytes, patches.map((p) => p.index));
+  const fits = (v: { n: number } | null, n: number | undefined): boolean => n === undefined || (v !== null && v.n === n);
+  for (let k = 0; k < patches.length; k++) {
+    const p = patches[k]!, at = places[k]!;
+    if (!fits(at.data, p.data?.length) || !fits(at.scale, p.scale?.length) || !fits(at.zeroPoint, p.zeroPoint?.length)) return undefined;
+  }
+  out.set(bytes);
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  patches.forEach((p, k) => {
+    const at = places[k]!;
+    if (p.data !== undefined) out.set(p.data, at.data!.at);
+    if (p.scale !== undefined) for (let i = 0; i < p.scale.length; i++) view.setFloat32(at.scale!.at + 4 * i, p.scale[i]!, true);
+    if (p.zeroPoint !== undefined) for (let i = 0; i < p.zeroPoint.length; i++) view.setBigInt64(at.zeroPoint!.at + 8 * i, BigInt(p.zeroPoint[i]!), true);
+  });
+  return out;
+}
+
 /** Reads a .tflite of one subgraph whose operators the writer knows. */
 export function readModel(bytes: Uint8Array): ModelFile {
   if (!isTflite(bytes)) throw new ConvertError('NOT_A_MODEL', 'not a TensorFlow Lite model (no TFL3 identifier)');
@@ -63,7 +147,7 @@ export function readModel(bytes: Uint8Array): ModelFile {
       const data = b === 0 ? null : buffers[b]!.bytes(0);
       if (data !== null && data.length > 0) info.data = constView(data, dtype, elements(shape), name);
       const q = t.table(4);
-      if (q !== null && q.has(2)) info.quant = { scale: q.f32s(2), zeroPoint: q.i64s(3), axis: q.i32(6, 0) };
+      if (q !== null && q.has(2)) info.quant = { scale: scalesOf(view, q), zeroPoint: zeroPointsOf(view, q), axis: q.i32(6, 0) };
       g.add(info);
     });
     const ref = (i: number, what: string): string => {
@@ -112,8 +196,10 @@ export function utf8(text: string): Uint8Array {
 }
 
 /** The model's bytes, written by the shared writer. A changed description
- * replaces the description metadata entry too. */
-export function writeModel(m: ModelFile): Uint8Array {
+ * replaces the description metadata entry too. `sizeHint`: about how large the
+ * file will be (the writer's buffer starts at that size instead of growing);
+ * `compact` false: a view of the writer's buffer, for a caller that copies it at once. */
+export function writeModel(m: ModelFile, sizeHint?: number, compact = true): Uint8Array {
   const metadata = m.metadata.map((e) => (e.name === descriptionMetadata ? { name: e.name, data: utf8(m.description) } : e));
-  return writeGraph(m.graph, m.description, metadata);
+  return writeGraph(m.graph, m.description, metadata, sizeHint, compact);
 }

@@ -232,7 +232,7 @@ export class AdaptRoutes {
     return {
       sha256: model.sha256, id: model.id, model_bytes: model.bytes, slot: record.active, previous: { sha256: running.sha256 },
       examples: this.examples.length, objects: this.examples.reduce((n, e) => n + e.objects.length, 0),
-      steps: made.steps, input_map: made.inputMap ?? null,
+      steps: made.steps, input_map: made.inputMap ?? null, input_gate: made.gate ?? null,
       before: { ...before, loss: round(before.loss, 4) }, after: { ...after, loss: round(after.loss, 4) },
     };
   }

@@ -99,10 +99,12 @@ function options(b: Builder, fields: readonly FlatField[]): number {
 }
 
 /** The .tflite bytes of a one-subgraph model. */
-export function serializeTflite(model: FlatModel): Uint8Array {
+export function serializeTflite(model: FlatModel, sizeHint = 1 << 16, compact = true): Uint8Array {
   // flatbuffers' Builder makes a TextEncoder and a TextDecoder: XS has neither
   supplyTextCodecs();
-  const b = new Builder(1 << 16);
+  // the Builder doubles its buffer when full (the old and the new one both live while it
+  // copies): a buffer of about the final size from the start grows once at most
+  const b = new Builder(sizeHint);
   // buffer 0 is empty by convention; then one per constant, then the metadata
   const bufferData: (Uint8Array | null)[] = [null];
   const tensorBuffer = model.tensors.map((t) => {
@@ -201,7 +203,9 @@ export function serializeTflite(model: FlatModel): Uint8Array {
   b.addFieldOffset(4, buffersVec, 0);
   if (metadataVec !== 0) b.addFieldOffset(6, metadataVec, 0);
   b.finish(b.endObject(), 'TFL3');
-  return b.asUint8Array().slice();
+  // compact: the model in a buffer of its own; else a view of the end of the Builder's buffer
+  // (for a caller that copies it elsewhere at once: one model-sized copy fewer in the heap)
+  return compact ? b.asUint8Array().slice() : b.asUint8Array();
 }
 
 // ---- from the converter's graph ----
@@ -251,7 +255,7 @@ function optionFields(op: OpName, o: Graph['nodes'][number]['options']): FlatFie
 }
 
 /** Serialize a converted graph (every tensor must be typed and every constant filled). */
-export function writeGraph(g: Graph, description: string, metadata: { name: string; data: Uint8Array }[] = []): Uint8Array {
+export function writeGraph(g: Graph, description: string, metadata: { name: string; data: Uint8Array }[] = [], sizeHint?: number, compact = true): Uint8Array {
   const names = [...g.tensors.keys()];
   const index = new Map(names.map((n, i) => [n, i]));
   const at = (n: string): number => (n === '' ? -1 : index.get(n)!);
@@ -273,5 +277,5 @@ export function writeGraph(g: Graph, description: string, metadata: { name: stri
     optionsType: OptionsType[n.op],
     options: optionFields(n.op, n.options),
   }));
-  return serializeTflite({ tensors, operators, inputs: g.inputs.map(at), outputs: g.outputs.map(at), description, metadata });
+  return serializeTflite({ tensors, operators, inputs: g.inputs.map(at), outputs: g.outputs.map(at), description, metadata }, sizeHint, compact);
 }
