@@ -3002,7 +3002,9 @@ static void gen_prelu(gen_t *g) {
     }
     if (type != XTML_DTYPE_FLOAT32) {
         quant_if_missing(g, in);
-        quant1(g, alpha, mantissa_pow2(g, 128, -9, -6), chance(g, 60) ? 0 : rand_zp(g));
+        float sa = mantissa_pow2(g, 128, -9, -6);
+        int32_t za = chance(g, 60) ? 0 : rand_zp(g);
+        quant1(g, alpha, sa, za);
     }
     op = new_op(g, XTML_OP_PRELU, 0);
     if (op == NULL) {
