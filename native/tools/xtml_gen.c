@@ -44,6 +44,15 @@
 #define XTML_OP_ROUND 116
 #define XTML_OP_SELECT_V2 123
 #define XTML_OPTS_DIV 29
+/* The operators of issue 16 (PR ops14d). */
+#define XTML_OP_L2_NORMALIZATION 11
+#define XTML_OP_LOG_SOFTMAX 50
+#define XTML_OP_PRELU 54
+#define XTML_OP_FLOOR_DIV 90
+#define XTML_OP_FLOOR_MOD 95
+#define XTML_OP_ADD_N 106
+#define XTML_OP_ELU 111
+#define XTML_OPTS_L2_NORM 12
 
 /* ---- PRNG ---- */
 
@@ -1920,6 +1929,60 @@ static int32_t rand_block(gen_t *g) {
     return chance(g, 96) ? range(g, 1, 4) : edge[pick(g, sizeof edge / sizeof edge[0])];
 }
 
+/* Move the bytes of int8 constant t that sit at its zero point one step off it. */
+static void avoid_zero_point(gen_t *g, int32_t t) {
+    const xtml_gen_tensor_t *x = &g->m->tensors[t];
+    int32_t zp = t_zp(g->m, t);
+    uint8_t *p = g->m->pool + g->m->buffers[x->buffer].at;
+    uint32_t i, n = g->m->buffers[x->buffer].len;
+    for (i = 0; i < n; i++) {
+        if ((int32_t)(int8_t)p[i] == zp) {
+            p[i] = (uint8_t)(int8_t)(zp < 127 ? zp + 1 : zp - 1);
+        }
+    }
+}
+
+/*
+ * int8 RSQRT: a fresh input, mostly at zero point -128 (an element below the
+ * zero point fails the invoke); the output scale spans 1 / sqrt(input scale).
+ */
+static void gen_rsqrt_s8(gen_t *g) {
+    int32_t dims[XTML_GEN_MAX_RANK], in, out;
+    uint32_t rank = (uint32_t)range(g, 1, 4);
+    xtml_gen_op_t *op;
+    float si, so;
+    rand_shape(g, rank, dims);
+    in = new_input(g, XTML_DTYPE_INT8, rank, dims);
+    if (g->full) {
+        return;
+    }
+    si = mantissa_pow2(g, 256, -10, 0);
+    quant1(g, in, si, chance(g, 85) ? -128 : rand_zp(g));
+    op = new_op(g, XTML_OP_RSQRT, 0);
+    if (op == NULL) {
+        return;
+    }
+    op_in(op, in);
+    out = new_out(g, op, XTML_DTYPE_INT8, rank, dims);
+    if (g->full) {
+        return;
+    }
+    so = (float)(1.0 / (sqrt((double)si) * 256.0) * ldexp(1.0, range(g, -2, 3)));
+    quant_zp(g, out, chance(g, 96) ? so : rand_scale(g));
+}
+
+/* A fresh int16 graph input of rank 1-4, quantized with zero point 0. */
+static int32_t new_s16_input(gen_t *g) {
+    int32_t dims[XTML_GEN_MAX_RANK], t;
+    uint32_t rank = (uint32_t)range(g, 1, 4);
+    rand_shape(g, rank, dims);
+    t = new_input(g, XTML_DTYPE_INT16, rank, dims);
+    if (!g->full) {
+        quant1(g, t, mantissa_pow2(g, 256, -16, -8), 0);
+    }
+    return t;
+}
+
 static void gen_math_unary(gen_t *g, int32_t builtin) {
     uint32_t mask = T_F32;
     uint8_t out_type = 0xff;
@@ -1935,6 +1998,12 @@ static void gen_math_unary(gen_t *g, int32_t builtin) {
         out_type = outs[pick(g, 5)];
         break;
     }
+    case XTML_OP_RSQRT:
+        if (chance(g, 40)) {
+            gen_rsqrt_s8(g);
+            return;
+        }
+        break;
     default: break;
     }
     out = unary_op(g, builtin, 0, mask, out_type, &in);
@@ -1985,8 +2054,10 @@ static void gen_math_binary(gen_t *g, int32_t builtin) {
     xtml_gen_op_t *op;
     bool select = builtin == XTML_OP_SELECT_V2;
     switch (builtin) {
-    case XTML_OP_DIV:
-    case XTML_OP_SQUARED_DIFFERENCE: mask = T_F32 | T_S32; break;
+    case XTML_OP_DIV: mask = T_F32 | T_S32 | T_S8; break;
+    case XTML_OP_SQUARED_DIFFERENCE: mask = T_F32 | T_S32 | T_S8 | T_S16; break;
+    case XTML_OP_FLOOR_DIV:
+    case XTML_OP_FLOOR_MOD: mask = T_F32; break;
     case XTML_OP_EQUAL:
     case XTML_OP_NOT_EQUAL: mask = T_BOOL | T_F32 | T_S8 | T_S32 | T_S64; break;
     case XTML_OP_LOGICAL_AND:
@@ -1994,7 +2065,11 @@ static void gen_math_binary(gen_t *g, int32_t builtin) {
     case XTML_OP_SELECT_V2: mask = T_F32 | T_S8 | T_S16; break;
     default: mask = T_F32 | T_S8 | T_S32 | T_S64; break;   /* LESS ... GREATER_EQUAL */
     }
-    a = get_act(g, mask, -1, false, XTML_DTYPE_INT8);
+    if (builtin == XTML_OP_SQUARED_DIFFERENCE && chance(g, 20)) {
+        a = new_s16_input(g);
+    } else {
+        a = get_act(g, mask, -1, false, XTML_DTYPE_INT8);
+    }
     if (g->full) {
         return;
     }
@@ -2012,10 +2087,22 @@ static void gen_math_binary(gen_t *g, int32_t builtin) {
         b = a;
         memcpy(od, g->m->tensors[a].dims, sizeof od);
     } else {
-        b = chance(g, 40) ? new_const(g, type, bn, bd, FILL_RANDOM) : new_input(g, type, bn, bd);
+        bool const_b = chance(g, 40);
+        if (builtin == XTML_OP_DIV && type == XTML_DTYPE_INT8 && chance(g, 80)) {
+            const_b = true;   /* the invoke fails at a divisor at its zero point: keep most off it */
+        }
+        b = const_b ? new_const(g, type, bn, bd, FILL_RANDOM) : new_input(g, type, bn, bd);
         if (!g->full && type == XTML_DTYPE_INT8 && g->m->tensors[b].n_scales == 0) {
             quant_act(g, b, type);
         }
+        if (!g->full && builtin == XTML_OP_DIV && type == XTML_DTYPE_INT8 && is_const(g->m, b)) {
+            avoid_zero_point(g, b);
+        }
+    }
+    if (!g->full && type == XTML_DTYPE_INT16 && builtin == XTML_OP_SQUARED_DIFFERENCE) {
+        /* int16 needs quantization with zero point 0 on both inputs */
+        quant_if_missing(g, a);
+        quant_if_missing(g, b);
     }
     if (select && !g->full) {
         c = chance(g, 30) ? new_const(g, XTML_DTYPE_BOOL, cn, cd, FILL_RANDOM)
@@ -2038,12 +2125,35 @@ static void gen_math_binary(gen_t *g, int32_t builtin) {
     }
     op_in(op, a);
     op_in(op, b);
-    out_type = (builtin == XTML_OP_DIV || builtin == XTML_OP_SQUARED_DIFFERENCE || select) ? type : XTML_DTYPE_BOOL;
+    out_type = (builtin == XTML_OP_DIV || builtin == XTML_OP_SQUARED_DIFFERENCE || builtin == XTML_OP_FLOOR_DIV ||
+                builtin == XTML_OP_FLOOR_MOD || select)
+                   ? type
+                   : XTML_DTYPE_BOOL;
     out = new_out(g, op, out_type, on, od);
     if (g->full) {
         return;
     }
-    if (out_type == XTML_DTYPE_INT8) {
+    if ((builtin == XTML_OP_DIV || builtin == XTML_OP_SQUARED_DIFFERENCE) &&
+        (out_type == XTML_DTYPE_INT8 || out_type == XTML_DTYPE_INT16)) {
+        float sa = t_scale(g->m, a), sb = t_scale(g->m, b), so;
+        float smax = sa > sb ? sa : sb;
+        if (builtin == XTML_OP_DIV) {
+            /* a / (b x out) of 2^8 or more (the core refuses a rounding shift above 23 bits) */
+            so = (float)((double)sa / ((double)sb * ldexp(1.0, range(g, 8, 14))));
+        } else {
+            /* the square of a difference of 2^8 (int8) or 2^16 (int16) steps, over the output's range */
+            so = (float)((double)smax * smax *
+                         ldexp(1.0, out_type == XTML_DTYPE_INT8 ? range(g, 4, 10) : range(g, 12, 18)));
+        }
+        if (chance(g, 4)) {
+            so = rand_scale(g);
+        }
+        if (out_type == XTML_DTYPE_INT16) {
+            quant1(g, out, so, 0);
+        } else {
+            quant_zp(g, out, so);
+        }
+    } else if (out_type == XTML_DTYPE_INT8) {
         quant_copy(g, out, a);
     }
     if (builtin == XTML_OP_DIV && op->has_options) {
@@ -2863,6 +2973,232 @@ static void gen_svdf(gen_t *g) {
     }
 }
 
+/* PRELU: float32 with a float32 alpha, int8 / int16 with an int8 alpha that broadcasts to the input (rank <= 4). */
+static void gen_prelu(gen_t *g) {
+    int32_t in = chance(g, 20) ? new_s16_input(g) : get_act(g, T_F32 | T_S8 | T_S16, -1, false, XTML_DTYPE_INT8);
+    int32_t alpha, out, ad[XTML_GEN_MAX_RANK], od[XTML_GEN_MAX_RANK], xd[XTML_GEN_MAX_RANK];
+    uint32_t an, on;
+    uint8_t type, atype;
+    xtml_gen_op_t *op;
+    if (g->full) {
+        return;
+    }
+    if (g->m->tensors[in].ndim > 4 && chance(g, 90)) {
+        uint32_t r = (uint32_t)range(g, 1, 4);
+        rand_shape(g, r, xd);
+        in = new_input(g, g->m->tensors[in].type, r, xd);
+        if (g->full) {
+            return;
+        }
+    }
+    type = g->m->tensors[in].type;
+    atype = type == XTML_DTYPE_FLOAT32 ? XTML_DTYPE_FLOAT32 : XTML_DTYPE_INT8;
+    on = g->m->tensors[in].ndim;
+    memcpy(xd, g->m->tensors[in].dims, sizeof xd);
+    an = bcast_pair(g, xd, on, ad, od);
+    alpha = chance(g, 80) ? new_const(g, atype, an, ad, FILL_WEIGHTS) : new_input(g, atype, an, ad);
+    if (g->full) {
+        return;
+    }
+    if (type != XTML_DTYPE_FLOAT32) {
+        quant_if_missing(g, in);
+        float sa = mantissa_pow2(g, 128, -9, -6);
+        int32_t za = chance(g, 60) ? 0 : rand_zp(g);
+        quant1(g, alpha, sa, za);
+    }
+    op = new_op(g, XTML_OP_PRELU, 0);
+    if (op == NULL) {
+        return;
+    }
+    op_in(op, in);
+    op_in(op, alpha);
+    out = new_out(g, op, type, on, od);
+    if (g->full || type == XTML_DTYPE_FLOAT32) {
+        return;
+    }
+    {
+        float so = t_scale(g->m, in) * mantissa_pow2(g, 64, -2, 2);
+        if (chance(g, 4)) {
+            so = rand_scale(g);
+        }
+        if (type == XTML_DTYPE_INT16) {
+            quant1(g, out, so, chance(g, 80) ? 0 : range(g, -300, 300));
+        } else {
+            quant_zp(g, out, so);
+        }
+    }
+}
+
+/* ADD_N: 2-5 inputs of one shape (int8: one scale and zero point), output of that shape. */
+static void gen_add_n(gen_t *g) {
+    int32_t first = get_act(g, T_COMPUTE, -1, false, XTML_DTYPE_INT8);
+    int32_t n = chance(g, 70) ? range(g, 2, 3) : range(g, 4, 5), k, out, dims[XTML_GEN_MAX_RANK];
+    int32_t ins[5];
+    uint32_t rank;
+    uint8_t type;
+    xtml_gen_op_t *op;
+    if (g->full) {
+        return;
+    }
+    type = g->m->tensors[first].type;
+    rank = g->m->tensors[first].ndim;
+    memcpy(dims, g->m->tensors[first].dims, sizeof dims);
+    ins[0] = first;
+    for (k = 1; k < n && !g->full; k++) {
+        ins[k] = chance(g, 15) ? first
+                 : chance(g, 30) ? new_const(g, type, rank, dims, FILL_RANDOM)
+                                 : new_input(g, type, rank, dims);
+        if (!g->full && type == XTML_DTYPE_INT8 && ins[k] != first && chance(g, 97)) {
+            quant_copy(g, ins[k], first);
+        }
+    }
+    if (g->full) {
+        return;
+    }
+    op = new_op(g, XTML_OP_ADD_N, 0);
+    if (op == NULL) {
+        return;
+    }
+    for (k = 0; k < n; k++) {
+        op_in(op, ins[k]);
+    }
+    out = new_out(g, op, type, rank, dims);
+    if (!g->full && type == XTML_DTYPE_INT8) {
+        float so = t_scale(g->m, first) * ldexpf(1.0f, range(g, 0, 3));
+        quant_zp(g, out, chance(g, 96) ? so : rand_scale(g));
+    }
+}
+
+/* LOG_SOFTMAX (rank >= 1; int8 output 16/256, zero point 127) and
+ * L2_NORMALIZATION (rank 1-4; int8 output 1/128, zero point 0). */
+static void gen_normalize(gen_t *g, int32_t builtin) {
+    int32_t in = get_act(g, T_COMPUTE, -1, false, XTML_DTYPE_INT8), out;
+    bool l2 = builtin == XTML_OP_L2_NORMALIZATION;
+    xtml_gen_op_t *op;
+    uint8_t type;
+    if (g->full) {
+        return;
+    }
+    if ((g->m->tensors[in].ndim == 0 || (l2 && g->m->tensors[in].ndim > 4)) && chance(g, 90)) {
+        int32_t d[2];
+        d[0] = range(g, 1, 4);
+        d[1] = range(g, 1, 40);
+        in = new_input(g, g->m->tensors[in].type, 2, d);
+        if (g->full) {
+            return;
+        }
+    }
+    type = g->m->tensors[in].type;
+    op = new_op(g, builtin, (uint8_t)(l2 && chance(g, 60) ? XTML_OPTS_L2_NORM : 0));
+    if (op == NULL) {
+        return;
+    }
+    op_in(op, in);
+    out = new_out(g, op, type, g->m->tensors[in].ndim, g->m->tensors[in].dims);
+    if (g->full) {
+        return;
+    }
+    if (type == XTML_DTYPE_INT8) {
+        if (chance(g, 95)) {
+            quant1(g, out, l2 ? 1.0f / 128.0f : 16.0f / 256.0f, l2 ? 0 : 127);
+        } else {
+            quant_random(g, out);
+        }
+    }
+    if (op->has_options) {
+        opt_b(op, 0, chance(g, 95) ? 0 : rand_act(g));
+    }
+}
+
+/* TRANSPOSE_CONV: inputs (output shape, weights [out_c, kh, kw, in_c], input, bias?). */
+static void gen_transpose_conv(gen_t *g) {
+    int32_t in = get_nhwc(g, T_COMPUTE);
+    const xtml_gen_tensor_t *x;
+    xtml_gen_op_t *op;
+    int32_t kh, kw, sh, sw, padding, out_c, in_c, oh, ow, i, n_scales;
+    int32_t wdims[4], odims[4], four = 4, bdim[1], shape, weights, bias, out;
+    float in_s, fs[64];
+    uint8_t type;
+    if (g->full) {
+        return;
+    }
+    x = &g->m->tensors[in];
+    type = x->type;
+    in_c = x->dims[3];
+    kh = range(g, 1, 4);
+    kw = chance(g, 70) ? kh : range(g, 1, 4);
+    sh = chance(g, 40) ? 1 : range(g, 1, 3);
+    sw = chance(g, 70) ? sh : range(g, 1, 3);
+    padding = (int32_t)pick(g, 2);
+    out_c = chance(g, 90) ? range(g, 1, 8) : range(g, 9, 64);
+    /* the output size whose window count is the input size */
+    if (padding == XTML_PADDING_SAME) {
+        oh = x->dims[1] * sh - (int32_t)pick(g, (uint32_t)sh);
+        ow = x->dims[2] * sw - (int32_t)pick(g, (uint32_t)sw);
+    } else {
+        oh = (x->dims[1] - 1) * sh + kh + (int32_t)pick(g, (uint32_t)sh);
+        ow = (x->dims[2] - 1) * sw + kw + (int32_t)pick(g, (uint32_t)sw);
+    }
+    if (oh < 1 || ow < 1) {
+        return;
+    }
+    if ((int64_t)tensor_count(x) * kh * kw * out_c > 2000000 || (int64_t)x->dims[0] * oh * ow * out_c > GEN_MAX_ELEMS) {
+        return;   /* keep executions fast */
+    }
+    op = new_op(g, XTML_OP_TRANSPOSE_CONV, XTML_OPTS_TRANSPOSE_CONV);
+    if (op == NULL) {
+        return;
+    }
+    odims[0] = x->dims[0];
+    odims[1] = oh;
+    odims[2] = ow;
+    odims[3] = out_c;
+    wdims[0] = out_c;
+    wdims[1] = kh;
+    wdims[2] = kw;
+    wdims[3] = in_c;
+    shape = new_const_ints(g, 1, &four, odims, false);
+    weights = chance(g, 95) ? new_const(g, type, 4, wdims, FILL_WEIGHTS) : new_input(g, type, 4, wdims);
+    if (g->full) {
+        return;
+    }
+    in_s = t_scale(g->m, in);
+    n_scales = chance(g, 60) ? out_c : 1;
+    for (i = 0; i < n_scales; i++) {
+        fs[i] = chance(g, 97) ? mantissa_pow2(g, 128, -9, -5) : rand_scale(g);
+    }
+    if (type == XTML_DTYPE_INT8) {
+        quant_set(g, weights, (uint32_t)n_scales, fs, NULL, 0);
+    }
+    op_in(op, shape);
+    op_in(op, weights);
+    op_in(op, in);
+    if (chance(g, 60)) {
+        bdim[0] = out_c;
+        bias = new_const(g, type == XTML_DTYPE_INT8 ? XTML_DTYPE_INT32 : XTML_DTYPE_FLOAT32, 1, bdim, FILL_WEIGHTS);
+        if (type == XTML_DTYPE_INT8 && !g->full) {
+            float bs[64];
+            for (i = 0; i < n_scales; i++) {
+                bs[i] = in_s * fs[i];
+            }
+            quant_set(g, bias, (uint32_t)n_scales, bs, NULL, 0);
+        }
+        op_in(op, bias);
+    } else if (chance(g, 30)) {
+        op_in(op, -1);
+    }
+    out = new_out(g, op, type, 4, odims);
+    if (type == XTML_DTYPE_INT8 && !g->full) {
+        quant_zp(g, out, acc_out_scale(g, in_s, fs[0], (int64_t)kh * kw * in_c));
+    }
+    opt_b(op, 0, padding);
+    opt_i(op, 1, sw);
+    opt_i(op, 2, sh);
+    if (chance(g, 70)) {
+        opt_b(op, 3, rand_act(g));
+    }
+}
+
 /* Every builtin the core runs, with how often the generator picks it. */
 static const int32_t gen_ops[] = {
     XTML_OP_CONV_2D, XTML_OP_CONV_2D, XTML_OP_DEPTHWISE_CONV_2D, XTML_OP_DEPTHWISE_CONV_2D,
@@ -2883,6 +3219,10 @@ static const int32_t gen_ops[] = {
     XTML_OP_CAST, XTML_OP_FILL, XTML_OP_DIV, XTML_OP_SQUARED_DIFFERENCE, XTML_OP_EQUAL, XTML_OP_NOT_EQUAL,
     XTML_OP_LESS, XTML_OP_LESS_EQUAL, XTML_OP_GREATER, XTML_OP_GREATER_EQUAL, XTML_OP_LOGICAL_AND,
     XTML_OP_LOGICAL_OR, XTML_OP_SELECT_V2, XTML_OP_SELECT_V2,
+    /* issue 16 */
+    XTML_OP_FLOOR_DIV, XTML_OP_FLOOR_MOD, XTML_OP_PRELU, XTML_OP_PRELU, XTML_OP_ADD_N, XTML_OP_ELU,
+    XTML_OP_LOG_SOFTMAX, XTML_OP_L2_NORMALIZATION, XTML_OP_TRANSPOSE_CONV, XTML_OP_TRANSPOSE_CONV,
+    XTML_OP_DIV, XTML_OP_SQUARED_DIFFERENCE, XTML_OP_RSQRT,
 };
 
 static void gen_one(gen_t *g, int32_t builtin) {
@@ -2957,8 +3297,15 @@ static void gen_one(gen_t *g, int32_t builtin) {
     case XTML_OP_GREATER_EQUAL:
     case XTML_OP_LOGICAL_AND:
     case XTML_OP_LOGICAL_OR:
-    case XTML_OP_SELECT_V2: gen_math_binary(g, builtin); break;
-    default: gen_activation(g, builtin); break;
+    case XTML_OP_SELECT_V2:
+    case XTML_OP_FLOOR_DIV:
+    case XTML_OP_FLOOR_MOD: gen_math_binary(g, builtin); break;
+    case XTML_OP_PRELU: gen_prelu(g); break;
+    case XTML_OP_ADD_N: gen_add_n(g); break;
+    case XTML_OP_LOG_SOFTMAX:
+    case XTML_OP_L2_NORMALIZATION: gen_normalize(g, builtin); break;
+    case XTML_OP_TRANSPOSE_CONV: gen_transpose_conv(g); break;
+    default: gen_activation(g, builtin); break;   /* ... ELU */
     }
 }
 
@@ -3444,6 +3791,8 @@ static const char *options_fields(uint8_t type) {
     case XTML_OPTS_CUMSUM: return "11";
     case XTML_OPTS_RESIZE_BILINEAR: return "4411";
     case XTML_OPTS_BATCH_MATMUL: return "111";
+    case XTML_OPTS_TRANSPOSE_CONV: return "1441";
+    case XTML_OPTS_L2_NORM: return "1";
     default: return "";
     }
 }
