@@ -312,43 +312,11 @@ static xtml_status_t type_fail(xtml_prep_t *p, const xtml_tinfo_t *t, const char
                           xtml_dtype_name(t->type), allowed);
 }
 
-/* Output shape = numpy broadcast of the two inputs; loop nest over the output. */
+/* Output shape = numpy broadcast of the two inputs (xtml_math.c); loop nest over the output. */
 static xtml_status_t broadcast_prepare(xtml_prep_t *p, const xtml_tinfo_t *ins, const xtml_tinfo_t *out,
                                        xtml_arith_params_t *q) {
-    int32_t rank = out->ndim, d, k;
-    int32_t acc[2] = { 1, 1 };
-    for (k = 0; k < 2; k++) {
-        if (ins[k].ndim > rank) {
-            return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH, "input '%s' has rank %d, the output %d",
-                                  ins[k].name, (int)ins[k].ndim, (int)rank);
-        }
-    }
-    q->ndim = (uint8_t)rank;
     q->count = out->count;
-    for (d = rank - 1; d >= 0; d--) {
-        int32_t want = 1;
-        for (k = 0; k < 2; k++) {
-            int32_t from_end = rank - 1 - d;
-            int32_t dim = from_end < ins[k].ndim ? ins[k].dims[ins[k].ndim - 1 - from_end] : 1;
-            if (dim != 1 && want != 1 && dim != want) {
-                return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
-                                      "inputs do not broadcast: %" PRId32 " vs %" PRId32 " in dimension %" PRId32,
-                                      dim, want, d);
-            }
-            if (dim != 1) {
-                want = dim;
-            }
-            q->stride[k][d] = dim == 1 ? 0 : acc[k];
-            acc[k] *= dim;
-        }
-        if (out->dims[d] != want) {
-            return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH,
-                                  "output '%s' has %" PRId32 " in dimension %" PRId32 ", the inputs broadcast to %" PRId32,
-                                  out->name, out->dims[d], d, want);
-        }
-        q->extent[d] = out->dims[d];
-    }
-    return XTML_STATUS_OK;
+    return xtml_prep_broadcast(p, ins, 2, out, &q->ndim, q->extent, q->stride);
 }
 
 static xtml_status_t persist(xtml_prep_t *p, const xtml_arith_params_t *local) {

@@ -376,6 +376,9 @@ xtml_status_t xtml_prep_expect_same_shape(xtml_prep_t *p, const xtml_tinfo_t *a,
                                           const xtml_tinfo_t *b, const char *role_b);
 /* Per-tensor int8 quantization present (scale > 0). */
 xtml_status_t xtml_prep_expect_quantized(xtml_prep_t *p, const xtml_tinfo_t *t, const char *role);
+/* Numpy broadcast of n <= 3 inputs to `out` as a loop nest (xtml_math.c). */
+xtml_status_t xtml_prep_broadcast(xtml_prep_t *p, const xtml_tinfo_t *ins, int n, const xtml_tinfo_t *out,
+                                  uint8_t *ndim, int32_t *extent, int32_t (*stride)[XTML_MAX_DIMS]);
 /* MEAN's, SUM's, REDUCE_MAX's and REDUCE_MIN's axes and output shape, as merged axes (xtml_reduce.c). */
 xtml_status_t xtml_prep_reduction(xtml_prep_t *p, const xtml_tinfo_t *in,
                                   const xtml_tinfo_t *axis, const xtml_tinfo_t *out,

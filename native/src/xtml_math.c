@@ -539,9 +539,13 @@ static bool type_in(xtml_dtype_t t, uint32_t mask) {
 
 #define T(x) (1u << XTML_DTYPE_##x)
 
-/* Output shape = numpy broadcast of the inputs; loop nest over the output. */
-static xtml_status_t broadcast_prepare(xtml_prep_t *p, const xtml_tinfo_t *ins, int n, const xtml_tinfo_t *out,
-                                       xtml_math_params_t *q) {
+/*
+ * Output shape = numpy broadcast of the n (at most 3) inputs; the loop nest runs
+ * over the output: *ndim loops of extent[d], input k stepping stride[k][d]
+ * elements (0 where it is broadcast). Shared with xtml_arith.c.
+ */
+xtml_status_t xtml_prep_broadcast(xtml_prep_t *p, const xtml_tinfo_t *ins, int n, const xtml_tinfo_t *out,
+                                  uint8_t *ndim, int32_t *extent, int32_t (*stride)[XTML_MAX_DIMS]) {
     int32_t rank = out->ndim, d, k;
     int32_t acc[3] = { 1, 1, 1 };
     for (k = 0; k < n; k++) {
@@ -550,8 +554,7 @@ static xtml_status_t broadcast_prepare(xtml_prep_t *p, const xtml_tinfo_t *ins, 
                                   ins[k].name, (int)ins[k].ndim, (int)rank);
         }
     }
-    q->ndim = (uint8_t)rank;
-    q->count = out->count;
+    *ndim = (uint8_t)rank;
     for (d = rank - 1; d >= 0; d--) {
         int32_t want = 1;
         for (k = 0; k < n; k++) {
@@ -565,7 +568,7 @@ static xtml_status_t broadcast_prepare(xtml_prep_t *p, const xtml_tinfo_t *ins, 
             if (dim != 1) {
                 want = dim;
             }
-            q->stride[k][d] = dim == 1 ? 0 : acc[k];
+            stride[k][d] = dim == 1 ? 0 : acc[k];
             acc[k] *= dim;
         }
         if (out->dims[d] != want) {
@@ -573,9 +576,15 @@ static xtml_status_t broadcast_prepare(xtml_prep_t *p, const xtml_tinfo_t *ins, 
                                   "output '%s' has %" PRId32 " in dimension %" PRId32 ", the inputs broadcast to %" PRId32,
                                   out->name, out->dims[d], d, want);
         }
-        q->extent[d] = out->dims[d];
+        extent[d] = out->dims[d];
     }
     return XTML_STATUS_OK;
+}
+
+static xtml_status_t broadcast_prepare(xtml_prep_t *p, const xtml_tinfo_t *ins, int n, const xtml_tinfo_t *out,
+                                       xtml_math_params_t *q) {
+    q->count = out->count;
+    return xtml_prep_broadcast(p, ins, n, out, &q->ndim, q->extent, q->stride);
 }
 
 static xtml_status_t persist(xtml_prep_t *p, const xtml_math_params_t *local) {
