@@ -44,7 +44,7 @@ import train
 HERE = os.path.dirname(os.path.abspath(__file__))
 # output channels of the student's layers 0-10 (layer i of net.DEEP; depthwise entries follow
 # their input) and the teacher's layers it keeps: the last 12x12 block (11, 12) goes
-WIDTHS = [12, 12, 16, 16, 16, 16, 48, 48, 48, 48, 48]
+WIDTHS = [12, 12, 24, 24, 24, 24, 43, 43, 43, 43, 43]
 KEEP = list(range(11))
 
 
