@@ -3878,6 +3878,7 @@ static const char *options_fields(uint8_t type) {
     case XTML_OPTS_LEAKY_RELU: return "4";
     case XTML_OPTS_RESIZE_NEAREST_NEIGHBOR: return "11";
     case XTML_OPTS_SVDF: return "411";
+    case XTML_OPTS_UNIDIRECTIONAL_SEQUENCE_LSTM: return "144111";
     case XTML_OPTS_GATHER: return "44";
     case XTML_OPTS_SPACE_TO_DEPTH: case XTML_OPTS_DEPTH_TO_SPACE: return "4";
     case XTML_OPTS_MIRROR_PAD: case XTML_OPTS_DIV: case XTML_OPTS_ARG_MIN: return "1";
