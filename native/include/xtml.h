@@ -236,6 +236,7 @@ typedef struct xtml_op {
     X(SUB, 41, sub) \
     X(DIV, 42, div) \
     X(SQUEEZE, 43, squeeze) \
+    X(UNIDIRECTIONAL_SEQUENCE_LSTM, 44, unidirectional_sequence_lstm) \
     X(STRIDED_SLICE, 45, strided_slice) \
     X(EXP, 47, exp) \
     X(SPLIT, 49, split) \

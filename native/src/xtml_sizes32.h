@@ -12,6 +12,7 @@
 #define XTML_SIZE32_fc_node_t 48u
 #define XTML_SIZE32_l2norm_params_t 16u
 #define XTML_SIZE32_log_softmax_params_t 32u
+#define XTML_SIZE32_lstm_node_t 140u
 #define XTML_SIZE32_pool_params_t 68u
 #define XTML_SIZE32_quantize_params_t 32u
 #define XTML_SIZE32_softmax_params_t 28u

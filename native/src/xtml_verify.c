@@ -591,6 +591,7 @@ static const char *options_layout(uint8_t type) {
     case XTML_OPTS_ARG_MAX: case XTML_OPTS_SHAPE: case XTML_OPTS_REDUCER: return "1";
     case XTML_OPTS_LEAKY_RELU: return "4";
     case XTML_OPTS_RESIZE_NEAREST_NEIGHBOR: return "11";
+    case XTML_OPTS_UNIDIRECTIONAL_SEQUENCE_LSTM: return "144111";
     default: return "";
     }
 }

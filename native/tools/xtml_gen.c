@@ -629,7 +629,7 @@ static xtml_gen_op_t *new_op(gen_t *g, int32_t builtin, uint8_t options_type) {
 }
 
 static void op_in(xtml_gen_op_t *op, int32_t t) {
-    if (op->n_inputs < XTML_GEN_MAX_OP_IO) {
+    if (op->n_inputs < XTML_GEN_MAX_OP_IN) {
         op->inputs[op->n_inputs++] = t;
     }
 }
@@ -2973,6 +2973,97 @@ static void gen_svdf(gen_t *g) {
     }
 }
 
+/*
+ * UNIDIRECTIONAL_SEQUENCE_LSTM: x [steps, batch, input] (time-major) or
+ * [batch, steps, input] -> [.., .., units], float32, int8 (int16 cell state)
+ * or int16 (16x8), with the output and cell states as variable tensors; now
+ * and then an option or an input the core must refuse.
+ */
+static void gen_lstm(gen_t *g) {
+    static const uint8_t types[] = { XTML_DTYPE_FLOAT32, XTML_DTYPE_INT8, XTML_DTYPE_INT8, XTML_DTYPE_INT16 };
+    uint8_t type = types[pick(g, 4)];
+    bool is_float = type == XTML_DTYPE_FLOAT32, time_major = chance(g, 50);
+    uint8_t wtype = is_float ? XTML_DTYPE_FLOAT32 : XTML_DTYPE_INT8;
+    uint8_t btype = is_float ? XTML_DTYPE_FLOAT32 : type == XTML_DTYPE_INT8 ? XTML_DTYPE_INT32 : XTML_DTYPE_INT64;
+    uint8_t ctype = is_float ? XTML_DTYPE_FLOAT32 : XTML_DTYPE_INT16;
+    int32_t d[3], w[8], bias[4], in, units, batch, hid, cell, out, k;
+    xtml_gen_op_t *op;
+    d[0] = range(g, 1, 4);
+    d[1] = range(g, 1, 3);
+    d[2] = range(g, 1, 8);
+    in = new_input(g, type, 3, d);
+    units = range(g, 1, 8);
+    batch = time_major ? d[1] : d[0];
+    op = new_op(g, XTML_OP_UNIDIRECTIONAL_SEQUENCE_LSTM, XTML_OPTS_UNIDIRECTIONAL_SEQUENCE_LSTM);
+    if (g->full || op == NULL) {
+        return;
+    }
+    for (k = 0; k < 8; k++) {
+        int32_t wd[2];
+        wd[0] = units;
+        wd[1] = k < 4 ? d[2] : units;
+        w[k] = new_const(g, wtype, 2, wd, FILL_WEIGHTS);
+    }
+    for (k = 0; k < 4; k++) {
+        bias[k] = new_const(g, btype, 1, &units, FILL_WEIGHTS);
+    }
+    d[0] = batch;
+    d[1] = units;
+    hid = new_tensor(g, type, 2, d);
+    cell = new_tensor(g, chance(g, 98) ? ctype : XTML_DTYPE_INT8, 2, d);
+    if (g->full) {
+        return;
+    }
+    g->m->tensors[hid].is_variable = (uint8_t)(chance(g, 98) ? 1 : 0);
+    g->m->tensors[cell].is_variable = 1;
+    if (!is_float) {
+        float s_w = mantissa_pow2(g, 128, -9, -6);
+        if (type == XTML_DTYPE_INT8) {
+            quant_if_missing(g, in);
+            quant1(g, hid, mantissa_pow2(g, 64, -9, -5), rand_zp(g));
+        } else {
+            quant1(g, in, mantissa_pow2(g, 64, -16, -10), 0);
+            quant1(g, hid, mantissa_pow2(g, 64, -16, -12), 0);
+        }
+        quant1(g, cell, chance(g, 70) ? ldexpf(1.0f, -range(g, 9, 15)) : mantissa_pow2(g, 256, -15, -9), 0);
+        for (k = 0; k < 8; k++) {
+            quant1(g, w[k], s_w, 0);
+        }
+        for (k = 0; k < 4; k++) {
+            quant1(g, bias[k], t_scale(g->m, in) * s_w, 0);
+        }
+    }
+    op_in(op, in);
+    for (k = 0; k < 8; k++) {
+        op_in(op, k == 0 && chance(g, 2) ? -1 : w[k]);   /* no input gate: CIFG, refused */
+    }
+    for (k = 0; k < 3; k++) {
+        op_in(op, -1);                                    /* no peephole */
+    }
+    for (k = 0; k < 4; k++) {
+        op_in(op, bias[k]);
+    }
+    op_in(op, -1);                                        /* no projection */
+    op_in(op, chance(g, 2) ? bias[0] : -1);               /* a projection bias: refused */
+    op_in(op, hid);
+    op_in(op, cell);
+    for (k = 0; k < 4; k++) {
+        op_in(op, -1);                                    /* no layer norm */
+    }
+    d[0] = time_major ? g->m->tensors[in].dims[0] : batch;
+    d[1] = time_major ? batch : g->m->tensors[in].dims[1];
+    d[2] = units;
+    out = new_out(g, op, type, 3, d);
+    if (!is_float && !g->full) {
+        quant1(g, out, t_scale(g->m, hid), t_zp(g->m, hid));
+    }
+    opt_b(op, 0, chance(g, 95) ? XTML_ACT_TANH : (int32_t)pick(g, 6));
+    if (chance(g, 30)) {
+        opt_f(op, 1, chance(g, 80) ? (float)range(g, 1, 40) / 8.0f : -1.0f);
+    }
+    opt_b(op, 3, time_major ? 1 : 0);
+}
+
 /* PRELU: float32 with a float32 alpha, int8 / int16 with an int8 alpha that broadcasts to the input (rank <= 4). */
 static void gen_prelu(gen_t *g) {
     int32_t in = chance(g, 20) ? new_s16_input(g) : get_act(g, T_F32 | T_S8 | T_S16, -1, false, XTML_DTYPE_INT8);
@@ -3210,7 +3301,8 @@ static const int32_t gen_ops[] = {
     XTML_OP_PAD, XTML_OP_PADV2, XTML_OP_STRIDED_SLICE, XTML_OP_RESIZE_NEAREST_NEIGHBOR, XTML_OP_MEAN,
     XTML_OP_ARG_MAX,
     /* issue 14 */
-    XTML_OP_SVDF, XTML_OP_SVDF, XTML_OP_ARG_MIN, XTML_OP_SUM, XTML_OP_REDUCE_MAX, XTML_OP_REDUCE_MIN,
+    XTML_OP_SVDF, XTML_OP_SVDF, XTML_OP_UNIDIRECTIONAL_SEQUENCE_LSTM, XTML_OP_UNIDIRECTIONAL_SEQUENCE_LSTM,
+    XTML_OP_ARG_MIN, XTML_OP_SUM, XTML_OP_REDUCE_MAX, XTML_OP_REDUCE_MIN,
     XTML_OP_GATHER, XTML_OP_GATHER_ND, XTML_OP_EMBEDDING_LOOKUP, XTML_OP_SLICE, XTML_OP_SPACE_TO_DEPTH,
     XTML_OP_DEPTH_TO_SPACE, XTML_OP_SPACE_TO_BATCH_ND, XTML_OP_BATCH_TO_SPACE_ND, XTML_OP_MIRROR_PAD,
     XTML_OP_BROADCAST_TO, XTML_OP_BROADCAST_ARGS, XTML_OP_CUMSUM, XTML_OP_RESIZE_BILINEAR, XTML_OP_BATCH_MATMUL,
@@ -3256,6 +3348,7 @@ static void gen_one(gen_t *g, int32_t builtin) {
     case XTML_OP_MEAN: gen_reduce(g, false); break;
     case XTML_OP_ARG_MAX: gen_reduce(g, true); break;
     case XTML_OP_SVDF: gen_svdf(g); break;
+    case XTML_OP_UNIDIRECTIONAL_SEQUENCE_LSTM: gen_lstm(g); break;
     case XTML_OP_ARG_MIN: gen_arg_min(g); break;
     case XTML_OP_SUM:
     case XTML_OP_REDUCE_MAX:
@@ -3785,6 +3878,7 @@ static const char *options_fields(uint8_t type) {
     case XTML_OPTS_LEAKY_RELU: return "4";
     case XTML_OPTS_RESIZE_NEAREST_NEIGHBOR: return "11";
     case XTML_OPTS_SVDF: return "411";
+    case XTML_OPTS_UNIDIRECTIONAL_SEQUENCE_LSTM: return "144111";
     case XTML_OPTS_GATHER: return "44";
     case XTML_OPTS_SPACE_TO_DEPTH: case XTML_OPTS_DEPTH_TO_SPACE: return "4";
     case XTML_OPTS_MIRROR_PAD: case XTML_OPTS_DIV: case XTML_OPTS_ARG_MIN: return "1";
@@ -3918,7 +4012,7 @@ bool xtml_gen_read(xtml_gen_model_t *m, const uint8_t *model, size_t model_bytes
         memset(op, 0, sizeof *op);
         op->builtin = code > deprecated ? code : deprecated;
         op->version = xtml_fb_i32(&c, XTML_OPCODE_VERSION, 1);
-        if (!read_ints(&o, XTML_OP_INPUTS, op->inputs, XTML_GEN_MAX_OP_IO, &n_in) ||
+        if (!read_ints(&o, XTML_OP_INPUTS, op->inputs, XTML_GEN_MAX_OP_IN, &n_in) ||
             !read_ints(&o, XTML_OP_OUTPUTS, op->outputs, XTML_GEN_MAX_OP_IO, &n_out)) {
             return false;
         }

@@ -28,6 +28,7 @@
 #define XTML_GEN_MAX_TENSORS 64
 #define XTML_GEN_MAX_OPS 16
 #define XTML_GEN_MAX_OP_IO 8       /* inputs or outputs of one operator */
+#define XTML_GEN_MAX_OP_IN 24      /* inputs of one operator (UNIDIRECTIONAL_SEQUENCE_LSTM has 24) */
 #define XTML_GEN_MAX_GRAPH_IO 8    /* graph inputs or outputs */
 #define XTML_GEN_MAX_BUFFERS 64
 #define XTML_GEN_MAX_FIELDS 8      /* builtin options fields */
@@ -65,7 +66,7 @@ typedef struct xtml_gen_op {
     int32_t builtin;
     int32_t version;
     uint8_t n_inputs, n_outputs;
-    int32_t inputs[XTML_GEN_MAX_OP_IO];   /* -1: absent optional input */
+    int32_t inputs[XTML_GEN_MAX_OP_IN];   /* -1: absent optional input */
     int32_t outputs[XTML_GEN_MAX_OP_IO];
     uint8_t options_type;                 /* BuiltinOptions union type */
     uint8_t has_options;                  /* the options table is written */

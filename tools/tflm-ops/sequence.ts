@@ -1,5 +1,6 @@
 // Group `sequence` of the TFLM single-operator set (issue 14): operators that
-// keep state between invokes (SVDF; variable tensors). Each model is written
+// keep state between invokes (SVDF, UNIDIRECTIONAL_SEQUENCE_LSTM; variable
+// tensors). Each model is written
 // by our writer; each vector is a stream of `invokes` invokes from a fresh
 // interpreter, so the state is checked step by step: its input file holds the
 // inputs of every invoke one after another (seeded xorshift32 as the
@@ -24,11 +25,13 @@ import { serializeTflite, type FlatModel, type FlatTensor } from '../../src/conv
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** TensorType codes of the schema. */
-const T = { float32: 0, int32: 2, int16: 7, int8: 9 } as const;
+const T = { float32: 0, int32: 2, int64: 4, int16: 7, int8: 9 } as const;
 type DType = keyof typeof T;
 const SVDF = 27;
 const SVDF_OPTIONS = 6;
-const ACT = { NONE: 0, RELU: 1, RELU_N1_TO_1: 2, RELU6: 3 } as const;
+const LSTM = 44;
+const LSTM_OPTIONS = 71;
+const ACT = { NONE: 0, RELU: 1, RELU_N1_TO_1: 2, RELU6: 3, TANH: 4 } as const;
 
 /** xorshift32, as ../shared/reference/ops/manifest.json "seeded_inputs" defines it. */
 class XorShift {
@@ -54,6 +57,9 @@ class XorShift {
 
 interface Spec {
   id: string;
+  op: string;
+  /** Float outputs that go through exp and tanh: how many ulps ours may differ from TFLM's (glibc's expf/tanhf). */
+  ulpTolerance?: number;
   source: string;
   model: FlatModel;
   invokes: number;
@@ -71,6 +77,9 @@ function i16Bytes(values: readonly number[]): Uint8Array {
 }
 function i8Bytes(values: readonly number[]): Uint8Array {
   return new Uint8Array(Int8Array.from(values).buffer);
+}
+function i64Bytes(values: readonly number[]): Uint8Array {
+  return new Uint8Array(BigInt64Array.from(values.map((v) => BigInt(v))).buffer);
 }
 
 /** Weights from their own xorshift stream (seed 1000 + k), so that changing one model leaves the others alone. */
@@ -178,13 +187,177 @@ export const svdfRefused: (SvdfConfig & { expect: string })[] = [
     note: 'TFLM\'s prepare divides the filter count by the rank' },
 ];
 
+
+// ---- UNIDIRECTIONAL_SEQUENCE_LSTM ----
+
+interface LstmConfig {
+  id: string;
+  /** Activation type: float32, int8 (int16 cell state, int8 weights, int32 biases), int16 (16x8: int8 weights, int64 biases). */
+  type: 'float32' | 'int8' | 'int16';
+  timeMajor: boolean;
+  batch: number;
+  steps: number;
+  input: number;
+  units: number;
+  seed: number;
+  cellClip?: number;
+  /** Integer: [scale, zero point] of input and output state, the cell state's scale, the weights' scale. */
+  quant?: { input: [number, number]; hidden: [number, number]; cell: number; w: number };
+  act?: keyof typeof ACT;
+  /** Refused variants: which optional inputs are present or absent, states not variable, another cell type. */
+  peephole?: boolean;
+  projection?: boolean;
+  layerNorm?: boolean;
+  cifg?: boolean;
+  stateNotVariable?: boolean;
+  cellType?: DType;
+  /** Malformed: the operator lists only the first 20 inputs (no layer-norm slots); the recurrent weights' shape is wrong. */
+  twentyInputs?: boolean;
+  badRecurrentShape?: boolean;
+  note?: string;
+}
+
+function lstmModel(c: LstmConfig): FlatModel {
+  const tensors: FlatTensor[] = [];
+  const add = (t: FlatTensor) => tensors.push(t) - 1;
+  const isFloat = c.type === 'float32';
+  const qc = c.quant;
+  const xShape = c.timeMajor ? [c.steps, c.batch, c.input] : [c.batch, c.steps, c.input];
+  const outShape = c.timeMajor ? [c.steps, c.batch, c.units] : [c.batch, c.steps, c.units];
+  const act = T[c.type];
+  const x = add({ name: 'input', type: act, shape: xShape, ...(qc ? { quant: q(qc.input[0], qc.input[1]) } : {}) });
+  let k = 0;
+  const weight = (name: string, rows: number, cols: number): number => {
+    const seed = c.seed + 10 * k++;
+    if (isFloat) return add({ name, type: T.float32, shape: [rows, cols], data: f32Bytes(weights(seed, rows * cols).map((v) => v * 0.6)) });
+    return add({ name, type: T.int8, shape: [rows, cols], quant: q(qc!.w), data: i8Bytes(ints(seed, rows * cols, -127, 127)) });
+  };
+  const gates = ['input', 'forget', 'cell', 'output'];
+  const inputs: number[] = new Array(24).fill(-1);
+  inputs[0] = x;
+  gates.forEach((g, i) => { if (!(c.cifg && i === 0)) inputs[1 + i] = weight(`input_to_${g}_weights`, c.units, c.input); });
+  gates.forEach((g, i) => {
+    if (!(c.cifg && i === 0)) inputs[5 + i] = weight(`recurrent_to_${g}_weights`, c.units, c.badRecurrentShape && i === 2 ? c.units + 1 : c.units);
+  });
+  if (c.peephole) {
+    ['input', 'forget', 'output'].forEach((g, i) => {
+      inputs[9 + i] = add({ name: `cell_to_${g}_weights`, type: T.float32, shape: [c.units], data: f32Bytes(weights(c.seed + 500 + i, c.units)) });
+    });
+  }
+  gates.forEach((g, i) => {
+    if (c.cifg && i === 0) return;
+    const seed = c.seed + 300 + i;
+    if (isFloat) {
+      inputs[12 + i] = add({ name: `${g}_gate_bias`, type: T.float32, shape: [c.units], data: f32Bytes(weights(seed, c.units).map((v) => v * 0.5)) });
+      return;
+    }
+    // bias scale: input scale x weights scale (TFLite's convention; TFLM does not check it)
+    const biasScale = Math.fround(Math.fround(qc!.input[0]) * Math.fround(qc!.w));
+    const biasMax = Math.round(0.5 / biasScale); // biases within +-0.5
+    const values = ints(seed, c.units, -biasMax, biasMax);
+    inputs[12 + i] = c.type === 'int8'
+      ? add({ name: `${g}_gate_bias`, type: T.int32, shape: [c.units], quant: q(biasScale), data: i32Bytes(values) })
+      : add({ name: `${g}_gate_bias`, type: T.int64, shape: [c.units], quant: q(biasScale), data: i64Bytes(values) });
+  });
+  if (c.projection) {
+    inputs[16] = add({ name: 'projection_weights', type: T.float32, shape: [c.units, c.units], data: f32Bytes(weights(c.seed + 600, c.units * c.units)) });
+  }
+  const variable = c.stateNotVariable !== true;
+  inputs[18] = add({ name: 'output_state', type: act, shape: [c.batch, c.units], isVariable: variable, ...(qc ? { quant: q(qc.hidden[0], qc.hidden[1]) } : {}) });
+  const cellType = c.cellType ?? (isFloat ? 'float32' : 'int16');
+  inputs[19] = add({ name: 'cell_state', type: T[cellType], shape: [c.batch, c.units], isVariable: variable, ...(qc ? { quant: q(qc.cell) } : {}) });
+  if (c.layerNorm) {
+    gates.forEach((g, i) => {
+      inputs[20 + i] = add({ name: `${g}_layer_norm_coefficients`, type: T.float32, shape: [c.units], data: f32Bytes(weights(c.seed + 700 + i, c.units)) });
+    });
+  }
+  const out = add({ name: 'output', type: act, shape: outShape, ...(qc ? { quant: q(qc.hidden[0], qc.hidden[1]) } : {}) });
+  return {
+    tensors,
+    operators: [{
+      builtin: LSTM,
+      version: c.type === 'float32' ? 1 : c.type === 'int8' ? 2 : 3,
+      inputs: c.twentyInputs ? inputs.slice(0, 20) : inputs,
+      outputs: [out],
+      optionsType: LSTM_OPTIONS,
+      options: [
+        { slot: 0, type: 'i8', value: ACT[c.act ?? 'TANH'] },
+        { slot: 1, type: 'f32', value: c.cellClip ?? 0 },
+        { slot: 2, type: 'f32', value: 0 },
+        { slot: 3, type: 'bool', value: c.timeMajor ? 1 : 0 },
+      ],
+    }],
+    inputs: [x],
+    outputs: [out],
+    description: `tflm-ops sequence ${c.id}`,
+  };
+}
+
+const s8Quant = { input: [0.02, -3] as [number, number], hidden: [1 / 128, 0] as [number, number], cell: 2 ** -11, w: 0.003 };
+const s16Quant = { input: [1 / 32768, 0] as [number, number], hidden: [1 / 32768, 0] as [number, number], cell: 2 ** -11, w: 0.004 };
+
+export const lstmConfigs: LstmConfig[] = [
+  { id: 'lstm_f32_time_major_b2_t3', type: 'float32', timeMajor: true, batch: 2, steps: 3, input: 4, units: 3, seed: 2001 },
+  { id: 'lstm_f32_batch_major_b2_t4_clip', type: 'float32', timeMajor: false, batch: 2, steps: 4, input: 3, units: 4, seed: 2101, cellClip: 0.4 },
+  { id: 'lstm_f32_batch_major_b1_t5', type: 'float32', timeMajor: false, batch: 1, steps: 5, input: 5, units: 6, seed: 2201 },
+  { id: 'lstm_s8_time_major_b2_t3', type: 'int8', timeMajor: true, batch: 2, steps: 3, input: 4, units: 3, seed: 2301, quant: s8Quant },
+  { id: 'lstm_s8_batch_major_b3_t2_clip', type: 'int8', timeMajor: false, batch: 3, steps: 2, input: 5, units: 4, seed: 2401, quant: s8Quant, cellClip: 0.75 },
+  { id: 'lstm_s8_batch_major_b1_t4_zp_cell_not_pot', type: 'int8', timeMajor: false, batch: 1, steps: 4, input: 6, units: 5, seed: 2501,
+    quant: { input: [0.015, 7], hidden: [0.009, -5], cell: 0.0003, w: 0.008 },
+    note: 'an output state zero point, and a cell state scale that is not a power of two (tanh reads it as 2^-12)' },
+  { id: 'lstm_s16_time_major_b2_t3', type: 'int16', timeMajor: true, batch: 2, steps: 3, input: 4, units: 3, seed: 2601, quant: s16Quant },
+  { id: 'lstm_s16_batch_major_b2_t3_clip', type: 'int16', timeMajor: false, batch: 2, steps: 3, input: 5, units: 4, seed: 2701,
+    quant: { ...s16Quant, cell: 0.0004 }, cellClip: 1.2, note: 'cell scale not a power of two' },
+];
+
+export const lstmRefused: (LstmConfig & { expect: string })[] = [
+  { id: 'lstm_f32_peephole', type: 'float32', timeMajor: true, batch: 1, steps: 2, input: 3, units: 2, seed: 2801, peephole: true, expect: 'UNSUPPORTED_CONFIG' },
+  { id: 'lstm_f32_projection', type: 'float32', timeMajor: true, batch: 1, steps: 2, input: 3, units: 2, seed: 2811, projection: true, expect: 'UNSUPPORTED_CONFIG' },
+  { id: 'lstm_f32_layer_norm', type: 'float32', timeMajor: true, batch: 1, steps: 2, input: 3, units: 2, seed: 2821, layerNorm: true, expect: 'UNSUPPORTED_CONFIG' },
+  { id: 'lstm_f32_cifg', type: 'float32', timeMajor: true, batch: 1, steps: 2, input: 3, units: 2, seed: 2831, cifg: true, expect: 'UNSUPPORTED_CONFIG',
+    note: 'no input gate (coupled input and forget gates)' },
+  { id: 'lstm_f32_state_not_variable', type: 'float32', timeMajor: true, batch: 1, steps: 2, input: 3, units: 2, seed: 2841, stateNotVariable: true, expect: 'MODEL_OPERATOR' },
+  { id: 'lstm_f32_relu', type: 'float32', timeMajor: true, batch: 1, steps: 2, input: 3, units: 2, seed: 2851, act: 'RELU', expect: 'UNSUPPORTED_CONFIG',
+    note: 'TFLM runs the cell gate with TANH only (any other activation reaches an assert)' },
+  { id: 'lstm_f32_20_inputs', type: 'float32', timeMajor: true, batch: 1, steps: 2, input: 3, units: 2, seed: 2871, twentyInputs: true, expect: 'MODEL_OPERATOR',
+    note: 'malformed: 20 inputs (TFLM\'s LSTM takes 24)' },
+  { id: 'lstm_f32_recurrent_weights_shape', type: 'float32', timeMajor: false, batch: 2, steps: 2, input: 3, units: 2, seed: 2881, badRecurrentShape: true, expect: 'SHAPE_MISMATCH',
+    note: 'malformed: recurrent-to-cell weights [2, 3] for 2 units' },
+  { id: 'lstm_s8_cell_state_int8', type: 'int8', timeMajor: true, batch: 1, steps: 2, input: 3, units: 2, seed: 2861, quant: s8Quant, cellType: 'int8', expect: 'UNSUPPORTED_TYPE' },
+];
+
+function lstmSpecs(): Spec[] {
+  return lstmConfigs.map((c) => {
+    const layout = c.timeMajor ? `time-major input [${c.steps}, ${c.batch}, ${c.input}]` : `batch-major input [${c.batch}, ${c.steps}, ${c.input}]`;
+    const types = c.type === 'float32' ? 'float32' : c.type === 'int8' ? 'int8 activations, int16 cell state, int8 weights, int32 biases' : '16x8: int16 activations and cell state, int8 weights, int64 biases';
+    return {
+      id: c.id,
+      op: 'UNIDIRECTIONAL_SEQUENCE_LSTM',
+      source: `generated single-op model (tools/tflm-ops/sequence.ts): UNIDIRECTIONAL_SEQUENCE_LSTM ${types}; ${layout}, ${c.units} units; cell clip ${c.cellClip ?? 0}${c.note ? `; ${c.note}` : ''}`,
+      model: lstmModel(c),
+      // The core's own expf/tanhf (xtml_fmath.c) and glibc's differ by an ulp at times; the
+      // recurrence carries that into later steps (measured: up to 86 ulp on outputs near 0).
+      // With glibc's functions linked in, the float kernel gives TFLM's bits exactly
+      // (test/tflm-sequence.test.ts checks that on the host).
+      ...(c.type === 'float32' ? { ulpTolerance: 128 } : {}),
+      invokes: 5,
+      seeds: [1, 2],
+    };
+  });
+}
+
 function specs(): Spec[] {
+  return [...svdfSpecs(), ...lstmSpecs()];
+}
+
+function svdfSpecs(): Spec[] {
   return svdfConfigs.map((c) => {
     const filters = c.units * c.rank;
     const shape = `input [${c.batch}, ${c.input}], ${filters} filters (rank ${c.rank}, ${c.units} units), memory ${c.memory}`;
     const types = c.type === 'float32' ? 'float32' : `int8 input/output, ${c.state} state and weights_time, int32 bias`;
     return {
       id: c.id,
+      op: 'SVDF',
       source: `generated single-op model (tools/tflm-ops/sequence.ts): SVDF ${types}; ${shape}; ${c.bias ? 'bias' : 'no bias'}; activation ${c.act}${c.note ? `; ${c.note}` : ''}`,
       model: svdfModel(c),
       invokes: Math.max(5, c.memory + 2),
@@ -193,8 +366,8 @@ function specs(): Spec[] {
   });
 }
 
-const typeNames: Record<number, DType> = { 0: 'float32', 2: 'int32', 7: 'int16', 9: 'int8' };
-const elementBytes: Record<DType, number> = { float32: 4, int32: 4, int16: 2, int8: 1 };
+const typeNames: Record<number, DType> = { 0: 'float32', 2: 'int32', 4: 'int64', 7: 'int16', 9: 'int8' };
+const elementBytes: Record<DType, number> = { float32: 4, int32: 4, int64: 8, int16: 2, int8: 1 };
 
 function tensorSpecs(model: FlatModel, list: readonly number[]) {
   let offset = 0;
@@ -277,17 +450,21 @@ function main(): void {
         input: `${dir}/seed${seed}.in.bin`, output: `${dir}/seed${seed}.out.bin`,
       });
     }
-    const ops: Record<string, number> = { SVDF: 1 };
+    const ops: Record<string, number> = { [s.op]: 1 };
     models.push({
       id: s.id, model: rel, sha256: sha256(bytes), bytes: bytes.length, source: s.source, license: 'generated test data', ops,
       inputs: tensorSpecs(s.model, s.model.inputs), outputs: tensorSpecs(s.model, s.model.outputs),
       state: s.model.tensors.flatMap((t, i) => (t.isVariable ? [{ tensor: i, name: t.name }] : [])),
-      runs_on_tflm_reference_kernels: true, tflm: { arena_used_bytes_x86_64: arena }, invokes: s.invokes, vectors,
+      runs_on_tflm_reference_kernels: true, tflm: { arena_used_bytes_x86_64: arena }, invokes: s.invokes,
+      ...(s.ulpTolerance !== undefined ? { ulp_tolerance: s.ulpTolerance } : {}), vectors,
     });
   }
   const refused = [];
-  for (const c of svdfRefused) {
-    const m = svdfModel(c);
+  const refusedModels = [
+    ...svdfRefused.map((c) => ({ c, op: 'SVDF', m: svdfModel(c) })),
+    ...lstmRefused.map((c) => ({ c, op: 'UNIDIRECTIONAL_SEQUENCE_LSTM', m: lstmModel(c) })),
+  ];
+  for (const { c, op, m } of refusedModels) {
     const bytes = serializeTflite(m);
     const rel = `models/${c.id}.tflite`;
     writeFileSync(join(out, rel), bytes);
@@ -296,14 +473,14 @@ function main(): void {
     const lines = r.log.trim().split('\n').slice(-6);
     const crashed = /killed by (SIG\w+)/.exec(r.log);
     refused.push({
-      id: c.id, op: 'SVDF', model: rel, sha256: sha256(bytes), bytes: bytes.length,
+      id: c.id, op, model: rel, sha256: sha256(bytes), bytes: bytes.length,
       status: crashed ? `crashed (${crashed[1]})` : 'prepare_failed', tflm_error: lines,
       expected_refusal: `XTML_STATUS_${c.expect}`, ...(c.note ? { note: c.note } : {}),
     });
   }
   rmSync(scratch, { recursive: true, force: true });
   const manifest = {
-    about: 'Single-operator models of operators that keep state between invokes (issue 14, group sequence), written by tools/tflm-ops/sequence.ts with our model writer; outputs from upstream TFLM.',
+    about: 'Single-operator models of operators that keep state between invokes (SVDF, UNIDIRECTIONAL_SEQUENCE_LSTM; issue 14, group sequence), written by tools/tflm-ops/sequence.ts with our model writer; outputs from upstream TFLM.',
     oracle: opt('--oracle-description') ?? 'upstream TFLM MicroInterpreter at tensorflow/tflite-micro 90b983c, reference kernels, g++ -O2 on x86-64 (/work/scratch-tflm, see its README)',
     seeded_inputs: 'xorshift32 as ../shared/reference/ops/manifest.json defines it; a vector of K invokes draws the inputs of invoke 0, then of invoke 1, ... from one stream (the state carries on)',
     output_capture: 'a vector is a stream of `invokes` invokes on one freshly AllocateTensors()\'d interpreter (state zeroed); the .out.bin holds the outputs after each invoke, one after another',
