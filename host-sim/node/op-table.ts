@@ -14,8 +14,8 @@ export function tableName(modelPath: string): string {
 }
 
 const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** Builtin names as xtml.h's XTML_OPERATORS spells them. */
-const builtinName = /^[A-Z][A-Z0-9_]*$/;
+/** Operator names as xtml.h's XTML_OPERATORS spells them: builtins (CONV_2D) and custom codes (SignalWindow). */
+const builtinName = /^(?:[A-Z][A-Z0-9_]*|Signal[A-Za-z]+)$/;
 
 /**
  * The C array of a model's operators. Names outside XTML_OPERATORS cannot

@@ -202,7 +202,9 @@ typedef struct xtml_op {
 /*
  * Every operator the core runs: X(NAME, builtin code, kernel), the kernel
  * being xtml_kernel_<kernel> in the sources. Adding an operator to the core
- * is one line here.
+ * is one line here. Custom operators (builtin code 32, CUSTOM) are named by
+ * their custom_code (TFLM's signal library: XTML_OP(SignalWindow)); the
+ * model's custom_code picks the entry whose kernel has that name.
  */
 #define XTML_OPERATORS(X) \
     X(ADD, 0, add) \
@@ -290,7 +292,14 @@ typedef struct xtml_op {
     X(BATCH_MATMUL, 126, batch_matmul) \
     X(CUMSUM, 128, cumsum) \
     X(BROADCAST_TO, 130, broadcast_to) \
-    X(BROADCAST_ARGS, 145, broadcast_args)
+    X(BROADCAST_ARGS, 145, broadcast_args) \
+    X(SignalWindow, 32, signal_window) \
+    X(SignalFftAutoScale, 32, signal_fft_auto_scale) \
+    X(SignalEnergy, 32, signal_energy) \
+    X(SignalFilterBank, 32, signal_filter_bank) \
+    X(SignalFilterBankSquareRoot, 32, signal_filter_bank_square_root) \
+    X(SignalFilterBankLog, 32, signal_filter_bank_log) \
+    X(SignalPCAN, 32, signal_pcan)
 
 #define XTML_OP_DECLARE_(name, code, kernel) extern const xtml_op_t xtml_op_##name;
 XTML_OPERATORS(XTML_OP_DECLARE_)

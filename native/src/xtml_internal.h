@@ -340,6 +340,9 @@ void xtml_prep_output(const xtml_prep_t *p, int i, xtml_tinfo_t *t);
  * (then *t reads as all defaults); fails with BAD_OPTIONS when another type. */
 xtml_status_t xtml_prep_options(xtml_prep_t *p, int type, xtml_fb_table_t *t);
 int32_t xtml_prep_builtin_version(const xtml_prep_t *p);
+/* A custom operator's options (custom_options; len 0 when absent); fails
+ * with BAD_OPTIONS unless their format is FLEXBUFFERS. */
+xtml_status_t xtml_prep_custom_options(xtml_prep_t *p, const uint8_t **data, uint32_t *len);
 /*
  * Persistent memory for the kernel's parameters, zeroed, aligned for any
  * scalar. Returns NULL in the measuring pass: do every check first, then

@@ -219,6 +219,18 @@ xtml_status_t xtml_prep_options(xtml_prep_t *p, int type, xtml_fb_table_t *t) {
     return XTML_STATUS_OK;
 }
 
+xtml_status_t xtml_prep_custom_options(xtml_prep_t *p, const uint8_t **data, uint32_t *len) {
+    xtml_fb_vec_t v = xtml_fb_vec(&p->op, XTML_OP_CUSTOM_OPTIONS);
+    uint8_t format = xtml_fb_u8(&p->op, XTML_OP_CUSTOM_FORMAT, 0);
+    *data = v.data;
+    *len = v.len;
+    if (format != 0) {
+        return xtml_prep_fail(p, XTML_STATUS_BAD_OPTIONS, "custom options format %u is not FLEXBUFFERS (0)",
+                              (unsigned)format);
+    }
+    return XTML_STATUS_OK;
+}
+
 int32_t xtml_prep_builtin_version(const xtml_prep_t *p) {
     return p->version;
 }
@@ -547,10 +559,12 @@ static bool can_overwrite(const xtml_prep_t *p, const int32_t *alias_of, int32_t
 }
 
 /* The kernel of a builtin in the build's table, or NULL. */
-static const xtml_kernel_t *kernel_for(const build_t *b, int32_t builtin) {
+/* A custom operator (builtin CUSTOM) is the entry whose kernel has its name. */
+static const xtml_kernel_t *kernel_for(const build_t *b, int32_t builtin, const char *custom) {
     int32_t k;
     for (k = 0; k < b->op_count; k++) {
-        if (b->ops[k]->builtin == builtin) {
+        if (b->ops[k]->builtin == builtin &&
+            (builtin != XTML_OP_CUSTOM || strcmp(b->ops[k]->kernel->name, custom) == 0)) {
             return b->ops[k]->kernel;
         }
     }
@@ -622,15 +636,15 @@ static xtml_status_t build_pass(build_t *b, char *detail, size_t detail_cap) {
         op_identity(p, xtml_fb_u32(&p->op, XTML_OP_OPCODE_INDEX, 0), &builtin, &version, &custom);
         p->builtin = builtin;
         p->version = version;
-        p->name = xtml_builtin_name(builtin);
+        p->name = builtin == XTML_OP_CUSTOM ? custom : xtml_builtin_name(builtin);
         if (p->name == NULL) {
             p->name = "?";
         }
-        kernel = kernel_for(b, builtin);
-        if (builtin == XTML_OP_CUSTOM) {
+        kernel = kernel_for(b, builtin, custom);
+        if (builtin == XTML_OP_CUSTOM && kernel == NULL) {
             return set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_OPERATOR,
-                              "operator %d: custom operator '%s' version %d is not supported", (int)i, custom,
-                              (int)version);
+                              "operator %d: custom operator '%s' version %d is not %s", (int)i, custom, (int)version,
+                              b->chosen ? "in the operator table (options.ops)" : "supported");
         }
         if (kernel == NULL && b->chosen) {
             return set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_OPERATOR,

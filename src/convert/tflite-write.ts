@@ -8,6 +8,7 @@
 // the two agree), so a model loaded at a 16-byte aligned address has every
 // constant aligned for its type, as our verifier and TFLM expect.
 import { Builder } from 'flatbuffers';
+import * as flexbuffers from 'flatbuffers/js/flexbuffers.js';
 import { elements, type ConstData, type Graph } from './graph.js';
 import { supplyTextCodecs } from './text-codec.js';
 import { activationCode, Builtin, OptionsType, TensorType, type OpName } from './tflite-schema.js';
@@ -41,6 +42,10 @@ export interface FlatOperator {
   options: readonly FlatField[];
   /** Tensor indices of the operator's intermediates (the integer LSTM's gate scales). */
   intermediates?: readonly number[];
+  /** A custom operator (builtin 32, CUSTOM): its name (the operator code's custom_code). */
+  customCode?: string;
+  /** A custom operator's options, FlexBuffer bytes (flexbufferOptions()). */
+  customOptions?: Uint8Array;
 }
 
 export interface FlatModel {
@@ -98,6 +103,24 @@ function options(b: Builder, fields: readonly FlatField[]): number {
   return b.endObject();
 }
 
+/**
+ * A custom operator's options as TFLM's signal library reads them: a
+ * FlexBuffer map (npm `flatbuffers`' flexbuffers builder) of integers and
+ * booleans, keys in sorted order as FlexBuffers store them.
+ */
+export function flexbufferOptions(fields: Readonly<Record<string, number | boolean>>): Uint8Array {
+  const fb = flexbuffers.builder();
+  fb.startMap();
+  for (const key of Object.keys(fields).sort()) {
+    fb.addKey(key);
+    const v = fields[key]!;
+    if (typeof v === 'boolean') fb.add(v);
+    else fb.addInt(v);
+  }
+  fb.end();
+  return fb.finish();
+}
+
 /** The .tflite bytes of a one-subgraph model. */
 export function serializeTflite(model: FlatModel, sizeHint = 1 << 16, compact = true): Uint8Array {
   // flatbuffers' Builder makes a TextEncoder and a TextDecoder: XS has neither
@@ -145,15 +168,18 @@ export function serializeTflite(model: FlatModel, sizeHint = 1 << 16, compact = 
     if (t.isVariable === true) b.addFieldInt8(5, 1, null);
     return b.endObject();
   });
-  const codes: { builtin: number; version: number }[] = [];
+  const codes: { builtin: number; version: number; custom?: string }[] = [];
   const operators = model.operators.map((op) => {
-    let code = codes.findIndex((c) => c.builtin === op.builtin && c.version === op.version);
-    if (code < 0) code = codes.push({ builtin: op.builtin, version: op.version }) - 1;
+    let code = codes.findIndex((c) => c.builtin === op.builtin && c.version === op.version && c.custom === op.customCode);
+    if (code < 0) {
+      code = codes.push({ builtin: op.builtin, version: op.version, ...(op.customCode !== undefined ? { custom: op.customCode } : {}) }) - 1;
+    }
     const inputs = int32Vector(b, op.inputs);
     const outputs = int32Vector(b, op.outputs);
     const opts = op.optionsType !== 0 ? options(b, op.options) : 0;
     const intermediates = op.intermediates !== undefined ? int32Vector(b, op.intermediates) : 0;
-    b.startObject(intermediates !== 0 ? 9 : 5);
+    const custom = op.customOptions !== undefined ? b.createByteVector(op.customOptions) : 0;
+    b.startObject(intermediates !== 0 ? 9 : custom !== 0 ? 7 : 5);
     b.addFieldInt32(0, code, null);
     b.addFieldOffset(1, inputs, 0);
     b.addFieldOffset(2, outputs, 0);
@@ -161,12 +187,15 @@ export function serializeTflite(model: FlatModel, sizeHint = 1 << 16, compact = 
       b.addFieldInt8(3, op.optionsType, null);
       b.addFieldOffset(4, opts, 0);
     }
+    if (custom !== 0) b.addFieldOffset(5, custom, 0);   // custom_options_format: FLEXBUFFERS (0), the default
     if (intermediates !== 0) b.addFieldOffset(8, intermediates, 0);
     return b.endObject();
   });
   const operatorCodes = codes.map((c) => {
+    const custom = c.custom !== undefined ? b.createString(c.custom) : 0;
     b.startObject(4);
     b.addFieldInt8(0, Math.min(c.builtin, 127), null);
+    if (custom !== 0) b.addFieldOffset(1, custom, 0);
     b.addFieldInt32(2, c.version, null);
     b.addFieldInt32(3, c.builtin, null);
     return b.endObject();

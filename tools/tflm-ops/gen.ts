@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serializeTflite, type FlatField, type FlatTensor } from '../../src/convert/tflite-write.js';
+import { flexbufferOptions, serializeTflite, type FlatField, type FlatTensor } from '../../src/convert/tflite-write.js';
 import { builtinCode } from './builtins.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -22,12 +22,12 @@ export const dataRoot = join(repoRoot, 'test/data/tflm-ops');
 
 /** Tensor types by schema name (TensorType). */
 export const tensorTypes = Object.freeze({
-  float32: 0, int32: 2, uint8: 3, int64: 4, bool: 6, int16: 7, int8: 9, uint32: 15, uint16: 16,
+  float32: 0, int32: 2, uint8: 3, int64: 4, bool: 6, int16: 7, int8: 9, uint64: 12, uint32: 15, uint16: 16,
 } as const);
 export type TensorDtype = keyof typeof tensorTypes;
 
 const elementBytes: Record<TensorDtype, number> = {
-  float32: 4, int32: 4, uint8: 1, int64: 8, bool: 1, int16: 2, int8: 1, uint32: 4, uint16: 2,
+  float32: 4, int32: 4, uint8: 1, int64: 8, bool: 1, int16: 2, int8: 1, uint64: 8, uint32: 4, uint16: 2,
 };
 
 export interface Quant {
@@ -50,8 +50,10 @@ export interface OpConfig {
   id: string;
   /** The configuration in words (say so when inputs are hand-chosen, and why). */
   source: string;
-  /** Builtin operator name (schema.fbs). */
+  /** Builtin operator name (schema.fbs), or a custom operator's custom_code (with `custom`). */
   op: string;
+  /** A custom operator (builtin CUSTOM, named by `op`): its FlexBuffer options map ({}: no options written). */
+  custom?: Readonly<Record<string, number | boolean>>;
   version?: number;
   tensors: readonly OpTensor[];
   /** The operator's inputs and outputs, as indices into tensors (-1: absent optional input). */
@@ -83,6 +85,7 @@ export function encode(dtype: TensorDtype, values: readonly number[]): Uint8Arra
       case 'int32': view.setInt32(4 * i, v, true); break;
       case 'uint32': view.setUint32(4 * i, v, true); break;
       case 'int64': view.setBigInt64(8 * i, BigInt(v), true); break;
+      case 'uint64': view.setBigUint64(8 * i, BigInt(v), true); break;
       case 'int16': view.setInt16(2 * i, v, true); break;
       case 'uint16': view.setUint16(2 * i, v, true); break;
       case 'int8': view.setInt8(i, v); break;
@@ -111,8 +114,10 @@ export function modelBytes(c: OpConfig): Uint8Array {
   return serializeTflite({
     tensors,
     operators: [{
-      builtin: builtinCode(c.op), version: c.version ?? 1, inputs: c.inputs, outputs: c.outputs,
+      builtin: c.custom !== undefined ? builtinCode('CUSTOM') : builtinCode(c.op), version: c.version ?? 1, inputs: c.inputs, outputs: c.outputs,
       optionsType: c.optionsType ?? 0, options: c.options ?? [],
+      ...(c.custom !== undefined ? { customCode: c.op } : {}),
+      ...(c.custom !== undefined && Object.keys(c.custom).length > 0 ? { customOptions: flexbufferOptions(c.custom) } : {}),
     }],
     inputs: graphInputs(c),
     outputs: c.outputs,
