@@ -24,7 +24,10 @@ const browserTest = (title: string, run: (t: ExecutionContext) => Promise<void>)
 
 interface Mark { x: number; y: number; label: string }
 interface Figures { loss: number; precision: number; recall: number; f1: number }
-interface Adaptation { sha256: string; model_bytes: number; examples: number; objects: number; before: Figures; after: Figures; previous: { sha256: string } }
+interface Adaptation {
+  sha256: string; model_bytes: number; examples: number; objects: number; before: Figures; after: Figures; previous: { sha256: string };
+  input_gate: { statistic: string; threshold: number; below: boolean } | null;
+}
 
 const held = loadHeldOut(8);
 const frames = shiftSet('chalkboard', held.frames, held.width);
@@ -131,6 +134,15 @@ browserTest('the adaptation card: marked chalkboard frames become examples, Adap
     t.is(await page.textContent('[data-testid="adapt-recall"] [data-testid="before"]'), `${(answer.before.recall * 100).toFixed(1)} %`);
     t.is(await page.textContent('[data-testid="adapt-recall"] [data-testid="after"]'), `${(answer.after.recall * 100).toFixed(1)} %`);
     t.is(await page.textContent('[data-testid="adapt-loss"] [data-testid="after"]'), answer.after.loss.toFixed(4));
+    // chalkboard frames take an inverting map, gated by polarity: the card shows the answer's gate
+    const gate = answer.input_gate;
+    if (gate === null) throw new Error('chalkboard examples gave no input gate');
+    t.is(gate.statistic, 'polarity');
+    t.true(gate.below);
+    const shown = page.locator('[data-testid="adapt-input-gate"] span');
+    t.deepEqual([await shown.getAttribute('data-statistic'), await shown.getAttribute('data-threshold'), await shown.getAttribute('data-below')],
+      [gate.statistic, String(gate.threshold), 'true']);
+    t.is(await shown.textContent(), `frames whose polarity is below ${gate.threshold.toFixed(3)} take the map; others the original model`);
     await page.waitForFunction((sha) => document.querySelector('[data-testid="model-sha"] code')?.getAttribute('title') === sha, answer.sha256);
 
     t.is(await adaptAct(page, () => page.click('[data-testid="adapt-rollback"]')), 'rolled-back');

@@ -245,6 +245,10 @@ function showResult(r) {
     ['Replaces', 'adapt-previous', make('code', { title: r.previous.sha256 }, r.previous.sha256.slice(0, 12))],
     ['Trained on', 'adapt-trained', `${r.examples} example${r.examples === 1 ? '' : 's'}, ${r.objects} digit${r.objects === 1 ? '' : 's'}, ${r.steps} steps`],
     ['Input map', 'adapt-input-map', r.input_map === null ? 'none (head only)' : `x' = ${r.input_map.a.toFixed(3)} x ${r.input_map.c < 0 ? '−' : '+'} ${Math.abs(r.input_map.c).toFixed(3)}`],
+    // which frames the map applies to: the model decides per frame (docs/adapt.md, the input gate)
+    ['Input gate', 'adapt-input-gate', r.input_gate === null || r.input_gate === undefined ? 'none (no map)'
+      : make('span', { 'data-statistic': r.input_gate.statistic, 'data-threshold': String(r.input_gate.threshold), 'data-below': String(r.input_gate.below) },
+        `frames whose ${r.input_gate.statistic} is ${r.input_gate.below ? 'below' : 'above'} ${r.input_gate.threshold.toFixed(3)} take the map; others the original model`)],
   ];
   const dl = make('dl', { class: 'facts' }, ...facts.flatMap(([term, testid, value]) => [make('dt', {}, term), make('dd', { 'data-testid': testid }, value)]));
   const row = (name, key, format) => make('tr', { 'data-testid': `adapt-${key}` }, make('th', { scope: 'row' }, name),

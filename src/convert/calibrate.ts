@@ -10,7 +10,8 @@ import { runFloat } from './float-run.js';
 import type { Graph } from './graph.js';
 
 export type CalibrationMethod = 'minmax' | 'percentile' | 'mse';
-export const calibrationMethods: readonly CalibrationMethod[] = ['minmax', 'percentile', 'mse'];
+// frozen: kept in flash where the module is preloaded (a Moddable app)
+export const calibrationMethods: readonly CalibrationMethod[] = Object.freeze(['minmax', 'percentile', 'mse'] as const);
 
 export type Range = [lo: number, hi: number];
 

@@ -28,11 +28,12 @@ export interface QuantizeOptions {
 }
 
 const sameParamOps = new Set(['RESHAPE', 'SQUEEZE', 'EXPAND_DIMS', 'TRANSPOSE', 'PAD', 'MAX_POOL_2D', 'AVERAGE_POOL_2D', 'RESIZE_NEAREST_NEIGHBOR', 'CONCATENATION', 'MAXIMUM', 'MINIMUM']);
-const fixedOutputs: Record<string, Params> = {
-  SOFTMAX: { scale: 1 / 256, zeroPoint: -128 },
-  LOGISTIC: { scale: 1 / 256, zeroPoint: -128 },
-  TANH: { scale: 1 / 128, zeroPoint: 0 },
-};
+// frozen: kept in flash where the module is preloaded (a Moddable app)
+const fixedOutputs: Readonly<Record<string, Readonly<Params>>> = Object.freeze({
+  SOFTMAX: Object.freeze({ scale: 1 / 256, zeroPoint: -128 }),
+  LOGISTIC: Object.freeze({ scale: 1 / 256, zeroPoint: -128 }),
+  TANH: Object.freeze({ scale: 1 / 128, zeroPoint: 0 }),
+});
 const weighted = new Set(['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED']);
 
 /** Which inputs of a node are data (quantized like activations) rather than shapes, axes or paddings. */

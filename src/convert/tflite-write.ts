@@ -63,9 +63,24 @@ function int32Vector(b: Builder, values: readonly number[]): number {
   return b.endVector();
 }
 
-function float32Vector(b: Builder, values: readonly number[]): number {
+/**
+ * float32 values as their bits, through scratch of one write's own: the
+ * Builder's addFloat32 goes through typed arrays at the flatbuffers module's
+ * top level, which become read-only where the module is preloaded into flash
+ * (a Moddable app). The bytes are the same.
+ */
+class Float32Bits {
+  private readonly f = new Float32Array(1);
+  private readonly i = new Int32Array(this.f.buffer);
+  of(value: number): number {
+    this.f[0] = value;
+    return this.i[0]!;
+  }
+}
+
+function float32Vector(b: Builder, bits: Float32Bits, values: readonly number[]): number {
   b.startVector(4, values.length, 4);
-  for (let i = values.length - 1; i >= 0; i--) b.addFloat32(values[i]!);
+  for (let i = values.length - 1; i >= 0; i--) b.addInt32(bits.of(values[i]!));
   return b.endVector();
 }
 
@@ -87,7 +102,7 @@ function alignedBytes(b: Builder, data: Uint8Array): number {
   return b.createByteVector(data);
 }
 
-function options(b: Builder, fields: readonly FlatField[]): number {
+function options(b: Builder, bits: Float32Bits, fields: readonly FlatField[]): number {
   const vectors = new Map<number, number>();
   for (const f of fields) if (f.type === 'i32s') vectors.set(f.slot, int32Vector(b, f.value as number[]));
   b.startObject(fields.reduce((n, f) => Math.max(n, f.slot + 1), 0));
@@ -96,7 +111,7 @@ function options(b: Builder, fields: readonly FlatField[]): number {
     switch (f.type) {
       case 'i8': case 'u8': case 'bool': b.addFieldInt8(f.slot, v, null); break;
       case 'i32': b.addFieldInt32(f.slot, v, null); break;
-      case 'f32': b.addFieldFloat32(f.slot, v, null); break;
+      case 'f32': b.addFieldInt32(f.slot, bits.of(v), null); break;
       case 'i32s': b.addFieldOffset(f.slot, vectors.get(f.slot)!, 0); break;
     }
   }
@@ -128,6 +143,7 @@ export function serializeTflite(model: FlatModel, sizeHint = 1 << 16, compact = 
   // the Builder doubles its buffer when full (the old and the new one both live while it
   // copies): a buffer of about the final size from the start grows once at most
   const b = new Builder(sizeHint);
+  const bits = new Float32Bits();
   // buffer 0 is empty by convention; then one per constant, then the metadata
   const bufferData: (Uint8Array | null)[] = [null];
   const tensorBuffer = model.tensors.map((t) => {
@@ -151,7 +167,7 @@ export function serializeTflite(model: FlatModel, sizeHint = 1 << 16, compact = 
     const shape = int32Vector(b, t.shape);
     let quant = 0;
     if (t.quant !== undefined) {
-      const scale = float32Vector(b, t.quant.scale);
+      const scale = float32Vector(b, bits, t.quant.scale);
       const zp = int64Vector(b, t.quant.zeroPoint);
       b.startObject(7);
       b.addFieldOffset(2, scale, 0);
@@ -176,7 +192,7 @@ export function serializeTflite(model: FlatModel, sizeHint = 1 << 16, compact = 
     }
     const inputs = int32Vector(b, op.inputs);
     const outputs = int32Vector(b, op.outputs);
-    const opts = op.optionsType !== 0 ? options(b, op.options) : 0;
+    const opts = op.optionsType !== 0 ? options(b, bits, op.options) : 0;
     const intermediates = op.intermediates !== undefined ? int32Vector(b, op.intermediates) : 0;
     const custom = op.customOptions !== undefined ? b.createByteVector(op.customOptions) : 0;
     b.startObject(intermediates !== 0 ? 9 : custom !== 0 ? 7 : 5);

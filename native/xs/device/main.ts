@@ -12,6 +12,7 @@ import Resource from 'Resource';
 import config from 'mc/config';
 import { DetectionApi, ModelService, ModelStore, errorResponse, type Fit, type Frame } from 'xs-tinyml';
 import xsBinding from 'xs-tinyml/xs-binding';
+import { adaptRoutes } from 'xtml-device/adapt';
 import { startCameraDetection } from 'xtml-device/camera';
 import { startFleetAgent } from 'xtml-device/fleet';
 import { serveApi } from 'xtml-device/http-transport';
@@ -66,18 +67,22 @@ export default function main(): void {
   // With or without a camera, the REST API serves: on a camera board it is how the
   // model is watched (/metrics, /drift), updated and rolled back.
   const port = config.port ?? 80;
+  const maxBodyBytes = config.maxBodyBytes ?? 16 * 1024;
   const api = new DetectionApi(service, {
     backend: 'xs',
-    maxBodyBytes: config.maxBodyBytes ?? 16 * 1024,
+    maxBodyBytes,
     maxModelBytes: config.maxModelBytes ?? 64 * 1024,
     maxPixels,
+    // POST /adapt/examples, /adapt: examples are PGM frames within /detect's limits
+    adapt: adaptRoutes(service, { decoders: {}, maxBodyBytes, maxPixels }),
   });
   // A configured key means "take only signed models". This device cannot
   // check a signature, so it takes none rather than taking them unchecked.
   const refuseUnsigned = config.signingKey ? (method: string, path: string) => {
-    if (method !== 'PUT' || path !== '/model') return undefined;
+    // an adapted model is a new model this device would install unsigned
+    if (!(method === 'PUT' && path === '/model') && !(method === 'POST' && path === '/adapt')) return undefined;
     service.recordError('SIGNATURES_UNSUPPORTED');
-    return errorResponse(501, 'SIGNATURES_UNSUPPORTED', 'a signing key is configured, but this device cannot verify Ed25519 signatures (the Moddable SDK has no Ed25519): model updates are refused');
+    return errorResponse(501, 'SIGNATURES_UNSUPPORTED', 'a signing key is configured, but this device cannot verify Ed25519 signatures (the Moddable SDK has no Ed25519): model updates and adaptations are refused');
   } : undefined;
   serveApi(api, { port, log: true, ...(refuseUnsigned !== undefined ? { refuse: refuseUnsigned } : {}) });
   // The fleet agent (config.fleet.broker set): the same service, updated over MQTT.
@@ -89,5 +94,5 @@ export default function main(): void {
       refuse: () => ({ code: 'SIGNATURES_UNSUPPORTED', message: 'a signing key is configured, but this device cannot verify Ed25519 signatures: model updates are refused' }),
     } : {}),
   });
-  trace(`REST API on port ${port}: POST /detect (PGM, or raw gray8 with ?width=&height=), GET /model, PUT /model, POST /model/rollback, GET /metrics /drift /profile /healthz; bodies up to ${api.maxBodyBytes} bytes, models up to ${api.maxModelBytes}${refuseUnsigned !== undefined ? ' (updates refused: signing key set, no verifier)' : ''}\n`);
+  trace(`REST API on port ${port}: POST /detect (PGM, or raw gray8 with ?width=&height=), GET /model, PUT /model, POST /model/rollback, GET /metrics /drift /profile /healthz, POST /adapt/examples (PGM) /adapt; bodies up to ${api.maxBodyBytes} bytes, models up to ${api.maxModelBytes}${refuseUnsigned !== undefined ? ' (updates refused: signing key set, no verifier)' : ''}\n`);
 }
