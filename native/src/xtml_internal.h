@@ -501,6 +501,9 @@ float xtml_exp_f32(float x);
 float xtml_tanh_f32(float x);
 /* Natural log the same way: -inf for +-0, NaN for negatives and NaN. */
 float xtml_log_f32(float x);
+/* sin and cos of a float, the same bits on every build (xtml_fmath.c). */
+float xtml_sin_f32(float x);
+float xtml_cos_f32(float x);
 /* The correctly rounded square root, from integers (xtml_math.c); NaN for
  * negatives and NaN is 0xFFC00000. */
 float xtml_sqrt_f32(float x);

@@ -37,12 +37,15 @@
 #define XTML_SIZE32_xtml_reduce_params_t 84u
 #define XTML_SIZE32_xtml_resize_bilinear_params_t 44u
 #define XTML_SIZE32_xtml_resize_nearest_params_t 24u
+#define XTML_SIZE32_xtml_reverse_params_t 36u
 #define XTML_SIZE32_xtml_s2b_params_t 48u
 #define XTML_SIZE32_xtml_s2d_params_t 24u
 #define XTML_SIZE32_xtml_shape_params_t 32u
 #define XTML_SIZE32_xtml_slice_params_t 60u
+#define XTML_SIZE32_xtml_split_v_params_t 8u
 #define XTML_SIZE32_xtml_tconv_params_t 80u
 #define XTML_SIZE32_xtml_transpose_params_t 84u
+#define XTML_SIZE32_xtml_update_slice_params_t 68u
 
 #ifdef XTML_NO_DETAIL
 #define XTML_SIZE32_xtml_ctx_t 72u
