@@ -36,7 +36,7 @@ test('the committed models are what tools/tflm-ops/misc.ts writes, every configu
     t.deepEqual(new Uint8Array(readFileSync(join(dir, file!))), modelBytes(c), c.id);
   }
   t.is(files.size, configs.length);
-  t.is(manifest.refused.length, 7);
+  t.is(manifest.refused.length, 8);
 });
 
 /** A tensor's elements as numbers (bool as 0/1, int64 as numbers: the values here are small). */
@@ -156,6 +156,32 @@ test('SIN and COS: TFLM\'s vectors are within 1 ulp of Math.sin / Math.cos round
   t.true(worst <= 1, `worst ${worst} ulp`);
 });
 
+test('int4 weights: TFLM gives every CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED model the outputs of the same weights stored as int8', (t) => {
+  const int4 = manifest.models.filter((m) => m.id.includes('_int4_weights_'));
+  t.is(int4.length, 6);
+  for (const m of int4) {
+    const twin = manifest.models.find((x) => x.id === m.id.replace('_int4_weights_', '_int8_weights_'))!;
+    t.is(m.vectors.length, 3);
+    m.vectors.forEach((v, k) => {
+      t.deepEqual(readFileSync(join(dir, v.input)), readFileSync(join(dir, twin.vectors[k]!.input)), `${m.id} ${v.name} input`);
+      t.deepEqual(readFileSync(join(dir, v.output)), readFileSync(join(dir, twin.vectors[k]!.output)), `${m.id} ${v.name} output`);
+    });
+  }
+  // the packing: two per byte, the first value in the low nibble
+  t.deepEqual([...encode('int4', [1, -2, 7, -8, 3])], [0xe1, 0x87, 0x03]);
+});
+
+optionalTest('int4 weights: a packed buffer of the wrong length is refused by the verifier with XTML_STATUS_MODEL_BUFFER_SIZE', variantNeeds.host, async (t) => {
+  const c = byId('op_fully_connected_int4_weights_odd');   // weights [3, 5]: 15 values, 8 bytes
+  const bad = withTensor(c, 1, { values: [...c.tensors[1]!.values!, 1, 2] });   // 17 values: 9 bytes
+  const model = join(scratch, `${serial++}.tflite`);
+  writeFileSync(model, modelBytes(bad));
+  const r = await runCli('host', ['inspect', model]);
+  t.is(r.code, 1);
+  t.true(r.stderr.startsWith('XTML_STATUS_MODEL_BUFFER_SIZE'), r.stderr);
+  t.regex(r.stderr, /holds 9 bytes, shape \[3,5\] int4 needs 8/);
+});
+
 const byId = (id: string): OpConfig => configs.find((c) => c.id === id)!;
 const withTensor = (c: OpConfig, k: number, change: Partial<OpConfig['tensors'][number]>): OpConfig =>
   ({ ...c, tensors: c.tensors.map((x, i) => (i === k ? { ...x, ...change } : x)) });
@@ -183,6 +209,11 @@ optionalTest('REVERSE_V2: axes computed at run time that are not contiguous fail
 
 // Malformed configurations: each refused at prepare with its own status.
 const malformed: [string, OpConfig, string, RegExp][] = [
+  ['CONV_2D float32 input with an int4 filter', {
+    ...byId('op_conv_2d_int4_weights_same_s1'),
+    tensors: byId('op_conv_2d_int4_weights_same_s1').tensors.map((x, k) => (k === 0 || k === 3 ? { name: x.name, dtype: 'float32', shape: x.shape } : k === 2 ? { ...x, dtype: 'float32', quant: undefined } : x)),
+  }, 'XTML_STATUS_UNSUPPORTED_TYPE', /filter/],
+  ['FULLY_CONNECTED int4 weights given as a graph input', withTensor(byId('op_fully_connected_int4_weights_nobias'), 1, { values: undefined }), 'XTML_STATUS_UNSUPPORTED_CONFIG', /must be constant/],
   ['SPLIT_V outputs that do not add up to the input', withTensor(byId('op_split_v_f32'), 5, { shape: [2, 3, 3] }), 'XTML_STATUS_SHAPE_MISMATCH', /take 7 of the input's 6/],
   ['SPLIT_V with a computed axis', withTensor(byId('op_split_v_f32'), 2, { values: undefined }), 'XTML_STATUS_UNSUPPORTED_CONFIG', /not a constant/],
   ['SPLIT_V axis out of range', withTensor(byId('op_split_v_int16'), 2, { values: [3] }), 'XTML_STATUS_BAD_OPTIONS', /axis 3 is out of range/],

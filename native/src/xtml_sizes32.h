@@ -7,9 +7,9 @@
 #define XTML_SIZES32_H
 
 #define XTML_SIZE32_binary_params_t 200u
-#define XTML_SIZE32_conv_node_t 92u
+#define XTML_SIZE32_conv_node_t 96u
 #define XTML_SIZE32_dequantize_params_t 12u
-#define XTML_SIZE32_fc_node_t 48u
+#define XTML_SIZE32_fc_node_t 52u
 #define XTML_SIZE32_l2norm_params_t 16u
 #define XTML_SIZE32_log_softmax_params_t 32u
 #define XTML_SIZE32_pool_params_t 68u

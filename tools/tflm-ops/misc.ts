@@ -164,7 +164,103 @@ function updateSlice(dtype: TensorDtype, shape: readonly number[], update: reado
   };
 }
 
+// ---- int4-packed weights: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED ----
+
+/** Constant values of one configuration: xorshift32 from a seed, in [lo, hi]. */
+function constInts(seed: number, n: number, lo: number, hi: number): number[] {
+  let s = seed >>> 0;
+  return Array.from({ length: n }, () => {
+    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    return lo + (s % (hi - lo + 1));
+  });
+}
+
+const CONV2D_OPTIONS = 1;
+const DEPTHWISE_OPTIONS = 2;
+const FC_OPTIONS = 8;
+const IN_Q = q(0.05, -3);
+const OUT_Q = q(0.1, 5);
+
+/** Weights int4 (or int8 for the same values: the check that both give TFLM's same outputs). */
+function int4Weights(name: string, dtype: 'int4' | 'int8', shape: readonly number[], axis: number, scales: readonly number[], zeroPoint: number, seed: number): OpTensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return { name, dtype, shape, values: constInts(seed, n, -8, 7), quant: { scale: scales, zeroPoint: scales.map(() => zeroPoint), axis } };
+}
+
+function biasFor(n: number, scales: readonly number[], seed: number): OpTensor {
+  return { name: 'bias', dtype: 'int32', shape: [n], values: constInts(seed, n, -300, 300), quant: { scale: scales.map((s) => Math.fround(Math.fround(IN_Q.scale[0]!) * Math.fround(s))), zeroPoint: scales.map(() => 0) } };
+}
+
+function convInt4(name: string, dtype: 'int4' | 'int8', input: readonly number[], filter: readonly number[], out: readonly number[], same: boolean,
+  stride: number, act: number, extra: Partial<OpConfig> = {}): OpConfig {
+  const scales = Array.from({ length: filter[0]! }, (_, i) => 0.02 + 0.005 * i);
+  return {
+    id: `op_conv_2d_${dtype}_weights_${name}`,
+    source: `CONV_2D int8 input [${input.join(', ')}], ${dtype} filter [${filter.join(', ')}] per channel (zero point 0, values in [-8, 7]), int32 bias, ${same ? 'SAME' : 'VALID'}, stride ${stride}, activation ${act}`,
+    op: 'CONV_2D',
+    version: dtype === 'int4' ? 7 : 3,
+    tensors: [act_('input', input), int4Weights('filter', dtype, filter, 0, scales, 0, 101), biasFor(filter[0]!, scales, 102), act_('output', out, OUT_Q)],
+    inputs: [0, 1, 2],
+    outputs: [3],
+    optionsType: CONV2D_OPTIONS,
+    options: [{ slot: 0, type: 'i8', value: same ? 0 : 1 }, { slot: 1, type: 'i32', value: stride }, { slot: 2, type: 'i32', value: stride }, { slot: 3, type: 'i8', value: act }],
+    ...extra,
+  };
+}
+function act_(name: string, shape: readonly number[], quant: Quant = IN_Q): OpTensor {
+  return act(name, 'int8', shape, quant);
+}
+
+function depthwiseInt4(name: string, dtype: 'int4' | 'int8', input: readonly number[], mult: number, k: number, out: readonly number[], stride: number): OpConfig {
+  const channels = input[3]! * mult;
+  const scales = Array.from({ length: channels }, (_, i) => 0.03 + 0.004 * i);
+  return {
+    id: `op_depthwise_conv_2d_${dtype}_weights_${name}`,
+    source: `DEPTHWISE_CONV_2D int8 input [${input.join(', ')}], ${dtype} filter [1, ${k}, ${k}, ${channels}] per channel (zero point 0), depth multiplier ${mult}, int32 bias, SAME, stride ${stride}`,
+    op: 'DEPTHWISE_CONV_2D',
+    version: dtype === 'int4' ? 7 : 3,
+    tensors: [act_('input', input), int4Weights('filter', dtype, [1, k, k, channels], 3, scales, 0, 201), biasFor(channels, scales, 202), act_('output', out, OUT_Q)],
+    inputs: [0, 1, 2],
+    outputs: [3],
+    optionsType: DEPTHWISE_OPTIONS,
+    options: [{ slot: 0, type: 'i8', value: 0 }, { slot: 1, type: 'i32', value: stride }, { slot: 2, type: 'i32', value: stride },
+      { slot: 3, type: 'i32', value: mult }, { slot: 4, type: 'i8', value: 0 }],
+  };
+}
+
+function fcInt4(name: string, dtype: 'int4' | 'int8', batches: number, depth: number, units: number, zeroPoint: number, withBias: boolean,
+  scales: readonly number[] = [0.04], extra: Partial<OpConfig> = {}): OpConfig {
+  return {
+    id: `op_fully_connected_${dtype}_weights_${name}`,
+    source: `FULLY_CONNECTED int8 input [${batches}, ${depth}], ${dtype} weights [${units}, ${depth}] (${depth * units} values${(depth * units) % 2 !== 0 ? ', odd: the last byte holds one' : ''}), ${scales.length > 1 ? 'per channel' : 'per tensor'}, zero point ${zeroPoint}, ${withBias ? 'int32 bias' : 'no bias'}`,
+    op: 'FULLY_CONNECTED',
+    version: dtype === 'int4' ? 13 : 4,
+    tensors: [act_('input', [batches, depth]), int4Weights('weights', dtype, [units, depth], 0, scales, zeroPoint, 301),
+      ...(withBias ? [biasFor(units, scales, 302)] : []), act_('output', [batches, units], OUT_Q)],
+    inputs: withBias ? [0, 1, 2] : [0, 1, -1],
+    outputs: [withBias ? 3 : 2],
+    optionsType: FC_OPTIONS,
+    options: [{ slot: 0, type: 'i8', value: 0 }],
+    ...extra,
+  };
+}
+
+const int4Configs = (dtype: 'int4' | 'int8'): OpConfig[] => [
+  convInt4('same_s1', dtype, [1, 5, 5, 3], [4, 3, 3, 3], [1, 5, 5, 4], true, 1, 0),
+  convInt4('valid_s2_relu6', dtype, [2, 6, 5, 2], [3, 3, 2, 2], [2, 2, 2, 3], false, 2, 3),
+  depthwiseInt4('m2_s1', dtype, [1, 4, 4, 2], 2, 3, [1, 4, 4, 4], 1),
+  depthwiseInt4('m1_s2', dtype, [1, 5, 5, 3], 1, 3, [1, 3, 3, 3], 2),
+  fcInt4('odd', dtype, 2, 5, 3, 0, true),
+  fcInt4('nobias', dtype, 3, 8, 4, 0, false),
+];
+
 export const configs: OpConfig[] = [
+  ...int4Configs('int4'),
+  // the same weights as int8: TFLM must give the int4 models' outputs (test/tflm-misc-ops.test.ts)
+  ...int4Configs('int8'),
+  fcInt4('per_channel_refused', 'int4', 2, 4, 3, 0, true, [0.04, 0.05, 0.06], {
+    refusal: 'XTML_STATUS_UNSUPPORTED_CONFIG', source: 'FULLY_CONNECTED int8 input, int4 weights per channel: TFLM runs per-channel weights in int8 and int16 only',
+  }),
   unaryFloat('SQUARE', squareFloats),
   unaryFloat('SIN', trigFloats, { ulpTolerance: 1, source: 'SIN float32: input [2, 3, 4]; seeded inputs and hand-chosen ones (multiples of pi/2 and near them, up to 3.4e38, signed zeros, tiny); glibc sinf may differ by 1 ulp' }),
   unaryFloat('COS', trigFloats, { ulpTolerance: 1, source: 'COS float32: input [2, 3, 4]; seeded inputs and hand-chosen ones (multiples of pi/2 and near them, up to 3.4e38, signed zeros, tiny); glibc cosf may differ by 1 ulp' }),
