@@ -218,6 +218,7 @@ typedef struct xtml_op {
     X(FLOOR, 8, floor) \
     X(FULLY_CONNECTED, 9, fully_connected) \
     X(L2_NORMALIZATION, 11, l2_normalization) \
+    X(L2_POOL_2D, 12, l2_pool_2d) \
     X(LOGISTIC, 14, logistic) \
     X(MAX_POOL_2D, 17, max_pool_2d) \
     X(MUL, 18, mul) \
@@ -255,6 +256,7 @@ typedef struct xtml_op {
     X(GREATER_EQUAL, 62, greater_equal) \
     X(LESS_EQUAL, 63, less_equal) \
     X(SLICE, 65, slice) \
+    X(SIN, 66, sin) \
     X(TRANSPOSE_CONV, 67, transpose_conv) \
     X(EXPAND_DIMS, 70, expand_dims) \
     X(EQUAL, 71, equal) \
@@ -273,6 +275,7 @@ typedef struct xtml_op {
     X(UNPACK, 88, unpack) \
     X(REDUCE_MIN, 89, reduce_min) \
     X(FLOOR_DIV, 90, floor_div) \
+    X(SQUARE, 92, square) \
     X(ZEROS_LIKE, 93, zeros_like) \
     X(FILL, 94, fill) \
     X(FLOOR_MOD, 95, floor_mod) \
@@ -281,9 +284,12 @@ typedef struct xtml_op {
     X(SQUARED_DIFFERENCE, 99, squared_difference) \
     X(MIRROR_PAD, 100, mirror_pad) \
     X(ABS, 101, abs) \
+    X(SPLIT_V, 102, split_v) \
     X(CEIL, 104, ceil) \
+    X(REVERSE_V2, 105, reverse_v2) \
     X(ADD_N, 106, add_n) \
     X(GATHER_ND, 107, gather_nd) \
+    X(COS, 108, cos) \
     X(ELU, 111, elu) \
     X(QUANTIZE, 114, quantize) \
     X(ROUND, 116, round) \
@@ -292,7 +298,9 @@ typedef struct xtml_op {
     X(BATCH_MATMUL, 126, batch_matmul) \
     X(CUMSUM, 128, cumsum) \
     X(BROADCAST_TO, 130, broadcast_to) \
+    X(REDUCE_ALL, 140, reduce_all) \
     X(BROADCAST_ARGS, 145, broadcast_args) \
+    X(DYNAMIC_UPDATE_SLICE, 151, dynamic_update_slice) \
     X(SignalWindow, 32, signal_window) \
     X(SignalFftAutoScale, 32, signal_fft_auto_scale) \
     X(SignalEnergy, 32, signal_energy) \

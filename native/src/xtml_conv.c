@@ -15,6 +15,8 @@
  * the padding is skipped, it adds nothing), in a wrapping int32, plus the
  * bias, requantized and clamped. They are the oracle; the fast kernels this
  * build selects (xtml_kernels_s8.h) compute the same sums in another order.
+ * INT4 filters (int8 input, as TFLM) are unpacked to int8 at the start of the
+ * node's scratch at every invoke, then run as int8 filters.
  *
  * Float kernels keep TFLM's order of float operations per output: taps in
  * (y, x, channel) order from 0.0f, products rounded to float before the add
@@ -223,6 +225,7 @@ typedef enum conv_kind {
 /* What a prepared node keeps; the arrays follow it in the same allocation. */
 typedef struct conv_node {
     conv_kind_t kind;
+    int32_t int4_count;   /* INT4 filter elements, unpacked into the scratch's start; 0: int8 or float */
     union {
         conv_s8_params_t conv_s8;
         depthwise_s8_params_t depthwise_s8;
@@ -412,7 +415,7 @@ static xtml_status_t conv_prepare_common(xtml_prep_t *p, bool depthwise) {
     conv_node_t *node;
     xtml_status_t st;
     int n_in = xtml_prep_n_inputs(p);
-    bool has_bias, is_float;
+    bool has_bias, is_float, int4;
     conv_kind_t kind;
     int32_t filter_c, out_h, out_w;
     size_t scratch, arrays, taps;
@@ -449,9 +452,14 @@ static xtml_status_t conv_prepare_common(xtml_prep_t *p, bool depthwise) {
                               (int)in.type);
     }
     is_float = in.type == XTML_DTYPE_FLOAT32;
-    if ((st = xtml_prep_expect_type(p, &filter, "filter", in.type)) != XTML_STATUS_OK ||
+    /* int8 input: int8 or INT4 (packed) filter, as TFLM */
+    int4 = in.type == XTML_DTYPE_INT8 && filter.type == XTML_DTYPE_INT4;
+    if ((!int4 && (st = xtml_prep_expect_type(p, &filter, "filter", in.type)) != XTML_STATUS_OK) ||
         (st = xtml_prep_expect_type(p, &out, "output", in.type)) != XTML_STATUS_OK) {
         return st;
+    }
+    if (int4 && !filter.is_const) {
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG, "int4 filter '%s' is not a constant", filter.name);
     }
     if (has_bias && (st = xtml_prep_expect_type(p, &bias, "bias", is_float ? XTML_DTYPE_FLOAT32
                                                                            : XTML_DTYPE_INT32)) !=
@@ -567,6 +575,10 @@ static xtml_status_t conv_prepare_common(xtml_prep_t *p, bool depthwise) {
         scratch = xtml_depthwise_s8_scratch(&s8.dw);
     }
 #endif
+    if (int4) {
+        /* the unpacked filter first, 8-byte aligned for the kernel's scratch after it */
+        scratch += ((size_t)filter.count + 7u) & ~(size_t)7u;
+    }
     if (scratch > 0) {
         xtml_prep_scratch(p, scratch);
     }
@@ -579,6 +591,7 @@ static xtml_status_t conv_prepare_common(xtml_prep_t *p, bool depthwise) {
         return XTML_STATUS_OK;
     }
     node->kind = kind;
+    node->int4_count = int4 ? filter.count : 0;
     if (is_float) {
         conv_f32_params_t *f = &node->k.f32;
         f->g = g;
@@ -620,11 +633,17 @@ static xtml_status_t conv_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
     const void *filter = xtml_node_in(ctx, node, 1);
     const void *bias = node->n_inputs > 2 ? xtml_node_in(ctx, node, 2) : NULL;
     void *output = xtml_node_out(ctx, node, 0);
+    void *scratch = node->scratch;
+    if (n->int4_count > 0) {
+        xtml_unpack_int4((const uint8_t *)filter, n->int4_count, (int8_t *)scratch);
+        filter = scratch;
+        scratch = (uint8_t *)scratch + (((size_t)n->int4_count + 7u) & ~(size_t)7u);
+    }
     switch (n->kind) {
     case CONV_KIND_CONV_S8:
 #if XTML_FAST_KERNELS
         xtml_conv_s8_fast(&n->k.conv_s8, (const int8_t *)input, (const int8_t *)filter,
-                          (const int32_t *)bias, node->scratch, (int8_t *)output);
+                          (const int32_t *)bias, scratch, (int8_t *)output);
 #else
         xtml_conv_s8_ref(&n->k.conv_s8, (const int8_t *)input, (const int8_t *)filter,
                          (const int32_t *)bias, (int8_t *)output);
@@ -633,7 +652,7 @@ static xtml_status_t conv_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
     case CONV_KIND_DEPTHWISE_S8:
 #if XTML_FAST_KERNELS
         xtml_depthwise_s8_fast(&n->k.depthwise_s8, (const int8_t *)input, (const int8_t *)filter,
-                               (const int32_t *)bias, node->scratch, (int8_t *)output);
+                               (const int32_t *)bias, scratch, (int8_t *)output);
 #else
         xtml_depthwise_s8_ref(&n->k.depthwise_s8, (const int8_t *)input, (const int8_t *)filter,
                               (const int32_t *)bias, (int8_t *)output);
@@ -645,7 +664,7 @@ static xtml_status_t conv_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
         break;
     case CONV_KIND_DEPTHWISE_F32:
         depthwise_f32(&n->k.f32, (const float *)input, (const float *)filter,
-                      (const float *)bias, (float *)node->scratch, (float *)output);
+                      (const float *)bias, (float *)scratch, (float *)output);
         break;
     }
     return XTML_STATUS_OK;

@@ -1,6 +1,6 @@
 /*
- * xtml_fmath.c - exp and tanh for the float kernels, the same bits on every
- * build.
+ * xtml_fmath.c - exp, expm1, tanh, log, sin and cos for the float kernels, the
+ * same bits on every build.
  *
  * TFLM's float LOGISTIC, SOFTMAX and TANH call the C library's expf() and
  * tanhf(), and C libraries disagree in the last bit or two (glibc, musl in
@@ -347,4 +347,147 @@ float xtml_expm1_neg_f32(float x) {
     /* k in [-26, -1]: 1 - e^x = 1 - 2^k e^r, at least 1 - e^-0.35 */
     v = (neg_r ? Q62_ONE - u : Q62_ONE + u) >> -k;
     return -f32_round(Q62_ONE - v, -62, false);
+}
+
+/*
+ * sin and cos (SIN, COS). x = (q + f) pi/2 with the quadrant q and |f| <= 1/2,
+ * then sin or cos of r = f pi/2 (|r| <= pi/4) by their Taylor series in
+ * r^2 (Q62), the sign and the choice of series from q.
+ *
+ * The reduction multiplies the float's 24-bit significand by a 128-bit
+ * window of the binary digits of 2/pi, the window chosen from the exponent
+ * so that the bits of the product with weight 4 or more (which only add
+ * whole turns) are never formed: the product's top two bits are q mod 4 and
+ * the other 126 are f, exact to about 2^-100, enough that the arguments
+ * closest to a multiple of pi/2 keep 60 significant bits. r is kept as a
+ * 62-bit significand and a power of two so that small ones keep their
+ * relative precision.
+ */
+
+/* The binary digits of 2/pi, after 32 zero bits: bit i of 2/pi (weight 2^-i)
+ * is bit 31 - (i + 31) % 32 of word (i + 31) / 32, for i >= -31. */
+static const uint32_t two_over_pi_bits[11] = {
+    0x00000000u, 0xA2F9836Eu, 0x4E441529u, 0xFC2757D1u, 0xF534DDC0u, 0xDB629599u,
+    0x3C439041u, 0xFE5163ABu, 0xDEBBC561u, 0xB7246E3Au, 0x424DD2E0u,
+};
+
+/* pi/2 in Q62. */
+#define PIO2_Q62 ((uint64_t)7244019458077122842u)
+
+/* 32 bits of two_over_pi_bits from bit position pos (0 = the first zero bit). */
+static uint32_t two_over_pi_word(int32_t pos) {
+    int32_t w = pos >> 5, s = pos & 31;
+    uint32_t hi = two_over_pi_bits[w];
+    return s == 0 ? hi : (hi << s) | (two_over_pi_bits[w + 1] >> (32 - s));
+}
+
+/*
+ * |x| (finite, >= 2^-12) as q pi/2 + r: returns q mod 4, r = (neg ? -1 : 1)
+ * *m 2^(-62 - *sh) with *m in [2^61, 2^62) (r = 0 cannot occur for a float).
+ */
+static uint32_t reduce_pio2(uint32_t mag, bool *neg, uint64_t *m, int32_t *sh) {
+    uint64_t sig = (mag & 0x7FFFFFu) | 0x800000u;
+    int32_t e = (int32_t)(mag >> 23) - 150;         /* |x| = sig 2^e */
+    uint32_t w[4], p[4], q;
+    uint64_t hi, lo, carry = 0;
+    int32_t k, z;
+    *neg = false;
+    if (mag < 0x3F490FDBu) {                        /* |x| < pi/4: r = x */
+        *m = sig << 38;
+        *sh = -e - 24;
+        return 0;
+    }
+    /* the window of 2/pi holds the bits of weight 2^-(e-1) .. 2^-(e+126), so
+     * sig * window = |x| 2/pi 2^126, modulo multiples of 4 */
+    for (k = 0; k < 4; k++) {
+        w[k] = two_over_pi_word(e - 1 + 31 + 32 * k);
+    }
+    for (k = 3; k >= 0; k--) {
+        uint64_t t = sig * w[k] + carry;
+        p[k] = (uint32_t)t;
+        carry = t >> 32;
+    }
+    q = p[0] >> 30;
+    hi = ((uint64_t)(p[0] & 0x3FFFFFFFu) << 32) | p[1];    /* f = (hi 2^64 + lo) 2^-126 */
+    lo = ((uint64_t)p[2] << 32) | p[3];
+    if ((hi >> 61) != 0) {                          /* f >= 1/2: the next quadrant, r < 0 */
+        q++;
+        *neg = true;
+        hi = ((uint64_t)1 << 62) - hi - (lo != 0 ? 1u : 0u);
+        lo = 0u - lo;
+    }
+    /* normalize hi into [2^61, 2^62): f = hi 2^(-62 - z) */
+    z = 0;
+    if (hi == 0) {
+        hi = lo >> 2;
+        lo <<= 62;
+        z = 62;
+    }
+    {
+        int32_t n = 62 - bit_length(hi);
+        if (n > 0) {
+            hi = (hi << n) | (lo >> (64 - n));
+            z += n;
+        }
+    }
+    *m = mul_q62(hi, PIO2_Q62);                     /* [1.57, 3.15) 2^61 */
+    *sh = z;
+    if (*m >= Q62_ONE) {
+        *m >>= 1;
+        *sh = z - 1;
+    }
+    return q & 3u;
+}
+
+/* sin r / r (sin_series) or cos r (!sin_series) for s = r^2 in Q62
+ * (s <= 0.62): 1 - s/(a b) (1 - s/(c d) (...)), all terms positive. */
+static uint64_t trig_series_q62(uint64_t s, bool sin_series) {
+    uint64_t p = Q62_ONE;
+    uint32_t n;
+    for (n = 11; n >= 1; n--) {
+        uint32_t d = sin_series ? (2 * n) * (2 * n + 1) : (2 * n - 1) * (2 * n);
+        p = Q62_ONE - mul_q62(s, p) / d;
+    }
+    return p;
+}
+
+/* sin (want_cos false) or cos of x. */
+static float sin_cos_f32(float x, bool want_cos) {
+    uint32_t bits, mag, q;
+    bool neg_r, negate, use_cos;
+    uint64_t m, s;
+    int32_t sh;
+    float v;
+    memcpy(&bits, &x, sizeof bits);
+    mag = bits & 0x7FFFFFFFu;
+    if (mag >= 0x7F800000u) {
+        return f32_from_bits(XTML_F32_NAN_BITS);   /* inf, NaN */
+    }
+    if (mag < 0x39800000u) {                        /* |x| < 2^-12 */
+        return want_cos ? 1.0f : x;                 /* x^2/2 and x^3/6 are below half an ulp */
+    }
+    q = reduce_pio2(mag, &neg_r, &m, &sh);
+    s = 2 * sh >= 62 ? 0 : mul_q62(m, m) >> (2 * sh);
+    /* sin|x| = sin r, cos r, -sin r, -cos r for q = 0..3;
+     * cos|x| = cos r, -sin r, -cos r, sin r */
+    use_cos = ((q + (want_cos ? 1u : 0u)) & 1u) != 0;
+    negate = want_cos ? (q == 1 || q == 2) : q >= 2;
+    if (use_cos) {
+        v = f32_round(trig_series_q62(s, false), -62, false);
+    } else {
+        v = f32_round(mul_q62(m, trig_series_q62(s, true)), -62 - sh, false);
+        negate = negate != neg_r;
+    }
+    if (!want_cos && (bits >> 31) != 0) {
+        negate = !negate;                           /* sin is odd, cos even */
+    }
+    return negate ? -v : v;
+}
+
+float xtml_sin_f32(float x) {
+    return sin_cos_f32(x, false);
+}
+
+float xtml_cos_f32(float x) {
+    return sin_cos_f32(x, true);
 }

@@ -13,6 +13,9 @@
  * there). The reference kernel below does exactly that; the fast kernel this
  * build selects (xtml_kernels_s8.h) gets the same sums another way.
  *
+ * INT4 weights (int8 input, per-tensor only, as TFLM) are unpacked to int8
+ * into the node's scratch at every invoke, then run as int8 weights.
+ *
  * float32 keeps TFLM's order: products rounded to float and summed from 0.0f
  * in depth order, then + bias, then the clamp.
  */
@@ -74,6 +77,7 @@ static void fc_f32(const fc_f32_params_t *p, const float *input, const float *we
 
 typedef struct fc_node {
     bool is_float;
+    int32_t int4_count;   /* INT4 weights, unpacked into the scratch at every invoke; 0: int8 or float */
     union {
         fc_s8_params_t s8;
         fc_f32_params_t f32;
@@ -184,7 +188,7 @@ static xtml_status_t fc_prepare(xtml_prep_t *p) {
     xtml_status_t st;
     int n_in = xtml_prep_n_inputs(p);
     int32_t act, format, units, depth, batches, n_mult, i;
-    bool is_float, has_bias;
+    bool is_float, has_bias, int4;
 
     if ((n_in != 2 && n_in != 3) || xtml_prep_n_outputs(p) != 1) {
         return xtml_prep_fail(p, XTML_STATUS_MODEL_OPERATOR,
@@ -226,7 +230,13 @@ static xtml_status_t fc_prepare(xtml_prep_t *p) {
                               (int)in.type);
     }
     is_float = in.type == XTML_DTYPE_FLOAT32;
-    if ((st = xtml_prep_expect_type(p, &w, "weights", in.type)) != XTML_STATUS_OK ||
+    /* int8 input: int8 or INT4 (packed, per-tensor) weights, as TFLM */
+    int4 = in.type == XTML_DTYPE_INT8 && w.type == XTML_DTYPE_INT4;
+    if (int4 && (!w.is_const || w.n_scales > 1)) {
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG, "int4 weights '%s' must be constant and per-tensor",
+                              w.name);
+    }
+    if ((!int4 && (st = xtml_prep_expect_type(p, &w, "weights", in.type)) != XTML_STATUS_OK) ||
         (st = xtml_prep_expect_type(p, &out, "output", in.type)) != XTML_STATUS_OK) {
         return st;
     }
@@ -267,6 +277,9 @@ static xtml_status_t fc_prepare(xtml_prep_t *p) {
 
     n_mult = is_float ? 0 : w.n_scales;
     xtml_prep_set_macs(p, (uint64_t)batches * (uint64_t)units * (uint64_t)depth);
+    if (int4) {
+        xtml_prep_scratch(p, (size_t)w.count);
+    }
 
     /* Persistent: node, then int8 multipliers and shifts. */
     node = (fc_node_t *)XTML_PREP_PERSIST(p, fc_node_t, (size_t)n_mult * (sizeof(int32_t) + 1u));
@@ -274,6 +287,7 @@ static xtml_status_t fc_prepare(xtml_prep_t *p) {
         return XTML_STATUS_OK;
     }
     node->is_float = is_float;
+    node->int4_count = int4 ? w.count : 0;
     if (is_float) {
         fc_f32_params_t *f = &node->k.f32;
         f->batches = batches;
@@ -314,6 +328,10 @@ static xtml_status_t fc_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
     const void *weights = xtml_node_in(ctx, node, 1);
     const void *bias = node->n_inputs > 2 ? xtml_node_in(ctx, node, 2) : NULL;
     void *output = xtml_node_out(ctx, node, 0);
+    if (n->int4_count > 0) {
+        xtml_unpack_int4((const uint8_t *)weights, n->int4_count, (int8_t *)node->scratch);
+        weights = node->scratch;
+    }
     if (n->is_float) {
         fc_f32(&n->k.f32, (const float *)input, (const float *)weights, (const float *)bias,
                (float *)output);

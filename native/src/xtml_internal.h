@@ -446,6 +446,10 @@ bool xtml_bias_scale_matches(float input_scale, float weights_scale, float bias_
 bool xtml_f32_within_1e5(float a, float b);
 /* x * multiplier * 2^shift with TFLite's double rounding (gemmlowp). */
 int32_t xtml_mul_by_quantized_multiplier(int32_t x, int32_t multiplier, int shift);
+/* TFLite's INT4 weights (two per byte, the low nibble first, sign-extended)
+ * as count int8 values (xtml_quant.c): CONV_2D, DEPTHWISE_CONV_2D and
+ * FULLY_CONNECTED unpack them into their scratch at every invoke, as TFLM. */
+void xtml_unpack_int4(const uint8_t *packed, int32_t count, int8_t *out);
 /* The 64-bit accumulator variant (used with int16 activations). */
 int32_t xtml_mul_by_quantized_multiplier_64(int64_t x, int32_t multiplier, int shift);
 int32_t xtml_saturating_rounding_doubling_high_mul(int32_t a, int32_t b);
@@ -504,6 +508,9 @@ float xtml_exp_f32(float x);
 float xtml_tanh_f32(float x);
 /* Natural log the same way: -inf for +-0, NaN for negatives and NaN. */
 float xtml_log_f32(float x);
+/* sin and cos of a float, the same bits on every build (xtml_fmath.c). */
+float xtml_sin_f32(float x);
+float xtml_cos_f32(float x);
 /* The correctly rounded square root, from integers (xtml_math.c); NaN for
  * negatives and NaN is 0xFFC00000. */
 float xtml_sqrt_f32(float x);

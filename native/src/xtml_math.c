@@ -1,6 +1,6 @@
 /*
  * xtml_math.c - elementwise math: unary ABS, NEG, SQRT, RSQRT, EXP, LOG,
- * FLOOR, CEIL, ROUND, LOGICAL_NOT, ZEROS_LIKE, CAST; FILL; binary DIV,
+ * FLOOR, CEIL, ROUND, SQUARE, SIN, COS, LOGICAL_NOT, ZEROS_LIKE, CAST; FILL; binary DIV,
  * SQUARED_DIFFERENCE, the comparisons, LOGICAL_AND/OR; SELECT_V2. Types are
  * the ones TFLM's reference kernels accept for each.
  *
@@ -10,8 +10,8 @@
  *     the x86-64 build TFLM's vectors come from (invalid operations: square
  *     root or log of a negative, 0 / 0); soft-float and WebAssembly would
  *     otherwise give other bits;
- *   - square root is correctly rounded from integers, log and exp come from
- *     xtml_fmath.c (the same bits on every build, within an ulp of glibc);
+ *   - square root is correctly rounded from integers, log, exp, sin and cos
+ *     come from xtml_fmath.c (the same bits on every build, within an ulp of glibc);
  *   - float to integer CAST truncates as x86-64's cvttss2si does: through
  *     int32 (int8, int16, int32) or int64 (uint32), out of range giving the
  *     integer indefinite value, then wrapped to the narrower type;
@@ -36,7 +36,7 @@
 #include "xtml_internal.h"
 
 enum {
-    M_ABS, M_NEG, M_SQRT, M_RSQRT, M_EXP, M_LOG, M_FLOOR, M_CEIL, M_ROUND, M_LOGICAL_NOT,
+    M_ABS, M_NEG, M_SQRT, M_RSQRT, M_EXP, M_LOG, M_FLOOR, M_CEIL, M_ROUND, M_SQUARE, M_SIN, M_COS, M_LOGICAL_NOT,
     M_ZEROS_LIKE, M_CAST, M_FILL,
     M_DIV, M_SQUARED_DIFFERENCE, M_EQUAL, M_NOT_EQUAL, M_LESS, M_LESS_EQUAL, M_GREATER,
     M_GREATER_EQUAL, M_LOGICAL_AND, M_LOGICAL_OR, M_SELECT_V2
@@ -326,6 +326,17 @@ static void unary_eval(const xtml_math_params_t *q, const void *in, void *out) {
             break;
         case M_ROUND:
             fo[i] = round_f32(ld_f(in, i));
+            break;
+        case M_SQUARE: {
+            float v = ld_f(in, i);
+            fo[i] = canon(v * v);
+            break;
+        }
+        case M_SIN:
+            fo[i] = canon(xtml_sin_f32(ld_f(in, i)));
+            break;
+        case M_COS:
+            fo[i] = canon(xtml_cos_f32(ld_f(in, i)));
             break;
         case M_LOGICAL_NOT:
             ((uint8_t *)out)[i] = ((const uint8_t *)in)[i] == 0;
@@ -1080,6 +1091,9 @@ UNARY(log, "LOG", M_LOG);
 UNARY(floor, "FLOOR", M_FLOOR);
 UNARY(ceil, "CEIL", M_CEIL);
 UNARY(round, "ROUND", M_ROUND);
+UNARY(square, "SQUARE", M_SQUARE);
+UNARY(sin, "SIN", M_SIN);
+UNARY(cos, "COS", M_COS);
 UNARY(logical_not, "LOGICAL_NOT", M_LOGICAL_NOT);
 UNARY(zeros_like, "ZEROS_LIKE", M_ZEROS_LIKE);
 UNARY(cast, "CAST", M_CAST);

@@ -1,6 +1,7 @@
 /*
  * xtml_pooling.c - AVERAGE_POOL_2D and MAX_POOL_2D over NHWC tensors, int8 and
- * float32, bit-exact with TFLM's reference kernels.
+ * float32, and L2_POOL_2D (float32: the square root of the window's mean
+ * square, the sum in row-major order), bit-exact with TFLM's reference kernels.
  *
  * A window that hangs over the padding only covers the input pixels it
  * overlaps: averages divide by that count, not by the filter area.
@@ -142,7 +143,25 @@ static void max_f32(const pool_params_t *pp, const pool_window_t *w, void *out_)
     }
 }
 
-/* The walk all four kernels share: for each output pixel, the clipped window
+/* L2: the square root of the mean of the squares (float32 only, as TFLM). */
+static void l2_f32(const pool_params_t *pp, const pool_window_t *w, void *out_) {
+    float *out = (float *)out_;
+    const float count = (float)(w->rows * w->cols);
+    int32_t c, y, x;
+    for (c = 0; c < pp->depth; ++c) {
+        const float *row = (const float *)(const void *)w->corner + c;
+        float total = 0.0f;
+        for (y = 0; y < w->rows; ++y, row += w->row_stride) {
+            const float *px = row;
+            for (x = 0; x < w->cols; ++x, px += pp->depth) {
+                total += *px * *px;
+            }
+        }
+        out[c] = clamp_f32(xtml_sqrt_f32(total / count), pp->act_min_f, pp->act_max_f);
+    }
+}
+
+/* The walk all five kernels share: for each output pixel, the clipped window
  * [y_lo, y_hi) x [x_lo, x_hi), handed to the reducer. */
 static void pool_run(const pool_params_t *pp, pool_reduce_fn reduce, const void *in, void *out) {
     const size_t elem = pp->type == XTML_DTYPE_INT8 ? 1u : sizeof(float);
@@ -355,6 +374,24 @@ static xtml_status_t max_pool_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
              xtml_node_out(ctx, node, 0));
     return XTML_STATUS_OK;
 }
+
+/* L2_POOL_2D: AVERAGE_POOL_2D's geometry and options, float32 only. */
+static xtml_status_t l2_pool_prepare(xtml_prep_t *p) {
+    xtml_tinfo_t in;
+    xtml_prep_input(p, 0, &in);
+    if (xtml_prep_n_inputs(p) == 1 && in.index >= 0 && in.type != XTML_DTYPE_FLOAT32) {
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE, "input '%s' is %s, expected float32", in.name,
+                              xtml_dtype_name(in.type));
+    }
+    return pool_prepare(p);
+}
+
+static xtml_status_t l2_pool_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
+    pool_run((const pool_params_t *)node->params, l2_f32, xtml_node_in(ctx, node, 0), xtml_node_out(ctx, node, 0));
+    return XTML_STATUS_OK;
+}
+
+const xtml_kernel_t xtml_kernel_l2_pool_2d = { "L2_POOL_2D", l2_pool_prepare, l2_pool_eval };
 
 const xtml_kernel_t xtml_kernel_average_pool_2d = { "AVERAGE_POOL_2D", pool_prepare,
                                                     avg_pool_eval };

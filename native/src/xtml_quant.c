@@ -528,3 +528,11 @@ void xtml_activation_range_float(int act, float *out_min, float *out_max) {
         *out_max = 1.0f;
     }
 }
+
+void xtml_unpack_int4(const uint8_t *packed, int32_t count, int8_t *out) {
+    int32_t i;
+    for (i = 0; i < count; i++) {
+        uint32_t nibble = (uint32_t)(packed[i >> 1] >> ((i & 1) * 4)) & 0xFu;
+        out[i] = (int8_t)((int32_t)nibble - (int32_t)((nibble & 8u) << 1));
+    }
+}

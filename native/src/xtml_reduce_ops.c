@@ -1,5 +1,6 @@
 /*
- * xtml_reduce_ops.c - SUM, REDUCE_MAX and REDUCE_MIN over constant axes, and
+ * xtml_reduce_ops.c - SUM, REDUCE_MAX, REDUCE_MIN and REDUCE_ALL (bool: every
+ * element true; true over no elements) over constant axes, and
  * CUMSUM (running sums along one axis).
  *
  * Every input element is folded into its output in increasing input order,
@@ -12,7 +13,7 @@
  */
 #include "xtml_internal.h"
 
-enum { REDUCE_SUM = 0, REDUCE_MAX = 1, REDUCE_MIN = 2 };
+enum { REDUCE_SUM = 0, REDUCE_MAX = 1, REDUCE_MIN = 2, REDUCE_ALL = 3 };
 
 /*
  * The input as merged axes (adjacent axes both reduced or both kept become
@@ -92,6 +93,19 @@ static void reduce_minmax_s8(const xtml_reduce_params_t *k, const int8_t *in, in
     }
 }
 
+static void reduce_all_bool(const xtml_reduce_params_t *k, const uint8_t *in, uint8_t *out) {
+    reduce_walk_t w;
+    int32_t i;
+    for (i = 0; i < k->n_out; ++i) {
+        out[i] = 1;
+    }
+    memset(&w, 0, sizeof w);
+    for (i = 0; i < k->n_in; ++i) {
+        out[w.out] = (uint8_t)(out[w.out] != 0 && in[i] != 0);
+        walk_next(k, &w);
+    }
+}
+
 /* Quantized SUM of int8 (is16 false) or int16 input; acc is n_out words of scratch. */
 static void reduce_sum_q(const xtml_reduce_params_t *k, const void *in, void *out, uint32_t *acc,
                          bool is16) {
@@ -147,8 +161,13 @@ static xtml_status_t reduce_prepare(xtml_prep_t *p, uint8_t op) {
     if (in.index < 0 || axis.index < 0) {
         return xtml_prep_fail(p, XTML_STATUS_MODEL_OPERATOR, "input and axis are required");
     }
-    /* TFLM: SUM runs float32, int8 and int16; MAX and MIN float32 and int8 */
-    if (in.type != XTML_DTYPE_INT8 && in.type != XTML_DTYPE_FLOAT32 &&
+    /* TFLM: SUM runs float32, int8 and int16; MAX and MIN float32 and int8; ALL bool */
+    if (op == REDUCE_ALL) {
+        if (in.type != XTML_DTYPE_BOOL) {
+            return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE, "input 0 '%s' is %s, expected bool", in.name,
+                                  xtml_dtype_name(in.type));
+        }
+    } else if (in.type != XTML_DTYPE_INT8 && in.type != XTML_DTYPE_FLOAT32 &&
         !(in.type == XTML_DTYPE_INT16 && op == REDUCE_SUM)) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE, "input 0 '%s' is %s, expected %s",
                               in.name, xtml_dtype_name(in.type),
@@ -191,7 +210,7 @@ static xtml_status_t reduce_prepare(xtml_prep_t *p, uint8_t op) {
             k.in_zero_point = in.zero_point;
             k.out_zero_point = out.zero_point;
         }
-    } else if (in.type != XTML_DTYPE_FLOAT32) {
+    } else if (in.type != XTML_DTYPE_FLOAT32 && op != REDUCE_ALL) {
         if (in.scale != out.scale || in.zero_point != out.zero_point) {
             /* TFLM fails the invoke; we refuse the model */
             return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
@@ -216,7 +235,9 @@ static xtml_status_t reduce_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
     const xtml_reduce_params_t *k = (const xtml_reduce_params_t *)node->params;
     const void *in = xtml_node_in(ctx, node, 0);
     void *out = xtml_node_out(ctx, node, 0);
-    if (k->type == XTML_DTYPE_FLOAT32) {
+    if (k->op == REDUCE_ALL) {
+        reduce_all_bool(k, (const uint8_t *)in, (uint8_t *)out);
+    } else if (k->type == XTML_DTYPE_FLOAT32) {
         reduce_f32(k, (const float *)in, (float *)out);
     } else if (k->op != REDUCE_SUM) {
         reduce_minmax_s8(k, (const int8_t *)in, (int8_t *)out);
@@ -236,9 +257,14 @@ static xtml_status_t reduce_min_prepare(xtml_prep_t *p) {
     return reduce_prepare(p, REDUCE_MIN);
 }
 
+static xtml_status_t reduce_all_prepare(xtml_prep_t *p) {
+    return reduce_prepare(p, REDUCE_ALL);
+}
+
 const xtml_kernel_t xtml_kernel_sum = { "SUM", sum_prepare, reduce_eval };
 const xtml_kernel_t xtml_kernel_reduce_max = { "REDUCE_MAX", reduce_max_prepare, reduce_eval };
 const xtml_kernel_t xtml_kernel_reduce_min = { "REDUCE_MIN", reduce_min_prepare, reduce_eval };
+const xtml_kernel_t xtml_kernel_reduce_all = { "REDUCE_ALL", reduce_all_prepare, reduce_eval };
 
 /* ---- CUMSUM ---- */
 

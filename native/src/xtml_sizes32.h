@@ -7,9 +7,9 @@
 #define XTML_SIZES32_H
 
 #define XTML_SIZE32_binary_params_t 200u
-#define XTML_SIZE32_conv_node_t 92u
+#define XTML_SIZE32_conv_node_t 96u
 #define XTML_SIZE32_dequantize_params_t 12u
-#define XTML_SIZE32_fc_node_t 48u
+#define XTML_SIZE32_fc_node_t 52u
 #define XTML_SIZE32_l2norm_params_t 16u
 #define XTML_SIZE32_log_softmax_params_t 32u
 #define XTML_SIZE32_lstm_node_t 140u
@@ -39,12 +39,15 @@
 #define XTML_SIZE32_xtml_reduce_params_t 84u
 #define XTML_SIZE32_xtml_resize_bilinear_params_t 44u
 #define XTML_SIZE32_xtml_resize_nearest_params_t 24u
+#define XTML_SIZE32_xtml_reverse_params_t 36u
 #define XTML_SIZE32_xtml_s2b_params_t 48u
 #define XTML_SIZE32_xtml_s2d_params_t 24u
 #define XTML_SIZE32_xtml_shape_params_t 32u
 #define XTML_SIZE32_xtml_slice_params_t 60u
+#define XTML_SIZE32_xtml_split_v_params_t 8u
 #define XTML_SIZE32_xtml_tconv_params_t 80u
 #define XTML_SIZE32_xtml_transpose_params_t 84u
+#define XTML_SIZE32_xtml_update_slice_params_t 68u
 
 #ifdef XTML_NO_DETAIL
 #define XTML_SIZE32_xtml_ctx_t 72u

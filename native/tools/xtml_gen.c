@@ -53,6 +53,16 @@
 #define XTML_OP_ADD_N 106
 #define XTML_OP_ELU 111
 #define XTML_OPTS_L2_NORM 12
+/* The operators of issue 14's last simple builtins (PR ops14e). */
+#define XTML_OP_L2_POOL_2D 12
+#define XTML_OP_SIN 66
+#define XTML_OP_SQUARE 92
+#define XTML_OP_SPLIT_V 102
+#define XTML_OP_REVERSE_V2 105
+#define XTML_OP_COS 108
+#define XTML_OP_REDUCE_ALL 140
+#define XTML_OP_DYNAMIC_UPDATE_SLICE 151
+#define XTML_OPTS_SPLIT_V 79
 
 /* ---- PRNG ---- */
 
@@ -1024,8 +1034,8 @@ static void gen_fully_connected(gen_t *g) {
     }
 }
 
-static void gen_pool(gen_t *g, bool average) {
-    int32_t in = get_nhwc(g, T_COMPUTE);
+static void gen_pool(gen_t *g, bool average, bool l2) {
+    int32_t in = get_nhwc(g, l2 ? T_F32 : T_COMPUTE);
     const xtml_gen_tensor_t *x;
     xtml_gen_op_t *op;
     int32_t fh, fw, sh, sw, padding, odims[4], out;
@@ -1048,7 +1058,7 @@ static void gen_pool(gen_t *g, bool average) {
     odims[1] = oh > 0 ? (int32_t)oh : 1;
     odims[2] = ow > 0 ? (int32_t)ow : 1;
     odims[3] = x->dims[3];
-    op = new_op(g, average ? XTML_OP_AVERAGE_POOL_2D : XTML_OP_MAX_POOL_2D, XTML_OPTS_POOL2D);
+    op = new_op(g, l2 ? XTML_OP_L2_POOL_2D : average ? XTML_OP_AVERAGE_POOL_2D : XTML_OP_MAX_POOL_2D, XTML_OPTS_POOL2D);
     if (op == NULL) {
         return;
     }
@@ -2213,8 +2223,8 @@ static void gen_fill(gen_t *g) {
 
 /* SUM, REDUCE_MAX, REDUCE_MIN: constant int32 axes (maybe none), keep_dims either way. */
 static void gen_reduce2(gen_t *g, int32_t builtin) {
-    uint32_t mask = builtin == XTML_OP_SUM ? (T_F32 | T_S8 | T_S16) : T_COMPUTE;
-    int32_t in = get_act(g, mask, -1, true, XTML_DTYPE_INT8);
+    uint32_t mask = builtin == XTML_OP_SUM ? (T_F32 | T_S8 | T_S16) : builtin == XTML_OP_REDUCE_ALL ? T_BOOL : T_COMPUTE;
+    int32_t in = get_act(g, mask, -1, true, builtin == XTML_OP_REDUCE_ALL ? XTML_DTYPE_BOOL : XTML_DTYPE_INT8);
     const xtml_gen_tensor_t *x;
     xtml_gen_op_t *op;
     int32_t odims[XTML_GEN_MAX_RANK], axes[XTML_GEN_MAX_RANK], out, nax;
@@ -3290,6 +3300,131 @@ static void gen_transpose_conv(gen_t *g) {
     }
 }
 
+/* SPLIT_V: the axis cut into 1-4 random sizes (sometimes ones that do not add up: refused). */
+static void gen_split_v(gen_t *g) {
+    int32_t in = get_act(g, T_SLICE, -1, false, XTML_DTYPE_INT8);
+    const xtml_gen_tensor_t *x;
+    xtml_gen_op_t *op;
+    int32_t odims[XTML_GEN_MAX_RANK], sizes[4], axis, n, i, left, out;
+    if (g->full) {
+        return;
+    }
+    x = &g->m->tensors[in];
+    if (x->ndim == 0) {
+        return;
+    }
+    axis = (int32_t)pick(g, x->ndim);
+    n = range(g, 1, 4);
+    left = x->dims[axis];
+    for (i = 0; i < n; i++) {
+        sizes[i] = i == n - 1 ? left : range(g, 0, left);
+        left -= sizes[i];
+    }
+    if (chance(g, 3)) {
+        sizes[0]++;
+    }
+    op = new_op(g, XTML_OP_SPLIT_V, XTML_OPTS_SPLIT_V);
+    if (op == NULL) {
+        return;
+    }
+    op_in(op, in);
+    op_in(op, const_ints_as(g, 1, &n, sizes, false));
+    op_in(op, const_scalar(g, chance(g, 30) ? axis - (int32_t)x->ndim : axis, false));
+    memcpy(odims, x->dims, sizeof odims);
+    for (i = 0; i < n; i++) {
+        odims[axis] = sizes[i];
+        out = new_out(g, op, x->type, x->ndim, odims);
+        if (!g->full) {
+            quant_copy(g, out, in);
+        }
+    }
+    if (chance(g, 70)) {
+        opt_i(op, 0, n);
+    } else {
+        op->has_options = 0;
+    }
+}
+
+/* REVERSE_V2: a contiguous run of axes in any order (sometimes not contiguous: refused). */
+static void gen_reverse(gen_t *g) {
+    int32_t in = get_act(g, T_SLICE | T_S64 | T_U8, -1, false, XTML_DTYPE_INT8);
+    const xtml_gen_tensor_t *x;
+    xtml_gen_op_t *op;
+    int32_t axes[XTML_GEN_MAX_RANK], lo, n, i, out;
+    if (g->full) {
+        return;
+    }
+    x = &g->m->tensors[in];
+    if (x->ndim == 0) {
+        return;
+    }
+    lo = (int32_t)pick(g, x->ndim);
+    n = range(g, 1, (int32_t)x->ndim - lo);
+    for (i = 0; i < n; i++) {
+        int32_t a = lo + i;
+        axes[i] = chance(g, 25) ? a - (int32_t)x->ndim : a;
+    }
+    if (n > 1 && chance(g, 50)) {
+        int32_t t = axes[0];
+        axes[0] = axes[n - 1];
+        axes[n - 1] = t;
+    }
+    if (n >= 2 && chance(g, 4)) {
+        axes[1] = axes[0];
+    }
+    op = new_op(g, XTML_OP_REVERSE_V2, 0);
+    if (op == NULL) {
+        return;
+    }
+    op_in(op, in);
+    op_in(op, const_ints_as(g, 1, &n, axes, false));
+    out = new_out(g, op, x->type, x->ndim, x->dims);
+    if (!g->full) {
+        quant_copy(g, out, in);
+    }
+}
+
+/* DYNAMIC_UPDATE_SLICE: an update no larger than the operand, start indices
+ * constant or a graph input (int32 or int64: out of range values are clamped). */
+static void gen_update_slice(gen_t *g) {
+    int32_t in = get_act(g, T_PAD, -1, false, XTML_DTYPE_INT8);
+    const xtml_gen_tensor_t *x;
+    xtml_gen_op_t *op;
+    int32_t udims[XTML_GEN_MAX_RANK], starts[XTML_GEN_MAX_RANK], nd, i, up, st, out;
+    bool i64;
+    if (g->full) {
+        return;
+    }
+    x = &g->m->tensors[in];
+    nd = (int32_t)x->ndim;
+    for (i = 0; i < nd; i++) {
+        udims[i] = chance(g, 20) ? x->dims[i] : range(g, 0, x->dims[i]);
+        starts[i] = range(g, -2, x->dims[i] + 1);
+    }
+    up = new_input(g, x->type, x->ndim, udims);
+    if (g->full) {
+        return;
+    }
+    quant_copy(g, up, in);
+    i64 = chance(g, 30);
+    if (chance(g, 50) || nd == 0) {
+        st = const_ints_as(g, 1, &nd, starts, i64);
+    } else {
+        st = new_input(g, i64 ? XTML_DTYPE_INT64 : XTML_DTYPE_INT32, 1, &nd);
+    }
+    op = new_op(g, XTML_OP_DYNAMIC_UPDATE_SLICE, 0);
+    if (op == NULL) {
+        return;
+    }
+    op_in(op, in);
+    op_in(op, up);
+    op_in(op, st);
+    out = new_out(g, op, x->type, x->ndim, x->dims);
+    if (!g->full) {
+        quant_copy(g, out, in);
+    }
+}
+
 /* Every builtin the core runs, with how often the generator picks it. */
 static const int32_t gen_ops[] = {
     XTML_OP_CONV_2D, XTML_OP_CONV_2D, XTML_OP_DEPTHWISE_CONV_2D, XTML_OP_DEPTHWISE_CONV_2D,
@@ -3315,6 +3450,9 @@ static const int32_t gen_ops[] = {
     XTML_OP_FLOOR_DIV, XTML_OP_FLOOR_MOD, XTML_OP_PRELU, XTML_OP_PRELU, XTML_OP_ADD_N, XTML_OP_ELU,
     XTML_OP_LOG_SOFTMAX, XTML_OP_L2_NORMALIZATION, XTML_OP_TRANSPOSE_CONV, XTML_OP_TRANSPOSE_CONV,
     XTML_OP_DIV, XTML_OP_SQUARED_DIFFERENCE, XTML_OP_RSQRT,
+    /* issue 14, the last simple builtins */
+    XTML_OP_SQUARE, XTML_OP_SIN, XTML_OP_COS, XTML_OP_REDUCE_ALL, XTML_OP_SPLIT_V, XTML_OP_REVERSE_V2,
+    XTML_OP_L2_POOL_2D, XTML_OP_DYNAMIC_UPDATE_SLICE,
 };
 
 static void gen_one(gen_t *g, int32_t builtin) {
@@ -3322,8 +3460,9 @@ static void gen_one(gen_t *g, int32_t builtin) {
     case XTML_OP_CONV_2D: gen_conv(g, false); break;
     case XTML_OP_DEPTHWISE_CONV_2D: gen_conv(g, true); break;
     case XTML_OP_FULLY_CONNECTED: gen_fully_connected(g); break;
-    case XTML_OP_AVERAGE_POOL_2D: gen_pool(g, true); break;
-    case XTML_OP_MAX_POOL_2D: gen_pool(g, false); break;
+    case XTML_OP_AVERAGE_POOL_2D: gen_pool(g, true, false); break;
+    case XTML_OP_MAX_POOL_2D: gen_pool(g, false, false); break;
+    case XTML_OP_L2_POOL_2D: gen_pool(g, false, true); break;
     case XTML_OP_ADD:
     case XTML_OP_SUB:
     case XTML_OP_MUL:
@@ -3352,7 +3491,11 @@ static void gen_one(gen_t *g, int32_t builtin) {
     case XTML_OP_ARG_MIN: gen_arg_min(g); break;
     case XTML_OP_SUM:
     case XTML_OP_REDUCE_MAX:
-    case XTML_OP_REDUCE_MIN: gen_reduce2(g, builtin); break;
+    case XTML_OP_REDUCE_MIN:
+    case XTML_OP_REDUCE_ALL: gen_reduce2(g, builtin); break;
+    case XTML_OP_SPLIT_V: gen_split_v(g); break;
+    case XTML_OP_REVERSE_V2: gen_reverse(g); break;
+    case XTML_OP_DYNAMIC_UPDATE_SLICE: gen_update_slice(g); break;
     case XTML_OP_GATHER: gen_gather(g); break;
     case XTML_OP_GATHER_ND: gen_gather_nd(g); break;
     case XTML_OP_EMBEDDING_LOOKUP: gen_embedding_lookup(g); break;
@@ -3376,6 +3519,9 @@ static void gen_one(gen_t *g, int32_t builtin) {
     case XTML_OP_FLOOR:
     case XTML_OP_CEIL:
     case XTML_OP_ROUND:
+    case XTML_OP_SQUARE:
+    case XTML_OP_SIN:
+    case XTML_OP_COS:
     case XTML_OP_LOGICAL_NOT:
     case XTML_OP_ZEROS_LIKE:
     case XTML_OP_CAST: gen_math_unary(g, builtin); break;
@@ -3872,7 +4018,7 @@ static const char *options_fields(uint8_t type) {
     case XTML_OPTS_MUL: return "1";
     case XTML_OPTS_RESHAPE: case XTML_OPTS_SQUEEZE: return "v";
     case XTML_OPTS_STRIDED_SLICE: return "444441";
-    case XTML_OPTS_SPLIT: return "4";
+    case XTML_OPTS_SPLIT: case XTML_OPTS_SPLIT_V: return "4";
     case XTML_OPTS_PACK: case XTML_OPTS_UNPACK: return "44";
     case XTML_OPTS_ARG_MAX: case XTML_OPTS_SHAPE: case XTML_OPTS_REDUCER: return "1";
     case XTML_OPTS_LEAKY_RELU: return "4";

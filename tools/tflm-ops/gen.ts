@@ -22,12 +22,12 @@ export const dataRoot = join(repoRoot, 'test/data/tflm-ops');
 
 /** Tensor types by schema name (TensorType). */
 export const tensorTypes = Object.freeze({
-  float32: 0, int32: 2, uint8: 3, int64: 4, bool: 6, int16: 7, int8: 9, uint64: 12, uint32: 15, uint16: 16,
+  float32: 0, int32: 2, uint8: 3, int64: 4, bool: 6, int16: 7, int8: 9, uint64: 12, uint32: 15, uint16: 16, int4: 17,
 } as const);
 export type TensorDtype = keyof typeof tensorTypes;
 
 const elementBytes: Record<TensorDtype, number> = {
-  float32: 4, int32: 4, uint8: 1, int64: 8, bool: 1, int16: 2, int8: 1, uint64: 8, uint32: 4, uint16: 2,
+  float32: 4, int32: 4, uint8: 1, int64: 8, bool: 1, int16: 2, int8: 1, uint64: 8, uint32: 4, uint16: 2, int4: 1,
 };
 
 export interface Quant {
@@ -75,8 +75,13 @@ export interface OpConfig {
   refusal?: string;
 }
 
-/** Constant data bytes of a tensor. */
+/** Constant data bytes of a tensor (int4: two values per byte, the first in the low nibble, as TFLite packs them). */
 export function encode(dtype: TensorDtype, values: readonly number[]): Uint8Array {
+  if (dtype === 'int4') {
+    const packed = new Uint8Array(Math.ceil(values.length / 2));
+    values.forEach((v, i) => { packed[i >> 1]! |= (v & 0xf) << (4 * (i & 1)); });
+    return packed;
+  }
   const out = new Uint8Array(values.length * elementBytes[dtype]);
   const view = new DataView(out.buffer);
   values.forEach((v, i) => {
@@ -96,7 +101,8 @@ export function encode(dtype: TensorDtype, values: readonly number[]): Uint8Arra
 }
 
 export const count = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
-export const tensorBytes = (t: OpTensor): number => count(t.shape) * elementBytes[t.dtype];
+export const tensorBytes = (t: OpTensor): number =>
+  (t.dtype === 'int4' ? Math.ceil(count(t.shape) / 2) : count(t.shape) * elementBytes[t.dtype]);
 
 /** The graph's inputs: the operator's inputs that are not constants (once each). */
 export function graphInputs(c: OpConfig): number[] {
