@@ -1,6 +1,6 @@
 /*
  * xtml_conv.c - CONV_2D and DEPTHWISE_CONV_2D, int8 (per-channel or per-tensor
- * int8 weights, int32 bias) and float32, NHWC, bit-exact with TFLM's
+ * int8 weights, int32 bias), 16x8 and float32, NHWC, bit-exact with TFLM's
  * reference kernels: prepare, eval, and the reference kernels.
  *
  * Both operators: SAME/VALID padding, strides, dilation, fused NONE/RELU/
@@ -17,6 +17,15 @@
  * build selects (xtml_kernels_s8.h) compute the same sums in another order.
  * INT4 filters (int8 input, as TFLM) are unpacked to int8 at the start of the
  * node's scratch at every invoke, then run as int8 filters.
+ *
+ * 16x8 (int16 activations with zero point 0, int8 weights, TFLM's
+ * ConvPerChannel / DepthwiseConvPerChannel for int16): one reference kernel
+ * for both operators, with no input or output offset. Sums and bias are int64
+ * and requantized by TFLM's 64-bit MultiplyByQuantizedMultiplier (16-bit
+ * multiplier, shift at most 7, where TFLM asserts); CONV_2D with an int32
+ * bias (or none and quantized_bias_type INT32) sums in a wrapping int32 and
+ * requantizes like int8. DEPTHWISE_CONV_2D reads its bias as int64 whatever
+ * its type, so an int32 bias is refused there.
  *
  * Float kernels keep TFLM's order of float operations per output: taps in
  * (y, x, channel) order from 0.0f, products rounded to float before the add
@@ -113,6 +122,73 @@ void xtml_depthwise_s8_ref(const depthwise_s8_params_t *p, const int8_t *input,
                         }
                         *output++ = requant_ref(&p->rq, acc, oc);
                     }
+                }
+            }
+        }
+    }
+}
+
+/* ---- 16x8 reference kernel (CONV_2D and DEPTHWISE_CONV_2D) ---- */
+
+typedef struct conv_s16_params {
+    conv_geom_t g;
+    int32_t filter_c;     /* input channels per group; 1 for depthwise */
+    uint8_t depthwise;    /* filter [1][h][w][out_c], not [out_c][h][w][filter_c] */
+    uint8_t acc64;        /* int64 sums and bias; else a wrapping int32 */
+    requant_s8_t rq;      /* output_offset unused: zero points are 0 */
+} conv_s16_params_t;
+
+static void conv_s16(const conv_s16_params_t *p, const int16_t *input, const int8_t *filter,
+                     const void *bias, int16_t *output) {
+    const conv_geom_t *g = &p->g;
+    const int32_t fc = p->filter_c;
+    const int32_t per_group = g->out_c / (g->in_c / fc);
+    /* filter steps per output channel, filter row and filter column */
+    const size_t f_oc = p->depthwise ? 1u : (size_t)g->filter_h * (size_t)g->filter_w * (size_t)fc;
+    const size_t f_x = p->depthwise ? (size_t)g->out_c : (size_t)fc;
+    const size_t f_y = (size_t)g->filter_w * f_x;
+    int32_t b, oy, ox, oc, fy, fx, c;
+    for (b = 0; b < g->batches; ++b) {
+        for (oy = 0; oy < g->out_h; ++oy) {
+            for (ox = 0; ox < g->out_w; ++ox) {
+                for (oc = 0; oc < g->out_c; ++oc) {
+                    const int16_t *in_group = input + (size_t)b * (size_t)g->in_h * (size_t)g->in_w *
+                                                  (size_t)g->in_c + (size_t)((oc / per_group) * fc);
+                    uint64_t acc = 0;   /* modulo 2^64; its low half is the int32 sum */
+                    int32_t v;
+                    for (fy = 0; fy < g->filter_h; ++fy) {
+                        const int32_t iy = oy * g->stride_h - g->pad_h + fy * g->dil_h;
+                        if (iy < 0 || iy >= g->in_h) {
+                            continue;
+                        }
+                        for (fx = 0; fx < g->filter_w; ++fx) {
+                            const int32_t ix = ox * g->stride_w - g->pad_w + fx * g->dil_w;
+                            const int16_t *x;
+                            const int8_t *f;
+                            if (ix < 0 || ix >= g->in_w) {
+                                continue;
+                            }
+                            x = in_group + ((size_t)iy * (size_t)g->in_w + (size_t)ix) * (size_t)g->in_c;
+                            f = filter + (size_t)oc * f_oc + (size_t)fy * f_y + (size_t)fx * f_x;
+                            for (c = 0; c < fc; ++c) {
+                                acc += (uint64_t)(int64_t)(f[c] * x[c]);
+                            }
+                        }
+                    }
+                    if (p->acc64) {
+                        if (bias != NULL) {
+                            acc += (uint64_t)((const int64_t *)bias)[oc];
+                        }
+                        v = xtml_mul_by_quantized_multiplier_64((int64_t)acc, p->rq.multiplier[oc],
+                                                                p->rq.shift[oc]);
+                    } else {
+                        if (bias != NULL) {
+                            acc += (uint64_t)(int64_t)((const int32_t *)bias)[oc];
+                        }
+                        v = xtml_mul_by_quantized_multiplier((int32_t)(uint32_t)acc,
+                                                             p->rq.multiplier[oc], p->rq.shift[oc]);
+                    }
+                    *output++ = xtml_clamp_s16(v, p->rq.act_min, p->rq.act_max);
                 }
             }
         }
@@ -219,7 +295,8 @@ typedef enum conv_kind {
     CONV_KIND_CONV_S8,
     CONV_KIND_DEPTHWISE_S8,
     CONV_KIND_CONV_F32,
-    CONV_KIND_DEPTHWISE_F32
+    CONV_KIND_DEPTHWISE_F32,
+    CONV_KIND_S16          /* both operators, 16x8 */
 } conv_kind_t;
 
 /* What a prepared node keeps; the arrays follow it in the same allocation. */
@@ -230,6 +307,7 @@ typedef struct conv_node {
         conv_s8_params_t conv_s8;
         depthwise_s8_params_t depthwise_s8;
         conv_f32_params_t f32;
+        conv_s16_params_t s16;
     } k;
 } conv_node_t;
 
@@ -239,6 +317,7 @@ typedef struct conv_options {
     int32_t dil_w, dil_h;
     int32_t activation;
     int32_t depth_multiplier;
+    int32_t quantized_bias_type;   /* CONV_2D: TensorType, 0 when absent */
 } conv_options_t;
 
 static xtml_status_t conv_read_options(xtml_prep_t *p, bool depthwise, conv_options_t *o) {
@@ -257,6 +336,7 @@ static xtml_status_t conv_read_options(xtml_prep_t *p, bool depthwise, conv_opti
     o->activation = xtml_fb_i8(&t, depthwise ? 4 : 3, 0);
     o->dil_w = xtml_fb_i32(&t, depthwise ? 5 : 4, 1);
     o->dil_h = xtml_fb_i32(&t, depthwise ? 6 : 5, 1);
+    o->quantized_bias_type = depthwise ? 0 : xtml_fb_i8(&t, 6, 0);
     if (o->padding != XTML_PADDING_SAME && o->padding != XTML_PADDING_VALID) {
         return xtml_prep_fail(p, XTML_STATUS_BAD_OPTIONS, "unknown padding %" PRId32 "", o->padding);
     }
@@ -344,13 +424,15 @@ static xtml_status_t conv_expect_rank(xtml_prep_t *p, const xtml_tinfo_t *t, con
     return XTML_STATUS_OK;
 }
 
-/* int8 per-channel checks shared by both operators; fills nothing. */
+/* int8 and 16x8 per-channel checks shared by both operators; fills nothing.
+ * max_shift: 30, or 7 for TFLM's 64-bit requantization. */
 static xtml_status_t conv_check_quant(xtml_prep_t *p, const xtml_tinfo_t *in,
                                       const xtml_tinfo_t *filter, const xtml_tinfo_t *out,
-                                      int32_t out_c, int32_t quant_dim) {
+                                      int32_t out_c, int32_t quant_dim, int max_shift) {
     xtml_status_t st;
     int32_t i, m, s;
-    if ((st = xtml_prep_expect_s8_io(p, in, out)) != XTML_STATUS_OK) {
+    if ((st = in->type == XTML_DTYPE_INT16 ? xtml_prep_expect_s16_io(p, in, out)
+                                           : xtml_prep_expect_s8_io(p, in, out)) != XTML_STATUS_OK) {
         return st;
     }
     if (filter->n_scales != 1 && filter->n_scales != out_c) {
@@ -387,7 +469,7 @@ static xtml_status_t conv_check_quant(xtml_prep_t *p, const xtml_tinfo_t *in,
                                   "filter '%s' scale %s at channel %" PRId32 "", filter->name,
                                   XTML_F32(scale), i);
         }
-        if (!xtml_quantize_shift_at_most(in->scale, scale, out->scale, 30)) {
+        if (!xtml_quantize_shift_at_most(in->scale, scale, out->scale, max_shift)) {
             channel_multiplier(in->scale, scale, out->scale, &m, &s);
             return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
                                   "requantization scale of channel %" PRId32 " too large (shift %" PRId32 ")", i, s);
@@ -415,7 +497,7 @@ static xtml_status_t conv_prepare_common(xtml_prep_t *p, bool depthwise) {
     conv_node_t *node;
     xtml_status_t st;
     int n_in = xtml_prep_n_inputs(p);
-    bool has_bias, is_float, int4;
+    bool has_bias, is_float, int4, is_s16 = false, acc64 = false;
     conv_kind_t kind;
     int32_t filter_c, out_h, out_w;
     size_t scratch, arrays, taps;
@@ -446,22 +528,35 @@ static xtml_status_t conv_prepare_common(xtml_prep_t *p, bool depthwise) {
     }
 
     /* Types. */
-    if (in.type != XTML_DTYPE_INT8 && in.type != XTML_DTYPE_FLOAT32) {
+    if (in.type != XTML_DTYPE_INT8 && in.type != XTML_DTYPE_FLOAT32 && in.type != XTML_DTYPE_INT16) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
-                              "input '%s' has type %d, expected int8 or float32", in.name,
+                              "input '%s' has type %d, expected int8, int16 or float32", in.name,
                               (int)in.type);
     }
     is_float = in.type == XTML_DTYPE_FLOAT32;
-    /* int8 input: int8 or INT4 (packed) filter, as TFLM */
+    is_s16 = in.type == XTML_DTYPE_INT16;
+    /* int8 input: int8 or INT4 (packed) filter, as TFLM; int16 input: int8 filter */
     int4 = in.type == XTML_DTYPE_INT8 && filter.type == XTML_DTYPE_INT4;
-    if ((!int4 && (st = xtml_prep_expect_type(p, &filter, "filter", in.type)) != XTML_STATUS_OK) ||
+    if ((!int4 && (st = xtml_prep_expect_type(p, &filter, "filter", is_s16 ? XTML_DTYPE_INT8 : in.type)) !=
+                      XTML_STATUS_OK) ||
         (st = xtml_prep_expect_type(p, &out, "output", in.type)) != XTML_STATUS_OK) {
         return st;
     }
     if (int4 && !filter.is_const) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG, "int4 filter '%s' is not a constant", filter.name);
     }
-    if (has_bias && (st = xtml_prep_expect_type(p, &bias, "bias", is_float ? XTML_DTYPE_FLOAT32
+    if (is_s16) {
+        /* int64 bias; CONV_2D also takes int32 (and then sums in int32, as it
+         * does without a bias when the options ask for an int32 bias type). */
+        acc64 = has_bias ? bias.type == XTML_DTYPE_INT64
+                         : o.quantized_bias_type != XTML_DTYPE_INT32;
+        if (has_bias && bias.type != XTML_DTYPE_INT64 &&
+            (depthwise || bias.type != XTML_DTYPE_INT32)) {
+            return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
+                                  "bias '%s' is %s, expected int64%s for int16 input", bias.name,
+                                  xtml_dtype_name(bias.type), depthwise ? "" : " or int32");
+        }
+    } else if (has_bias && (st = xtml_prep_expect_type(p, &bias, "bias", is_float ? XTML_DTYPE_FLOAT32
                                                                            : XTML_DTYPE_INT32)) !=
                         XTML_STATUS_OK) {
         return st;
@@ -528,14 +623,16 @@ static xtml_status_t conv_prepare_common(xtml_prep_t *p, bool depthwise) {
     }
 
     /* Quantization. */
-    if (!is_float && (st = conv_check_quant(p, &in, &filter, &out, g.out_c,
-                                            depthwise ? 3 : 0)) != XTML_STATUS_OK) {
+    if (!is_float && (st = conv_check_quant(p, &in, &filter, &out, g.out_c, depthwise ? 3 : 0,
+                                            acc64 ? 7 : 30)) != XTML_STATUS_OK) {
         return st;
     }
 
     taps = (size_t)g.filter_h * (size_t)g.filter_w;
     if (is_float) {
         kind = depthwise ? CONV_KIND_DEPTHWISE_F32 : CONV_KIND_CONV_F32;
+    } else if (is_s16) {
+        kind = CONV_KIND_S16;
     } else {
         kind = depthwise ? CONV_KIND_DEPTHWISE_S8 : CONV_KIND_CONV_S8;
     }
@@ -544,7 +641,8 @@ static xtml_status_t conv_prepare_common(xtml_prep_t *p, bool depthwise) {
     /* The int8 kernel's parameters; the multiplier arrays follow the node. */
     memset(&s8, 0, sizeof s8);
     if (!is_float) {
-        xtml_activation_range_quantized(o.activation, out.scale, out.zero_point, -128, 127,
+        xtml_activation_range_quantized(o.activation, out.scale, out.zero_point,
+                                        is_s16 ? -32768 : -128, is_s16 ? 32767 : 127,
                                         &rq.act_min, &rq.act_max);
         rq.output_offset = out.zero_point;
         if (depthwise) {
@@ -606,7 +704,14 @@ static xtml_status_t conv_prepare_common(xtml_prep_t *p, bool depthwise) {
         conv_fill_quant(&in, &filter, &out, g.out_c, multiplier, shift);
         rq.multiplier = multiplier;
         rq.shift = shift;
-        if (depthwise) {
+        if (is_s16) {
+            conv_s16_params_t *k = &node->k.s16;
+            k->g = g;
+            k->filter_c = filter_c;
+            k->depthwise = depthwise;
+            k->acc64 = acc64;
+            k->rq = rq;
+        } else if (depthwise) {
             node->k.depthwise_s8 = s8.dw;
             node->k.depthwise_s8.rq = rq;
         } else {
@@ -657,6 +762,9 @@ static xtml_status_t conv_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
         xtml_depthwise_s8_ref(&n->k.depthwise_s8, (const int8_t *)input, (const int8_t *)filter,
                               (const int32_t *)bias, (int8_t *)output);
 #endif
+        break;
+    case CONV_KIND_S16:
+        conv_s16(&n->k.s16, (const int16_t *)input, (const int8_t *)filter, bias, (int16_t *)output);
         break;
     case CONV_KIND_CONV_F32:
         conv_f32(&n->k.f32, (const float *)input, (const float *)filter, (const float *)bias,

@@ -1,6 +1,6 @@
 /*
  * xtml_fully_connected.c - FULLY_CONNECTED, int8 (per-channel or per-tensor int8
- * weights, optional int32 bias) and float32, bit-exact with TFLM's reference
+ * weights, optional int32 bias), 16x8 and float32, bit-exact with TFLM's reference
  * kernels: prepare, eval, and the int8 reference kernel.
  *
  * The input is read as [batches][depth] whatever its rank (depth = the
@@ -15,6 +15,12 @@
  *
  * INT4 weights (int8 input, per-tensor only, as TFLM) are unpacked to int8
  * into the node's scratch at every invoke, then run as int8 weights.
+ *
+ * 16x8 (int16 input and output, int8 weights) is the same sum with TFLM's
+ * zero-point offsets, in int64 with an int64 bias (or none) and requantized
+ * by TFLM's 64-bit MultiplyByQuantizedMultiplier (shift at most 7, where TFLM
+ * asserts), or in a wrapping int32 with an int32 bias (or none and
+ * quantized_bias_type INT32), requantized like int8.
  *
  * float32 keeps TFLM's order: products rounded to float and summed from 0.0f
  * in depth order, then + bias, then the clamp.
@@ -50,6 +56,39 @@ void xtml_fc_s8_ref(const fc_s8_params_t *p, const int8_t *input, const int8_t *
     }
 }
 
+/* 16x8: acc64 selects int64 sums, bias and requantization. */
+static void fc_s16(const fc_s8_params_t *p, bool acc64, const int16_t *input, const int8_t *weights,
+                   const void *bias, int16_t *output) {
+    int32_t b, u, d;
+    for (b = 0; b < p->batches; ++b) {
+        const int16_t *x = input + (size_t)b * (size_t)p->depth;
+        for (u = 0; u < p->units; ++u) {
+            const int8_t *w = weights + (size_t)u * (size_t)p->depth;
+            const int32_t ch = u * p->channel_step;
+            uint64_t acc = 0;   /* modulo 2^64; its low half is the int32 sum */
+            int32_t v;
+            for (d = 0; d < p->depth; ++d) {
+                acc += (uint64_t)(int64_t)((w[d] + p->weights_offset) * (x[d] + p->input_offset));
+            }
+            if (acc64) {
+                if (bias != NULL) {
+                    acc += (uint64_t)((const int64_t *)bias)[u];
+                }
+                v = xtml_mul_by_quantized_multiplier_64((int64_t)acc, p->rq.multiplier[ch],
+                                                        p->rq.shift[ch]);
+            } else {
+                if (bias != NULL) {
+                    acc += (uint64_t)(int64_t)((const int32_t *)bias)[u];
+                }
+                v = xtml_mul_by_quantized_multiplier((int32_t)(uint32_t)acc, p->rq.multiplier[ch],
+                                                     p->rq.shift[ch]);
+            }
+            *output++ = xtml_clamp_s16(xtml_add_wrap(v, p->rq.output_offset), p->rq.act_min,
+                                       p->rq.act_max);
+        }
+    }
+}
+
 typedef struct fc_f32_params {
     int32_t batches, depth, units;
     float act_min, act_max;
@@ -78,6 +117,8 @@ static void fc_f32(const fc_f32_params_t *p, const float *input, const float *we
 typedef struct fc_node {
     bool is_float;
     int32_t int4_count;   /* INT4 weights, unpacked into the scratch at every invoke; 0: int8 or float */
+    bool is_s16;
+    bool acc64;   /* 16x8 with int64 sums */
     union {
         fc_s8_params_t s8;
         fc_f32_params_t f32;
@@ -85,7 +126,7 @@ typedef struct fc_node {
 } fc_node_t;
 
 /* FullyConnectedOptions fields. */
-enum { FC_OPT_ACTIVATION = 0, FC_OPT_WEIGHTS_FORMAT = 1 };
+enum { FC_OPT_ACTIVATION = 0, FC_OPT_WEIGHTS_FORMAT = 1, FC_OPT_QUANTIZED_BIAS_TYPE = 4 };
 
 /*
  * Q31 multiplier and shift of unit u as TFLM computes them: per channel
@@ -106,12 +147,25 @@ static bool fc_multiplier(const xtml_tinfo_t *in, const xtml_tinfo_t *w, const x
     return s <= 30;
 }
 
+/* max_shift: 30, or 7 for TFLM's 64-bit requantization. */
 static xtml_status_t fc_check_quant(xtml_prep_t *p, const xtml_tinfo_t *in, const xtml_tinfo_t *w,
                                     const xtml_tinfo_t *bias, const xtml_tinfo_t *out,
-                                    int32_t units) {
+                                    int32_t units, int max_shift) {
     xtml_status_t st;
     int32_t i, m, s;
-    if ((st = xtml_prep_expect_s8_io(p, in, out)) != XTML_STATUS_OK) {
+    if (in->type == XTML_DTYPE_INT16) {
+        if ((st = xtml_prep_expect_quantized(p, in, "input")) != XTML_STATUS_OK ||
+            (st = xtml_prep_expect_quantized(p, out, "output")) != XTML_STATUS_OK) {
+            return st;
+        }
+        /* TFLM's 16x8 FULLY_CONNECTED applies zero points; they must fit int16. */
+        if (in->zero_point < -32768 || in->zero_point > 32767 || out->zero_point < -32768 ||
+            out->zero_point > 32767) {
+            return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
+                                  "zero points %" PRId32 " (input) and %" PRId32 " (output) must fit int16",
+                                  in->zero_point, out->zero_point);
+        }
+    } else if ((st = xtml_prep_expect_s8_io(p, in, out)) != XTML_STATUS_OK) {
         return st;
     }
     if (w->n_scales != 1 && w->n_scales != units) {
@@ -155,8 +209,8 @@ static xtml_status_t fc_check_quant(xtml_prep_t *p, const xtml_tinfo_t *in, cons
         }
     }
     for (i = 0; i < w->n_scales; ++i) {
-        bool fits = w->n_scales > 1 ? xtml_quantize_shift_at_most(in->scale, xtml_tinfo_scale(w, i), out->scale, 30)
-                                    : fc_multiplier(in, w, out, i, &m, &s);
+        bool fits = w->n_scales > 1 ? xtml_quantize_shift_at_most(in->scale, xtml_tinfo_scale(w, i), out->scale, max_shift)
+                                    : fc_multiplier(in, w, out, i, &m, &s) && s <= max_shift;
         if (!fits) {
             fc_multiplier(in, w, out, i, &m, &s);
             return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
@@ -188,7 +242,7 @@ static xtml_status_t fc_prepare(xtml_prep_t *p) {
     xtml_status_t st;
     int n_in = xtml_prep_n_inputs(p);
     int32_t act, format, units, depth, batches, n_mult, i;
-    bool is_float, has_bias, int4;
+    bool is_float, has_bias, int4, is_s16 = false, acc64 = false;
 
     if ((n_in != 2 && n_in != 3) || xtml_prep_n_outputs(p) != 1) {
         return xtml_prep_fail(p, XTML_STATUS_MODEL_OPERATOR,
@@ -224,9 +278,9 @@ static xtml_status_t fc_prepare(xtml_prep_t *p) {
                               "missing");
     }
 
-    if (in.type != XTML_DTYPE_INT8 && in.type != XTML_DTYPE_FLOAT32) {
+    if (in.type != XTML_DTYPE_INT8 && in.type != XTML_DTYPE_FLOAT32 && in.type != XTML_DTYPE_INT16) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
-                              "input '%s' has type %d, expected int8 or float32", in.name,
+                              "input '%s' has type %d, expected int8, int16 or float32", in.name,
                               (int)in.type);
     }
     is_float = in.type == XTML_DTYPE_FLOAT32;
@@ -236,11 +290,21 @@ static xtml_status_t fc_prepare(xtml_prep_t *p) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG, "int4 weights '%s' must be constant and per-tensor",
                               w.name);
     }
-    if ((!int4 && (st = xtml_prep_expect_type(p, &w, "weights", in.type)) != XTML_STATUS_OK) ||
+    is_s16 = in.type == XTML_DTYPE_INT16;
+    if ((!int4 && (st = xtml_prep_expect_type(p, &w, "weights", is_s16 ? XTML_DTYPE_INT8 : in.type)) !=
+                      XTML_STATUS_OK) ||
         (st = xtml_prep_expect_type(p, &out, "output", in.type)) != XTML_STATUS_OK) {
         return st;
     }
-    if (has_bias && (st = xtml_prep_expect_type(p, &bias, "bias", is_float ? XTML_DTYPE_FLOAT32
+    if (is_s16) {
+        acc64 = has_bias ? bias.type == XTML_DTYPE_INT64
+                         : xtml_fb_i8(&opts, FC_OPT_QUANTIZED_BIAS_TYPE, 0) != XTML_DTYPE_INT32;
+        if (has_bias && bias.type != XTML_DTYPE_INT64 && bias.type != XTML_DTYPE_INT32) {
+            return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
+                                  "bias '%s' is %s, expected int64 or int32 for int16 input",
+                                  bias.name, xtml_dtype_name(bias.type));
+        }
+    } else if (has_bias && (st = xtml_prep_expect_type(p, &bias, "bias", is_float ? XTML_DTYPE_FLOAT32
                                                                            : XTML_DTYPE_INT32)) !=
                         XTML_STATUS_OK) {
         return st;
@@ -271,7 +335,8 @@ static xtml_status_t fc_prepare(xtml_prep_t *p) {
                               "bias '%s' has %" PRId32 " elements for %" PRId32 " units", bias.name, bias.count,
                               units);
     }
-    if (!is_float && (st = fc_check_quant(p, &in, &w, &bias, &out, units)) != XTML_STATUS_OK) {
+    if (!is_float && (st = fc_check_quant(p, &in, &w, &bias, &out, units, acc64 ? 7 : 30)) !=
+                         XTML_STATUS_OK) {
         return st;
     }
 
@@ -288,6 +353,8 @@ static xtml_status_t fc_prepare(xtml_prep_t *p) {
     }
     node->is_float = is_float;
     node->int4_count = int4 ? w.count : 0;
+    node->is_s16 = is_s16;
+    node->acc64 = acc64;
     if (is_float) {
         fc_f32_params_t *f = &node->k.f32;
         f->batches = batches;
@@ -311,8 +378,8 @@ static xtml_status_t fc_prepare(xtml_prep_t *p) {
         s->input_offset = -in.zero_point;
         s->weights_offset = n_mult > 1 ? 0 : -w.zero_point;
         s->rq.output_offset = out.zero_point;
-        xtml_activation_range_quantized(act, out.scale, out.zero_point, -128, 127,
-                                        &s->rq.act_min, &s->rq.act_max);
+        xtml_activation_range_quantized(act, out.scale, out.zero_point, is_s16 ? -32768 : -128,
+                                        is_s16 ? 32767 : 127, &s->rq.act_min, &s->rq.act_max);
         s->rq.multiplier = multiplier;
         s->rq.shift = shift;
         s->channel_step = n_mult > 1 ? 1 : 0;
@@ -332,7 +399,10 @@ static xtml_status_t fc_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
         xtml_unpack_int4((const uint8_t *)weights, n->int4_count, (int8_t *)node->scratch);
         weights = node->scratch;
     }
-    if (n->is_float) {
+    if (n->is_s16) {
+        fc_s16(&n->k.s8, n->acc64, (const int16_t *)input, (const int8_t *)weights, bias,
+               (int16_t *)output);
+    } else if (n->is_float) {
         fc_f32(&n->k.f32, (const float *)input, (const float *)weights, (const float *)bias,
                (float *)output);
     } else {

@@ -389,6 +389,9 @@ xtml_status_t xtml_prep_reduction(xtml_prep_t *p, const xtml_tinfo_t *in,
                                   int32_t *out_stride, int32_t *n_reduced);
 /* Input and output of an int8 kernel with weights: both quantized, zero points within int8. */
 xtml_status_t xtml_prep_expect_s8_io(xtml_prep_t *p, const xtml_tinfo_t *in, const xtml_tinfo_t *out);
+/* Input and output of a 16x8 kernel (int16 activations, int8 weights): both
+ * quantized, zero points 0 (TFLM's 16x8 convolutions ignore zero points). */
+xtml_status_t xtml_prep_expect_s16_io(xtml_prep_t *p, const xtml_tinfo_t *in, const xtml_tinfo_t *out);
 
 /* ---- fixed-point arithmetic shared by the int8 kernels (xtml_quant.c) ---- */
 
@@ -492,6 +495,11 @@ static inline int32_t xtml_add_wrap(int32_t a, int32_t b) {
 static inline int8_t xtml_clamp_s8(int32_t v, int32_t lo, int32_t hi) {
     v = v < lo ? lo : v;
     return (int8_t)(v > hi ? hi : v);
+}
+
+static inline int16_t xtml_clamp_s16(int32_t v, int32_t lo, int32_t hi) {
+    v = v < lo ? lo : v;
+    return (int16_t)(v > hi ? hi : v);
 }
 
 /* std::min(std::max(v, lo), hi) as TFLM writes it; NaN passes through. */

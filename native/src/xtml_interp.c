@@ -340,6 +340,20 @@ xtml_status_t xtml_prep_expect_s8_io(xtml_prep_t *p, const xtml_tinfo_t *in, con
     return XTML_STATUS_OK;
 }
 
+xtml_status_t xtml_prep_expect_s16_io(xtml_prep_t *p, const xtml_tinfo_t *in, const xtml_tinfo_t *out) {
+    xtml_status_t st;
+    if ((st = xtml_prep_expect_quantized(p, in, "input")) != XTML_STATUS_OK ||
+        (st = xtml_prep_expect_quantized(p, out, "output")) != XTML_STATUS_OK) {
+        return st;
+    }
+    if (in->zero_point != 0 || out->zero_point != 0) {
+        return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
+                              "int16 zero points %" PRId32 " (input) and %" PRId32 " (output) must be 0",
+                              in->zero_point, out->zero_point);
+    }
+    return XTML_STATUS_OK;
+}
+
 /* ---- operator lookup ---- */
 
 static void op_identity(const xtml_prep_t *p, uint32_t opcode_index, int32_t *builtin, int32_t *version,

@@ -1,11 +1,12 @@
 /*
- * xtml_pooling.c - AVERAGE_POOL_2D and MAX_POOL_2D over NHWC tensors, int8 and
- * float32, and L2_POOL_2D (float32: the square root of the window's mean
- * square, the sum in row-major order), bit-exact with TFLM's reference kernels.
+ * xtml_pooling.c - AVERAGE_POOL_2D and MAX_POOL_2D over NHWC tensors, int8,
+ * int16 and float32, and L2_POOL_2D (float32: the square root of the window's
+ * mean square, the sum in row-major order), bit-exact with TFLM's reference
+ * kernels.
  *
  * A window that hangs over the padding only covers the input pixels it
  * overlaps: averages divide by that count, not by the filter area.
- *   - int8 average: sum of the raw values, divided rounding half away from
+ *   - int8 and int16 average: sum of the raw values (in int32), divided rounding half away from
  *     zero ((sum +- count/2) / count, truncating), then clamped. Raw values
  *     are averaged directly because the output quantization must equal the
  *     input's (see below).
@@ -15,7 +16,7 @@
  *     is -FLT_MAX), then clamped.
  * Float clamps use +-FLT_MAX without an activation, as TFLM does.
  *
- * Quantization: TFLM refuses int8 pooling whose output scale differs from the
+ * Quantization: TFLM refuses int8 and int16 pooling whose output scale differs from the
  * input's by more than 1e-6 or whose zero points differ, and so do we. An
  * average pool that requantizes is not an operator TFLite defines (the
  * converter never emits one), so there is no reference to be exact against.
@@ -93,6 +94,41 @@ static void avg_q8(const pool_params_t *pp, const pool_window_t *w, void *out_) 
     }
 }
 
+static void avg_q16(const pool_params_t *pp, const pool_window_t *w, void *out_) {
+    int16_t *out = (int16_t *)out_;
+    const int32_t count = w->rows * w->cols;
+    const int32_t half = count / 2;
+    int32_t c, y, x;
+    for (c = 0; c < pp->depth; ++c) {
+        const int16_t *row = (const int16_t *)(const void *)w->corner + c;
+        int32_t acc = 0;
+        for (y = 0; y < w->rows; ++y, row += w->row_stride) {
+            const int16_t *px = row;
+            for (x = 0; x < w->cols; ++x, px += pp->depth) {
+                acc += *px;
+            }
+        }
+        acc = acc > 0 ? (acc + half) / count : (acc - half) / count;
+        out[c] = xtml_clamp_s16(acc, pp->act_min, pp->act_max);
+    }
+}
+
+static void max_q16(const pool_params_t *pp, const pool_window_t *w, void *out_) {
+    int16_t *out = (int16_t *)out_;
+    int32_t c, y, x;
+    for (c = 0; c < pp->depth; ++c) {
+        const int16_t *row = (const int16_t *)(const void *)w->corner + c;
+        int32_t best = -32768;
+        for (y = 0; y < w->rows; ++y, row += w->row_stride) {
+            const int16_t *px = row;
+            for (x = 0; x < w->cols; ++x, px += pp->depth) {
+                best = *px > best ? *px : best;
+            }
+        }
+        out[c] = xtml_clamp_s16(best, pp->act_min, pp->act_max);
+    }
+}
+
 static void avg_f32(const pool_params_t *pp, const pool_window_t *w, void *out_) {
     float *out = (float *)out_;
     const float count = (float)(w->rows * w->cols);
@@ -164,7 +200,7 @@ static void l2_f32(const pool_params_t *pp, const pool_window_t *w, void *out_) 
 /* The walk all five kernels share: for each output pixel, the clipped window
  * [y_lo, y_hi) x [x_lo, x_hi), handed to the reducer. */
 static void pool_run(const pool_params_t *pp, pool_reduce_fn reduce, const void *in, void *out) {
-    const size_t elem = pp->type == XTML_DTYPE_INT8 ? 1u : sizeof(float);
+    const size_t elem = xtml_dtype_size(pp->type);
     const ptrdiff_t row_stride = (ptrdiff_t)pp->in_w * pp->depth;
     const size_t pixel_bytes = (size_t)pp->depth * elem;
     uint8_t *dst = (uint8_t *)out;
@@ -234,9 +270,9 @@ static xtml_status_t pool_prepare(xtml_prep_t *p) {
     if (in.index < 0) {
         return xtml_prep_fail(p, XTML_STATUS_MODEL_OPERATOR, "input 0 is absent");
     }
-    if (in.type != XTML_DTYPE_INT8 && in.type != XTML_DTYPE_FLOAT32) {
+    if (in.type != XTML_DTYPE_INT8 && in.type != XTML_DTYPE_FLOAT32 && in.type != XTML_DTYPE_INT16) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
-                              "input '%s' is %s, expected int8 or float32", in.name,
+                              "input '%s' is %s, expected int8, int16 or float32", in.name,
                               xtml_dtype_name(in.type));
     }
     st = xtml_prep_expect_type(p, &out, "output", in.type);
@@ -311,7 +347,9 @@ static xtml_status_t pool_prepare(xtml_prep_t *p) {
     local.pad_w = (int32_t)pad_w;
     local.type = in.type;
 
-    if (in.type == XTML_DTYPE_INT8) {
+    if (in.type != XTML_DTYPE_FLOAT32) {
+        const int32_t qmin = in.type == XTML_DTYPE_INT8 ? -128 : -32768;
+        const int32_t qmax = in.type == XTML_DTYPE_INT8 ? 127 : 32767;
         volatile float difference;
         st = xtml_prep_expect_quantized(p, &in, "input");
         if (st == XTML_STATUS_OK) {
@@ -331,12 +369,12 @@ static xtml_status_t pool_prepare(xtml_prep_t *p) {
                                   out.name, XTML_F32(out.scale), (int)out.zero_point, in.name,
                                   XTML_F32(in.scale), (int)in.zero_point);
         }
-        if (out.zero_point < -128 || out.zero_point > 127) {
+        if (out.zero_point < qmin || out.zero_point > qmax) {
             return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
-                                  "output '%s' has zero point %d, outside int8", out.name,
-                                  (int)out.zero_point);
+                                  "output '%s' has zero point %d, outside %s", out.name,
+                                  (int)out.zero_point, xtml_dtype_name(out.type));
         }
-        xtml_activation_range_quantized(act, out.scale, out.zero_point, -128, 127, &local.act_min,
+        xtml_activation_range_quantized(act, out.scale, out.zero_point, qmin, qmax, &local.act_min,
                                         &local.act_max);
     } else {
         /* TFLM's float activation range: +-FLT_MAX when there is none. */
@@ -363,14 +401,16 @@ static xtml_status_t pool_prepare(xtml_prep_t *p) {
 
 static xtml_status_t avg_pool_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
     const pool_params_t *pp = (const pool_params_t *)node->params;
-    pool_run(pp, pp->type == XTML_DTYPE_INT8 ? avg_q8 : avg_f32, xtml_node_in(ctx, node, 0),
+    pool_run(pp, pp->type == XTML_DTYPE_INT8 ? avg_q8 : pp->type == XTML_DTYPE_INT16 ? avg_q16 : avg_f32,
+             xtml_node_in(ctx, node, 0),
              xtml_node_out(ctx, node, 0));
     return XTML_STATUS_OK;
 }
 
 static xtml_status_t max_pool_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
     const pool_params_t *pp = (const pool_params_t *)node->params;
-    pool_run(pp, pp->type == XTML_DTYPE_INT8 ? max_q8 : max_f32, xtml_node_in(ctx, node, 0),
+    pool_run(pp, pp->type == XTML_DTYPE_INT8 ? max_q8 : pp->type == XTML_DTYPE_INT16 ? max_q16 : max_f32,
+             xtml_node_in(ctx, node, 0),
              xtml_node_out(ctx, node, 0));
     return XTML_STATUS_OK;
 }

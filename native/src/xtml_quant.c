@@ -474,7 +474,9 @@ int32_t xtml_mul_by_quantized_multiplier(int32_t x, int32_t multiplier, int shif
 int32_t xtml_mul_by_quantized_multiplier_64(int64_t x, int32_t multiplier, int shift) {
     int32_t reduced = multiplier < 0x7FFF0000 ? ((multiplier + (1 << 15)) >> 16) : 0x7FFF;
     int total = 15 - shift;
-    int64_t r = x * (int64_t)reduced + ((int64_t)1 << (total - 1));
+    /* Wraps (in unsigned) where an accumulator far outside TFLM's +-2^47
+     * contract would overflow, as x86-64's multiply does. */
+    int64_t r = (int64_t)((uint64_t)x * (uint64_t)(int64_t)reduced + ((uint64_t)1 << (total - 1)));
     return (int32_t)(r >> total);
 }
 

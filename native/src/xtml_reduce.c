@@ -3,8 +3,8 @@
  *
  * MEAN sums every output's inputs in increasing input order (the order TFLM
  * adds them in, which float results depend on), then divides (float) or
- * requantizes the int32 sum with a multiplier that folds in 1/N (int8, TFLM's
- * integer path). ARG_MAX returns the first index of the largest value,
+ * requantizes the int32 sum with a multiplier that folds in 1/N (int8 and
+ * int16, TFLM's integer path, zero points applied). ARG_MAX returns the first index of the largest value,
  * ARG_MIN the first index of the smallest.
  */
 #include "xtml_internal.h"
@@ -18,7 +18,8 @@
  * axis.
  */
 typedef struct xtml_mean_params {
-    bool is_int8;
+    bool is_int8;             /* int8 or int16: the integer path */
+    bool is_int16;
     int32_t ndim;
     int32_t dims[XTML_MAX_DIMS];
     int32_t out_stride[XTML_MAX_DIMS];
@@ -58,31 +59,38 @@ static const float *mean_axis_f32(const xtml_mean_params_t *k, int axis, const f
     return in;
 }
 
-/* Same walk for int8, summing in int32 (wrapping like TFLM's, in unsigned). */
-static const int8_t *mean_axis_s8(const xtml_mean_params_t *k, int axis, const int8_t *in,
-                                  uint32_t *acc) {
+/* Input element i of an int8 or int16 tensor. */
+static inline int32_t mean_load_q(const void *in, bool is_int16, size_t i) {
+    return is_int16 ? ((const int16_t *)in)[i] : ((const int8_t *)in)[i];
+}
+
+/* Same walk for int8 and int16, summing in int32 (wrapping like TFLM's, in
+ * unsigned); at is the position in the input, returned past the slice. */
+static size_t mean_axis_q(const xtml_mean_params_t *k, int axis, const void *in, size_t at,
+                          uint32_t *acc) {
     const int32_t n = k->dims[axis];
     const int32_t os = k->out_stride[axis];
+    const bool wide = k->is_int16;
     int32_t i;
     if (axis == k->ndim - 1) {
         if (os == 0) {
             uint32_t sum = acc[0];
             for (i = 0; i < n; ++i) {
-                sum += (uint32_t)(int32_t)in[i];
+                sum += (uint32_t)mean_load_q(in, wide, at + (size_t)i);
             }
             acc[0] = sum;
         } else {
             for (i = 0; i < n; ++i) {
-                acc[i] += (uint32_t)(int32_t)in[i];
+                acc[i] += (uint32_t)mean_load_q(in, wide, at + (size_t)i);
             }
         }
-        return in + n;
+        return at + (size_t)n;
     }
     for (i = 0; i < n; ++i) {
-        in = mean_axis_s8(k, axis + 1, in, acc);
+        at = mean_axis_q(k, axis + 1, in, at, acc);
         acc += os;
     }
-    return in;
+    return at;
 }
 
 /* Two's-complement reinterpretation without implementation-defined conversion. */
@@ -101,20 +109,26 @@ static void mean_run_f32(const xtml_mean_params_t *k, const float *in, float *ou
     }
 }
 
-static void mean_run_s8(const xtml_mean_params_t *k, const int8_t *in, int8_t *out,
-                        uint32_t *acc) {
+static void mean_run_q(const xtml_mean_params_t *k, const void *in, void *out, uint32_t *acc) {
     const uint32_t zp_total = (uint32_t)k->in_zero_point * (uint32_t)k->n_reduced;
+    const int32_t lo = k->is_int16 ? -32768 : -128;
+    const int32_t hi = k->is_int16 ? 32767 : 127;
     int32_t i;
     for (i = 0; i < k->n_out; ++i) {
         acc[i] = 0;
     }
-    mean_axis_s8(k, 0, in, acc);
+    mean_axis_q(k, 0, in, 0, acc);
     for (i = 0; i < k->n_out; ++i) {
         int32_t scaled = xtml_mul_by_quantized_multiplier(wrap_i32(acc[i] - zp_total),
                                                           k->multiplier, k->shift);
         /* Wraps where TFLM's int32 addition would, without undefined behaviour. */
         int32_t v = wrap_i32((uint32_t)scaled + (uint32_t)k->out_zero_point);
-        out[i] = (int8_t)(v < -128 ? -128 : (v > 127 ? 127 : v));
+        v = v < lo ? lo : (v > hi ? hi : v);
+        if (k->is_int16) {
+            ((int16_t *)out)[i] = (int16_t)v;
+        } else {
+            ((int8_t *)out)[i] = (int8_t)v;
+        }
     }
 }
 
@@ -249,9 +263,9 @@ static xtml_status_t mean_prepare(xtml_prep_t *p) {
     if (in.index < 0 || axis.index < 0) {
         return xtml_prep_fail(p, XTML_STATUS_MODEL_OPERATOR, "input and axis are required");
     }
-    if (in.type != XTML_DTYPE_INT8 && in.type != XTML_DTYPE_FLOAT32) {
+    if (in.type != XTML_DTYPE_INT8 && in.type != XTML_DTYPE_FLOAT32 && in.type != XTML_DTYPE_INT16) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
-                              "input 0 '%s' is %s, expected int8 or float32", in.name,
+                              "input 0 '%s' is %s, expected int8, int16 or float32", in.name,
                               xtml_dtype_name(in.type));
     }
     st = xtml_prep_expect_type(p, &out, "output tensor", in.type);
@@ -271,7 +285,8 @@ static xtml_status_t mean_prepare(xtml_prep_t *p) {
     k.n_out = out.count;
     k.n_reduced = n_reduced;  /* <= in.count */
     k.divisor = (float)n_reduced;
-    k.is_int8 = in.type == XTML_DTYPE_INT8;
+    k.is_int16 = in.type == XTML_DTYPE_INT16;
+    k.is_int8 = in.type == XTML_DTYPE_INT8 || k.is_int16;
     if (k.is_int8) {
         int32_t multiplier;
         int shift, n_shift;
@@ -310,7 +325,7 @@ static xtml_status_t mean_prepare(xtml_prep_t *p) {
         k.out_zero_point = out.zero_point;
     }
 
-    if (in.type == XTML_DTYPE_INT8) {
+    if (k.is_int8) {
         xtml_prep_scratch(p, sizeof(uint32_t) * (size_t)out.count);
     }
     xtml_prep_set_macs(p, (uint64_t)in.count);
@@ -325,8 +340,8 @@ static xtml_status_t mean_prepare(xtml_prep_t *p) {
 static xtml_status_t mean_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
     const xtml_mean_params_t *k = (const xtml_mean_params_t *)node->params;
     if (k->is_int8) {
-        mean_run_s8(k, (const int8_t *)xtml_node_in(ctx, node, 0),
-                    (int8_t *)xtml_node_out(ctx, node, 0), (uint32_t *)node->scratch);
+        mean_run_q(k, xtml_node_in(ctx, node, 0), xtml_node_out(ctx, node, 0),
+                   (uint32_t *)node->scratch);
     } else {
         mean_run_f32(k, (const float *)xtml_node_in(ctx, node, 0),
                      (float *)xtml_node_out(ctx, node, 0));

@@ -1,6 +1,8 @@
 /*
  * xtml_transpose_conv.c - TRANSPOSE_CONV (float32; int8 with per-tensor or
- * per-channel int8 weights and an int32 bias), as TFLM's reference kernels.
+ * per-channel int8 weights and an int32 bias; 16x8: int16 activations with
+ * zero point 0, int8 weights, an int64 or int16 bias), as TFLM's reference
+ * kernels.
  *
  * Inputs: the output shape (int32 [4], constant here and equal to the output
  * tensor's shape: TFLM reads the output tensor's dims), the weights
@@ -14,7 +16,10 @@
  * requantized per channel (int8). Float sums depend on that order, so the
  * core keeps it. Padding is TFLM's: the SAME/VALID padding of a convolution
  * from the output size back to the input size. int8 weight zero points are
- * ignored, as TFLM does (refused unless 0).
+ * ignored, as TFLM does (refused unless 0). 16x8 scatters into int64
+ * scratch and requantizes with TFLM's 64-bit MultiplyByQuantizedMultiplier
+ * (shift at most 7, where TFLM asserts); TFLM reads any bias but int16 as
+ * int64, so an int32 bias is refused.
  */
 #include <float.h>
 
@@ -31,8 +36,9 @@ typedef struct xtml_tconv_params {
     int32_t out_offset;
     int32_t act_min, act_max;
     float act_lo, act_hi;
-    uint8_t type;            /* xtml_dtype_t: float32 or int8 */
+    uint8_t type;            /* xtml_dtype_t: float32, int8 or int16 */
     uint8_t has_bias;
+    uint8_t bias16;          /* int16: the bias is int16, not int64 */
     /* int8: out_c multipliers then out_c shifts (int32 each) follow */
 } xtml_tconv_params_t;
 
@@ -96,6 +102,32 @@ static void tconv_scatter_s8(const xtml_tconv_params_t *q, const int8_t *in, con
     }
 }
 
+static void tconv_scatter_s16(const xtml_tconv_params_t *q, const int16_t *in, const int8_t *w, uint64_t *acc) {
+    int32_t b, y, x, ci, ky, kx, co;
+    for (b = 0; b < q->batches; b++) {
+        for (y = 0; y < q->in_h; y++) {
+            for (x = 0; x < q->in_w; x++) {
+                for (ci = 0; ci < q->in_c; ci++) {
+                    int32_t v = in[((b * q->in_h + y) * q->in_w + x) * q->in_c + ci];
+                    for (ky = 0; ky < q->k_h; ky++) {
+                        int32_t oy = y * q->stride_h - q->pad_h + ky;
+                        for (kx = 0; kx < q->k_w; kx++) {
+                            int32_t ox = x * q->stride_w - q->pad_w + kx;
+                            if (oy < 0 || oy >= q->out_h || ox < 0 || ox >= q->out_w) {
+                                continue;
+                            }
+                            for (co = 0; co < q->out_c; co++) {
+                                acc[((b * q->out_h + oy) * q->out_w + ox) * q->out_c + co] +=
+                                    (uint64_t)(int64_t)(v * w[((co * q->k_h + ky) * q->k_w + kx) * q->in_c + ci]);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 static xtml_status_t tconv_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
     const xtml_tconv_params_t *q = (const xtml_tconv_params_t *)node->params;
     const void *bias = q->has_bias ? xtml_node_in(ctx, node, 3) : NULL;
@@ -112,6 +144,22 @@ static xtml_status_t tconv_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
                 v = v + ((const float *)bias)[i % q->out_c];
             }
             out[i] = xtml_clamp_f32(v, q->act_lo, q->act_hi);
+        }
+    } else if (q->type == XTML_DTYPE_INT16) {
+        uint64_t *acc = (uint64_t *)node->scratch;   /* modulo 2^64, as int64 */
+        int16_t *out = (int16_t *)xtml_node_out(ctx, node, 0);
+        const int32_t *mult = tconv_mult(q);
+        const int32_t *shift = mult + q->out_c;
+        memset(acc, 0, (size_t)n * sizeof *acc);
+        tconv_scatter_s16(q, (const int16_t *)xtml_node_in(ctx, node, 2), (const int8_t *)xtml_node_in(ctx, node, 1), acc);
+        for (i = 0; i < n; i++) {
+            int32_t c = i % q->out_c;
+            uint64_t v = acc[i];
+            if (bias != NULL) {
+                v += q->bias16 ? (uint64_t)(int64_t)((const int16_t *)bias)[c] : (uint64_t)((const int64_t *)bias)[c];
+            }
+            out[i] = xtml_clamp_s16(xtml_mul_by_quantized_multiplier_64((int64_t)v, mult[c], (int)shift[c]), q->act_min,
+                                    q->act_max);
         }
     } else {
         int32_t *acc = (int32_t *)node->scratch;
@@ -156,6 +204,7 @@ static xtml_status_t tconv_prepare(xtml_prep_t *p) {
     xtml_tconv_params_t *q;
     int32_t padding, act, i;
     int n_in = xtml_prep_n_inputs(p);
+    bool is_s16;
     xtml_status_t st;
     if ((n_in != 3 && n_in != 4) || xtml_prep_n_outputs(p) != 1) {
         return xtml_prep_fail(p, XTML_STATUS_MODEL_OPERATOR, "has %d inputs and %d outputs, expected 3 or 4 and 1", n_in,
@@ -192,15 +241,22 @@ static xtml_status_t tconv_prepare(xtml_prep_t *p) {
     if (act != XTML_ACT_NONE && act != XTML_ACT_RELU && act != XTML_ACT_RELU_N1_TO_1 && act != XTML_ACT_RELU6) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG, "fused activation %" PRId32 " not supported", act);
     }
-    if (in.type != XTML_DTYPE_FLOAT32 && in.type != XTML_DTYPE_INT8) {
-        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE, "input '%s' is %s, expected float32 or int8", in.name,
-                              xtml_dtype_name(in.type));
+    if (in.type != XTML_DTYPE_FLOAT32 && in.type != XTML_DTYPE_INT8 && in.type != XTML_DTYPE_INT16) {
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE, "input '%s' is %s, expected float32, int8 or int16",
+                              in.name, xtml_dtype_name(in.type));
     }
-    st = xtml_prep_expect_type(p, &w, "weights", in.type);
+    is_s16 = in.type == XTML_DTYPE_INT16;
+    st = xtml_prep_expect_type(p, &w, "weights", is_s16 ? XTML_DTYPE_INT8 : in.type);
     if (st == XTML_STATUS_OK) {
         st = xtml_prep_expect_type(p, &out, "output", in.type);
     }
-    if (st == XTML_STATUS_OK && bias.index >= 0) {
+    if (st == XTML_STATUS_OK && bias.index >= 0 && is_s16) {
+        if (bias.type != XTML_DTYPE_INT64 && bias.type != XTML_DTYPE_INT16) {
+            return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE, "bias '%s' is %s, expected int64 or int16 for int16 input",
+                                  bias.name, xtml_dtype_name(bias.type));
+        }
+        local.bias16 = bias.type == XTML_DTYPE_INT16;
+    } else if (st == XTML_STATUS_OK && bias.index >= 0) {
         st = xtml_prep_expect_type(p, &bias, "bias", in.type == XTML_DTYPE_INT8 ? XTML_DTYPE_INT32 : XTML_DTYPE_FLOAT32);
     }
     if (st == XTML_STATUS_OK) {
@@ -256,7 +312,7 @@ static xtml_status_t tconv_prepare(xtml_prep_t *p) {
     if (in.type == XTML_DTYPE_FLOAT32) {
         xtml_activation_range_float(act, &local.act_lo, &local.act_hi);
     } else {
-        st = xtml_prep_expect_s8_io(p, &in, &out);
+        st = is_s16 ? xtml_prep_expect_s16_io(p, &in, &out) : xtml_prep_expect_s8_io(p, &in, &out);
         if (st == XTML_STATUS_OK) {
             st = xtml_prep_expect_quantized(p, &w, "weights");
         }
@@ -276,24 +332,26 @@ static xtml_status_t tconv_prepare(xtml_prep_t *p) {
         }
         for (i = 0; i < w.n_scales; i++) {
             float scale = xtml_tinfo_scale(&w, i);
-            if (!xtml_f32_is_positive_finite(scale) || !xtml_quantize_shift_at_most(in.scale, scale, out.scale, 30)) {
+            if (!xtml_f32_is_positive_finite(scale) ||
+                !xtml_quantize_shift_at_most(in.scale, scale, out.scale, is_s16 ? 7 : 30)) {
                 return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION, "weights '%s' scale at channel %" PRId32 " out of range",
                                       w.name, i);
             }
         }
         local.in_offset = -in.zero_point;
         local.out_offset = out.zero_point;
-        xtml_activation_range_quantized(act, out.scale, out.zero_point, -128, 127, &local.act_min, &local.act_max);
-        xtml_prep_scratch(p, (size_t)out.count * sizeof(int32_t));
+        xtml_activation_range_quantized(act, out.scale, out.zero_point, is_s16 ? -32768 : -128, is_s16 ? 32767 : 127,
+                                        &local.act_min, &local.act_max);
+        xtml_prep_scratch(p, (size_t)out.count * (is_s16 ? sizeof(int64_t) : sizeof(int32_t)));
     }
     xtml_prep_set_macs(p, (uint64_t)in.count * (uint64_t)local.k_h * (uint64_t)local.k_w * (uint64_t)local.out_c);
     q = (xtml_tconv_params_t *)XTML_PREP_PERSIST(p, xtml_tconv_params_t,
-                                                 in.type == XTML_DTYPE_INT8 ? 8 * (size_t)local.out_c : 0);
+                                                 in.type != XTML_DTYPE_FLOAT32 ? 8 * (size_t)local.out_c : 0);
     if (q == NULL) {
         return XTML_STATUS_OK;
     }
     *q = local;
-    if (in.type == XTML_DTYPE_INT8) {
+    if (in.type != XTML_DTYPE_FLOAT32) {
         int32_t *mult = (int32_t *)(void *)(q + 1);
         for (i = 0; i < local.out_c; i++) {
             int s;

@@ -1,0 +1,111 @@
+// Issue 14 point 2, group `int16` (tools/tflm-ops/int16.ts, test/data/tflm-ops/int16/):
+// 16x8 CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, TRANSPOSE_CONV and int16
+// pooling and MEAN. The shared wiring runs every vector byte for byte on every
+// build (core-vectors, bindings, xs); here: the committed models are what the
+// generator writes; a 16x8 DEPTHWISE_CONV_2D without a bias (TFLM's aborts)
+// gives TFLM's outputs for the same model with a bias of zeros; the
+// configurations TFLM runs but we refuse (it would ignore a zero point or
+// misread a bias) are refused with a specific status.
+import test from 'ava';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configs } from '../tools/tflm-ops/int16.js';
+import { modelBytes, type OpConfig, type OpTensor } from '../tools/tflm-ops/gen.js';
+import { optionalTest, variantNeeds } from './support/optional.js';
+import { repoRoot, runCli } from './support/reference.js';
+
+const dir = join(repoRoot, 'test/data/tflm-ops/int16');
+const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
+  models: { id: string; vectors: { name: string; input: string; output: string }[] }[];
+  refused: { id: string; model: string; expected_refusal: string | null }[];
+};
+const scratch = mkdtempSync(join(tmpdir(), 'xtml-int16-'));
+test.after.always(() => rmSync(scratch, { recursive: true, force: true }));
+let serial = 0;
+
+test('the committed models are what tools/tflm-ops/int16.ts writes, every configuration in the manifest', (t) => {
+  const files = new Map<string, string>([
+    ...manifest.models.map((m): [string, string] => [m.id, `models/${m.id}.tflite`]),
+    ...manifest.refused.map((r): [string, string] => [r.id, r.model]),
+  ]);
+  for (const c of configs) {
+    const file = files.get(c.id);
+    t.truthy(file, c.id);
+    t.deepEqual(new Uint8Array(readFileSync(join(dir, file!))), modelBytes(c), c.id);
+  }
+  t.is(files.size, configs.length);
+  // every operator of the task in 16x8 / int16, and each refusal with the status we refuse it with
+  const ops = new Set(configs.filter((c) => c.refusal === undefined).map((c) => c.op));
+  t.deepEqual([...ops].sort(), ['AVERAGE_POOL_2D', 'CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED', 'MAX_POOL_2D', 'MEAN', 'TRANSPOSE_CONV']);
+  t.true(manifest.refused.length >= 5);
+  for (const r of manifest.refused) t.regex(r.expected_refusal ?? '', /^XTML_STATUS_/, r.id);
+});
+
+const byId = (id: string): OpConfig => {
+  const c = configs.find((x) => x.id === id);
+  if (c === undefined) throw new Error(`no configuration ${id}`);
+  return c;
+};
+const withTensor = (c: OpConfig, name: string, change: (t: OpTensor) => OpTensor): OpConfig =>
+  ({ ...c, tensors: c.tensors.map((x) => (x.name === name ? change(x) : x)) });
+
+optionalTest('16x8 DEPTHWISE_CONV_2D without a bias gives TFLM\'s outputs for the same model with an all-zero int64 bias', variantNeeds.host, async (t) => {
+  const id = 'op_depthwise_conv_2d_16x8_valid_s2_zero_bias_relu';
+  const withZeros = byId(id);
+  t.true(withZeros.tensors.find((x) => x.name === 'bias')!.values!.every((v) => v === 0));
+  const noBias: OpConfig = { ...withZeros, inputs: withZeros.inputs.slice(0, 2) };
+  const model = join(scratch, `${serial++}.tflite`);
+  writeFileSync(model, modelBytes(noBias));
+  const vectors = manifest.models.find((m) => m.id === id)!.vectors;
+  t.is(vectors.length, 3);
+  for (const v of vectors) {
+    const out = `${model}.${v.name}.out`;
+    const r = await runCli('host', ['run', model, '--input', join(dir, v.input), '--output', out]);
+    t.is(r.code, 0, r.stderr);
+    t.deepEqual(new Uint8Array(readFileSync(out)), new Uint8Array(readFileSync(join(dir, v.output))), v.name);
+  }
+});
+
+// TFLM runs these but computes something else than the model describes: its
+// 16x8 convolutions ignore activation zero points, its 16x8 DEPTHWISE_CONV_2D
+// and TRANSPOSE_CONV read any bias but int16 as int64. Each is refused at prepare.
+const refusedHere: [string, OpConfig, string, RegExp][] = [
+  ['16x8 CONV_2D with input zero point 5',
+    withTensor(byId('op_conv_2d_16x8_same_s1_bias64'), 'input', (x) => ({ ...x, quant: { scale: x.quant!.scale, zeroPoint: [5] } })),
+    'XTML_STATUS_MODEL_QUANTIZATION', /int16 zero points 5 \(input\) and 0 \(output\) must be 0/],
+  ['16x8 DEPTHWISE_CONV_2D with output zero point -3',
+    withTensor(byId('op_depthwise_conv_2d_16x8_same_m2_bias64'), 'output', (x) => ({ ...x, quant: { scale: x.quant!.scale, zeroPoint: [-3] } })),
+    'XTML_STATUS_MODEL_QUANTIZATION', /must be 0/],
+  ['16x8 DEPTHWISE_CONV_2D with an int32 bias',
+    withTensor(byId('op_depthwise_conv_2d_16x8_same_m2_bias64'), 'bias', (x) => ({ ...x, dtype: 'int32', values: x.values!.map((v) => v % 100000) })),
+    'XTML_STATUS_UNSUPPORTED_TYPE', /bias 'bias' is int32, expected int64 for int16 input/],
+  ['16x8 TRANSPOSE_CONV with an int32 bias',
+    withTensor(byId('op_transpose_conv_16x8_same_s2_bias64'), 'bias', (x) => ({ ...x, dtype: 'int32', values: x.values!.map((v) => v % 100000) })),
+    'XTML_STATUS_UNSUPPORTED_TYPE', /expected int64 or int16/],
+  ['16x8 TRANSPOSE_CONV with input zero point 1',
+    withTensor(byId('op_transpose_conv_16x8_same_s2x1_nobias_relu'), 'input', (x) => ({ ...x, quant: { scale: x.quant!.scale, zeroPoint: [1] } })),
+    'XTML_STATUS_MODEL_QUANTIZATION', /must be 0/],
+  ['16x8 TRANSPOSE_CONV with a requantization shift of 9 (TFLM asserts below 8)',
+    withTensor(byId('op_transpose_conv_16x8_same_s2x1_nobias_relu'), 'output', (x) => ({ ...x, quant: { scale: [1e-9], zeroPoint: [0] } })),
+    'XTML_STATUS_MODEL_QUANTIZATION', /out of range/],
+  ['16x8 FULLY_CONNECTED with an int16 bias',
+    withTensor(byId('op_fully_connected_16x8_bias64'), 'bias', (x) => ({ ...x, dtype: 'int16', values: x.values!.map((v) => v % 30000) })),
+    'XTML_STATUS_UNSUPPORTED_TYPE', /expected int64 or int32/],
+  ['16x8 FULLY_CONNECTED with an int64 bias and a requantization shift of 8',
+    withTensor(byId('op_fully_connected_16x8_bias64'), 'output', (x) => ({ ...x, quant: { scale: [1e-9], zeroPoint: [0] } })),
+    'XTML_STATUS_MODEL_QUANTIZATION', /too large/],
+  ['int16 MEAN with a float32 output',
+    withTensor(byId('op_mean_int16_hw_keep'), 'output', (x) => ({ name: x.name, dtype: 'float32', shape: x.shape })),
+    'XTML_STATUS_UNSUPPORTED_TYPE', /output/],
+];
+for (const [what, c, status, detail] of refusedHere) {
+  optionalTest(`refused: ${what}, with ${status}`, variantNeeds.host, async (t) => {
+    const model = join(scratch, `${serial++}.tflite`);
+    writeFileSync(model, modelBytes(c));
+    const r = await runCli('host', ['inspect', model]);
+    t.is(r.code, 1);
+    t.true(r.stderr.startsWith(`${status}: operator 0 (${c.op})`), r.stderr);
+    t.regex(r.stderr, detail);
+  });
+}
