@@ -49,7 +49,7 @@ static bool is_int8_or_int16(xtml_dtype_t type) {
 
 typedef struct quantize_params {
     int32_t count;
-    xtml_dtype_t in_type;   /* float32, int8 or int16 */
+    uint8_t in_type;        /* xtml_dtype_t: float32, int8 or int16 */
     uint8_t out_int16;      /* output int16 (else int8) */
     int32_t out_min;        /* the output type's range */
     int32_t out_max;
@@ -186,7 +186,7 @@ static xtml_status_t quantize_prepare(xtml_prep_t *p) {
         return XTML_STATUS_OK;
     }
     qp->count = in.count;
-    qp->in_type = in.type;
+    qp->in_type = (uint8_t)in.type;
     qp->out_int16 = out.type == XTML_DTYPE_INT16;
     qp->out_min = out.type == XTML_DTYPE_INT16 ? -32768 : -128;
     qp->out_max = out.type == XTML_DTYPE_INT16 ? 32767 : 127;

@@ -13,7 +13,7 @@
 #define XTML_SIZE32_l2norm_params_t 16u
 #define XTML_SIZE32_log_softmax_params_t 32u
 #define XTML_SIZE32_pool_params_t 68u
-#define XTML_SIZE32_quantize_params_t 44u
+#define XTML_SIZE32_quantize_params_t 40u
 #define XTML_SIZE32_softmax_params_t 28u
 #define XTML_SIZE32_svdf_node_t 56u
 #define XTML_SIZE32_unary_params_t 60u
