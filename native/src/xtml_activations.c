@@ -182,19 +182,56 @@ static xtml_status_t expect_io_counts(xtml_prep_t *p) {
     return XTML_STATUS_OK;
 }
 
-/* One input, one output of the same type (int8 or float32) and shape; int8
- * tensors quantized per tensor with an int8 zero point. */
-static xtml_status_t unary_check(xtml_prep_t *p, xtml_tinfo_t *in, xtml_tinfo_t *out) {
+/* int16 tensors: zero point 0 where TFLM requires it (zero_only), else within int16. */
+static xtml_status_t expect_zero_point_s16(xtml_prep_t *p, const xtml_tinfo_t *t, const char *role, bool zero_only) {
+    if (!zero_only && t->zero_point >= -32768 && t->zero_point <= 32767) {
+        return XTML_STATUS_OK;
+    }
+    if (t->zero_point != 0) {
+        return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION, "%s %d '%s' has zero point %d, int16 needs 0",
+                              role, (int)t->index, t->name, (int)t->zero_point);
+    }
+    return XTML_STATUS_OK;
+}
+
+/* How a unary operator takes int16 tensors. */
+enum { UNARY_NO_INT16, UNARY_INT16, UNARY_INT16_ZP0 };
+
+/* One input, one output of the same type (int8, float32, or int16 where the
+ * operator takes it) and shape; int8 tensors quantized per tensor with an int8
+ * zero point, int16 ones per tensor with zero point 0 (UNARY_INT16_ZP0) or
+ * one within int16. */
+static xtml_status_t unary_check_types(xtml_prep_t *p, xtml_tinfo_t *in, xtml_tinfo_t *out, int int16) {
     xtml_status_t st = expect_io_counts(p);
     if (st != XTML_STATUS_OK) {
         return st;
     }
     xtml_prep_input(p, 0, in);
     xtml_prep_output(p, 0, out);
+    if (in->type == XTML_DTYPE_INT16 && int16 != UNARY_NO_INT16) {
+        st = xtml_prep_expect_type(p, out, "output", in->type);
+        if (st == XTML_STATUS_OK) {
+            st = xtml_prep_expect_same_shape(p, in, "input", out, "output");
+        }
+        if (st == XTML_STATUS_OK) {
+            st = xtml_prep_expect_quantized(p, in, "input");
+        }
+        if (st == XTML_STATUS_OK) {
+            st = xtml_prep_expect_quantized(p, out, "output");
+        }
+        if (st == XTML_STATUS_OK) {
+            st = expect_zero_point_s16(p, in, "input", int16 == UNARY_INT16_ZP0);
+        }
+        if (st == XTML_STATUS_OK) {
+            st = expect_zero_point_s16(p, out, "output", int16 == UNARY_INT16_ZP0);
+        }
+        return st;
+    }
     if (in->type != XTML_DTYPE_INT8 && in->type != XTML_DTYPE_FLOAT32) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
-                              "input %d '%s' is %s, expected int8 or float32", (int)in->index, in->name,
-                              xtml_dtype_name(in->type));
+                              int16 != UNARY_NO_INT16 ? "input %d '%s' is %s, expected int8, int16 or float32"
+                                    : "input %d '%s' is %s, expected int8 or float32",
+                              (int)in->index, in->name, xtml_dtype_name(in->type));
     }
     st = xtml_prep_expect_type(p, out, "output", in->type);
     if (st == XTML_STATUS_OK) {
@@ -213,6 +250,10 @@ static xtml_status_t unary_check(xtml_prep_t *p, xtml_tinfo_t *in, xtml_tinfo_t 
         }
     }
     return st;
+}
+
+static xtml_status_t unary_check(xtml_prep_t *p, xtml_tinfo_t *in, xtml_tinfo_t *out) {
+    return unary_check_types(p, in, out, UNARY_NO_INT16);
 }
 
 /* Quantized multiplier of a requantization; refuses left shifts beyond 30,
@@ -237,11 +278,19 @@ typedef struct sigmoid_q {
     int shift;
 } sigmoid_q_t;
 
+/* int16 LOGISTIC, TANH: input rescaling x * multiplier (rounded) >> shift. */
+typedef struct sigmoid16_q {
+    int32_t multiplier;
+    int32_t shift;
+    int32_t round;
+} sigmoid16_q_t;
+
 /* RELU: requantization clamped below at real 0. */
 typedef struct relu_q {
     int32_t in_zero_point;
     int32_t out_zero_point;
     int32_t lo;
+    int32_t hi;           /* the output type's maximum */
     int32_t multiplier;
     int shift;
 } relu_q_t;
@@ -261,6 +310,8 @@ typedef struct leaky_q {
     int s_identity;
     int s_alpha;
     bool alpha_negative;
+    int32_t lo;           /* the output type's range */
+    int32_t hi;
 } leaky_q_t;
 
 /* HARD_SWISH: int16 fixed point. */
@@ -283,6 +334,7 @@ typedef struct elu_q {
 
 typedef union unary_q {
     sigmoid_q_t sigmoid;
+    sigmoid16_q_t sigmoid16;
     elu_q_t elu;
     relu_q_t relu;
     relu6_q_t relu6;
@@ -298,9 +350,9 @@ typedef void (*unary_f32_fn)(const float *in, float *out, int32_t count, float a
 
 typedef struct unary_params {
     int32_t count;
-    xtml_dtype_t type;     /* int8 or float32 */
+    xtml_dtype_t type;     /* int8, int16 or float32 */
     float alpha;           /* LEAKY_RELU float32 */
-    unary_s8_fn value;     /* int8 */
+    unary_s8_fn value;     /* int8 and int16 */
     unary_f32_fn f32;      /* float32 */
     unary_q_t q;
     bool has_table;
@@ -350,14 +402,175 @@ static void unary_s8(const unary_params_t *up, const int8_t *in, int8_t *out) {
     }
 }
 
+static void unary_s16(const unary_params_t *up, const int16_t *in, int16_t *out) {
+    int32_t i;
+    for (i = 0; i < up->count; ++i) {
+        out[i] = (int16_t)up->value(&up->q, in[i]);
+    }
+}
+
 /* The eval of every unary operator. */
 static xtml_status_t unary_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
     const unary_params_t *up = (const unary_params_t *)node->params;
     if (up->type == XTML_DTYPE_INT8) {
         unary_s8(up, (const int8_t *)xtml_node_in(ctx, node, 0), (int8_t *)xtml_node_out(ctx, node, 0));
+    } else if (up->type == XTML_DTYPE_INT16) {
+        unary_s16(up, (const int16_t *)xtml_node_in(ctx, node, 0), (int16_t *)xtml_node_out(ctx, node, 0));
     } else {
         up->f32((const float *)xtml_node_in(ctx, node, 0), (float *)xtml_node_out(ctx, node, 0), up->count,
                 up->alpha);
+    }
+    return XTML_STATUS_OK;
+}
+
+/* ---- int16 LOGISTIC and TANH: TFLite's interpolated table ----
+ *
+ * TFLite's 16-bit logistic and tanh look |x| up in one table of the sigmoid:
+ * entry i is sigmoid(i / 24) in unsigned Q0.16 (TFLite's published values,
+ * which depart from the rounded sigmoid by a step in places: they are the
+ * kernel's data, so the same numbers are needed for the same results), and
+ * interpolate linearly between entries. tanh(x) = 2 sigmoid(2x) - 1 reads the
+ * same table at twice the rate. The input is first brought to steps of
+ * 1 / (3 * 4096), which puts +-10.7 at +-2^17.
+ */
+static const uint16_t sigmoid_q16_table[256] = {
+    0x8000, 0x82AB, 0x8555, 0x87FD, 0x8AA5, 0x8D49, 0x8FEB, 0x9289,
+    0x9524, 0x97B9, 0x9A4A, 0x9CD5, 0x9F5A, 0xA1D8, 0xA450, 0xA6C0,
+    0xA928, 0xAB88, 0xADDF, 0xB02E, 0xB273, 0xB4AF, 0xB6E1, 0xB909,
+    0xBB27, 0xBD3B, 0xBF44, 0xC143, 0xC337, 0xC520, 0xC6FE, 0xC8D1,
+    0xCA99, 0xCC57, 0xCE09, 0xCFB1, 0xD14D, 0xD2DF, 0xD466, 0xD5E3,
+    0xD755, 0xD8BD, 0xDA1A, 0xDB6E, 0xDCB7, 0xDDF7, 0xDF2D, 0xE059,
+    0xE17C, 0xE297, 0xE3A8, 0xE4B0, 0xE5B0, 0xE6A8, 0xE798, 0xE87F,
+    0xE95F, 0xEA37, 0xEB08, 0xEBD2, 0xEC95, 0xED51, 0xEE07, 0xEEB6,
+    0xEF5F, 0xF001, 0xF09F, 0xF136, 0xF1C8, 0xF254, 0xF2DC, 0xF35E,
+    0xF3DC, 0xF455, 0xF4CA, 0xF53A, 0xF5A6, 0xF60E, 0xF672, 0xF6D2,
+    0xF72F, 0xF788, 0xF7DE, 0xF830, 0xF87F, 0xF8CB, 0xF915, 0xF95B,
+    0xF99F, 0xF9E0, 0xFA1E, 0xFA5A, 0xFA94, 0xFACC, 0xFB01, 0xFB34,
+    0xFB65, 0xFB95, 0xFBC2, 0xFBEE, 0xFC18, 0xFC40, 0xFC66, 0xFC8C,
+    0xFCAF, 0xFCD1, 0xFCF2, 0xFD12, 0xFD30, 0xFD4D, 0xFD69, 0xFD84,
+    0xFD9E, 0xFDB6, 0xFDCE, 0xFDE5, 0xFDFB, 0xFE0F, 0xFE24, 0xFE37,
+    0xFE49, 0xFE5B, 0xFE6C, 0xFE7D, 0xFE8C, 0xFE9B, 0xFEAA, 0xFEB8,
+    0xFEC5, 0xFED2, 0xFEDE, 0xFEEA, 0xFEF5, 0xFF00, 0xFF0B, 0xFF15,
+    0xFF1E, 0xFF27, 0xFF30, 0xFF39, 0xFF41, 0xFF48, 0xFF50, 0xFF57,
+    0xFF5E, 0xFF65, 0xFF6B, 0xFF71, 0xFF77, 0xFF7C, 0xFF82, 0xFF87,
+    0xFF8C, 0xFF91, 0xFF95, 0xFF99, 0xFF9E, 0xFFA2, 0xFFA5, 0xFFA9,
+    0xFFAD, 0xFFB0, 0xFFB3, 0xFFB6, 0xFFB9, 0xFFBC, 0xFFBF, 0xFFC2,
+    0xFFC4, 0xFFC7, 0xFFC9, 0xFFCB, 0xFFCD, 0xFFD0, 0xFFD1, 0xFFD3,
+    0xFFD5, 0xFFD7, 0xFFD9, 0xFFDA, 0xFFDC, 0xFFDD, 0xFFDF, 0xFFE0,
+    0xFFE1, 0xFFE3, 0xFFE4, 0xFFE5, 0xFFE6, 0xFFE7, 0xFFE8, 0xFFE9,
+    0xFFEA, 0xFFEB, 0xFFEC, 0xFFED, 0xFFED, 0xFFEE, 0xFFEF, 0xFFF0,
+    0xFFF0, 0xFFF1, 0xFFF2, 0xFFF2, 0xFFF3, 0xFFF3, 0xFFF4, 0xFFF4,
+    0xFFF5, 0xFFF5, 0xFFF6, 0xFFF6, 0xFFF6, 0xFFF7, 0xFFF7, 0xFFF8,
+    0xFFF8, 0xFFF8, 0xFFF9, 0xFFF9, 0xFFF9, 0xFFF9, 0xFFFA, 0xFFFA,
+    0xFFFA, 0xFFFA, 0xFFFB, 0xFFFB, 0xFFFB, 0xFFFB, 0xFFFB, 0xFFFC,
+    0xFFFC, 0xFFFC, 0xFFFC, 0xFFFC, 0xFFFC, 0xFFFD, 0xFFFD, 0xFFFD,
+    0xFFFD, 0xFFFD, 0xFFFD, 0xFFFD, 0xFFFD, 0xFFFE, 0xFFFE, 0xFFFE,
+    0xFFFE, 0xFFFE, 0xFFFE, 0xFFFE, 0xFFFE, 0xFFFE, 0xFFFE, 0xFFFF,
+};
+
+static int32_t sigmoid16_input(const sigmoid16_q_t *q, int32_t x) {
+    return (x * q->multiplier + q->round) >> q->shift;
+}
+
+static int32_t logistic_s16_value(const unary_q_t *u, int32_t x) {
+    int32_t v = sigmoid16_input(&u->sigmoid16, x);
+    uint32_t mag = (uint32_t)(v < 0 ? -v : v);
+    uint32_t idx = mag >> 9;
+    uint32_t r;
+    if (idx >= 255) {
+        r = 0x7FFFu << 10;
+    } else {
+        uint32_t lo = sigmoid_q16_table[idx];
+        uint32_t hi = sigmoid_q16_table[idx + 1];
+        r = (lo << 9) + (mag & 0x1FFu) * (hi - lo);
+    }
+    /* sigmoid(-x) = 1 - sigmoid(x); Q0.25 back to Q0.15, rounded */
+    r = v >= 0 ? r + (1u << 9) : (1u << 25) - r + (1u << 9) - 1u;
+    return (int32_t)(r >> 10);
+}
+
+static int32_t tanh_s16_value(const unary_q_t *u, int32_t x) {
+    int32_t v = sigmoid16_input(&u->sigmoid16, x);
+    uint32_t mag = (uint32_t)(v < 0 ? -v : v);
+    uint32_t idx = mag >> 8;
+    int32_t r;
+    if (idx >= 255) {
+        r = 0xFFFF << 8;
+    } else {
+        int32_t lo = sigmoid_q16_table[idx];
+        int32_t hi = sigmoid_q16_table[idx + 1];
+        r = (lo << 8) + (int32_t)(mag & 0xFFu) * (hi - lo);
+    }
+    /* 2 sigmoid - 1 and its odd symmetry, Q0.24 to Q0.15, rounded */
+    r = v >= 0 ? r - (1 << 23) + (1 << 7) : -r + (1 << 23) + (1 << 7) - 1;
+    return r >> 8;
+}
+
+/*
+ * TFLite's CheckedLog2: log2(x) = log(x) * (1 / log 2) in float, rounded;
+ * true when within 1e-3 of that integer (the core's log is within an ulp of
+ * the C library's, which only matters at that edge).
+ */
+static bool checked_log2(float x, int *log2_rounded) {
+    volatile float inv_ln2 = 1.0f / xtml_log_f32(2.0f);
+    volatile float l = xtml_log_f32(x) * inv_ln2;
+    float r = roundf(l);
+    volatile float frac = l - r;
+    *log2_rounded = r > 1000.0f ? 1000 : (r < -1000.0f ? -1000 : (int)r);
+    return frac < 1e-3f && frac > -1e-3f;
+}
+
+/*
+ * The input rescaling, as TFLM's prepare: a power-of-two scale of 2^-12 (TANH
+ * also 2^-11) multiplies by 3 (6); any other scale takes scale * 3 * 4096
+ * doubled while at most 32767 / 2 (up to 31 times) and truncated, the shift
+ * counting the doublings. Then the output scale must be 2^-15.
+ */
+static xtml_status_t sigmoid16_q_init(xtml_prep_t *p, const xtml_tinfo_t *in, const xtml_tinfo_t *out,
+                                      bool is_tanh, sigmoid16_q_t *q) {
+    int in_log2 = 0, out_log2 = 0;
+    bool pot = checked_log2(in->scale, &in_log2);
+    int left = 12 + in_log2;
+    if (pot && (left == 0 || (is_tanh && left == 1))) {
+        q->multiplier = 3 << left;
+        q->shift = 0;
+    } else {
+        /* scale = m * 2^e with m a 24-bit integer; scale * 12288 * 2^k is
+         * (3 m) * 2^(e + 12 + k), exact (TFLM computes it in double) */
+        uint32_t bits;
+        uint64_t m3;
+        int32_t e, k = 0;
+        memcpy(&bits, &in->scale, sizeof bits);
+        e = (int32_t)((bits >> 23) & 0xFFu);
+        m3 = 3u * (uint64_t)((bits & 0x7FFFFFu) | (e != 0 ? 0x800000u : 0u));
+        e = (e != 0 ? e : 1) - 150 + 12;
+        /* while m3 * 2^(e + k) <= 16383.5, i.e. m3 * 2^(e + k + 1) <= 32767 */
+        while (k <= 30) {
+            int32_t t = e + k + 1;
+            bool small = t >= 0 ? (t < 16 && (m3 << t) <= 32767u) : (t <= -40 || m3 <= ((uint64_t)32767 << -t));
+            if (!small) {
+                break;
+            }
+            ++k;
+        }
+        {
+            int32_t t = e + k;
+            uint64_t mult = t >= 0 ? (t < 16 ? m3 << t : 65536u) : (t <= -40 ? 0 : m3 >> -t);
+            if (mult > 32767u) {
+                /* TFLM asserts the multiplier fits 15 bits (a scale above ~2.7) */
+                return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
+                                      "input %d '%s' scale %s is too large for int16", (int)in->index, in->name,
+                                      XTML_F32(in->scale));
+            }
+            q->multiplier = (int32_t)mult;
+        }
+        q->shift = k;
+    }
+    q->round = q->shift > 0 ? 1 << (q->shift - 1) : 0;
+    if (!checked_log2(out->scale, &out_log2) || out_log2 != -15) {
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
+                              "output %d '%s' scale %s: int16 %s needs 2^-15", (int)out->index, out->name,
+                              XTML_F32(out->scale), is_tanh ? "TANH" : "LOGISTIC");
     }
     return XTML_STATUS_OK;
 }
@@ -442,11 +655,18 @@ static void tanh_f32(const float *in, float *out, int32_t count, float alpha) {
 static xtml_status_t logistic_prepare(xtml_prep_t *p) {
     xtml_tinfo_t in, out;
     unary_q_t q;
-    xtml_status_t st = unary_check(p, &in, &out);
+    xtml_status_t st = unary_check_types(p, &in, &out, UNARY_INT16_ZP0);
     if (st != XTML_STATUS_OK) {
         return st;
     }
     memset(&q, 0, sizeof q);
+    if (in.type == XTML_DTYPE_INT16) {
+        st = sigmoid16_q_init(p, &in, &out, false, &q.sigmoid16);
+        if (st != XTML_STATUS_OK) {
+            return st;
+        }
+        return unary_finish(p, &in, logistic_s16_value, logistic_f32, &q, 0.0f);
+    }
     if (in.type == XTML_DTYPE_INT8) {
         if (out.zero_point != -128) {
             return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
@@ -465,11 +685,18 @@ static xtml_status_t logistic_prepare(xtml_prep_t *p) {
 static xtml_status_t tanh_prepare(xtml_prep_t *p) {
     xtml_tinfo_t in, out;
     unary_q_t q;
-    xtml_status_t st = unary_check(p, &in, &out);
+    xtml_status_t st = unary_check_types(p, &in, &out, UNARY_INT16_ZP0);
     if (st != XTML_STATUS_OK) {
         return st;
     }
     memset(&q, 0, sizeof q);
+    if (in.type == XTML_DTYPE_INT16) {
+        st = sigmoid16_q_init(p, &in, &out, true, &q.sigmoid16);
+        if (st != XTML_STATUS_OK) {
+            return st;
+        }
+        return unary_finish(p, &in, tanh_s16_value, tanh_f32, &q, 0.0f);
+    }
     if (in.type == XTML_DTYPE_INT8) {
         st = sigmoid_q_init(p, &in, &q.sigmoid);
         if (st != XTML_STATUS_OK) {
@@ -485,7 +712,7 @@ static xtml_status_t tanh_prepare(xtml_prep_t *p) {
 static int32_t relu_s8_value(const unary_q_t *u, int32_t x) {
     const relu_q_t *q = &u->relu;
     int32_t v = xtml_mul_by_quantized_multiplier(x - q->in_zero_point, q->multiplier, q->shift);
-    return clamp_i32(q->out_zero_point + v, q->lo, 127);
+    return clamp_i32(q->out_zero_point + v, q->lo, q->hi);
 }
 
 static int32_t relu6_s8_value(const unary_q_t *u, int32_t x) {
@@ -514,12 +741,12 @@ static void relu6_f32(const float *in, float *out, int32_t count, float alpha) {
 static xtml_status_t relu_prepare(xtml_prep_t *p) {
     xtml_tinfo_t in, out;
     unary_q_t q;
-    xtml_status_t st = unary_check(p, &in, &out);
+    xtml_status_t st = unary_check_types(p, &in, &out, UNARY_INT16_ZP0);
     if (st != XTML_STATUS_OK) {
         return st;
     }
     memset(&q, 0, sizeof q);
-    if (in.type == XTML_DTYPE_INT8) {
+    if (in.type != XTML_DTYPE_FLOAT32) {
         /* TFLM divides the scales in float, then widens */
         volatile float ratio = in.scale / out.scale;
         st = requant_multiplier(p, ratio, "input/output scale", &q.relu.multiplier, &q.relu.shift);
@@ -528,8 +755,10 @@ static xtml_status_t relu_prepare(xtml_prep_t *p) {
         }
         q.relu.in_zero_point = in.zero_point;
         q.relu.out_zero_point = out.zero_point;
-        /* the clamp at real 0 is the output zero point: round(0 / scale) = 0 */
+        /* the clamp at real 0 is the output zero point: round(0 / scale) = 0
+         * (int16: zero points 0) */
         q.relu.lo = out.zero_point > -128 ? out.zero_point : -128;
+        q.relu.hi = in.type == XTML_DTYPE_INT16 ? 32767 : 127;
     }
     return unary_finish(p, &in, relu_s8_value, relu_f32, &q, 0.0f);
 }
@@ -538,18 +767,20 @@ static xtml_status_t relu_prepare(xtml_prep_t *p) {
 static xtml_status_t relu6_prepare(xtml_prep_t *p) {
     xtml_tinfo_t in, out;
     unary_q_t q;
-    xtml_status_t st = unary_check(p, &in, &out);
+    xtml_status_t st = unary_check_types(p, &in, &out, UNARY_INT16);
     if (st != XTML_STATUS_OK) {
         return st;
     }
     memset(&q, 0, sizeof q);
-    if (in.type == XTML_DTYPE_INT8) {
+    if (in.type != XTML_DTYPE_FLOAT32) {
         /* TFLM clamps raw input values to [zero point, q(6.0)] of the input,
-         * q(6.0) = round(6 / scale) + zero point saturated to int8; the output
-         * quantization is not consulted. */
+         * q(6.0) = round(6 / scale) + zero point saturated to the type; the
+         * output quantization is not consulted. */
+        const int32_t type_max = in.type == XTML_DTYPE_INT16 ? 32767 : 127;
+        const int32_t type_min = in.type == XTML_DTYPE_INT16 ? -32768 : -128;
         float steps = roundf(6.0f / in.scale);    /* >= 0, perhaps infinite */
-        int32_t six = steps > 1000.0f ? 1000 : (int32_t)steps + in.zero_point;
-        q.relu6.hi = six > 127 ? 127 : (six < -128 ? -128 : six);
+        int32_t six = steps > 100000.0f ? 100000 : (int32_t)steps + in.zero_point;
+        q.relu6.hi = six > type_max ? type_max : (six < type_min ? type_min : six);
         q.relu6.lo = in.zero_point;
     }
     return unary_finish(p, &in, relu6_s8_value, relu6_f32, &q, 0.0f);
@@ -568,7 +799,7 @@ static int32_t leaky_relu_s8_value(const unary_q_t *u, int32_t x) {
         v = xtml_mul_by_quantized_multiplier(input, q->m_alpha, q->s_alpha);
         v = q->alpha_negative ? -v : v;
     }
-    return clamp_i32(q->out_zero_point + v, -128, 127);
+    return clamp_i32(q->out_zero_point + v, q->lo, q->hi);
 }
 
 static void leaky_relu_f32(const float *in, float *out, int32_t count, float alpha) {
@@ -585,7 +816,7 @@ static xtml_status_t leaky_relu_prepare(xtml_prep_t *p) {
     xtml_fb_table_t opts;
     unary_q_t q;
     float alpha;
-    xtml_status_t st = unary_check(p, &in, &out);
+    xtml_status_t st = unary_check_types(p, &in, &out, UNARY_INT16);
     if (st != XTML_STATUS_OK) {
         return st;
     }
@@ -595,7 +826,7 @@ static xtml_status_t leaky_relu_prepare(xtml_prep_t *p) {
     }
     alpha = xtml_fb_f32(&opts, 0, 0.0f);
     memset(&q, 0, sizeof q);
-    if (in.type == XTML_DTYPE_INT8) {
+    if (in.type != XTML_DTYPE_FLOAT32) {
         /* TFLM: alpha multiplier (in_scale * alpha) / out_scale and identity
          * multiplier in_scale / out_scale, both in float, then widened. */
         volatile float scaled_alpha = in.scale * alpha;
@@ -616,6 +847,8 @@ static xtml_status_t leaky_relu_prepare(xtml_prep_t *p) {
         }
         l->in_zero_point = in.zero_point;
         l->out_zero_point = out.zero_point;
+        l->lo = in.type == XTML_DTYPE_INT16 ? -32768 : -128;
+        l->hi = in.type == XTML_DTYPE_INT16 ? 32767 : 127;
     }
     return unary_finish(p, &in, leaky_relu_s8_value, leaky_relu_f32, &q, alpha);
 }
@@ -1147,13 +1380,107 @@ static xtml_status_t log_softmax_eval(xtml_ctx_t *ctx, const xtml_node_t *node) 
 typedef struct softmax_params {
     int32_t outer;            /* rows */
     int32_t depth;            /* row length */
-    uint8_t in_type;          /* xtml_dtype_t: float32 or int8 */
+    uint8_t in_type;          /* xtml_dtype_t: float32, int8 or int16 */
     uint8_t out_type;         /* xtml_dtype_t: float32, int8 or int16 */
     float beta;               /* float32 */
     int32_t multiplier;       /* int8: beta * scale in Q5.26 per input step */
     int left_shift;
     int32_t radius;           /* int8: larger differences to the row max give 0 */
+    int16_t lut[];            /* int16 input: exp LUT, then 1 / (1 + x) LUT (SOFTMAX16_LUT each) */
 } softmax_params_t;
+
+/* ---- int16 SOFTMAX: TFLite's two interpolated lookup tables ----
+ *
+ * TFLM builds two tables of 513 int16 values at prepare (here into the
+ * operator's persistent arena memory): exp(x) over [-10, 0] and 1 / (1 + x)
+ * over [0, 1], each as 512 samples in Q0.15 nudged by half the interpolation
+ * error at the midpoint of their interval (so that interpolation is centred),
+ * plus the end value. They are computed in float as TFLM does, with the
+ * core's exp (the same bits as the C library's expf on all 513 points:
+ * test/numerics checks it).
+ */
+#define SOFTMAX16_LUT 513
+
+/* TFLM's LUTPopulate for int16 with float arithmetic; exp over [-10, 0]
+ * (input scale 10 / 65535, zero point 32767) or 1 / (1 + x) over [0, 1]
+ * (scale 1 / 65535, zero point -32768), output scale 2 / 65535. */
+static float softmax16_fn(bool is_exp, float x) {
+    return is_exp ? xtml_exp_f32(x) : 1.0f / (1.0f + x);
+}
+
+static int16_t softmax16_clamp(float v) {
+    return (int16_t)(v < -32768.0f ? -32768 : (v > 32767.0f ? 32767 : (int32_t)v));
+}
+
+static void softmax16_populate(bool is_exp, int16_t *lut) {
+    const float range = 65535.0f;
+    volatile float in_scale = (is_exp ? 10.0f : 1.0f) / range;
+    const int32_t in_zero_point = is_exp ? 32767 : -32768;
+    volatile float out_scale = 2.0f / range;
+    volatile float in_min = in_scale * (float)(-32768 - in_zero_point);
+    volatile float in_max = in_scale * (float)(32767 - in_zero_point);
+    volatile float out_min = out_scale * -32768.0f;
+    volatile float out_max = out_scale * 32767.0f;
+    volatile float step = (in_max - in_min) / 512.0f;
+    volatile float half_step = step / 2.0f;
+    volatile float inv = 65536.0f / (out_max - out_min);
+    int32_t i;
+    for (i = 0; i < 512; ++i) {
+        volatile float at = in_min + (float)i * step;
+        volatile float mid_at = at + half_step;
+        volatile float next_at = in_min + (float)(i + 1) * step;
+        volatile float val = softmax16_fn(is_exp, at);
+        volatile float val_mid = softmax16_fn(is_exp, mid_at);
+        volatile float val_next = softmax16_fn(is_exp, next_at);
+        volatile float sample = roundf(val * inv);
+        volatile float interp_sum = val_next * inv + sample;
+        volatile float interp = roundf(interp_sum / 2.0f);
+        volatile float midpoint = roundf(val_mid * inv);
+        volatile float err = interp - midpoint;
+        volatile float bias = roundf(err / 2.0f);
+        lut[i] = softmax16_clamp(sample - bias);
+    }
+    lut[512] = softmax16_clamp(roundf(softmax16_fn(is_exp, in_max) * inv));
+}
+
+/* TFLite's int16 LUT lookup: 512 intervals of 128 input steps, linear. */
+static int32_t softmax16_lookup(const int16_t *lut, int32_t x) {
+    int32_t idx = 256 + (x >> 7);
+    int32_t base = lut[idx];
+    int32_t slope = lut[idx + 1] - base;
+    return (int16_t)(base + ((slope * (x & 0x7F) + 64) >> 7));
+}
+
+static void softmax_s16(const softmax_params_t *sp, const int16_t *in, int16_t *out) {
+    const int16_t *exp_lut = sp->lut;
+    const int16_t *recip_lut = sp->lut + SOFTMAX16_LUT;
+    int32_t r, c;
+    int32_t depth = sp->depth;
+    for (r = 0; r < sp->outer; ++r, in += depth, out += depth) {
+        int32_t max = -32768, sum = 0, recip, right;
+        int head;
+        int64_t shifted;
+        for (c = 0; c < depth; ++c) {
+            max = in[c] > max ? in[c] : max;
+        }
+        /* exp of each difference to the row max, rescaled so that [-65535, 0]
+         * spans [-10, 0] and recentred on the table; kept in the output row */
+        for (c = 0; c < depth; ++c) {
+            int32_t scaled = xtml_mul_by_quantized_multiplier(in[c] - max, sp->multiplier, sp->left_shift) + 32767;
+            out[c] = (int16_t)softmax16_lookup(exp_lut, clamp_i32(scaled, -32768, 32767));
+            sum += out[c];
+        }
+        /* 1 / sum: the sum normalized to [1, 2) in Q1.15, recentred, looked up */
+        head = clz_u32((uint32_t)sum);
+        shifted = (((int64_t)sum << (head - 1)) + (1 << 13)) >> 14;
+        recip = softmax16_lookup(recip_lut, clamp_i32((int32_t)shifted - ((1 << 15) + (1 << 16)), -32768, 32767));
+        right = 31 - head;
+        for (c = 0; c < depth; ++c) {
+            int32_t v = (int32_t)(((int64_t)out[c] * recip + ((int64_t)1 << (right - 1))) >> right);
+            out[c] = (int16_t)clamp_i32(v, 0, 32767);
+        }
+    }
+}
 
 static void softmax_f32(const softmax_params_t *sp, const float *in, float *out) {
     int32_t r, c;
@@ -1296,9 +1623,14 @@ static xtml_status_t softmax_prepare(xtml_prep_t *p) {
                                   xtml_dtype_name(out.type));
         }
         st = xtml_prep_expect_quantized(p, &in, "input");
+    } else if (in.type == XTML_DTYPE_INT16) {
+        st = xtml_prep_expect_type(p, &out, "output", XTML_DTYPE_INT16);
+        if (st == XTML_STATUS_OK) {
+            st = xtml_prep_expect_quantized(p, &in, "input");
+        }
     } else {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
-                              "input %d '%s' is %s, expected int8 or float32", (int)in.index, in.name,
+                              "input %d '%s' is %s, expected int8, int16 or float32", (int)in.index, in.name,
                               xtml_dtype_name(in.type));
     }
     if (st == XTML_STATUS_OK) {
@@ -1306,6 +1638,34 @@ static xtml_status_t softmax_prepare(xtml_prep_t *p) {
     }
     if (st != XTML_STATUS_OK) {
         return st;
+    }
+    if (in.type == XTML_DTYPE_INT16) {
+        /* TFLM: zero points 0, output scale 1/32768 within 0.1 %; input
+         * differences times scale * beta / (10 / 65535) as a multiplier */
+        float expected = 1.0f / 32768;
+        float delta = out.scale > expected ? out.scale - expected : expected - out.scale;
+        if (in.zero_point != 0 || out.zero_point != 0) {
+            return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
+                                  "int16 SOFTMAX needs zero points 0 (input %d, output %d)", (int)in.zero_point,
+                                  (int)out.zero_point);
+        }
+        if (out.n_scales < 1 || delta > 0.001f * 1.0f / 32768) {
+            return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
+                                  "output %d '%s' has scale %s, int16 SOFTMAX needs 1/32768", (int)out.index,
+                                  out.name, XTML_F32(out.scale));
+        }
+        if (in.dims[in.ndim - 1] > 65536) {
+            /* the int32 sum of the row's exp values (each below 2^15) would overflow */
+            return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG, "rows of %d elements are too long for int16",
+                                  (int)in.dims[in.ndim - 1]);
+        }
+        /* 10.0 / 65535.0 as a double: 0x14001400140014 * 2^-65 */
+        xtml_quantize_f32_mul_div_f64(in.scale, beta, 0x14001400140014u, -65, &multiplier, &left_shift);
+        if (left_shift > 30 || multiplier <= 0) {
+            return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG,
+                                  "beta %s times input %d '%s' scale %s is out of range for int16 SOFTMAX",
+                                  XTML_F32(beta), (int)in.index, in.name, XTML_F32(in.scale));
+        }
     }
     if (in.type == XTML_DTYPE_INT8) {
         /* the output format is fixed: [0, 1) in steps of 1/256 from -128
@@ -1350,9 +1710,14 @@ static xtml_status_t softmax_prepare(xtml_prep_t *p) {
         xtml_prep_scratch(p, 256 * sizeof(int32_t));   /* softmax_exp_d's table */
     }
 #endif
-    sp = (softmax_params_t *)XTML_PREP_PERSIST(p, softmax_params_t, 0);
+    sp = (softmax_params_t *)XTML_PREP_PERSIST(p, softmax_params_t,
+                                               in.type == XTML_DTYPE_INT16 ? 2 * SOFTMAX16_LUT * sizeof(int16_t) : 0);
     if (sp == NULL) {
         return XTML_STATUS_OK;
+    }
+    if (in.type == XTML_DTYPE_INT16) {
+        softmax16_populate(true, sp->lut);
+        softmax16_populate(false, sp->lut + SOFTMAX16_LUT);
     }
     sp->depth = in.dims[in.ndim - 1];
     sp->outer = sp->depth > 0 ? in.count / sp->depth : 0;
@@ -1374,6 +1739,10 @@ static xtml_status_t softmax_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
         }
         return softmax_s8(sp, (const int8_t *)xtml_node_in(ctx, node, 0), xtml_node_out(ctx, node, 0),
                           table);
+    }
+    if (sp->in_type == XTML_DTYPE_INT16) {
+        softmax_s16(sp, (const int16_t *)xtml_node_in(ctx, node, 0), (int16_t *)xtml_node_out(ctx, node, 0));
+        return XTML_STATUS_OK;
     }
     softmax_f32(sp, (const float *)xtml_node_in(ctx, node, 0), (float *)xtml_node_out(ctx, node, 0));
     return XTML_STATUS_OK;

@@ -1,6 +1,6 @@
 /*
  * xtml_elementwise.c - binary elementwise operators: ADD, SUB, MUL, MAXIMUM,
- * MINIMUM, in int8 and float32, with numpy-style broadcasting up to
+ * MINIMUM, in int8, int16 and float32, with numpy-style broadcasting up to
  * XTML_MAX_DIMS dimensions.
  *
  * Arithmetic follows TFLM's reference kernels bit for bit:
@@ -83,10 +83,9 @@ static inline int32_t q_mult_any(int32_t x, const q_mult_t *q) {
     return (h >> q->right) + ((h & q->mask) > threshold ? 1 : 0);
 }
 
-static inline int8_t clamp_q8(int32_t v, int32_t lo, int32_t hi) {
+static inline int32_t clamp_i32(int32_t v, int32_t lo, int32_t hi) {
     v = v < lo ? lo : v;
-    v = v > hi ? hi : v;
-    return (int8_t)v;
+    return v > hi ? hi : v;
 }
 
 /* std::min(std::max(v, lo), hi) exactly, NaN and signed zeros included. */
@@ -131,50 +130,57 @@ typedef struct range_f32 {
 typedef void (*row_fn_t)(const void *op, const void *a, int a_inc, const void *b, int b_inc,
                          void *out, int32_t n);
 
-/* An int8 ADD/SUB operand on the common scale: (v - zp) << 20, rescaled. */
-static inline int32_t addsub_in(int32_t v, int32_t offset, const q_mult_t *m) {
-    return q_mult_small((v + offset) * (1 << 20), m);
+/* An int8 ADD/SUB operand on the common scale: (v - zp) << 20, rescaled
+ * (int16: << 15; 65535 << 15 still fits, as TFLM notes). */
+static inline int32_t addsub_in(int32_t v, int32_t offset, int left_shift, const q_mult_t *m) {
+    return q_mult_small((v + offset) * (1 << left_shift), m);
 }
 
-static void addsub_q8_row(const addsub_q8_t *q, bool subtract, const int8_t *a, int a_inc,
-                          const int8_t *b, int b_inc, int8_t *out, int32_t n) {
-    const addsub_q8_t k = *q;
-    int32_t i;
-    if (a_inc && b_inc) {
-        if (subtract) {
-            for (i = 0; i < n; ++i) {
-                int32_t raw = addsub_in(a[i], k.a_offset, &k.a_scale) -
-                              addsub_in(b[i], k.b_offset, &k.b_scale);
-                out[i] = clamp_q8(q_mult_small(raw, &k.out_scale) + k.out_offset, k.act_min,
-                                  k.act_max);
-            }
-        } else {
-            for (i = 0; i < n; ++i) {
-                int32_t raw = addsub_in(a[i], k.a_offset, &k.a_scale) +
-                              addsub_in(b[i], k.b_offset, &k.b_scale);
-                out[i] = clamp_q8(q_mult_small(raw, &k.out_scale) + k.out_offset, k.act_min,
-                                  k.act_max);
-            }
-        }
-    } else if (b_inc) {
-        /* a broadcast: its scaled value is the same along the row. */
-        const int32_t sa = addsub_in(a[0], k.a_offset, &k.a_scale);
-        for (i = 0; i < n; ++i) {
-            int32_t sb = addsub_in(b[i], k.b_offset, &k.b_scale);
-            int32_t raw = subtract ? sa - sb : sa + sb;
-            out[i] = clamp_q8(q_mult_small(raw, &k.out_scale) + k.out_offset, k.act_min,
-                              k.act_max);
-        }
-    } else {
-        const int32_t sb = addsub_in(b[0], k.b_offset, &k.b_scale);
-        for (i = 0; i < n; ++i) {
-            int32_t sa = addsub_in(a[i], k.a_offset, &k.a_scale);
-            int32_t raw = subtract ? sa - sb : sa + sb;
-            out[i] = clamp_q8(q_mult_small(raw, &k.out_scale) + k.out_offset, k.act_min,
-                              k.act_max);
-        }
+/* The ADD/SUB row for one element type, its range and left shift. */
+#define XTML_ROW_ADDSUB(name, type, shift)                                                        \
+    static void name(const addsub_q8_t *q, bool subtract, const type *a, int a_inc,               \
+                     const type *b, int b_inc, type *out, int32_t n) {                            \
+        const addsub_q8_t k = *q;                                                                 \
+        int32_t i;                                                                                \
+        if (a_inc && b_inc) {                                                                     \
+            if (subtract) {                                                                       \
+                for (i = 0; i < n; ++i) {                                                         \
+                    int32_t raw = addsub_in(a[i], k.a_offset, shift, &k.a_scale) -                \
+                                  addsub_in(b[i], k.b_offset, shift, &k.b_scale);                 \
+                    out[i] = (type)clamp_i32(q_mult_small(raw, &k.out_scale) + k.out_offset,      \
+                                             k.act_min, k.act_max);                               \
+                }                                                                                 \
+            } else {                                                                              \
+                for (i = 0; i < n; ++i) {                                                         \
+                    int32_t raw = addsub_in(a[i], k.a_offset, shift, &k.a_scale) +                \
+                                  addsub_in(b[i], k.b_offset, shift, &k.b_scale);                 \
+                    out[i] = (type)clamp_i32(q_mult_small(raw, &k.out_scale) + k.out_offset,      \
+                                             k.act_min, k.act_max);                               \
+                }                                                                                 \
+            }                                                                                     \
+        } else if (b_inc) {                                                                       \
+            /* a broadcast: its scaled value is the same along the row. */                        \
+            const int32_t sa = addsub_in(a[0], k.a_offset, shift, &k.a_scale);                    \
+            for (i = 0; i < n; ++i) {                                                             \
+                int32_t sb = addsub_in(b[i], k.b_offset, shift, &k.b_scale);                      \
+                int32_t raw = subtract ? sa - sb : sa + sb;                                       \
+                out[i] = (type)clamp_i32(q_mult_small(raw, &k.out_scale) + k.out_offset,          \
+                                         k.act_min, k.act_max);                                   \
+            }                                                                                     \
+        } else {                                                                                  \
+            const int32_t sb = addsub_in(b[0], k.b_offset, shift, &k.b_scale);                    \
+            for (i = 0; i < n; ++i) {                                                             \
+                int32_t sa = addsub_in(a[i], k.a_offset, shift, &k.a_scale);                      \
+                int32_t raw = subtract ? sa - sb : sa + sb;                                       \
+                out[i] = (type)clamp_i32(q_mult_small(raw, &k.out_scale) + k.out_offset,          \
+                                         k.act_min, k.act_max);                                   \
+            }                                                                                     \
+        }                                                                                         \
     }
-}
+
+XTML_ROW_ADDSUB(addsub_q8_row, int8_t, 20)
+XTML_ROW_ADDSUB(addsub_q16_row, int16_t, 15)
+#undef XTML_ROW_ADDSUB
 
 static void add_q8_row(const void *op, const void *a, int a_inc, const void *b, int b_inc,
                        void *out, int32_t n) {
@@ -188,20 +194,40 @@ static void sub_q8_row(const void *op, const void *a, int a_inc, const void *b, 
                   b_inc, (int8_t *)out, n);
 }
 
-static void mul_q8_row(const void *op, const void *a_, int a_inc, const void *b_, int b_inc,
-                       void *out_, int32_t n) {
-    const mul_q8_t k = *(const mul_q8_t *)op;
-    const int8_t *a = (const int8_t *)a_;
-    const int8_t *b = (const int8_t *)b_;
-    int8_t *out = (int8_t *)out_;
-    int32_t i;
-    for (i = 0; i < n; ++i) {
-        int32_t prod = (*a + k.a_offset) * (*b + k.b_offset);
-        out[i] = clamp_q8(q_mult_any(prod, &k.out_scale) + k.out_offset, k.act_min, k.act_max);
-        a += a_inc;
-        b += b_inc;
-    }
+static void add_q16_row(const void *op, const void *a, int a_inc, const void *b, int b_inc,
+                        void *out, int32_t n) {
+    addsub_q16_row((const addsub_q8_t *)op, false, (const int16_t *)a, a_inc, (const int16_t *)b,
+                   b_inc, (int16_t *)out, n);
 }
+
+static void sub_q16_row(const void *op, const void *a, int a_inc, const void *b, int b_inc,
+                        void *out, int32_t n) {
+    addsub_q16_row((const addsub_q8_t *)op, true, (const int16_t *)a, a_inc, (const int16_t *)b,
+                   b_inc, (int16_t *)out, n);
+}
+
+/* MUL: the zero-point-corrected product requantized (int16: zero points 0,
+ * the product at most 2^30). */
+#define XTML_ROW_MUL(name, type)                                                                  \
+    static void name(const void *op, const void *a_, int a_inc, const void *b_, int b_inc,        \
+                     void *out_, int32_t n) {                                                     \
+        const mul_q8_t k = *(const mul_q8_t *)op;                                                 \
+        const type *a = (const type *)a_;                                                         \
+        const type *b = (const type *)b_;                                                         \
+        type *out = (type *)out_;                                                                 \
+        int32_t i;                                                                                \
+        for (i = 0; i < n; ++i) {                                                                 \
+            int32_t prod = (*a + k.a_offset) * (*b + k.b_offset);                                 \
+            out[i] = (type)clamp_i32(q_mult_any(prod, &k.out_scale) + k.out_offset, k.act_min,    \
+                                     k.act_max);                                                  \
+            a += a_inc;                                                                           \
+            b += b_inc;                                                                           \
+        }                                                                                         \
+    }
+
+XTML_ROW_MUL(mul_q8_row, int8_t)
+XTML_ROW_MUL(mul_q16_row, int16_t)
+#undef XTML_ROW_MUL
 
 /* The float and raw-compare kernels differ only in one expression of x and y. */
 #define XTML_ROW_F32(name, expr)                                                               \
@@ -248,6 +274,8 @@ XTML_ROW_PICK(max_f32_row, float, x > y ? x : y)
 XTML_ROW_PICK(min_f32_row, float, x < y ? x : y)
 XTML_ROW_PICK(max_q8_row, int8_t, x > y ? x : y)
 XTML_ROW_PICK(min_q8_row, int8_t, x < y ? x : y)
+XTML_ROW_PICK(max_q16_row, int16_t, x > y ? x : y)
+XTML_ROW_PICK(min_q16_row, int16_t, x < y ? x : y)
 #undef XTML_ROW_F32
 #undef XTML_ROW_PICK
 
@@ -407,15 +435,23 @@ static void act_range_f32(int act, range_f32_t *r) {
     }
 }
 
-static xtml_status_t expect_q8(xtml_prep_t *p, const xtml_tinfo_t *t, const char *role) {
+/* Quantized per tensor, the zero point within int8 (int16: within int16, or
+ * 0 when zero_only). */
+static xtml_status_t expect_q8(xtml_prep_t *p, const xtml_tinfo_t *t, const char *role, bool zero_only) {
+    const bool wide = t->type == XTML_DTYPE_INT16;
     xtml_status_t st = xtml_prep_expect_quantized(p, t, role);
     if (st != XTML_STATUS_OK) {
         return st;
     }
-    if (t->zero_point < -128 || t->zero_point > 127) {
+    if (wide && zero_only && t->zero_point != 0) {
         return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
-                              "%s '%s' has zero point %d, outside int8", role, t->name,
+                              "%s '%s' has zero point %d, int16 needs 0", role, t->name,
                               (int)t->zero_point);
+    }
+    if (t->zero_point < (wide ? -32768 : -128) || t->zero_point > (wide ? 32767 : 127)) {
+        return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
+                              "%s '%s' has zero point %d, outside %s", role, t->name,
+                              (int)t->zero_point, xtml_dtype_name(t->type));
     }
     return XTML_STATUS_OK;
 }
@@ -441,6 +477,7 @@ static xtml_status_t prepare_addsub_q8(xtml_prep_t *p, int kind, const xtml_tinf
                                        const xtml_tinfo_t *b, const xtml_tinfo_t *out, int act,
                                        addsub_q8_t *q) {
     const float max = a->scale > b->scale ? a->scale : b->scale;
+    const bool wide = out->type == XTML_DTYPE_INT16;
     int32_t mult[3];
     int shift[3];
     bool positive[3] = { true, true, true };
@@ -450,14 +487,15 @@ static xtml_status_t prepare_addsub_q8(xtml_prep_t *p, int kind, const xtml_tinf
          * b / (2 max) and 2 max / (2^20 out), each one exact ratio. */
         xtml_quantize_f32_mul_div(a->scale, 0.5f, max, &mult[0], &shift[0]);
         xtml_quantize_f32_mul_div(b->scale, 0.5f, max, &mult[1], &shift[1]);
-        xtml_quantize_f32_mul_div(max, 1.0f / 524288.0f, out->scale, &mult[2], &shift[2]);
+        xtml_quantize_f32_mul_div(max, wide ? 1.0f / 16384.0f : 1.0f / 524288.0f, out->scale, &mult[2],
+                                  &shift[2]);
     } else {
         /* ...but SUB's ratios in float, widened to double only at the end. */
         /* volatile: each step rounded to float even where the FPU keeps more (x87). */
         volatile float twice_max = 2.0f * max;
         volatile float ratio_a = a->scale / twice_max;
         volatile float ratio_b = b->scale / twice_max;
-        volatile float out_denominator = (float)(1 << 20) * out->scale;
+        volatile float out_denominator = (float)(wide ? 1 << 15 : 1 << 20) * out->scale;
         volatile float ratio_out = twice_max / out_denominator;
         xtml_quantize_f32(ratio_a, &mult[0], &shift[0]);
         xtml_quantize_f32(ratio_b, &mult[1], &shift[1]);
@@ -480,8 +518,8 @@ static xtml_status_t prepare_addsub_q8(xtml_prep_t *p, int kind, const xtml_tinf
     q->a_offset = -a->zero_point;
     q->b_offset = -b->zero_point;
     q->out_offset = out->zero_point;
-    xtml_activation_range_quantized(act, out->scale, out->zero_point, -128, 127, &q->act_min,
-                                    &q->act_max);
+    xtml_activation_range_quantized(act, out->scale, out->zero_point, wide ? -32768 : -128, wide ? 32767 : 127,
+                                    &q->act_min, &q->act_max);
     return XTML_STATUS_OK;
 }
 
@@ -501,8 +539,13 @@ static xtml_status_t prepare_mul_q8(xtml_prep_t *p, const xtml_tinfo_t *a, const
     q->a_offset = -a->zero_point;
     q->b_offset = -b->zero_point;
     q->out_offset = out->zero_point;
-    xtml_activation_range_quantized(act, out->scale, out->zero_point, -128, 127, &q->act_min,
-                                    &q->act_max);
+    if (out->type == XTML_DTYPE_INT16) {
+        xtml_activation_range_quantized(act, out->scale, out->zero_point, -32768, 32767, &q->act_min,
+                                        &q->act_max);
+    } else {
+        xtml_activation_range_quantized(act, out->scale, out->zero_point, -128, 127, &q->act_min,
+                                        &q->act_max);
+    }
     return XTML_STATUS_OK;
 }
 
@@ -516,6 +559,8 @@ static xtml_status_t binary_prepare(xtml_prep_t *p, int kind) {
     xtml_status_t st;
     int act = XTML_ACT_NONE;
     bool is_q8;
+    bool is_q16;
+    size_t elem_bytes;
 
     if (xtml_prep_n_inputs(p) != 2 || xtml_prep_n_outputs(p) != 1) {
         return xtml_prep_fail(p, XTML_STATUS_MODEL_OPERATOR,
@@ -529,9 +574,9 @@ static xtml_status_t binary_prepare(xtml_prep_t *p, int kind) {
         return xtml_prep_fail(p, XTML_STATUS_MODEL_OPERATOR, "input %d is absent",
                               a.index < 0 ? 0 : 1);
     }
-    if (out.type != XTML_DTYPE_INT8 && out.type != XTML_DTYPE_FLOAT32) {
+    if (out.type != XTML_DTYPE_INT8 && out.type != XTML_DTYPE_INT16 && out.type != XTML_DTYPE_FLOAT32) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
-                              "output '%s' is %s, expected int8 or float32", out.name,
+                              "output '%s' is %s, expected int8, int16 or float32", out.name,
                               xtml_dtype_name(out.type));
     }
     st = xtml_prep_expect_type(p, &a, "input", out.type);
@@ -542,6 +587,8 @@ static xtml_status_t binary_prepare(xtml_prep_t *p, int kind) {
         return st;
     }
     is_q8 = out.type == XTML_DTYPE_INT8;
+    is_q16 = out.type == XTML_DTYPE_INT16;
+    elem_bytes = is_q8 ? 1 : (is_q16 ? 2 : 4);
 
     st = xtml_prep_options(p, options_type[kind], &opts);
     if (st != XTML_STATUS_OK) {
@@ -559,18 +606,20 @@ static xtml_status_t binary_prepare(xtml_prep_t *p, int kind) {
     }
 
     memset(&local, 0, sizeof local);
-    st = bcast_prepare(p, &a, &b, &out, is_q8 ? 1 : 4, &local.shape);
+    st = bcast_prepare(p, &a, &b, &out, elem_bytes, &local.shape);
     if (st != XTML_STATUS_OK) {
         return st;
     }
 
-    if (is_q8 && (kind == OP_ADD || kind == OP_SUB || kind == OP_MUL)) {
-        st = expect_q8(p, &a, "input");
+    if ((is_q8 || is_q16) && (kind == OP_ADD || kind == OP_SUB || kind == OP_MUL)) {
+        /* int16: TFLM's MUL needs zero points 0 and its SUB asserts them for
+         * the inputs; ADD takes any (65535 << 15 still fits in 32 bits). */
+        st = expect_q8(p, &a, "input", kind != OP_ADD);
         if (st == XTML_STATUS_OK) {
-            st = expect_q8(p, &b, "input");
+            st = expect_q8(p, &b, "input", kind != OP_ADD);
         }
         if (st == XTML_STATUS_OK) {
-            st = expect_q8(p, &out, "output");
+            st = expect_q8(p, &out, "output", kind == OP_MUL);
         }
         if (st != XTML_STATUS_OK) {
             return st;
@@ -580,28 +629,29 @@ static xtml_status_t binary_prepare(xtml_prep_t *p, int kind) {
     switch (kind) {
     case OP_ADD:
     case OP_SUB:
-        if (is_q8) {
+        if (is_q8 || is_q16) {
             st = prepare_addsub_q8(p, kind, &a, &b, &out, act, &local.op.addsub);
-            local.row = kind == OP_ADD ? add_q8_row : sub_q8_row;
+            local.row = is_q16 ? (kind == OP_ADD ? add_q16_row : sub_q16_row)
+                               : (kind == OP_ADD ? add_q8_row : sub_q8_row);
         } else {
             act_range_f32(act, &local.op.range);
             local.row = kind == OP_ADD ? add_f32_row : sub_f32_row;
         }
         break;
     case OP_MUL:
-        if (is_q8) {
+        if (is_q8 || is_q16) {
             st = prepare_mul_q8(p, &a, &b, &out, act, &local.op.mul);
-            local.row = mul_q8_row;
+            local.row = is_q16 ? mul_q16_row : mul_q8_row;
         } else {
             act_range_f32(act, &local.op.range);
             local.row = mul_f32_row;
         }
         break;
     case OP_MAXIMUM:
-        local.row = is_q8 ? max_q8_row : max_f32_row;
+        local.row = is_q8 ? max_q8_row : (is_q16 ? max_q16_row : max_f32_row);
         break;
     default:
-        local.row = is_q8 ? min_q8_row : min_f32_row;
+        local.row = is_q8 ? min_q8_row : (is_q16 ? min_q16_row : min_f32_row);
         break;
     }
     if (st != XTML_STATUS_OK) {

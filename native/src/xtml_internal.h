@@ -439,6 +439,10 @@ static inline bool xtml_quantize_shift_at_most(float a, float b, float c, int ma
 /* int8 SOFTMAX's input multiplier: beta * scale * 2^26 capped at 2^31 - 1,
  * quantized; false (TFLM aborts) unless that product exceeds 1. */
 bool xtml_quantize_softmax_beta(float beta, float scale, int32_t *multiplier, int *shift);
+/* QuantizeMultiplier((double)a * (double)b / d) for a double d = d_mant * 2^d_exp
+ * (d_mant in [2^52, 2^53)): the quotient rounded to a double as TFLM's is. */
+void xtml_quantize_f32_mul_div_f64(float a, float b, uint64_t d_mant, int32_t d_exp, int32_t *multiplier,
+                                   int *shift);
 /* TFLM's check that a bias scale matches input scale x weights scale:
  * |in * w - bias| / out <= 0.02 with each step rounded as a double (the
  * product is exact). A bias scale of 0 (none) counts as 0; scales must

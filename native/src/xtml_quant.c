@@ -325,6 +325,43 @@ static uint64_t div_shift32_by_u24(uint64_t n, uint32_t d, uint32_t *rem) {
     return q;
 }
 
+void xtml_quantize_f32_mul_div_f64(float a, float b, uint64_t d_mant, int32_t d_exp, int32_t *multiplier,
+                                   int *shift) {
+    bool na, nb, sticky;
+    uint32_t ma, mb;
+    int32_t ea, eb, qe;
+    uint64_t r, q = 0;
+    f32_class_t ca = f32_split(a, &na, &ma, &ea);
+    f32_class_t cb = f32_split(b, &nb, &mb, &eb);
+    f64_parts_t f;
+    if (ca == F32_NAN || cb == F32_NAN || ca == F32_INF || cb == F32_INF) {
+        quantize_invalid(multiplier, shift);
+        return;
+    }
+    if (ca == F32_ZERO || cb == F32_ZERO) {
+        *multiplier = 0;
+        *shift = 0;
+        return;
+    }
+    /* the product (below 2^48) over d_mant (in [2^52, 2^53)), bit by bit
+     * until the quotient has 55 bits; the remainder says whether more follow */
+    r = (uint64_t)ma * mb;
+    qe = ea + eb - d_exp;
+    while (bit_length_u64(q) < 55) {
+        r <<= 1;
+        q <<= 1;
+        if (r >= d_mant) {
+            r -= d_mant;
+            q |= 1u;
+        }
+        qe--;
+    }
+    sticky = r != 0;
+    f = round_to_f64(q, qe, sticky);
+    /* frexp's fraction f.mant / 2^53 times 2^31, rounded half away from zero */
+    quantize_finish(na != nb, (uint32_t)((f.mant + ((uint64_t)1 << 21)) >> 22), f.exp + 53, multiplier, shift);
+}
+
 bool xtml_bias_scale_matches(float input_scale, float weights_scale, float bias_scale, float output_scale) {
     /* 0.02 as a double, mantissa and exponent */
     const f64_parts_t limit = { 0x147AE147AE147Bu, -58 };

@@ -1,6 +1,7 @@
 /*
- * xtml_quantize.c - QUANTIZE (float32 -> int8, int8 -> int8 requantization) and
- * DEQUANTIZE (int8 -> float32), bit-exact with TensorFlow Lite Micro.
+ * xtml_quantize.c - QUANTIZE (float32 -> int8 or int16; int8 or int16 -> int8 or
+ * int16 requantization) and DEQUANTIZE (int8 or int16 -> float32), bit-exact
+ * with TensorFlow Lite Micro.
  *
  * int8 requantization of a tensor with 256 elements or more maps each of the
  * 256 possible inputs through TFLM's fixed-point multiplier once at prepare
@@ -8,11 +9,14 @@
  */
 #include "xtml_internal.h"
 
-static xtml_status_t expect_zero_point_s8(xtml_prep_t *p, const xtml_tinfo_t *t, const char *role) {
-    if (t->zero_point < -128 || t->zero_point > 127) {
+/* The zero point within the tensor's type (int8 or int16). */
+static xtml_status_t expect_zero_point_in_type(xtml_prep_t *p, const xtml_tinfo_t *t, const char *role) {
+    int32_t lo = t->type == XTML_DTYPE_INT16 ? -32768 : -128;
+    int32_t hi = t->type == XTML_DTYPE_INT16 ? 32767 : 127;
+    if (t->zero_point < lo || t->zero_point > hi) {
         return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
-                              "%s %d '%s' has zero point %d outside the int8 range", role, (int)t->index,
-                              t->name, (int)t->zero_point);
+                              "%s %d '%s' has zero point %d outside the %s range", role, (int)t->index,
+                              t->name, (int)t->zero_point, xtml_dtype_name(t->type));
     }
     return XTML_STATUS_OK;
 }
@@ -28,71 +32,106 @@ static xtml_status_t expect_pair(xtml_prep_t *p, xtml_tinfo_t *in, xtml_tinfo_t 
     return xtml_prep_expect_same_shape(p, in, "input", out, "output");
 }
 
-/* Quantized per tensor with an int8 zero point. */
-static xtml_status_t expect_quantized_s8(xtml_prep_t *p, const xtml_tinfo_t *t, const char *role) {
+/* Quantized per tensor with a zero point within its type. */
+static xtml_status_t expect_quantized_int(xtml_prep_t *p, const xtml_tinfo_t *t, const char *role) {
     xtml_status_t st = xtml_prep_expect_quantized(p, t, role);
     if (st == XTML_STATUS_OK) {
-        st = expect_zero_point_s8(p, t, role);
+        st = expect_zero_point_in_type(p, t, role);
     }
     return st;
+}
+
+static bool is_int8_or_int16(xtml_dtype_t type) {
+    return type == XTML_DTYPE_INT8 || type == XTML_DTYPE_INT16;
 }
 
 /* ---- QUANTIZE ---- */
 
 typedef struct quantize_params {
     int32_t count;
-    xtml_dtype_t in_type;   /* float32 or int8 */
+    uint8_t in_type;        /* xtml_dtype_t: float32, int8 or int16 */
+    uint8_t out_int16;      /* output int16 (else int8) */
+    int32_t out_min;        /* the output type's range */
+    int32_t out_max;
     float scale;            /* float32 input: output scale */
     int32_t zero_point;     /* output zero point */
     int32_t in_zero_point;  /* int8 input */
     int32_t multiplier;     /* int8 input: input scale / output scale */
     int shift;
     bool has_table;
-    int8_t table[];         /* has_table: table[x + 128] is the output for x */
+    int8_t table[];         /* has_table: table[x + 128] is the output for x (int8 -> int8) */
 } quantize_params_t;
 
-static int32_t requantize_s8_value(const quantize_params_t *qp, int32_t x) {
+/* TFLM's Requantize: (x - input zero point) times the scale ratio, plus the
+ * output zero point, saturated to the output type. */
+static int32_t requantize_value(const quantize_params_t *qp, int32_t x) {
     int32_t v = xtml_mul_by_quantized_multiplier(x - qp->in_zero_point, qp->multiplier, qp->shift);
     v += qp->zero_point;
-    return v < -128 ? -128 : (v > 127 ? 127 : v);
+    return v < qp->out_min ? qp->out_min : (v > qp->out_max ? qp->out_max : v);
 }
 
 /*
  * zero_point + round(x / scale), rounding half away from zero (TFLM's
- * TfLiteRound, i.e. roundf), saturated to int8. The quotient is first clamped
- * to +-1024, which changes no result (the zero point is an int8) and keeps the
- * conversion to int defined; NaN goes to the minimum, as on x86-64. Below
- * 2^23, q - trunc(q) is exact, so this rounding equals roundf() without a
- * libm call.
+ * TfLiteRound, i.e. roundf), saturated to the output type. The quotient is
+ * first clamped to +-2^17, which changes no result (the zero point is within
+ * the output type) and keeps the conversion to int defined; NaN goes to the
+ * minimum, as on x86-64. Below 2^23, q - trunc(q) is exact, so this rounding
+ * equals roundf() without a libm call.
  */
-static void quantize_f32_s8(const float *in, int8_t *out, int32_t count, float scale, int32_t zero_point) {
-    int32_t i;
-    for (i = 0; i < count; ++i) {
-        float q = in[i] / scale;
-        float frac;
-        int32_t v;
-        if (!(q >= -1024.0f)) {
-            q = -1024.0f;
-        } else if (q > 1024.0f) {
-            q = 1024.0f;
-        }
-        v = (int32_t)q;
-        frac = q - (float)v;
-        v += (frac >= 0.5f ? 1 : 0) - (frac <= -0.5f ? 1 : 0);
-        v += zero_point;
-        out[i] = (int8_t)(v < -128 ? -128 : (v > 127 ? 127 : v));
+static int32_t quantize_f32_value(float x, float scale, int32_t zero_point, int32_t lo, int32_t hi) {
+    float q = x / scale;
+    float frac;
+    int32_t v;
+    if (!(q >= -131072.0f)) {
+        q = -131072.0f;
+    } else if (q > 131072.0f) {
+        q = 131072.0f;
     }
+    v = (int32_t)q;
+    frac = q - (float)v;
+    v += (frac >= 0.5f ? 1 : 0) - (frac <= -0.5f ? 1 : 0);
+    v += zero_point;
+    return v < lo ? lo : (v > hi ? hi : v);
 }
 
-static void requantize_s8(const quantize_params_t *qp, const int8_t *in, int8_t *out) {
+static void quantize_f32(const quantize_params_t *qp, const float *in, void *out) {
     int32_t i;
-    if (qp->has_table) {
+    if (qp->out_int16) {
         for (i = 0; i < qp->count; ++i) {
-            out[i] = qp->table[in[i] + 128];
+            ((int16_t *)out)[i] = (int16_t)quantize_f32_value(in[i], qp->scale, qp->zero_point, -32768, 32767);
         }
     } else {
         for (i = 0; i < qp->count; ++i) {
-            out[i] = (int8_t)requantize_s8_value(qp, in[i]);
+            ((int8_t *)out)[i] = (int8_t)quantize_f32_value(in[i], qp->scale, qp->zero_point, -128, 127);
+        }
+    }
+}
+
+/* Element i is read before it is written, also from int8 to int16 (the
+ * planner only runs this in place when the sizes match). */
+static void requantize(const quantize_params_t *qp, const void *in, void *out) {
+    int32_t i;
+    if (qp->has_table) {
+        for (i = 0; i < qp->count; ++i) {
+            ((int8_t *)out)[i] = qp->table[((const int8_t *)in)[i] + 128];
+        }
+    } else if (qp->in_type == XTML_DTYPE_INT16) {
+        for (i = 0; i < qp->count; ++i) {
+            int32_t v = requantize_value(qp, ((const int16_t *)in)[i]);
+            if (qp->out_int16) {
+                ((int16_t *)out)[i] = (int16_t)v;
+            } else {
+                ((int8_t *)out)[i] = (int8_t)v;
+            }
+        }
+    } else {
+        for (i = 0; i < qp->count; ++i) {
+            int32_t v = requantize_value(qp, ((const int8_t *)in)[i]);
+            if (qp->out_int16) {
+                ((int16_t *)out)[i] = (int16_t)v;
+            } else {
+                ((int8_t *)out)[i] = (int8_t)v;
+            }
         }
     }
 }
@@ -107,22 +146,24 @@ static xtml_status_t quantize_prepare(xtml_prep_t *p) {
     if (st != XTML_STATUS_OK) {
         return st;
     }
-    if (in.type != XTML_DTYPE_FLOAT32 && in.type != XTML_DTYPE_INT8) {
+    if (in.type != XTML_DTYPE_FLOAT32 && !is_int8_or_int16(in.type)) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
-                              "input %d '%s' is %s, expected float32 or int8", (int)in.index, in.name,
+                              "input %d '%s' is %s, expected float32, int8 or int16", (int)in.index, in.name,
                               xtml_dtype_name(in.type));
     }
-    st = xtml_prep_expect_type(p, &out, "output", XTML_DTYPE_INT8);
-    if (st == XTML_STATUS_OK) {
-        st = expect_quantized_s8(p, &out, "output");
+    if (!is_int8_or_int16(out.type)) {
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
+                              "output %d '%s' is %s, expected int8 or int16", (int)out.index, out.name,
+                              xtml_dtype_name(out.type));
     }
+    st = expect_quantized_int(p, &out, "output");
     if (st == XTML_STATUS_OK && out.n_scales != 1) {
         /* TFLM quantizes per tensor only */
         st = xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION, "output %d '%s' has %d scales, expected 1",
                             (int)out.index, out.name, (int)out.n_scales);
     }
-    if (st == XTML_STATUS_OK && in.type == XTML_DTYPE_INT8) {
-        st = expect_quantized_s8(p, &in, "input");
+    if (st == XTML_STATUS_OK && in.type != XTML_DTYPE_FLOAT32) {
+        st = expect_quantized_int(p, &in, "input");
         if (st == XTML_STATUS_OK) {
             /* TFLM divides the scales in double here (RELU does it in float) */
             xtml_quantize_f32_div(in.scale, out.scale, &multiplier, &shift);
@@ -136,8 +177,8 @@ static xtml_status_t quantize_prepare(xtml_prep_t *p) {
     if (st != XTML_STATUS_OK) {
         return st;
     }
-    has_table = in.type == XTML_DTYPE_INT8 && in.count >= 256;
-    if (in.type == XTML_DTYPE_INT8) {
+    has_table = in.type == XTML_DTYPE_INT8 && out.type == XTML_DTYPE_INT8 && in.count >= 256;
+    if (in.type == out.type) {
         xtml_prep_inplace(p, 0, 0);   /* element i is read before it is written */
     }
     qp = (quantize_params_t *)XTML_PREP_PERSIST(p, quantize_params_t, has_table ? 256 : 0);
@@ -145,7 +186,10 @@ static xtml_status_t quantize_prepare(xtml_prep_t *p) {
         return XTML_STATUS_OK;
     }
     qp->count = in.count;
-    qp->in_type = in.type;
+    qp->in_type = (uint8_t)in.type;
+    qp->out_int16 = out.type == XTML_DTYPE_INT16;
+    qp->out_min = out.type == XTML_DTYPE_INT16 ? -32768 : -128;
+    qp->out_max = out.type == XTML_DTYPE_INT16 ? 32767 : 127;
     qp->scale = out.scale;
     qp->zero_point = out.zero_point;
     qp->in_zero_point = in.zero_point;
@@ -154,7 +198,7 @@ static xtml_status_t quantize_prepare(xtml_prep_t *p) {
     qp->has_table = has_table;
     if (has_table) {
         for (x = -128; x <= 127; ++x) {
-            qp->table[x + 128] = (int8_t)requantize_s8_value(qp, x);
+            qp->table[x + 128] = (int8_t)requantize_value(qp, x);
         }
     }
     return XTML_STATUS_OK;
@@ -162,12 +206,11 @@ static xtml_status_t quantize_prepare(xtml_prep_t *p) {
 
 static xtml_status_t quantize_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
     const quantize_params_t *qp = (const quantize_params_t *)node->params;
-    int8_t *out = (int8_t *)xtml_node_out(ctx, node, 0);
-    if (qp->in_type == XTML_DTYPE_INT8) {
-        requantize_s8(qp, (const int8_t *)xtml_node_in(ctx, node, 0), out);
+    void *out = xtml_node_out(ctx, node, 0);
+    if (qp->in_type == XTML_DTYPE_FLOAT32) {
+        quantize_f32(qp, (const float *)xtml_node_in(ctx, node, 0), out);
     } else {
-        quantize_f32_s8((const float *)xtml_node_in(ctx, node, 0), out, qp->count, qp->scale,
-                        qp->zero_point);
+        requantize(qp, xtml_node_in(ctx, node, 0), out);
     }
     return XTML_STATUS_OK;
 }
@@ -178,18 +221,27 @@ typedef struct dequantize_params {
     int32_t count;
     float scale;
     int32_t zero_point;
+    uint8_t in_int16;
 } dequantize_params_t;
 
 /*
- * TFLM computes (float)((double)scale * (x - zero_point)). With an int8 zero
- * point the difference has at most 9 bits, so the double product is exact and
- * the result is that product rounded once to float, which is exactly what the
- * float multiply below returns; no double arithmetic needed on FPUs without it.
+ * TFLM computes (float)((double)scale * (x - zero_point)). With zero points
+ * within the type the difference has at most 17 bits, so the double product
+ * (24 + 17 bits) is exact and the result is that product rounded once to
+ * float, which is exactly what the float multiply below returns (the
+ * difference converts to float exactly); no double arithmetic needed on FPUs
+ * without it.
  */
-static void dequantize_s8_f32(const int8_t *in, float *out, int32_t count, float scale, int32_t zero_point) {
+static void dequantize_f32(const dequantize_params_t *dp, const void *in, float *out) {
     int32_t i;
-    for (i = 0; i < count; ++i) {
-        out[i] = scale * (float)(in[i] - zero_point);
+    if (dp->in_int16) {
+        for (i = 0; i < dp->count; ++i) {
+            out[i] = dp->scale * (float)(((const int16_t *)in)[i] - dp->zero_point);
+        }
+    } else {
+        for (i = 0; i < dp->count; ++i) {
+            out[i] = dp->scale * (float)(((const int8_t *)in)[i] - dp->zero_point);
+        }
     }
 }
 
@@ -200,13 +252,13 @@ static xtml_status_t dequantize_prepare(xtml_prep_t *p) {
     if (st != XTML_STATUS_OK) {
         return st;
     }
-    if (in.type != XTML_DTYPE_INT8) {
-        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE, "input %d '%s' is %s, expected int8",
+    if (!is_int8_or_int16(in.type)) {
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE, "input %d '%s' is %s, expected int8 or int16",
                               (int)in.index, in.name, xtml_dtype_name(in.type));
     }
     st = xtml_prep_expect_type(p, &out, "output", XTML_DTYPE_FLOAT32);
     if (st == XTML_STATUS_OK) {
-        st = expect_quantized_s8(p, &in, "input");
+        st = expect_quantized_int(p, &in, "input");
     }
     if (st != XTML_STATUS_OK) {
         return st;
@@ -218,13 +270,13 @@ static xtml_status_t dequantize_prepare(xtml_prep_t *p) {
     dp->count = in.count;
     dp->scale = in.scale;
     dp->zero_point = in.zero_point;
+    dp->in_int16 = in.type == XTML_DTYPE_INT16;
     return XTML_STATUS_OK;
 }
 
 static xtml_status_t dequantize_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
     const dequantize_params_t *dp = (const dequantize_params_t *)node->params;
-    dequantize_s8_f32((const int8_t *)xtml_node_in(ctx, node, 0), (float *)xtml_node_out(ctx, node, 0),
-                      dp->count, dp->scale, dp->zero_point);
+    dequantize_f32(dp, xtml_node_in(ctx, node, 0), (float *)xtml_node_out(ctx, node, 0));
     return XTML_STATUS_OK;
 }
 

@@ -13,7 +13,8 @@
  *    (subnormals, extremes, random mantissas and exponents), and quotients
  *    constructed to land on or next to the cases where the double's rounding
  *    changes the result (a remainder within 2^-23 of one half).
- *    Also the int8 SOFTMAX multiplier and the bias scale check.
+ *    Also the int8 SOFTMAX multiplier, the int16 SOFTMAX one (and the points
+ *    its exp table samples) and the bias scale check.
  * 2. xtml_exp_f32 and xtml_tanh_f32 (xtml_fmath.c) against exp() and tanh()
  *    in double rounded to float: at most 1 ulp apart everywhere (checked on
  *    a stride through all floats and on random ones), and a digest of the
@@ -828,6 +829,75 @@ static void float_functions(long count) {
     }
 }
 
+/* ---- int16 SOFTMAX ---- */
+
+/*
+ * The int16 SOFTMAX input multiplier, scale * beta / (10.0 / 65535.0) in
+ * double (xtml_quantize_f32_mul_div_f64), on random positive floats; and the
+ * 1025 points where TFLM's exp table samples exp (input_min + i * step and
+ * the midpoints, in float): the core's exp must be the correctly rounded
+ * value there, which the C library's expf that built TFLM's table is too.
+ */
+static void softmax16(long count) {
+    tally_t t = { "int16 SOFTMAX scale x beta / (10 / 65535) multiplier", 0, 0, "" };
+    volatile double d = 10.0 / 65535.0;
+    long i, n = 0, bad = 0, libc_bad = 0;
+    char first[200] = "";
+    for (i = 0; i < count; i++) {
+        float scale = i % 8 == 0 ? rnd_any() : rnd_positive(110, 135);
+        float beta = i % 4 == 1 ? 1.0f : rnd_positive(120, 130);
+        volatile double product = (double)scale * (double)beta;
+        volatile double real = product / d;
+        int32_t m, wm;
+        int s, ws;
+        char inputs[100];
+        if (scale < 0.0f) {
+            scale = -scale;
+            product = (double)scale * (double)beta;
+            real = product / d;
+        }
+        xtml_quantize_f32_mul_div_f64(scale, beta, 0x14001400140014u, -65, &m, &s);
+        oracle_quantize(real, &wm, &ws);
+        snprintf(inputs, sizeof inputs, "scale %a beta %a", (double)scale, (double)beta);
+        tally_check(&t, m, s, wm, ws, inputs);
+    }
+    tally_report(&t);
+    {
+        volatile float in_scale = 10.0f / 65535.0f;
+        volatile float in_min = in_scale * -65535.0f;
+        volatile float in_max = in_scale * 0.0f;
+        volatile float step = (in_max - in_min) / 512.0f;
+        volatile float half_step = step / 2.0f;
+        for (i = 0; i <= 512; i++) {
+            int k;
+            for (k = 0; k < 2; k++) {
+                volatile float at = in_min + (float)i * step;
+                float x, got, want;
+                if (k == 1) {
+                    at = at + half_step;
+                }
+                x = at;
+                got = xtml_exp_f32(x);
+                want = (float)exp((double)x);
+                n++;
+                if (got != want && bad++ == 0) {
+                    snprintf(first, sizeof first, "exp(%a) = %a, correctly rounded %a", (double)x, (double)got,
+                             (double)want);
+                }
+                libc_bad += got != expf(x);
+            }
+        }
+        {
+            char what[160], got_text[260];
+            snprintf(what, sizeof what,
+                     "xtml_exp_f32 is correctly rounded on the int16 SOFTMAX table's %ld points (this C library's "
+                     "expf differs on %ld)", n, libc_bad);
+            snprintf(got_text, sizeof got_text, "%ld differ, first %s", bad, first);
+            result(bad == 0, what, got_text);
+        }
+    }
+}
+
 /* ---- the detail messages' float text ---- */
 
 /* Typical scales, extremes, and ties at the seventh digit (printf rounds
@@ -871,6 +941,7 @@ int main(int argc, char **argv) {
     random_quantize(count);
     near_halfway(count / 20);
     softmax_and_bias(count / 4);
+    softmax16(count / 10);
     svdf_bias_check(count / 10);
     float_functions(count / 4);
     float_text(count / 10);
