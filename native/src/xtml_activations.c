@@ -472,9 +472,9 @@ static int32_t sigmoid16_input(const sigmoid16_q_t *q, int32_t x) {
     return (x * q->multiplier + q->round) >> q->shift;
 }
 
-static int32_t logistic_s16_value(const unary_q_t *u, int32_t x) {
-    int32_t v = sigmoid16_input(&u->sigmoid16, x);
-    uint32_t mag = (uint32_t)(v < 0 ? -v : v);
+/* sigmoid(v / (3 * 4096)) in Q0.15 (v already in the table's steps). */
+int32_t xtml_sigmoid16_interp(int32_t v) {
+    uint32_t mag = (uint32_t)(v < 0 ? -(int64_t)v : v);
     uint32_t idx = mag >> 9;
     uint32_t r;
     if (idx >= 255) {
@@ -489,9 +489,9 @@ static int32_t logistic_s16_value(const unary_q_t *u, int32_t x) {
     return (int32_t)(r >> 10);
 }
 
-static int32_t tanh_s16_value(const unary_q_t *u, int32_t x) {
-    int32_t v = sigmoid16_input(&u->sigmoid16, x);
-    uint32_t mag = (uint32_t)(v < 0 ? -v : v);
+/* tanh(v / (3 * 4096 / 2)) in Q0.15: the same table at twice the rate. */
+int32_t xtml_tanh16_interp(int32_t v) {
+    uint32_t mag = (uint32_t)(v < 0 ? -(int64_t)v : v);
     uint32_t idx = mag >> 8;
     int32_t r;
     if (idx >= 255) {
@@ -504,6 +504,14 @@ static int32_t tanh_s16_value(const unary_q_t *u, int32_t x) {
     /* 2 sigmoid - 1 and its odd symmetry, Q0.24 to Q0.15, rounded */
     r = v >= 0 ? r - (1 << 23) + (1 << 7) : -r + (1 << 23) + (1 << 7) - 1;
     return r >> 8;
+}
+
+static int32_t logistic_s16_value(const unary_q_t *u, int32_t x) {
+    return xtml_sigmoid16_interp(sigmoid16_input(&u->sigmoid16, x));
+}
+
+static int32_t tanh_s16_value(const unary_q_t *u, int32_t x) {
+    return xtml_tanh16_interp(sigmoid16_input(&u->sigmoid16, x));
 }
 
 /*

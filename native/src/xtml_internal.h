@@ -466,6 +466,10 @@ int32_t xtml_rounding_divide_by_pot(int32_t x, int exponent);
 int32_t xtml_inv_sqrt_multiplier(int32_t input, int *shift);
 /* gemmlowp's one_over_one_plus_x_for_x_in_0_1, Q0.31 in and out. */
 int32_t xtml_one_over_one_plus_x(int32_t a);
+/* TFLite's int16 sigmoid and tanh: its 256-entry sigmoid table, interpolated
+ * (xtml_activations.c); v in the table's steps, result in Q0.15. */
+int32_t xtml_sigmoid16_interp(int32_t v);
+int32_t xtml_tanh16_interp(int32_t v);
 /* Clamp range of a fused activation for a quantized output. */
 void xtml_activation_range_quantized(int act, float scale, int32_t zero_point, int32_t qmin,
                                      int32_t qmax, int32_t *out_min, int32_t *out_max);

@@ -8,17 +8,17 @@
 
 #define XTML_SIZE32_binary_params_t 200u
 #define XTML_SIZE32_conv_node_t 96u
-#define XTML_SIZE32_dequantize_params_t 12u
-#define XTML_SIZE32_fc_node_t 52u
+#define XTML_SIZE32_dequantize_params_t 16u
+#define XTML_SIZE32_fc_node_t 56u
 #define XTML_SIZE32_l2norm_params_t 16u
 #define XTML_SIZE32_log_softmax_params_t 32u
 #define XTML_SIZE32_lstm_node_t 140u
 #define XTML_SIZE32_pool_params_t 68u
-#define XTML_SIZE32_quantize_params_t 32u
+#define XTML_SIZE32_quantize_params_t 40u
 #define XTML_SIZE32_signal_params_t 16u
 #define XTML_SIZE32_softmax_params_t 28u
 #define XTML_SIZE32_svdf_node_t 56u
-#define XTML_SIZE32_unary_params_t 52u
+#define XTML_SIZE32_unary_params_t 60u
 #define XTML_SIZE32_xtml_arg_max_params_t 16u
 #define XTML_SIZE32_xtml_arith_params_t 116u
 #define XTML_SIZE32_xtml_batch_matmul_params_t 76u
