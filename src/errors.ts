@@ -50,6 +50,7 @@ export const statusNames = Object.freeze([
   'XTML_STATUS_FRAME_FORMAT',
   'XTML_STATUS_FRAME_TARGET',
   'XTML_STATUS_GRID_CONFIG',
+  'XTML_STATUS_MODEL_RECURSION',
 ] as const);
 
 export type StatusName = (typeof statusNames)[number];

@@ -33,11 +33,20 @@ function summary(r: RunResult): Summary {
   };
 }
 
-/** The operators docs/operators.md says the core runs (test/operators-table.test.ts checks that list against the core). */
+/**
+ * Operators the generator does not build: they need models of several
+ * subgraphs (CALL_ONCE, IF, WHILE) or state across the operators of a model
+ * (resource variables, which the one-operator-at-a-time check cannot split),
+ * and the generator writes one subgraph. test/tflm-subgraph.test.ts covers
+ * them on every build, with their malformed cases.
+ */
+const notGenerated = new Set(['ASSIGN_VARIABLE', 'CALL_ONCE', 'IF', 'READ_VARIABLE', 'VAR_HANDLE', 'WHILE']);
+
+/** The operators docs/operators.md says the core runs (test/operators-table.test.ts checks that list against the core), but those above. */
 function operatorsWeRun(): string[] {
   const doc = readFileSync(join(repoRoot, 'docs/operators.md'), 'utf8');
   const table = doc.slice(doc.indexOf('<!-- operators-table -->'), doc.indexOf('<!-- /operators-table -->'));
-  return [...table.matchAll(/^\| ([A-Z0-9_]+) \|.*\| yes \|$/gm)].map((m) => m[1]!).sort();
+  return [...table.matchAll(/^\| ([A-Z0-9_]+) \|.*\| yes \|$/gm)].map((m) => m[1]!).filter((op) => !notGenerated.has(op)).sort();
 }
 
 /** -p: per operator, the models that held it and how many of those invoked. */

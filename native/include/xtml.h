@@ -91,6 +91,7 @@ typedef enum xtml_status {
     XTML_STATUS_FRAME_FORMAT,         /* unknown pixel format or fit */
     XTML_STATUS_FRAME_TARGET,         /* input shape, type, quantization or table it cannot fill */
     XTML_STATUS_GRID_CONFIG,          /* grid, scores or work memory inconsistent */
+    XTML_STATUS_MODEL_RECURSION,      /* a subgraph calls itself (CALL_ONCE/IF/WHILE), directly or not */
     XTML_STATUS_COUNT
 } xtml_status_t;
 
@@ -294,11 +295,17 @@ typedef struct xtml_op {
     X(QUANTIZE, 114, quantize) \
     X(ROUND, 116, round) \
     X(HARD_SWISH, 117, hard_swish) \
+    X(IF, 118, if) \
+    X(WHILE, 119, while) \
     X(SELECT_V2, 123, select_v2) \
     X(BATCH_MATMUL, 126, batch_matmul) \
     X(CUMSUM, 128, cumsum) \
+    X(CALL_ONCE, 129, call_once) \
     X(BROADCAST_TO, 130, broadcast_to) \
     X(REDUCE_ALL, 140, reduce_all) \
+    X(VAR_HANDLE, 142, var_handle) \
+    X(READ_VARIABLE, 143, read_variable) \
+    X(ASSIGN_VARIABLE, 144, assign_variable) \
     X(BROADCAST_ARGS, 145, broadcast_args) \
     X(DYNAMIC_UPDATE_SLICE, 151, dynamic_update_slice) \
     X(SignalWindow, 32, signal_window) \

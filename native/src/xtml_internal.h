@@ -169,7 +169,9 @@ enum {
     XTML_OPTS_BATCH_TO_SPACE_ND = 24, XTML_OPTS_SPACE_TO_BATCH_ND = 25, XTML_OPTS_SLICE = 48,
     XTML_OPTS_TRANSPOSE_CONV = 49, XTML_OPTS_ARG_MIN = 57, XTML_OPTS_MIRROR_PAD = 77,
     XTML_OPTS_GATHER_ND = 83, XTML_OPTS_DEPTH_TO_SPACE = 94, XTML_OPTS_BATCH_MATMUL = 101,
-    XTML_OPTS_CUMSUM = 102, XTML_OPTS_BROADCAST_TO = 104, XTML_OPTS_UNIDIRECTIONAL_SEQUENCE_LSTM = 71
+    XTML_OPTS_CUMSUM = 102, XTML_OPTS_BROADCAST_TO = 104, XTML_OPTS_UNIDIRECTIONAL_SEQUENCE_LSTM = 71,
+    /* subgraphs and resource variables (xtml_subgraph.c) */
+    XTML_OPTS_IF = 92, XTML_OPTS_WHILE = 93, XTML_OPTS_CALL_ONCE = 103, XTML_OPTS_VAR_HANDLE = 111
 };
 
 /* Builtin operator codes we run. */
@@ -190,7 +192,10 @@ enum {
     XTML_OP_SPACE_TO_BATCH_ND = 38, XTML_OP_SLICE = 65, XTML_OP_TRANSPOSE_CONV = 67, XTML_OP_SUM = 74,
     XTML_OP_ARG_MIN = 79, XTML_OP_REDUCE_MAX = 82, XTML_OP_REDUCE_MIN = 89, XTML_OP_MIRROR_PAD = 100,
     XTML_OP_GATHER_ND = 107, XTML_OP_BATCH_MATMUL = 126, XTML_OP_CUMSUM = 128,
-    XTML_OP_BROADCAST_TO = 130, XTML_OP_BROADCAST_ARGS = 145, XTML_OP_UNIDIRECTIONAL_SEQUENCE_LSTM = 44
+    XTML_OP_BROADCAST_TO = 130, XTML_OP_BROADCAST_ARGS = 145, XTML_OP_UNIDIRECTIONAL_SEQUENCE_LSTM = 44,
+    /* subgraphs and resource variables */
+    XTML_OP_IF = 118, XTML_OP_WHILE = 119, XTML_OP_CALL_ONCE = 129, XTML_OP_VAR_HANDLE = 142,
+    XTML_OP_READ_VARIABLE = 143, XTML_OP_ASSIGN_VARIABLE = 144
 };
 
 /* Fused activation function values of the schema. */
@@ -319,6 +324,66 @@ static inline void *xtml_node_out(const xtml_ctx_t *ctx, const xtml_node_t *node
     return ctx->data[xtml_ld_i32(node->outputs + 4 * i)];
 }
 
+/* ---- subgraphs and resource variables (xtml_subgraph.c) ---- */
+
+/* One subgraph at run time. Subgraph 0's tables are the context's own. */
+typedef struct xtml_graph {
+    void **data;               /* per tensor of this subgraph */
+    xtml_node_t *nodes;
+    const uint8_t *inputs;     /* int32 tensor indices in the model */
+    const uint8_t *outputs;
+    int32_t index;
+    int32_t n_tensors;
+    int32_t n_nodes;
+    int32_t n_inputs;
+    int32_t n_outputs;
+} xtml_graph_t;
+
+/* One resource variable (VAR_HANDLE's container and shared_name): its bytes
+ * in the arena and the byte xtml_reset_state() fills them with. */
+typedef struct xtml_var {
+    uint8_t *data;
+    uint32_t bytes;
+    uint32_t fill;
+} xtml_var_t;
+
+/*
+ * What a model with several subgraphs or with resource variables adds to the
+ * context (models with one subgraph and no VAR_HANDLE have none, so their
+ * arena is what it was): placed after the kept-tensor table.
+ */
+typedef struct xtml_ext {
+    xtml_graph_t *graphs;      /* every subgraph, by index */
+    xtml_var_t *vars;
+    int32_t n_graphs;
+    int32_t n_vars;
+    uint32_t epoch;            /* CALL_ONCE runs again when this changes (xtml_reset_state) */
+    uint32_t reserved;
+} xtml_ext_t;
+
+/* Most subgraphs a model calling subgraphs may have. */
+#ifndef XTML_MAX_SUBGRAPHS
+#define XTML_MAX_SUBGRAPHS 32
+#endif
+
+/* Whether a (verified) model needs the extension: several subgraphs or a VAR_HANDLE. */
+bool xtml_model_has_ext(const xtml_fb_table_t *root);
+/* The subgraphs operator `op` of the model calls (CALL_ONCE, IF, WHILE), into
+ * callees[0..1]; returns how many (0 for other operators). */
+int xtml_op_callees(const xtml_fb_table_t *root, const xtml_fb_table_t *op, int32_t *callees);
+/* Every subgraph index in range and no subgraph calling itself directly or
+ * through others; `order` (n_subgraphs entries, or NULL) gets the subgraphs
+ * with every caller before its callees. */
+xtml_status_t xtml_call_graph(const xtml_fb_table_t *root, int32_t *order, char *detail, size_t detail_cap);
+/* Resource variables: how many distinct (container, shared_name) pairs. */
+int32_t xtml_var_count(const xtml_fb_table_t *root);
+/* Variable `v`'s size and fill byte from the READ_VARIABLE and ASSIGN_VARIABLE
+ * operators that use it, after checking each of them. */
+xtml_status_t xtml_var_layout(const xtml_fb_table_t *root, int32_t v, uint32_t *bytes, uint32_t *fill,
+                              char *detail, size_t detail_cap);
+/* Run subgraph g's operators on the context (CALL_ONCE, IF, WHILE). */
+xtml_status_t xtml_run_graph(xtml_ctx_t *ctx, const xtml_graph_t *g);
+
 /* ---- the kernel interface ---- */
 
 typedef struct xtml_prep xtml_prep_t;
@@ -369,6 +434,13 @@ void xtml_prep_alias(xtml_prep_t *p, int out, int in);
  * reuses the input's memory when nothing reads that input afterwards. */
 void xtml_prep_inplace(xtml_prep_t *p, int out, int in);
 void xtml_prep_set_macs(xtml_prep_t *p, uint64_t macs);
+/* The model, and the subgraph being prepared. */
+const xtml_fb_table_t *xtml_prep_root(const xtml_prep_t *p);
+int32_t xtml_prep_graph_index(const xtml_prep_t *p);
+/* The extension (NULL while measuring or for a model without one). */
+xtml_ext_t *xtml_prep_ext(const xtml_prep_t *p);
+/* Subgraph `graph`'s input (outputs false) or output i, as xtml_prep_input() reads. */
+void xtml_prep_graph_tensor(const xtml_prep_t *p, int32_t graph, bool outputs, int i, xtml_tinfo_t *t);
 /* Record a failure; the message is prefixed with the operator's index and name. */
 xtml_status_t xtml_prep_fail(xtml_prep_t *p, xtml_status_t status, const char *fmt, ...) XTML_PRINTF(3, 4);
 

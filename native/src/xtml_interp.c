@@ -36,6 +36,8 @@ struct xtml_prep {
     xtml_fb_table_t subgraph;
     xtml_fb_vec_t tensors;
     xtml_fb_vec_t buffers;
+    int32_t graph_index;     /* the subgraph being prepared */
+    xtml_ext_t *ext;         /* real pass of a model with one, else NULL */
     /* The operator being prepared. */
     int32_t op_index;
     xtml_fb_table_t op;
@@ -203,6 +205,31 @@ void xtml_prep_output(const xtml_prep_t *p, int i, xtml_tinfo_t *t) {
         index = xtml_ld_i32(p->outputs.data + 4 * i);
     }
     read_tensor(p, index, t);
+}
+
+const xtml_fb_table_t *xtml_prep_root(const xtml_prep_t *p) {
+    return &p->root;
+}
+
+int32_t xtml_prep_graph_index(const xtml_prep_t *p) {
+    return p->graph_index;
+}
+
+xtml_ext_t *xtml_prep_ext(const xtml_prep_t *p) {
+    return p->measuring ? NULL : p->ext;
+}
+
+void xtml_prep_graph_tensor(const xtml_prep_t *p, int32_t graph, bool outputs, int i, xtml_tinfo_t *t) {
+    xtml_prep_t q = *p;
+    xtml_fb_vec_t list;
+    int32_t index = -1;
+    q.subgraph = xtml_fb_vec_table(&p->root, xtml_fb_vec(&p->root, XTML_MODEL_SUBGRAPHS), (uint32_t)graph);
+    q.tensors = xtml_fb_vec(&q.subgraph, XTML_SUBGRAPH_TENSORS);
+    list = xtml_fb_vec(&q.subgraph, outputs ? XTML_SUBGRAPH_OUTPUTS : XTML_SUBGRAPH_INPUTS);
+    if (i >= 0 && (uint32_t)i < list.len) {
+        index = xtml_ld_i32(list.data + 4 * i);
+    }
+    read_tensor(&q, index, t);
 }
 
 xtml_status_t xtml_prep_options(xtml_prep_t *p, int type, xtml_fb_table_t *t) {
@@ -492,6 +519,8 @@ typedef struct build {
     const xtml_op_t *const *ops;  /* the operators it may run */
     int32_t op_count;
     bool chosen;              /* ops is the caller's table, not every operator */
+    bool multi;               /* the model has the extension (xtml_model_has_ext) */
+    size_t plan_at;           /* multi, real pass: where the planned region starts */
 } build_t;
 
 static xtml_status_t set_detail(char *detail, size_t cap, xtml_status_t status, const char *fmt, ...)
@@ -586,13 +615,15 @@ static const xtml_kernel_t *kernel_for(const build_t *b, int32_t builtin, const 
 }
 
 /*
- * One pass over the operators. Measuring: ctx == NULL, the planner runs on the
- * stack and sizes are summed. Real: kernels write their parameters and the
- * nodes and data table are filled. Both passes compute the same plan. A real
- * pass whose arena turns out too small goes on measuring (and writes no data
- * table); the caller compares meta_bytes + plan_bytes with the arena.
+ * One subgraph's operators: prepared, then its tensors planned from offset
+ * plan_off of the planned region. Measuring: ctx == NULL, the planner runs on
+ * the stack and sizes are summed. Real: kernels write their parameters and
+ * the nodes and data table are filled. Both passes compute the same plan. A
+ * real pass whose arena turns out too small goes on measuring (and writes no
+ * data table); the caller compares meta_bytes + plan_bytes with the arena.
  */
-static xtml_status_t build_pass(build_t *b, char *detail, size_t detail_cap) {
+static xtml_status_t build_graph(build_t *b, void **data, xtml_node_t *nodes, size_t plan_off, size_t *plan_size,
+                                 char *detail, size_t detail_cap) {
     xtml_prep_t *p = &b->prep;
     xtml_fb_vec_t ops = xtml_fb_vec(&p->subgraph, XTML_SUBGRAPH_OPERATORS);
     xtml_fb_vec_t g_in = xtml_fb_vec(&p->subgraph, XTML_SUBGRAPH_INPUTS);
@@ -603,7 +634,6 @@ static xtml_status_t build_pass(build_t *b, char *detail, size_t detail_cap) {
     int32_t alias_of_stack[XTML_MAX_PLANNED_BUFFERS];
     planner_t pl;
     uint32_t i, k;
-    size_t meta;
     xtml_ctx_t *ctx = b->ctx;
 
     pl.entries = entries;
@@ -617,26 +647,6 @@ static xtml_status_t build_pass(build_t *b, char *detail, size_t detail_cap) {
     for (i = 0; i < n_tensors; i++) {
         alias_of_stack[i] = -1;
     }
-
-    if (b->target32) {
-        meta = align_up(XTML_SIZE32(xtml_ctx_t), META_ALIGN);
-        meta += align_up((size_t)4 * n_tensors, META_ALIGN);
-        meta += align_up(XTML_SIZE32(xtml_node_t) * n_ops, META_ALIGN);
-    } else {
-        meta = align_up(sizeof(xtml_ctx_t), META_ALIGN);
-        meta += align_up(sizeof(void *) * n_tensors, META_ALIGN);
-        meta += align_up(sizeof(xtml_node_t) * n_ops, META_ALIGN);
-    }
-    meta += align_up(sizeof(int32_t) * (size_t)p->n_keep, META_ALIGN);
-    p->persist_bytes = 0;
-    p->measuring = ctx == NULL;
-    p->target32 = b->target32;
-    if (ctx != NULL) {
-        p->persist = (uint8_t *)ctx + meta;
-        p->persist_cap = b->arena_bytes - meta;   /* the caller checked meta fits */
-    }
-    p->detail = detail;
-    p->detail_cap = detail_cap;
 
     for (i = 0; i < n_ops; i++) {
         int32_t builtin, version;
@@ -682,7 +692,7 @@ static xtml_status_t build_pass(build_t *b, char *detail, size_t detail_cap) {
         p->inplace_out = -1;
         p->inplace_in = -1;
         p->macs = 0;
-        p->node = ctx != NULL ? &ctx->nodes[i] : NULL;
+        p->node = ctx != NULL ? &nodes[i] : NULL;
         status = kernel->prepare(p);
         if (status != XTML_STATUS_OK) {
             return status;
@@ -716,7 +726,7 @@ static xtml_status_t build_pass(build_t *b, char *detail, size_t detail_cap) {
             }
         }
         if (ctx != NULL) {
-            xtml_node_t *node = &ctx->nodes[i];
+            xtml_node_t *node = &nodes[i];
             node->kernel = kernel;
             node->inputs = p->inputs.data;
             node->outputs = p->outputs.data;
@@ -747,7 +757,7 @@ static xtml_status_t build_pass(build_t *b, char *detail, size_t detail_cap) {
         tensor_storage(p, (int32_t)i, &bytes);
         mem = xtml_prep_persist(p, bytes, bytes);
         if (ctx != NULL && mem != NULL) {
-            ctx->data[i] = mem;
+            data[i] = mem;
         }
     }
 
@@ -827,35 +837,40 @@ static xtml_status_t build_pass(build_t *b, char *detail, size_t detail_cap) {
         }
     }
 
-    b->plan_bytes = plan_place(&pl);
-    b->meta_bytes = meta + p->persist_bytes;
+    *plan_size = plan_place(&pl);
 
-    if (ctx != NULL && !p->measuring && b->meta_bytes + b->plan_bytes <= b->arena_bytes) {
-        uint8_t *plan_base = (uint8_t *)ctx + b->meta_bytes;
+    if (ctx != NULL && !p->measuring) {
+        /* Models with one subgraph: the plan follows everything persistent,
+         * now all allocated. Others: where the measuring pass found it. */
+        size_t at = (b->multi ? b->plan_at : b->meta_bytes + p->persist_bytes) + plan_off;
+        uint8_t *plan_base = (uint8_t *)ctx + at;
+        if (at + *plan_size > b->arena_bytes) {
+            return XTML_STATUS_OK;
+        }
         for (i = 0; i < n_tensors; i++) {
             size_t bytes;
             plan_entry_t *e;
             int32_t root = alias_root(alias_of_stack, (int32_t)i);
-            const void *data = tensor_storage(p, root, &bytes);
+            const void *cdata = tensor_storage(p, root, &bytes);
             if (tensor_is_variable(p, root)) {
                 /* set above; a view of a variable shares its memory */
-                ctx->data[i] = ctx->data[root];
+                data[i] = data[root];
                 continue;
             }
-            ctx->data[i] = NULL;
-            if (data != NULL) {
-                ctx->data[i] = (void *)(uintptr_t)data;
+            data[i] = NULL;
+            if (cdata != NULL) {
+                data[i] = (void *)(uintptr_t)cdata;
                 continue;
             }
             e = plan_find(&pl, (uint32_t)root);
             if (e != NULL) {
-                ctx->data[i] = plan_base + e->offset;
+                data[i] = plan_base + e->offset;
             }
         }
         for (i = 0; i < n_ops; i++) {
             plan_entry_t *e = plan_find(&pl, n_tensors + i);
             if (e != NULL) {
-                ctx->nodes[i].scratch = plan_base + e->offset;
+                nodes[i].scratch = plan_base + e->offset;
             }
         }
     }
@@ -865,6 +880,167 @@ too_many:
     return set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_CONFIG,
                       "model needs more than %d planned buffers (XTML_MAX_PLANNED_BUFFERS)",
                       XTML_MAX_PLANNED_BUFFERS);
+}
+
+/* Subgraph `index` into the prep. */
+static void prep_graph(xtml_prep_t *p, int32_t index) {
+    p->graph_index = index;
+    p->subgraph = xtml_fb_vec_table(&p->root, xtml_fb_vec(&p->root, XTML_MODEL_SUBGRAPHS), (uint32_t)index);
+    p->tensors = xtml_fb_vec(&p->subgraph, XTML_SUBGRAPH_TENSORS);
+}
+
+/*
+ * The whole model: the tables (the context, subgraph 0's data table, node
+ * records and kept tensors; with an extension, the subgraph records, the
+ * variables and the other subgraphs' tables), the variables' memory, then
+ * each subgraph, callers before callees. Each subgraph's plan starts where
+ * the plans of all its callers end (the largest such end), so a callee never
+ * overlaps the memory of a subgraph active while it runs; subgraphs never
+ * active together (the two branches of an IF) share memory.
+ */
+static xtml_status_t build_pass(build_t *b, char *detail, size_t detail_cap) {
+    xtml_prep_t *p = &b->prep;
+    xtml_ctx_t *ctx = b->ctx;
+    xtml_fb_vec_t sgs = xtml_fb_vec(&p->root, XTML_MODEL_SUBGRAPHS);
+    size_t ptr_size = b->target32 ? 4 : sizeof(void *);
+    size_t node_size = b->target32 ? XTML_SIZE32(xtml_node_t) : sizeof(xtml_node_t);
+    size_t off[XTML_MAX_SUBGRAPHS];
+    int32_t order[XTML_MAX_SUBGRAPHS];
+    int32_t n_graphs = 1, n_vars = 0, k, v;
+    const int32_t *keep = p->keep;
+    int32_t n_keep = p->n_keep;
+    size_t meta, plan_total = 0;
+    xtml_ext_t *ext = NULL;
+    xtml_status_t status;
+
+    prep_graph(p, 0);
+    meta = align_up(b->target32 ? XTML_SIZE32(xtml_ctx_t) : sizeof(xtml_ctx_t), META_ALIGN);
+    meta += align_up(ptr_size * p->tensors.len, META_ALIGN);
+    meta += align_up(node_size * xtml_fb_vec(&p->subgraph, XTML_SUBGRAPH_OPERATORS).len, META_ALIGN);
+    meta += align_up(sizeof(int32_t) * (size_t)n_keep, META_ALIGN);
+    order[0] = 0;
+    off[0] = 0;
+    if (b->multi) {
+        n_graphs = (int32_t)sgs.len;
+        if (n_graphs > XTML_MAX_SUBGRAPHS) {
+            return set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_CONFIG,
+                              "model has %d subgraphs; this build runs at most %d (XTML_MAX_SUBGRAPHS)",
+                              (int)n_graphs, XTML_MAX_SUBGRAPHS);
+        }
+        status = xtml_call_graph(&p->root, order, detail, detail_cap);
+        if (status != XTML_STATUS_OK) {
+            return status;
+        }
+        n_vars = xtml_var_count(&p->root);
+        if (ctx != NULL) {
+            ext = (xtml_ext_t *)(void *)((uint8_t *)ctx + meta);
+            memset(ext, 0, sizeof *ext);
+            ext->graphs = (xtml_graph_t *)(void *)((uint8_t *)ext + align_up(sizeof(xtml_ext_t), META_ALIGN));
+            ext->vars = (xtml_var_t *)(void *)((uint8_t *)ext->graphs +
+                                               align_up(sizeof(xtml_graph_t) * (size_t)n_graphs, META_ALIGN));
+            ext->n_graphs = n_graphs;
+            ext->n_vars = n_vars;
+        }
+        if (b->target32) {
+            meta += align_up(XTML_SIZE32(xtml_ext_t), META_ALIGN);
+            meta += align_up(XTML_SIZE32(xtml_graph_t) * (size_t)n_graphs, META_ALIGN);
+            meta += align_up(XTML_SIZE32(xtml_var_t) * (size_t)n_vars, META_ALIGN);
+        } else {
+            meta += align_up(sizeof(xtml_ext_t), META_ALIGN);
+            meta += align_up(sizeof(xtml_graph_t) * (size_t)n_graphs, META_ALIGN);
+            meta += align_up(sizeof(xtml_var_t) * (size_t)n_vars, META_ALIGN);
+        }
+        for (k = 0; k < n_graphs; k++) {
+            xtml_fb_table_t sg = xtml_fb_vec_table(&p->root, sgs, (uint32_t)k);
+            xtml_fb_vec_t gi = xtml_fb_vec(&sg, XTML_SUBGRAPH_INPUTS);
+            xtml_fb_vec_t go = xtml_fb_vec(&sg, XTML_SUBGRAPH_OUTPUTS);
+            uint32_t n_t = xtml_fb_vec(&sg, XTML_SUBGRAPH_TENSORS).len;
+            uint32_t n_o = xtml_fb_vec(&sg, XTML_SUBGRAPH_OPERATORS).len;
+            off[k] = 0;
+            if (ext != NULL) {
+                xtml_graph_t *g = &ext->graphs[k];
+                g->index = k;
+                g->n_tensors = (int32_t)n_t;
+                g->n_nodes = (int32_t)n_o;
+                g->inputs = gi.data;
+                g->outputs = go.data;
+                g->n_inputs = (int32_t)gi.len;
+                g->n_outputs = (int32_t)go.len;
+                g->data = k == 0 ? ctx->data : (void **)(void *)((uint8_t *)ctx + meta);
+                g->nodes = k == 0 ? ctx->nodes
+                                  : (xtml_node_t *)(void *)((uint8_t *)ctx + meta + align_up(ptr_size * n_t, META_ALIGN));
+                if (k != 0) {
+                    memset(g->nodes, 0, sizeof(xtml_node_t) * n_o);
+                }
+            }
+            if (k != 0) {
+                meta += align_up(ptr_size * n_t, META_ALIGN) + align_up(node_size * n_o, META_ALIGN);
+            }
+        }
+    }
+    p->persist_bytes = 0;
+    p->measuring = ctx == NULL;
+    p->target32 = b->target32;
+    if (ctx != NULL) {
+        p->persist = (uint8_t *)ctx + meta;
+        p->persist_cap = b->arena_bytes - meta;   /* the caller checked meta fits */
+    }
+    p->detail = detail;
+    p->detail_cap = detail_cap;
+    p->ext = ext;
+    p->node = NULL;
+    /* Resource variables: persistent, before every kernel's parameters. */
+    for (v = 0; v < n_vars; v++) {
+        uint32_t bytes, fill;
+        void *mem;
+        status = xtml_var_layout(&p->root, v, &bytes, &fill, detail, detail_cap);
+        if (status != XTML_STATUS_OK) {
+            return status;
+        }
+        mem = xtml_prep_persist(p, bytes, bytes);
+        if (ext != NULL && mem != NULL) {
+            ext->vars[v].data = (uint8_t *)mem;
+            ext->vars[v].bytes = bytes;
+            ext->vars[v].fill = fill;
+        }
+    }
+    b->meta_bytes = meta;
+    for (k = 0; k < n_graphs; k++) {
+        int32_t s = order[k];
+        size_t size = 0;
+        xtml_fb_vec_t ops;
+        uint32_t i;
+        prep_graph(p, s);
+        p->keep = s == 0 ? keep : NULL;
+        p->n_keep = s == 0 ? n_keep : 0;
+        status = build_graph(b, ext != NULL ? ext->graphs[s].data : ctx != NULL ? ctx->data : NULL,
+                             ext != NULL ? ext->graphs[s].nodes : ctx != NULL ? ctx->nodes : NULL, off[s], &size,
+                             detail, detail_cap);
+        p->keep = keep;
+        p->n_keep = n_keep;
+        if (status != XTML_STATUS_OK) {
+            return status;
+        }
+        if (off[s] + size > plan_total) {
+            plan_total = off[s] + size;
+        }
+        /* Its callees start after it. */
+        ops = xtml_fb_vec(&p->subgraph, XTML_SUBGRAPH_OPERATORS);
+        for (i = 0; b->multi && i < ops.len; i++) {
+            xtml_fb_table_t op = xtml_fb_vec_table(&p->subgraph, ops, i);
+            int32_t callees[2];
+            int c, n = xtml_op_callees(&p->root, &op, callees);
+            for (c = 0; c < n; c++) {
+                if (off[callees[c]] < off[s] + size) {
+                    off[callees[c]] = off[s] + size;
+                }
+            }
+        }
+    }
+    prep_graph(p, 0);
+    b->plan_bytes = plan_total;
+    b->meta_bytes = meta + p->persist_bytes;
+    return XTML_STATUS_OK;
 }
 
 static void build_begin(build_t *b, const uint8_t *model, size_t model_bytes) {
@@ -878,6 +1054,7 @@ static void build_begin(build_t *b, const uint8_t *model, size_t model_bytes) {
     b->prep.subgraph = xtml_fb_vec_table(&b->prep.root, subgraphs, 0);
     b->prep.tensors = xtml_fb_vec(&b->prep.subgraph, XTML_SUBGRAPH_TENSORS);
     b->prep.buffers = xtml_fb_vec(&b->prep.root, XTML_MODEL_BUFFERS);
+    b->multi = xtml_model_has_ext(&b->prep.root);
 }
 
 static void diag_reset(xtml_diag_t *diag) {
@@ -1074,6 +1251,24 @@ static xtml_status_t init(const uint8_t *model, size_t model_bytes, const xtml_o
     if (status != XTML_STATUS_OK) {
         return diag_set(diag, status);
     }
+    if (b.multi) {
+        /* Its tables and plan depend on every subgraph: measured first, so
+         * that the real pass knows where the planned region starts. */
+        status = build_pass(&b, detail, XTML_DETAIL_MAX);
+        if (status != XTML_STATUS_OK) {
+            return diag_set(diag, status);
+        }
+        needed = b.meta_bytes + b.plan_bytes;
+        if (arena_bytes < needed) {
+            if (diag != NULL) {
+                diag->needed = needed;
+            }
+            return diag_set(diag, set_detail(detail, XTML_DETAIL_MAX, XTML_STATUS_ARENA_TOO_SMALL,
+                                             "arena of %zu bytes is too small: the model needs %zu", arena_bytes,
+                                             needed));
+        }
+        b.plan_at = b.meta_bytes;
+    }
     ops = xtml_fb_vec(&b.prep.subgraph, XTML_SUBGRAPH_OPERATORS);
     /* The context, the tensor pointers, the node records and the kept table, in that order. */
     data_at = align_up(sizeof(xtml_ctx_t), META_ALIGN);
@@ -1252,28 +1447,50 @@ xtml_status_t xtml_tensor_data(xtml_ctx_t *ctx, int32_t index, const void **data
     return XTML_STATUS_OK;
 }
 
-/* Each variable tensor to its zero: the zero point's byte for int8 (as
- * TFLM's ResetVariableTensors writes it), zero bytes for any other type. */
+/* The context's extension, or NULL (xtml_model_has_ext). */
+static xtml_ext_t *ctx_ext(const xtml_ctx_t *ctx) {
+    xtml_fb_table_t root = xtml_fb_root(ctx->model);
+    if (!xtml_model_has_ext(&root)) {
+        return NULL;
+    }
+    return (xtml_ext_t *)(void *)((uint8_t *)kept_table(ctx) + align_up(sizeof(int32_t) * (size_t)ctx->n_kept, META_ALIGN));
+}
+
+/* Each variable tensor of every subgraph to its zero: the zero point's byte
+ * for int8 (as TFLM's ResetVariableTensors writes it), zero bytes for any
+ * other type; each resource variable to its fill byte (xtml_var_layout);
+ * and CALL_ONCE runs again on the next invoke. */
 xtml_status_t xtml_reset_state(xtml_ctx_t *ctx) {
     xtml_tinfo_t t;
     xtml_prep_t p;
-    int32_t i;
+    xtml_ext_t *ext;
+    int32_t i, g, n_graphs;
     if (ctx == NULL) {
         return XTML_STATUS_BAD_ARGUMENT;
     }
+    ext = ctx_ext(ctx);
+    n_graphs = ext != NULL ? ext->n_graphs : 1;
     memset(&p, 0, sizeof p);
     p.model = ctx->model;
     p.root = xtml_fb_root(ctx->model);
-    p.subgraph = ctx->subgraph;
-    p.tensors = xtml_fb_vec(&p.subgraph, XTML_SUBGRAPH_TENSORS);
     p.buffers = xtml_fb_vec(&p.root, XTML_MODEL_BUFFERS);
-    for (i = 0; i < ctx->n_tensors; i++) {
-        if (!tensor_is_variable(&p, i) || ctx->data[i] == NULL) {
-            continue;
+    for (g = 0; g < n_graphs; g++) {
+        void **data = ext != NULL ? ext->graphs[g].data : ctx->data;
+        prep_graph(&p, g);
+        for (i = 0; i < (int32_t)p.tensors.len; i++) {
+            if (!tensor_is_variable(&p, i) || data[i] == NULL) {
+                continue;
+            }
+            read_tensor(&p, i, &t);
+            memset(data[i], t.type == XTML_DTYPE_INT8 && t.n_zero_points > 0 ? (int)(uint8_t)t.zero_point : 0,
+                   t.bytes);
         }
-        read_tensor(&p, i, &t);
-        memset(ctx->data[i], t.type == XTML_DTYPE_INT8 && t.n_zero_points > 0 ? (int)(uint8_t)t.zero_point : 0,
-               t.bytes);
+    }
+    if (ext != NULL) {
+        for (i = 0; i < ext->n_vars; i++) {
+            memset(ext->vars[i].data, (int)ext->vars[i].fill, ext->vars[i].bytes);
+        }
+        ext->epoch = ext->epoch + 1u != 0 ? ext->epoch + 1u : 1u;
     }
     return XTML_STATUS_OK;
 }

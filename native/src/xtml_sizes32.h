@@ -7,9 +7,11 @@
 #define XTML_SIZES32_H
 
 #define XTML_SIZE32_binary_params_t 200u
+#define XTML_SIZE32_call_once_params_t 12u
 #define XTML_SIZE32_conv_node_t 96u
 #define XTML_SIZE32_dequantize_params_t 16u
 #define XTML_SIZE32_fc_node_t 56u
+#define XTML_SIZE32_if_params_t 16u
 #define XTML_SIZE32_l2norm_params_t 16u
 #define XTML_SIZE32_log_softmax_params_t 32u
 #define XTML_SIZE32_lstm_node_t 140u
@@ -19,6 +21,8 @@
 #define XTML_SIZE32_softmax_params_t 28u
 #define XTML_SIZE32_svdf_node_t 56u
 #define XTML_SIZE32_unary_params_t 60u
+#define XTML_SIZE32_var_params_t 8u
+#define XTML_SIZE32_while_params_t 16u
 #define XTML_SIZE32_xtml_arg_max_params_t 16u
 #define XTML_SIZE32_xtml_arith_params_t 116u
 #define XTML_SIZE32_xtml_batch_matmul_params_t 76u
@@ -28,8 +32,10 @@
 #define XTML_SIZE32_xtml_copy_params_t 4u
 #define XTML_SIZE32_xtml_cumsum_params_t 32u
 #define XTML_SIZE32_xtml_embedding_params_t 20u
+#define XTML_SIZE32_xtml_ext_t 24u
 #define XTML_SIZE32_xtml_gather_nd_params_t 40u
 #define XTML_SIZE32_xtml_gather_params_t 20u
+#define XTML_SIZE32_xtml_graph_t 36u
 #define XTML_SIZE32_xtml_interleave_params_t 12u
 #define XTML_SIZE32_xtml_math_params_t 160u
 #define XTML_SIZE32_xtml_mean_params_t 84u
@@ -48,6 +54,7 @@
 #define XTML_SIZE32_xtml_tconv_params_t 80u
 #define XTML_SIZE32_xtml_transpose_params_t 84u
 #define XTML_SIZE32_xtml_update_slice_params_t 68u
+#define XTML_SIZE32_xtml_var_t 12u
 
 #ifdef XTML_NO_DETAIL
 #define XTML_SIZE32_xtml_ctx_t 72u

@@ -33,6 +33,7 @@ static const char *const status_names[XTML_STATUS_COUNT] = {
     "XTML_STATUS_FRAME_FORMAT",
     "XTML_STATUS_FRAME_TARGET",
     "XTML_STATUS_GRID_CONFIG",
+    "XTML_STATUS_MODEL_RECURSION",
 };
 
 const char *xtml_status_name(xtml_status_t status) {

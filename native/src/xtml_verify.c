@@ -573,7 +573,7 @@ static xtml_status_t check_indices(verifier_t *v, xtml_fb_vec_t list, uint32_t n
 }
 
 /* Field sizes of the options tables our kernels read ('1', '4'; 'v' = vector
- * of int32), indexed by the BuiltinOptions union type. */
+ * of int32; 's' = string), indexed by the BuiltinOptions union type. */
 static const char *options_layout(uint8_t type) {
     switch (type) {
     case XTML_OPTS_CONV2D: return "1441441";
@@ -592,6 +592,9 @@ static const char *options_layout(uint8_t type) {
     case XTML_OPTS_LEAKY_RELU: return "4";
     case XTML_OPTS_RESIZE_NEAREST_NEIGHBOR: return "11";
     case XTML_OPTS_UNIDIRECTIONAL_SEQUENCE_LSTM: return "144111";
+    case XTML_OPTS_IF: case XTML_OPTS_WHILE: return "44";
+    case XTML_OPTS_CALL_ONCE: return "4";
+    case XTML_OPTS_VAR_HANDLE: return "ss";
     default: return "";
     }
 }
@@ -604,6 +607,8 @@ static xtml_status_t verify_options(verifier_t *v, const xtml_fb_table_t *o, uin
         if (kind == 'v') {
             xtml_fb_vec_t vec;
             TRY(vector(v, o, field, 4, what, "builtin_options vector", &vec));
+        } else if (kind == 's') {
+            TRY(string(v, o, field, what, "builtin_options string"));
         } else {
             TRY(scalar(v, o, field, kind == '4' ? 4u : 1u, what, "builtin_options field"));
         }
@@ -904,6 +909,16 @@ xtml_status_t xtml_model_verify(const uint8_t *model, size_t model_bytes, xtml_d
         where_t w = where_of("subgraph", -1, (int32_t)i, NULL);
         TRY(vec_table(&v, subgraphs, i, &w, &sg));
         TRY(verify_subgraph(&v, &sg, i, codes.len));
+    }
+    /* Subgraph indices of CALL_ONCE, IF and WHILE in range, and no recursion. */
+    {
+        xtml_status_t s = xtml_call_graph(&v.root, NULL, diag != NULL ? diag->detail : NULL, XTML_DETAIL_MAX);
+        if (s != XTML_STATUS_OK) {
+            if (diag != NULL) {
+                diag->status = s;
+            }
+            return s;
+        }
     }
     return XTML_STATUS_OK;
 }

@@ -28,8 +28,8 @@ export interface FlatTensor {
 /** One field of an options table, by its slot in the schema. */
 export interface FlatField {
   slot: number;
-  type: 'i8' | 'u8' | 'bool' | 'i32' | 'f32' | 'i32s';
-  value: number | readonly number[];
+  type: 'i8' | 'u8' | 'bool' | 'i32' | 'f32' | 'i32s' | 'str';
+  value: number | readonly number[] | string;
 }
 
 export interface FlatOperator {
@@ -48,13 +48,22 @@ export interface FlatOperator {
   customOptions?: Uint8Array;
 }
 
-export interface FlatModel {
+/** One subgraph: its own tensors (indices are per subgraph), operators, inputs and outputs. */
+export interface FlatSubgraph {
   tensors: readonly FlatTensor[];
   operators: readonly FlatOperator[];
   inputs: readonly number[];
   outputs: readonly number[];
+  /** The subgraph's name (default 'main' for the first, 'subgraph<i>' after). */
+  name?: string;
+}
+
+/** A model: subgraph 0 (the one an interpreter runs), then any others (called by CALL_ONCE, IF, WHILE). */
+export interface FlatModel extends FlatSubgraph {
   description: string;
   metadata?: readonly { name: string; data: Uint8Array }[];
+  /** Subgraphs 1, 2, ... */
+  subgraphs?: readonly FlatSubgraph[];
 }
 
 function int32Vector(b: Builder, values: readonly number[]): number {
@@ -105,6 +114,7 @@ function alignedBytes(b: Builder, data: Uint8Array): number {
 function options(b: Builder, bits: Float32Bits, fields: readonly FlatField[]): number {
   const vectors = new Map<number, number>();
   for (const f of fields) if (f.type === 'i32s') vectors.set(f.slot, int32Vector(b, f.value as number[]));
+  for (const f of fields) if (f.type === 'str') vectors.set(f.slot, b.createString(f.value as string));
   b.startObject(fields.reduce((n, f) => Math.max(n, f.slot + 1), 0));
   for (const f of fields) {
     const v = f.value as number;
@@ -112,7 +122,7 @@ function options(b: Builder, bits: Float32Bits, fields: readonly FlatField[]): n
       case 'i8': case 'u8': case 'bool': b.addFieldInt8(f.slot, v, null); break;
       case 'i32': b.addFieldInt32(f.slot, v, null); break;
       case 'f32': b.addFieldInt32(f.slot, bits.of(v), null); break;
-      case 'i32s': b.addFieldOffset(f.slot, vectors.get(f.slot)!, 0); break;
+      case 'i32s': case 'str': b.addFieldOffset(f.slot, vectors.get(f.slot)!, 0); break;
     }
   }
   return b.endObject();
@@ -136,7 +146,7 @@ export function flexbufferOptions(fields: Readonly<Record<string, number | boole
   return fb.finish();
 }
 
-/** The .tflite bytes of a one-subgraph model. */
+/** The .tflite bytes of a model (one subgraph unless model.subgraphs adds more). */
 export function serializeTflite(model: FlatModel, sizeHint = 1 << 16, compact = true): Uint8Array {
   // flatbuffers' Builder makes a TextEncoder and a TextDecoder: XS has neither
   supplyTextCodecs();
@@ -146,11 +156,12 @@ export function serializeTflite(model: FlatModel, sizeHint = 1 << 16, compact = 
   const bits = new Float32Bits();
   // buffer 0 is empty by convention; then one per constant, then the metadata
   const bufferData: (Uint8Array | null)[] = [null];
-  const tensorBuffer = model.tensors.map((t) => {
+  const graphs: readonly FlatSubgraph[] = [model, ...(model.subgraphs ?? [])];
+  const tensorBuffers = graphs.map((g) => g.tensors.map((t) => {
     if (t.data === undefined) return 0;
     bufferData.push(t.data);
     return bufferData.length - 1;
-  });
+  }));
   const metadataBuffer = (model.metadata ?? []).map((m) => {
     bufferData.push(m.data);
     return bufferData.length - 1;
@@ -162,7 +173,7 @@ export function serializeTflite(model: FlatModel, sizeHint = 1 << 16, compact = 
     if (vec !== 0) b.addFieldOffset(0, vec, 0);
     return b.endObject();
   });
-  const tensors = model.tensors.map((t, i) => {
+  const graphTensors = graphs.map((g, k) => g.tensors.map((t, i) => {
     const name = b.createString(t.name);
     const shape = int32Vector(b, t.shape);
     let quant = 0;
@@ -178,14 +189,14 @@ export function serializeTflite(model: FlatModel, sizeHint = 1 << 16, compact = 
     b.startObject(t.isVariable === true ? 6 : 5);
     b.addFieldOffset(0, shape, 0);
     b.addFieldInt8(1, t.type, null);
-    b.addFieldInt32(2, tensorBuffer[i]!, null);
+    b.addFieldInt32(2, tensorBuffers[k]![i]!, null);
     b.addFieldOffset(3, name, 0);
     if (quant !== 0) b.addFieldOffset(4, quant, 0);
     if (t.isVariable === true) b.addFieldInt8(5, 1, null);
     return b.endObject();
-  });
+  }));
   const codes: { builtin: number; version: number; custom?: string }[] = [];
-  const operators = model.operators.map((op) => {
+  const graphOperators = graphs.map((g) => g.operators.map((op) => {
     let code = codes.findIndex((c) => c.builtin === op.builtin && c.version === op.version && c.custom === op.customCode);
     if (code < 0) {
       code = codes.push({ builtin: op.builtin, version: op.version, ...(op.customCode !== undefined ? { custom: op.customCode } : {}) }) - 1;
@@ -206,7 +217,7 @@ export function serializeTflite(model: FlatModel, sizeHint = 1 << 16, compact = 
     if (custom !== 0) b.addFieldOffset(5, custom, 0);   // custom_options_format: FLEXBUFFERS (0), the default
     if (intermediates !== 0) b.addFieldOffset(8, intermediates, 0);
     return b.endObject();
-  });
+  }));
   const operatorCodes = codes.map((c) => {
     const custom = c.custom !== undefined ? b.createString(c.custom) : 0;
     b.startObject(4);
@@ -216,18 +227,20 @@ export function serializeTflite(model: FlatModel, sizeHint = 1 << 16, compact = 
     b.addFieldInt32(3, c.builtin, null);
     return b.endObject();
   });
-  const subgraphName = b.createString('main');
-  const tensorVec = offsetVector(b, tensors);
-  const inputs = int32Vector(b, model.inputs);
-  const outputs = int32Vector(b, model.outputs);
-  const operatorVec = offsetVector(b, operators);
-  b.startObject(5);
-  b.addFieldOffset(0, tensorVec, 0);
-  b.addFieldOffset(1, inputs, 0);
-  b.addFieldOffset(2, outputs, 0);
-  b.addFieldOffset(3, operatorVec, 0);
-  b.addFieldOffset(4, subgraphName, 0);
-  const subgraph = b.endObject();
+  const subgraphs = graphs.map((g, k) => {
+    const subgraphName = b.createString(g.name ?? (k === 0 ? 'main' : `subgraph${k}`));
+    const tensorVec = offsetVector(b, graphTensors[k]!);
+    const inputs = int32Vector(b, g.inputs);
+    const outputs = int32Vector(b, g.outputs);
+    const operatorVec = offsetVector(b, graphOperators[k]!);
+    b.startObject(5);
+    b.addFieldOffset(0, tensorVec, 0);
+    b.addFieldOffset(1, inputs, 0);
+    b.addFieldOffset(2, outputs, 0);
+    b.addFieldOffset(3, operatorVec, 0);
+    b.addFieldOffset(4, subgraphName, 0);
+    return b.endObject();
+  });
   const metadata = (model.metadata ?? []).map((m, i) => {
     const name = b.createString(m.name);
     b.startObject(2);
@@ -236,7 +249,7 @@ export function serializeTflite(model: FlatModel, sizeHint = 1 << 16, compact = 
     return b.endObject();
   });
   const codesVec = offsetVector(b, operatorCodes);
-  const subgraphsVec = offsetVector(b, [subgraph]);
+  const subgraphsVec = offsetVector(b, subgraphs);
   const description = b.createString(model.description);
   const buffersVec = offsetVector(b, buffers);
   const metadataVec = metadata.length > 0 ? offsetVector(b, metadata) : 0;
