@@ -1114,8 +1114,11 @@ static xtml_status_t build_ops(build_t *b, const xtml_options_t *options, const 
     }
     for (k = 0; k < options->op_count; k++) {
         const xtml_op_t *op = options->ops[k];
-        const char *name = op != NULL ? xtml_builtin_name(op->builtin) : NULL;
-        if (op == NULL || op->kernel == NULL || name == NULL || strcmp(op->kernel->name, name) != 0) {
+        /* a custom operator's kernel is named by its custom_code */
+        const char *name = op == NULL || op->kernel == NULL ? NULL
+                           : op->builtin == XTML_OP_CUSTOM ? op->kernel->name
+                                                           : xtml_builtin_name(op->builtin);
+        if (name == NULL || strcmp(op->kernel->name, name) != 0) {
             return set_detail(detail, XTML_DETAIL_MAX, XTML_STATUS_BAD_ARGUMENT,
                               "options.ops[%d] is not an operator entry (use XTML_OP(NAME))", (int)k);
         }

@@ -3030,7 +3030,8 @@ static void gen_lstm(gen_t *g) {
         float s_w = mantissa_pow2(g, 128, -9, -6);
         if (type == XTML_DTYPE_INT8) {
             quant_if_missing(g, in);
-            quant1(g, hid, mantissa_pow2(g, 64, -9, -5), rand_zp(g));
+            float s_h = mantissa_pow2(g, 64, -9, -5);   /* one draw per statement: the order is fixed */
+            quant1(g, hid, s_h, rand_zp(g));
         } else {
             quant1(g, in, mantissa_pow2(g, 64, -16, -10), 0);
             quant1(g, hid, mantissa_pow2(g, 64, -16, -12), 0);
