@@ -7,35 +7,21 @@
 // exact fmod); a 0 divisor fails the FLOOR_DIV invoke; malformed models are
 // refused with a specific status.
 import test from 'ava';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configs } from '../tools/tflm-ops/arith.js';
 import { encode, modelBytes, type OpConfig } from '../tools/tflm-ops/gen.js';
 import { optionalTest, variantNeeds } from './support/optional.js';
-import { repoRoot, runCli } from './support/reference.js';
+import { checkCommittedModels, loadGroup, type GroupSpec } from './support/tflm-group.js';
+import { runCli } from './support/reference.js';
 
-const dir = join(repoRoot, 'test/data/tflm-ops/arith');
-interface Spec { shape: number[]; byte_offset: number; bytes: number }
-const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
-  models: { id: string; inputs: Spec[]; outputs: Spec[]; vectors: { name: string; input: string; output: string }[] }[];
-  refused: { id: string; model: string }[];
-};
-const scratch = mkdtempSync(join(tmpdir(), 'xtml-arith-ops-'));
-test.after.always(() => rmSync(scratch, { recursive: true, force: true }));
+const group = loadGroup('arith');
+const { dir, manifest, scratch } = group;
+type Spec = GroupSpec;
 let serial = 0;
 
 test('the committed models are what tools/tflm-ops/arith.ts writes, every configuration in the manifest', (t) => {
-  const files = new Map<string, string>([
-    ...manifest.models.map((m): [string, string] => [m.id, `models/${m.id}.tflite`]),
-    ...manifest.refused.map((r): [string, string] => [r.id, r.model]),
-  ]);
-  for (const c of configs) {
-    const file = files.get(c.id);
-    t.truthy(file, c.id);
-    t.deepEqual(new Uint8Array(readFileSync(join(dir, file!))), modelBytes(c), c.id);
-  }
-  t.is(files.size, configs.length);
+  checkCommittedModels(t, group, configs);
 });
 
 const floats = (b: Buffer, s: Spec): number[] => [...new Float32Array(new Uint8Array(b.subarray(s.byte_offset, s.byte_offset + s.bytes)).buffer)];

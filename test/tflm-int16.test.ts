@@ -7,34 +7,20 @@
 // configurations TFLM runs but we refuse (it would ignore a zero point or
 // misread a bias) are refused with a specific status.
 import test from 'ava';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configs } from '../tools/tflm-ops/int16.js';
 import { modelBytes, type OpConfig, type OpTensor } from '../tools/tflm-ops/gen.js';
 import { optionalTest, variantNeeds } from './support/optional.js';
-import { repoRoot, runCli } from './support/reference.js';
+import { checkCommittedModels, loadGroup } from './support/tflm-group.js';
+import { runCli } from './support/reference.js';
 
-const dir = join(repoRoot, 'test/data/tflm-ops/int16');
-const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
-  models: { id: string; vectors: { name: string; input: string; output: string }[] }[];
-  refused: { id: string; model: string; expected_refusal: string | null }[];
-};
-const scratch = mkdtempSync(join(tmpdir(), 'xtml-int16-'));
-test.after.always(() => rmSync(scratch, { recursive: true, force: true }));
+const group = loadGroup('int16');
+const { dir, manifest, scratch } = group;
 let serial = 0;
 
 test('the committed models are what tools/tflm-ops/int16.ts writes, every configuration in the manifest', (t) => {
-  const files = new Map<string, string>([
-    ...manifest.models.map((m): [string, string] => [m.id, `models/${m.id}.tflite`]),
-    ...manifest.refused.map((r): [string, string] => [r.id, r.model]),
-  ]);
-  for (const c of configs) {
-    const file = files.get(c.id);
-    t.truthy(file, c.id);
-    t.deepEqual(new Uint8Array(readFileSync(join(dir, file!))), modelBytes(c), c.id);
-  }
-  t.is(files.size, configs.length);
+  checkCommittedModels(t, group, configs);
   // every operator of the task in 16x8 / int16, and each refusal with the status we refuse it with
   const ops = new Set(configs.filter((c) => c.refusal === undefined).map((c) => c.op));
   t.deepEqual([...ops].sort(), ['AVERAGE_POOL_2D', 'CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED', 'MAX_POOL_2D', 'MEAN', 'TRANSPOSE_CONV']);

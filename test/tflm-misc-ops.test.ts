@@ -7,35 +7,21 @@
 // rounded to float); a computed REVERSE_V2 axes list that is not contiguous
 // fails the invoke; malformed models are refused with a specific status.
 import test from 'ava';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encode, modelBytes, type OpConfig, type TensorDtype } from '../tools/tflm-ops/gen.js';
+import { encode, modelBytes, type OpConfig } from '../tools/tflm-ops/gen.js';
 import { configs } from '../tools/tflm-ops/misc.js';
 import { optionalTest, variantNeeds } from './support/optional.js';
-import { repoRoot, runCli, ulpDistance } from './support/reference.js';
+import { checkCommittedModels, loadGroup, type GroupSpec } from './support/tflm-group.js';
+import { runCli, ulpDistance } from './support/reference.js';
 
-const dir = join(repoRoot, 'test/data/tflm-ops/misc');
-interface Spec { dtype: TensorDtype; shape: number[]; byte_offset: number; bytes: number }
-const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
-  models: { id: string; inputs: Spec[]; outputs: Spec[]; vectors: { name: string; input: string; output: string }[] }[];
-  refused: { id: string; model: string }[];
-};
-const scratch = mkdtempSync(join(tmpdir(), 'xtml-misc-ops-'));
-test.after.always(() => rmSync(scratch, { recursive: true, force: true }));
+const group = loadGroup('misc');
+const { dir, manifest, scratch } = group;
+type Spec = GroupSpec;
 let serial = 0;
 
 test('the committed models are what tools/tflm-ops/misc.ts writes, every configuration in the manifest', (t) => {
-  const files = new Map<string, string>([
-    ...manifest.models.map((m): [string, string] => [m.id, `models/${m.id}.tflite`]),
-    ...manifest.refused.map((r): [string, string] => [r.id, r.model]),
-  ]);
-  for (const c of configs) {
-    const file = files.get(c.id);
-    t.truthy(file, c.id);
-    t.deepEqual(new Uint8Array(readFileSync(join(dir, file!))), modelBytes(c), c.id);
-  }
-  t.is(files.size, configs.length);
+  checkCommittedModels(t, group, configs);
   t.is(manifest.refused.length, 8);
 });
 

@@ -1,0 +1,43 @@
+// One group of test/data/tflm-ops (written by tools/tflm-ops/<group>.ts): its
+// manifest, a scratch folder for the group's tests, and the check that the
+// committed models are exactly what the group's generator writes.
+import type { ExecutionContext } from 'ava';
+import test from 'ava';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { modelBytes, type OpConfig, type TensorDtype } from '../../tools/tflm-ops/gen.js';
+import { repoRoot } from './reference.js';
+
+/** A tensor of a vector file: where it sits in the concatenated bytes. */
+export interface GroupSpec { dtype: TensorDtype; shape: number[]; byte_offset: number; bytes: number }
+
+export interface GroupManifest {
+  models: { id: string; inputs: GroupSpec[]; outputs: GroupSpec[]; vectors: { name: string; input: string; output: string }[] }[];
+  refused: { id: string; model: string; expected_refusal: string | null }[];
+}
+
+export interface Group { dir: string; manifest: GroupManifest; scratch: string }
+
+/** The group's folder and manifest, and a scratch folder removed after the test file. */
+export function loadGroup(name: string): Group {
+  const dir = join(repoRoot, 'test/data/tflm-ops', name);
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as GroupManifest;
+  const scratch = mkdtempSync(join(tmpdir(), `xtml-${name}-`));
+  test.after.always(() => rmSync(scratch, { recursive: true, force: true }));
+  return { dir, manifest, scratch };
+}
+
+/** Every configuration's committed model (run or refused) is byte for byte what the generator writes, and the manifest lists nothing else. */
+export function checkCommittedModels(t: ExecutionContext, g: Group, configs: readonly OpConfig[]): void {
+  const files = new Map<string, string>([
+    ...g.manifest.models.map((m): [string, string] => [m.id, `models/${m.id}.tflite`]),
+    ...g.manifest.refused.map((r): [string, string] => [r.id, r.model]),
+  ]);
+  for (const c of configs) {
+    const file = files.get(c.id);
+    t.truthy(file, c.id);
+    t.deepEqual(new Uint8Array(readFileSync(join(g.dir, file!))), modelBytes(c), c.id);
+  }
+  t.is(files.size, configs.length);
+}
