@@ -20,9 +20,9 @@ import { loadBinding } from '../host-sim/node/backends.js';
 import { runManifestXs, runModelXs } from '../host-sim/xs/xs-backend.js';
 import type { CoreBinding } from '../src/binding.js';
 import { InferenceSession, XtmlError } from '../src/index.js';
-import { bytesOf, typedView } from '../src/tensor.js';
 import { cliBuilds, needs, optionalGroup, variantNeeds } from './support/optional.js';
 import { compareOutputs, limiter, repoRoot, runCli, type Variant } from './support/reference.js';
+import { runStream } from './support/tflm-group.js';
 
 interface SeqVector { name: string; invokes: number; input: string; output: string }
 interface SeqModel { id: string; model: string; invokes: number; vectors: SeqVector[]; state: { tensor: number; name: string }[]; ulp_tolerance?: number; ops: Record<string, number> }
@@ -134,21 +134,10 @@ optionalGroup('host with glibc expf/tanhf in the LSTM kernel: float LSTM vectors
 
 // ---- wasm and node, through InferenceSession ----
 
-/** The outputs of a stream: resetState, then one run per set of inputs, outputs concatenated. */
+/** The outputs of a stream: resetState (unless told not to), then runStream. */
 function stream(session: InferenceSession, input: Buffer, invokes: number, reset = true): Buffer {
   if (reset) session.resetState();
-  const per = input.length / invokes;
-  const parts: Buffer[] = [];
-  for (let k = 0; k < invokes; k++) {
-    let at = k * per;
-    const feeds = session.inputs.map((meta) => {
-      const bytes = new Uint8Array(input.subarray(at, at + meta.bytes));
-      at += meta.bytes;
-      return typedView(meta.type, bytes.buffer, 0, meta.bytes);
-    });
-    for (const out of session.run(feeds)) parts.push(Buffer.from(bytesOf(out.data)));
-  }
-  return Buffer.concat(parts);
+  return runStream(session, input, invokes);
 }
 
 for (const backend of ['wasm', 'node'] as const) {

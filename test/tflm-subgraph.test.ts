@@ -19,10 +19,10 @@ import { runManifestXs } from '../host-sim/xs/xs-backend.js';
 import type { CoreBinding } from '../src/binding.js';
 import { serializeTflite } from '../src/convert/tflite-write.js';
 import { InferenceSession } from '../src/index.js';
-import { bytesOf, typedView } from '../src/tensor.js';
 import { refusedSpecs, specInputs, specs } from '../tools/tflm-ops/subgraph.js';
 import { cliBuilds, optionalGroup } from './support/optional.js';
 import { limiter, repoRoot, runCli } from './support/reference.js';
+import { runStream } from './support/tflm-group.js';
 
 interface Vector { name: string; invokes: number; input: string; output: string; input_sha256: string }
 interface Model { id: string; model: string; sha256: string; invokes: number; vectors: Vector[]; ops: Record<string, number> }
@@ -95,21 +95,7 @@ test('the 64-bit CLI sizes the 32-bit arena of every subgraph model as the 32-bi
 
 // ---- wasm and node, through InferenceSession ----
 
-/** The outputs of a stream: one run per set of inputs, outputs concatenated. */
-function stream(session: InferenceSession, input: Buffer, invokes: number): Buffer {
-  const per = input.length / invokes;
-  const parts: Buffer[] = [];
-  for (let k = 0; k < invokes; k++) {
-    let at = k * per;
-    const feeds = session.inputs.map((meta) => {
-      const bytes = new Uint8Array(input.subarray(at, at + meta.bytes));
-      at += meta.bytes;
-      return typedView(meta.type, bytes.buffer, 0, meta.bytes);
-    });
-    for (const out of session.run(feeds)) parts.push(Buffer.from(bytesOf(out.data)));
-  }
-  return Buffer.concat(parts);
-}
+const stream = runStream;
 
 for (const backend of ['wasm', 'node'] as const) {
   const binding: CoreBinding = loadBinding(backend);

@@ -6,6 +6,8 @@ import test from 'ava';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { InferenceSession } from '../../src/index.js';
+import { bytesOf, typedView } from '../../src/tensor.js';
 import { modelBytes, type OpConfig, type TensorDtype } from '../../tools/tflm-ops/gen.js';
 import { repoRoot } from './reference.js';
 
@@ -40,4 +42,20 @@ export function checkCommittedModels(t: ExecutionContext, g: Group, configs: rea
     t.deepEqual(new Uint8Array(readFileSync(join(g.dir, file!))), modelBytes(c), c.id);
   }
   t.is(files.size, configs.length);
+}
+
+/** A stateful vector's outputs: one run per set of inputs (the inputs of each run concatenated in model order), outputs concatenated; the session's state is whatever it was. */
+export function runStream(session: InferenceSession, input: Buffer, invokes: number): Buffer {
+  const per = input.length / invokes;
+  const parts: Buffer[] = [];
+  for (let k = 0; k < invokes; k++) {
+    let at = k * per;
+    const feeds = session.inputs.map((meta) => {
+      const bytes = new Uint8Array(input.subarray(at, at + meta.bytes));
+      at += meta.bytes;
+      return typedView(meta.type, bytes.buffer, 0, meta.bytes);
+    });
+    for (const out of session.run(feeds)) parts.push(Buffer.from(bytesOf(out.data)));
+  }
+  return Buffer.concat(parts);
 }
