@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { configs } from '../tools/tflm-ops/arith.js';
 import { encode, modelBytes, type OpConfig } from '../tools/tflm-ops/gen.js';
 import { optionalTest, variantNeeds } from './support/optional.js';
-import { checkCommittedModels, loadGroup, type GroupSpec } from './support/tflm-group.js';
+import { checkCommittedModels, loadGroup, type GroupSpec, testRefusedOnHost } from './support/tflm-group.js';
 import { runCli } from './support/reference.js';
 
 const group = loadGroup('arith');
@@ -192,13 +192,4 @@ const malformed: [string, OpConfig, string, RegExp][] = [
     ...byId('op_log_softmax_f32'), tensors: byId('op_log_softmax_f32').tensors.map((x) => ({ ...x, shape: [] })),
   }, 'XTML_STATUS_SHAPE_MISMATCH', /scalar/],
 ];
-for (const [what, c, status, detail] of malformed) {
-  optionalTest(`malformed: ${what} is refused with ${status}`, variantNeeds.host, async (t) => {
-    const model = join(scratch, `${serial++}.tflite`);
-    writeFileSync(model, modelBytes(c));
-    const r = await runCli('host', ['inspect', model]);
-    t.is(r.code, 1);
-    t.true(r.stderr.startsWith(`${status}: operator 0 (${c.op})`), r.stderr);
-    t.regex(r.stderr, detail);
-  });
-}
+testRefusedOnHost(scratch, malformed);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { configs } from '../tools/tflm-ops/int16.js';
 import { modelBytes, type OpConfig, type OpTensor } from '../tools/tflm-ops/gen.js';
 import { optionalTest, variantNeeds } from './support/optional.js';
-import { checkCommittedModels, loadGroup } from './support/tflm-group.js';
+import { checkCommittedModels, loadGroup, testRefusedOnHost } from './support/tflm-group.js';
 import { runCli } from './support/reference.js';
 
 const group = loadGroup('int16');
@@ -85,13 +85,4 @@ const refusedHere: [string, OpConfig, string, RegExp][] = [
     withTensor(byId('op_mean_int16_hw_keep'), 'output', (x) => ({ name: x.name, dtype: 'float32', shape: x.shape })),
     'XTML_STATUS_UNSUPPORTED_TYPE', /output/],
 ];
-for (const [what, c, status, detail] of refusedHere) {
-  optionalTest(`refused: ${what}, with ${status}`, variantNeeds.host, async (t) => {
-    const model = join(scratch, `${serial++}.tflite`);
-    writeFileSync(model, modelBytes(c));
-    const r = await runCli('host', ['inspect', model]);
-    t.is(r.code, 1);
-    t.true(r.stderr.startsWith(`${status}: operator 0 (${c.op})`), r.stderr);
-    t.regex(r.stderr, detail);
-  });
-}
+testRefusedOnHost(scratch, refusedHere, (what, status) => `refused: ${what}, with ${status}`);

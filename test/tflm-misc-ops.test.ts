@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { encode, modelBytes, type OpConfig } from '../tools/tflm-ops/gen.js';
 import { configs } from '../tools/tflm-ops/misc.js';
 import { optionalTest, variantNeeds } from './support/optional.js';
-import { checkCommittedModels, loadGroup, type GroupSpec } from './support/tflm-group.js';
+import { checkCommittedModels, loadGroup, type GroupSpec, testRefusedOnHost } from './support/tflm-group.js';
 import { runCli, ulpDistance } from './support/reference.js';
 
 const group = loadGroup('misc');
@@ -211,13 +211,4 @@ const malformed: [string, OpConfig, string, RegExp][] = [
   ['DYNAMIC_UPDATE_SLICE start of the wrong length', withTensor(byId('op_dynamic_update_slice_f32'), 2, { shape: [3] }), 'XTML_STATUS_SHAPE_MISMATCH', /one index per operand dimension/],
   ['DYNAMIC_UPDATE_SLICE int16 start', withTensor(byId('op_dynamic_update_slice_f32'), 2, { dtype: 'int16' }), 'XTML_STATUS_UNSUPPORTED_TYPE', /start/],
 ];
-for (const [what, c, status, detail] of malformed) {
-  optionalTest(`malformed: ${what} is refused with ${status}`, variantNeeds.host, async (t) => {
-    const model = join(scratch, `${serial++}.tflite`);
-    writeFileSync(model, modelBytes(c));
-    const r = await runCli('host', ['inspect', model]);
-    t.is(r.code, 1);
-    t.true(r.stderr.startsWith(`${status}: operator 0 (${c.op})`), r.stderr);
-    t.regex(r.stderr, detail);
-  });
-}
+testRefusedOnHost(scratch, malformed);

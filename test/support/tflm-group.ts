@@ -3,13 +3,14 @@
 // committed models are exactly what the group's generator writes.
 import type { ExecutionContext } from 'ava';
 import test from 'ava';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InferenceSession } from '../../src/index.js';
 import { bytesOf, typedView } from '../../src/tensor.js';
 import { modelBytes, type OpConfig, type TensorDtype } from '../../tools/tflm-ops/gen.js';
-import { repoRoot } from './reference.js';
+import { optionalTest, variantNeeds } from './optional.js';
+import { repoRoot, runCli } from './reference.js';
 
 /** A tensor of a vector file: where it sits in the concatenated bytes. */
 export interface GroupSpec { dtype: TensorDtype; shape: number[]; byte_offset: number; bytes: number }
@@ -58,4 +59,22 @@ export function runStream(session: InferenceSession, input: Buffer, invokes: num
     for (const out of session.run(feeds)) parts.push(Buffer.from(bytesOf(out.data)));
   }
   return Buffer.concat(parts);
+}
+
+/** A model the host CLI must refuse: a title, the configuration, the status and a pattern its detail matches. */
+export type Refusal = readonly [what: string, config: OpConfig, status: string, detail: RegExp];
+
+let serial = 0;
+/** One test per case: `inspect` on the host CLI fails with the status, naming operator 0, with the detail. */
+export function testRefusedOnHost(scratch: string, cases: readonly Refusal[], title = (what: string, status: string): string => `malformed: ${what} is refused with ${status}`): void {
+  for (const [what, c, status, detail] of cases) {
+    optionalTest(title(what, status), variantNeeds.host, async (t) => {
+      const model = join(scratch, `refused-${serial++}.tflite`);
+      writeFileSync(model, modelBytes(c));
+      const r = await runCli('host', ['inspect', model]);
+      t.is(r.code, 1);
+      t.true(r.stderr.startsWith(`${status}: operator 0 (${c.op})`), r.stderr);
+      t.regex(r.stderr, detail);
+    });
+  }
 }
