@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as flexbuffers from 'flatbuffers/js/flexbuffers.js';
 import { loadWasmBinding } from '../host-sim/node/backends.js';
-import { flexbufferOptions, serializeTflite, type FlatTensor } from '../src/convert/tflite-write.js';
+import { flexbufferOptions } from '../src/convert/flexbuffer-options.js';
+import { serializeTflite, type FlatTensor } from '../src/convert/tflite-write.js';
 import { InferenceSession, XtmlError } from '../src/index.js';
 import { repoRoot } from './support/reference.js';
 

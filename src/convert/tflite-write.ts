@@ -8,7 +8,6 @@
 // the two agree), so a model loaded at a 16-byte aligned address has every
 // constant aligned for its type, as our verifier and TFLM expect.
 import { Builder } from 'flatbuffers';
-import * as flexbuffers from 'flatbuffers/js/flexbuffers.js';
 import { elements, type ConstData, type Graph } from './graph.js';
 import { supplyTextCodecs } from './text-codec.js';
 import { activationCode, Builtin, OptionsType, TensorType, type OpName } from './tflite-schema.js';
@@ -44,7 +43,7 @@ export interface FlatOperator {
   intermediates?: readonly number[];
   /** A custom operator (builtin 32, CUSTOM): its name (the operator code's custom_code). */
   customCode?: string;
-  /** A custom operator's options, FlexBuffer bytes (flexbufferOptions()). */
+  /** A custom operator's options, FlexBuffer bytes (flexbufferOptions() in flexbuffer-options.ts). */
   customOptions?: Uint8Array;
 }
 
@@ -126,24 +125,6 @@ function options(b: Builder, bits: Float32Bits, fields: readonly FlatField[]): n
     }
   }
   return b.endObject();
-}
-
-/**
- * A custom operator's options as TFLM's signal library reads them: a
- * FlexBuffer map (npm `flatbuffers`' flexbuffers builder) of integers and
- * booleans, keys in sorted order as FlexBuffers store them.
- */
-export function flexbufferOptions(fields: Readonly<Record<string, number | boolean>>): Uint8Array {
-  const fb = flexbuffers.builder();
-  fb.startMap();
-  for (const key of Object.keys(fields).sort()) {
-    fb.addKey(key);
-    const v = fields[key]!;
-    if (typeof v === 'boolean') fb.add(v);
-    else fb.addInt(v);
-  }
-  fb.end();
-  return fb.finish();
 }
 
 /** The .tflite bytes of a model (one subgraph unless model.subgraphs adds more). */

@@ -14,7 +14,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { flexbufferOptions, serializeTflite, type FlatField, type FlatTensor } from '../../src/convert/tflite-write.js';
+import { flexbufferOptions } from '../../src/convert/flexbuffer-options.js';
+import { serializeTflite, type FlatField, type FlatTensor } from '../../src/convert/tflite-write.js';
 import { builtinCode } from './builtins.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
