@@ -22,7 +22,7 @@ import type { CoreBinding } from '../src/binding.js';
 import { InferenceSession, XtmlError } from '../src/index.js';
 import { cliBuilds, needs, optionalGroup, variantNeeds } from './support/optional.js';
 import { compareOutputs, limiter, repoRoot, runCli, type Variant } from './support/reference.js';
-import { runStream } from './support/tflm-group.js';
+import { cliStreamProblems, runStream } from './support/tflm-group.js';
 
 interface SeqVector { name: string; invokes: number; input: string; output: string }
 interface SeqModel { id: string; model: string; invokes: number; vectors: SeqVector[]; state: { tensor: number; name: string }[]; ulp_tolerance?: number; ops: Record<string, number> }
@@ -66,26 +66,8 @@ const builds = cliBuilds;
 for (const build of builds) {
   optionalGroup(`${build.variant}: every sequence vector matches TFLM invoke by invoke`, build.needs, () => {
     test(`${build.variant}: every sequence vector matches TFLM invoke by invoke`, async (t) => {
-      const problems: string[] = [];
-      await Promise.all(models.map(async (m) => {
-        const invokes = m.vectors[0]!.invokes;
-        t.true(m.vectors.every((v) => v.invokes === invokes));
-        const args = ['run', join(base, m.model), '--invokes', String(invokes)];
-        const outs = m.vectors.map((v) => {
-          const out = join(scratch, `${build.variant}-${serial++}.bin`);
-          args.push('--input', join(base, v.input), '--output', out);
-          return out;
-        });
-        const r = await limit(() => runCli(build.variant, args));
-        if (r.code !== 0) {
-          problems.push(`${m.id}: exit ${r.code}: ${r.stderr.trim()}`);
-          return;
-        }
-        if (build.variant === 'asan' && r.stderr.includes('runtime error')) problems.push(`${m.id}: ${r.stderr}`);
-        m.vectors.forEach((v, i) => {
-          if (!matches(m, readFileSync(outs[i]!), file(v.output))) problems.push(`${m.id} ${v.name}: outputs differ`);
-        });
-      }));
+      for (const m of models) t.true(m.vectors.every((v) => v.invokes === m.vectors[0]!.invokes), m.id);
+      const problems = await cliStreamProblems(build.variant, base, scratch, models, (m) => m.vectors[0]!.invokes, matches);
       t.deepEqual(problems, []);
     });
 

@@ -21,8 +21,8 @@ import { serializeTflite } from '../src/convert/tflite-write.js';
 import { InferenceSession } from '../src/index.js';
 import { refusedSpecs, specInputs, specs } from '../tools/tflm-ops/subgraph.js';
 import { cliBuilds, optionalGroup } from './support/optional.js';
-import { limiter, repoRoot, runCli } from './support/reference.js';
-import { runStream } from './support/tflm-group.js';
+import { repoRoot, runCli } from './support/reference.js';
+import { cliStreamProblems, runStream } from './support/tflm-group.js';
 
 interface Vector { name: string; invokes: number; input: string; output: string; input_sha256: string }
 interface Model { id: string; model: string; sha256: string; invokes: number; vectors: Vector[]; ops: Record<string, number> }
@@ -36,8 +36,6 @@ const file = (rel: string): Buffer => readFileSync(join(base, rel));
 
 const scratch = mkdtempSync(join(tmpdir(), 'xtml-subgraph-'));
 test.after.always(() => rmSync(scratch, { recursive: true, force: true }));
-const limit = limiter(2);
-let serial = 0;
 
 test('the subgraph group covers the six operators, and its files are what tools/tflm-ops/subgraph.ts writes', (t) => {
   const ops = new Set(models.flatMap((m) => Object.keys(m.ops)));
@@ -59,24 +57,7 @@ test('the subgraph group covers the six operators, and its files are what tools/
 for (const build of cliBuilds) {
   optionalGroup(`${build.variant}: every subgraph vector matches TFLM invoke by invoke`, build.needs, () => {
     test(`${build.variant}: every subgraph vector matches TFLM invoke by invoke`, async (t) => {
-      const problems: string[] = [];
-      await Promise.all(models.map(async (m) => {
-        const args = ['run', join(base, m.model), '--invokes', String(m.invokes)];
-        const outs = m.vectors.map((v) => {
-          const out = join(scratch, `${build.variant}-${serial++}.bin`);
-          args.push('--input', join(base, v.input), '--output', out);
-          return out;
-        });
-        const r = await limit(() => runCli(build.variant, args));
-        if (r.code !== 0) {
-          problems.push(`${m.id}: exit ${r.code}: ${r.stderr.trim()}`);
-          return;
-        }
-        if (build.variant === 'asan' && r.stderr.includes('runtime error')) problems.push(`${m.id}: ${r.stderr}`);
-        m.vectors.forEach((v, i) => {
-          if (!readFileSync(outs[i]!).equals(file(v.output))) problems.push(`${m.id} ${v.name}: outputs differ`);
-        });
-      }));
+      const problems = await cliStreamProblems(build.variant, base, scratch, models, (m) => m.invokes, (_m, got, want) => got.equals(want));
       t.deepEqual(problems, []);
     });
   });

@@ -10,7 +10,7 @@ import type { InferenceSession } from '../../src/index.js';
 import { bytesOf, typedView } from '../../src/tensor.js';
 import { modelBytes, type OpConfig, type TensorDtype } from '../../tools/tflm-ops/gen.js';
 import { optionalTest, variantNeeds } from './optional.js';
-import { repoRoot, runCli } from './reference.js';
+import { limiter, repoRoot, runCli, type Variant } from './reference.js';
 
 /** A tensor of a vector file: where it sits in the concatenated bytes. */
 export interface GroupSpec { dtype: TensorDtype; shape: number[]; byte_offset: number; bytes: number }
@@ -77,4 +77,37 @@ export function testRefusedOnHost(scratch: string, cases: readonly Refusal[], ti
       t.regex(r.stderr, detail);
     });
   }
+}
+
+/** A stateful model of a group: its file, its vectors (input and output files) and how many invokes each vector runs. */
+export interface StreamModel { id: string; model: string; vectors: readonly { name: string; input: string; output: string }[] }
+
+const cliLimit = limiter(2);
+let cliSerial = 0;
+/**
+ * Runs every model's vectors in one CLI process each (`run --invokes K`, one
+ * `--input/--output` pair per vector) on a build and lists what went wrong: a
+ * non-zero exit, an ASan report, an output `same` finds unlike TFLM's.
+ */
+export async function cliStreamProblems<M extends StreamModel>(variant: Variant, base: string, scratch: string, models: readonly M[],
+  invokes: (m: M) => number, same: (m: M, got: Buffer, want: Buffer) => boolean): Promise<string[]> {
+  const problems: string[] = [];
+  await Promise.all(models.map(async (m) => {
+    const args = ['run', join(base, m.model), '--invokes', String(invokes(m))];
+    const outs = m.vectors.map((v) => {
+      const out = join(scratch, `${variant}-stream-${cliSerial++}.bin`);
+      args.push('--input', join(base, v.input), '--output', out);
+      return out;
+    });
+    const r = await cliLimit(() => runCli(variant, args));
+    if (r.code !== 0) {
+      problems.push(`${m.id}: exit ${r.code}: ${r.stderr.trim()}`);
+      return;
+    }
+    if (variant === 'asan' && r.stderr.includes('runtime error')) problems.push(`${m.id}: ${r.stderr}`);
+    m.vectors.forEach((v, i) => {
+      if (!same(m, readFileSync(outs[i]!), readFileSync(join(base, v.output)))) problems.push(`${m.id} ${v.name}: outputs differ`);
+    });
+  }));
+  return problems;
 }
