@@ -476,6 +476,7 @@ static xtml_status_t verify_tensor(verifier_t *v, const xtml_fb_table_t *t, uint
     xtml_dtype_t type = XTML_DTYPE_FLOAT32;
     uint32_t buffer = 0;
     uint64_t count = 1;
+    uint64_t span = 1; /* product of the non-zero dimensions */
     uint64_t need;
     uint32_t i;
     const char *name;
@@ -517,15 +518,26 @@ static xtml_status_t verify_tensor(verifier_t *v, const xtml_fb_table_t *t, uint
                            "dimension %u is %d (dynamic shapes are not supported)", (unsigned)i, (int)d);
         }
         count *= (uint64_t)d;
-        if (count > MAX_TENSOR_BYTES) {
+        /*
+         * Kernels take products of trailing dimensions (strides) even when
+         * another dimension is 0, so the limit applies to the product of the
+         * non-zero dimensions too: [0, 262147, 393222] holds no element but
+         * its strides overflow.
+         */
+        span *= d == 0 ? 1u : (uint64_t)d;
+        if (span > MAX_TENSOR_BYTES && count == 0) {
+            return fail_at(v, XTML_STATUS_MODEL_SHAPE, what,
+                           "product of the non-zero dimensions overflows at dimension %u", (unsigned)i);
+        }
+        if (span > MAX_TENSOR_BYTES) {
             return fail_at(v, XTML_STATUS_MODEL_SHAPE, what, "element count overflows at dimension %u",
                            (unsigned)i);
         }
     }
     need = type == XTML_DTYPE_INT4 ? (count + 1) / 2 : count * xtml_dtype_size(type);
-    if (need > MAX_TENSOR_BYTES) {
+    if ((type == XTML_DTYPE_INT4 ? (span + 1) / 2 : span * xtml_dtype_size(type)) > MAX_TENSOR_BYTES) {
         return fail_at(v, XTML_STATUS_MODEL_SHAPE, what, "%llu elements of %s overflow the size limit",
-                       (unsigned long long)count, xtml_dtype_name(type));
+                       (unsigned long long)span, xtml_dtype_name(type));
     }
     if (q.pos != 0) {
         TRY(verify_quantization(v, &q, what, type, shape));

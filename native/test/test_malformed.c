@@ -1335,6 +1335,8 @@ static void test_shapes(const bases_t *b) {
     int32_t big[4] = {1, 65536, 65536, 1};
     int32_t seven[7] = {1, 1, 1, 1, 1, 1, 1};
     int32_t quarter[4] = {1, 32768, 32768, 1};
+    int32_t empty_big[4] = {0, 262147, 393222, 1};
+    int32_t empty_quarter[4] = {0, 32768, 32768, 1};
 
     mut_begin(&m, b->add);
     wr_i32(&m, elem_pos(&m, tensor_pos(&m, 2), XTML_TENSOR_SHAPE, 4, 1), -1);
@@ -1359,6 +1361,18 @@ static void test_shapes(const bases_t *b) {
     set_u8(&m, tensor_pos(&m, 0), XTML_TENSOR_TYPE, XTML_DTYPE_INT32);
     expect(&m, "tensor 0 int32 [1,32768,32768,1] (4 GiB): MODEL_SHAPE", AT_VERIFY, XTML_STATUS_MODEL_SHAPE,
            "tensor 0", "1073741824 elements of int32 overflow the size limit", NULL);
+
+    /* Found by fuzzing: no element, but trailing products (strides) overflow int32. */
+    mut_begin(&m, b->add);
+    set_i32_vector(&m, tensor_pos(&m, 0), XTML_TENSOR_SHAPE, empty_big, 4);
+    expect(&m, "tensor 0 shape [0,262147,393222,1]: MODEL_SHAPE (strides overflow)", AT_VERIFY,
+           XTML_STATUS_MODEL_SHAPE, "tensor 0", "product of the non-zero dimensions overflows at dimension 2",
+           NULL);
+    mut_begin(&m, b->add);
+    set_i32_vector(&m, tensor_pos(&m, 0), XTML_TENSOR_SHAPE, empty_quarter, 4);
+    set_u8(&m, tensor_pos(&m, 0), XTML_TENSOR_TYPE, XTML_DTYPE_INT32);
+    expect(&m, "tensor 0 int32 [0,32768,32768,1]: MODEL_SHAPE (strides in bytes overflow)", AT_VERIFY,
+           XTML_STATUS_MODEL_SHAPE, "tensor 0", "1073741824 elements of int32 overflow the size limit", NULL);
 
     mut_begin(&m, b->add);
     set_i32_vector(&m, tensor_pos(&m, 1), XTML_TENSOR_SHAPE, seven, 7);
