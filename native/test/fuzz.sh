@@ -13,6 +13,12 @@
 #                  (its models seed the byte-mutation harness too)
 #   BUILD=dir      build directory, relative to native/ as in the Makefile (default ../build)
 #   FUZZ_ARGS=...  extra libFuzzer flags
+#   FUZZ_SEED=n    libFuzzer's -seed (default: from the checked-out commit, so a
+#                  run of the same commit takes the same mutations; outside a
+#                  git checkout, 1). Address-space randomization is turned off
+#                  with `setarch -R` where it exists: the comparisons libFuzzer
+#                  traces include pointers, which would otherwise differ per run.
+#                  What is left to chance is where a timed run stops.
 #
 # First every reproducer in native/test/fuzz/repro/ is replayed through each
 # harness. The kept corpus (native/test/fuzz/corpus/) is copied to a temporary
@@ -51,6 +57,23 @@ done
 cp "$native/test/fuzz/xtml.dict" "$work/xtml.dict"
 echo "fuzz.sh: $(ls "$work/seeds" | wc -l) seeds (kept corpus and reference models), ${seconds}s, work dir $work"
 
+seed=${FUZZ_SEED:-}
+if [ -z "$seed" ]; then
+    head=$(git -C "$native" rev-parse --short=7 HEAD 2>/dev/null || true)
+    case $head in
+        ''|*[!0-9a-f]*) seed=1 ;;
+        *) seed=$((0x$head % 2147483647 + 1)) ;;
+    esac
+fi
+case $seed in
+    ''|*[!0-9]*) echo "fuzz.sh: FUZZ_SEED must be a number, got '$seed'" >&2; exit 2 ;;
+esac
+norandom=
+if setarch -R true 2>/dev/null; then
+    norandom="setarch -R"
+fi
+echo "fuzz.sh: seed $seed${norandom:+, address randomization off}"
+
 failed=0
 
 # A log is bad when libFuzzer or a sanitizer reported anything.
@@ -74,7 +97,7 @@ fi
 run() {
     mkdir -p "$work/corpus-$1"
     # shellcheck disable=SC2086
-    "$build/fuzz/$1" -max_total_time="$2" -max_len="$3" -rss_limit_mb=4096 -timeout=60 \
+    $norandom "$build/fuzz/$1" -seed="$seed" -max_total_time="$2" -max_len="$3" -rss_limit_mb=4096 -timeout=60 \
         -dict="$work/xtml.dict" -artifact_prefix="$work/artifacts/" -print_final_stats=1 ${4:-} ${FUZZ_ARGS:-} \
         "$work/corpus-$1" "$work/seeds" >"$work/$1.log" 2>&1 || failed=1
     check_log "$work/$1.log"
@@ -100,7 +123,8 @@ if [ "$failed" -ne 0 ]; then
     echo "fuzz.sh: FAILED. Logs and reproducers in $build/fuzz/artifacts/:" >&2
     ls -l "$build/fuzz/artifacts" >&2
     grep -h -A3 -e 'ERROR' -e 'runtime error' -e 'MISMATCH' "$work"/*.log | head -n 40 >&2
-    echo "fuzz.sh: replay one with: $build/fuzz/xtml_fuzz <reproducer> (or xtml_diff_fuzz)" >&2
+    echo "fuzz.sh: replay one with: $build/fuzz/xtml_fuzz <reproducer> (or xtml_diff_fuzz);" \
+        "rerun with FUZZ_SEED=$seed" >&2
     echo "fuzz.sh: work dir kept: $work" >&2
     exit 1
 fi
