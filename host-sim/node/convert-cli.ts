@@ -148,6 +148,8 @@ interface ConvertOptions extends DataOptions {
   percentile?: number;
   biasCorrection?: boolean;
   perChannelDense?: boolean;
+  perTensor?: boolean;
+  equalize?: boolean;
   io: 'int8' | 'float32';
   inputShape: string[];
   labels?: string;
@@ -242,7 +244,8 @@ export async function convertCommand(input: string, opts: ConvertOptions): Promi
       if (data!.kind === 'images' && opts.io === 'int8') inputParams.set(p.graph.inputs[0]!, pixelParams(data!.spec!.range));
       converted = quantizeModel(p, {
         binding: loadBinding(opts.backend), samples: data!.samples, method: opts.method, io: opts.io, inputParams,
-        biasCorrection: opts.biasCorrection === true, perChannelDense: opts.perChannelDense === true, description: describe(p, opts, data, opts.io), onProgress: bar.update,
+        biasCorrection: opts.biasCorrection === true, perChannelDense: opts.perChannelDense === true,
+        perTensor: opts.perTensor === true, equalize: opts.equalize === true, description: describe(p, opts, data, opts.io), onProgress: bar.update,
         ...(opts.percentile !== undefined ? { percentile: opts.percentile } : {}),
       });
     } finally {
@@ -407,6 +410,8 @@ export function addConvertCommands(program: Command, parseBackend: (v: string) =
     .option('--percentile <p>', 'for --method percentile: share of values kept at each end', parsePercentile)
     .option('--bias-correction', 'correct each layer\'s bias by its mean int8 error on the calibration data')
     .option('--per-channel-dense', 'FULLY_CONNECTED weights per output unit (default per tensor, as TFLite)')
+    .option('--per-tensor', 'CONV_2D and DEPTHWISE_CONV_2D weights with one scale per tensor (default per channel): 24 bytes less per channel; pair with --equalize')
+    .option('--equalize', 'cross-layer equalization before calibration: ReLU-linked convolutions rescaled channel by channel so per-tensor weights lose little')
     .option('--io <type>', 'int8 (default) | float32: float input and output around the int8 graph', (v: string) => {
       if (v !== 'int8' && v !== 'float32') throw new InvalidArgumentError('expected int8 or float32');
       return v;

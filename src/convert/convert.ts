@@ -11,7 +11,8 @@ import { ConvertError } from './errors.js';
 import { runFloat, transposeData } from './float-run.js';
 import { elements, type Graph } from './graph.js';
 import { readOnnx, type InputShapes, type SourceInput } from './onnx.js';
-import { quantizeGraph, roundTripWeights, type Params } from './quantize.js';
+import { perChannelFor, quantizeGraph, roundTripWeights, type Params } from './quantize.js';
+import { equalize, type EqualizeReport } from './equalize.js';
 import { simplify } from './rewrite.js';
 import { isTflite, readTflite } from './tflite-read.js';
 import { writeGraph } from './tflite-write.js';
@@ -76,6 +77,10 @@ export interface QuantizeModelOptions {
   io: 'int8' | 'float32';
   /** FULLY_CONNECTED weights per unit (default: per tensor, as TFLite's converter). */
   perChannelDense?: boolean;
+  /** CONV_2D and DEPTHWISE_CONV_2D weights per tensor (one scale each), to save 24 bytes a channel. */
+  perTensor?: boolean;
+  /** Cross-layer equalization before calibration (src/convert/equalize.ts). */
+  equalize?: boolean;
   /** Fixed input parameters (images: scale and zero point of the pixel mapping). */
   inputParams?: ReadonlyMap<string, Params>;
   /** The description string (JSON for our app: labels, input meaning, decoding). */
@@ -106,7 +111,7 @@ export interface ConvertReport {
   outputs: { name: string; shape: number[]; type: string; scale: number; zero_point: number; sqnr_db: number }[];
   operators: { index: number; op: string; macs: number }[];
   rewrites: Record<string, number>;
-  calibration: { method: CalibrationMethod; percentile?: number; samples: number; bias_correction: boolean; per_channel_dense: boolean };
+  calibration: { method: CalibrationMethod; percentile?: number; samples: number; bias_correction: boolean; per_channel_dense: boolean; per_tensor: boolean; equalized_pairs?: number };
   /** Worst first. */
   layers: LayerReport[];
 }
@@ -184,7 +189,7 @@ function probe(binding: CoreBinding, float: Graph, int8: Graph, samples: Quantiz
  * layer is corrected for its own rounding only, so corrections do not add up
  * along the network (borders of padded convolutions are taken as interior).
  */
-function correctBiases(float: Graph, samples: QuantizeModelOptions['samples'], perChannelDense: boolean): Graph {
+function correctBiases(float: Graph, samples: QuantizeModelOptions['samples'], granularity: { perChannelDense?: boolean; perTensor?: boolean }): Graph {
   const g = float.clone();
   const weighted = g.nodes.filter((n) => n.op === 'CONV_2D' || n.op === 'DEPTHWISE_CONV_2D' || n.op === 'FULLY_CONNECTED');
   const means = new Map<string, Float64Array>();
@@ -208,7 +213,7 @@ function correctBiases(float: Graph, samples: QuantizeModelOptions['samples'], p
     const w = wt.data as Float32Array;
     const dw = n.op === 'DEPTHWISE_CONV_2D';
     const axis = dw ? 3 : 0;
-    const wq = roundTripWeights(w, wt.shape, axis, n.op !== 'FULLY_CONNECTED' || perChannelDense);
+    const wq = roundTripWeights(w, wt.shape, axis, perChannelFor(n.op, granularity));
     const channels = wt.shape[axis]!;
     const shift = new Float64Array(channels);
     const depth = mean.length;
@@ -232,16 +237,24 @@ export function quantizeModel(p: Prepared, options: QuantizeModelOptions): Conve
   checkSamples(p, options.samples);
   const n = options.samples.length;
   const progress = options.onProgress;
-  const ranges: Map<string, Range> = calibrate(p.graph, options.samples, {
+  // equalization keeps what the graph computes; the equalized graph is the float reference from here on
+  let source = p.graph;
+  let equalized: EqualizeReport | undefined;
+  if (options.equalize === true) {
+    source = p.graph.clone();
+    equalized = equalize(source);
+  }
+  const ranges: Map<string, Range> = calibrate(source, options.samples, {
     method: options.method,
     ...(options.percentile !== undefined ? { percentile: options.percentile } : {}),
     ...(progress ? { onProgress: (d: number, t: number) => progress('calibrating', d, t) } : {}),
   });
-  for (const t of observedTensors(p.graph)) if (!ranges.has(t)) throw new Error(`internal: '${t}' was not calibrated`);
-  const qopts = { io: options.io, perChannelDense: options.perChannelDense === true, ...(options.inputParams ? { inputParams: options.inputParams } : {}) };
-  // the report measures against the source's float graph, corrected biases or not
-  const floatGraph = p.graph;
-  const int8 = quantizeGraph(options.biasCorrection ? correctBiases(floatGraph, options.samples, options.perChannelDense === true) : floatGraph, ranges, qopts);
+  for (const t of observedTensors(source)) if (!ranges.has(t)) throw new Error(`internal: '${t}' was not calibrated`);
+  const granularity = { perChannelDense: options.perChannelDense === true, perTensor: options.perTensor === true };
+  const qopts = { io: options.io, ...granularity, ...(options.inputParams ? { inputParams: options.inputParams } : {}) };
+  // the report measures against the source's float graph (equalized where asked), corrected biases or not
+  const floatGraph = source;
+  const int8 = quantizeGraph(options.biasCorrection ? correctBiases(floatGraph, options.samples, granularity) : floatGraph, ranges, qopts);
   let done = 0;
   const tick = (): void => progress?.('measuring', ++done, n);
   let measured;
@@ -276,7 +289,7 @@ export function quantizeModel(p: Prepared, options: QuantizeModelOptions): Conve
     }),
     operators: session.operators.map((o, index) => ({ index, op: o.name, macs: o.macs })),
     rewrites: p.rewrites,
-    calibration: { method: options.method, ...(options.method === 'percentile' ? { percentile: options.percentile ?? 99.99 } : {}), samples: n, bias_correction: options.biasCorrection === true, per_channel_dense: options.perChannelDense === true },
+    calibration: { method: options.method, ...(options.method === 'percentile' ? { percentile: options.percentile ?? 99.99 } : {}), samples: n, bias_correction: options.biasCorrection === true, per_channel_dense: options.perChannelDense === true, per_tensor: options.perTensor === true, ...(equalized ? { equalized_pairs: equalized.pairs.length } : {}) },
     layers: [...measured.sums].map(([t, s]) => {
       const producer = int8.producer(t)!;
       const q = int8.tensor(t).quant!;

@@ -23,6 +23,8 @@ export interface QuantizeOptions {
   io: 'int8' | 'float32';
   /** FULLY_CONNECTED weights per output unit too (TFLite's converter: one scale per tensor). */
   perChannelDense?: boolean;
+  /** CONV_2D and DEPTHWISE_CONV_2D weights with one scale per tensor (smaller models; pair with equalization). */
+  perTensor?: boolean;
   /** Fixed parameters for graph inputs (images: the pixel mapping). */
   inputParams?: ReadonlyMap<string, Params>;
 }
@@ -56,6 +58,11 @@ class Groups {
     const ra = this.find(a), rb = this.find(b);
     if (ra !== rb) this.parent.set(ra, rb);
   }
+}
+
+/** Whether a weighted operator's weights get one scale per output channel. */
+export function perChannelFor(op: string, options: { perChannelDense?: boolean; perTensor?: boolean }): boolean {
+  return op === 'FULLY_CONNECTED' ? options.perChannelDense === true : options.perTensor !== true;
 }
 
 /** int8 symmetric weights (zero point 0, -127..127), per channel along `axis` when perChannel: the rule every weighted layer gets (also src/adapt/). */
@@ -171,7 +178,7 @@ export function quantizeGraph(float: Graph, ranges: ReadonlyMap<string, Range>, 
       const inQ = g.tensor(n.inputs[0]!).quant!;
       const wt = g.tensor(n.inputs[1]!);
       const axis = n.op === 'DEPTHWISE_CONV_2D' ? 3 : 0;
-      const { q, quant } = weightQuant(wt.data as Float32Array, wt.shape, axis, n.op !== 'FULLY_CONNECTED' || options.perChannelDense === true);
+      const { q, quant } = weightQuant(wt.data as Float32Array, wt.shape, axis, perChannelFor(n.op, options));
       const wName = g.add({ name: g.fresh(`${n.outputs[0]}/weights`), dtype: 'int8', shape: wt.shape, data: q, quant });
       const channels = wt.shape[axis]!;
       const biasF = n.inputs[2] ? (g.tensor(n.inputs[2]).data as Float32Array) : new Float32Array(channels);
