@@ -4,9 +4,10 @@ as train.py's checkpoint, plus the pruned widths), which export_onnx.py exports.
 
     /usr/bin/python3 models/distill.py [--threads 2] [--workers 2]
 
-Pruning: the teacher's last 12x12 block is dropped and every remaining layer keeps its
-channels with the largest L1 norm of (batch-norm-folded) filter weights, down to
---widths; a depthwise layer keeps its input's channels. The student starts from the kept
+Pruning: every layer the student keeps (--keep: all 13 by default, so the receptive
+field stays the teacher's 71 px) keeps its channels with the largest L1 norm of
+(batch-norm-folded) filter weights, down to --widths; a depthwise layer keeps its
+input's channels. The student starts from the kept
 weights. Distillation: the loss is (1 - alpha) x the training loss of train.py (soft
 neighbour targets) + alpha x T^2 x KL(teacher || student) of the per-cell class
 distributions at temperature T, weighted per cell as the targets are; frames, shifts and
@@ -42,10 +43,11 @@ import scenes
 import train
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# output channels of the student's layers 0-10 (layer i of net.DEEP; depthwise entries follow
-# their input) and the teacher's layers it keeps: the last 12x12 block (11, 12) goes
-WIDTHS = [12, 12, 24, 24, 24, 24, 43, 43, 43, 43, 43]
-KEEP = list(range(11))
+# output channels of the student's layers 0-12 (layer i of net.DEEP; depthwise entries follow
+# their input) and the teacher's layers it keeps: all of them, narrower. These widths fit
+# 24 KB only with per-tensor weights (export_onnx.py --per-tensor: 24 bytes less a channel)
+WIDTHS = [12, 12, 24, 24, 24, 24, 48, 48, 48, 48, 48, 48, 48]
+KEEP = list(range(13))
 
 
 class Folded(nn.Module):
@@ -170,7 +172,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--train-frames", type=int, default=30000)
     ap.add_argument("--val-frames", type=int, default=1000)
-    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--epochs", type=int, default=20)
     ap.add_argument("--widths", default=",".join(map(str, WIDTHS)),
                     help="output channels of the teacher's layers 0, 1, ... (depthwise entries follow their input)")
     ap.add_argument("--keep", default=",".join(map(str, KEEP)), help="the teacher's layers the student keeps")

@@ -110,6 +110,9 @@ def main():
     ap.add_argument("--checkpoint", default=None, help="default: models/build/<name>.pt")
     ap.add_argument("--name", default="detector", help="detector or detector-small")
     ap.add_argument("--method", default="minmax", help="calibration method of the converter")
+    ap.add_argument("--per-tensor", action="store_true",
+                    help="one weight scale per convolution (24 bytes less per channel), after cross-layer "
+                         "equalization, with bias correction: convert --per-tensor --equalize --bias-correction")
     args = ap.parse_args()
     if args.checkpoint is None:
         args.checkpoint = os.path.join(HERE, "build", f"{args.name}.pt")
@@ -139,7 +142,9 @@ def main():
     flt = os.path.join(HERE, f"{args.name}_float.tflite")
     tmp_float = os.path.join(build, f"{args.name}_float.tflite")
     r = subprocess.run(["node", cli, "convert", onnx_path, "--calibration", cal_dir, "--out", out, "--float", tmp_float,
-                        "--method", args.method, "--description", desc_path, "--json"], check=True, capture_output=True, text=True)
+                        "--method", args.method, "--description", desc_path, "--json"]
+                       + (["--per-tensor", "--equalize", "--bias-correction"] if args.per_tensor else []),
+                       check=True, capture_output=True, text=True)
     os.replace(tmp_float, flt)
     report = json.loads(r.stdout)
     print(f"{out}: {report['int8_bytes']} bytes, {report['macs']} MACs, arena {report['arena_bytes']} (32-bit); "
@@ -152,6 +157,9 @@ def main():
                                for l in report["layers"]]   # worst SQNR first
     sidecar["calibration"] = {"seed": CALIB_SEED, "frames": CALIB_FRAMES, "digits": "training pool",
                               "method": report["calibration"]["method"], "converter": "npx xs-tinyml convert"}
+    if args.per_tensor:
+        sidecar["calibration"].update({"weights": "per tensor", "equalized_pairs": report["calibration"]["equalized_pairs"],
+                                       "bias_correction": True})
     sidecar["source"] = source
     with open(os.path.join(HERE, f"{args.name}.json"), "w") as f:
         json.dump(sidecar, f, indent=2)
