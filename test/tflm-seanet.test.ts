@@ -20,14 +20,11 @@ const tflm = process.env['XTML_TFLM_DIR'] ?? '/work/scratch-tflm';
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 /**
- * What the core refuses that TFLM runs, and why: QUANTIZE between int32 and
- * int16 (a requantization TFLM added for this network) and TRANSPOSE_CONV
- * layers whose int64 bias sits at an address not a multiple of 8 in the file
- * (the core requires constants aligned to their element size).
+ * What the core refuses that TFLM runs, and why: TRANSPOSE_CONV layers whose
+ * int64 bias sits at an address not a multiple of 8 in the file (the core
+ * requires constants aligned to their element size).
  */
 const refused: Record<string, string> = {
-  quantize0: 'XTML_STATUS_UNSUPPORTED_TYPE',
-  quantize1: 'XTML_STATUS_UNSUPPORTED_TYPE',
   transpose_conv0: 'XTML_STATUS_MODEL_ALIGNMENT',
   transpose_conv1: 'XTML_STATUS_MODEL_ALIGNMENT',
   transpose_conv2: 'XTML_STATUS_MODEL_ALIGNMENT',

@@ -1,7 +1,8 @@
 /*
- * xtml_quantize.c - QUANTIZE (float32 -> int8 or int16; int8 or int16 -> int8 or
- * int16 requantization) and DEQUANTIZE (int8 or int16 -> float32), bit-exact
- * with TensorFlow Lite Micro.
+ * xtml_quantize.c - QUANTIZE (float32 -> int8 or int16; requantization between
+ * int8, int16 and int32 in the pairs TFLM takes: int8 -> int8, int16, int32;
+ * int16 -> int8, int16, int32; int32 -> int8, int16) and DEQUANTIZE (int8 or
+ * int16 -> float32), bit-exact with TensorFlow Lite Micro.
  *
  * int8 requantization of a tensor with 256 elements or more maps each of the
  * 256 possible inputs through TFLM's fixed-point multiplier once at prepare
@@ -9,10 +10,13 @@
  */
 #include "xtml_internal.h"
 
-/* The zero point within the tensor's type (int8 or int16). */
+/* The zero point within the tensor's type (int8 or int16; any for int32). */
 static xtml_status_t expect_zero_point_in_type(xtml_prep_t *p, const xtml_tinfo_t *t, const char *role) {
     int32_t lo = t->type == XTML_DTYPE_INT16 ? -32768 : -128;
     int32_t hi = t->type == XTML_DTYPE_INT16 ? 32767 : 127;
+    if (t->type == XTML_DTYPE_INT32) {
+        return XTML_STATUS_OK;
+    }
     if (t->zero_point < lo || t->zero_point > hi) {
         return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
                               "%s %d '%s' has zero point %d outside the %s range", role, (int)t->index,
@@ -49,8 +53,9 @@ static bool is_int8_or_int16(xtml_dtype_t type) {
 
 typedef struct quantize_params {
     int32_t count;
-    uint8_t in_type;        /* xtml_dtype_t: float32, int8 or int16 */
-    uint8_t out_int16;      /* output int16 (else int8) */
+    uint8_t in_type;        /* xtml_dtype_t: float32, int8, int16 or int32 */
+    uint8_t out_int16;      /* output int16 (else int8 or int32) */
+    uint8_t out_int32;      /* output int32 */
     int32_t out_min;        /* the output type's range */
     int32_t out_max;
     float scale;            /* float32 input: output scale */
@@ -63,10 +68,14 @@ typedef struct quantize_params {
 } quantize_params_t;
 
 /* TFLM's Requantize: (x - input zero point) times the scale ratio, plus the
- * output zero point, saturated to the output type. */
+ * output zero point, saturated to the output type. Both sums are int32 in
+ * TFLM; with an int32 input or output they can leave int32, where they wrap
+ * here as TFLM's do on two's-complement targets (unsigned arithmetic: no
+ * undefined behaviour). */
 static int32_t requantize_value(const quantize_params_t *qp, int32_t x) {
-    int32_t v = xtml_mul_by_quantized_multiplier(x - qp->in_zero_point, qp->multiplier, qp->shift);
-    v += qp->zero_point;
+    int32_t d = (int32_t)((uint32_t)x - (uint32_t)qp->in_zero_point);
+    int32_t v = xtml_mul_by_quantized_multiplier(d, qp->multiplier, qp->shift);
+    v = (int32_t)((uint32_t)v + (uint32_t)qp->zero_point);
     return v < qp->out_min ? qp->out_min : (v > qp->out_max ? qp->out_max : v);
 }
 
@@ -107,31 +116,35 @@ static void quantize_f32(const quantize_params_t *qp, const float *in, void *out
     }
 }
 
-/* Element i is read before it is written, also from int8 to int16 (the
- * planner only runs this in place when the sizes match). */
+static void requantized_store(const quantize_params_t *qp, void *out, int32_t i, int32_t v) {
+    if (qp->out_int32) {
+        ((int32_t *)out)[i] = v;
+    } else if (qp->out_int16) {
+        ((int16_t *)out)[i] = (int16_t)v;
+    } else {
+        ((int8_t *)out)[i] = (int8_t)v;
+    }
+}
+
+/* Element i is read before it is written, also to a wider type (the planner
+ * only runs this in place when the sizes match). */
 static void requantize(const quantize_params_t *qp, const void *in, void *out) {
     int32_t i;
     if (qp->has_table) {
         for (i = 0; i < qp->count; ++i) {
             ((int8_t *)out)[i] = qp->table[((const int8_t *)in)[i] + 128];
         }
+    } else if (qp->in_type == XTML_DTYPE_INT32) {
+        for (i = 0; i < qp->count; ++i) {
+            requantized_store(qp, out, i, requantize_value(qp, ((const int32_t *)in)[i]));
+        }
     } else if (qp->in_type == XTML_DTYPE_INT16) {
         for (i = 0; i < qp->count; ++i) {
-            int32_t v = requantize_value(qp, ((const int16_t *)in)[i]);
-            if (qp->out_int16) {
-                ((int16_t *)out)[i] = (int16_t)v;
-            } else {
-                ((int8_t *)out)[i] = (int8_t)v;
-            }
+            requantized_store(qp, out, i, requantize_value(qp, ((const int16_t *)in)[i]));
         }
     } else {
         for (i = 0; i < qp->count; ++i) {
-            int32_t v = requantize_value(qp, ((const int8_t *)in)[i]);
-            if (qp->out_int16) {
-                ((int16_t *)out)[i] = (int16_t)v;
-            } else {
-                ((int8_t *)out)[i] = (int8_t)v;
-            }
+            requantized_store(qp, out, i, requantize_value(qp, ((const int8_t *)in)[i]));
         }
     }
 }
@@ -146,15 +159,20 @@ static xtml_status_t quantize_prepare(xtml_prep_t *p) {
     if (st != XTML_STATUS_OK) {
         return st;
     }
-    if (in.type != XTML_DTYPE_FLOAT32 && !is_int8_or_int16(in.type)) {
+    if (in.type != XTML_DTYPE_FLOAT32 && !is_int8_or_int16(in.type) && in.type != XTML_DTYPE_INT32) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
-                              "input %d '%s' is %s, expected float32, int8 or int16", (int)in.index, in.name,
+                              "input %d '%s' is %s, expected float32, int8, int16 or int32", (int)in.index, in.name,
                               xtml_dtype_name(in.type));
     }
-    if (!is_int8_or_int16(out.type)) {
+    if (!is_int8_or_int16(out.type) && out.type != XTML_DTYPE_INT32) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
-                              "output %d '%s' is %s, expected int8 or int16", (int)out.index, out.name,
+                              "output %d '%s' is %s, expected int8, int16 or int32", (int)out.index, out.name,
                               xtml_dtype_name(out.type));
+    }
+    /* TFLM's pairs: int32 out only from int8 or int16, float32 in only to int8 or int16 */
+    if (out.type == XTML_DTYPE_INT32 && !is_int8_or_int16(in.type)) {
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE, "%s input %d '%s' to int32 output %d '%s'",
+                              xtml_dtype_name(in.type), (int)in.index, in.name, (int)out.index, out.name);
     }
     st = expect_quantized_int(p, &out, "output");
     if (st == XTML_STATUS_OK && out.n_scales != 1) {
@@ -188,8 +206,9 @@ static xtml_status_t quantize_prepare(xtml_prep_t *p) {
     qp->count = in.count;
     qp->in_type = (uint8_t)in.type;
     qp->out_int16 = out.type == XTML_DTYPE_INT16;
-    qp->out_min = out.type == XTML_DTYPE_INT16 ? -32768 : -128;
-    qp->out_max = out.type == XTML_DTYPE_INT16 ? 32767 : 127;
+    qp->out_int32 = out.type == XTML_DTYPE_INT32;
+    qp->out_min = out.type == XTML_DTYPE_INT32 ? INT32_MIN : (out.type == XTML_DTYPE_INT16 ? -32768 : -128);
+    qp->out_max = out.type == XTML_DTYPE_INT32 ? INT32_MAX : (out.type == XTML_DTYPE_INT16 ? 32767 : 127);
     qp->scale = out.scale;
     qp->zero_point = out.zero_point;
     qp->in_zero_point = in.zero_point;

@@ -77,6 +77,13 @@ export const configs: OpConfig[] = [
     vectors: [{ name: 'edges', input: i16(edges16) }],
   }),
   unary('QUANTIZE', 'int16_int16_down', 'int16', 'int16', [4, 5], q(0.0005, -7), q(0.002, 11), { optionsType: OPTS.QUANTIZE, options: [] }),
+  // requantization to and from int32 (SEANet's layers use int32 <-> int16); int32 inputs are
+  // seeded bytes, so they span the whole int32 range and saturate most outputs, which checks the clamp
+  unary('QUANTIZE', 'int32_int16', 'int32', 'int16', [2, 3, 4], q(0.00001, 0), q(0.003, 5), { optionsType: OPTS.QUANTIZE, options: [] }),
+  unary('QUANTIZE', 'int32_int16_fine', 'int32', 'int16', [3, 5], q(1e-9, 1000), q(0.0005, -3), { optionsType: OPTS.QUANTIZE, options: [] }),
+  unary('QUANTIZE', 'int32_int8', 'int32', 'int8', [2, 3, 4], q(1e-8, -20), q(0.02, 4), { optionsType: OPTS.QUANTIZE, options: [] }),
+  unary('QUANTIZE', 'int16_int32', 'int16', 'int32', [2, 3, 4], q(0.0007, 3), q(0.00001, -100), { optionsType: OPTS.QUANTIZE, options: [] }),
+  unary('QUANTIZE', 'int8_int32', 'int8', 'int32', [2, 3, 4], q(0.05, -2), q(0.0001, 7), { optionsType: OPTS.QUANTIZE, options: [] }),
   // ---- DEQUANTIZE ----
   unary('DEQUANTIZE', 'int16', 'int16', 'float32', [2, 3, 4], q(0.00012207), undefined, {
     vectors: [{ name: 'edges', input: i16(edges16) }],
@@ -295,6 +302,14 @@ export const configs: OpConfig[] = [
   }),
   unary('RELU', 'int16_zp_refused', 'int16', 'int16', [2, 3], q(0.001, 3), q(0.001, 3), {
     refusal: 'XTML_STATUS_MODEL_QUANTIZATION', source: 'RELU int16 with zero point 3: TFLM requires zero points 0',
+  }),
+  unary('QUANTIZE', 'int32_int32_refused', 'int32', 'int32', [2, 3], q(0.001), q(0.002), {
+    optionsType: OPTS.QUANTIZE, options: [],
+    refusal: 'XTML_STATUS_UNSUPPORTED_TYPE', source: 'QUANTIZE int32 -> int32: not a pair TFLM requantizes',
+  }),
+  unary('QUANTIZE', 'f32_int32_refused', 'float32', 'int32', [2, 3], undefined, q(0.002), {
+    optionsType: OPTS.QUANTIZE, options: [],
+    refusal: 'XTML_STATUS_UNSUPPORTED_TYPE', source: 'QUANTIZE float32 -> int32: TFLM quantizes floats to int8 and int16 only',
   }),
   unary('HARD_SWISH', 'int16_refused', 'int16', 'int16', [2, 3], q(0.001), q(0.001), {
     refusal: 'XTML_STATUS_UNSUPPORTED_TYPE', source: 'HARD_SWISH int16: TFLM has float32 and int8',
