@@ -15,6 +15,7 @@ import { ApiError } from '../api-error.js';
 import { hostBytesOf, type ModelBytes } from '../binding.js';
 import type { Frame } from '../image.js';
 import { signedModelsOnly, type ModelService } from '../model-service.js';
+import type { LoadedModel } from '../model-handle.js';
 import { detectionsOf } from '../pipeline.js';
 import { AdaptError } from './errors.js';
 import { adaptModel, exampleLoss, type AdaptExample, type AdaptOptions, type Adaptation } from './head.js';
@@ -211,11 +212,15 @@ export class AdaptRoutes {
       options.inputMap = doc['input_map'];
     }
     if (this.service.signaturesRequired()) throw signedModelsOnly();
-    const running = this.service.current();
+    // the running model is let go of once it is scored: after the install, its
+    // objects would otherwise stay live beside the new model's (on XS, slots)
+    let running: LoadedModel | undefined = this.service.current();
     const bytes = bytesOf(this.service.modelBytes(running));
     if (bytes === undefined) throw new ApiError(409, 'NOT_ADAPTABLE', 'the running model\'s bytes are not at hand');
     const binding = running.session.binding;
+    const previous = running.sha256;
     const before = { loss: 0, ...this.scores(running) };
+    running = undefined;
     let made;
     try {
       before.loss = exampleLoss(binding, bytes, this.examples);
@@ -227,10 +232,11 @@ export class AdaptRoutes {
       throw error;
     }
     const { model, record } = this.service.install(made.model, { adaptedHere: true });
-    this.onAdapted?.(running.sha256, made, model.sha256);
-    const after = { loss: exampleLoss(binding, made.model, this.examples), ...this.scores(model) };
+    this.onAdapted?.(previous, made, model.sha256);
+    // the adaptation's head is the new model's: no second reading of its graph
+    const after = { loss: exampleLoss(binding, made.model, this.examples, undefined, made.head), ...this.scores(model) };
     return {
-      sha256: model.sha256, id: model.id, model_bytes: model.bytes, slot: record.active, previous: { sha256: running.sha256 },
+      sha256: model.sha256, id: model.id, model_bytes: model.bytes, slot: record.active, previous: { sha256: previous },
       examples: this.examples.length, objects: this.examples.reduce((n, e) => n + e.objects.length, 0),
       steps: made.steps, input_map: made.inputMap ?? null, input_gate: made.gate ?? null,
       before: { ...before, loss: round(before.loss, 4) }, after: { ...after, loss: round(after.loss, 4) },
