@@ -93,6 +93,30 @@ function bytesOf(model: ModelBytes | undefined): Uint8Array | undefined {
   }
 }
 
+/** POST /adapt's options, checked; 409 NO_EXAMPLES first where there are no examples. */
+function adaptOptions(doc: Record<string, unknown>, examples: number): AdaptOptions {
+  if (examples === 0) throw new ApiError(409, 'NO_EXAMPLES', 'no examples: POST /adapt/examples first');
+  const options: AdaptOptions = {};
+  const int = (name: string, lo: number, hi: number): number | undefined => {
+    const v = doc[name];
+    if (v === undefined) return undefined;
+    if (!Number.isInteger(v) || (v as number) < lo || (v as number) > hi) throw new ApiError(400, 'BAD_PARAMETER', `${name} must be an integer from ${lo} to ${hi}`);
+    return v as number;
+  };
+  const steps = int('steps', 1, 2000), seed = int('seed', 0, 0xffffffff);
+  if (steps !== undefined) options.steps = steps;
+  if (seed !== undefined) options.seed = seed;
+  if (doc['l2'] !== undefined) {
+    if (typeof doc['l2'] !== 'number' || !(doc['l2'] >= 0 && doc['l2'] <= 100)) throw new ApiError(400, 'BAD_PARAMETER', 'l2 must be a number from 0 to 100');
+    options.l2 = doc['l2'];
+  }
+  if (doc['input_map'] !== undefined) {
+    if (doc['input_map'] !== 'auto' && doc['input_map'] !== 'off') throw new ApiError(400, 'BAD_PARAMETER', 'input_map must be "auto" or "off"');
+    options.inputMap = doc['input_map'];
+  }
+  return options;
+}
+
 export class AdaptRoutes {
   private examples: Stored[] = [];
 
@@ -191,26 +215,9 @@ export class AdaptRoutes {
 
   /** POST /adapt */
   adapt(body: Uint8Array | null): Record<string, unknown> {
-    const doc = parseJson(body, true);
-    if (this.examples.length === 0) throw new ApiError(409, 'NO_EXAMPLES', 'no examples: POST /adapt/examples first');
-    const options: AdaptOptions = {};
-    const int = (name: string, lo: number, hi: number): number | undefined => {
-      const v = doc[name];
-      if (v === undefined) return undefined;
-      if (!Number.isInteger(v) || (v as number) < lo || (v as number) > hi) throw new ApiError(400, 'BAD_PARAMETER', `${name} must be an integer from ${lo} to ${hi}`);
-      return v as number;
-    };
-    const steps = int('steps', 1, 2000), seed = int('seed', 0, 0xffffffff);
-    if (steps !== undefined) options.steps = steps;
-    if (seed !== undefined) options.seed = seed;
-    if (doc['l2'] !== undefined) {
-      if (typeof doc['l2'] !== 'number' || !(doc['l2'] >= 0 && doc['l2'] <= 100)) throw new ApiError(400, 'BAD_PARAMETER', 'l2 must be a number from 0 to 100');
-      options.l2 = doc['l2'];
-    }
-    if (doc['input_map'] !== undefined) {
-      if (doc['input_map'] !== 'auto' && doc['input_map'] !== 'off') throw new ApiError(400, 'BAD_PARAMETER', 'input_map must be "auto" or "off"');
-      options.inputMap = doc['input_map'];
-    }
+    // the options are read in a function of their own: their locals would otherwise sit
+    // on the stack under the training's frames (a device's stack is a few hundred slots)
+    const options = adaptOptions(parseJson(body, true), this.examples.length);
     if (this.service.signaturesRequired()) throw signedModelsOnly();
     // the running model is let go of once it is scored: after the install, its
     // objects would otherwise stay live beside the new model's (on XS, slots)
