@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { loadBinding } from '../host-sim/node/backends.js';
 import { AdaptError, adaptModel, exampleLoss, findHead, modelWithHead, modelWithHeadWritten, type AdaptExample } from '../src/adapt/head.js';
 import { expNeg, ln, Prng } from '../src/adapt/math.js';
-import { readModel } from '../src/adapt/model-file.js';
+import { readModel, utf8 } from '../src/adapt/model-file.js';
+import { utf8Decode, utf8Encode } from '../src/convert/text-codec.js';
 import { frameStatistic } from '../src/adapt/gate.js';
 import { modelWithInputMap } from '../src/adapt/normalize.js';
 import { InferenceSession } from '../src/index.js';
@@ -44,6 +45,16 @@ test('expNeg and ln agree with the engine to within 1e-14 relative, using no eng
   const code = source.replace(/\/\/.*$/gm, '').replace(/\/\*[\s\S]*?\*\//g, '');
   t.regex(source, /Math\.exp/, 'the check reads the sources (their comments name Math.exp)');
   t.notRegex(code, /Math\.(exp|log|pow|sqrt|sin|cos|tan|atan|hypot|cbrt|expm1|log1p|log2|log10|random)\b/);
+});
+
+test('utf8Encode (the writer\'s TextEncoder on XS, which has none) gives the engine\'s TextEncoder bytes, lone surrogates as U+FFFD', (t) => {
+  const texts = ['', 'conv/weights', '{"labels":["0","1"]}', 'é ü', '€ 100', '\u{1f600} \u{10ffff}', 'a\ud800b', '\udc00', 'x\ud83d', '\ud83d\ud83d\ude00'];
+  for (const text of texts) {
+    const bytes = new TextEncoder().encode(text);
+    t.deepEqual(utf8Encode(text), bytes, JSON.stringify(text));
+    t.deepEqual(utf8(text), bytes, JSON.stringify(text));
+    t.is(utf8Decode(bytes), new TextDecoder().decode(bytes));
+  }
 });
 
 test('Prng is xorshift32 (13, 17, 5), as computed independently with BigInt', (t) => {

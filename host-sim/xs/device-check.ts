@@ -7,6 +7,8 @@
 //   device-check --config JSON      (cwd: a folder with detector.tflite and known-frames.gray)
 //   in:  {"method", "target", "headers": [[name, value]...], "body": hex}
 //   out: {"answer": {"status", "reason"?, "headers", "body", "bodyRead"}}
+//   in:  {"method": "HEAP"}: out {"heap": [...]}, the XS heaps after a collection
+//        (xtml-host's heap(true)), for measuring what a request keeps
 //
 // As http.js does: Content-Length is the connection's `total`; a
 // headersComplete callback that clears it is answered without the body being
@@ -16,7 +18,7 @@
 import * as httpServer from 'http';
 import { Server, type Request as HttpConnection } from 'http';
 import main from 'xtml-device/main';
-import { fromHex, readLine } from 'xtml-host';
+import { fromHex, heap, readLine } from 'xtml-host';
 
 declare function trace(...values: unknown[]): void;
 
@@ -35,6 +37,11 @@ if (server === undefined) throw new Error('main() started no HTTP server');
 
 for (let line = readLine(); line !== undefined; line = readLine()) {
   const request = JSON.parse(line) as WireRequest;
+  // not a request: the XS heaps after a collection (xtml-host's heap()), for measurements
+  if (request.method === 'HEAP') {
+    trace(JSON.stringify({ heap: heap(true) }) + '\n');
+    continue;
+  }
   const body = fromHex(request.body);
   const connection: HttpConnection & Record<string, unknown> = {};
   const call = (message: number, value?: unknown, etc?: unknown): unknown =>

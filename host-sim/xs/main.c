@@ -53,7 +53,7 @@ static void report_exception(xsMachine *the) {
 }
 
 static int usage(void) {
-    fprintf(stderr, "usage: xtml-xs [--manifest FILE]... [--small-heap] [--chunk-limit BYTES] [--slot-limit SLOTS] ENTRY [ARG...]\n"
+    fprintf(stderr, "usage: xtml-xs [--manifest FILE]... [--small-heap] [--chunk-limit BYTES] [--slot-limit SLOTS] [--stack-limit SLOTS] ENTRY [ARG...]\n"
                     "       xtml-xs [--manifest FILE]... --modules\n");
     return 2;
 }
@@ -126,6 +126,10 @@ int main(int argc, char **argv) {
             /* The same for the slot heap, in slots. */
             creation.initialHeapCount = atoi(argv[++i]);
             creation.incrementalHeapCount = 0;
+        } else if (strcmp(argv[i], "--stack-limit") == 0 && i + 1 < argc) {
+            /* The JavaScript stack, in slots (a device's "creation.stack"):
+             * a program that needs more gets XS's stack overflow. */
+            creation.stackCount = atoi(argv[++i]);
         } else if (strcmp(argv[i], "--modules") == 0) {
             xtml_host_list_modules(stdout);
             return 0;

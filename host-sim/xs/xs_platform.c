@@ -739,6 +739,18 @@ void fxAbort(txMachine *the, int status) {
     } else {
         fprintf(stderr, "xtml-xs: %s\n", why);
     }
+    if (status == 2 || status == XS_NOT_ENOUGH_MEMORY_EXIT) {
+        /* where it happened: each JavaScript frame, innermost first, with
+         * how many stack slots lie above it (a device's "creation.stack" is
+         * counted in the same slots) */
+        txSlot *frame;
+        char name[160];
+        for (frame = the->frame; frame != NULL; frame = frame->next) {
+            name[0] = 0;
+            fxBufferFrameName(the, name, sizeof name, frame, "");
+            fprintf(stderr, "  at %s, %ld slots from the top\n", name, (long)(the->stackTop - frame));
+        }
+    }
     exit(1);
 }
 

@@ -97,8 +97,14 @@ function pointwise(g: Graph, base: string, inputScale: number, shape: number[], 
  * buffer (see writeModel), for a caller that copies it at once.
  */
 export function modelWithGatedInputMap(model: Uint8Array, a: number, c: number, gate: InputGate, withHead = true, compact = true): Uint8Array {
+  // the graph is read from this small frame, not from addGate()'s: its many locals
+  // would sit on the stack under the reader's frames (on a device, a few hundred slots)
   const m = readModel(model);
-  const g = m.graph;
+  addGate(m.graph, a, c, gate, withHead);
+  return writeModel(m, model.length + 8192, compact);
+}
+
+function addGate(g: Graph, a: number, c: number, gate: InputGate, withHead: boolean): void {
   const input = g.inputs[0];
   const x = input === undefined ? undefined : g.tensor(input);
   if (g.inputs.length !== 1 || x === undefined || x.dtype !== 'int8' || x.quant === undefined || x.shape.length !== 4 || x.shape[3] !== 1) {
@@ -152,7 +158,6 @@ export function modelWithGatedInputMap(model: Uint8Array, a: number, c: number, 
   for (const n of g.nodes) n.inputs = n.inputs.map((i) => (i === input ? selected : i));
   g.nodes = [...nodes, ...g.nodes];
   if (withHead) gateHead(g, use);
-  return writeModel(m, model.length + 8192, compact);
 }
 
 /**

@@ -240,15 +240,20 @@ export interface HeadAdaptation {
 
 /** Softmax regression of the head on the examples' cell features. */
 export function adaptHead(binding: CoreBinding, model: Uint8Array, examples: readonly AdaptExample[], options: AdaptOptions = {}): HeadAdaptation {
+  // the graph is read and the backbone run from this small frame, not from trainHead()'s
+  // (its many locals would sit on the stack under theirs: on a device, a few hundred slots)
   const h = findHead(model);
   checkExamples(h, examples);
+  return trainHead(h, featuresOf(binding, model, h, examples), examples, options);
+}
+
+function trainHead(h: HeadFacts, q: Int8Array, examples: readonly AdaptExample[], options: AdaptOptions): HeadAdaptation {
   const steps = options.steps ?? 150;
   const l2 = options.l2 ?? 0.002;
   const maxObjectWeight = options.maxObjectWeight ?? 10;
   const perObject = options.backgroundPerObject ?? 24;
   const prng = new Prng(options.seed ?? 1);
   const K = h.channels, C = h.classes, cells = h.rows * h.cols;
-  const q = featuresOf(binding, model, h, examples);
   const real = featureTable(h);
 
   // the training cells: every object cell, every background cell the original head
@@ -320,7 +325,8 @@ export function adaptHead(binding: CoreBinding, model: Uint8Array, examples: rea
   }
   meanNorm /= totalWeight;
 
-  const W = Float64Array.from(h.weights), B = Float64Array.from(h.bias);
+  // copies by the constructor: XS's TypedArray.from() collects an iterable source in slots first, one per element
+  const W = new Float64Array(h.weights), B = new Float64Array(h.bias);
   const gW = new Float64Array(C * K), gB = new Float64Array(C);
   const vW = new Float64Array(C * K), vB = new Float64Array(C);
   const lossOf = (withGradient: boolean): number => {
@@ -400,7 +406,9 @@ function withHead(model: Uint8Array, weights: ArrayLike<number>, bias: ArrayLike
     throw new RangeError(`the head takes ${C * K} weights and ${C} biases, got ${weights.length} and ${bias.length}`);
   }
   const w = m.graph.tensor(h.weightsName), b = m.graph.tensor(h.biasName), l = m.graph.tensor(h.logitsName);
-  const { q, quant } = weightQuant(Float32Array.from(weights), w.shape, 0, true);
+  const real = new Float32Array(weights.length);
+  for (let i = 0; i < real.length; i++) real[i] = weights[i]!;
+  const { q, quant } = weightQuant(real, w.shape, 0, true);
   const bScale = quant.scale.map((s) => Math.fround(h.featureScale * s));
   const bData = Int32Array.from(bScale, (s, c) => Math.max(-2147483647, Math.min(2147483647, Math.round(bias[c]! / s))));
   const p = paramsFor([logitRange?.[0] ?? h.logitRange[0], logitRange?.[1] ?? h.logitRange[1]]);
@@ -420,9 +428,15 @@ function withHead(model: Uint8Array, weights: ArrayLike<number>, bias: ArrayLike
   return writeModel(m, model.length + 1024);
 }
 
-/** The weighted cross-entropy of a model's int8 outputs on the examples' cells (as adaptation weighs them, without sampling). */
-export function exampleLoss(binding: CoreBinding, model: Uint8Array, examples: readonly AdaptExample[], maxObjectWeight = 10): number {
-  const h = findHead(model);
+/**
+ * The weighted cross-entropy of a model's int8 outputs on the examples' cells
+ * (as adaptation weighs them, without sampling). `head`: the model's head where
+ * the caller has it (an adaptation's `head` for its model: the head's place,
+ * the grid and the input are those of the model it wrote), which saves reading
+ * the whole graph again (on XS, slots of a small heap).
+ */
+export function exampleLoss(binding: CoreBinding, model: Uint8Array, examples: readonly AdaptExample[], maxObjectWeight = 10, head?: HeadFacts): number {
+  const h = head ?? findHead(model);
   checkExamples(h, examples);
   const session = InferenceSession.create(binding, model);
   const out = session.outputs[0]!;

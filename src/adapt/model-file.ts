@@ -8,6 +8,7 @@
 import { ConvertError } from '../convert/errors.js';
 import { Graph, elements, type ConstData, type TensorInfo } from '../convert/graph.js';
 import { FlatTable, isTflite, readOperatorOptions } from '../convert/tflite-read.js';
+import { utf8Encode } from '../convert/text-codec.js';
 import { builtinName, dtypeOf, type OpName } from '../convert/tflite-schema.js';
 import { writeGraph } from '../convert/tflite-write.js';
 
@@ -38,21 +39,28 @@ function constView(bytes: Uint8Array, dtype: string, n: number, name: string): C
 }
 
 // Per-channel scales and zero points as typed arrays (4 and 8 bytes an element;
-// a plain array of numbers costs a slot an element on XS, 16 or 32 bytes, and
-// the detector has about 1,500 of each). Everything that reads a graph's
-// quantization indexes it, spreads it or iterates it, which typed arrays do
-// like arrays; the converter's type says number[], hence the casts.
+// a plain array of numbers costs a slot-sized entry an element in the chunk
+// heap on XS, 16 or 32 bytes, and the detector has about 1,500 of each). A
+// typed array costs about 5 slots of the slot heap (itself, its view, its
+// buffer), a plain array 2: the per-tensor vectors (one element, most tensors)
+// are plain arrays. Everything that reads a graph's quantization indexes it,
+// spreads it or iterates it, which typed arrays do like arrays; the converter's
+// type says number[], hence the casts.
+const shortVector = 4;
+
 function scalesOf(view: DataView, q: FlatTable): number[] {
   const v = q.vector(2, 4);
-  const out = new Float32Array(v === null ? 0 : v.n);
-  for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(v!.at + 4 * i, true);
+  const n = v === null ? 0 : v.n;
+  const out = n <= shortVector ? new Array<number>(n) : new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = view.getFloat32(v!.at + 4 * i, true);
   return out as unknown as number[];
 }
 
 function zeroPointsOf(view: DataView, q: FlatTable): number[] {
   const v = q.vector(3, 8);
-  const out = new Float64Array(v === null ? 0 : v.n);
-  for (let i = 0; i < out.length; i++) out[i] = Number(view.getBigInt64(v!.at + 8 * i, true));
+  const n = v === null ? 0 : v.n;
+  const out = n <= shortVector ? new Array<number>(n) : new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = Number(view.getBigInt64(v!.at + 8 * i, true));
   return out as unknown as number[];
 }
 
@@ -179,20 +187,7 @@ export function readModel(bytes: Uint8Array): ModelFile {
 
 /** UTF-8 bytes of a string, without TextEncoder (not every XS host has one). */
 export function utf8(text: string): Uint8Array {
-  const out: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    let c = text.charCodeAt(i);
-    if (c >= 0xd800 && c < 0xdc00 && i + 1 < text.length) {
-      const d = text.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d < 0xe000) { c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00); i++; }
-    }
-    if (c >= 0xd800 && c < 0xe000) c = 0xfffd;
-    if (c < 0x80) out.push(c);
-    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
-    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
-    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
-  }
-  return Uint8Array.from(out);
+  return utf8Encode(text);
 }
 
 /** The model's bytes, written by the shared writer. A changed description

@@ -15,6 +15,7 @@ import { ApiError } from '../api-error.js';
 import { hostBytesOf, type ModelBytes } from '../binding.js';
 import type { Frame } from '../image.js';
 import { signedModelsOnly, type ModelService } from '../model-service.js';
+import type { LoadedModel } from '../model-handle.js';
 import { detectionsOf } from '../pipeline.js';
 import { AdaptError } from './errors.js';
 import { adaptModel, exampleLoss, type AdaptExample, type AdaptOptions, type Adaptation } from './head.js';
@@ -90,6 +91,30 @@ function bytesOf(model: ModelBytes | undefined): Uint8Array | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** POST /adapt's options, checked; 409 NO_EXAMPLES first where there are no examples. */
+function adaptOptions(doc: Record<string, unknown>, examples: number): AdaptOptions {
+  if (examples === 0) throw new ApiError(409, 'NO_EXAMPLES', 'no examples: POST /adapt/examples first');
+  const options: AdaptOptions = {};
+  const int = (name: string, lo: number, hi: number): number | undefined => {
+    const v = doc[name];
+    if (v === undefined) return undefined;
+    if (!Number.isInteger(v) || (v as number) < lo || (v as number) > hi) throw new ApiError(400, 'BAD_PARAMETER', `${name} must be an integer from ${lo} to ${hi}`);
+    return v as number;
+  };
+  const steps = int('steps', 1, 2000), seed = int('seed', 0, 0xffffffff);
+  if (steps !== undefined) options.steps = steps;
+  if (seed !== undefined) options.seed = seed;
+  if (doc['l2'] !== undefined) {
+    if (typeof doc['l2'] !== 'number' || !(doc['l2'] >= 0 && doc['l2'] <= 100)) throw new ApiError(400, 'BAD_PARAMETER', 'l2 must be a number from 0 to 100');
+    options.l2 = doc['l2'];
+  }
+  if (doc['input_map'] !== undefined) {
+    if (doc['input_map'] !== 'auto' && doc['input_map'] !== 'off') throw new ApiError(400, 'BAD_PARAMETER', 'input_map must be "auto" or "off"');
+    options.inputMap = doc['input_map'];
+  }
+  return options;
 }
 
 export class AdaptRoutes {
@@ -190,32 +215,19 @@ export class AdaptRoutes {
 
   /** POST /adapt */
   adapt(body: Uint8Array | null): Record<string, unknown> {
-    const doc = parseJson(body, true);
-    if (this.examples.length === 0) throw new ApiError(409, 'NO_EXAMPLES', 'no examples: POST /adapt/examples first');
-    const options: AdaptOptions = {};
-    const int = (name: string, lo: number, hi: number): number | undefined => {
-      const v = doc[name];
-      if (v === undefined) return undefined;
-      if (!Number.isInteger(v) || (v as number) < lo || (v as number) > hi) throw new ApiError(400, 'BAD_PARAMETER', `${name} must be an integer from ${lo} to ${hi}`);
-      return v as number;
-    };
-    const steps = int('steps', 1, 2000), seed = int('seed', 0, 0xffffffff);
-    if (steps !== undefined) options.steps = steps;
-    if (seed !== undefined) options.seed = seed;
-    if (doc['l2'] !== undefined) {
-      if (typeof doc['l2'] !== 'number' || !(doc['l2'] >= 0 && doc['l2'] <= 100)) throw new ApiError(400, 'BAD_PARAMETER', 'l2 must be a number from 0 to 100');
-      options.l2 = doc['l2'];
-    }
-    if (doc['input_map'] !== undefined) {
-      if (doc['input_map'] !== 'auto' && doc['input_map'] !== 'off') throw new ApiError(400, 'BAD_PARAMETER', 'input_map must be "auto" or "off"');
-      options.inputMap = doc['input_map'];
-    }
+    // the options are read in a function of their own: their locals would otherwise sit
+    // on the stack under the training's frames (a device's stack is a few hundred slots)
+    const options = adaptOptions(parseJson(body, true), this.examples.length);
     if (this.service.signaturesRequired()) throw signedModelsOnly();
-    const running = this.service.current();
+    // the running model is let go of once it is scored: after the install, its
+    // objects would otherwise stay live beside the new model's (on XS, slots)
+    let running: LoadedModel | undefined = this.service.current();
     const bytes = bytesOf(this.service.modelBytes(running));
     if (bytes === undefined) throw new ApiError(409, 'NOT_ADAPTABLE', 'the running model\'s bytes are not at hand');
     const binding = running.session.binding;
+    const previous = running.sha256;
     const before = { loss: 0, ...this.scores(running) };
+    running = undefined;
     let made;
     try {
       before.loss = exampleLoss(binding, bytes, this.examples);
@@ -227,10 +239,11 @@ export class AdaptRoutes {
       throw error;
     }
     const { model, record } = this.service.install(made.model, { adaptedHere: true });
-    this.onAdapted?.(running.sha256, made, model.sha256);
-    const after = { loss: exampleLoss(binding, made.model, this.examples), ...this.scores(model) };
+    this.onAdapted?.(previous, made, model.sha256);
+    // the adaptation's head is the new model's: no second reading of its graph
+    const after = { loss: exampleLoss(binding, made.model, this.examples, undefined, made.head), ...this.scores(model) };
     return {
-      sha256: model.sha256, id: model.id, model_bytes: model.bytes, slot: record.active, previous: { sha256: running.sha256 },
+      sha256: model.sha256, id: model.id, model_bytes: model.bytes, slot: record.active, previous: { sha256: previous },
       examples: this.examples.length, objects: this.examples.reduce((n, e) => n + e.objects.length, 0),
       steps: made.steps, input_map: made.inputMap ?? null, input_gate: made.gate ?? null,
       before: { ...before, loss: round(before.loss, 4) }, after: { ...after, loss: round(after.loss, 4) },

@@ -4,25 +4,40 @@
 // supplies these where the engine has none; the reader decodes its strings with
 // utf8Decode() itself.
 
-/** UTF-8 bytes of a string (lone surrogates become U+FFFD, as TextEncoder does). */
+/**
+ * UTF-8 bytes of a string (lone surrogates become U+FFFD, as TextEncoder does).
+ * Two passes, counting then writing into the one Uint8Array: no list of numbers
+ * (XS's Uint8Array.from() collects its source in slots of its small fixed slot
+ * heap first, one per element: a model's description is a thousand or more).
+ */
 export function utf8Encode(text: string): Uint8Array {
-  const out: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    let c = text.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      const d = text.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-        i++;
+  let length = 0;
+  for (let pass = 0; pass < 2; pass++) {
+    const out = pass === 1 ? new Uint8Array(length) : undefined;
+    let at = 0;
+    for (let i = 0; i < text.length; i++) {
+      let c = text.charCodeAt(i);
+      if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+        const d = text.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d <= 0xdfff) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          i++;
+        }
       }
+      if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
+      const n = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+      if (out !== undefined) {
+        if (n === 1) out[at] = c;
+        else if (n === 2) { out[at] = 0xc0 | (c >> 6); out[at + 1] = 0x80 | (c & 63); }
+        else if (n === 3) { out[at] = 0xe0 | (c >> 12); out[at + 1] = 0x80 | ((c >> 6) & 63); out[at + 2] = 0x80 | (c & 63); }
+        else { out[at] = 0xf0 | (c >> 18); out[at + 1] = 0x80 | ((c >> 12) & 63); out[at + 2] = 0x80 | ((c >> 6) & 63); out[at + 3] = 0x80 | (c & 63); }
+      }
+      at += n;
     }
-    if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
-    if (c < 0x80) out.push(c);
-    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
-    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
-    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+    if (out !== undefined) return out;
+    length = at;
   }
-  return Uint8Array.from(out);
+  throw new Error('internal: utf8Encode');
 }
 
 /** The string of UTF-8 bytes; a malformed sequence becomes one U+FFFD per byte it spoils (close to TextDecoder's rule). */

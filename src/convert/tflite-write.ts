@@ -8,7 +8,7 @@
 // the two agree), so a model loaded at a 16-byte aligned address has every
 // constant aligned for its type, as our verifier and TFLM expect.
 import { Builder } from 'flatbuffers';
-import { elements, type ConstData, type Graph } from './graph.js';
+import { elements, type ConstData, type Graph, type TensorInfo } from './graph.js';
 import { supplyTextCodecs } from './text-codec.js';
 import { activationCode, Builtin, OptionsType, TensorType, type OpName } from './tflite-schema.js';
 
@@ -139,8 +139,9 @@ export function serializeTflite(model: FlatModel, sizeHint = 1 << 16, compact = 
   const bufferData: (Uint8Array | null)[] = [null];
   const graphs: readonly FlatSubgraph[] = [model, ...(model.subgraphs ?? [])];
   const tensorBuffers = graphs.map((g) => g.tensors.map((t) => {
-    if (t.data === undefined) return 0;
-    bufferData.push(t.data);
+    const data = t.data;
+    if (data === undefined) return 0;
+    bufferData.push(data);
     return bufferData.length - 1;
   }));
   const metadataBuffer = (model.metadata ?? []).map((m) => {
@@ -293,28 +294,43 @@ function optionFields(op: OpName, o: Graph['nodes'][number]['options']): FlatFie
   }
 }
 
+// The records writeGraph hands to serializeTflite read the graph when the
+// serializer asks (getters on the class, nothing per record but the record):
+// on XS every object and property is a slot of a small fixed heap, and records
+// made all at once (a tensor's name, type, shape, data view and quantization;
+// an operator's index lists and options as field objects) held about a
+// thousand slots for the detector's gated model while it was written.
+
+/** A tensor of the graph as the serializer reads it. */
+class GraphTensor implements FlatTensor {
+  constructor(readonly name: string, private readonly t: TensorInfo) {}
+  get type(): number { return TensorType[this.t.dtype]; }
+  get shape(): readonly number[] { return this.t.shape; }
+  get data(): Uint8Array | undefined { return this.t.data !== undefined ? constBytes(this.t.data) : undefined; }
+  get quant(): FlatTensor['quant'] { return this.t.quant; }
+}
+
+/** An operator of the graph as the serializer reads it: its index lists and options are made when read, once each. */
+class GraphOperator implements FlatOperator {
+  constructor(private readonly n: Graph['nodes'][number], readonly version: number, private readonly at: (name: string) => number) {}
+  get builtin(): number { return Builtin[this.n.op]; }
+  get inputs(): readonly number[] { return this.n.inputs.map(this.at); }
+  get outputs(): readonly number[] { return this.n.outputs.map(this.at); }
+  get optionsType(): number { return OptionsType[this.n.op]; }
+  get options(): readonly FlatField[] { return optionFields(this.n.op, this.n.options); }
+}
+
 /** Serialize a converted graph (every tensor must be typed and every constant filled). */
 export function writeGraph(g: Graph, description: string, metadata: { name: string; data: Uint8Array }[] = [], sizeHint?: number, compact = true): Uint8Array {
   const names = [...g.tensors.keys()];
-  const index = new Map(names.map((n, i) => [n, i]));
-  const at = (n: string): number => (n === '' ? -1 : index.get(n)!);
+  // a search, not a Map of names: a Map's entries are slots too, and a few hundred searches cost nothing
+  const at = (n: string): number => (n === '' ? -1 : names.indexOf(n));
   const tensors: FlatTensor[] = names.map((n) => {
     const t = g.tensor(n);
     if (t.data !== undefined && t.data.length !== elements(t.shape)) throw new Error(`internal: tensor '${n}' holds ${t.data.length} values for shape [${t.shape.join(',')}]`);
-    return {
-      name: n, type: TensorType[t.dtype], shape: t.shape,
-      ...(t.data !== undefined ? { data: constBytes(t.data) } : {}),
-      ...(t.quant !== undefined ? { quant: t.quant } : {}),
-    };
+    return new GraphTensor(n, t);
   });
   const int8 = [...g.tensors.values()].some((t) => t.dtype === 'int8' && t.data === undefined);
-  const operators: FlatOperator[] = g.nodes.map((n) => ({
-    builtin: Builtin[n.op],
-    version: versionOf(n.op, int8 && g.tensor(n.outputs[0]!).dtype !== 'float32'),
-    inputs: n.inputs.map(at),
-    outputs: n.outputs.map(at),
-    optionsType: OptionsType[n.op],
-    options: optionFields(n.op, n.options),
-  }));
+  const operators: FlatOperator[] = g.nodes.map((n) => new GraphOperator(n, versionOf(n.op, int8 && g.tensor(n.outputs[0]!).dtype !== 'float32'), at));
   return serializeTflite({ tensors, operators, inputs: g.inputs.map(at), outputs: g.outputs.map(at), description, metadata }, sizeHint, compact);
 }

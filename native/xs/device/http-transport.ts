@@ -85,6 +85,29 @@ function answerBeforeBody(connection: HttpConnection): void {
   (connection as unknown as { total: number | undefined }).total = undefined;
 }
 
+/** Handles the request of an exchange and makes the answer's status line and headers; the body goes in fragments. */
+function prepareResponse(api: DetectionApi, exchange: Exchange, log: boolean): HttpResponse {
+  const started = Date.now();
+  const request: ApiRequest = {
+    method: exchange.method,
+    path: exchange.path,
+    query: exchange.query,
+    contentType: exchange.contentType,
+    headers: exchange.headers,
+    body: exchange.body,
+  };
+  exchange.response ??= api.handle(request);
+  exchange.body = null;   // the frame is no longer needed while the answer is sent
+  const response = exchange.response;
+  exchange.bytes = new Uint8Array(ArrayBuffer.fromString(response.body));
+  if (log) trace(`${exchange.method} ${exchange.path} ${response.status} ${Date.now() - started} ms\n`);
+  const headers = ['content-type', response.contentType, 'cache-control', 'no-store', 'content-length', String(exchange.bytes.byteLength)];
+  for (const [name, text] of Object.entries(response.headers ?? {})) headers.push(name, text);
+  // sent in fragments of what the socket takes: http.js writes a one-piece
+  // body only when all of it fits the socket's buffer at once
+  return { status: response.status, reason: reasonPhrase(response.status), headers, body: true };
+}
+
 /** Serve `api` on `options.port` until the server is closed. */
 export function serveApi(api: DetectionApi, options: TransportOptions): Server {
   const exchanges = new WeakMap<HttpConnection, Exchange>();
@@ -124,29 +147,11 @@ export function serveApi(api: DetectionApi, options: TransportOptions): Server {
       case Server.requestComplete:
         if (exchange !== undefined && value instanceof ArrayBuffer) exchange.body = new Uint8Array(value);
         return;
-      case Server.prepareResponse: {
+      case Server.prepareResponse:
         if (exchange === undefined) return { status: 400, reason: reasonPhrase(400), headers: [], body: '' };
-        const started = Date.now();
-        const request: ApiRequest = {
-          method: exchange.method,
-          path: exchange.path,
-          query: exchange.query,
-          contentType: exchange.contentType,
-          headers: exchange.headers,
-          body: exchange.body,
-        };
-        exchange.response ??= api.handle(request);
-        exchange.body = null;   // the frame is no longer needed while the answer is sent
-        const response = exchange.response;
-        exchange.bytes = new Uint8Array(ArrayBuffer.fromString(response.body));
-        if (log) trace(`${exchange.method} ${exchange.path} ${response.status} ${Date.now() - started} ms\n`);
-        const headers = ['content-type', response.contentType, 'cache-control', 'no-store', 'content-length', String(exchange.bytes.byteLength)];
-        for (const [name, text] of Object.entries(response.headers ?? {})) headers.push(name, text);
-        // sent in fragments of what the socket takes: http.js writes a one-piece
-        // body only when all of it fits the socket's buffer at once
-        const reply: HttpResponse = { status: response.status, reason: reasonPhrase(response.status), headers, body: true };
-        return reply;
-      }
+        // in a function of its own: this callback's locals would otherwise sit on the
+        // stack under every request's frames (a device's stack is a few hundred slots)
+        return prepareResponse(api, exchange, log);
       case Server.responseFragment: {
         if (exchange === undefined || exchange.sent >= exchange.bytes.byteLength) return undefined;
         const room = typeof value === 'number' && value > 0 ? value : 512;
