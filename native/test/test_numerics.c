@@ -981,7 +981,7 @@ static void fft_twiddles(void) {
     }
     {
         char what[120], got[260];
-        snprintf(what, sizeof what, "FFT twiddles: %ld of %ld lengths' (n <= %d) equal the library's double ones", checked,
+        snprintf(what, sizeof what, "FFT twiddles: all %ld of %ld lengths (n <= %d) equal the library's double ones", checked,
                  lengths, XTML_FFT_MAX_LENGTH / 2);
         snprintf(got, sizeof got, "%ld differ, first %s", bad, first);
         result(bad == 0 && lengths > 0, what, got);
