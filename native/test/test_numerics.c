@@ -936,7 +936,11 @@ static void float_text(long count) {
  * (and -pi ((i + 1) / n + 1/2) for the real FFT's split), negated for the
  * inverse, with the double pi; int16 and int32 as floor(0.5 + max * cos),
  * float as the double rounded to float (bits compared, so -0.0 counts).
- * Every twiddle of every n the kernels accept, both directions. */
+ * Every twiddle of every n the kernels accept, both directions. Only where
+ * the C library is glibc, as the library's (the oracle's) was: picolibc's cos
+ * and sin (rv32imc) differ in the last bit; the core's twiddles are integer
+ * arithmetic, the same on every build. */
+#if defined(__GLIBC__)
 static void fft_twiddles(void) {
     const double pi = 3.14159265358979323846264338327950288;
     long checked = 0, bad = 0, lengths = 0;
@@ -987,6 +991,7 @@ static void fft_twiddles(void) {
         result(bad == 0 && lengths > 0, what, got);
     }
 }
+#endif
 
 int main(int argc, char **argv) {
     const char *dir = argc > 1 ? argv[1] : "../shared/reference";
@@ -1003,7 +1008,9 @@ int main(int argc, char **argv) {
     svdf_bias_check(count / 10);
     float_functions(count / 4);
     float_text(count / 10);
+#if defined(__GLIBC__)
     fft_twiddles();
+#endif
     printf("%d passed, %d failed\n", passed, failed);
     free(scales);
     return failed == 0 ? 0 : 1;
