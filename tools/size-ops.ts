@@ -2,7 +2,8 @@
 // native/test/op_table_app.c (a program that loads, invokes and reads one
 // model) with the MCU library builds at -Os, with and without detail
 // messages, and --gc-sections: once calling xtml_init() (every operator) and
-// once per model with the table `xs-tinyml ops MODEL --c` writes for it
+// once per model with the table `xs-tinyml ops MODEL --c` writes for it (typed
+// entries where the model allows; "full entries": the same operators untyped)
 // (xtml_init_ops()). The figures are the bytes the linker kept from
 // libxtml.a, read from the link map: code (.text) + read-only data
 // (.rodata/.srodata), what sits in flash; and data + bss (RAM, outside the
@@ -45,11 +46,14 @@ interface OpSet {
   name: string;
   /** The model whose table is linked; undefined: xtml_init(), every operator. */
   model?: string;
+  /** Link the operators' full entries instead of the typed ones the CLI picks (CONV_2D for CONV_2D_INT8). */
+  full?: boolean;
 }
 
 const sets: OpSet[] = [
   { name: 'every operator (xtml_init)' },
   { name: 'detector (models/detector.tflite)', model: join(repoRoot, 'models/detector.tflite') },
+  { name: 'detector, full entries', model: join(repoRoot, 'models/detector.tflite'), full: true },
   { name: 'person_detect (TFLM example)', model: join(referenceDir, 'models/tflm_person_detect.tflite') },
   { name: 'hello_world (TFLM example)', model: join(referenceDir, 'models/tflm_hello_world_int8.tflite') },
 ];
@@ -106,7 +110,8 @@ function main(): void {
     const tables = sets.map((set) => {
       if (set.model === undefined) return { set, operators: [] as string[], header: null };
       if (!existsSync(set.model)) throw new Error(`${set.model} is missing (the reference set: set XTML_REFERENCE)`);
-      const header = execFileSync(process.execPath, [join(repoRoot, 'bin/xs-tinyml.js'), 'ops', set.model, '--c', '--name', 'app_ops'], { encoding: 'utf8' });
+      const typed = execFileSync(process.execPath, [join(repoRoot, 'bin/xs-tinyml.js'), 'ops', set.model, '--c', '--name', 'app_ops'], { encoding: 'utf8' });
+      const header = set.full === true ? typed.replace(/XTML_OP\(([A-Z0-9_]+?)_INT8\)/g, 'XTML_OP($1)') : typed;
       const operators = [...header.matchAll(/XTML_OP\(([A-Z0-9_]+)\)/g)].map((m) => m[1]!);
       return { set, operators, header };
     });

@@ -30,7 +30,7 @@ import { desktopDecoders } from './images.js';
 import { XsApiHost } from '../xs/xs-api.js';
 import { defaultMaxBodyBytes, defaultMaxPixels, encodePgm } from '../../src/index.js';
 import { runManifestXs, runModelXs, xsErrorToError, xsHostAvailable, type XsModelResult } from '../xs/xs-backend.js';
-import { opTableC, operatorSet, tableName } from './op-table.js';
+import { opTableC, operatorSet, tableEntries, tableName } from './op-table.js';
 import { addConvertCommands, ConvertError, isConvertUsageError } from './convert-cli.js';
 import { fleetCommand, FleetUsageError, PlanError } from './fleet/cli.js';
 
@@ -196,7 +196,7 @@ async function ops(modelPath: string, opts: { c?: boolean; name?: string; backen
   }
   const name = opts.name ?? tableName(modelPath);
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError(`--name ${JSON.stringify(name)} is not a C identifier`);
-  process.stdout.write(opTableC(names, name, basename(modelPath)));
+  process.stdout.write(opTableC(tableEntries(readModel(modelPath), names), name, basename(modelPath)));
 }
 
 async function run(modelPath: string, opts: { input: string; output: string; backend: BackendName; repeat: number; profile?: boolean }): Promise<void> {
@@ -506,7 +506,7 @@ program.command('inspect <model>')
 
 program.command('ops <model>')
   .description("the builtin operators a model uses, or with --c the table that makes xtml_init_ops() link only their kernels")
-  .option('--c', 'print the C array of XTML_OP() entries')
+  .option('--c', 'print the C array of XTML_OP() entries (typed ones, CONV_2D_INT8, where every use has their types)')
   .option('--name <identifier>', 'name of the C array (default: <model>_ops)')
   .option('--backend <backend>', 'wasm | node | xs', parseBackend, 'wasm' as BackendName)
   .action(ops);

@@ -327,7 +327,32 @@ typedef struct xtml_op {
 XTML_OPERATORS(XTML_OP_DECLARE_)
 #undef XTML_OP_DECLARE_
 
-/* The entry of one operator, for a table: XTML_OP(CONV_2D). */
+/*
+ * Typed entries: X(NAME, TYPE, builtin code, kernel) is an entry
+ * xtml_op_NAME_TYPE (XTML_OP(CONV_2D_INT8)) that runs the operator for one
+ * type only, and whose kernel links only that type's code: CONV_2D's full
+ * entry carries its int16 (16x8), int4 and float32 paths too. INT8 is int8
+ * activations with int8 weights and int32 biases (SOFTMAX: int8 input, int8
+ * or int16 output). A model whose operator has another type fails with
+ * XTML_STATUS_UNSUPPORTED_TYPE naming the entry it needs. In a table, an
+ * operator runs with the first entry of its builtin that takes its types, so
+ * CONV_2D_INT8 before CONV_2D runs int8 convolutions with the int8 kernel and
+ * the others with the full one. xtml_init() and xtml_ops_all use only the
+ * full entries. `xs-tinyml ops MODEL --c` picks typed entries where a model's
+ * uses of an operator all have one type.
+ */
+#define XTML_OPERATOR_TYPES(X) \
+    X(CONV_2D, INT8, 3, conv_2d_int8) \
+    X(DEPTHWISE_CONV_2D, INT8, 4, depthwise_conv_2d_int8) \
+    X(FULLY_CONNECTED, INT8, 9, fully_connected_int8) \
+    X(SOFTMAX, INT8, 25, softmax_int8)
+
+#define XTML_OP_TYPE_DECLARE_(name, type, code, kernel) extern const xtml_op_t xtml_op_##name##_##type;
+XTML_OPERATOR_TYPES(XTML_OP_TYPE_DECLARE_)
+#undef XTML_OP_TYPE_DECLARE_
+
+/* The entry of one operator, for a table: XTML_OP(CONV_2D), or a typed one:
+ * XTML_OP(CONV_2D_INT8). */
 #define XTML_OP(name) (&xtml_op_##name)
 
 /* Every entry, in the order of XTML_OPERATORS (what xtml_init() runs). */

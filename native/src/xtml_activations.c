@@ -1543,7 +1543,7 @@ static int32_t softmax_exp_d(const softmax_params_t *sp, int32_t d, int32_t *tab
  * at most 1/512, which rounds to the output -128, so those rows are written
  * directly; an int16 row whose sum overflows is an eval error.
  */
-static xtml_status_t softmax_s8(const softmax_params_t *sp, const int8_t *in, void *out,
+static inline XTML_ALWAYS_INLINE xtml_status_t softmax_s8(const softmax_params_t *sp, const int8_t *in, void *out,
                                 int32_t *table) {
     int32_t r, c;
     int32_t depth = sp->depth;
@@ -1600,7 +1600,13 @@ static xtml_status_t softmax_s8(const softmax_params_t *sp, const int8_t *in, vo
     return XTML_STATUS_OK;
 }
 
-static xtml_status_t softmax_prepare(xtml_prep_t *p) {
+/* The input types a SOFTMAX body handles: the full kernel all, SOFTMAX_INT8's int8. */
+#define SOFTMAX_TYPE_S8 1u
+#define SOFTMAX_TYPE_S16 2u
+#define SOFTMAX_TYPE_F32 4u
+#define SOFTMAX_TYPES_ALL (SOFTMAX_TYPE_S8 | SOFTMAX_TYPE_S16 | SOFTMAX_TYPE_F32)
+
+static inline XTML_ALWAYS_INLINE xtml_status_t softmax_prepare_types(xtml_prep_t *p, unsigned types) {
     xtml_tinfo_t in, out;
     xtml_fb_table_t opts;
     softmax_params_t *sp;
@@ -1618,11 +1624,16 @@ static xtml_status_t softmax_prepare(xtml_prep_t *p) {
         return st;
     }
     beta = xtml_fb_f32(&opts, 0, 0.0f);
+    if (types == SOFTMAX_TYPE_S8 && in.type != XTML_DTYPE_INT8) {
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
+                              "input %d '%s' is %s: the table's entry SOFTMAX_INT8 runs int8 input only; "
+                              "this type needs XTML_OP(SOFTMAX)", (int)in.index, in.name, xtml_dtype_name(in.type));
+    }
     if (in.ndim < 1) {
         return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH, "input %d '%s' is a scalar, expected rank >= 1",
                               (int)in.index, in.name);
     }
-    if (in.type == XTML_DTYPE_FLOAT32) {
+    if ((types & SOFTMAX_TYPE_F32) != 0 && in.type == XTML_DTYPE_FLOAT32) {
         st = xtml_prep_expect_type(p, &out, "output", XTML_DTYPE_FLOAT32);
     } else if (in.type == XTML_DTYPE_INT8) {
         if (out.type != XTML_DTYPE_INT8 && out.type != XTML_DTYPE_INT16) {
@@ -1631,7 +1642,7 @@ static xtml_status_t softmax_prepare(xtml_prep_t *p) {
                                   xtml_dtype_name(out.type));
         }
         st = xtml_prep_expect_quantized(p, &in, "input");
-    } else if (in.type == XTML_DTYPE_INT16) {
+    } else if ((types & SOFTMAX_TYPE_S16) != 0 && in.type == XTML_DTYPE_INT16) {
         st = xtml_prep_expect_type(p, &out, "output", XTML_DTYPE_INT16);
         if (st == XTML_STATUS_OK) {
             st = xtml_prep_expect_quantized(p, &in, "input");
@@ -1647,7 +1658,7 @@ static xtml_status_t softmax_prepare(xtml_prep_t *p) {
     if (st != XTML_STATUS_OK) {
         return st;
     }
-    if (in.type == XTML_DTYPE_INT16) {
+    if ((types & SOFTMAX_TYPE_S16) != 0 && in.type == XTML_DTYPE_INT16) {
         /* TFLM: zero points 0, output scale 1/32768 within 0.1 %; input
          * differences times scale * beta / (10 / 65535) as a multiplier */
         float expected = 1.0f / 32768;
@@ -1723,7 +1734,7 @@ static xtml_status_t softmax_prepare(xtml_prep_t *p) {
     if (sp == NULL) {
         return XTML_STATUS_OK;
     }
-    if (in.type == XTML_DTYPE_INT16) {
+    if ((types & SOFTMAX_TYPE_S16) != 0 && in.type == XTML_DTYPE_INT16) {
         softmax16_populate(true, sp->lut);
         softmax16_populate(false, sp->lut + SOFTMAX16_LUT);
     }
@@ -1738,9 +1749,17 @@ static xtml_status_t softmax_prepare(xtml_prep_t *p) {
     return XTML_STATUS_OK;
 }
 
-static xtml_status_t softmax_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
+static xtml_status_t softmax_prepare(xtml_prep_t *p) {
+    return softmax_prepare_types(p, SOFTMAX_TYPES_ALL);
+}
+
+static xtml_status_t softmax_prepare_s8(xtml_prep_t *p) {
+    return softmax_prepare_types(p, SOFTMAX_TYPE_S8);
+}
+
+static inline XTML_ALWAYS_INLINE xtml_status_t softmax_eval_types(xtml_ctx_t *ctx, const xtml_node_t *node, unsigned types) {
     const softmax_params_t *sp = (const softmax_params_t *)node->params;
-    if (sp->in_type == XTML_DTYPE_INT8) {
+    if (types == SOFTMAX_TYPE_S8 || sp->in_type == XTML_DTYPE_INT8) {
         int32_t *table = (int32_t *)node->scratch;
         if (table != NULL) {
             memset(table, 0xff, 256 * sizeof *table);
@@ -1748,15 +1767,26 @@ static xtml_status_t softmax_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
         return softmax_s8(sp, (const int8_t *)xtml_node_in(ctx, node, 0), xtml_node_out(ctx, node, 0),
                           table);
     }
-    if (sp->in_type == XTML_DTYPE_INT16) {
+    if ((types & SOFTMAX_TYPE_S16) != 0 && sp->in_type == XTML_DTYPE_INT16) {
         softmax_s16(sp, (const int16_t *)xtml_node_in(ctx, node, 0), (int16_t *)xtml_node_out(ctx, node, 0));
         return XTML_STATUS_OK;
     }
-    softmax_f32(sp, (const float *)xtml_node_in(ctx, node, 0), (float *)xtml_node_out(ctx, node, 0));
+    if ((types & SOFTMAX_TYPE_F32) != 0) {
+        softmax_f32(sp, (const float *)xtml_node_in(ctx, node, 0), (float *)xtml_node_out(ctx, node, 0));
+    }
     return XTML_STATUS_OK;
 }
 
+static xtml_status_t softmax_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
+    return softmax_eval_types(ctx, node, SOFTMAX_TYPES_ALL);
+}
+
+static xtml_status_t softmax_eval_s8(xtml_ctx_t *ctx, const xtml_node_t *node) {
+    return softmax_eval_types(ctx, node, SOFTMAX_TYPE_S8);
+}
+
 const xtml_kernel_t xtml_kernel_softmax = { "SOFTMAX", softmax_prepare, softmax_eval };
+const xtml_kernel_t xtml_kernel_softmax_int8 = { "SOFTMAX", softmax_prepare_s8, softmax_eval_s8 };
 const xtml_kernel_t xtml_kernel_logistic = { "LOGISTIC", logistic_prepare, unary_eval };
 const xtml_kernel_t xtml_kernel_tanh = { "TANH", tanh_prepare, unary_eval };
 const xtml_kernel_t xtml_kernel_relu = { "RELU", relu_prepare, unary_eval };

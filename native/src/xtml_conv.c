@@ -27,6 +27,9 @@
  * requantizes like int8. DEPTHWISE_CONV_2D reads its bias as int64 whatever
  * its type, so an int32 bias is refused there.
  *
+ * The INT8 entries' kernels (xtml.h, XTML_OPERATOR_TYPES) are the same
+ * prepare and eval compiled for int8 alone.
+ *
  * Float kernels keep TFLM's order of float operations per output: taps in
  * (y, x, channel) order from 0.0f, products rounded to float before the add
  * (also under x87 excess precision), then + bias, then the clamp.
@@ -320,7 +323,7 @@ typedef struct conv_options {
     int32_t quantized_bias_type;   /* CONV_2D: TensorType, 0 when absent */
 } conv_options_t;
 
-static xtml_status_t conv_read_options(xtml_prep_t *p, bool depthwise, conv_options_t *o) {
+static inline XTML_ALWAYS_INLINE xtml_status_t conv_read_options(xtml_prep_t *p, bool depthwise, conv_options_t *o) {
     xtml_fb_table_t t;
     xtml_status_t st = xtml_prep_options(
         p, depthwise ? XTML_OPTS_DEPTHWISE_CONV2D : XTML_OPTS_CONV2D, &t);
@@ -424,17 +427,13 @@ static xtml_status_t conv_expect_rank(xtml_prep_t *p, const xtml_tinfo_t *t, con
     return XTML_STATUS_OK;
 }
 
-/* int8 and 16x8 per-channel checks shared by both operators; fills nothing.
- * max_shift: 30, or 7 for TFLM's 64-bit requantization. */
-static xtml_status_t conv_check_quant(xtml_prep_t *p, const xtml_tinfo_t *in,
+/* int8 and 16x8 per-channel checks of the filter shared by both operators
+ * (the caller checks input and output); fills nothing. max_shift: 30, or 7
+ * for TFLM's 64-bit requantization. */
+static inline XTML_ALWAYS_INLINE xtml_status_t conv_check_quant(xtml_prep_t *p, const xtml_tinfo_t *in,
                                       const xtml_tinfo_t *filter, const xtml_tinfo_t *out,
                                       int32_t out_c, int32_t quant_dim, int max_shift) {
-    xtml_status_t st;
     int32_t i, m, s;
-    if ((st = in->type == XTML_DTYPE_INT16 ? xtml_prep_expect_s16_io(p, in, out)
-                                           : xtml_prep_expect_s8_io(p, in, out)) != XTML_STATUS_OK) {
-        return st;
-    }
     if (filter->n_scales != 1 && filter->n_scales != out_c) {
         return xtml_prep_fail(p, XTML_STATUS_MODEL_QUANTIZATION,
                               "filter '%s' has %" PRId32 " scales for %" PRId32 " output channels", filter->name,
@@ -478,7 +477,7 @@ static xtml_status_t conv_check_quant(xtml_prep_t *p, const xtml_tinfo_t *in,
     return XTML_STATUS_OK;
 }
 
-static void conv_fill_quant(const xtml_tinfo_t *in, const xtml_tinfo_t *filter,
+static inline XTML_ALWAYS_INLINE void conv_fill_quant(const xtml_tinfo_t *in, const xtml_tinfo_t *filter,
                             const xtml_tinfo_t *out, int32_t out_c, int32_t *multiplier,
                             int8_t *shift) {
     int32_t c, s;
@@ -489,7 +488,32 @@ static void conv_fill_quant(const xtml_tinfo_t *in, const xtml_tinfo_t *filter,
     }
 }
 
-static xtml_status_t conv_prepare_common(xtml_prep_t *p, bool depthwise) {
+/* The types a prepare or eval body handles: the full kernels all of them,
+ * the typed entries' (CONV_2D_INT8, DEPTHWISE_CONV_2D_INT8) int8 only. The
+ * bodies are inlined into each with constant flags, so the int8 copies keep
+ * no 16x8, int4 or float code (and a firmware with only them links none). */
+#define CONV_TYPE_S8 1u
+#define CONV_TYPE_S16 2u
+#define CONV_TYPE_INT4 4u
+#define CONV_TYPE_F32 8u
+#define CONV_TYPES_ALL (CONV_TYPE_S8 | CONV_TYPE_S16 | CONV_TYPE_INT4 | CONV_TYPE_F32)
+
+/* Whether the operator is int8 throughout: input, filter, output, and an
+ * int32 bias or none (what the INT8 entries run). */
+static bool conv_accepts_s8(const xtml_prep_t *p) {
+    xtml_tinfo_t t;
+    int i;
+    for (i = 0; i < 3; i++) {
+        xtml_prep_input(p, i, &t);
+        if (t.index >= 0 && t.type != (i == 2 ? XTML_DTYPE_INT32 : XTML_DTYPE_INT8)) {
+            return false;
+        }
+    }
+    xtml_prep_output(p, 0, &t);
+    return t.index < 0 || t.type == XTML_DTYPE_INT8;
+}
+
+static inline XTML_ALWAYS_INLINE xtml_status_t conv_prepare_types(xtml_prep_t *p, bool depthwise, unsigned types) {
     const char *op = depthwise ? "DEPTHWISE_CONV_2D" : "CONV_2D";
     conv_options_t o;
     xtml_tinfo_t in, filter, bias, out;
@@ -528,15 +552,21 @@ static xtml_status_t conv_prepare_common(xtml_prep_t *p, bool depthwise) {
     }
 
     /* Types. */
+    if (types == CONV_TYPE_S8 && !conv_accepts_s8(p)) {
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
+                              "input '%s' is %s, filter %s: the table's entry %s_INT8 runs int8 only; "
+                              "these types need XTML_OP(%s)", in.name, xtml_dtype_name(in.type),
+                              xtml_dtype_name(filter.type), op, op);
+    }
     if (in.type != XTML_DTYPE_INT8 && in.type != XTML_DTYPE_FLOAT32 && in.type != XTML_DTYPE_INT16) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
                               "input '%s' has type %d, expected int8, int16 or float32", in.name,
                               (int)in.type);
     }
-    is_float = in.type == XTML_DTYPE_FLOAT32;
-    is_s16 = in.type == XTML_DTYPE_INT16;
+    is_float = (types & CONV_TYPE_F32) != 0 && in.type == XTML_DTYPE_FLOAT32;
+    is_s16 = (types & CONV_TYPE_S16) != 0 && in.type == XTML_DTYPE_INT16;
     /* int8 input: int8 or INT4 (packed) filter, as TFLM; int16 input: int8 filter */
-    int4 = in.type == XTML_DTYPE_INT8 && filter.type == XTML_DTYPE_INT4;
+    int4 = (types & CONV_TYPE_INT4) != 0 && in.type == XTML_DTYPE_INT8 && filter.type == XTML_DTYPE_INT4;
     if ((!int4 && (st = xtml_prep_expect_type(p, &filter, "filter", is_s16 ? XTML_DTYPE_INT8 : in.type)) !=
                       XTML_STATUS_OK) ||
         (st = xtml_prep_expect_type(p, &out, "output", in.type)) != XTML_STATUS_OK) {
@@ -623,6 +653,10 @@ static xtml_status_t conv_prepare_common(xtml_prep_t *p, bool depthwise) {
     }
 
     /* Quantization. */
+    if (!is_float && (st = is_s16 ? xtml_prep_expect_s16_io(p, &in, &out) : xtml_prep_expect_s8_io(p, &in, &out)) !=
+                         XTML_STATUS_OK) {
+        return st;
+    }
     if (!is_float && (st = conv_check_quant(p, &in, &filter, &out, g.out_c, depthwise ? 3 : 0,
                                             acc64 ? 7 : 30)) != XTML_STATUS_OK) {
         return st;
@@ -722,6 +756,15 @@ static xtml_status_t conv_prepare_common(xtml_prep_t *p, bool depthwise) {
     return XTML_STATUS_OK;
 }
 
+/* One copy of the body for every type (both operators), one for int8. */
+static xtml_status_t conv_prepare_common(xtml_prep_t *p, bool depthwise) {
+    return conv_prepare_types(p, depthwise, CONV_TYPES_ALL);
+}
+
+static xtml_status_t conv_prepare_s8_common(xtml_prep_t *p, bool depthwise) {
+    return conv_prepare_types(p, depthwise, CONV_TYPE_S8);
+}
+
 static xtml_status_t conv_prepare(xtml_prep_t *p) {
     return conv_prepare_common(p, false);
 }
@@ -730,16 +773,24 @@ static xtml_status_t depthwise_prepare(xtml_prep_t *p) {
     return conv_prepare_common(p, true);
 }
 
+static xtml_status_t conv_prepare_s8(xtml_prep_t *p) {
+    return conv_prepare_s8_common(p, false);
+}
+
+static xtml_status_t depthwise_prepare_s8(xtml_prep_t *p) {
+    return conv_prepare_s8_common(p, true);
+}
+
 /* ---- eval ---- */
 
-static xtml_status_t conv_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
+static inline XTML_ALWAYS_INLINE xtml_status_t conv_eval_types(xtml_ctx_t *ctx, const xtml_node_t *node, unsigned types) {
     const conv_node_t *n = (const conv_node_t *)node->params;
     const void *input = xtml_node_in(ctx, node, 0);
     const void *filter = xtml_node_in(ctx, node, 1);
     const void *bias = node->n_inputs > 2 ? xtml_node_in(ctx, node, 2) : NULL;
     void *output = xtml_node_out(ctx, node, 0);
     void *scratch = node->scratch;
-    if (n->int4_count > 0) {
+    if ((types & CONV_TYPE_INT4) != 0 && n->int4_count > 0) {
         xtml_unpack_int4((const uint8_t *)filter, n->int4_count, (int8_t *)scratch);
         filter = scratch;
         scratch = (uint8_t *)scratch + (((size_t)n->int4_count + 7u) & ~(size_t)7u);
@@ -764,13 +815,22 @@ static xtml_status_t conv_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
 #endif
         break;
     case CONV_KIND_S16:
+        if ((types & CONV_TYPE_S16) == 0) {
+            break;
+        }
         conv_s16(&n->k.s16, (const int16_t *)input, (const int8_t *)filter, bias, (int16_t *)output);
         break;
     case CONV_KIND_CONV_F32:
+        if ((types & CONV_TYPE_F32) == 0) {
+            break;
+        }
         conv_f32(&n->k.f32, (const float *)input, (const float *)filter, (const float *)bias,
                  (float *)output);
         break;
     case CONV_KIND_DEPTHWISE_F32:
+        if ((types & CONV_TYPE_F32) == 0) {
+            break;
+        }
         depthwise_f32(&n->k.f32, (const float *)input, (const float *)filter,
                       (const float *)bias, (float *)scratch, (float *)output);
         break;
@@ -778,6 +838,18 @@ static xtml_status_t conv_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
     return XTML_STATUS_OK;
 }
 
+static xtml_status_t conv_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
+    return conv_eval_types(ctx, node, CONV_TYPES_ALL);
+}
+
+/* A node the int8 prepare made is always an int8 kind. */
+static xtml_status_t conv_eval_s8(xtml_ctx_t *ctx, const xtml_node_t *node) {
+    return conv_eval_types(ctx, node, CONV_TYPE_S8);
+}
+
 const xtml_kernel_t xtml_kernel_conv_2d = { "CONV_2D", conv_prepare, conv_eval };
 const xtml_kernel_t xtml_kernel_depthwise_conv_2d = { "DEPTHWISE_CONV_2D", depthwise_prepare,
                                                       conv_eval };
+const xtml_kernel_t xtml_kernel_conv_2d_int8 = { "CONV_2D", conv_prepare_s8, conv_eval_s8 };
+const xtml_kernel_t xtml_kernel_depthwise_conv_2d_int8 = { "DEPTHWISE_CONV_2D", depthwise_prepare_s8,
+                                                           conv_eval_s8 };

@@ -24,6 +24,9 @@
  *
  * float32 keeps TFLM's order: products rounded to float and summed from 0.0f
  * in depth order, then + bias, then the clamp.
+ *
+ * FULLY_CONNECTED_INT8's kernel (xtml.h, XTML_OPERATOR_TYPES) is the same
+ * prepare and eval compiled for int8 alone.
  */
 #include <float.h>
 
@@ -148,12 +151,12 @@ static bool fc_multiplier(const xtml_tinfo_t *in, const xtml_tinfo_t *w, const x
 }
 
 /* max_shift: 30, or 7 for TFLM's 64-bit requantization. */
-static xtml_status_t fc_check_quant(xtml_prep_t *p, const xtml_tinfo_t *in, const xtml_tinfo_t *w,
+static inline XTML_ALWAYS_INLINE xtml_status_t fc_check_quant(xtml_prep_t *p, const xtml_tinfo_t *in, const xtml_tinfo_t *w,
                                     const xtml_tinfo_t *bias, const xtml_tinfo_t *out,
-                                    int32_t units, int max_shift) {
+                                    int32_t units, int max_shift, bool s16) {
     xtml_status_t st;
     int32_t i, m, s;
-    if (in->type == XTML_DTYPE_INT16) {
+    if (s16) {
         if ((st = xtml_prep_expect_quantized(p, in, "input")) != XTML_STATUS_OK ||
             (st = xtml_prep_expect_quantized(p, out, "output")) != XTML_STATUS_OK) {
             return st;
@@ -235,7 +238,30 @@ static void fc_float_range(int32_t act, float *lo, float *hi) {
     }
 }
 
-static xtml_status_t fc_prepare(xtml_prep_t *p) {
+/* The types a prepare or eval body handles: the full kernel all of them,
+ * FULLY_CONNECTED_INT8's int8 only; inlined into each with constant flags,
+ * so the int8 copy keeps no 16x8, int4 or float code. */
+#define FC_TYPE_S8 1u
+#define FC_TYPE_S16 2u
+#define FC_TYPE_INT4 4u
+#define FC_TYPE_F32 8u
+#define FC_TYPES_ALL (FC_TYPE_S8 | FC_TYPE_S16 | FC_TYPE_INT4 | FC_TYPE_F32)
+
+/* int8 input, weights and output, and an int32 bias or none (what the INT8 entry runs). */
+static bool fc_accepts_s8(const xtml_prep_t *p) {
+    xtml_tinfo_t t;
+    int i;
+    for (i = 0; i < 3; i++) {
+        xtml_prep_input(p, i, &t);
+        if (t.index >= 0 && t.type != (i == 2 ? XTML_DTYPE_INT32 : XTML_DTYPE_INT8)) {
+            return false;
+        }
+    }
+    xtml_prep_output(p, 0, &t);
+    return t.index < 0 || t.type == XTML_DTYPE_INT8;
+}
+
+static inline XTML_ALWAYS_INLINE xtml_status_t fc_prepare_types(xtml_prep_t *p, unsigned types) {
     xtml_fb_table_t opts;
     xtml_tinfo_t in, w, bias, out;
     fc_node_t *node;
@@ -278,19 +304,25 @@ static xtml_status_t fc_prepare(xtml_prep_t *p) {
                               "missing");
     }
 
+    if (types == FC_TYPE_S8 && !fc_accepts_s8(p)) {
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
+                              "input '%s' is %s, weights %s: the table's entry FULLY_CONNECTED_INT8 runs int8 only; "
+                              "these types need XTML_OP(FULLY_CONNECTED)", in.name, xtml_dtype_name(in.type),
+                              xtml_dtype_name(w.type));
+    }
     if (in.type != XTML_DTYPE_INT8 && in.type != XTML_DTYPE_FLOAT32 && in.type != XTML_DTYPE_INT16) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
                               "input '%s' has type %d, expected int8, int16 or float32", in.name,
                               (int)in.type);
     }
-    is_float = in.type == XTML_DTYPE_FLOAT32;
+    is_float = (types & FC_TYPE_F32) != 0 && in.type == XTML_DTYPE_FLOAT32;
     /* int8 input: int8 or INT4 (packed, per-tensor) weights, as TFLM */
-    int4 = in.type == XTML_DTYPE_INT8 && w.type == XTML_DTYPE_INT4;
+    int4 = (types & FC_TYPE_INT4) != 0 && in.type == XTML_DTYPE_INT8 && w.type == XTML_DTYPE_INT4;
     if (int4 && (!w.is_const || w.n_scales > 1)) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG, "int4 weights '%s' must be constant and per-tensor",
                               w.name);
     }
-    is_s16 = in.type == XTML_DTYPE_INT16;
+    is_s16 = (types & FC_TYPE_S16) != 0 && in.type == XTML_DTYPE_INT16;
     if ((!int4 && (st = xtml_prep_expect_type(p, &w, "weights", is_s16 ? XTML_DTYPE_INT8 : in.type)) !=
                       XTML_STATUS_OK) ||
         (st = xtml_prep_expect_type(p, &out, "output", in.type)) != XTML_STATUS_OK) {
@@ -335,7 +367,7 @@ static xtml_status_t fc_prepare(xtml_prep_t *p) {
                               "bias '%s' has %" PRId32 " elements for %" PRId32 " units", bias.name, bias.count,
                               units);
     }
-    if (!is_float && (st = fc_check_quant(p, &in, &w, &bias, &out, units, acc64 ? 7 : 30)) !=
+    if (!is_float && (st = fc_check_quant(p, &in, &w, &bias, &out, units, acc64 ? 7 : 30, is_s16)) !=
                          XTML_STATUS_OK) {
         return st;
     }
@@ -387,22 +419,30 @@ static xtml_status_t fc_prepare(xtml_prep_t *p) {
     return XTML_STATUS_OK;
 }
 
+static xtml_status_t fc_prepare(xtml_prep_t *p) {
+    return fc_prepare_types(p, FC_TYPES_ALL);
+}
+
+static xtml_status_t fc_prepare_s8(xtml_prep_t *p) {
+    return fc_prepare_types(p, FC_TYPE_S8);
+}
+
 /* ---- eval ---- */
 
-static xtml_status_t fc_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
+static inline XTML_ALWAYS_INLINE xtml_status_t fc_eval_types(xtml_ctx_t *ctx, const xtml_node_t *node, unsigned types) {
     const fc_node_t *n = (const fc_node_t *)node->params;
     const void *input = xtml_node_in(ctx, node, 0);
     const void *weights = xtml_node_in(ctx, node, 1);
     const void *bias = node->n_inputs > 2 ? xtml_node_in(ctx, node, 2) : NULL;
     void *output = xtml_node_out(ctx, node, 0);
-    if (n->int4_count > 0) {
+    if ((types & FC_TYPE_INT4) != 0 && n->int4_count > 0) {
         xtml_unpack_int4((const uint8_t *)weights, n->int4_count, (int8_t *)node->scratch);
         weights = node->scratch;
     }
-    if (n->is_s16) {
+    if ((types & FC_TYPE_S16) != 0 && n->is_s16) {
         fc_s16(&n->k.s8, n->acc64, (const int16_t *)input, (const int8_t *)weights, bias,
                (int16_t *)output);
-    } else if (n->is_float) {
+    } else if ((types & FC_TYPE_F32) != 0 && n->is_float) {
         fc_f32(&n->k.f32, (const float *)input, (const float *)weights, (const float *)bias,
                (float *)output);
     } else {
@@ -417,4 +457,14 @@ static xtml_status_t fc_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
     return XTML_STATUS_OK;
 }
 
+static xtml_status_t fc_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
+    return fc_eval_types(ctx, node, FC_TYPES_ALL);
+}
+
+/* A node the int8 prepare made is always int8. */
+static xtml_status_t fc_eval_s8(xtml_ctx_t *ctx, const xtml_node_t *node) {
+    return fc_eval_types(ctx, node, FC_TYPE_S8);
+}
+
 const xtml_kernel_t xtml_kernel_fully_connected = { "FULLY_CONNECTED", fc_prepare, fc_eval };
+const xtml_kernel_t xtml_kernel_fully_connected_int8 = { "FULLY_CONNECTED", fc_prepare_s8, fc_eval_s8 };

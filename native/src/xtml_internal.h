@@ -384,6 +384,18 @@ int32_t xtml_var_count(const xtml_fb_table_t *root);
  * operators that use it, after checking each of them. */
 xtml_status_t xtml_var_layout(const xtml_fb_table_t *root, int32_t v, uint32_t *bytes, uint32_t *fill,
                               char *detail, size_t detail_cap);
+/*
+ * The resource-variable layout, which the interpreter needs before it
+ * prepares any operator of a model with VAR_HANDLE. It reaches these only
+ * through the VAR_HANDLE kernel of its operator table (xtml_prep_offer_vars()),
+ * so that a firmware whose table has no VAR_HANDLE does not link them.
+ */
+typedef struct xtml_var_support {
+    int32_t (*count)(const xtml_fb_table_t *root);                         /* xtml_var_count */
+    xtml_status_t (*layout)(const xtml_fb_table_t *root, int32_t v, uint32_t *bytes, uint32_t *fill,
+                            char *detail, size_t detail_cap);               /* xtml_var_layout */
+} xtml_var_support_t;
+
 /* Run subgraph g's operators on the context (CALL_ONCE, IF, WHILE). */
 xtml_status_t xtml_run_graph(xtml_ctx_t *ctx, const xtml_graph_t *g);
 
@@ -398,6 +410,12 @@ struct xtml_kernel {
     /* Run on the arena. Only data-dependent checks here. */
     xtml_status_t (*eval)(xtml_ctx_t *ctx, const xtml_node_t *node);
 };
+/* A typed entry's kernel (XTML_OPERATOR_TYPES) refuses another type with
+ * XTML_STATUS_UNSUPPORTED_TYPE before it asks for any memory: the
+ * interpreter then prepares the operator with the table's next entry of the
+ * same builtin, if there is one (as it does after any kernel that refuses a
+ * type without asking for memory). */
+
 
 int xtml_prep_n_inputs(const xtml_prep_t *p);
 int xtml_prep_n_outputs(const xtml_prep_t *p);
@@ -444,6 +462,10 @@ int32_t xtml_prep_graph_index(const xtml_prep_t *p);
 xtml_ext_t *xtml_prep_ext(const xtml_prep_t *p);
 /* Subgraph `graph`'s input (outputs false) or output i, as xtml_prep_input() reads. */
 void xtml_prep_graph_tensor(const xtml_prep_t *p, int32_t graph, bool outputs, int i, xtml_tinfo_t *t);
+/* VAR_HANDLE's prepare first: true when the interpreter is asking the
+ * kernel for the variable layout rather than preparing an operator (it then
+ * takes `vars` and the prepare returns OK at once). */
+bool xtml_prep_offer_vars(xtml_prep_t *p, const xtml_var_support_t *vars);
 /* Record a failure; the message is prefixed with the operator's index and name. */
 xtml_status_t xtml_prep_fail(xtml_prep_t *p, xtml_status_t status, const char *fmt, ...) XTML_PRINTF(3, 4);
 

@@ -64,6 +64,9 @@ struct xtml_prep {
     xtml_node_t *node;       /* real pass: the record being filled */
     char *detail;            /* where messages go, or NULL */
     size_t detail_cap;
+    /* Set while asking the table's VAR_HANDLE kernel for the variable layout. */
+    bool asking_vars;
+    const xtml_var_support_t *vars;
 };
 
 /* ---- reading tensors ---- */
@@ -302,6 +305,14 @@ void xtml_prep_inplace(xtml_prep_t *p, int out, int in) {
 
 void xtml_prep_set_macs(xtml_prep_t *p, uint64_t macs) {
     p->macs = macs;
+}
+
+bool xtml_prep_offer_vars(xtml_prep_t *p, const xtml_var_support_t *vars) {
+    if (!p->asking_vars) {
+        return false;
+    }
+    p->vars = vars;
+    return true;
 }
 
 xtml_status_t xtml_prep_fail(xtml_prep_t *p, xtml_status_t status, const char *fmt, ...) {
@@ -601,14 +612,17 @@ static bool can_overwrite(const xtml_prep_t *p, const int32_t *alias_of, int32_t
     return true;
 }
 
-/* The kernel of a builtin in the build's table, or NULL. */
-/* A custom operator (builtin CUSTOM) is the entry whose kernel has its name. */
-static const xtml_kernel_t *kernel_for(const build_t *b, int32_t builtin, const char *custom) {
-    int32_t k;
-    for (k = 0; k < b->op_count; k++) {
-        if (b->ops[k]->builtin == builtin &&
-            (builtin != XTML_OP_CUSTOM || strcmp(b->ops[k]->kernel->name, custom) == 0)) {
-            return b->ops[k]->kernel;
+/*
+ * The entry of a builtin in the build's table from position *at on, or NULL;
+ * *at moves past it. A custom operator (builtin CUSTOM) is the entry whose
+ * kernel has its name.
+ */
+static const xtml_op_t *entry_for(const build_t *b, int32_t builtin, const char *custom, int32_t *at) {
+    for (; *at < b->op_count; ++*at) {
+        const xtml_op_t *op = b->ops[*at];
+        if (op->builtin == builtin && (builtin != XTML_OP_CUSTOM || strcmp(op->kernel->name, custom) == 0)) {
+            ++*at;
+            return op;
         }
     }
     return NULL;
@@ -649,8 +663,9 @@ static xtml_status_t build_graph(build_t *b, void **data, xtml_node_t *nodes, si
     }
 
     for (i = 0; i < n_ops; i++) {
-        int32_t builtin, version;
+        int32_t builtin, version, at;
         const char *custom;
+        const xtml_op_t *entry;
         const xtml_kernel_t *kernel;
         xtml_status_t status;
         p->op_index = (int32_t)i;
@@ -664,7 +679,9 @@ static xtml_status_t build_graph(build_t *b, void **data, xtml_node_t *nodes, si
         if (p->name == NULL) {
             p->name = "?";
         }
-        kernel = kernel_for(b, builtin, custom);
+        at = 0;
+        entry = entry_for(b, builtin, custom, &at);
+        kernel = entry != NULL ? entry->kernel : NULL;
         if (builtin == XTML_OP_CUSTOM && kernel == NULL) {
             return set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_OPERATOR,
                               "operator %d: custom operator '%s' version %d is not %s", (int)i, custom, (int)version,
@@ -686,14 +703,32 @@ static xtml_status_t build_graph(build_t *b, void **data, xtml_node_t *nodes, si
                               "operator %d (%s): input 0 is absent (-1); every operator needs its first input",
                               (int)i, p->name);
         }
-        p->scratch = 0;
-        p->alias_out = -1;
-        p->alias_in = -1;
-        p->inplace_out = -1;
-        p->inplace_in = -1;
-        p->macs = 0;
-        p->node = ctx != NULL ? &nodes[i] : NULL;
-        status = kernel->prepare(p);
+        for (;;) {
+            const xtml_op_t *next;
+            size_t persisted = p->persist_bytes;
+            p->scratch = 0;
+            p->alias_out = -1;
+            p->alias_in = -1;
+            p->inplace_out = -1;
+            p->inplace_in = -1;
+            p->macs = 0;
+            p->node = ctx != NULL ? &nodes[i] : NULL;
+            status = kernel->prepare(p);
+            /* A typed entry (XTML_OPERATOR_TYPES) refuses other types before
+             * it asks for memory: the table's next entry of the builtin may
+             * take them. */
+            if (status != XTML_STATUS_UNSUPPORTED_TYPE || p->persist_bytes != persisted ||
+                (next = entry_for(b, builtin, custom, &at)) == NULL) {
+                break;
+            }
+            entry = next;
+            kernel = entry->kernel;
+#ifndef XTML_NO_DETAIL
+            if (detail != NULL) {
+                detail[0] = '\0';
+            }
+#endif
+        }
         if (status != XTML_STATUS_OK) {
             return status;
         }
@@ -890,6 +925,46 @@ static void prep_graph(xtml_prep_t *p, int32_t index) {
 }
 
 /*
+ * The variable layout of a model with a VAR_HANDLE operator, from the
+ * table's VAR_HANDLE kernel into p->vars (NULL for a model without one).
+ * Without that entry such a model is refused here, as its VAR_HANDLE would
+ * be, before the layout is needed.
+ */
+static xtml_status_t find_vars(build_t *b, char *detail, size_t detail_cap) {
+    xtml_prep_t *p = &b->prep;
+    xtml_fb_vec_t codes = xtml_fb_vec(&p->root, XTML_MODEL_OPCODES);
+    xtml_fb_vec_t sgs = xtml_fb_vec(&p->root, XTML_MODEL_SUBGRAPHS);
+    const xtml_op_t *entry;
+    int32_t at = 0;
+    uint32_t s, i;
+    p->vars = NULL;
+    for (s = 0; s < sgs.len; s++) {
+        xtml_fb_table_t sg = xtml_fb_vec_table(&p->root, sgs, s);
+        xtml_fb_vec_t ops = xtml_fb_vec(&sg, XTML_SUBGRAPH_OPERATORS);
+        for (i = 0; i < ops.len; i++) {
+            xtml_fb_table_t op = xtml_fb_vec_table(&sg, ops, i);
+            xtml_fb_table_t c = xtml_fb_vec_table(&p->root, codes, xtml_fb_u32(&op, XTML_OP_OPCODE_INDEX, 0));
+            if (xtml_fb_i32(&c, XTML_OPCODE_BUILTIN, 0) != XTML_OP_VAR_HANDLE) {
+                continue;
+            }
+            entry = entry_for(b, XTML_OP_VAR_HANDLE, NULL, &at);
+            if (entry != NULL && entry->kernel->prepare != NULL) {
+                p->asking_vars = true;
+                entry->kernel->prepare(p);
+                p->asking_vars = false;
+            }
+            if (p->vars == NULL) {
+                return set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_OPERATOR,
+                                  "subgraph %u operator %u: builtin VAR_HANDLE (code %d) is not in the operator "
+                                  "table (options.ops)", (unsigned)s, (unsigned)i, XTML_OP_VAR_HANDLE);
+            }
+            return XTML_STATUS_OK;
+        }
+    }
+    return XTML_STATUS_OK;
+}
+
+/*
  * The whole model: the tables (the context, subgraph 0's data table, node
  * records and kept tensors; with an extension, the subgraph records, the
  * variables and the other subgraphs' tables), the variables' memory, then
@@ -931,7 +1006,11 @@ static xtml_status_t build_pass(build_t *b, char *detail, size_t detail_cap) {
         if (status != XTML_STATUS_OK) {
             return status;
         }
-        n_vars = xtml_var_count(&p->root);
+        status = find_vars(b, detail, detail_cap);
+        if (status != XTML_STATUS_OK) {
+            return status;
+        }
+        n_vars = p->vars != NULL ? p->vars->count(&p->root) : 0;
         if (ctx != NULL) {
             ext = (xtml_ext_t *)(void *)((uint8_t *)ctx + meta);
             memset(ext, 0, sizeof *ext);
@@ -993,7 +1072,7 @@ static xtml_status_t build_pass(build_t *b, char *detail, size_t detail_cap) {
     for (v = 0; v < n_vars; v++) {
         uint32_t bytes, fill;
         void *mem;
-        status = xtml_var_layout(&p->root, v, &bytes, &fill, detail, detail_cap);
+        status = p->vars->layout(&p->root, v, &bytes, &fill, detail, detail_cap);
         if (status != XTML_STATUS_OK) {
             return status;
         }

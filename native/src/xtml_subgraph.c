@@ -696,10 +696,16 @@ const xtml_kernel_t xtml_kernel_while = { "WHILE", while_prepare, while_eval };
 
 /* ---- VAR_HANDLE, READ_VARIABLE, ASSIGN_VARIABLE ---- */
 
+static const xtml_var_support_t var_support = { xtml_var_count, xtml_var_layout };
+
 static xtml_status_t var_handle_prepare(xtml_prep_t *p) {
     xtml_fb_table_t o;
     xtml_tinfo_t t;
-    xtml_status_t st = xtml_prep_options(p, XTML_OPTS_VAR_HANDLE, &o);
+    xtml_status_t st;
+    if (xtml_prep_offer_vars(p, &var_support)) {
+        return XTML_STATUS_OK;
+    }
+    st = xtml_prep_options(p, XTML_OPTS_VAR_HANDLE, &o);
     if (st != XTML_STATUS_OK) {
         return st;
     }
