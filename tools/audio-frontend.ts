@@ -203,8 +203,13 @@ function le(dtype: Dtype, values: readonly number[]): Uint8Array {
   return out;
 }
 
-/** The front-end model's bytes. */
-export function frontendModel(): Uint8Array {
+/**
+ * The front-end model's bytes; with `ops` [from, to) only those operators, their
+ * graph inputs the tensors they read that are neither constant nor made among
+ * them, their outputs those made and not read among them (a part of the front
+ * end, to check the operators it is made of one stretch at a time).
+ */
+export function frontendModel(ops?: readonly [number, number]): Uint8Array {
   const windowSamples = (params.windowMs * params.sampleRate) / 1000;           // 480
   const fftBits = Math.ceil(Math.log2(windowSamples));                          // 9
   const fftLength = 2 ** fftBits;                                                // 512
@@ -268,7 +273,7 @@ export function frontendModel(): Uint8Array {
 
   type Op = { op: string; inputs: number[]; outputs: number[]; version?: number; custom?: Record<string, number | boolean>; optionsType?: number; options?: FlatField[] };
   const none: FlatField[] = [];
-  const ops: Op[] = [
+  const all: Op[] = [
     { op: 'SignalWindow', inputs: [audio, window], outputs: [windowed], custom: { shift: params.windowScalingBits } },
     { op: 'RESHAPE', inputs: [windowed, flat], outputs: [reshaped] },
     { op: 'SignalFftAutoScale', inputs: [reshaped], outputs: [scaled, scaleBits], custom: {} },
@@ -301,18 +306,22 @@ export function frontendModel(): Uint8Array {
     { op: 'MAXIMUM', inputs: [low, offset], outputs: [clipped] },
     { op: 'CAST', inputs: [clipped], outputs: [features], version: 3 },
   ];
+  const chosen = ops === undefined ? all : all.slice(ops[0], ops[1]);
+  const made = new Set(chosen.flatMap((o) => o.outputs)), read = new Set(chosen.flatMap((o) => o.inputs));
+  const graphInputs = ops === undefined ? [audio] : [...new Set(chosen.flatMap((o) => o.inputs))].filter((i) => tensors[i]!.data === undefined && !made.has(i));
+  const graphOutputs = ops === undefined ? [features] : chosen.flatMap((o) => o.outputs).filter((i) => !read.has(i));
   return serializeTflite({
     tensors,
-    operators: ops.map((o) => ({
+    operators: chosen.map((o) => ({
       builtin: o.custom !== undefined ? builtinCode('CUSTOM') : builtinCode(o.op),
       version: o.version ?? 1, inputs: o.inputs, outputs: o.outputs,
       optionsType: o.optionsType ?? 0, options: o.options ?? [],
       ...(o.custom !== undefined ? { customCode: o.op } : {}),
       ...(o.custom !== undefined && Object.keys(o.custom).length > 0 ? { customOptions: flexbufferOptions(o.custom) } : {}),
     })),
-    inputs: [audio],
-    outputs: [features],
-    description: 'xs-tinyml micro_speech audio front end (tools/audio-frontend.ts): 480 int16 samples (30 ms at 16 kHz) -> 40 int8 features',
+    inputs: graphInputs,
+    outputs: graphOutputs,
+    description: ops !== undefined ? `xs-tinyml micro_speech audio front end, operators ${ops[0]}..${ops[1] - 1}` : 'xs-tinyml micro_speech audio front end (tools/audio-frontend.ts): 480 int16 samples (30 ms at 16 kHz) -> 40 int8 features',
   });
 }
 
