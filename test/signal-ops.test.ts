@@ -175,3 +175,61 @@ test('a shift or table index that comes from data fails the invoke and leaves th
   t.is(bad?.code, 'XTML_STATUS_EVAL_ERROR');
   pcan.release();
 });
+
+// SignalRfft / SignalIrfft (native/src/xtml_signal_fft.c): options, lengths and shapes.
+const fftModel = (op: string, options: Uint8Array | undefined, type: number, inShape: number[], outShape: number[]): Uint8Array =>
+  customModel(op, options, [{ name: 'in', type, shape: inShape }, { name: 'out', type, shape: outShape }], [0], [1]);
+
+test('SignalRfft and SignalIrfft: options, lengths and shapes are refused with their status', (t) => {
+  const rfft = (options: Uint8Array | undefined, inShape = [64], outShape = [66], type: number = T.int16): Uint8Array =>
+    fftModel('SignalRfft', options, type, inShape, outShape);
+  const irfft = (options: Uint8Array | undefined, inShape = [66], outShape = [64], type: number = T.int16): Uint8Array =>
+    fftModel('SignalIrfft', options, type, inShape, outShape);
+  const opts = (fields: Record<string, number>): Uint8Array => flexbufferOptions(fields);
+  t.is(refusal(rfft(opts({ T: 7, fft_length: 64 }))), null);
+  t.is(refusal(rfft(opts({ T: 7, fft_length: 64 }), [2, 50], [2, 66])), null);
+  t.is(refusal(irfft(opts({ T: 0, fft_length: 64 }), [3, 66], [3, 64], T.float32)), null);
+  t.is(refusal(rfft(opts({ T: 2, fft_length: 8192 }), [8192], [8194], T.int32)), null);
+  const cases: [string, Uint8Array, string, RegExp][] = [
+    ['options absent', rfft(undefined), 'XTML_STATUS_BAD_OPTIONS', /is not a FlexBuffer map/],
+    ['T missing', rfft(opts({ fft_length: 64 })), 'XTML_STATUS_BAD_OPTIONS', /custom option 'T' is missing/],
+    ['fft_length missing', irfft(opts({ T: 7 })), 'XTML_STATUS_BAD_OPTIONS', /custom option 'fft_length' is missing/],
+    ['unknown key', rfft(opts({ T: 7, fft_length: 64, stride: 2 })), 'XTML_STATUS_BAD_OPTIONS', /'stride' is not one of this operator's/],
+    ['T int8', rfft(opts({ T: 9, fft_length: 64 })), 'XTML_STATUS_BAD_OPTIONS', /'T' is 9: the library has float32 \(0\), int32 \(2\) and int16 \(7\)/],
+    ['fft_length 0', rfft(opts({ T: 7, fft_length: 0 })), 'XTML_STATUS_BAD_OPTIONS', /'fft_length' is out of range/],
+    ['tensors not T', rfft(opts({ T: 2, fft_length: 64 })), 'XTML_STATUS_UNSUPPORTED_TYPE', /input 'in' \(tensor 0\) is int16, expected int32/],
+    ['odd length', rfft(opts({ T: 7, fft_length: 63 }), [63], [65]), 'XTML_STATUS_UNSUPPORTED_CONFIG', /fft_length 63: we run even lengths up to 8192/],
+    ['length 2 (a 1-point FFT)', rfft(opts({ T: 7, fft_length: 2 }), [2], [4]), 'XTML_STATUS_UNSUPPORTED_CONFIG', /fft_length 2:/],
+    ['radix 7', irfft(opts({ T: 7, fft_length: 14 }), [16], [14]), 'XTML_STATUS_UNSUPPORTED_CONFIG', /fft_length 14:/],
+    ['longer than 8192', rfft(opts({ T: 7, fft_length: 16384 }), [16384], [16386]), 'XTML_STATUS_UNSUPPORTED_CONFIG', /fft_length 16384:/],
+    ['rfft input longer than fft_length', rfft(opts({ T: 7, fft_length: 64 }), [65], [66]), 'XTML_STATUS_SHAPE_MISMATCH', /last dimensions 65 \(input\) and 66 \(output\)/],
+    ['rfft output not fft_length + 2', rfft(opts({ T: 7, fft_length: 64 }), [64], [64]), 'XTML_STATUS_SHAPE_MISMATCH', /expected 1\.\.fft_length and fft_length \+ 2/],
+    ['irfft input not fft_length + 2', irfft(opts({ T: 7, fft_length: 64 }), [64], [64]), 'XTML_STATUS_SHAPE_MISMATCH', /expected fft_length \+ 2 and fft_length/],
+    ['rows differ', rfft(opts({ T: 7, fft_length: 64 }), [2, 64], [3, 66]), 'XTML_STATUS_SHAPE_MISMATCH', /differ in dimension 0/],
+    ['ranks differ', rfft(opts({ T: 7, fft_length: 64 }), [1, 64], [66]), 'XTML_STATUS_SHAPE_MISMATCH', /need the same rank/],
+  ];
+  for (const [name, model, code, message] of cases) {
+    const got = refusal(model);
+    t.is(got?.code, code, name);
+    t.regex(got?.message ?? '', message, name);
+  }
+});
+
+test('SignalRfft then SignalIrfft (float32) gives the signal back, and bins match a direct DFT', (t) => {
+  const n = 120;
+  const x = Float32Array.from({ length: n }, (_, k) => Math.sin(0.3 * k) + 0.25 * Math.cos(2.1 * k) - 0.1);
+  const fwd = InferenceSession.create(binding, fftModel('SignalRfft', flexbufferOptions({ T: 0, fft_length: n }), T.float32, [n], [n + 2]));
+  const inv = InferenceSession.create(binding, fftModel('SignalIrfft', flexbufferOptions({ T: 0, fft_length: n }), T.float32, [n + 2], [n]));
+  const spectrum = fwd.run([x])[0]!.data as Float32Array;
+  let worst = 0;
+  for (let k = 0; k <= n / 2; k++) {
+    let re = 0, im = 0;
+    for (let j = 0; j < n; j++) { re += x[j]! * Math.cos((2 * Math.PI * j * k) / n); im -= x[j]! * Math.sin((2 * Math.PI * j * k) / n); }
+    worst = Math.max(worst, Math.abs(spectrum[2 * k]! - re), Math.abs(spectrum[2 * k + 1]! - im));
+  }
+  t.true(worst < 1e-4, `largest bin error ${worst}`);
+  const back = inv.run([spectrum])[0]!.data as Float32Array;
+  t.true(back.every((v, i) => Math.abs(v - x[i]!) < 1e-5), 'round trip');
+  fwd.release();
+  inv.release();
+});

@@ -314,7 +314,9 @@ typedef struct xtml_op {
     X(SignalFilterBank, 32, signal_filter_bank) \
     X(SignalFilterBankSquareRoot, 32, signal_filter_bank_square_root) \
     X(SignalFilterBankLog, 32, signal_filter_bank_log) \
-    X(SignalPCAN, 32, signal_pcan)
+    X(SignalPCAN, 32, signal_pcan) \
+    X(SignalRfft, 32, signal_rfft) \
+    X(SignalIrfft, 32, signal_irfft)
 
 #define XTML_OP_DECLARE_(name, code, kernel) extern const xtml_op_t xtml_op_##name;
 XTML_OPERATORS(XTML_OP_DECLARE_)

@@ -11,6 +11,7 @@
 #define XTML_SIZE32_conv_node_t 96u
 #define XTML_SIZE32_dequantize_params_t 16u
 #define XTML_SIZE32_fc_node_t 56u
+#define XTML_SIZE32_fft_params_t 32u
 #define XTML_SIZE32_if_params_t 16u
 #define XTML_SIZE32_l2norm_params_t 16u
 #define XTML_SIZE32_log_softmax_params_t 32u

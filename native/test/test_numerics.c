@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "xtml_internal.h"
+#include "xtml_signal_fft.h"
 
 static int passed, failed;
 
@@ -930,6 +931,63 @@ static void float_text(long count) {
     }
 }
 
+/* 4. SignalRfft's and SignalIrfft's twiddles (xtml_signal_fft.c) against the
+ * library's own computation in double, written out here: phase -2 pi i / n
+ * (and -pi ((i + 1) / n + 1/2) for the real FFT's split), negated for the
+ * inverse, with the double pi; int16 and int32 as floor(0.5 + max * cos),
+ * float as the double rounded to float (bits compared, so -0.0 counts).
+ * Every twiddle of every n the kernels accept, both directions. */
+static void fft_twiddles(void) {
+    const double pi = 3.14159265358979323846264338327950288;
+    long checked = 0, bad = 0, lengths = 0;
+    char first[200] = "";
+    int32_t n;
+    uint8_t radix[32];
+    for (n = 1; n <= XTML_FFT_MAX_LENGTH / 2; n++) {
+        int inv, sup;
+        if (xtml_fft_factor(n, radix, 32) == 0) {
+            continue;
+        }
+        lengths++;
+        for (inv = 0; inv < 2; inv++) {
+            for (sup = 0; sup < 2; sup++) {
+                int32_t i, count = sup ? n / 2 : n;
+                for (i = 0; i < count; i++) {
+                    double phase = sup ? -pi * ((double)(i + 1) / n + .5) : -2 * pi * i / n;
+                    double c, s;
+                    float fc, fs;
+                    xtml_fft_twiddle_t t;
+                    bool ok;
+                    if (inv) {
+                        phase *= -1;
+                    }
+                    c = cos(phase);
+                    s = sin(phase);
+                    fc = (float)c;
+                    fs = (float)s;
+                    ok = xtml_fft_twiddle(n, i, sup != 0, inv != 0, &t) &&
+                         t.re16 == (int32_t)floor(.5 + 32767 * c) && t.im16 == (int32_t)floor(.5 + 32767 * s) &&
+                         t.re32 == (int32_t)floor(.5 + 2147483647.0 * c) &&
+                         t.im32 == (int32_t)floor(.5 + 2147483647.0 * s) && memcmp(&t.ref, &fc, 4) == 0 &&
+                         memcmp(&t.imf, &fs, 4) == 0;
+                    checked++;
+                    if (!ok && bad++ == 0) {
+                        snprintf(first, sizeof first, "n %d twiddle %d%s%s", (int)n, (int)i, sup ? " (split)" : "",
+                                 inv ? " inverse" : "");
+                    }
+                }
+            }
+        }
+    }
+    {
+        char what[120], got[260];
+        snprintf(what, sizeof what, "FFT twiddles: %ld of %ld lengths' (n <= %d) equal the library's double ones", checked,
+                 lengths, XTML_FFT_MAX_LENGTH / 2);
+        snprintf(got, sizeof got, "%ld differ, first %s", bad, first);
+        result(bad == 0 && lengths > 0, what, got);
+    }
+}
+
 int main(int argc, char **argv) {
     const char *dir = argc > 1 ? argv[1] : "../shared/reference";
     long count = argc > 2 ? atol(argv[2]) : 1000000;
@@ -945,6 +1003,7 @@ int main(int argc, char **argv) {
     svdf_bias_check(count / 10);
     float_functions(count / 4);
     float_text(count / 10);
+    fft_twiddles();
     printf("%d passed, %d failed\n", passed, failed);
     free(scales);
     return failed == 0 ? 0 : 1;

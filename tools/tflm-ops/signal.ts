@@ -176,3 +176,112 @@ configs.push(
     }],
   }),
 );
+
+// SignalRfft and SignalIrfft (kissfft's real FFT): int16 as the micro_speech
+// front end runs it (480 samples zero-padded to 512), int32 and float32; the
+// lengths reach every butterfly (radix 4 and 2: 64, 256, 512; radix 3: 48,
+// 6; radix 5: 40, 10; all of them: 120) and the twiddles whose rounding the
+// double phase decides (exactly +-1/2 for n divisible by 3, exactly 0).
+const i32 = (values: readonly number[]): Uint8Array => encode('int32', values);
+const f32 = (values: readonly number[]): Uint8Array => encode('float32', values);
+const fftType = { int16: 7, int32: 2, float32: 0 } as const;
+type FftDtype = keyof typeof fftType;
+const full = { int16: [32767, -32768], int32: [2147483647, -2147483648], float32: [1, -1] } as const;
+const enc = (dtype: FftDtype, values: readonly number[]): Uint8Array => (dtype === 'int16' ? i16(values) : dtype === 'int32' ? i32(values) : f32(values));
+
+/** Hand-chosen real inputs of n values: impulse, DC at full scale, Nyquist (alternating), most negative everywhere, a ramp. */
+function realExtremes(dtype: FftDtype, n: number): { name: string; input: Uint8Array }[] {
+  const [hi, lo] = full[dtype];
+  const ramp = (k: number): number => (dtype === 'float32' ? (k / n) * 2 - 1 : Math.trunc(((k * 2 - n) / n) * hi));
+  return [
+    { name: 'impulse', input: enc(dtype, Array.from({ length: n }, (_, k) => (k === 0 ? hi : 0))) },
+    { name: 'dc_max', input: enc(dtype, new Array<number>(n).fill(hi)) },
+    { name: 'nyquist', input: enc(dtype, Array.from({ length: n }, (_, k) => (k % 2 === 0 ? hi : lo))) },
+    { name: 'all_min', input: enc(dtype, new Array<number>(n).fill(lo)) },
+    { name: 'ramp', input: enc(dtype, Array.from({ length: n }, (_, k) => ramp(k))) },
+  ];
+}
+
+function rfft(dtype: FftDtype, length: number, shape: readonly number[], hand = true): OpConfig {
+  const rows = shape.slice(0, -1);
+  const count = shape.reduce((a, b) => a * b, 1);
+  return {
+    id: `op_signal_rfft_${dtype}_${length}_${shape.join('x')}`,
+    source: `SignalRfft ${dtype}: input [${shape.join(', ')}], fft_length ${length}, output [${[...rows, length + 2].join(', ')}]${hand ? '; hand-chosen impulse, full-scale DC, Nyquist, minimum and ramp' : ''}`,
+    op: 'SignalRfft',
+    custom: { T: fftType[dtype], fft_length: length },
+    tensors: [act('input', dtype, shape), act('output', dtype, [...rows, length + 2])],
+    inputs: [0],
+    outputs: [1],
+    ...(hand ? { vectors: realExtremes(dtype, count) } : {}),
+  };
+}
+
+/** Hand-chosen spectra of n + 1 bins: a flat one at full scale (an impulse back), DC only, Nyquist only, alternating signs. */
+function spectrumExtremes(dtype: FftDtype, length: number): { name: string; input: Uint8Array }[] {
+  const [hi, lo] = full[dtype];
+  const bins = length / 2 + 1;
+  const of = (f: (k: number) => [number, number]): Uint8Array => enc(dtype, Array.from({ length: bins }, (_, k) => f(k)).flat());
+  return [
+    { name: 'flat_max', input: of(() => [hi, 0]) },
+    { name: 'dc_only', input: of((k) => (k === 0 ? [hi, 0] : [0, 0])) },
+    { name: 'nyquist_only', input: of((k) => (k === bins - 1 ? [lo, 0] : [0, 0])) },
+    { name: 'alternating', input: of((k) => (k % 2 === 0 ? [hi, lo] : [lo, hi])) },
+  ];
+}
+
+function irfft(dtype: FftDtype, length: number, rows: readonly number[] = []): OpConfig {
+  return {
+    id: `op_signal_irfft_${dtype}_${length}${rows.length > 0 ? `_${rows.join('x')}rows` : ''}`,
+    source: `SignalIrfft ${dtype}: input [${[...rows, length + 2].join(', ')}] (bins as real, imaginary), fft_length ${length}, output [${[...rows, length].join(', ')}]${rows.length === 0 ? '; hand-chosen flat full-scale, DC only, Nyquist only and alternating spectra' : ''}`,
+    op: 'SignalIrfft',
+    custom: { T: fftType[dtype], fft_length: length },
+    tensors: [act('input', dtype, [...rows, length + 2]), act('output', dtype, [...rows, length])],
+    inputs: [0],
+    outputs: [1],
+    ...(rows.length === 0 ? { vectors: spectrumExtremes(dtype, length) } : {}),
+  };
+}
+
+configs.push(
+  rfft('int16', 512, [480]),
+  rfft('int16', 256, [2, 256], false),
+  rfft('int16', 64, [64]),
+  rfft('int16', 48, [48]),
+  rfft('int16', 40, [36]),
+  rfft('int16', 120, [120]),
+  rfft('int16', 6, [6]),
+  rfft('int16', 10, [10]),
+  rfft('int16', 4, [4]),
+  rfft('int32', 64, [64]),
+  rfft('int32', 48, [40]),
+  rfft('int32', 120, [120]),
+  rfft('float32', 64, [64]),
+  rfft('float32', 48, [48]),
+  rfft('float32', 120, [2, 100], false),
+  rfft('float32', 512, [512]),
+  irfft('int16', 512),
+  irfft('int16', 64),
+  irfft('int16', 48),
+  irfft('int16', 40, [2]),
+  irfft('int32', 64),
+  irfft('int32', 120),
+  irfft('float32', 64),
+  irfft('float32', 48),
+  irfft('float32', 120, [2]),
+  // ---- refused by TFLM ----
+  {
+    ...rfft('int16', 64, [64], false),
+    id: 'op_signal_rfft_int16_tensors_float32_refused',
+    source: 'SignalRfft with T int16 over float32 tensors: TFLM checks the tensor types against T',
+    tensors: [act('input', 'float32', [64]), act('output', 'float32', [66])],
+    refusal: 'XTML_STATUS_UNSUPPORTED_TYPE',
+  },
+  {
+    ...irfft('int32', 64, [1]),
+    id: 'op_signal_irfft_int32_output_int16_refused',
+    source: 'SignalIrfft with T int32 and an int16 output: TFLM checks the tensor types against T',
+    tensors: [act('input', 'int32', [1, 66]), act('output', 'int16', [1, 64])],
+    refusal: 'XTML_STATUS_UNSUPPORTED_TYPE',
+  },
+);
