@@ -316,7 +316,12 @@ typedef struct xtml_op {
     X(SignalFilterBankLog, 32, signal_filter_bank_log) \
     X(SignalPCAN, 32, signal_pcan) \
     X(SignalRfft, 32, signal_rfft) \
-    X(SignalIrfft, 32, signal_irfft)
+    X(SignalIrfft, 32, signal_irfft) \
+    X(SignalFilterBankSpectralSubtraction, 32, signal_filter_bank_spectral_subtraction) \
+    X(SignalDelay, 32, signal_delay) \
+    X(SignalFramer, 32, signal_framer) \
+    X(SignalStacker, 32, signal_stacker) \
+    X(SignalOverlapAdd, 32, signal_overlap_add)
 
 #define XTML_OP_DECLARE_(name, code, kernel) extern const xtml_op_t xtml_op_##name;
 XTML_OPERATORS(XTML_OP_DECLARE_)

@@ -366,7 +366,10 @@ typedef struct xtml_ext {
 #define XTML_MAX_SUBGRAPHS 32
 #endif
 
-/* Whether a (verified) model needs the extension: several subgraphs or a VAR_HANDLE. */
+/* Whether a custom operator keeps state between invokes (xtml_signal_stream.c). */
+bool xtml_custom_has_state(const char *custom_code);
+/* Whether a (verified) model needs the extension: several subgraphs, a
+ * VAR_HANDLE, or a custom operator that keeps state (its reset epoch). */
 bool xtml_model_has_ext(const xtml_fb_table_t *root);
 /* The subgraphs operator `op` of the model calls (CALL_ONCE, IF, WHILE), into
  * callees[0..1]; returns how many (0 for other operators). */

@@ -70,7 +70,8 @@ bool xtml_model_has_ext(const xtml_fb_table_t *root) {
     }
     for (i = 0; i < codes.len; i++) {
         xtml_fb_table_t c = xtml_fb_vec_table(root, codes, i);
-        if (xtml_fb_i32(&c, XTML_OPCODE_BUILTIN, 0) == XTML_OP_VAR_HANDLE) {
+        if (xtml_fb_i32(&c, XTML_OPCODE_BUILTIN, 0) == XTML_OP_VAR_HANDLE ||
+            xtml_custom_has_state(xtml_fb_str(&c, XTML_OPCODE_CUSTOM))) {
             return true;
         }
     }

@@ -65,7 +65,7 @@ export interface OpConfig {
   options?: readonly FlatField[];
   /** Seeds of the seeded vectors (default 1, 2, 3); [] with only hand-chosen vectors. */
   seeds?: readonly number[];
-  /** Hand-chosen vectors: all graph inputs concatenated in order. */
+  /** Hand-chosen vectors: all graph inputs concatenated in order (`invokes` times over for a stateful model). */
   vectors?: readonly { name: string; input: Uint8Array }[];
   /** Invokes in a row per vector on one interpreter (stateful models): the
    * output file holds the outputs after each, one after another. */
@@ -147,7 +147,8 @@ export function seededInput(c: OpConfig, seed: number): Uint8Array {
     state ^= state << 5; state >>>= 0;
     return state;
   };
-  const parts = graphInputs(c).map((i) => {
+  // stateful models (invokes K > 1): K sets of inputs from one stream, each invoke its own
+  const parts = Array.from({ length: c.invokes ?? 1 }, () => graphInputs(c)).flat().map((i) => {
     const t = c.tensors[i]!;
     const bytes = new Uint8Array(tensorBytes(t));
     if (t.dtype === 'float32') {
@@ -266,6 +267,7 @@ export async function generateGroup(group: string, oracle: string): Promise<{ mo
         const out = readFileSync(pairs[k]![1]);
         return {
           name: v.name, kind: v.kind, ...(v.seed !== undefined ? { seed: v.seed } : {}),
+          ...(c.invokes !== undefined && c.invokes > 1 ? { invokes: c.invokes } : {}),
           input_sha256: sha256(v.input), output_sha256: sha256(out),
           input: `vectors/${c.id}/${v.name}.in.bin`, output: `vectors/${c.id}/${v.name}.out.bin`,
         };

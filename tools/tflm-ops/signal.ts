@@ -5,7 +5,7 @@
 // hand-chosen vectors reach what random bytes miss (small amplitudes for the
 // auto-scale, inputs below 2^32 for the 32-bit square root, values around the
 // log's threshold).
-import { encode, type OpConfig, type OpTensor, type TensorDtype } from './gen.js';
+import { count, encode, type OpConfig, type OpTensor, type TensorDtype } from './gen.js';
 
 const act = (name: string, dtype: TensorDtype, shape: readonly number[]): OpTensor => ({ name, dtype, shape });
 const i16 = (values: readonly number[]): Uint8Array => encode('int16', values);
@@ -284,4 +284,179 @@ configs.push(
     tensors: [act('input', 'int32', [1, 66]), act('output', 'int16', [1, 64])],
     refusal: 'XTML_STATUS_UNSUPPORTED_TYPE',
   },
+);
+
+// ---- the operators that keep state between invokes (xtml_signal_stream.c) ----
+// Each vector is a stream of `invokes` invokes from the reset state: the input
+// file holds every invoke's inputs, the output file every invoke's outputs.
+
+/** `invokes` frames of `n` uint32 values, frame k from f(k, i). */
+const u32Stream = (invokes: number, n: number, f: (k: number, i: number) => number): Uint8Array =>
+  u32(Array.from({ length: invokes * n }, (_, j) => f(Math.floor(j / n), j % n) >>> 0));
+
+interface SpectralConfig {
+  smoothing: number; oneMinus: number; altSmoothing: number; altOneMinus: number;
+  minSignal: number; smoothingBits: number; spectralBits: number; clamping: boolean;
+}
+const spectral = (id: string, channels: number, s: SpectralConfig, source: string, extra: Partial<OpConfig> = {}): OpConfig => ({
+  id: `op_signal_filter_bank_spectral_subtraction_uint32_${id}`,
+  source: `SignalFilterBankSpectralSubtraction uint32: ${channels} channels, smoothing ${s.smoothing}/${s.oneMinus}, alternate ${s.altSmoothing}/${s.altOneMinus}, ` +
+    `min_signal_remaining ${s.minSignal}, smoothing_bits ${s.smoothingBits}, spectral_subtraction_bits ${s.spectralBits}, clamping ${s.clamping}; ${source}`,
+  op: 'SignalFilterBankSpectralSubtraction',
+  custom: {
+    num_channels: channels, smoothing: s.smoothing, one_minus_smoothing: s.oneMinus, alternate_smoothing: s.altSmoothing,
+    alternate_one_minus_smoothing: s.altOneMinus, min_signal_remaining: s.minSignal, smoothing_bits: s.smoothingBits,
+    spectral_subtraction_bits: s.spectralBits, clamping: s.clamping,
+  },
+  tensors: [act('input', 'uint32', [channels]), act('output', 'uint32', [channels]), act('noise_estimate', 'uint32', [channels])],
+  inputs: [0],
+  outputs: [1, 2],
+  invokes: 6,
+  seeds: [1, 2],
+  ...extra,
+});
+// micro_speech's front end: 0.04 and 0.05 in Q14, 10 smoothing bits
+const microSpeech: SpectralConfig = {
+  smoothing: 655, oneMinus: 15729, altSmoothing: 655, altOneMinus: 15729, minSignal: 819, smoothingBits: 10, spectralBits: 14, clamping: false,
+};
+// a filter-bank-like level per channel that rises, holds, then drops below the noise estimate (the estimate > signal branch)
+const levels = (k: number, i: number): number => [3000, 40000, 52000, 51000, 900, 20][k]! * (i + 1) + 17 * i;
+configs.push(
+  spectral('8ch_micro_speech', 8, microSpeech, 'seeded inputs (full-range: the scaled-up signal wraps), and hand-chosen levels that rise then fall below the estimate', {
+    vectors: [{ name: 'levels', input: u32Stream(6, 8, levels) }],
+  }),
+  spectral('8ch_alternate_clamping', 8, {
+    smoothing: 1000, oneMinus: 15384, altSmoothing: 6000, altOneMinus: 10384, minSignal: 3000, smoothingBits: 4, spectralBits: 14, clamping: true,
+  }, 'seeded inputs, and hand-chosen levels that fall below the estimate (clamped), odd channels with the alternate coefficients', {
+    vectors: [{ name: 'levels', input: u32Stream(6, 8, levels) }],
+  }),
+  spectral('5ch_wide', 5, {
+    smoothing: -1, oneMinus: 2147483647, altSmoothing: 3000000000, altOneMinus: -2, minSignal: -5, smoothingBits: 31, spectralBits: 63, clamping: true,
+  }, 'hand-chosen extremes: coefficients past int32 (kept as their uint32 bits), shifts of 31 and 63; seeded inputs', {
+    vectors: [{ name: 'extremes', input: u32Stream(6, 5, (k, i) => [0xffffffff, 1, 0, 0x80000000, 12345][(i + k) % 5]!) }],
+  }),
+  spectral('1ch_no_shift', 1, {
+    smoothing: 1, oneMinus: 1, altSmoothing: 0, altOneMinus: 0, minSignal: 1, smoothingBits: 0, spectralBits: 0, clamping: false,
+  }, 'one channel, no shifts: the estimate doubles up and wraps; seeded inputs', { invokes: 8 }),
+);
+configs.push(
+  {
+    ...spectral('rank2', 8, microSpeech, 'input [2, 4] (TFLM wants rank 1)', { seeds: [1] }),
+    tensors: [act('input', 'uint32', [2, 4]), act('output', 'uint32', [8]), act('noise_estimate', 'uint32', [8])],
+    refusal: 'XTML_STATUS_SHAPE_MISMATCH',
+  },
+  {
+    ...spectral('int32_output', 8, microSpeech, 'int32 output (TFLM wants uint32)', { seeds: [1] }),
+    tensors: [act('input', 'uint32', [8]), act('output', 'int32', [8]), act('noise_estimate', 'uint32', [8])],
+    refusal: 'XTML_STATUS_UNSUPPORTED_TYPE',
+  },
+);
+
+/** `invokes` frames of `n` int16 values, frame k from f(k, i). */
+const i16Stream = (invokes: number, n: number, f: (k: number, i: number) => number): Uint8Array =>
+  i16(Array.from({ length: invokes * n }, (_, j) => f(Math.floor(j / n), j % n)));
+/** A ramp that tells every sample apart: invoke k, sample i -> 100 k + i (+1, so 0 means a zero the kernel wrote). */
+const ramp = (k: number, i: number): number => 100 * k + i + 1;
+
+const delay = (id: string, shape: readonly number[], delayLength: number, source: string): OpConfig => ({
+  id: `op_signal_delay_int16_${id}`,
+  source: `SignalDelay int16: input [${shape.join(', ')}], delay_length ${delayLength}; ${source}`,
+  op: 'SignalDelay',
+  custom: { delay_length: delayLength },
+  tensors: [act('input', 'int16', shape), act('output', 'int16', shape)],
+  inputs: [0],
+  outputs: [1],
+  invokes: 5,
+  seeds: [1],
+  vectors: [{ name: 'ramp', input: i16Stream(5, count(shape), ramp) }],
+});
+configs.push(
+  delay('8_d3', [8], 3, 'a delay shorter than a frame; seeded and a hand-chosen ramp'),
+  delay('2x4_d10', [2, 4], 10, 'two rows, a delay longer than a frame (spans invokes); seeded and a ramp'),
+  delay('6_d0', [6], 0, 'no delay; seeded and a ramp'),
+);
+
+const framer = (id: string, shape: readonly number[], size: number, step: number, prefill: boolean, source: string, extra: Partial<OpConfig> = {}): OpConfig => {
+  const frames = shape[shape.length - 1]! / step;
+  return {
+    id: `op_signal_framer_int16_${id}`,
+    source: `SignalFramer int16: input [${shape.join(', ')}], frame_size ${size}, frame_step ${step}, prefill ${prefill}; ${source}`,
+    op: 'SignalFramer',
+    custom: { frame_size: size, frame_step: step, prefill },
+    tensors: [act('input', 'int16', shape), act('output', 'int16', [...shape.slice(0, -1), frames, size]), act('output_valid', 'bool', [])],
+    inputs: [0],
+    outputs: [1, 2],
+    invokes: 5,
+    seeds: [1],
+    vectors: [{ name: 'ramp', input: i16Stream(5, count(shape), ramp) }],
+    ...extra,
+  };
+};
+configs.push(
+  framer('4_s10_t4_prefill', [4], 10, 4, true, 'micro_speech-like framing with prefill (valid from the first invoke); seeded and a ramp'),
+  framer('6_s5_t2', [6], 5, 2, false, 'no prefill, frame_size not a multiple of frame_step: invalid frames in the first invoke, then valid; seeded and a ramp'),
+  framer('2x3_s7_t3', [2, 3], 7, 3, false, 'two rows, no prefill: two invokes invalid before the first frame; seeded and a ramp'),
+  framer('4_s2_t4', [4], 2, 4, false, 'frame_step larger than frame_size (samples skipped); seeded and a ramp'),
+);
+
+const stacker = (id: string, channels: number, left: number, right: number, step: number, source: string): OpConfig => ({
+  id: `op_signal_stacker_int16_${id}`,
+  source: `SignalStacker int16: input [${channels}], left context ${left}, right context ${right}, step ${step}; ${source}`,
+  op: 'SignalStacker',
+  custom: { num_channels: channels, stacker_left_context: left, stacker_right_context: right, stacker_step: step },
+  tensors: [act('input', 'int16', [channels]), act('output', 'int16', [channels * (left + right + 1)]), act('output_valid', 'bool', [])],
+  inputs: [0],
+  outputs: [1, 2],
+  invokes: 7,
+  seeds: [1],
+  vectors: [{ name: 'ramp', input: i16Stream(7, channels, ramp) }],
+});
+configs.push(
+  stacker('3_l2_r1_s1', 3, 2, 1, 1, 'first frame repeated twice, valid from the second invoke on; seeded and a ramp'),
+  stacker('2_l0_r2_s3', 2, 0, 2, 3, 'no left context, step 3 (invalid invokes between valid ones keep the last output); seeded and a ramp'),
+  stacker('4_l1_r0_s2', 4, 1, 0, 2, 'valid on the first invoke, then every second; seeded and a ramp'),
+);
+
+const overlapAdd = (id: string, dtype: 'int16' | 'float32', shape: readonly number[], step: number, source: string, extra: Partial<OpConfig> = {}): OpConfig => {
+  const out = [...shape.slice(0, -2), shape[shape.length - 2]! * step];
+  return {
+    id: `op_signal_overlap_add_${dtype}_${id}`,
+    source: `SignalOverlapAdd ${dtype}: input [${shape.join(', ')}] (frames of ${shape[shape.length - 1]}), frame_step ${step}, output [${out.join(', ')}]; ${source}`,
+    op: 'SignalOverlapAdd',
+    custom: { T: dtype === 'int16' ? 7 : 0, frame_step: step },
+    tensors: [act('input', dtype, shape), act('output', dtype, out)],
+    inputs: [0],
+    outputs: [1],
+    invokes: 5,
+    seeds: [1, 2],
+    ...extra,
+  };
+};
+configs.push(
+  overlapAdd('1x8_t4', 'int16', [1, 8], 4, 'half-overlapping frames; seeded (full-range: the sums saturate) and a ramp', {
+    vectors: [{ name: 'ramp', input: i16Stream(5, 8, ramp) }],
+  }),
+  overlapAdd('2x3x6_t2', 'int16', [2, 3, 6], 2, 'two rows of three frames each; seeded and hand-chosen values near the int16 limits', {
+    vectors: [{ name: 'limits', input: i16Stream(5, 36, (k, i) => ((i + k) % 3 === 0 ? 32767 : (i + k) % 3 === 1 ? -32768 : 300 * k - i)) }],
+  }),
+  overlapAdd('2x5_t5', 'int16', [2, 5], 5, 'frame_step equal to frame_size (no overlap); seeded'),
+  overlapAdd('2x6_t3', 'float32', [2, 6], 3, 'float32 sums; seeded'),
+);
+
+// configurations TFLM refuses (or cannot run): refused here with a specific status
+configs.push(
+  { ...delay('float32', [8], 2, 'float32 (TFLM: int16 only)'), seeds: [1], vectors: [],
+    tensors: [act('input', 'float32', [8]), act('output', 'float32', [8])], refusal: 'XTML_STATUS_UNSUPPORTED_TYPE' },
+  { ...framer('6_s5_t4', [6], 5, 4, false, 'innermost dimension 6 is not a multiple of frame_step 4'), vectors: [],
+    tensors: [act('input', 'int16', [6]), act('output', 'int16', [1, 5]), act('output_valid', 'bool', [])], refusal: 'XTML_STATUS_SHAPE_MISMATCH' },
+  { ...framer('int32_valid', [4], 4, 2, true, 'output_valid int32 (TFLM: bool)'), vectors: [],
+    tensors: [act('input', 'int16', [4]), act('output', 'int16', [2, 4]), act('output_valid', 'int32', [])], refusal: 'XTML_STATUS_UNSUPPORTED_TYPE' },
+  { ...stacker('rank2', 4, 1, 1, 1, 'input [2, 2] (TFLM: rank 1)'), vectors: [],
+    tensors: [act('input', 'int16', [2, 2]), act('output', 'int16', [12]), act('output_valid', 'bool', [])], refusal: 'XTML_STATUS_SHAPE_MISMATCH' },
+  { ...overlapAdd('rank1', 'int16', [1, 8], 4, 'input [8] (TFLM: rank 2 or more)'), seeds: [1],
+    tensors: [act('input', 'int16', [8]), act('output', 'int16', [])], refusal: 'XTML_STATUS_SHAPE_MISMATCH' },
+  { ...overlapAdd('t_mismatch', 'int16', [1, 8], 4, 'T int16 on float32 tensors'), seeds: [1],
+    tensors: [act('input', 'float32', [1, 8]), act('output', 'float32', [4])], refusal: 'XTML_STATUS_UNSUPPORTED_TYPE' },
+  { ...overlapAdd('int8', 'int16', [1, 8], 4, 'T int8 (TFLM registers int16 and float32)'), seeds: [1], custom: { T: 9, frame_step: 4 },
+    id: 'op_signal_overlap_add_int8_1x8_t4', tensors: [act('input', 'int8', [1, 8]), act('output', 'int8', [4])], refusal: 'XTML_STATUS_UNSUPPORTED_TYPE' },
 );
