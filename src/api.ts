@@ -4,6 +4,8 @@
 // reading, calls handle() and writes what it returns.
 //
 //   POST /detect   image body -> detections, model identity, timing
+//   POST /classify audio/wav body -> keyword labels and scores, when the host
+//                  gives ApiOptions.classify (src/audio/keyword.ts; 503 NO_KEYWORD_MODEL otherwise)
 //   GET  /model    the model's facts
 //   PUT  /model    a new model (verified, signed if a key is set, probed, stored,
 //                  swapped): its facts and "changed" (false: it was already in service)
@@ -60,6 +62,13 @@ export interface ApiOptions {
   backend?: string;
   /** The adaptation calls (src/adapt/rest.ts's AdaptRoutes, built on the same ModelService); absent: 404. */
   adapt?: AdaptHandler;
+  /** POST /classify (src/audio/keyword.ts's ClassifyRoutes); absent: 503 NO_KEYWORD_MODEL. */
+  classify?: ClassifyHandler;
+}
+
+/** What POST /classify calls: answers a JSON value or throws ApiError. */
+export interface ClassifyHandler {
+  classify(request: ApiRequest): unknown;
 }
 
 /** What the /adapt routes call: each answers a JSON value or throws ApiError. */
@@ -166,6 +175,7 @@ export class DetectionApi {
   private readonly current: () => LoadedModel;
   private readonly service: ModelService | undefined;
   private readonly adapt: AdaptHandler | undefined;
+  private readonly classifier: ClassifyHandler | undefined;
 
   /**
    * `source` is the ModelService (monitoring, updates, rollback), or just a
@@ -187,6 +197,7 @@ export class DetectionApi {
     this.started = this.clock();
     this.backend = options.backend ?? '';
     this.adapt = options.adapt;
+    this.classifier = options.classify;
   }
 
   /** The body limit of a request: PUT /model has its own. */
@@ -236,6 +247,12 @@ export class DetectionApi {
     };
     const routes: Record<string, Record<string, () => ApiResponse>> = {
       '/detect': { POST: () => this.detect(request) },
+      '/classify': {
+        POST: () => {
+          if (this.classifier === undefined) throw new ApiError(503, 'NO_KEYWORD_MODEL', 'this server has no keyword model; start it with one (--keyword-model FILE, docs/audio.md)');
+          return json(200, this.classifier.classify(request));
+        },
+      },
       '/model': {
         GET: () => json(200, this.modelFacts(this.current())),
         PUT: managed((s) => {

@@ -8,7 +8,7 @@ export { ImageError, checkFrame, parsePgm, encodePgm, pngSize, jpegSize, bytesPe
 export { modelSpec, ModelSpecError, type ModelSpec, type GridDecoding, type ClassifierDecoding } from './model-spec.js';
 export { Pipeline, detectionsOf, type Detection, type Fit, type PipelineOptions, type PipelineResult, type Timing } from './pipeline.js';
 export { loadModel, type LoadedModel, type LoadOptions, type ModelIdentity } from './model-handle.js';
-export { DetectionApi, errorResponse, errorFor, frameFromRequest, type FrameLimits, defaultMaxBodyBytes, defaultMaxPixels, type ApiOptions, type AdaptHandler, type ApiRequest, type ApiResponse, type ImageDecoder } from './api.js';
+export { DetectionApi, errorResponse, errorFor, frameFromRequest, type FrameLimits, defaultMaxBodyBytes, defaultMaxPixels, type ApiOptions, type AdaptHandler, type ClassifyHandler, type ApiRequest, type ApiResponse, type ImageDecoder } from './api.js';
 export { ApiError } from './api-error.js';
 export { reasonPhrase, apiStatuses } from './http-status.js';
 export { Metrics, Histogram, type MetricsCounts, type MetricsSnapshot } from './metrics.js';

@@ -51,7 +51,7 @@ test('the tarball holds the entry points, their types, the core sources and the 
     }
   }
   for (const file of ['LICENSE', 'README.md', 'bin/xs-tinyml.js', 'native/include/xtml.h', 'native/node/binding.gyp',
-    'native/components/xtml/CMakeLists.txt', 'native/library.properties', 'models/detector.tflite', 'models/detector-small.tflite', 'host-sim/web/index.html']) {
+    'native/components/xtml/CMakeLists.txt', 'native/library.properties', 'models/detector.tflite', 'models/detector-small.tflite', 'models/audio/frontend.tflite', 'host-sim/web/index.html']) {
     t.true(files.includes(file), `${file} is in the tarball`);
   }
   t.deepEqual(files.filter((f) => f.startsWith('test/') || f.startsWith('dist/test/') || f.startsWith('dist/tools/')), []);

@@ -7,7 +7,7 @@
 //   verify <manifest.json> [--backend B] [--filter S]
 //   bench [manifest.json] [--backend B...] [--repeat N]
 //   detect <image...> [--model M] [--sidecar J] [--backend B] [--fit crop|stretch] [--json]
-//   serve [--port P] [--host H] [--backend B] [--model M] [--sidecar J] [--max-body N] [--demo]
+//   serve [--port P] [--host H] [--backend B] [--model M] [--sidecar J] [--max-body N] [--keyword-model K [--frontend-model F] [--keyword-labels a,b]] [--demo]
 //   convert <model> --calibration DATA --out OUT.tflite [...]  (convert-cli.ts)
 //   compare <a> <b> --data DATA [...]                          (convert-cli.ts)
 //   fleet serve|rollout|status|halt|rollback|sim ...   (host-sim/node/fleet/cli.ts)
@@ -437,6 +437,9 @@ interface ServeOptions {
   signingKey?: string;
   driftThreshold?: number;
   driftWindow?: number;
+  keywordModel?: string;
+  frontendModel?: string;
+  keywordLabels?: string;
 }
 
 /** The desktop simulator: the REST API and the web page on loopback. */
@@ -449,6 +452,13 @@ async function serve(opts: ServeOptions): Promise<void> {
       ...(opts.stateDir !== undefined ? { stateDir: opts.stateDir } : {}),
       ...(opts.signingKey !== undefined ? { signingKey: readFileSync(opts.signingKey, 'utf8') } : {}),
       drift: { ...(opts.driftThreshold !== undefined ? { threshold: opts.driftThreshold } : {}), ...(opts.driftWindow !== undefined ? { window: opts.driftWindow } : {}) },
+      ...(opts.keywordModel !== undefined ? {
+        keyword: {
+          keywordPath: opts.keywordModel,
+          ...(opts.frontendModel !== undefined ? { frontendPath: opts.frontendModel } : {}),
+          ...(opts.keywordLabels !== undefined ? { labels: opts.keywordLabels.split(',') } : {}),
+        },
+      } : {}),
     });
   } catch (error) {
     // an option this backend cannot honour
@@ -478,7 +488,8 @@ async function serve(opts: ServeOptions): Promise<void> {
       console.log(`  held-out frame ${i}: POST /detect ${r.status} in ${body.timing.invoke_ms.toFixed(2)} ms invoke: ${found || 'nothing'}   (truth: ${truth || 'nothing'})`);
     }
   }
-  console.log(`\nOpen ${running.url}/ for the web page. API: POST /detect, GET /model, PUT /model, POST /model/rollback,`);
+  if (opts.keywordModel !== undefined) console.log(`  POST /classify: audio/wav (16 kHz mono 16-bit, <= 1 s) through ${opts.frontendModel ?? 'models/audio/frontend.tflite'} and ${opts.keywordModel}`);
+  console.log(`\nOpen ${running.url}/ for the web page. API: POST /detect, POST /classify, GET /model, PUT /model, POST /model/rollback,`);
   console.log(`GET /metrics, /drift, /profile, /healthz. Ctrl-C stops.`);
   const stop = (): void => {
     void running.close().then(() => process.exit(0));
@@ -557,6 +568,9 @@ program.command('serve')
   .option('--signing-key <pem>', 'Ed25519 public key (PEM file): PUT /model then needs X-Model-Signature')
   .option('--drift-threshold <psi>', 'drift alert when the PSI goes over this', parseFloat)
   .option('--drift-window <frames>', 'frames in the drift window', parseCount)
+  .option('--keyword-model <file>', 'serve POST /classify with this keyword model (e.g. TFLM micro_speech; docs/audio.md)')
+  .option('--frontend-model <file>', 'the audio front end before it (default models/audio/frontend.tflite)')
+  .option('--keyword-labels <list>', "the keyword model's labels, comma-separated (default silence,unknown,yes,no)")
   .option('--demo', 'first send a few held-out frames through the server and print what it found')
   .option('--log', 'print one line per request')
   .action(serve);

@@ -16,12 +16,15 @@ import { FileStorage } from './file-storage.js';
 import { bundledModelPath, loadBinding } from './backends.js';
 import { desktopDecoders } from './images.js';
 import { AdaptRoutes, adaptFrame } from '../../src/adapt/rest.js';
+import { ClassifyRoutes } from '../../src/audio/keyword.js';
 import { XsApiHost } from '../xs/xs-api.js';
 import { convertMaxBodyBytes, handleConvert } from './convert-route.js';
 
 export { bundledModelPath };
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+/** The audio front end POST /classify runs before a keyword model (tools/audio-frontend.ts writes it). */
+export const frontendModelPath = join(root, 'models/audio/frontend.tflite');
 const webDir = join(root, 'host-sim/web');
 
 /** Static files of the page: path -> [file, content type]. */
@@ -43,9 +46,20 @@ const staticFiles: Record<string, [string, string]> = {
   '/vendor/chart.umd.min.js': [join(root, 'node_modules/chart.js/dist/chart.umd.min.js'), 'text/javascript; charset=utf-8'],
 };
 
+/** POST /classify's models: a keyword model (e.g. TFLM's micro_speech) and the front end before it. */
+export interface KeywordOptions {
+  keywordPath: string;
+  /** Default: models/audio/frontend.tflite. */
+  frontendPath?: string;
+  /** The keyword model's labels in output order; default micro_speech's (silence, unknown, yes, no). */
+  labels?: readonly string[];
+}
+
 export interface ServerOptions {
   backend?: BackendName;
   modelPath?: string;
+  /** Serve POST /classify with these models; absent: it answers 503 NO_KEYWORD_MODEL. */
+  keyword?: KeywordOptions;
   /** Sidecar JSON file overriding the model's own description. */
   sidecarPath?: string;
   host?: string;
@@ -113,10 +127,13 @@ export class LocalApiHost implements ApiHost {
   readonly backend: BackendName;
   readonly api: DetectionApi;
   readonly service: ModelService;
+  /** POST /classify, when the server has a keyword model. */
+  readonly classify: ClassifyRoutes | undefined;
 
   constructor(backend: 'wasm' | 'node', modelBytes: Uint8Array, options: {
     sidecar?: string; maxBodyBytes: number; maxModelBytes?: number; maxPixels: number; stateDir?: string; storage?: StorageBackend;
     signingKey?: string | Uint8Array; drift?: DriftOptions; log?: (level: 'info' | 'warn', message: string) => void;
+    keyword?: KeywordOptions;
   }) {
     const binding = loadBinding(backend);
     this.backend = binding.backend;
@@ -138,6 +155,7 @@ export class LocalApiHost implements ApiHost {
     this.service.boot();
     const decoders = desktopDecoders(options.maxPixels);
     const limits = { decoders, maxBodyBytes: options.maxBodyBytes, maxPixels: options.maxPixels };
+    this.classify = options.keyword !== undefined ? new ClassifyRoutes(binding, readKeywordModels(options.keyword), clock) : undefined;
     this.api = new DetectionApi(this.service, {
       decoders,
       maxBodyBytes: options.maxBodyBytes,
@@ -146,6 +164,7 @@ export class LocalApiHost implements ApiHost {
       clock,
       backend: this.backend,
       adapt: new AdaptRoutes(this.service, (bytes) => adaptFrame(bytes, limits)),
+      ...(this.classify !== undefined ? { classify: this.classify } : {}),
     });
   }
 
@@ -163,8 +182,19 @@ export class LocalApiHost implements ApiHost {
 
   close(): Promise<void> {
     this.service.current().session.release();
+    this.classify?.release();
     return Promise.resolve();
   }
+}
+
+/** The keyword path's model files, read, with their SHA-256. */
+export function readKeywordModels(options: KeywordOptions): ConstructorParameters<typeof ClassifyRoutes>[1] {
+  const frontend = new Uint8Array(readFileSync(options.frontendPath ?? frontendModelPath));
+  const keyword = new Uint8Array(readFileSync(options.keywordPath));
+  return {
+    frontend, keyword, frontendSha256: sha256Hex(frontend), keywordSha256: sha256Hex(keyword),
+    ...(options.labels !== undefined ? { labels: options.labels } : {}),
+  };
 }
 
 export interface RunningServer {
@@ -240,6 +270,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     ...(options.signingKey !== undefined ? { signingKey: options.signingKey } : {}),
     ...(options.drift !== undefined ? { drift: options.drift } : {}),
     ...(options.logger !== undefined ? { log: options.logger } : {}),
+    ...(options.keyword !== undefined ? { keyword: options.keyword } : {}),
   };
   if (backend === 'xs') refuseForXs(options);
   const host: ApiHost = backend === 'xs'
@@ -251,6 +282,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       ...(options.signingKey !== undefined ? { signingKey: publicKey(options.signingKey) } : {}),
       ...(options.drift !== undefined ? { drift: options.drift } : {}),
       ...(options.stateDir !== undefined ? { stateDir: options.stateDir } : {}),
+      ...(options.keyword !== undefined ? { keyword: options.keyword } : {}),
     })
     : new LocalApiHost(backend, modelBytes, limits);
   const log = options.log ?? false;

@@ -5,6 +5,7 @@
 //
 //   xtml-xs serve MODEL --sha256 HEX --known FILE [--known-count N] [--sidecar FILE] [--max-body N] [--max-model N] [--max-pixels N]
 //                 [--state-dir DIR] [--verify-signatures] [--drift-window N] [--drift-threshold X] [--drift-min-frames N] [--drift-sample-every N]
+//                 [--keyword-model FILE --keyword-sha256 HEX --frontend FILE --frontend-sha256 HEX [--keyword-labels a,b,...]]
 //   first line out: {"ready": {model facts}} or {"error": {code, message}}
 //   in:  {"method", "path", "query", "contentType", "headers", "body": hex, "decoded"?}
 //        ("decoded": a frame the Node side decoded from PNG or JPEG, whose pixels
@@ -27,12 +28,14 @@
 // asks the Node side (which holds the key) to check it, as it would ask a
 // device's crypto; the order of the checks and the answers are the service's.
 // The adaptation calls (/adapt/examples, /adapt) are served by the same
-// AdaptRoutes as on Node, over the XS binding.
+// AdaptRoutes as on Node, over the XS binding; POST /classify (with
+// --keyword-model) by the same ClassifyRoutes, both models opened as Resources.
 // --known is a file of 96x96 gray8 frames (models/data/heldout.bin): frames
 // 1..N are the probe and the drift baseline, as on the desktop server.
 import Resource from 'Resource';
 import { DetectionApi, ModelService, ModelStore, errorFor, sha256Hex, type ApiResponse, type DriftStatus, type Frame } from 'xs-tinyml';
 import { AdaptRoutes, adaptFrame } from 'xs-tinyml/adapt/rest';
+import { ClassifyRoutes } from 'xs-tinyml/audio/keyword';
 import xsBinding from 'xs-tinyml/xs-binding';
 import { FileStorage } from 'xtml-device/storage';
 import { args, fromHex, readFile, readLine, readText, writeLine } from 'xtml-host';
@@ -133,9 +136,20 @@ function main(list: string[]): void {
   // model service all run here; an example's image is a PGM (the Node side
   // turns a PNG or JPEG into one, see xs-api.ts)
   const adapt = new AdaptRoutes(service, (bytes: Uint8Array): Frame => adaptFrame(bytes, api));
+  const keywordPath = option(list, '--keyword-model');
+  const frontendPath = option(list, '--frontend');
+  const labels = option(list, '--keyword-labels');
+  const classify = keywordPath !== undefined && frontendPath !== undefined
+    ? new ClassifyRoutes(xsBinding, {
+      frontend: new Resource(frontendPath), keyword: new Resource(keywordPath),
+      frontendSha256: option(list, '--frontend-sha256') ?? '', keywordSha256: option(list, '--keyword-sha256') ?? '',
+      ...(labels !== undefined ? { labels: labels.split(',') } : {}),
+    }, Date.now)
+    : undefined;
   const api: DetectionApi = new DetectionApi(service, {
     backend: 'xs',
     adapt,
+    ...(classify !== undefined ? { classify } : {}),
     ...(maxPixels !== undefined ? { maxPixels } : {}),
     ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
     ...(maxModelBytes !== undefined ? { maxModelBytes } : {}),
@@ -169,6 +183,7 @@ function main(list: string[]): void {
     writeLine(JSON.stringify(response));
   }
   service.current().session.release();
+  classify?.release();
 }
 
 main(args());

@@ -22,6 +22,8 @@ import { xsHostAvailable, xsHostPath, xsManifestPath } from './xs-backend.js';
 
 /** Held-out frames; 1..100 are the known frames (probe and drift baseline), as on the desktop server. */
 const knownFramesPath = fileURLToPath(new URL('../../../models/data/heldout.bin', import.meta.url));
+/** The audio front end (as server.ts's frontendModelPath; not imported from there, which imports this module). */
+const frontendModelPath = fileURLToPath(new URL('../../../models/audio/frontend.tflite', import.meta.url));
 
 export interface XsApiOptions {
   sidecarPath?: string;
@@ -37,6 +39,8 @@ export interface XsApiOptions {
   /** The Ed25519 public key every PUT /model must be signed with; absent: no signature needed. */
   signingKey?: KeyObject;
   drift?: DriftOptions;
+  /** POST /classify's models (the files are opened in XS as Resources). */
+  keyword?: { keywordPath: string; frontendPath?: string; labels?: readonly string[] };
 }
 
 /** The serve arguments for drift options (onAlert stays on this side). */
@@ -119,6 +123,13 @@ export class XsApiHost {
     if (options.stateDir !== undefined) args.push('--state-dir', resolve(options.stateDir));
     if (options.signingKey !== undefined) args.push('--verify-signatures');
     args.push(...driftArgs(options.drift));
+    if (options.keyword !== undefined) {
+      const frontendPath = options.keyword.frontendPath ?? frontendModelPath;
+      const sha = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
+      args.push('--keyword-model', resolve(options.keyword.keywordPath), '--keyword-sha256', sha(options.keyword.keywordPath),
+        '--frontend', resolve(frontendPath), '--frontend-sha256', sha(frontendPath));
+      if (options.keyword.labels !== undefined) args.push('--keyword-labels', options.keyword.labels.join(','));
+    }
     const child = spawn(xsHostPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });

@@ -1,7 +1,7 @@
 /*
  * xtml_elementwise.c - binary elementwise operators: ADD, SUB, MUL, MAXIMUM,
- * MINIMUM, in int8, int16 and float32, with numpy-style broadcasting up to
- * XTML_MAX_DIMS dimensions.
+ * MINIMUM, in int8, int16, int32 and float32, with numpy-style broadcasting up
+ * to XTML_MAX_DIMS dimensions.
  *
  * Arithmetic follows TFLM's reference kernels bit for bit:
  *   - int8 ADD/SUB bring both inputs to a common scale with 20 bits of
@@ -14,6 +14,11 @@
  *     every scale and zero point, as TFLM does (it has no prepare for them).
  *   - float32 results are clamped to the fused activation range; with no
  *     activation TFLM clamps to +-FLT_MAX, so an infinite sum becomes FLT_MAX.
+ *   - int32 (unquantized) sums, differences and products wrap around as the
+ *     two's complement machines TFLM runs on compute them (computed here in
+ *     uint32, with no overflow), then SUB and MUL clamp to the fused
+ *     activation's int32 range; ADD ignores its activation, as TFLM does, and
+ *     refuses quantized int32 inputs, as TFLM does.
  *
  * Broadcasting: prepare turns the three shapes into a loop nest over the
  * (contiguous) output, dropping extent-1 dimensions and fusing neighbours
@@ -120,6 +125,11 @@ typedef struct range_f32 {
     float lo;
     float hi;
 } range_f32_t;
+
+typedef struct range_i32 {
+    int32_t lo;
+    int32_t hi;
+} range_i32_t;
 
 /*
  * One output row: out[i] = f(a[i * a_inc], b[i * b_inc]) for i < n, where
@@ -265,6 +275,30 @@ XTML_ROW_MUL(mul_q16_row, int16_t)
         }                                                                                      \
     }
 
+/* int32: the wrapped result (uint32 arithmetic, converted back to int32) clamped. */
+#define XTML_ROW_I32(name, expr)                                                               \
+    static void name(const void *op, const void *a_, int a_inc, const void *b_, int b_inc,     \
+                     void *out_, int32_t n) {                                                  \
+        const int32_t *a = (const int32_t *)a_;                                                \
+        const int32_t *b = (const int32_t *)b_;                                                \
+        int32_t *out = (int32_t *)out_;                                                        \
+        const int32_t lo = ((const range_i32_t *)op)->lo;                                      \
+        const int32_t hi = ((const range_i32_t *)op)->hi;                                      \
+        int32_t i;                                                                             \
+        for (i = 0; i < n; ++i) {                                                              \
+            const uint32_t x = (uint32_t)*a;                                                   \
+            const uint32_t y = (uint32_t)*b;                                                   \
+            out[i] = clamp_i32((int32_t)(expr), lo, hi);                                       \
+            a += a_inc;                                                                        \
+            b += b_inc;                                                                        \
+        }                                                                                      \
+    }
+
+XTML_ROW_I32(add_i32_row, x + y)
+XTML_ROW_I32(sub_i32_row, x - y)
+XTML_ROW_I32(mul_i32_row, x * y)
+#undef XTML_ROW_I32
+
 XTML_ROW_F32(add_f32_row, x + y)
 XTML_ROW_F32(sub_f32_row, x - y)
 XTML_ROW_F32(mul_f32_row, x * y)
@@ -276,6 +310,8 @@ XTML_ROW_PICK(max_q8_row, int8_t, x > y ? x : y)
 XTML_ROW_PICK(min_q8_row, int8_t, x < y ? x : y)
 XTML_ROW_PICK(max_q16_row, int16_t, x > y ? x : y)
 XTML_ROW_PICK(min_q16_row, int16_t, x < y ? x : y)
+XTML_ROW_PICK(max_i32_row, int32_t, x > y ? x : y)
+XTML_ROW_PICK(min_i32_row, int32_t, x < y ? x : y)
 #undef XTML_ROW_F32
 #undef XTML_ROW_PICK
 
@@ -417,6 +453,7 @@ typedef struct binary_params {
         addsub_q8_t addsub;
         mul_q8_t mul;
         range_f32_t range;
+        range_i32_t range_i32;
     } op;
 } binary_params_t;
 
@@ -432,6 +469,21 @@ static void act_range_f32(int act, range_f32_t *r) {
     } else if (act == XTML_ACT_RELU_N1_TO_1) {
         r->lo = -1.0f;
         r->hi = 1.0f;
+    }
+}
+
+/* TFLM's CalculateActivationRange for int32. */
+static void act_range_i32(int act, range_i32_t *r) {
+    r->lo = INT32_MIN;
+    r->hi = INT32_MAX;
+    if (act == XTML_ACT_RELU) {
+        r->lo = 0;
+    } else if (act == XTML_ACT_RELU6) {
+        r->lo = 0;
+        r->hi = 6;
+    } else if (act == XTML_ACT_RELU_N1_TO_1) {
+        r->lo = -1;
+        r->hi = 1;
     }
 }
 
@@ -560,6 +612,7 @@ static xtml_status_t binary_prepare(xtml_prep_t *p, int kind) {
     int act = XTML_ACT_NONE;
     bool is_q8;
     bool is_q16;
+    bool is_i32;
     size_t elem_bytes;
 
     if (xtml_prep_n_inputs(p) != 2 || xtml_prep_n_outputs(p) != 1) {
@@ -574,9 +627,10 @@ static xtml_status_t binary_prepare(xtml_prep_t *p, int kind) {
         return xtml_prep_fail(p, XTML_STATUS_MODEL_OPERATOR, "input %d is absent",
                               a.index < 0 ? 0 : 1);
     }
-    if (out.type != XTML_DTYPE_INT8 && out.type != XTML_DTYPE_INT16 && out.type != XTML_DTYPE_FLOAT32) {
+    if (out.type != XTML_DTYPE_INT8 && out.type != XTML_DTYPE_INT16 && out.type != XTML_DTYPE_INT32 &&
+        out.type != XTML_DTYPE_FLOAT32) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
-                              "output '%s' is %s, expected int8, int16 or float32", out.name,
+                              "output '%s' is %s, expected int8, int16, int32 or float32", out.name,
                               xtml_dtype_name(out.type));
     }
     st = xtml_prep_expect_type(p, &a, "input", out.type);
@@ -588,7 +642,13 @@ static xtml_status_t binary_prepare(xtml_prep_t *p, int kind) {
     }
     is_q8 = out.type == XTML_DTYPE_INT8;
     is_q16 = out.type == XTML_DTYPE_INT16;
+    is_i32 = out.type == XTML_DTYPE_INT32;
     elem_bytes = is_q8 ? 1 : (is_q16 ? 2 : 4);
+    if (is_i32 && kind == OP_ADD && (a.n_scales > 0 || b.n_scales > 0)) {
+        /* TFLM's ADD takes int32 only without quantization */
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG, "int32 input '%s' is quantized; ADD takes plain int32",
+                              a.n_scales > 0 ? a.name : b.name);
+    }
 
     st = xtml_prep_options(p, options_type[kind], &opts);
     if (st != XTML_STATUS_OK) {
@@ -629,7 +689,11 @@ static xtml_status_t binary_prepare(xtml_prep_t *p, int kind) {
     switch (kind) {
     case OP_ADD:
     case OP_SUB:
-        if (is_q8 || is_q16) {
+        if (is_i32) {
+            /* TFLM's int32 ADD clamps to the whole int32 range, whatever its activation */
+            act_range_i32(kind == OP_ADD ? XTML_ACT_NONE : act, &local.op.range_i32);
+            local.row = kind == OP_ADD ? add_i32_row : sub_i32_row;
+        } else if (is_q8 || is_q16) {
             st = prepare_addsub_q8(p, kind, &a, &b, &out, act, &local.op.addsub);
             local.row = is_q16 ? (kind == OP_ADD ? add_q16_row : sub_q16_row)
                                : (kind == OP_ADD ? add_q8_row : sub_q8_row);
@@ -639,7 +703,10 @@ static xtml_status_t binary_prepare(xtml_prep_t *p, int kind) {
         }
         break;
     case OP_MUL:
-        if (is_q8 || is_q16) {
+        if (is_i32) {
+            act_range_i32(act, &local.op.range_i32);
+            local.row = mul_i32_row;
+        } else if (is_q8 || is_q16) {
             st = prepare_mul_q8(p, &a, &b, &out, act, &local.op.mul);
             local.row = is_q16 ? mul_q16_row : mul_q8_row;
         } else {
@@ -648,10 +715,10 @@ static xtml_status_t binary_prepare(xtml_prep_t *p, int kind) {
         }
         break;
     case OP_MAXIMUM:
-        local.row = is_q8 ? max_q8_row : (is_q16 ? max_q16_row : max_f32_row);
+        local.row = is_q8 ? max_q8_row : (is_q16 ? max_q16_row : (is_i32 ? max_i32_row : max_f32_row));
         break;
     default:
-        local.row = is_q8 ? min_q8_row : (is_q16 ? min_q16_row : min_f32_row);
+        local.row = is_q8 ? min_q8_row : (is_q16 ? min_q16_row : (is_i32 ? min_i32_row : min_f32_row));
         break;
     }
     if (st != XTML_STATUS_OK) {
