@@ -87,7 +87,7 @@ test('FlexBuffer options: malformed blobs, missing, unknown, mistyped and out-of
     ['root a vector', vector.finish(), /is not a FlexBuffer map/],
     ['missing key', flexbufferOptions({}), /custom option 'shift' is missing/],
     ['unknown key', flexbufferOptions({ shift: 3, stride: 1 }), /custom option 'stride' is not one of this operator's/],
-    ['string value', string.finish(), /custom option 'shift' is not an integer/],
+    ['string value', string.finish(), /custom option 'shift' is neither an integer nor a bool/],
     ['shift 32', flexbufferOptions({ shift: 32 }), /custom option 'shift' is out of range/],
     ['shift -1', flexbufferOptions({ shift: -1 }), /custom option 'shift' is out of range/],
   ];

@@ -42,8 +42,7 @@
  *   estimate whose segment lies past the table fails the invoke (TFLM would
  *   read past it).
  */
-#include "xtml_internal.h"
-#include "xtml_flexbuf.h"
+#include "xtml_signal.h"
 
 typedef struct signal_params {
     int32_t a;      /* Window: shift; Energy: start; Log: correction bits */
@@ -70,12 +69,13 @@ static xtml_status_t expect_rank(xtml_prep_t *p, const xtml_tinfo_t *t, const ch
     return XTML_STATUS_OK;
 }
 
+/* What an xtml_flex_result_t means, for messages. */
 static const char *const flex_problem[] = {
-    "", "is not a FlexBuffer map", "is missing", "is not an integer", "is out of range",
+    "", "is not a FlexBuffer map", "is missing", "is neither an integer nor a bool", "is out of range",
 };
 
-/* The options map holding exactly the keys in `keys` (n of them). */
-static xtml_status_t signal_options(xtml_prep_t *p, xtml_flex_map_t *m, const char *const *keys, int n) {
+/* The options map, holding no key outside the `n` in `keys` (xtml_signal.h). */
+xtml_status_t xtml_signal_options(xtml_prep_t *p, xtml_flex_map_t *m, const char *const *keys, int n) {
     const uint8_t *data;
     uint32_t len;
     xtml_status_t st = xtml_prep_custom_options(p, &data, &len);
@@ -94,15 +94,22 @@ static xtml_status_t signal_options(xtml_prep_t *p, xtml_flex_map_t *m, const ch
     return XTML_STATUS_OK;
 }
 
-static xtml_status_t signal_int(xtml_prep_t *p, const xtml_flex_map_t *m, const char *key, int64_t lo, int64_t hi,
-                                int32_t *value) {
-    int64_t v = 0;
-    xtml_flex_result_t r = xtml_flex_int(m, key, lo, hi, &v);
+/* One integer (or bool) option within [lo, hi] (xtml_signal.h). */
+xtml_status_t xtml_signal_int64(xtml_prep_t *p, const xtml_flex_map_t *m, const char *key, int64_t lo, int64_t hi,
+                                int64_t *value) {
+    xtml_flex_result_t r = xtml_flex_int(m, key, lo, hi, value);
     if (r != XTML_FLEX_OK) {
         return xtml_prep_fail(p, XTML_STATUS_BAD_OPTIONS, "custom option '%s' %s", key, flex_problem[r]);
     }
-    *value = (int32_t)v;
     return XTML_STATUS_OK;
+}
+
+static xtml_status_t signal_int(xtml_prep_t *p, const xtml_flex_map_t *m, const char *key, int64_t lo, int64_t hi,
+                                int32_t *value) {
+    int64_t v = 0;
+    xtml_status_t st = xtml_signal_int64(p, m, key, lo, hi, &v);
+    *value = (int32_t)v;
+    return st;
 }
 
 static xtml_status_t signal_persist(xtml_prep_t *p, const signal_params_t *tmp) {
@@ -251,7 +258,7 @@ static xtml_status_t window_prepare(xtml_prep_t *p) {
     signal_params_t tmp;
     memset(&tmp, 0, sizeof tmp);
     TRY(expect_io(p, 2, 1));
-    TRY(signal_options(p, &m, window_keys, 1));
+    TRY(xtml_signal_options(p, &m, window_keys, 1));
     TRY(signal_int(p, &m, "shift", 0, 31, &tmp.a));
     xtml_prep_input(p, 0, &in);
     xtml_prep_input(p, 1, &w);
@@ -354,7 +361,7 @@ static xtml_status_t energy_prepare(xtml_prep_t *p) {
     signal_params_t tmp;
     memset(&tmp, 0, sizeof tmp);
     TRY(expect_io(p, 1, 1));
-    TRY(signal_options(p, &m, energy_keys, 2));
+    TRY(xtml_signal_options(p, &m, energy_keys, 2));
     xtml_prep_input(p, 0, &in);
     xtml_prep_output(p, 0, &out);
     TRY(xtml_prep_expect_type(p, &in, "input", XTML_DTYPE_INT16));
@@ -408,7 +415,7 @@ static xtml_status_t fb_prepare(xtml_prep_t *p) {
     int32_t i, k, channels = 0;
     memset(&tmp, 0, sizeof tmp);
     TRY(expect_io(p, 6, 1));
-    TRY(signal_options(p, &m, fb_keys, 1));
+    TRY(xtml_signal_options(p, &m, fb_keys, 1));
     TRY(signal_int(p, &m, "num_channels", 1, INT16_MAX, &channels));
     for (k = 0; k < 6; k++) {
         xtml_prep_input(p, k, &t[k]);
@@ -526,7 +533,7 @@ static xtml_status_t fb_log_prepare(xtml_prep_t *p) {
     signal_params_t tmp;
     memset(&tmp, 0, sizeof tmp);
     TRY(expect_io(p, 1, 1));
-    TRY(signal_options(p, &m, fb_log_keys, 2));
+    TRY(xtml_signal_options(p, &m, fb_log_keys, 2));
     TRY(signal_int(p, &m, "input_correction_bits", 0, 31, &tmp.a));
     TRY(signal_int(p, &m, "output_scale", INT32_MIN, INT32_MAX, &tmp.b));
     xtml_prep_input(p, 0, &in);
@@ -565,7 +572,7 @@ static xtml_status_t pcan_prepare(xtml_prep_t *p) {
     signal_params_t tmp;
     memset(&tmp, 0, sizeof tmp);
     TRY(expect_io(p, 3, 1));
-    TRY(signal_options(p, &m, pcan_keys, 1));
+    TRY(xtml_signal_options(p, &m, pcan_keys, 1));
     TRY(signal_int(p, &m, "snr_shift", 0, 63, &tmp.a));
     xtml_prep_input(p, 0, &in);
     xtml_prep_input(p, 1, &noise);

@@ -30,8 +30,7 @@
  *   distance to the true angle decides. test_numerics checks every twiddle
  *   of every accepted length against libm.
  */
-#include "xtml_internal.h"
-#include "xtml_flexbuf.h"
+#include "xtml_signal.h"
 #include "xtml_signal_fft.h"
 
 /* ---- 128-bit unsigned integers (no __int128 on 32-bit targets) ---- */
@@ -829,9 +828,6 @@ static xtml_status_t fft_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
 }
 
 static const char *const fft_keys[] = { "T", "fft_length" };
-static const char *const flex_problem[] = {
-    "", "is not a FlexBuffer map", "is missing", "is not an integer", "is out of range",
-};
 
 #define TRY_FFT(expr)                             \
     do {                                          \
@@ -840,46 +836,25 @@ static const char *const flex_problem[] = {
     } while (0)
 
 static xtml_status_t fft_prepare(xtml_prep_t *p, bool inverse) {
-    const uint8_t *data;
-    uint32_t len;
     xtml_flex_map_t m;
-    xtml_flex_result_t r;
     int64_t t_opt = 0, length = 0;
-    int32_t unknown, nf, rows, in_last, out_last, i, n;
+    int32_t nf, rows, in_last, out_last, i, n;
     uint8_t radix[FFT_MAX_FACTORS];
     xtml_dtype_t type;
     xtml_tinfo_t in, out;
     fft_params_t *prm;
-    xtml_status_t st;
     if (xtml_prep_n_inputs(p) != 1 || xtml_prep_n_outputs(p) != 1) {
         return xtml_prep_fail(p, XTML_STATUS_MODEL_OPERATOR, "has %d inputs and %d outputs, expected 1 and 1",
                               xtml_prep_n_inputs(p), xtml_prep_n_outputs(p));
     }
-    st = xtml_prep_custom_options(p, &data, &len);
-    if (st != XTML_STATUS_OK) {
-        return st;
-    }
-    if (xtml_flex_map(data, len, &m) != XTML_FLEX_OK) {
-        return xtml_prep_fail(p, XTML_STATUS_BAD_OPTIONS, "custom options (%" PRIu32 " bytes) %s", len, flex_problem[1]);
-    }
-    unknown = xtml_flex_unknown_key(&m, fft_keys, 2);
-    if (unknown >= 0) {
-        return xtml_prep_fail(p, XTML_STATUS_BAD_OPTIONS, "custom option '%s' is not one of this operator's",
-                              xtml_flex_key(&m, (uint32_t)unknown));
-    }
-    r = xtml_flex_int(&m, "T", INT32_MIN, INT32_MAX, &t_opt);
-    if (r != XTML_FLEX_OK) {
-        return xtml_prep_fail(p, XTML_STATUS_BAD_OPTIONS, "custom option 'T' %s", flex_problem[r]);
-    }
+    TRY_FFT(xtml_signal_options(p, &m, fft_keys, 2));
+    TRY_FFT(xtml_signal_int64(p, &m, "T", INT32_MIN, INT32_MAX, &t_opt));
     if (t_opt != XTML_DTYPE_INT16 && t_opt != XTML_DTYPE_INT32 && t_opt != XTML_DTYPE_FLOAT32) {
         return xtml_prep_fail(p, XTML_STATUS_BAD_OPTIONS, "custom option 'T' is %" PRId32
                               ": the library has float32 (0), int32 (2) and int16 (7)", (int32_t)t_opt);
     }
     type = (xtml_dtype_t)t_opt;
-    r = xtml_flex_int(&m, "fft_length", 1, INT32_MAX, &length);
-    if (r != XTML_FLEX_OK) {
-        return xtml_prep_fail(p, XTML_STATUS_BAD_OPTIONS, "custom option 'fft_length' %s", flex_problem[r]);
-    }
+    TRY_FFT(xtml_signal_int64(p, &m, "fft_length", 1, INT32_MAX, &length));
     n = (int32_t)(length / 2);
     nf = length % 2 == 0 && length <= XTML_FFT_MAX_LENGTH ? xtml_fft_factor(n, radix, FFT_MAX_FACTORS) : 0;
     if (nf == 0) {

@@ -41,8 +41,7 @@
  *   is added into a frame_size buffer (int16 saturating, float32 sums), the
  *   first frame_step values go out and the buffer shifts by frame_step.
  */
-#include "xtml_internal.h"
-#include "xtml_flexbuf.h"
+#include "xtml_signal.h"
 
 #define TRY(expr)                                 \
     do {                                          \
@@ -80,35 +79,6 @@ static bool stream_stale(stream_state_t *s) {
 }
 
 /* ---- prepare helpers ---- */
-
-static const char *const flex_problem[] = {
-    "", "is not a FlexBuffer map", "is missing", "is neither an integer nor a bool", "is out of range",
-};
-
-static xtml_status_t stream_options(xtml_prep_t *p, xtml_flex_map_t *m, const char *const *keys, int n) {
-    const uint8_t *data;
-    uint32_t len;
-    int32_t unknown;
-    TRY(xtml_prep_custom_options(p, &data, &len));
-    if (xtml_flex_map(data, len, m) != XTML_FLEX_OK) {
-        return xtml_prep_fail(p, XTML_STATUS_BAD_OPTIONS, "custom options (%" PRIu32 " bytes) %s", len, flex_problem[1]);
-    }
-    unknown = xtml_flex_unknown_key(m, keys, n);
-    if (unknown >= 0) {
-        return xtml_prep_fail(p, XTML_STATUS_BAD_OPTIONS, "custom option '%s' is not one of this operator's",
-                              xtml_flex_key(m, (uint32_t)unknown));
-    }
-    return XTML_STATUS_OK;
-}
-
-static xtml_status_t stream_int(xtml_prep_t *p, const xtml_flex_map_t *m, const char *key, int64_t lo, int64_t hi,
-                                int64_t *value) {
-    xtml_flex_result_t r = xtml_flex_int(m, key, lo, hi, value);
-    if (r != XTML_FLEX_OK) {
-        return xtml_prep_fail(p, XTML_STATUS_BAD_OPTIONS, "custom option '%s' %s", key, flex_problem[r]);
-    }
-    return XTML_STATUS_OK;
-}
 
 static xtml_status_t stream_io(xtml_prep_t *p, int n_in, int n_out) {
     if (xtml_prep_n_inputs(p) != n_in || xtml_prep_n_outputs(p) != n_out) {
@@ -184,7 +154,7 @@ static xtml_status_t spectral_prepare(xtml_prep_t *p) {
     xtml_status_t st;
     memset(&tmp, 0, sizeof tmp);
     TRY(stream_io(p, 1, 2));
-    TRY(stream_options(p, &m, spectral_keys, 9));
+    TRY(xtml_signal_options(p, &m, spectral_keys, 9));
     /* the uint32 coefficients: TFLM reads them as int32 and keeps the bits */
     for (k = 0; k < 9; k++) {
         int64_t lo = INT32_MIN, hi = UINT32_MAX;
@@ -197,7 +167,7 @@ static xtml_status_t spectral_prepare(xtml_prep_t *p) {
         } else if (k == 8) {
             lo = 0, hi = 63;   /* a uint64 shift */
         }
-        TRY(stream_int(p, &m, spectral_keys[k], lo, hi, &v[k]));
+        TRY(xtml_signal_int64(p, &m, spectral_keys[k], lo, hi, &v[k]));
     }
     xtml_prep_input(p, 0, &in);
     xtml_prep_output(p, 0, &out);
@@ -292,8 +262,8 @@ static xtml_status_t delay_prepare(xtml_prep_t *p) {
     xtml_status_t st;
     memset(&tmp, 0, sizeof tmp);
     TRY(stream_io(p, 1, 1));
-    TRY(stream_options(p, &m, delay_keys, 1));
-    TRY(stream_int(p, &m, "delay_length", 0, INT32_MAX, &delay));
+    TRY(xtml_signal_options(p, &m, delay_keys, 1));
+    TRY(xtml_signal_int64(p, &m, "delay_length", 0, INT32_MAX, &delay));
     xtml_prep_input(p, 0, &in);
     xtml_prep_output(p, 0, &out);
     TRY(xtml_prep_expect_type(p, &in, "input", XTML_DTYPE_INT16));
@@ -367,10 +337,10 @@ static xtml_status_t framer_prepare(xtml_prep_t *p) {
     xtml_status_t st;
     memset(&tmp, 0, sizeof tmp);
     TRY(stream_io(p, 1, 2));
-    TRY(stream_options(p, &m, framer_keys, 3));
-    TRY(stream_int(p, &m, "frame_size", 1, INT16_MAX, &size));
-    TRY(stream_int(p, &m, "frame_step", 1, INT16_MAX, &step));
-    TRY(stream_int(p, &m, "prefill", 0, 1, &prefill));
+    TRY(xtml_signal_options(p, &m, framer_keys, 3));
+    TRY(xtml_signal_int64(p, &m, "frame_size", 1, INT16_MAX, &size));
+    TRY(xtml_signal_int64(p, &m, "frame_step", 1, INT16_MAX, &step));
+    TRY(xtml_signal_int64(p, &m, "prefill", 0, 1, &prefill));
     if (prefill != 0 && step > size) {
         /* TFLM would prefill frame_size - frame_step (negative, as size_t) zeros */
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG, "prefill with frame_step %lld larger than frame_size %lld",
@@ -483,12 +453,12 @@ static xtml_status_t stacker_prepare(xtml_prep_t *p) {
     xtml_status_t st;
     memset(&tmp, 0, sizeof tmp);
     TRY(stream_io(p, 1, 2));
-    TRY(stream_options(p, &m, stacker_keys, 4));
-    TRY(stream_int(p, &m, "num_channels", 1, INT32_MAX, &channels));
-    TRY(stream_int(p, &m, "stacker_left_context", 0, INT16_MAX, &left));
-    TRY(stream_int(p, &m, "stacker_right_context", 0, INT16_MAX, &right));
+    TRY(xtml_signal_options(p, &m, stacker_keys, 4));
+    TRY(xtml_signal_int64(p, &m, "num_channels", 1, INT32_MAX, &channels));
+    TRY(xtml_signal_int64(p, &m, "stacker_left_context", 0, INT16_MAX, &left));
+    TRY(xtml_signal_int64(p, &m, "stacker_right_context", 0, INT16_MAX, &right));
     /* TFLM drops stacker_step frames from a buffer of left + right + 1 */
-    TRY(stream_int(p, &m, "stacker_step", 1, left + right + 1, &step));
+    TRY(xtml_signal_int64(p, &m, "stacker_step", 1, left + right + 1, &step));
     xtml_prep_input(p, 0, &in);
     xtml_prep_output(p, 0, &out);
     xtml_prep_output(p, 1, &valid);
@@ -579,9 +549,9 @@ static xtml_status_t overlap_add_prepare(xtml_prep_t *p) {
     xtml_status_t st;
     memset(&tmp, 0, sizeof tmp);
     TRY(stream_io(p, 1, 1));
-    TRY(stream_options(p, &m, overlap_add_keys, 2));
-    TRY(stream_int(p, &m, "T", INT32_MIN, INT32_MAX, &type));
-    TRY(stream_int(p, &m, "frame_step", 1, INT32_MAX, &step));
+    TRY(xtml_signal_options(p, &m, overlap_add_keys, 2));
+    TRY(xtml_signal_int64(p, &m, "T", INT32_MIN, INT32_MAX, &type));
+    TRY(xtml_signal_int64(p, &m, "frame_step", 1, INT32_MAX, &step));
     xtml_prep_input(p, 0, &in);
     xtml_prep_output(p, 0, &out);
     if (type != XTML_DTYPE_INT16 && type != XTML_DTYPE_FLOAT32) {
