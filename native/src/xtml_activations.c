@@ -1600,11 +1600,7 @@ static inline XTML_ALWAYS_INLINE xtml_status_t softmax_s8(const softmax_params_t
     return XTML_STATUS_OK;
 }
 
-/* The input types a SOFTMAX body handles: the full kernel all, SOFTMAX_INT8's int8. */
-#define SOFTMAX_TYPE_S8 1u
-#define SOFTMAX_TYPE_S16 2u
-#define SOFTMAX_TYPE_F32 4u
-#define SOFTMAX_TYPES_ALL (SOFTMAX_TYPE_S8 | SOFTMAX_TYPE_S16 | SOFTMAX_TYPE_F32)
+/* The input types a SOFTMAX body handles (XTML_KTYPE_*): the full kernel all, SOFTMAX_INT8's int8. */
 
 static inline XTML_ALWAYS_INLINE xtml_status_t softmax_prepare_types(xtml_prep_t *p, unsigned types) {
     xtml_tinfo_t in, out;
@@ -1624,7 +1620,7 @@ static inline XTML_ALWAYS_INLINE xtml_status_t softmax_prepare_types(xtml_prep_t
         return st;
     }
     beta = xtml_fb_f32(&opts, 0, 0.0f);
-    if (types == SOFTMAX_TYPE_S8 && in.type != XTML_DTYPE_INT8) {
+    if (types == XTML_KTYPE_S8 && in.type != XTML_DTYPE_INT8) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
                               "input %d '%s' is %s: the table's entry SOFTMAX_INT8 runs int8 input only; "
                               "this type needs XTML_OP(SOFTMAX)", (int)in.index, in.name, xtml_dtype_name(in.type));
@@ -1633,7 +1629,7 @@ static inline XTML_ALWAYS_INLINE xtml_status_t softmax_prepare_types(xtml_prep_t
         return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH, "input %d '%s' is a scalar, expected rank >= 1",
                               (int)in.index, in.name);
     }
-    if ((types & SOFTMAX_TYPE_F32) != 0 && in.type == XTML_DTYPE_FLOAT32) {
+    if ((types & XTML_KTYPE_F32) != 0 && in.type == XTML_DTYPE_FLOAT32) {
         st = xtml_prep_expect_type(p, &out, "output", XTML_DTYPE_FLOAT32);
     } else if (in.type == XTML_DTYPE_INT8) {
         if (out.type != XTML_DTYPE_INT8 && out.type != XTML_DTYPE_INT16) {
@@ -1642,7 +1638,7 @@ static inline XTML_ALWAYS_INLINE xtml_status_t softmax_prepare_types(xtml_prep_t
                                   xtml_dtype_name(out.type));
         }
         st = xtml_prep_expect_quantized(p, &in, "input");
-    } else if ((types & SOFTMAX_TYPE_S16) != 0 && in.type == XTML_DTYPE_INT16) {
+    } else if ((types & XTML_KTYPE_S16) != 0 && in.type == XTML_DTYPE_INT16) {
         st = xtml_prep_expect_type(p, &out, "output", XTML_DTYPE_INT16);
         if (st == XTML_STATUS_OK) {
             st = xtml_prep_expect_quantized(p, &in, "input");
@@ -1658,7 +1654,7 @@ static inline XTML_ALWAYS_INLINE xtml_status_t softmax_prepare_types(xtml_prep_t
     if (st != XTML_STATUS_OK) {
         return st;
     }
-    if ((types & SOFTMAX_TYPE_S16) != 0 && in.type == XTML_DTYPE_INT16) {
+    if ((types & XTML_KTYPE_S16) != 0 && in.type == XTML_DTYPE_INT16) {
         /* TFLM: zero points 0, output scale 1/32768 within 0.1 %; input
          * differences times scale * beta / (10 / 65535) as a multiplier */
         float expected = 1.0f / 32768;
@@ -1734,7 +1730,7 @@ static inline XTML_ALWAYS_INLINE xtml_status_t softmax_prepare_types(xtml_prep_t
     if (sp == NULL) {
         return XTML_STATUS_OK;
     }
-    if ((types & SOFTMAX_TYPE_S16) != 0 && in.type == XTML_DTYPE_INT16) {
+    if ((types & XTML_KTYPE_S16) != 0 && in.type == XTML_DTYPE_INT16) {
         softmax16_populate(true, sp->lut);
         softmax16_populate(false, sp->lut + SOFTMAX16_LUT);
     }
@@ -1750,16 +1746,16 @@ static inline XTML_ALWAYS_INLINE xtml_status_t softmax_prepare_types(xtml_prep_t
 }
 
 static xtml_status_t softmax_prepare(xtml_prep_t *p) {
-    return softmax_prepare_types(p, SOFTMAX_TYPES_ALL);
+    return softmax_prepare_types(p, XTML_KTYPES_ALL);
 }
 
 static xtml_status_t softmax_prepare_s8(xtml_prep_t *p) {
-    return softmax_prepare_types(p, SOFTMAX_TYPE_S8);
+    return softmax_prepare_types(p, XTML_KTYPE_S8);
 }
 
 static inline XTML_ALWAYS_INLINE xtml_status_t softmax_eval_types(xtml_ctx_t *ctx, const xtml_node_t *node, unsigned types) {
     const softmax_params_t *sp = (const softmax_params_t *)node->params;
-    if (types == SOFTMAX_TYPE_S8 || sp->in_type == XTML_DTYPE_INT8) {
+    if (types == XTML_KTYPE_S8 || sp->in_type == XTML_DTYPE_INT8) {
         int32_t *table = (int32_t *)node->scratch;
         if (table != NULL) {
             memset(table, 0xff, 256 * sizeof *table);
@@ -1767,22 +1763,22 @@ static inline XTML_ALWAYS_INLINE xtml_status_t softmax_eval_types(xtml_ctx_t *ct
         return softmax_s8(sp, (const int8_t *)xtml_node_in(ctx, node, 0), xtml_node_out(ctx, node, 0),
                           table);
     }
-    if ((types & SOFTMAX_TYPE_S16) != 0 && sp->in_type == XTML_DTYPE_INT16) {
+    if ((types & XTML_KTYPE_S16) != 0 && sp->in_type == XTML_DTYPE_INT16) {
         softmax_s16(sp, (const int16_t *)xtml_node_in(ctx, node, 0), (int16_t *)xtml_node_out(ctx, node, 0));
         return XTML_STATUS_OK;
     }
-    if ((types & SOFTMAX_TYPE_F32) != 0) {
+    if ((types & XTML_KTYPE_F32) != 0) {
         softmax_f32(sp, (const float *)xtml_node_in(ctx, node, 0), (float *)xtml_node_out(ctx, node, 0));
     }
     return XTML_STATUS_OK;
 }
 
 static xtml_status_t softmax_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
-    return softmax_eval_types(ctx, node, SOFTMAX_TYPES_ALL);
+    return softmax_eval_types(ctx, node, XTML_KTYPES_ALL);
 }
 
 static xtml_status_t softmax_eval_s8(xtml_ctx_t *ctx, const xtml_node_t *node) {
-    return softmax_eval_types(ctx, node, SOFTMAX_TYPE_S8);
+    return softmax_eval_types(ctx, node, XTML_KTYPE_S8);
 }
 
 const xtml_kernel_t xtml_kernel_softmax = { "SOFTMAX", softmax_prepare, softmax_eval };

@@ -488,31 +488,9 @@ static inline XTML_ALWAYS_INLINE void conv_fill_quant(const xtml_tinfo_t *in, co
     }
 }
 
-/* The types a prepare or eval body handles: the full kernels all of them,
- * the typed entries' (CONV_2D_INT8, DEPTHWISE_CONV_2D_INT8) int8 only. The
- * bodies are inlined into each with constant flags, so the int8 copies keep
- * no 16x8, int4 or float code (and a firmware with only them links none). */
-#define CONV_TYPE_S8 1u
-#define CONV_TYPE_S16 2u
-#define CONV_TYPE_INT4 4u
-#define CONV_TYPE_F32 8u
-#define CONV_TYPES_ALL (CONV_TYPE_S8 | CONV_TYPE_S16 | CONV_TYPE_INT4 | CONV_TYPE_F32)
-
-/* Whether the operator is int8 throughout: input, filter, output, and an
- * int32 bias or none (what the INT8 entries run). */
-static bool conv_accepts_s8(const xtml_prep_t *p) {
-    xtml_tinfo_t t;
-    int i;
-    for (i = 0; i < 3; i++) {
-        xtml_prep_input(p, i, &t);
-        if (t.index >= 0 && t.type != (i == 2 ? XTML_DTYPE_INT32 : XTML_DTYPE_INT8)) {
-            return false;
-        }
-    }
-    xtml_prep_output(p, 0, &t);
-    return t.index < 0 || t.type == XTML_DTYPE_INT8;
-}
-
+/* The prepare and eval bodies take the types they handle (XTML_KTYPE_*):
+ * all of them for CONV_2D and DEPTHWISE_CONV_2D, int8 only for their _INT8
+ * entries. */
 static inline XTML_ALWAYS_INLINE xtml_status_t conv_prepare_types(xtml_prep_t *p, bool depthwise, unsigned types) {
     const char *op = depthwise ? "DEPTHWISE_CONV_2D" : "CONV_2D";
     conv_options_t o;
@@ -552,7 +530,7 @@ static inline XTML_ALWAYS_INLINE xtml_status_t conv_prepare_types(xtml_prep_t *p
     }
 
     /* Types. */
-    if (types == CONV_TYPE_S8 && !conv_accepts_s8(p)) {
+    if (types == XTML_KTYPE_S8 && !xtml_prep_int8_weighted(p)) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
                               "input '%s' is %s, filter %s: the table's entry %s_INT8 runs int8 only; "
                               "these types need XTML_OP(%s)", in.name, xtml_dtype_name(in.type),
@@ -563,10 +541,10 @@ static inline XTML_ALWAYS_INLINE xtml_status_t conv_prepare_types(xtml_prep_t *p
                               "input '%s' has type %d, expected int8, int16 or float32", in.name,
                               (int)in.type);
     }
-    is_float = (types & CONV_TYPE_F32) != 0 && in.type == XTML_DTYPE_FLOAT32;
-    is_s16 = (types & CONV_TYPE_S16) != 0 && in.type == XTML_DTYPE_INT16;
+    is_float = (types & XTML_KTYPE_F32) != 0 && in.type == XTML_DTYPE_FLOAT32;
+    is_s16 = (types & XTML_KTYPE_S16) != 0 && in.type == XTML_DTYPE_INT16;
     /* int8 input: int8 or INT4 (packed) filter, as TFLM; int16 input: int8 filter */
-    int4 = (types & CONV_TYPE_INT4) != 0 && in.type == XTML_DTYPE_INT8 && filter.type == XTML_DTYPE_INT4;
+    int4 = (types & XTML_KTYPE_INT4) != 0 && in.type == XTML_DTYPE_INT8 && filter.type == XTML_DTYPE_INT4;
     if ((!int4 && (st = xtml_prep_expect_type(p, &filter, "filter", is_s16 ? XTML_DTYPE_INT8 : in.type)) !=
                       XTML_STATUS_OK) ||
         (st = xtml_prep_expect_type(p, &out, "output", in.type)) != XTML_STATUS_OK) {
@@ -758,11 +736,11 @@ static inline XTML_ALWAYS_INLINE xtml_status_t conv_prepare_types(xtml_prep_t *p
 
 /* One copy of the body for every type (both operators), one for int8. */
 static xtml_status_t conv_prepare_common(xtml_prep_t *p, bool depthwise) {
-    return conv_prepare_types(p, depthwise, CONV_TYPES_ALL);
+    return conv_prepare_types(p, depthwise, XTML_KTYPES_ALL);
 }
 
 static xtml_status_t conv_prepare_s8_common(xtml_prep_t *p, bool depthwise) {
-    return conv_prepare_types(p, depthwise, CONV_TYPE_S8);
+    return conv_prepare_types(p, depthwise, XTML_KTYPE_S8);
 }
 
 static xtml_status_t conv_prepare(xtml_prep_t *p) {
@@ -790,7 +768,7 @@ static inline XTML_ALWAYS_INLINE xtml_status_t conv_eval_types(xtml_ctx_t *ctx, 
     const void *bias = node->n_inputs > 2 ? xtml_node_in(ctx, node, 2) : NULL;
     void *output = xtml_node_out(ctx, node, 0);
     void *scratch = node->scratch;
-    if ((types & CONV_TYPE_INT4) != 0 && n->int4_count > 0) {
+    if ((types & XTML_KTYPE_INT4) != 0 && n->int4_count > 0) {
         xtml_unpack_int4((const uint8_t *)filter, n->int4_count, (int8_t *)scratch);
         filter = scratch;
         scratch = (uint8_t *)scratch + (((size_t)n->int4_count + 7u) & ~(size_t)7u);
@@ -815,20 +793,20 @@ static inline XTML_ALWAYS_INLINE xtml_status_t conv_eval_types(xtml_ctx_t *ctx, 
 #endif
         break;
     case CONV_KIND_S16:
-        if ((types & CONV_TYPE_S16) == 0) {
+        if ((types & XTML_KTYPE_S16) == 0) {
             break;
         }
         conv_s16(&n->k.s16, (const int16_t *)input, (const int8_t *)filter, bias, (int16_t *)output);
         break;
     case CONV_KIND_CONV_F32:
-        if ((types & CONV_TYPE_F32) == 0) {
+        if ((types & XTML_KTYPE_F32) == 0) {
             break;
         }
         conv_f32(&n->k.f32, (const float *)input, (const float *)filter, (const float *)bias,
                  (float *)output);
         break;
     case CONV_KIND_DEPTHWISE_F32:
-        if ((types & CONV_TYPE_F32) == 0) {
+        if ((types & XTML_KTYPE_F32) == 0) {
             break;
         }
         depthwise_f32(&n->k.f32, (const float *)input, (const float *)filter,
@@ -839,12 +817,12 @@ static inline XTML_ALWAYS_INLINE xtml_status_t conv_eval_types(xtml_ctx_t *ctx, 
 }
 
 static xtml_status_t conv_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
-    return conv_eval_types(ctx, node, CONV_TYPES_ALL);
+    return conv_eval_types(ctx, node, XTML_KTYPES_ALL);
 }
 
 /* A node the int8 prepare made is always an int8 kind. */
 static xtml_status_t conv_eval_s8(xtml_ctx_t *ctx, const xtml_node_t *node) {
-    return conv_eval_types(ctx, node, CONV_TYPE_S8);
+    return conv_eval_types(ctx, node, XTML_KTYPE_S8);
 }
 
 const xtml_kernel_t xtml_kernel_conv_2d = { "CONV_2D", conv_prepare, conv_eval };

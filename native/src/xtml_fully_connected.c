@@ -238,29 +238,8 @@ static void fc_float_range(int32_t act, float *lo, float *hi) {
     }
 }
 
-/* The types a prepare or eval body handles: the full kernel all of them,
- * FULLY_CONNECTED_INT8's int8 only; inlined into each with constant flags,
- * so the int8 copy keeps no 16x8, int4 or float code. */
-#define FC_TYPE_S8 1u
-#define FC_TYPE_S16 2u
-#define FC_TYPE_INT4 4u
-#define FC_TYPE_F32 8u
-#define FC_TYPES_ALL (FC_TYPE_S8 | FC_TYPE_S16 | FC_TYPE_INT4 | FC_TYPE_F32)
-
-/* int8 input, weights and output, and an int32 bias or none (what the INT8 entry runs). */
-static bool fc_accepts_s8(const xtml_prep_t *p) {
-    xtml_tinfo_t t;
-    int i;
-    for (i = 0; i < 3; i++) {
-        xtml_prep_input(p, i, &t);
-        if (t.index >= 0 && t.type != (i == 2 ? XTML_DTYPE_INT32 : XTML_DTYPE_INT8)) {
-            return false;
-        }
-    }
-    xtml_prep_output(p, 0, &t);
-    return t.index < 0 || t.type == XTML_DTYPE_INT8;
-}
-
+/* The prepare and eval bodies take the types they handle (XTML_KTYPE_*):
+ * all of them for FULLY_CONNECTED, int8 only for FULLY_CONNECTED_INT8. */
 static inline XTML_ALWAYS_INLINE xtml_status_t fc_prepare_types(xtml_prep_t *p, unsigned types) {
     xtml_fb_table_t opts;
     xtml_tinfo_t in, w, bias, out;
@@ -304,7 +283,7 @@ static inline XTML_ALWAYS_INLINE xtml_status_t fc_prepare_types(xtml_prep_t *p, 
                               "missing");
     }
 
-    if (types == FC_TYPE_S8 && !fc_accepts_s8(p)) {
+    if (types == XTML_KTYPE_S8 && !xtml_prep_int8_weighted(p)) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_TYPE,
                               "input '%s' is %s, weights %s: the table's entry FULLY_CONNECTED_INT8 runs int8 only; "
                               "these types need XTML_OP(FULLY_CONNECTED)", in.name, xtml_dtype_name(in.type),
@@ -315,14 +294,14 @@ static inline XTML_ALWAYS_INLINE xtml_status_t fc_prepare_types(xtml_prep_t *p, 
                               "input '%s' has type %d, expected int8, int16 or float32", in.name,
                               (int)in.type);
     }
-    is_float = (types & FC_TYPE_F32) != 0 && in.type == XTML_DTYPE_FLOAT32;
+    is_float = (types & XTML_KTYPE_F32) != 0 && in.type == XTML_DTYPE_FLOAT32;
     /* int8 input: int8 or INT4 (packed, per-tensor) weights, as TFLM */
-    int4 = (types & FC_TYPE_INT4) != 0 && in.type == XTML_DTYPE_INT8 && w.type == XTML_DTYPE_INT4;
+    int4 = (types & XTML_KTYPE_INT4) != 0 && in.type == XTML_DTYPE_INT8 && w.type == XTML_DTYPE_INT4;
     if (int4 && (!w.is_const || w.n_scales > 1)) {
         return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG, "int4 weights '%s' must be constant and per-tensor",
                               w.name);
     }
-    is_s16 = (types & FC_TYPE_S16) != 0 && in.type == XTML_DTYPE_INT16;
+    is_s16 = (types & XTML_KTYPE_S16) != 0 && in.type == XTML_DTYPE_INT16;
     if ((!int4 && (st = xtml_prep_expect_type(p, &w, "weights", is_s16 ? XTML_DTYPE_INT8 : in.type)) !=
                       XTML_STATUS_OK) ||
         (st = xtml_prep_expect_type(p, &out, "output", in.type)) != XTML_STATUS_OK) {
@@ -420,11 +399,11 @@ static inline XTML_ALWAYS_INLINE xtml_status_t fc_prepare_types(xtml_prep_t *p, 
 }
 
 static xtml_status_t fc_prepare(xtml_prep_t *p) {
-    return fc_prepare_types(p, FC_TYPES_ALL);
+    return fc_prepare_types(p, XTML_KTYPES_ALL);
 }
 
 static xtml_status_t fc_prepare_s8(xtml_prep_t *p) {
-    return fc_prepare_types(p, FC_TYPE_S8);
+    return fc_prepare_types(p, XTML_KTYPE_S8);
 }
 
 /* ---- eval ---- */
@@ -435,14 +414,14 @@ static inline XTML_ALWAYS_INLINE xtml_status_t fc_eval_types(xtml_ctx_t *ctx, co
     const void *weights = xtml_node_in(ctx, node, 1);
     const void *bias = node->n_inputs > 2 ? xtml_node_in(ctx, node, 2) : NULL;
     void *output = xtml_node_out(ctx, node, 0);
-    if ((types & FC_TYPE_INT4) != 0 && n->int4_count > 0) {
+    if ((types & XTML_KTYPE_INT4) != 0 && n->int4_count > 0) {
         xtml_unpack_int4((const uint8_t *)weights, n->int4_count, (int8_t *)node->scratch);
         weights = node->scratch;
     }
-    if ((types & FC_TYPE_S16) != 0 && n->is_s16) {
+    if ((types & XTML_KTYPE_S16) != 0 && n->is_s16) {
         fc_s16(&n->k.s8, n->acc64, (const int16_t *)input, (const int8_t *)weights, bias,
                (int16_t *)output);
-    } else if ((types & FC_TYPE_F32) != 0 && n->is_float) {
+    } else if ((types & XTML_KTYPE_F32) != 0 && n->is_float) {
         fc_f32(&n->k.f32, (const float *)input, (const float *)weights, (const float *)bias,
                (float *)output);
     } else {
@@ -458,12 +437,12 @@ static inline XTML_ALWAYS_INLINE xtml_status_t fc_eval_types(xtml_ctx_t *ctx, co
 }
 
 static xtml_status_t fc_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
-    return fc_eval_types(ctx, node, FC_TYPES_ALL);
+    return fc_eval_types(ctx, node, XTML_KTYPES_ALL);
 }
 
 /* A node the int8 prepare made is always int8. */
 static xtml_status_t fc_eval_s8(xtml_ctx_t *ctx, const xtml_node_t *node) {
-    return fc_eval_types(ctx, node, FC_TYPE_S8);
+    return fc_eval_types(ctx, node, XTML_KTYPE_S8);
 }
 
 const xtml_kernel_t xtml_kernel_fully_connected = { "FULLY_CONNECTED", fc_prepare, fc_eval };

@@ -429,6 +429,22 @@ int32_t xtml_prep_builtin_version(const xtml_prep_t *p);
 /* A custom operator's options (custom_options; len 0 when absent); fails
  * with BAD_OPTIONS unless their format is FLEXBUFFERS. */
 xtml_status_t xtml_prep_custom_options(xtml_prep_t *p, const uint8_t **data, uint32_t *len);
+
+/*
+ * The types a kernel body shared by a full operator entry and its typed
+ * entries handles (CONV_2D all of them, CONV_2D_INT8 int8 only): the bodies
+ * are inlined into each entry with constant flags, so an int8 entry keeps no
+ * code of the others.
+ */
+#define XTML_KTYPE_S8 1u
+#define XTML_KTYPE_S16 2u
+#define XTML_KTYPE_INT4 4u
+#define XTML_KTYPE_F32 8u
+#define XTML_KTYPES_ALL (XTML_KTYPE_S8 | XTML_KTYPE_S16 | XTML_KTYPE_INT4 | XTML_KTYPE_F32)
+
+/* Whether a weighted operator (input, weights, optional bias, output) is int8
+ * throughout with an int32 bias or none: what the _INT8 entries run. */
+bool xtml_prep_int8_weighted(const xtml_prep_t *p);
 /*
  * Persistent memory for the kernel's parameters, zeroed, aligned for any
  * scalar. Returns NULL in the measuring pass: do every check first, then

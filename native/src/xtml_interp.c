@@ -249,6 +249,19 @@ xtml_status_t xtml_prep_options(xtml_prep_t *p, int type, xtml_fb_table_t *t) {
     return XTML_STATUS_OK;
 }
 
+bool xtml_prep_int8_weighted(const xtml_prep_t *p) {
+    xtml_tinfo_t t;
+    int i;
+    for (i = 0; i < 3; i++) {
+        xtml_prep_input(p, i, &t);
+        if (t.index >= 0 && t.type != (i == 2 ? XTML_DTYPE_INT32 : XTML_DTYPE_INT8)) {
+            return false;
+        }
+    }
+    xtml_prep_output(p, 0, &t);
+    return t.index < 0 || t.type == XTML_DTYPE_INT8;
+}
+
 xtml_status_t xtml_prep_custom_options(xtml_prep_t *p, const uint8_t **data, uint32_t *len) {
     xtml_fb_vec_t v = xtml_fb_vec(&p->op, XTML_OP_CUSTOM_OPTIONS);
     uint8_t format = xtml_fb_u8(&p->op, XTML_OP_CUSTOM_FORMAT, 0);
