@@ -428,6 +428,11 @@ xtml_status_t xtml_prep_options(xtml_prep_t *p, int type, xtml_fb_table_t *t);
 int32_t xtml_prep_builtin_version(const xtml_prep_t *p);
 /* A custom operator's options (custom_options; len 0 when absent); fails
  * with BAD_OPTIONS unless their format is FLEXBUFFERS. */
+/* Writes the message into detail (cap bytes, when detail is not NULL and the
+ * build keeps messages) and returns status. */
+xtml_status_t xtml_set_detail(char *detail, size_t cap, xtml_status_t status, const char *fmt, ...)
+    XTML_PRINTF(4, 5);
+
 xtml_status_t xtml_prep_custom_options(xtml_prep_t *p, const uint8_t **data, uint32_t *len);
 
 /*

@@ -547,10 +547,7 @@ typedef struct build {
     size_t plan_at;           /* multi, real pass: where the planned region starts */
 } build_t;
 
-static xtml_status_t set_detail(char *detail, size_t cap, xtml_status_t status, const char *fmt, ...)
-    XTML_PRINTF(4, 5);
-
-static xtml_status_t set_detail(char *detail, size_t cap, xtml_status_t status, const char *fmt, ...) {
+xtml_status_t xtml_set_detail(char *detail, size_t cap, xtml_status_t status, const char *fmt, ...) {
 #ifndef XTML_NO_DETAIL
     if (detail != NULL) {
         va_list ap;
@@ -667,7 +664,7 @@ static xtml_status_t build_graph(build_t *b, void **data, xtml_node_t *nodes, si
     pl.count = 0;
     pl.cap = XTML_MAX_PLANNED_BUFFERS;
     if (n_tensors > XTML_MAX_PLANNED_BUFFERS) {
-        return set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_CONFIG,
+        return xtml_set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_CONFIG,
                           "model has %llu tensors; this build plans at most %d (XTML_MAX_PLANNED_BUFFERS)",
                           (unsigned long long)n_tensors, XTML_MAX_PLANNED_BUFFERS);
     }
@@ -696,23 +693,23 @@ static xtml_status_t build_graph(build_t *b, void **data, xtml_node_t *nodes, si
         entry = entry_for(b, builtin, custom, &at);
         kernel = entry != NULL ? entry->kernel : NULL;
         if (builtin == XTML_OP_CUSTOM && kernel == NULL) {
-            return set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_OPERATOR,
+            return xtml_set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_OPERATOR,
                               "operator %d: custom operator '%s' version %d is not %s", (int)i, custom, (int)version,
                               b->chosen ? "in the operator table (options.ops)" : "supported");
         }
         if (kernel == NULL && b->chosen) {
-            return set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_OPERATOR,
+            return xtml_set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_OPERATOR,
                               "operator %d: builtin %s (code %d) is not in the operator table (options.ops)", (int)i,
                               p->name, (int)builtin);
         }
         if (kernel == NULL || kernel->prepare == NULL) {
-            return set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_OPERATOR,
+            return xtml_set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_OPERATOR,
                               "operator %d: builtin %s (code %d) version %d is not supported", (int)i, p->name,
                               (int)builtin, (int)version);
         }
         /* Only later inputs are ever optional (a bias, a padding value). */
         if (p->inputs.len > 0 && xtml_ld_i32(p->inputs.data) < 0) {
-            return set_detail(detail, detail_cap, XTML_STATUS_MODEL_OPERATOR,
+            return xtml_set_detail(detail, detail_cap, XTML_STATUS_MODEL_OPERATOR,
                               "operator %d (%s): input 0 is absent (-1); every operator needs its first input",
                               (int)i, p->name);
         }
@@ -786,7 +783,7 @@ static xtml_status_t build_graph(build_t *b, void **data, xtml_node_t *nodes, si
         if (p->scratch > 0) {
             if (p->scratch > 0x7fffffffu ||
                 !plan_touch(&pl, n_tensors + i, (uint32_t)p->scratch, (uint16_t)i)) {
-                return set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_CONFIG,
+                return xtml_set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_CONFIG,
                                   "operator %d (%s): scratch of %zu bytes cannot be planned", (int)i, p->name,
                                   p->scratch);
             }
@@ -840,7 +837,7 @@ static xtml_status_t build_graph(build_t *b, void **data, xtml_node_t *nodes, si
                     continue;   /* persistent, not planned */
                 }
                 if (side == 0 && plan_find(&pl, (uint32_t)root) == NULL) {
-                    return set_detail(detail, detail_cap, XTML_STATUS_MODEL_OPERATOR,
+                    return xtml_set_detail(detail, detail_cap, XTML_STATUS_MODEL_OPERATOR,
                                       "operator %d (%s) reads tensor %d '%s' before any operator writes it",
                                       (int)i, op_name(p, &op), (int)index, tensor_name(p, index));
                 }
@@ -858,7 +855,7 @@ static xtml_status_t build_graph(build_t *b, void **data, xtml_node_t *nodes, si
         int32_t root = alias_root(alias_of_stack, xtml_ld_i32(g_out.data + 4 * k));
         bool is_const = tensor_storage(p, root, &bytes) != NULL || tensor_is_variable(p, root);
         if (!is_const && plan_find(&pl, (uint32_t)root) == NULL) {
-            return set_detail(detail, detail_cap, XTML_STATUS_MODEL_OPERATOR,
+            return xtml_set_detail(detail, detail_cap, XTML_STATUS_MODEL_OPERATOR,
                               "graph output %u (tensor %d '%s') is never written", (unsigned)k, (int)root,
                               tensor_name(p, root));
         }
@@ -876,7 +873,7 @@ static xtml_status_t build_graph(build_t *b, void **data, xtml_node_t *nodes, si
             continue;
         }
         if (plan_find(&pl, (uint32_t)root) == NULL) {
-            return set_detail(detail, detail_cap, XTML_STATUS_BAD_ARGUMENT,
+            return xtml_set_detail(detail, detail_cap, XTML_STATUS_BAD_ARGUMENT,
                               "kept tensor %d '%s' is neither a graph input nor written by any operator",
                               (int)p->keep[k], t.name);
         }
@@ -925,7 +922,7 @@ static xtml_status_t build_graph(build_t *b, void **data, xtml_node_t *nodes, si
     return XTML_STATUS_OK;
 
 too_many:
-    return set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_CONFIG,
+    return xtml_set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_CONFIG,
                       "model needs more than %d planned buffers (XTML_MAX_PLANNED_BUFFERS)",
                       XTML_MAX_PLANNED_BUFFERS);
 }
@@ -967,7 +964,7 @@ static xtml_status_t find_vars(build_t *b, char *detail, size_t detail_cap) {
                 p->asking_vars = false;
             }
             if (p->vars == NULL) {
-                return set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_OPERATOR,
+                return xtml_set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_OPERATOR,
                                   "subgraph %u operator %u: builtin VAR_HANDLE (code %d) is not in the operator "
                                   "table (options.ops)", (unsigned)s, (unsigned)i, XTML_OP_VAR_HANDLE);
             }
@@ -1011,7 +1008,7 @@ static xtml_status_t build_pass(build_t *b, char *detail, size_t detail_cap) {
     if (b->multi) {
         n_graphs = (int32_t)sgs.len;
         if (n_graphs > XTML_MAX_SUBGRAPHS) {
-            return set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_CONFIG,
+            return xtml_set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_CONFIG,
                               "model has %d subgraphs; this build runs at most %d (XTML_MAX_SUBGRAPHS)",
                               (int)n_graphs, XTML_MAX_SUBGRAPHS);
         }
@@ -1171,13 +1168,13 @@ static xtml_status_t build_keep(build_t *b, const xtml_options_t *options, char 
         return XTML_STATUS_OK;
     }
     if (options->keep_count < 0 || options->keep_tensors == NULL) {
-        return set_detail(detail, XTML_DETAIL_MAX, XTML_STATUS_BAD_ARGUMENT,
+        return xtml_set_detail(detail, XTML_DETAIL_MAX, XTML_STATUS_BAD_ARGUMENT,
                           options->keep_count < 0 ? "options.keep_count is negative" : "options.keep_tensors is NULL");
     }
     for (k = 0; k < options->keep_count; k++) {
         int32_t t = options->keep_tensors[k];
         if (t < 0 || (uint32_t)t >= b->prep.tensors.len) {
-            return set_detail(detail, XTML_DETAIL_MAX, XTML_STATUS_BAD_ARGUMENT,
+            return xtml_set_detail(detail, XTML_DETAIL_MAX, XTML_STATUS_BAD_ARGUMENT,
                               "options.keep_tensors[%d] is %d: the model has %u tensors", (int)k, (int)t,
                               (unsigned)b->prep.tensors.len);
         }
@@ -1201,7 +1198,7 @@ static xtml_status_t build_ops(build_t *b, const xtml_options_t *options, const 
         return XTML_STATUS_OK;
     }
     if (options->op_count < 0 || options->ops == NULL) {
-        return set_detail(detail, XTML_DETAIL_MAX, XTML_STATUS_BAD_ARGUMENT,
+        return xtml_set_detail(detail, XTML_DETAIL_MAX, XTML_STATUS_BAD_ARGUMENT,
                           options->op_count < 0 ? "options.op_count is negative" : "options.ops is NULL");
     }
     for (k = 0; k < options->op_count; k++) {
@@ -1211,7 +1208,7 @@ static xtml_status_t build_ops(build_t *b, const xtml_options_t *options, const 
                            : op->builtin == XTML_OP_CUSTOM ? op->kernel->name
                                                            : xtml_builtin_name(op->builtin);
         if (name == NULL || strcmp(op->kernel->name, name) != 0) {
-            return set_detail(detail, XTML_DETAIL_MAX, XTML_STATUS_BAD_ARGUMENT,
+            return xtml_set_detail(detail, XTML_DETAIL_MAX, XTML_STATUS_BAD_ARGUMENT,
                               "options.ops[%d] is not an operator entry (use XTML_OP(NAME))", (int)k);
         }
     }
@@ -1253,12 +1250,12 @@ static xtml_status_t arena_size(const uint8_t *model, size_t model_bytes, const 
     xtml_status_t status;
     diag_reset(diag);
     if (arena_bytes == NULL) {
-        return diag_set(diag, set_detail(diag != NULL ? diag->detail : NULL, XTML_DETAIL_MAX,
+        return diag_set(diag, xtml_set_detail(diag != NULL ? diag->detail : NULL, XTML_DETAIL_MAX,
                                          XTML_STATUS_BAD_ARGUMENT, "arena_bytes is NULL"));
     }
     *arena_bytes = 0;
     if (pointer_bytes != 4 && pointer_bytes != sizeof(void *)) {
-        return diag_set(diag, set_detail(diag != NULL ? diag->detail : NULL, XTML_DETAIL_MAX,
+        return diag_set(diag, xtml_set_detail(diag != NULL ? diag->detail : NULL, XTML_DETAIL_MAX,
                                          XTML_STATUS_BAD_ARGUMENT,
                                          "pointer_bytes is %zu; this build sizes arenas for 4 or %zu", pointer_bytes,
                                          sizeof(void *)));
@@ -1326,12 +1323,12 @@ static xtml_status_t init(const uint8_t *model, size_t model_bytes, const xtml_o
     xtml_fb_vec_t ops;
     diag_reset(diag);
     if (out == NULL || arena == NULL) {
-        return diag_set(diag, set_detail(detail, XTML_DETAIL_MAX, XTML_STATUS_BAD_ARGUMENT,
+        return diag_set(diag, xtml_set_detail(detail, XTML_DETAIL_MAX, XTML_STATUS_BAD_ARGUMENT,
                                          out == NULL ? "ctx is NULL" : "arena is NULL"));
     }
     *out = NULL;
     if (((uintptr_t)arena & (XTML_ARENA_ALIGN - 1)) != 0) {
-        return diag_set(diag, set_detail(detail, XTML_DETAIL_MAX, XTML_STATUS_ARENA_ALIGNMENT,
+        return diag_set(diag, xtml_set_detail(detail, XTML_DETAIL_MAX, XTML_STATUS_ARENA_ALIGNMENT,
                                          "arena address is not %d-byte aligned", XTML_ARENA_ALIGN));
     }
     status = xtml_model_verify(model, model_bytes, diag);
@@ -1358,7 +1355,7 @@ static xtml_status_t init(const uint8_t *model, size_t model_bytes, const xtml_o
             if (diag != NULL) {
                 diag->needed = needed;
             }
-            return diag_set(diag, set_detail(detail, XTML_DETAIL_MAX, XTML_STATUS_ARENA_TOO_SMALL,
+            return diag_set(diag, xtml_set_detail(detail, XTML_DETAIL_MAX, XTML_STATUS_ARENA_TOO_SMALL,
                                              "arena of %zu bytes is too small: the model needs %zu", arena_bytes,
                                              needed));
         }
@@ -1405,7 +1402,7 @@ static xtml_status_t init(const uint8_t *model, size_t model_bytes, const xtml_o
         if (diag != NULL) {
             diag->needed = needed;
         }
-        return diag_set(diag, set_detail(detail, XTML_DETAIL_MAX, XTML_STATUS_ARENA_TOO_SMALL,
+        return diag_set(diag, xtml_set_detail(detail, XTML_DETAIL_MAX, XTML_STATUS_ARENA_TOO_SMALL,
                                          "arena of %zu bytes is too small: the model needs %zu", arena_bytes,
                                          needed));
     }

@@ -78,24 +78,6 @@ bool xtml_model_has_ext(const xtml_fb_table_t *root) {
     return false;
 }
 
-static xtml_status_t fail(char *detail, size_t cap, xtml_status_t status, const char *fmt, ...) XTML_PRINTF(4, 5);
-
-static xtml_status_t fail(char *detail, size_t cap, xtml_status_t status, const char *fmt, ...) {
-#ifndef XTML_NO_DETAIL
-    if (detail != NULL) {
-        va_list ap;
-        va_start(ap, fmt);
-        xtml_vfmt(detail, cap, fmt, ap);
-        va_end(ap);
-    }
-#else
-    (void)detail;
-    (void)cap;
-    (void)fmt;
-#endif
-    return status;
-}
-
 /* ---- the call graph ---- */
 
 /* Whether subgraph `from` has an operator calling subgraph `to`. */
@@ -134,7 +116,7 @@ xtml_status_t xtml_call_graph(const xtml_fb_table_t *root, int32_t *order, char 
             int k, c = xtml_op_callees(root, &op, callees);
             for (k = 0; k < c; k++) {
                 if (callees[k] < 0 || (uint32_t)callees[k] >= n) {
-                    return fail(detail, detail_cap, XTML_STATUS_MODEL_INDEX,
+                    return xtml_set_detail(detail, detail_cap, XTML_STATUS_MODEL_INDEX,
                                 "subgraph %u operator %u (%s): subgraph index %" PRId32
                                 " out of range (model has %u subgraphs)",
                                 (unsigned)s, (unsigned)i, xtml_builtin_name(op_builtin(root, &op)), callees[k],
@@ -151,7 +133,7 @@ xtml_status_t xtml_call_graph(const xtml_fb_table_t *root, int32_t *order, char 
         return XTML_STATUS_OK;
     }
     if (n > XTML_MAX_SUBGRAPHS) {
-        return fail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_CONFIG,
+        return xtml_set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_CONFIG,
                     "model calls subgraphs and has %u of them; this build runs at most %d (XTML_MAX_SUBGRAPHS)",
                     (unsigned)n, XTML_MAX_SUBGRAPHS);
     }
@@ -183,7 +165,7 @@ xtml_status_t xtml_call_graph(const xtml_fb_table_t *root, int32_t *order, char 
                     }
                 }
             }
-            return fail(detail, detail_cap, XTML_STATUS_MODEL_RECURSION,
+            return xtml_set_detail(detail, detail_cap, XTML_STATUS_MODEL_RECURSION,
                         "subgraph %u calls itself through CALL_ONCE, IF or WHILE (directly or through other "
                         "subgraphs)", (unsigned)at);
         }
@@ -279,7 +261,7 @@ static xtml_status_t resource_var(const xtml_fb_table_t *root, int32_t sg_index,
             }
         }
     }
-    return fail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_CONFIG,
+    return xtml_set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_CONFIG,
                 "subgraph %d operator %u: resource tensor %d is not written by a VAR_HANDLE of the same "
                 "subgraph", (int)sg_index, (unsigned)user, (int)tensor);
 }
@@ -311,7 +293,7 @@ xtml_status_t xtml_var_layout(const xtml_fb_table_t *root, int32_t v, uint32_t *
                 continue;
             }
             if (ins.len != (assign ? 2u : 1u) || outs.len != (assign ? 0u : 1u) || xtml_ld_i32(ins.data) < 0) {
-                return fail(detail, detail_cap, XTML_STATUS_MODEL_OPERATOR,
+                return xtml_set_detail(detail, detail_cap, XTML_STATUS_MODEL_OPERATOR,
                             "subgraph %u operator %u (%s) has %u inputs and %u outputs, expected %u and %u",
                             (unsigned)s, (unsigned)i, xtml_builtin_name(builtin), (unsigned)ins.len,
                             (unsigned)outs.len, assign ? 2u : 1u, assign ? 0u : 1u);
@@ -325,7 +307,7 @@ xtml_status_t xtml_var_layout(const xtml_fb_table_t *root, int32_t v, uint32_t *
             }
             value = assign ? xtml_ld_i32(ins.data + 4) : xtml_ld_i32(outs.data);
             if (value < 0) {
-                return fail(detail, detail_cap, XTML_STATUS_MODEL_OPERATOR,
+                return xtml_set_detail(detail, detail_cap, XTML_STATUS_MODEL_OPERATOR,
                             "subgraph %u operator %u (%s): the value is absent (-1)", (unsigned)s, (unsigned)i,
                             xtml_builtin_name(builtin));
             }
@@ -336,13 +318,13 @@ xtml_status_t xtml_var_layout(const xtml_fb_table_t *root, int32_t v, uint32_t *
                 n *= (uint64_t)xtml_ld_i32(shape.data + 4 * k);
             }
             if (xtml_dtype_size(type) == 0) {
-                return fail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_TYPE,
+                return xtml_set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_TYPE,
                             "subgraph %u operator %u (%s): a variable of %s is not supported", (unsigned)s,
                             (unsigned)i, xtml_builtin_name(builtin), xtml_dtype_name(type));
             }
             n *= xtml_dtype_size(type);
             if (sized && n != *bytes) {
-                return fail(detail, detail_cap, XTML_STATUS_SHAPE_MISMATCH,
+                return xtml_set_detail(detail, detail_cap, XTML_STATUS_SHAPE_MISMATCH,
                             "subgraph %u operator %u (%s): variable %d is %lu bytes here and %lu bytes in an "
                             "earlier use", (unsigned)s, (unsigned)i, xtml_builtin_name(builtin), (int)v,
                             (unsigned long)n, (unsigned long)*bytes);
@@ -363,7 +345,7 @@ xtml_status_t xtml_var_layout(const xtml_fb_table_t *root, int32_t v, uint32_t *
         }
     }
     if (read && !assigned) {
-        return fail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_CONFIG,
+        return xtml_set_detail(detail, detail_cap, XTML_STATUS_UNSUPPORTED_CONFIG,
                     "variable %d is read but no ASSIGN_VARIABLE writes it (TFLM gives it no memory)", (int)v);
     }
     return XTML_STATUS_OK;
