@@ -1,5 +1,6 @@
 // The C test program native/test/test_malformed.c: every class of malformed
-// model with its exact status, truncation of every reference model at every
+// model with its exact status (int64 constants 4 bytes off their alignment
+// included), truncation of every reference model at every
 // length, random byte flips through verify + prepare + invoke. Run on the
 // optimized build, under ASan + UBSan, and on rv32imc under qemu-riscv32
 // (32-bit sizes and picolibc; one process, models listed on the command line).
@@ -22,6 +23,16 @@ function referenceModels(): string[] {
     readdirSync(join(referenceDir, dir)).filter((f) => f.endsWith('.tflite')).sort().map((f) => join(referenceDir, dir, f)));
 }
 
+/** Our writer's models with int64 constants (test_malformed's bases_t.i64): loaded 4 bytes off 16 they must still run. */
+const int64Models = [
+  'int16/models/op_transpose_conv_16x8_same_s2_bias64.tflite', 'int16/models/op_conv_2d_16x8_same_s1_bias64.tflite',
+  'int16/models/op_depthwise_conv_2d_16x8_same_m2_bias64.tflite', 'int16/models/op_fully_connected_16x8_bias64.tflite',
+  'math/models/op_fill_f32_dims_int64.tflite',
+].map((f) => join(repoRoot, 'test/data/tflm-ops', f));
+
+/** Every model test_malformed runs: the reference models, then ours. */
+const allModels = (): string[] => [...referenceModels(), ...int64Models];
+
 interface Build {
   variant: string;
   needs: Requirement[];
@@ -30,12 +41,12 @@ interface Build {
 }
 
 const builds: Build[] = [
-  { variant: 'host', needs: [needs.reference, ...variantNeeds.host], command: () => [join(repoRoot, 'build/host/test_malformed'), [referenceDir]] },
+  { variant: 'host', needs: [needs.reference, ...variantNeeds.host], command: () => [join(repoRoot, 'build/host/test_malformed'), [referenceDir, ...allModels()]] },
   // Sanitizer instrumentation slows everything several times over: the hang guards stretch with it.
   { variant: 'asan', needs: [needs.reference, ...variantNeeds.asan],
-    command: () => [join(repoRoot, 'build/asan/test_malformed'), [referenceDir]], env: { XTML_TIME_SCALE: '3' } },
+    command: () => [join(repoRoot, 'build/asan/test_malformed'), [referenceDir, ...allModels()]], env: { XTML_TIME_SCALE: '3' } },
   { variant: 'rv32imc-O2', needs: [needs.reference, ...variantNeeds['rv32imc-O2']],
-    command: () => ['qemu-riscv32', [join(repoRoot, 'build/rv32imc-O2/test_malformed'), referenceDir, ...referenceModels()]],
+    command: () => ['qemu-riscv32', [join(repoRoot, 'build/rv32imc-O2/test_malformed'), referenceDir, ...allModels()]],
     env: { XTML_FLIP_TRIALS: String(RV32_FLIP_TRIALS), XTML_TIME_SCALE: String(RV32_TIME_SCALE) } },
 ];
 

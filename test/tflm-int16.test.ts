@@ -5,7 +5,8 @@
 // generator writes; a 16x8 DEPTHWISE_CONV_2D without a bias (TFLM's aborts)
 // gives TFLM's outputs for the same model with a bias of zeros; the
 // configurations TFLM runs but we refuse (it would ignore a zero point or
-// misread a bias) are refused with a specific status.
+// misread a bias) are refused with a specific status; an output shape given
+// at invoke that is not the output's fails the invoke.
 import test from 'ava';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -81,8 +82,29 @@ const refusedHere: [string, OpConfig, string, RegExp][] = [
   ['16x8 FULLY_CONNECTED with an int64 bias and a requantization shift of 8',
     withTensor(byId('op_fully_connected_16x8_bias64'), 'output', (x) => ({ ...x, quant: { scale: [1e-9], zeroPoint: [0] } })),
     'XTML_STATUS_MODEL_QUANTIZATION', /too large/],
+  ['16x8 TRANSPOSE_CONV with an output shape input of 3 elements',
+    withTensor(byId('op_transpose_conv_16x8_shape_input_bias64'), 'output_shape', (x) => ({ ...x, shape: [3] })),
+    'XTML_STATUS_SHAPE_MISMATCH', /output shape 'output_shape' is not int32 \[4\]/],
   ['int16 MEAN with a float32 output',
     withTensor(byId('op_mean_int16_hw_keep'), 'output', (x) => ({ name: x.name, dtype: 'float32', shape: x.shape })),
     'XTML_STATUS_UNSUPPORTED_TYPE', /output/],
 ];
 testRefusedOnHost(scratch, refusedHere, (what, status) => `refused: ${what}, with ${status}`);
+
+optionalTest('16x8 TRANSPOSE_CONV with its output shape a graph input: a shape other than the output\'s fails the invoke with XTML_STATUS_EVAL_ERROR', variantNeeds.host, async (t) => {
+  const id = 'op_transpose_conv_16x8_shape_input_bias64';
+  const v = manifest.models.find((m) => m.id === id)!.vectors.find((x) => x.name === 'pattern')!;
+  const input = new Uint8Array(readFileSync(join(dir, v.input)));
+  const shape = new Int32Array(input.buffer.slice(0, 16));
+  t.deepEqual([...shape], [1, 6, 4, 3]);
+  for (const [at, value] of [[1, 5], [3, 4], [0, 2]] as const) {
+    const wrong = new Uint8Array(input);
+    new DataView(wrong.buffer).setInt32(4 * at, value, true);
+    const file = join(scratch, `${serial++}.in`);
+    writeFileSync(file, wrong);
+    const r = await runCli('host', ['run', join(dir, 'models', `${id}.tflite`), '--input', file, '--output', `${file}.out`]);
+    t.is(r.code, 1);
+    t.true(r.stderr.startsWith('XTML_STATUS_EVAL_ERROR'), r.stderr);
+    t.regex(r.stderr, new RegExp(`TRANSPOSE_CONV: output_shape\\[${at}\\] = ${value}, the output has ${shape[at]}`));
+  }
+});

@@ -15,8 +15,9 @@
  *     They must stay valid and unchanged for as long as the context is used
  *     (on a microcontroller they normally sit in memory-mapped flash).
  *     Constant tensors of multi-byte types must be aligned to their element
- *     size in memory; flatbuffers place them 16-byte aligned relative to the
- *     file start, so a model buffer aligned to 16 always satisfies this.
+ *     size in memory (int64: 4, unless the constant is a graph output);
+ *     flatbuffers place them 16-byte aligned relative to the file start, so a
+ *     model buffer aligned to 16 always satisfies this.
  *   - The arena belongs to the caller, must be aligned to XTML_ARENA_ALIGN and
  *     holds everything the context needs: the context itself, tensor tables,
  *     per-operator parameters and all activation buffers. There is no other

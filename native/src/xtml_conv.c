@@ -180,7 +180,7 @@ static void conv_s16(const conv_s16_params_t *p, const int16_t *input, const int
                     }
                     if (p->acc64) {
                         if (bias != NULL) {
-                            acc += (uint64_t)((const int64_t *)bias)[oc];
+                            acc += (uint64_t)xtml_ld_i64((const uint8_t *)bias + 8 * (size_t)oc);
                         }
                         v = xtml_mul_by_quantized_multiplier_64((int64_t)acc, p->rq.multiplier[oc],
                                                                 p->rq.shift[oc]);

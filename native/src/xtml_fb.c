@@ -107,3 +107,13 @@ const char *xtml_fb_str(const xtml_fb_table_t *t, int field) {
     xtml_fb_vec_t v = xtml_fb_vec(t, field);
     return v.data != NULL ? (const char *)v.data : "";
 }
+
+/* The builtin code of a model's operator: the schema keeps codes below 127 in
+ * the old byte field as well, and the larger of the two fields wins. */
+int32_t xtml_fb_op_builtin(const xtml_fb_table_t *root, const xtml_fb_table_t *op) {
+    xtml_fb_vec_t codes = xtml_fb_vec(root, XTML_MODEL_OPCODES);
+    xtml_fb_table_t c = xtml_fb_vec_table(root, codes, xtml_fb_u32(op, XTML_OP_OPCODE_INDEX, 0));
+    int32_t deprecated = xtml_fb_i8(&c, XTML_OPCODE_DEPRECATED_BUILTIN, 0);
+    int32_t code = xtml_fb_i32(&c, XTML_OPCODE_BUILTIN, 0);
+    return code > deprecated ? code : deprecated;
+}

@@ -75,7 +75,7 @@ static void fc_s16(const fc_s8_params_t *p, bool acc64, const int16_t *input, co
             }
             if (acc64) {
                 if (bias != NULL) {
-                    acc += (uint64_t)((const int64_t *)bias)[u];
+                    acc += (uint64_t)xtml_ld_i64((const uint8_t *)bias + 8 * (size_t)u);
                 }
                 v = xtml_mul_by_quantized_multiplier_64((int64_t)acc, p->rq.multiplier[ch],
                                                         p->rq.shift[ch]);

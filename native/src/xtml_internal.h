@@ -112,6 +112,8 @@ xtml_fb_vec_t xtml_fb_vec(const xtml_fb_table_t *t, int field);
 xtml_fb_table_t xtml_fb_vec_table(const xtml_fb_table_t *t, xtml_fb_vec_t v, uint32_t i);
 /* A string field, NUL-terminated (verified); "" when absent. */
 const char *xtml_fb_str(const xtml_fb_table_t *t, int field);
+/* Operator `op`'s builtin code (deprecated and new fields), from the model's operator codes. */
+int32_t xtml_fb_op_builtin(const xtml_fb_table_t *root, const xtml_fb_table_t *op);
 
 /* Field numbers of the TensorFlow Lite schema tables we read. */
 enum { XTML_MODEL_VERSION = 0, XTML_MODEL_OPCODES = 1, XTML_MODEL_SUBGRAPHS = 2,

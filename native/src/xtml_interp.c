@@ -407,14 +407,11 @@ xtml_status_t xtml_prep_expect_s16_io(xtml_prep_t *p, const xtml_tinfo_t *in, co
 
 /* ---- operator lookup ---- */
 
-static void op_identity(const xtml_prep_t *p, uint32_t opcode_index, int32_t *builtin, int32_t *version,
+static void op_identity(const xtml_prep_t *p, const xtml_fb_table_t *op, int32_t *builtin, int32_t *version,
                         const char **custom) {
     xtml_fb_vec_t codes = xtml_fb_vec(&p->root, XTML_MODEL_OPCODES);
-    xtml_fb_table_t c = xtml_fb_vec_table(&p->root, codes, opcode_index);
-    int32_t deprecated = xtml_fb_i8(&c, XTML_OPCODE_DEPRECATED_BUILTIN, 0);
-    int32_t code = xtml_fb_i32(&c, XTML_OPCODE_BUILTIN, 0);
-    /* The schema keeps small codes in the old byte field; the larger wins. */
-    *builtin = code > deprecated ? code : deprecated;
+    xtml_fb_table_t c = xtml_fb_vec_table(&p->root, codes, xtml_fb_u32(op, XTML_OP_OPCODE_INDEX, 0));
+    *builtin = xtml_fb_op_builtin(&p->root, op);
     *version = xtml_fb_i32(&c, XTML_OPCODE_VERSION, 1);
     *custom = xtml_fb_str(&c, XTML_OPCODE_CUSTOM);
 }
@@ -423,9 +420,17 @@ static const char *op_name(const xtml_prep_t *p, const xtml_fb_table_t *op) {
     int32_t builtin, version;
     const char *custom;
     const char *name;
-    op_identity(p, xtml_fb_u32(op, XTML_OP_OPCODE_INDEX, 0), &builtin, &version, &custom);
+    op_identity(p, op, &builtin, &version, &custom);
     name = xtml_builtin_name(builtin);
     return name != NULL ? name : "?";
+}
+
+/* An int64 constant whose data is 4 but not 8 bytes aligned (xtml_verify.c allows it). */
+static bool misaligned_i64_constant(const xtml_prep_t *p, int32_t index) {
+    xtml_fb_table_t t = xtml_fb_vec_table(&p->subgraph, p->tensors, (uint32_t)index);
+    size_t bytes;
+    const void *data = tensor_storage(p, index, &bytes);
+    return data != NULL && xtml_fb_u8(&t, XTML_TENSOR_TYPE, 0) == XTML_DTYPE_INT64 && ((uintptr_t)data & 7u) != 0;
 }
 
 static bool tensor_is_variable(const xtml_prep_t *p, int32_t index) {
@@ -682,7 +687,7 @@ static xtml_status_t build_graph(build_t *b, void **data, xtml_node_t *nodes, si
         p->op = xtml_fb_vec_table(&p->subgraph, ops, i);
         p->inputs = xtml_fb_vec(&p->op, XTML_OP_INPUTS);
         p->outputs = xtml_fb_vec(&p->op, XTML_OP_OUTPUTS);
-        op_identity(p, xtml_fb_u32(&p->op, XTML_OP_OPCODE_INDEX, 0), &builtin, &version, &custom);
+        op_identity(p, &p->op, &builtin, &version, &custom);
         p->builtin = builtin;
         p->version = version;
         p->name = builtin == XTML_OP_CUSTOM ? custom : xtml_builtin_name(builtin);
@@ -747,17 +752,21 @@ static xtml_status_t build_graph(build_t *b, void **data, xtml_node_t *nodes, si
             int32_t in = xtml_ld_i32(p->inputs.data + 4 * p->alias_in);
             /* A graph output never aliases another graph output or input: the
              * caller reads them as separate buffers. */
-            bool in_is_graph_io = false;
+            bool in_is_graph_io = false, out_is_graph_out = false;
             for (k = 0; k < g_in.len; k++) {
                 in_is_graph_io = in_is_graph_io || xtml_ld_i32(g_in.data + 4 * k) == in;
             }
             for (k = 0; k < g_out.len; k++) {
                 in_is_graph_io = in_is_graph_io || xtml_ld_i32(g_out.data + 4 * k) == in;
+                out_is_graph_out = out_is_graph_out || xtml_ld_i32(g_out.data + 4 * k) == out;
             }
             /* Never close a cycle (two reshapes writing each other's input):
              * alias_root() would loop. The planner then reports the
-             * read-before-write. */
-            if (!in_is_graph_io && in >= 0 && alias_root(alias_of_stack, in) != out) {
+             * read-before-write. A graph output that would alias an int64
+             * constant 4 but not 8 bytes aligned (the verifier allows them)
+             * gets its own memory: the caller reads it typed. */
+            if (!in_is_graph_io && in >= 0 && alias_root(alias_of_stack, in) != out &&
+                !(out_is_graph_out && misaligned_i64_constant(p, alias_root(alias_of_stack, in)))) {
                 alias_of_stack[out] = in;
             }
         }
@@ -942,7 +951,6 @@ static void prep_graph(xtml_prep_t *p, int32_t index) {
  */
 static xtml_status_t find_vars(build_t *b, char *detail, size_t detail_cap) {
     xtml_prep_t *p = &b->prep;
-    xtml_fb_vec_t codes = xtml_fb_vec(&p->root, XTML_MODEL_OPCODES);
     xtml_fb_vec_t sgs = xtml_fb_vec(&p->root, XTML_MODEL_SUBGRAPHS);
     const xtml_op_t *entry;
     int32_t at = 0;
@@ -953,8 +961,7 @@ static xtml_status_t find_vars(build_t *b, char *detail, size_t detail_cap) {
         xtml_fb_vec_t ops = xtml_fb_vec(&sg, XTML_SUBGRAPH_OPERATORS);
         for (i = 0; i < ops.len; i++) {
             xtml_fb_table_t op = xtml_fb_vec_table(&sg, ops, i);
-            xtml_fb_table_t c = xtml_fb_vec_table(&p->root, codes, xtml_fb_u32(&op, XTML_OP_OPCODE_INDEX, 0));
-            if (xtml_fb_i32(&c, XTML_OPCODE_BUILTIN, 0) != XTML_OP_VAR_HANDLE) {
+            if (xtml_fb_op_builtin(&p->root, &op) != XTML_OP_VAR_HANDLE) {
                 continue;
             }
             entry = entry_for(b, XTML_OP_VAR_HANDLE, NULL, &at);

@@ -130,9 +130,9 @@ static int32_t lstm_rq64(uint64_t x, lstm_rq_t rq) {
     return (int32_t)(uint32_t)(uint64_t)((int64_t)r >> total);
 }
 
-/* The same for int16 x and int64 biases (64-bit sums). */
+/* The same for int16 x and int64 biases (64-bit sums; the bias read byte-wise, see xtml_verify.c). */
 static void lstm_fc_s16(const lstm_node_t *n, int32_t rows, int32_t depth, const int16_t *x, int32_t zp,
-                        const int8_t *w, const int64_t *bias, lstm_rq_t rq, int16_t *out) {
+                        const int8_t *w, const uint8_t *bias, lstm_rq_t rq, int16_t *out) {
     int32_t r, s, i;
     for (r = 0; r < rows; r++) {
         const int16_t *xr = x + (size_t)r * (size_t)depth;
@@ -143,7 +143,7 @@ static void lstm_fc_s16(const lstm_node_t *n, int32_t rows, int32_t depth, const
                 acc += (uint64_t)(int64_t)((int32_t)ws[i] * ((int32_t)xr[i] - zp));
             }
             if (bias != NULL) {
-                acc += (uint64_t)xtml_ld_i64((const uint8_t *)(bias + s));
+                acc += (uint64_t)xtml_ld_i64(bias + 8 * (size_t)s);
             }
             *out++ = lstm_sat16(lstm_rq64(acc, rq));
         }
@@ -161,7 +161,7 @@ static void lstm_gate_int(const lstm_node_t *n, const lstm_io_t *io, int g, int3
                    n->rec_fc[g], tmp);
     } else {
         lstm_fc_s16(n, rows, n->input, (const int16_t *)io->x + x_off, n->input_zp, (const int8_t *)io->w[g],
-                    (const int64_t *)io->bias[g], n->in_fc[g], out);
+                    (const uint8_t *)io->bias[g], n->in_fc[g], out);
         lstm_fc_s16(n, rows, n->state, (const int16_t *)io->h + h_off, n->hidden_zp, (const int8_t *)io->r[g],
                     NULL, n->rec_fc[g], tmp);
     }

@@ -233,7 +233,7 @@ static int64_t ld_i(uint8_t type, const void *p, int32_t i) {
     case XTML_DTYPE_UINT32:
         return ((const uint32_t *)p)[i];
     default:
-        return ((const int64_t *)p)[i];
+        return xtml_ld_i64((const uint8_t *)p + 8 * (size_t)i);   /* 4-byte aligned constants too */
     }
 }
 

@@ -456,7 +456,7 @@ static xtml_status_t arg_prepare(xtml_prep_t *p, bool is_min) {
                               axis.name);
     }
     a = axis.type == XTML_DTYPE_INT32 ? ((const int32_t *)axis.data)[0]
-                                      : ((const int64_t *)axis.data)[0];
+                                      : xtml_ld_i64((const uint8_t *)axis.data);
     if (in.ndim < 1 || a < -in.ndim || a >= in.ndim) {
         return xtml_prep_fail(p, XTML_STATUS_BAD_OPTIONS,
                               "axis '%s' value %lld is out of range for input 0 '%s' of rank %d",

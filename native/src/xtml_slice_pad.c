@@ -79,7 +79,7 @@ static xtml_status_t read_const_indices(xtml_prep_t *p, const xtml_tinfo_t *t, c
         if (t->type == XTML_DTYPE_INT32) {
             out[i] = ((const int32_t *)t->data)[i];
         } else {
-            int64_t v = ((const int64_t *)t->data)[i];
+            int64_t v = xtml_ld_i64((const uint8_t *)t->data + 8 * (size_t)i);
             if (v < INT32_MIN || v > INT32_MAX) {
                 return xtml_prep_fail(p, XTML_STATUS_BAD_OPTIONS,
                                       "%s tensor '%s' element %d does not fit int32", role,

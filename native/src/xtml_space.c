@@ -635,7 +635,8 @@ static int32_t shape_from_end(const void *data, int32_t n, int32_t i, bool is64)
     if (at < 0) {
         return 1;
     }
-    return is64 ? (int32_t)(uint32_t)(uint64_t)((const int64_t *)data)[at] : ((const int32_t *)data)[at];
+    return is64 ? (int32_t)(uint32_t)(uint64_t)xtml_ld_i64((const uint8_t *)data + 8 * (size_t)at)
+                : ((const int32_t *)data)[at];
 }
 
 static xtml_status_t broadcast_args_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {

@@ -18,14 +18,6 @@
 
 /* ---- reading the model ---- */
 
-static int32_t op_builtin(const xtml_fb_table_t *root, const xtml_fb_table_t *op) {
-    xtml_fb_vec_t codes = xtml_fb_vec(root, XTML_MODEL_OPCODES);
-    xtml_fb_table_t c = xtml_fb_vec_table(root, codes, xtml_fb_u32(op, XTML_OP_OPCODE_INDEX, 0));
-    int32_t deprecated = xtml_fb_i8(&c, XTML_OPCODE_DEPRECATED_BUILTIN, 0);
-    int32_t code = xtml_fb_i32(&c, XTML_OPCODE_BUILTIN, 0);
-    return code > deprecated ? code : deprecated;
-}
-
 static xtml_fb_table_t graph_table(const xtml_fb_table_t *root, int32_t index) {
     xtml_fb_vec_t sgs = xtml_fb_vec(root, XTML_MODEL_SUBGRAPHS);
     return xtml_fb_vec_table(root, sgs, (uint32_t)index);
@@ -43,7 +35,7 @@ static uint32_t graph_op_count(const xtml_fb_table_t *sg) {
 int xtml_op_callees(const xtml_fb_table_t *root, const xtml_fb_table_t *op, int32_t *callees) {
     xtml_fb_table_t o;
     int type, n;
-    switch (op_builtin(root, op)) {
+    switch (xtml_fb_op_builtin(root, op)) {
     case XTML_OP_CALL_ONCE: type = XTML_OPTS_CALL_ONCE; n = 1; break;
     case XTML_OP_IF: type = XTML_OPTS_IF; n = 2; break;
     case XTML_OP_WHILE: type = XTML_OPTS_WHILE; n = 2; break;
@@ -119,7 +111,7 @@ xtml_status_t xtml_call_graph(const xtml_fb_table_t *root, int32_t *order, char 
                     return xtml_set_detail(detail, detail_cap, XTML_STATUS_MODEL_INDEX,
                                 "subgraph %u operator %u (%s): subgraph index %" PRId32
                                 " out of range (model has %u subgraphs)",
-                                (unsigned)s, (unsigned)i, xtml_builtin_name(op_builtin(root, &op)), callees[k],
+                                (unsigned)s, (unsigned)i, xtml_builtin_name(xtml_fb_op_builtin(root, &op)), callees[k],
                                 (unsigned)n);
                 }
                 any = true;
@@ -206,7 +198,7 @@ static int32_t var_walk(const xtml_fb_table_t *root, const char *container, cons
             xtml_fb_table_t op = graph_op(&sg, i);
             const char *c, *nm;
             bool seen = false;
-            if (op_builtin(root, &op) != XTML_OP_VAR_HANDLE) {
+            if (xtml_fb_op_builtin(root, &op) != XTML_OP_VAR_HANDLE) {
                 continue;
             }
             handle_names(&op, &c, &nm);
@@ -217,7 +209,7 @@ static int32_t var_walk(const xtml_fb_table_t *root, const char *container, cons
                 for (i2 = 0; i2 < end && !seen; i2++) {
                     xtml_fb_table_t op2 = graph_op(&sg2, i2);
                     const char *c2, *nm2;
-                    if (op_builtin(root, &op2) != XTML_OP_VAR_HANDLE) {
+                    if (xtml_fb_op_builtin(root, &op2) != XTML_OP_VAR_HANDLE) {
                         continue;
                     }
                     handle_names(&op2, &c2, &nm2);
@@ -252,7 +244,7 @@ static xtml_status_t resource_var(const xtml_fb_table_t *root, int32_t sg_index,
         for (k = 0; k < outs.len; k++) {
             if (xtml_ld_i32(outs.data + 4 * k) == tensor) {
                 const char *c, *nm;
-                if (op_builtin(root, &op) != XTML_OP_VAR_HANDLE) {
+                if (xtml_fb_op_builtin(root, &op) != XTML_OP_VAR_HANDLE) {
                     break;
                 }
                 handle_names(&op, &c, &nm);
@@ -279,7 +271,7 @@ xtml_status_t xtml_var_layout(const xtml_fb_table_t *root, int32_t v, uint32_t *
         uint32_t n_ops = graph_op_count(&sg);
         for (i = 0; i < n_ops; i++) {
             xtml_fb_table_t op = graph_op(&sg, i);
-            int32_t builtin = op_builtin(root, &op);
+            int32_t builtin = xtml_fb_op_builtin(root, &op);
             xtml_fb_vec_t ins = xtml_fb_vec(&op, XTML_OP_INPUTS);
             xtml_fb_vec_t outs = xtml_fb_vec(&op, XTML_OP_OUTPUTS);
             xtml_fb_table_t tt, q;

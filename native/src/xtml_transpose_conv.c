@@ -4,8 +4,10 @@
  * zero point 0, int8 weights, an int64 or int16 bias), as TFLM's reference
  * kernels.
  *
- * Inputs: the output shape (int32 [4], constant here and equal to the output
- * tensor's shape: TFLM reads the output tensor's dims), the weights
+ * Inputs: the output shape (int32 [4], equal to the output tensor's shape:
+ * TFLM reads the output tensor's dims; a constant is checked when the model
+ * loads, a graph input or computed tensor at every invoke, which fails with
+ * XTML_STATUS_EVAL_ERROR and leaves the output untouched when they differ), the weights
  * [out_c, kh, kw, in_c], the NHWC input, an optional bias [out_c]. Options:
  * padding, strides, fused activation.
  *
@@ -39,6 +41,7 @@ typedef struct xtml_tconv_params {
     uint8_t type;            /* xtml_dtype_t: float32, int8 or int16 */
     uint8_t has_bias;
     uint8_t bias16;          /* int16: the bias is int16, not int64 */
+    uint8_t shape_at_eval;   /* the output shape is not constant: checked by eval */
     /* int8: out_c multipliers then out_c shifts (int32 each) follow */
 } xtml_tconv_params_t;
 
@@ -128,10 +131,34 @@ static void tconv_scatter_s16(const xtml_tconv_params_t *q, const int16_t *in, c
     }
 }
 
+/* An output shape given at invoke must be the output's: nothing is written otherwise. */
+static xtml_status_t tconv_check_shape(xtml_ctx_t *ctx, const xtml_tconv_params_t *q, const int32_t *shape) {
+    const int32_t want[4] = {q->batches, q->out_h, q->out_w, q->out_c};
+    int i;
+    for (i = 0; i < 4; i++) {
+        if (shape[i] != want[i]) {
+#ifndef XTML_NO_DETAIL
+            xtml_fmt(ctx->detail, sizeof ctx->detail, "TRANSPOSE_CONV: output_shape[%d] = %" PRId32 ", the output has %" PRId32,
+                     i, shape[i], want[i]);
+#else
+            (void)ctx;
+#endif
+            return XTML_STATUS_EVAL_ERROR;
+        }
+    }
+    return XTML_STATUS_OK;
+}
+
 static xtml_status_t tconv_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
     const xtml_tconv_params_t *q = (const xtml_tconv_params_t *)node->params;
     const void *bias = q->has_bias ? xtml_node_in(ctx, node, 3) : NULL;
     int32_t n = q->batches * q->out_h * q->out_w * q->out_c, i;
+    if (q->shape_at_eval) {
+        xtml_status_t st = tconv_check_shape(ctx, q, (const int32_t *)xtml_node_in(ctx, node, 0));
+        if (st != XTML_STATUS_OK) {
+            return st;
+        }
+    }
     if (q->type == XTML_DTYPE_FLOAT32) {
         float *out = (float *)xtml_node_out(ctx, node, 0);
         for (i = 0; i < n; i++) {
@@ -156,7 +183,9 @@ static xtml_status_t tconv_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
             int32_t c = i % q->out_c;
             uint64_t v = acc[i];
             if (bias != NULL) {
-                v += q->bias16 ? (uint64_t)(int64_t)((const int16_t *)bias)[c] : (uint64_t)((const int64_t *)bias)[c];
+                /* int64 read byte-wise: it may be 4-byte aligned (xtml_verify.c) */
+                v += q->bias16 ? (uint64_t)(int64_t)((const int16_t *)bias)[c]
+                               : (uint64_t)xtml_ld_i64((const uint8_t *)bias + 8 * (size_t)c);
             }
             out[i] = xtml_clamp_s16(xtml_mul_by_quantized_multiplier_64((int64_t)v, mult[c], (int)shift[c]), q->act_min,
                                     q->act_max);
@@ -268,11 +297,10 @@ static xtml_status_t tconv_prepare(xtml_prep_t *p) {
     if (in.ndim != 4 || w.ndim != 4 || out.ndim != 4) {
         return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH, "input, weights and output must be 4-D");
     }
-    if (!shape.is_const || shape.ndim != 1 || shape.dims[0] != 4) {
-        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG, "output shape '%s' is not a constant int32 [4]",
-                              shape.name);
+    if (shape.ndim != 1 || shape.dims[0] != 4) {
+        return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH, "output shape '%s' is not int32 [4]", shape.name);
     }
-    for (i = 0; i < 4; i++) {
+    for (i = 0; i < 4 && shape.is_const; i++) {
         if (xtml_ld_i32((const uint8_t *)shape.data + 4 * i) != out.dims[i]) {
             return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH, "output shape '%s' differs from the output in dimension %d",
                                   shape.name, (int)i);
@@ -297,6 +325,7 @@ static xtml_status_t tconv_prepare(xtml_prep_t *p) {
     local.out_c = out.dims[3];
     local.type = (uint8_t)in.type;
     local.has_bias = bias.index >= 0;
+    local.shape_at_eval = !shape.is_const;
     st = tconv_pad(p, "height", padding, local.out_h, local.k_h, local.stride_h, &local.pad_h);
     if (st == XTML_STATUS_OK) {
         st = tconv_pad(p, "width", padding, local.out_w, local.k_w, local.stride_w, &local.pad_w);

@@ -554,7 +554,8 @@ static xtml_status_t verify_tensor(verifier_t *v, const xtml_fb_table_t *t, uint
                            (unsigned long long)len, dims, xtml_dtype_name(type), (unsigned long long)need);
         }
         if (len != 0 && type != XTML_DTYPE_INT4 && xtml_dtype_size(type) > 1) {
-            size_t align = xtml_dtype_size(type) > 4 ? 8 : xtml_dtype_size(type);
+            /* int64: 4 (verify_i64_outputs) */
+            size_t align = type == XTML_DTYPE_INT64 ? 4 : xtml_dtype_size(type) > 4 ? 8 : xtml_dtype_size(type);
             if (((uintptr_t)data & (align - 1)) != 0) {
                 return fail_at(v, XTML_STATUS_MODEL_ALIGNMENT, what,
                                "%s data at model offset %llu is not %u-byte aligned in memory; load the "
@@ -755,6 +756,36 @@ static xtml_status_t verify_writes(verifier_t *v, dataflow_t *df, const xtml_fb_
     return XTML_STATUS_OK;
 }
 
+/*
+ * int64 constants need only 4-byte alignment: some TFLite files place buffers
+ * at 4-byte boundaries (SEANet's TRANSPOSE_CONV biases start at file offset
+ * 84) and TFLM reads them where they are, so every kernel reads int64 tensor
+ * data byte-wise (xtml_ld_i64). A graph's output is the exception: the caller
+ * gets a pointer to it, typed by its element type.
+ */
+static xtml_status_t verify_i64_outputs(verifier_t *v, const xtml_fb_table_t *sg, uint32_t index,
+                                        xtml_fb_vec_t tensors, xtml_fb_vec_t outs) {
+    uint32_t i;
+    for (i = 0; i < outs.len; i++) {
+        int32_t o = xtml_ld_i32(outs.data + 4 * i);
+        xtml_fb_table_t t = xtml_fb_vec_table(sg, tensors, (uint32_t)o);
+        uint32_t b = xtml_fb_u32(&t, XTML_TENSOR_BUFFER, 0);
+        const uint8_t *data;
+        uint64_t len = 0;
+        if (b != 0) {
+            buffer_data(v, b, &data, &len);
+        }
+        if (len != 0 && xtml_fb_i8(&t, XTML_TENSOR_TYPE, 0) == (int8_t)XTML_DTYPE_INT64 &&
+            ((uintptr_t)data & 7u) != 0) {
+            return fail(v, XTML_STATUS_MODEL_ALIGNMENT,
+                        "subgraph %u output %u: int64 constant tensor %d '%s' at model offset %llu is not 8-byte "
+                        "aligned in memory; load the model at a 16-byte aligned address", (unsigned)index,
+                        (unsigned)i, (int)o, xtml_fb_str(&t, XTML_TENSOR_NAME), (unsigned long long)(data - v->buf));
+        }
+    }
+    return XTML_STATUS_OK;
+}
+
 static xtml_status_t verify_subgraph(verifier_t *v, const xtml_fb_table_t *sg, uint32_t index, uint32_t n_opcodes) {
     where_t w = where_of("subgraph", -1, (int32_t)index, NULL);
     const where_t *what = &w;
@@ -803,7 +834,7 @@ static xtml_status_t verify_subgraph(verifier_t *v, const xtml_fb_table_t *sg, u
         TRY(verify_operator(v, &op, index, i, tensors.len, n_opcodes, tensors));
         TRY(verify_writes(v, &df, sg, index, i));
     }
-    return XTML_STATUS_OK;
+    return verify_i64_outputs(v, sg, index, tensors, outs);
 }
 
 static xtml_status_t verify_metadata(verifier_t *v, uint32_t n_subgraphs) {

@@ -931,7 +931,17 @@ typedef struct bases {
     const blob_t *conv;    /* op_conv_2d_int8_valid_s1_nobias: per-channel int8 weights */
     const blob_t *reshape; /* op_reshape_int8_3d_to_2d_options_only: options with a vector */
     const blob_t *vela;    /* tflm_person_detect_vela: CUSTOM ethos-u */
+    /* int64 constants (our writer's models from test/data/tflm-ops, listed on
+     * the command line; NULL when not): 16x8 biases, FILL's dims */
+    const blob_t *i64[5];
 } bases_t;
+
+/* The models of bases_t.i64, in order. */
+static const char *const i64_models[5] = {
+    "op_transpose_conv_16x8_same_s2_bias64.tflite", "op_conv_2d_16x8_same_s1_bias64.tflite",
+    "op_depthwise_conv_2d_16x8_same_m2_bias64.tflite", "op_fully_connected_16x8_bias64.tflite",
+    "op_fill_f32_dims_int64.tflite",
+};
 
 static void test_header(const bases_t *b) {
     mut_t m;
@@ -2731,6 +2741,179 @@ static const blob_t *find_model(const model_list_t *list, const char *label) {
     return NULL;
 }
 
+/*
+ * A model loaded at 16k + misalign (a copy), inputs from seed 1, invoked
+ * once: output 0's bytes into out (at most cap), its address into *addr.
+ * Returns "" or what went wrong.
+ */
+static const char *run_at(const uint8_t *data, size_t len, size_t misalign, uint8_t *out, size_t cap,
+                          size_t *out_len, const uint8_t **addr, uint8_t **block_out) {
+    static char why[300];
+    uint8_t *block = alloc16(len + misalign);
+    uint8_t *model = block + misalign;
+    xtml_diag_t d;
+    xtml_ctx_t *ctx = NULL;
+    xtml_tensor_info_t info;
+    size_t need = 0;
+    uint8_t *arena;
+    uint32_t rng = 1;
+    xtml_status_t st;
+    memcpy(model, data, len);
+    why[0] = '\0';
+    *block_out = block;
+    st = xtml_arena_size(model, len, &need, &d);
+    if (st != XTML_STATUS_OK) {
+        snprintf(why, sizeof why, "arena_size at 16k+%zu: %s '%s'", misalign, xtml_status_name(st), d.detail);
+        return why;
+    }
+    arena = alloc16(need);
+    st = xtml_init(model, len, arena, need, &ctx, &d);
+    if (st == XTML_STATUS_OK) {
+        fill_inputs(ctx, model, len, &rng);
+        st = xtml_invoke(ctx);
+    }
+    if (st != XTML_STATUS_OK) {
+        snprintf(why, sizeof why, "init/invoke at 16k+%zu: %s '%s'", misalign, xtml_status_name(st),
+                 ctx != NULL ? xtml_ctx_detail(ctx) : d.detail);
+    } else if (xtml_output_info(ctx, 0, &info) != XTML_STATUS_OK || info.bytes > cap) {
+        snprintf(why, sizeof why, "output 0 at 16k+%zu: no info or over %zu bytes", misalign, cap);
+    } else {
+        *addr = xtml_output_data(ctx, 0);
+        *out_len = info.bytes;
+        memcpy(out, *addr, info.bytes);
+    }
+    free(arena);
+    return why;
+}
+
+/* int64 constants of subgraph 0 whose data is not 8-byte aligned when the model is at `model`. */
+static int misaligned_i64(const uint8_t *model) {
+    xtml_fb_table_t root = xtml_fb_root(model);
+    xtml_fb_vec_t sgs = xtml_fb_vec(&root, XTML_MODEL_SUBGRAPHS);
+    xtml_fb_table_t sg = xtml_fb_vec_table(&root, sgs, 0);
+    xtml_fb_vec_t tensors = xtml_fb_vec(&sg, XTML_SUBGRAPH_TENSORS);
+    xtml_fb_vec_t buffers = xtml_fb_vec(&root, XTML_MODEL_BUFFERS);
+    uint32_t i;
+    int n = 0;
+    for (i = 0; i < tensors.len; i++) {
+        xtml_fb_table_t t = xtml_fb_vec_table(&sg, tensors, i);
+        uint32_t b = xtml_fb_u32(&t, XTML_TENSOR_BUFFER, 0);
+        xtml_fb_table_t buf;
+        xtml_fb_vec_t d;
+        if (xtml_fb_u8(&t, XTML_TENSOR_TYPE, 0) != XTML_DTYPE_INT64 || b == 0 || b >= buffers.len) {
+            continue;
+        }
+        buf = xtml_fb_vec_table(&root, buffers, b);
+        d = xtml_fb_vec(&buf, XTML_BUFFER_DATA);
+        n += d.len != 0 && ((uintptr_t)d.data & 7u) != 0;
+    }
+    return n;
+}
+
+/*
+ * int64 constants need 4-byte alignment only (TFLite files place some at
+ * 4 mod 8, as TFLM reads them): our models loaded 4 bytes off 16 run with
+ * their int64 biases and shapes misaligned and give the same bytes; an int64
+ * constant handed to the caller as a graph output must be 8-byte aligned, and
+ * a graph output that RESHAPE would alias to such a constant gets a copy.
+ */
+static void test_int64_alignment(const bases_t *b) {
+    uint8_t out0[4096], out4[4096];
+    char desc[200], got[400];
+    size_t i, len0 = 0, len4 = 0;
+    const uint8_t *addr0 = NULL, *addr4 = NULL;
+    uint8_t *block0, *block4;
+    const char *why;
+    mut_t m;
+    int32_t dims, out;
+    uint8_t code8 = XTML_OP_RESHAPE;
+
+    for (i = 0; i < sizeof b->i64 / sizeof b->i64[0]; i++) {
+        snprintf(desc, sizeof desc, "%s at 16k+4 (int64 constants 4 mod 8): loads, same output as at 16k",
+                 i64_models[i]);
+        if (b->i64[i] == NULL) {
+            skip(desc, "model not listed (core-malformed.test.ts lists it from test/data/tflm-ops)");
+            continue;
+        }
+        got[0] = '\0';
+        why = run_at(b->i64[i]->data, b->i64[i]->len, 0, out0, sizeof out0, &len0, &addr0, &block0);
+        snprintf(got, sizeof got, "%s", why);
+        why = run_at(b->i64[i]->data, b->i64[i]->len, 4, out4, sizeof out4, &len4, &addr4, &block4);
+        if (got[0] == '\0' && why[0] != '\0') {
+            snprintf(got, sizeof got, "%s", why);
+        }
+        if (got[0] == '\0' && misaligned_i64(block4 + 4) == 0) {
+            snprintf(got, sizeof got, "no int64 constant is misaligned at 16k+4: the check proves nothing");
+        } else if (got[0] == '\0' && (len0 != len4 || len0 == 0 || memcmp(out0, out4, len0) != 0)) {
+            snprintf(got, sizeof got, "output differs: %zu and %zu bytes", len0, len4);
+        }
+        free(block0);
+        free(block4);
+        result(got[0] == '\0', desc, got);
+    }
+    if (b->i64[4] == NULL) {
+        return;
+    }
+
+    /* FILL's int64 dims (a constant) made the graph output. */
+    mut_begin(&m, b->i64[4]);
+    dims = xtml_ld_i32(m.data + elem_pos(&m, op_pos(&m, 0), XTML_OP_INPUTS, 4, 0));
+    wr_i32(&m, elem_pos(&m, subgraph_pos(&m), XTML_SUBGRAPH_OUTPUTS, 4, 0), dims);
+    {
+        const char *needles[2] = {"subgraph 0 output 0: int64 constant tensor", "not 8-byte aligned"};
+        expect_bytes("FILL's int64 dims as the graph output at 16k+4: MODEL_ALIGNMENT", m.data, m.len, 4, AT_VERIFY,
+                     XTML_STATUS_MODEL_ALIGNMENT, needles, 2);
+        expect_bytes("FILL's int64 dims as the graph output at 16k: loads", m.data, m.len, 0, AT_PREPARE,
+                     XTML_STATUS_OK, needles, 0);
+    }
+    mut_end(&m);
+
+    /* FILL made RESHAPE(dims) -> int64 [2], the graph output: aliased to the
+     * constant at 16k, its own 8-byte aligned copy at 16k+4. */
+    mut_begin(&m, b->i64[4]);
+    set_u32(&m, opcode_pos(&m, 0), XTML_OPCODE_BUILTIN, XTML_OP_RESHAPE);
+    set_scalar(&m, opcode_pos(&m, 0), XTML_OPCODE_DEPRECATED_BUILTIN, &code8, 1);
+    wr_u32(&m, vec_len_pos(&m, op_pos(&m, 0), XTML_OP_INPUTS), 1);
+    out = xtml_ld_i32(m.data + elem_pos(&m, op_pos(&m, 0), XTML_OP_OUTPUTS, 4, 0));
+    dims = xtml_ld_i32(m.data + elem_pos(&m, op_pos(&m, 0), XTML_OP_INPUTS, 4, 0));
+    set_u8(&m, tensor_pos(&m, (uint32_t)out), XTML_TENSOR_TYPE, XTML_DTYPE_INT64);
+    wr_u32(&m, vec_len_pos(&m, tensor_pos(&m, (uint32_t)out), XTML_TENSOR_SHAPE), 1);
+    wr_i32(&m, elem_pos(&m, tensor_pos(&m, (uint32_t)out), XTML_TENSOR_SHAPE, 4, 0), 2);
+    got[0] = '\0';
+    if (!mut_ok(&m)) {
+        snprintf(got, sizeof got, "mutation failed: %s", m.err);
+    } else {
+        xtml_fb_table_t root = xtml_fb_root(m.data);
+        xtml_fb_vec_t sgs = xtml_fb_vec(&root, XTML_MODEL_SUBGRAPHS);
+        xtml_fb_table_t sg = xtml_fb_vec_table(&root, sgs, 0);
+        xtml_fb_table_t t = xtml_fb_vec_table(&sg, xtml_fb_vec(&sg, XTML_SUBGRAPH_TENSORS), (uint32_t)dims);
+        xtml_fb_table_t buf = xtml_fb_vec_table(&root, xtml_fb_vec(&root, XTML_MODEL_BUFFERS),
+                                                xtml_fb_u32(&t, XTML_TENSOR_BUFFER, 0));
+        xtml_fb_vec_t d = xtml_fb_vec(&buf, XTML_BUFFER_DATA);
+        size_t at = (size_t)(d.data - m.data);
+        why = run_at(m.data, m.len, 0, out0, sizeof out0, &len0, &addr0, &block0);
+        snprintf(got, sizeof got, "%s", why);
+        why = run_at(m.data, m.len, 4, out4, sizeof out4, &len4, &addr4, &block4);
+        if (got[0] == '\0' && why[0] != '\0') {
+            snprintf(got, sizeof got, "%s", why);
+        }
+        if (got[0] == '\0' && (d.len != 16 || len0 != 16 || len4 != 16 || memcmp(out0, d.data, 16) != 0 ||
+                               memcmp(out4, d.data, 16) != 0)) {
+            snprintf(got, sizeof got, "outputs of %zu and %zu bytes are not the constant's %u", len0, len4,
+                     (unsigned)d.len);
+        } else if (got[0] == '\0' && addr0 != block0 + at) {
+            snprintf(got, sizeof got, "at 16k the output is not the constant itself (no alias)");
+        } else if (got[0] == '\0' && (addr4 == block4 + 4 + at || ((uintptr_t)addr4 & 7u) != 0)) {
+            snprintf(got, sizeof got, "at 16k+4 the output aliases the misaligned constant");
+        }
+        free(block0);
+        free(block4);
+    }
+    result(got[0] == '\0', "RESHAPE of an int64 constant to the graph output: aliased at 16k, an aligned copy at 16k+4",
+           got);
+    mut_end(&m);
+}
+
 /* ---- running the parts, each in its own process ---- */
 
 static const bases_t *the_bases;
@@ -2757,6 +2940,7 @@ static const group_t groups[] = {
     {"quantization", test_quantization},
     {"dataflow", test_dataflow},
     {"alignment", test_alignment},
+    {"int64 alignment", test_int64_alignment},
     {"operators", test_operators},
     {"rebuilt graphs and verification time", test_graphs},
     {"arena contract", arena_add_group},
@@ -2862,6 +3046,9 @@ int main(int argc, char **argv) {
     bases.conv = find_model(&list, "op_conv_2d_int8_valid_s1_nobias.tflite");
     bases.reshape = find_model(&list, "op_reshape_int8_3d_to_2d_options_only.tflite");
     bases.vela = find_model(&list, "tflm_person_detect_vela.tflite");
+    for (i = 0; i < sizeof bases.i64 / sizeof bases.i64[0]; i++) {
+        bases.i64[i] = find_model(&list, i64_models[i]);
+    }
     if (bases.add == NULL || bases.hello == NULL || bases.conv == NULL || bases.reshape == NULL ||
         bases.vela == NULL) {
         fprintf(stderr, "test_malformed: base models missing under %s\n", ref);

@@ -5,7 +5,7 @@
 // and MEAN; plus configurations TFLM refuses (and the status our core refuses
 // them with). Seeded int16 inputs take every value of the int16 range.
 import type { FlatField } from '../../src/convert/tflite-write.js';
-import type { OpConfig, OpTensor, Quant, TensorDtype } from './gen.js';
+import { encode, type OpConfig, type OpTensor, type Quant, type TensorDtype } from './gen.js';
 
 const q = (scale: number, zeroPoint = 0): Quant => ({ scale: [scale], zeroPoint: [zeroPoint] });
 const perChannel = (scales: readonly number[], axis: number): Quant => ({ scale: scales, zeroPoint: scales.map(() => 0), axis });
@@ -236,7 +236,17 @@ interface TconvSpec {
   perTensor?: boolean;
   weightScale: number;
   outScale: number;
+  /** The output shape is a graph input (as in SEANet's layers), given with each vector. */
+  shapeInput?: boolean;
   extra?: Partial<OpConfig>;
+}
+
+/** Hand-chosen vectors for an output shape fed at invoke: the shape, then an int16 input pattern. */
+function shapeVectors(shape: readonly number[], inputCount: number): { name: string; input: Uint8Array }[] {
+  return [[37, 'pattern'], [8191, 'wide']].map(([k, name]) => ({
+    name: String(name),
+    input: new Uint8Array([...encode('int32', shape), ...encode('int16', pattern(inputCount, 65535, 32767, Number(k)))]),
+  }));
 }
 
 function tconv(s: TconvSpec): OpConfig {
@@ -244,7 +254,7 @@ function tconv(s: TconvSpec): OpConfig {
   const wShape = [s.outC, s.kernel[0], s.kernel[1], inC];
   const wQuant = s.perTensor ? q(s.weightScale) : perChannel(scales(s.outC, s.weightScale), 0);
   const tensors: OpTensor[] = [
-    { name: 'output_shape', dtype: 'int32', shape: [4], values: [n, s.out[0], s.out[1], s.outC] },
+    { name: 'output_shape', dtype: 'int32', shape: [4], ...(s.shapeInput ? {} : { values: [n, s.out[0], s.out[1], s.outC] }) },
     { name: 'weights', dtype: 'int8', shape: wShape, values: weights8(count(wShape)), quant: wQuant },
     act('input', 'int16', s.input, q(IN)),
     act('output', 'int16', [n, s.out[0], s.out[1], s.outC], q(s.outScale)),
@@ -272,6 +282,8 @@ function tconv(s: TconvSpec): OpConfig {
       { slot: 1, type: 'i32', value: s.stride[1] }, { slot: 2, type: 'i32', value: s.stride[0] },
       { slot: 3, type: 'i8', value: ACT[s.act ?? 'none'] },
     ],
+    // no seeded vectors: random bytes are no output shape (TFLM ignores it; we check it at invoke)
+    ...(s.shapeInput ? { seeds: [], vectors: shapeVectors([n, s.out[0], s.out[1], s.outC], count(s.input)) } : {}),
     ...s.extra,
   };
 }
@@ -322,6 +334,10 @@ export const configs: OpConfig[] = [
     perTensor: true, weightScale: 0.02, outScale: 2e-4 }),
   tconv({ id: 'same_s2x1_nobias_relu', input: [1, 2, 3, 2], kernel: [3, 2], outC: 2, out: [4, 3], stride: [2, 1], padding: 'SAME', bias: 'none',
     act: 'relu', weightScale: 0.01, outScale: 5e-5 }),
+  tconv({ id: 'shape_input_bias64', input: [1, 3, 2, 3], kernel: [3, 3], outC: 3, out: [6, 4], stride: [2, 2], padding: 'SAME', bias: 'int64',
+    shapeInput: true, weightScale: 0.01, outScale: 1e-4,
+    extra: { source: 'TRANSPOSE_CONV 16x8 with its output shape a graph input (SEANet\'s layers take it so), int64 bias, SAME, stride 2x2; ' +
+      'hand-chosen vectors: the right shape and two int16 patterns' } }),
   // ---- refused by TFLM ----
   conv({ id: 'int16_filter_refused', input: [1, 3, 3, 2], kernel: [2, 2], outC: 2, padding: 'VALID', bias: 'none', weightsType: 'int16',
     weightScale: 0.01, outScale: 1e-4,
