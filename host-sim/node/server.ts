@@ -38,6 +38,7 @@ const staticFiles: Record<string, [string, string]> = {
   '/model-panel.js': [join(webDir, 'model-panel.js'), 'text/javascript; charset=utf-8'],
   '/monitor.js': [join(webDir, 'monitor.js'), 'text/javascript; charset=utf-8'],
   '/convert-panel.js': [join(webDir, 'convert-panel.js'), 'text/javascript; charset=utf-8'],
+  '/audio-panel.js': [join(webDir, 'audio-panel.js'), 'text/javascript; charset=utf-8'],
   '/adapt.js': [join(webDir, 'adapt.js'), 'text/javascript; charset=utf-8'],
   '/overlay.js': [join(webDir, 'overlay.js'), 'text/javascript; charset=utf-8'],
   '/style.css': [join(webDir, 'style.css'), 'text/css; charset=utf-8'],

@@ -1,9 +1,10 @@
 // The page in front of the REST API (src/api.ts, served by host-sim/node/server.ts):
 // an image from the file input, a drop, the clipboard or the webcam goes to
 // POST /detect?profile=1; the answer is drawn on the frame (overlay.js), listed,
-// and timed. The monitoring card (monitor.js) is refreshed after every answer;
-// the model card is model-panel.js. Plain browser JavaScript as ES modules, no
-// build step; Chart.js is the global `Chart` from /vendor/chart.umd.min.js.
+// and timed (a WAV dropped anywhere goes to the keyword card, audio-panel.js).
+// The monitoring card (monitor.js) is refreshed after every answer; the model
+// card is model-panel.js. Plain browser JavaScript as ES modules, no build
+// step; Chart.js is the global `Chart` from /vendor/chart.umd.min.js.
 //
 // Hooks for tests (test/browser.test.ts): when an answer has been shown the body
 // carries data-state ("ok" or "error"), data-detections (the count, on success
@@ -19,6 +20,7 @@ import { canvasOfDrawable, canvasOfGray, grayOf, parsePgm } from './frames.js';
 import { currentModel, loadModel, setUpModelPanel } from './model-panel.js';
 import { setUpConvertPanel } from './convert-panel.js';
 import { setUpAdaptPanel } from './adapt.js';
+import { classifyFile, isAudioFile, setUpAudioPanel } from './audio-panel.js';
 import { refreshMonitoring, startMonitoring } from './monitor.js';
 import { BOX_COLOUR, drawAnswer, drawFrameOnly, drawPlaceholder } from './overlay.js';
 
@@ -377,7 +379,8 @@ window.addEventListener('drop', guard((event) => {
   event.preventDefault();
   ui.dropzone.classList.remove('over');
   const file = event.dataTransfer?.files?.[0];
-  if (file) return detectFile(file);
+  // a WAV dropped anywhere is for the keyword card
+  if (file) return isAudioFile(file) ? classifyFile(file) : detectFile(file);
 }));
 
 document.addEventListener('paste', guard((event) => {
@@ -405,6 +408,7 @@ ui.live.addEventListener('change', guard(() => {
 
 setUpModelPanel({ afterAction: refreshMonitoring });
 setUpConvertPanel();
+setUpAudioPanel();
 
 ui.canvas.dataset.boxColour = BOX_COLOUR;
 drawPlaceholder(ui.canvas, 'Drop, pick, paste or capture an image');
