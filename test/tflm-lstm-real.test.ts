@@ -1,5 +1,7 @@
-// Real LSTM models of upstream TFLM's examples (mnist_lstm int8 and float32,
-// dtln noise suppression: two int8 LSTMs) against the TFLM oracle's outputs
+// Real models of upstream TFLM's examples (mnist_lstm int8 and float32,
+// dtln noise suppression: two int8 LSTMs; the Xtensa micro_speech_lstm, the
+// SVDF keyword benchmarks, micro_speech's two audio front ends, hello_world
+// and sine in float32, a 224x224 MobileNetV2) against the TFLM oracle's outputs
 // on seeded inputs, a stream of invokes each, on wasm and node. The models
 // are upstream's and not committed: test/data/tflm-ops/sequence/real-models.json
 // holds their SHA-256 and the oracle's outputs (tools/tflm-ops/lstm-real.ts);
@@ -25,8 +27,10 @@ const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 /** Float outputs through the core's own expf/tanhf (xtml_fmath.c) where TFLM's build used glibc's: compared within this many ulp. */
 const floatUlps = 64;
 
-test('the real-model data covers int8 and float32 mnist_lstm and dtln, with the oracle\'s outputs', (t) => {
-  t.deepEqual(data.models.map((m) => m.id).sort(), ['dtln_noise_suppression', 'mnist_lstm_f32', 'mnist_lstm_int8']);
+test('the real-model data covers every model of TFLM\'s examples the reference set lacks, with the oracle\'s outputs', (t) => {
+  t.deepEqual(data.models.map((m) => m.id).sort(), ['audio_preprocessor_float', 'audio_preprocessor_int8', 'dtln_noise_suppression',
+    'hello_world_float', 'keyword_scrambled', 'keyword_scrambled_8bit', 'micro_speech_lstm', 'mnist_lstm_f32', 'mnist_lstm_int8',
+    'mobilenet_v2_224_int8', 'sine_float']);
   for (const m of data.models) {
     t.is(m.vectors.length, 2);
     for (const v of m.vectors) t.is(sha256(Buffer.from(v.output_base64, 'base64')), v.output_sha256);

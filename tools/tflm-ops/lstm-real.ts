@@ -1,5 +1,6 @@
-// Real LSTM models from upstream TFLM's examples, checked against the TFLM
-// oracle on seeded inputs (issue 14: "real models ... exact against the
+// Real models from upstream TFLM's examples (the LSTM ones first, hence the
+// name; then every other model of its examples and micro/models), checked
+// against the TFLM oracle on seeded inputs (issue 14: "real models ... exact against the
 // oracle"). The models are upstream's and are not committed: this tool reads
 // them from a TFLM checkout, runs the oracle on a stream of seeded inputs, and
 // writes what the test needs into test/data/tflm-ops/sequence/real-models.json:
@@ -34,6 +35,24 @@ export const realModels: RealModel[] = [
     about: 'TFLM example mnist_lstm, float32' },
   { id: 'dtln_noise_suppression', path: 'examples_disabled/dtln/dtln_noise_suppression.tflite',
     about: 'TFLM example dtln: two int8 LSTMs (128 units), FULLY_CONNECTED, LOGISTIC' },
+  // Every other model of the checkout's examples and micro/models (person_detect and
+  // hello_world int8 are in ../shared/reference; person_detect_vela needs the Ethos-U NPU).
+  { id: 'micro_speech_lstm', path: 'src/third_party/xtensa/examples/micro_speech_lstm/micro_speech_lstm.tflite',
+    about: 'TFLM Xtensa example micro_speech_lstm: int8 UNIDIRECTIONAL_SEQUENCE_LSTM keyword model' },
+  { id: 'keyword_scrambled', path: 'src/tensorflow/lite/micro/models/keyword_scrambled.tflite',
+    about: 'TFLM benchmark keyword_scrambled: int8 SVDF keyword model (weights scrambled)' },
+  { id: 'keyword_scrambled_8bit', path: 'src/tensorflow/lite/micro/models/keyword_scrambled_8bit.tflite',
+    about: 'TFLM benchmark keyword_scrambled_8bit: the same with 8-bit SVDF state' },
+  { id: 'audio_preprocessor_int8', path: 'examples_disabled/micro_speech/models/audio_preprocessor_int8.tflite',
+    about: 'TFLM example micro_speech audio front end (signal library operators), int8 features; a stateful stream of seeded samples' },
+  { id: 'audio_preprocessor_float', path: 'examples_disabled/micro_speech/models/audio_preprocessor_float.tflite',
+    about: 'TFLM example micro_speech audio front end, float32 features' },
+  { id: 'hello_world_float', path: 'examples_disabled/hello_world/models/hello_world_float.tflite',
+    about: 'TFLM example hello_world, float32' },
+  { id: 'sine_float', path: 'src/python/tflite_micro/sine_float.tflite',
+    about: 'TFLM Python interpreter test model sine_float, float32' },
+  { id: 'mobilenet_v2_224_int8', path: 'src/third_party/xtensa/examples/pytorch_to_tflite/mobilenet_v2_quantized_1x3x224x224.tflite',
+    about: 'TFLM Xtensa example pytorch_to_tflite: MobileNetV2 224x224 converted from PyTorch, int8 (NCHW input, TRANSPOSE first)' },
 ];
 
 export const realInvokes = 3;
@@ -108,7 +127,7 @@ function main(): void {
     rmSync(scratch, { recursive: true, force: true });
   }
   const doc = {
-    about: 'Real LSTM models of upstream TFLM (not committed: read from a TFLM checkout), their SHA-256, and the TFLM oracle\'s outputs on seeded inputs (tools/tflm-ops/lstm-real.ts).',
+    about: 'Real models of upstream TFLM\'s examples (not committed: read from a TFLM checkout), their SHA-256, and the TFLM oracle\'s outputs on seeded inputs (tools/tflm-ops/lstm-real.ts).',
     oracle: 'upstream TFLM MicroInterpreter at tensorflow/tflite-micro 90b983c, reference kernels, g++ -O2 on x86-64; each vector is one interpreter invoked `invokes` times, the outputs after each invoke one after another',
     seeded_inputs: 'xorshift32 as ../shared/reference/ops/manifest.json defines it, one stream per vector across its invokes',
     invokes: realInvokes,
