@@ -11,7 +11,7 @@
 //                  swapped): its facts and "changed" (false: it was already in service)
 //   POST /model/rollback  back to the rollback target (twice: back again)
 //   GET  /metrics /drift /profile  monitoring
-//   GET  /healthz  liveness
+//   GET  /healthz  liveness (and whether POST /classify has a keyword model)
 //   /adapt/examples (POST, GET, DELETE), POST /adapt: when the host gives
 //   ApiOptions.adapt (src/adapt/rest.ts; kept out of this module's imports so
 //   a device that does not adapt does not carry the trainer)
@@ -280,7 +280,7 @@ export class DetectionApi {
         DELETE: adapting((a) => json(200, a.clear())),
       },
       '/adapt': { POST: adapting((a) => json(200, a.adapt(request.body))) },
-      '/healthz': { GET: () => json(200, { status: 'ok', model: this.current().id, backend: this.backend, uptime_s: round((this.clock() - this.started) / 1000, 3) }) },
+      '/healthz': { GET: () => json(200, { status: 'ok', model: this.current().id, backend: this.backend, keyword_model: this.classifier !== undefined, uptime_s: round((this.clock() - this.started) / 1000, 3) }) },
     };
     const methods = Object.hasOwn(routes, request.path) ? routes[request.path]! : undefined;
     if (methods === undefined) throw new ApiError(404, 'NOT_FOUND', `no such endpoint: ${request.path}`);

@@ -194,7 +194,9 @@ for (const backend of backends) {
     t.is(model['backend'], backend);
     const health = await fetch(`${await url()}/healthz`);
     t.is(health.status, 200);
-    t.is(((await health.json()) as { model: string }).model, model['id'] as string);
+    const h = (await health.json()) as { model: string; keyword_model: boolean };
+    t.is(h.model, model['id'] as string);
+    t.false(h.keyword_model, 'no POST /classify model on this server');
   });
 
   // ---- bad input ----

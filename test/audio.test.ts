@@ -217,6 +217,7 @@ optionalTest('POST /classify answers 501 FRONT_END_UNSUPPORTED naming the operat
     for (const backend of ['xs', 'wasm'] as const) {
       const server = await startServer({ backend, port: 0, logger: () => undefined, keyword: { keywordPath } });
       try {
+        t.true(((await (await fetch(`${server.url}/healthz`)).json()) as { keyword_model: boolean }).keyword_model, `${backend}: /healthz`);
         for (const c of manifest.clips) {
           const r = await fetch(`${server.url}/classify?features=1`, { method: 'POST', body: Buffer.from(clipWav(c)), headers: { 'content-type': 'audio/wav' } });
           t.is(r.status, 200);

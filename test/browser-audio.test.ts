@@ -162,6 +162,9 @@ browserTest('keyword card: 8 kHz, broken, too long and non-WAV files show the AP
 
 browserTest('keyword card: a server without a keyword model makes the card say so and how to start one (503 NO_KEYWORD_MODEL)', false, async (t) => {
   const { page, errors } = await openPage(bare.url);
+  // said from the start (GET /healthz: keyword_model false), before any upload
+  await page.locator('[data-testid="audio-unavailable"]').waitFor({ state: 'visible', timeout: 10_000 });
+  t.is(await text(page, 'audio-unavailable-message'), 'GET /healthz: keyword_model is false');
   const wav = clipWav('noise');
   t.is(await classifyOnPage(page, 'noise.wav', 'audio/wav', wav), 'unavailable');
   const api = await apiClassify(bare.url, wav, 'audio/wav');

@@ -2,8 +2,9 @@
 // the page) goes to POST /classify (src/audio/keyword.ts); the keyword model's
 // labels are shown best first with a bar per score, the top one marked, with
 // the server's and the round trip's times and the two models' SHA-256 ids.
-// A server started without a keyword model answers 503 NO_KEYWORD_MODEL: the
-// card then says how to start one instead of showing an error. Every answer
+// A server started without a keyword model says so in GET /healthz
+// (keyword_model: false) and answers 503 NO_KEYWORD_MODEL: the card then says
+// how to start one, from the start, instead of showing an error. Every answer
 // refreshes the monitoring card (a failed request is counted in the metrics).
 //
 // Hooks for tests (test/browser-audio.test.ts): the body's data-audio is "ok",
@@ -110,7 +111,17 @@ export async function classifyFile(file) {
   refreshMonitoring();
 }
 
+/** Say up front when the server has no keyword model (GET /healthz), before anyone uploads a clip. */
+async function checkKeywordModel() {
+  const health = await request('/healthz');
+  if (health.error || health.value.keyword_model !== false || shown > 0) return;
+  ui.unavailable.hidden = false;
+  ui.unavailableMessage.textContent = 'GET /healthz: keyword_model is false';
+  ui.status.textContent = 'No keyword model on this server';
+}
+
 export function setUpAudioPanel() {
+  checkKeywordModel();
   ui.file.addEventListener('change', guarded(() => {
     const file = ui.file.files?.[0];
     ui.file.value = ''; // choosing the same file again is a change too
