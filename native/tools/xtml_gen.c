@@ -161,6 +161,7 @@ static void model_clear(xtml_gen_model_t *m) {
     m->buffers[0].at = 0;
     m->buffers[0].len = 0;
     m->buffers[0].external = 0;
+    m->buffers[0].skew4 = 0;
 }
 
 /* A new buffer holding `bytes` pool bytes (uninitialised); index or 0 when full. */
@@ -174,6 +175,7 @@ static uint32_t buffer_new(xtml_gen_model_t *m, uint32_t bytes) {
     b->at = at;
     b->len = bytes;
     b->external = 0;
+    b->skew4 = 0;
     return m->n_buffers++;
 }
 
@@ -436,7 +438,7 @@ static void quant_act(gen_t *g, int32_t t, uint8_t type) {
 /* Values of constant data. */
 typedef enum fill {
     FILL_RANDOM,   /* any bytes for integers, spread floats */
-    FILL_WEIGHTS,  /* int8 weights / small int32 biases / floats in [-1, 1] */
+    FILL_WEIGHTS,  /* int8 weights / small int32 and int64 biases / floats in [-1, 1] */
 } fill_t;
 
 static void fill_data(gen_t *g, uint8_t type, uint8_t *p, uint32_t bytes, fill_t fill) {
@@ -453,6 +455,17 @@ static void fill_data(gen_t *g, uint8_t type, uint8_t *p, uint32_t bytes, fill_t
                 f = bits_f32(special[xtml_gen_below(&r, 8)]);
             }
             st_u32(p + i, f32_bits(f));
+        }
+        return;
+    }
+    if (type == XTML_DTYPE_INT64 && fill == FILL_WEIGHTS) {
+        /* 16x8 biases: around the size of a sum, at times the int64 edges (the sums wrap) */
+        for (i = 0; i + 8 <= bytes; i += 8) {
+            int64_t v = (int64_t)(int32_t)xtml_gen_next(&r) / (mode == 0 ? 1 : 4096);
+            if (mode == 1) {
+                v = xtml_gen_below(&r, 2) ? INT64_MAX : INT64_MIN;
+            }
+            st_u64(p + i, (uint64_t)v);
         }
         return;
     }
@@ -3593,6 +3606,74 @@ static void choose_outputs(gen_t *g) {
     }
 }
 
+/* The int64 constants of the model (tensor indices); returns the count. */
+static uint32_t i64_constants(const xtml_gen_model_t *m, int32_t *list) {
+    uint32_t i, n = 0;
+    for (i = 0; i < m->n_tensors; i++) {
+        if (m->tensors[i].type == XTML_DTYPE_INT64 && is_const(m, (int32_t)i)) {
+            list[n++] = (int32_t)i;
+        }
+    }
+    return n;
+}
+
+/*
+ * int64 constants at the edges of their alignment rule, decided after the
+ * operators so the rest of a recipe keeps its meaning: the data of a model's
+ * int64 constants 4 but not 8 bytes aligned (TFLite files place them so; the
+ * core reads int64 tensor data byte-wise, and UBSan reports any typed read),
+ * a RESHAPE of an int64 constant (an existing one or a fresh one) to a graph
+ * output (the core gives it its own memory rather than alias misaligned
+ * data), and an int64 constant as a graph output (refused unless 8-byte
+ * aligned: the caller reads it typed).
+ */
+static void i64_alignment_edges(gen_t *g) {
+    xtml_gen_model_t *m = g->m;
+    int32_t list[XTML_GEN_MAX_TENSORS], dims[4];
+    uint32_t n, i;
+    if (chance(g, 3) && m->n_outputs < XTML_GEN_MAX_GRAPH_IO) {
+        xtml_gen_op_t *op;
+        int32_t from, out;
+        uint32_t rank, before = m->n_ops;
+        n = i64_constants(m, list);
+        if (n > 0 && chance(g, 70)) {
+            from = list[pick(g, n)];
+        } else {
+            rank = (uint32_t)range(g, 1, 3);
+            rand_shape_pos(g, rank, dims);
+            from = new_const(g, XTML_DTYPE_INT64, rank, dims, FILL_WEIGHTS);
+        }
+        rank = (uint32_t)range(g, 1, 4);
+        if (!g->full) {
+            factor_shape(g, tensor_count(&m->tensors[from]), rank, dims);
+        }
+        op = g->full ? NULL : new_op(g, XTML_OP_RESHAPE, XTML_OPTS_RESHAPE);
+        if (op != NULL) {
+            op_in(op, from);
+            opt_v(g, op, 0, dims, rank);
+            out = new_out(g, op, XTML_DTYPE_INT64, rank, dims);
+            if (!g->full) {
+                m->outputs[m->n_outputs++] = out;
+            }
+        }
+        if (g->full) {
+            m->n_ops = before;
+            return;
+        }
+    }
+    n = i64_constants(m, list);
+    if (n > 0 && chance(g, 4) && m->n_outputs < XTML_GEN_MAX_GRAPH_IO) {
+        m->outputs[m->n_outputs++] = list[pick(g, n)];
+    }
+    if (n > 0 && chance(g, 25)) {
+        for (i = 0; i < n; i++) {
+            if (chance(g, 75)) {
+                m->buffers[m->tensors[list[i]].buffer].skew4 = 1;
+            }
+        }
+    }
+}
+
 static uint64_t recipe_hash(const uint8_t *p, size_t n) {
     uint64_t h = 1469598103934665603ull;
     size_t i;
@@ -3647,6 +3728,9 @@ void xtml_gen_build(xtml_gen_model_t *m, const uint8_t *recipe, size_t recipe_le
         if (chance(&g, 2)) {
             m->ops[i].version = range(&g, 2, 7);
         }
+    }
+    if (!g.full) {
+        i64_alignment_edges(&g);
     }
 }
 
@@ -3974,7 +4058,11 @@ size_t xtml_gen_write(const xtml_gen_model_t *m, uint8_t *out, size_t cap) {
         } else {
             fbf_t f[1] = { F_REF };
             at = fbw_table(&w, f, b->len > 0 ? 1 : 0, s);
-            if (b->len > 0) {
+            if (b->len > 0 && b->skew4) {
+                /* the length at 16k, the data at 16k + 4 */
+                fbw_align(&w, 16, 0);
+                fbw_patch(&w, s[0], fbw_vector(&w, m->pool + b->at, b->len, 1, 4));
+            } else if (b->len > 0) {
                 fbw_patch(&w, s[0], fbw_vector(&w, m->pool + b->at, b->len, 1, 16));
             }
         }
@@ -3993,7 +4081,7 @@ size_t xtml_gen_write(const xtml_gen_model_t *m, uint8_t *out, size_t cap) {
     /* External buffer data after the flatbuffer, found by absolute offset. */
     for (i = 0; i < m->n_buffers; i++) {
         if (buffer_offset_slot[i] != 0) {
-            fbw_align(&w, 16, 0);
+            fbw_align(&w, 16, m->buffers[i].skew4 ? 12 : 0);
             at = fbw_reserve(&w, m->buffers[i].len);
             if (!w.overflow) {
                 memcpy(out + at, m->pool + m->buffers[i].at, m->buffers[i].len);
@@ -4089,12 +4177,15 @@ bool xtml_gen_read(xtml_gen_model_t *m, const uint8_t *model, size_t model_bytes
         m->buffers[i].at = at;
         m->buffers[i].len = len;
         m->buffers[i].external = external;
+        /* the writer puts data at 16k or 16k + 4 */
+        m->buffers[i].skew4 = (uint8_t)(len > 0 && ((size_t)(data - model) & 7u) != 0);
         m->n_buffers++;
     }
     if (m->n_buffers == 0) {
         m->buffers[0].at = 0;
         m->buffers[0].len = 0;
         m->buffers[0].external = 0;
+        m->buffers[0].skew4 = 0;
         m->n_buffers = 1;
     }
     meta = xtml_fb_vec(&root, XTML_MODEL_METADATA);
@@ -4480,17 +4571,18 @@ static void mutate_graph(xtml_gen_model_t *m, xtml_gen_rng_t *r) {
         }
         break;
     default:
-        /* A buffer: shorter, longer (data from the pool), or stored outside. */
+        /* A buffer: shorter, longer (data from the pool), stored outside, or 4 bytes off 16. */
         if (m->n_buffers > 1) {
             xtml_gen_buffer_t *b = &m->buffers[1 + xtml_gen_below(r, m->n_buffers - 1)];
-            switch (xtml_gen_below(r, 3)) {
+            switch (xtml_gen_below(r, 4)) {
             case 0: b->len = b->len > 0 ? b->len - 1 - xtml_gen_below(r, b->len) : 0; break;
             case 1:
                 if (b->at + b->len + 16 <= XTML_GEN_POOL) {
                     b->len += 1 + xtml_gen_below(r, 16);
                 }
                 break;
-            default: b->external = (uint8_t)!b->external; break;
+            case 2: b->external = (uint8_t)!b->external; break;
+            default: b->skew4 = (uint8_t)!b->skew4; break;
             }
         }
         break;
