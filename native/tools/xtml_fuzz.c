@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "xtml.h"
+#include "xtml_gen.h"
 
 /* Arenas above this are skipped (a fuzzed shape can ask for gigabytes). */
 #define FUZZ_ARENA_MAX ((size_t)16 << 20)
@@ -68,9 +69,11 @@ static uint32_t xorshift(uint32_t *s) {
 }
 
 /* Deterministic inputs: bytes for integer tensors; floats in [-1, 1), and for
- * one seed in four also infinities, NaN, subnormals and the largest floats. */
+ * one seed in four also infinities, NaN, subnormals and the largest floats;
+ * an output shape TRANSPOSE_CONV reads from a graph input mostly right
+ * (xtml_gen_shape_input), else bytes its invoke must refuse. */
 static void fill_inputs(xtml_ctx_t *ctx, const uint8_t *model, size_t model_bytes, uint32_t seed) {
-    int32_t i;
+    int32_t i, dims[4];
     uint32_t rng = seed != 0 ? seed : 1;
     for (i = 0; i < xtml_input_count(ctx); i++) {
         xtml_tensor_info_t info;
@@ -98,6 +101,11 @@ static void fill_inputs(xtml_ctx_t *ctx, const uint8_t *model, size_t model_byte
             for (k = 0; k < info.bytes; k++) {
                 in[k] = (uint8_t)(xorshift(&rng) >> 24);
             }
+        }
+        /* TRANSPOSE_CONV's output shape: the right one for three seeds in four. */
+        if (info.dtype == XTML_DTYPE_INT32 && info.bytes == sizeof dims && ((seed >> 8) & 3u) != 0 &&
+            xtml_gen_shape_input(model, model_bytes, i, dims)) {
+            memcpy(in, dims, sizeof dims);
         }
     }
 }

@@ -109,6 +109,13 @@ const uint8_t *xtml_gen_model_recipe(const xtml_gen_model_t *m, size_t *len);
  * verify or does not fit the structures (too many tensors, pool full). */
 bool xtml_gen_read(xtml_gen_model_t *m, const uint8_t *model, size_t model_bytes);
 
+/* For graph input `input` of a model the verifier accepted: when a
+ * TRANSPOSE_CONV reads it as its output shape (int32 [4]), that operator's
+ * output dims, which the input must hold for the invoke to succeed (other
+ * values fail it with XTML_STATUS_EVAL_ERROR); false for any other input.
+ * The harnesses fill such inputs with them most of the time. */
+bool xtml_gen_shape_input(const uint8_t *model, size_t model_bytes, int32_t input, int32_t dims[4]);
+
 /* One mutation within the schema: a shape, type, quantization parameter,
  * buffer, index, option, operator code or graph I/O changes, or an operator is
  * added, removed or moved. The result still serializes; it may well be a
