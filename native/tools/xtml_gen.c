@@ -1052,7 +1052,7 @@ static void gen_fully_connected(gen_t *g) {
     int64_t count;
     int32_t depth, units, batches, wdims[2], odims[XTML_GEN_MAX_RANK];
     uint32_t ondim, i;
-    int32_t weights, out, bias;
+    int32_t weights, out, bias, zp;
     bool per_channel, keep = false;
     if (g->full) {
         return;
@@ -1078,9 +1078,10 @@ static void gen_fully_connected(gen_t *g) {
     wdims[0] = units;
     wdims[1] = depth;
     weights = weighted_weights(g, &q, 2, wdims, true);
-    /* int4 weights are per-tensor (per-channel ones are refused) */
+    /* int4 weights are per-tensor (per-channel ones are refused), their zero point int4 */
     per_channel = q.wtype == XTML_DTYPE_INT4 ? chance(g, 5) : chance(g, 50);
-    weighted_scales(g, &q, weights, per_channel ? units : 1, 0, 0, per_channel || chance(g, 70) ? 0 : rand_zp(g));
+    zp = per_channel || chance(g, 70) ? 0 : q.wtype == XTML_DTYPE_INT4 && chance(g, 90) ? range(g, -8, 7) : rand_zp(g);
+    weighted_scales(g, &q, weights, per_channel ? units : 1, 0, 0, zp);
     op_in(op, in);
     op_in(op, weights);
     bias = weighted_bias(g, op, &q, units, 75, 30, XTML_DTYPE_INT32, 25);
