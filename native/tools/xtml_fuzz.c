@@ -16,9 +16,10 @@
  * a model in flash would be aligned, so that reads past the end hit ASan's
  * redzone. This is a host program: heap use is fine here.
  *
- * The same harness is linked twice: alone it sees libFuzzer's byte mutations
- * (xtml_fuzz); with tools/xtml_fuzz_mutator.c and tools/xtml_gen.c it sees
- * structure-aware mutations of generated models (xtml_fuzz_gen). Only the
+ * The same harness is linked twice, both times with tools/xtml_gen.c (its
+ * xtml_gen_shape_input fills TRANSPOSE_CONV's output shapes): alone it sees
+ * libFuzzer's byte mutations (xtml_fuzz); with tools/xtml_fuzz_mutator.c it
+ * sees structure-aware mutations of generated models (xtml_fuzz_gen). Only the
  * core is instrumented for coverage, so both report the core's edges.
  */
 #define _POSIX_C_SOURCE 200112L

@@ -131,6 +131,27 @@ function int16MatmulShift(): ModelDef {
   };
 }
 
+/**
+ * SLICE with begin INT32_MIN and size -1 ("to the end of the axis"): prepare
+ * computed that size, the axis size minus begin, in int32 (14 - INT32_MIN
+ * overflows: UBSan, found by xtml_fuzz_gen on a crossover of generated
+ * models). It is int64 now, and the begin is refused as outside the axis.
+ */
+function sliceBeginMin(): ModelDef {
+  const q = { scale: [1], zeroPoint: [0] };
+  return {
+    tensors: [
+      { name: 'x', type: 'int8', shape: [14], ...q },
+      { name: 'begin', type: 'int32', shape: [1], data: int32([-2147483648]) },
+      { name: 'size', type: 'int32', shape: [1], data: int32([-1]) },
+      { name: 'output', type: 'int8', shape: [14], ...q },
+    ],
+    operators: [{ builtin: 65, inputs: [0, 1, 2], outputs: [3], optionsType: 48, options: [] }],
+    inputs: [0],
+    outputs: [3],
+  };
+}
+
 export interface Reproducer {
   /** File name under native/test/fuzz/repro/. */
   file: string;
@@ -169,6 +190,11 @@ export function reproducers(): Reproducer[] {
       file: 'int16-batch-matmul-shift.tflite',
       bytes: writeTflite(int16MatmulShift()),
       expect: { status: 'XTML_STATUS_UNSUPPORTED_CONFIG', detail: /operator 0 \(BATCH_MATMUL\).*requantization scale is out of range/ },
+    },
+    {
+      file: 'slice-begin-int32-min.tflite',
+      bytes: writeTflite(sliceBeginMin()),
+      expect: { status: 'XTML_STATUS_BAD_OPTIONS', detail: /operator 0 \(SLICE\).*begin -2147483648 size -1 of axis 0 do not fit its size 14/ },
     },
   ];
 }
