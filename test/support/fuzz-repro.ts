@@ -152,6 +152,31 @@ function sliceBeginMin(): ModelDef {
   };
 }
 
+/**
+ * TRANSPOSE_CONV with an empty output ([1, 0, 1, 1]): the kernel cleared its
+ * accumulators with memset(scratch, 0, 0), and with nothing to accumulate the
+ * plan gives no scratch, so the pointer was NULL (UBSan: memset's pointer
+ * must not be null even for 0 bytes; found by xtml_fuzz_gen on a 16x8 model
+ * whose output shape was a graph input). Now an empty output returns at once:
+ * the invoke succeeds with nothing to write.
+ */
+function transposeConvEmpty(): ModelDef {
+  return {
+    tensors: [
+      { name: 'output_shape', type: 'int32', shape: [4], data: int32([1, 0, 1, 1]) },
+      { name: 'weights', type: 'int8', shape: [1, 1, 1, 1], data: int8([1]), scale: [0.5], zeroPoint: [0] },
+      { name: 'input', type: 'int8', shape: [1, 1, 1, 1], scale: [0.5], zeroPoint: [0] },
+      { name: 'output', type: 'int8', shape: [1, 0, 1, 1], scale: [1], zeroPoint: [0] },
+    ],
+    operators: [{
+      builtin: 67, inputs: [0, 1, 2], outputs: [3], optionsType: 49,
+      options: [{ type: 'i8', value: 1 }, { type: 'i32', value: 1 }, { type: 'i32', value: 1 }, { type: 'i8', value: 0 }],
+    }],
+    inputs: [2],
+    outputs: [3],
+  };
+}
+
 export interface Reproducer {
   /** File name under native/test/fuzz/repro/. */
   file: string;
@@ -190,6 +215,11 @@ export function reproducers(): Reproducer[] {
       file: 'int16-batch-matmul-shift.tflite',
       bytes: writeTflite(int16MatmulShift()),
       expect: { status: 'XTML_STATUS_UNSUPPORTED_CONFIG', detail: /operator 0 \(BATCH_MATMUL\).*requantization scale is out of range/ },
+    },
+    {
+      file: 'transpose-conv-empty-output.tflite',
+      bytes: writeTflite(transposeConvEmpty()),
+      expect: { input: new Uint8Array([3]), output: new Uint8Array([]) },
     },
     {
       file: 'slice-begin-int32-min.tflite',
