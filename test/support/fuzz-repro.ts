@@ -177,6 +177,30 @@ function transposeConvEmpty(): ModelDef {
   };
 }
 
+/**
+ * A variable tensor written by RESHAPE of a constant: the planner let the
+ * output view the constant's data, in the model, and xtml_init (through
+ * xtml_reset_state, which clears state) wrote zeros there: the load wrote into
+ * the model bytes, read-only flash on a device (found by xtml_fuzz_gen, whose
+ * operator-table check then saw the model change under it; the mutation set
+ * is_variable on a RESHAPE of an int64 constant). A variable output now keeps
+ * its own memory and RESHAPE copies into it, as TFLM does: the output is the
+ * constant, 1 2 3 4 (it was 0 0 0 0).
+ */
+function variableViewOfConstant(): ModelDef {
+  const q = { scale: [0.5], zeroPoint: [0] };
+  return {
+    tensors: [
+      { name: 'x', type: 'int8', shape: [1], ...q },
+      { name: 'c', type: 'int8', shape: [4], data: int8([1, 2, 3, 4]), ...q },
+      { name: 'state', type: 'int8', shape: [2, 2], isVariable: true, ...q },
+    ],
+    operators: [{ builtin: 22, inputs: [1], outputs: [2], optionsType: 17, options: [] }],
+    inputs: [0],
+    outputs: [2],
+  };
+}
+
 export interface Reproducer {
   /** File name under native/test/fuzz/repro/. */
   file: string;
@@ -225,6 +249,11 @@ export function reproducers(): Reproducer[] {
       file: 'slice-begin-int32-min.tflite',
       bytes: writeTflite(sliceBeginMin()),
       expect: { status: 'XTML_STATUS_BAD_OPTIONS', detail: /operator 0 \(SLICE\).*begin -2147483648 size -1 of axis 0 do not fit its size 14/ },
+    },
+    {
+      file: 'variable-view-of-constant.tflite',
+      bytes: writeTflite(variableViewOfConstant()),
+      expect: { input: new Uint8Array([7]), output: new Uint8Array([1, 2, 3, 4]) },
     },
   ];
 }
