@@ -31,7 +31,7 @@ $(BUILD)/fuzz/tools/%.o: tools/%.c $(HDR) $(GEN_HDR)
 
 FUZZ_CORE := $(patsubst src/%.c,$(BUILD)/fuzz/core/%.o,$(SRC))
 
-$(BUILD)/fuzz/xtml_fuzz: $(BUILD)/fuzz/tools/xtml_fuzz.o $(FUZZ_CORE)
+$(BUILD)/fuzz/xtml_fuzz: $(BUILD)/fuzz/tools/xtml_fuzz.o $(BUILD)/fuzz/tools/xtml_gen.o $(FUZZ_CORE)
 	clang -fsanitize=fuzzer,address,undefined -o $@ $^ -lm
 
 $(BUILD)/fuzz/xtml_fuzz_gen: $(BUILD)/fuzz/tools/xtml_fuzz.o $(BUILD)/fuzz/tools/xtml_fuzz_mutator.o \

@@ -764,8 +764,11 @@ static xtml_status_t build_graph(build_t *b, void **data, xtml_node_t *nodes, si
              * alias_root() would loop. The planner then reports the
              * read-before-write. A graph output that would alias an int64
              * constant 4 but not 8 bytes aligned (the verifier allows them)
-             * gets its own memory: the caller reads it typed. */
-            if (!in_is_graph_io && in >= 0 && alias_root(alias_of_stack, in) != out &&
+             * gets its own memory: the caller reads it typed. So does a
+             * variable output: xtml_reset_state() clears it, which must
+             * never write into the model (a constant input) or another
+             * tensor. */
+            if (!in_is_graph_io && in >= 0 && alias_root(alias_of_stack, in) != out && !tensor_is_variable(p, out) &&
                 !(out_is_graph_out && misaligned_i64_constant(p, alias_root(alias_of_stack, in)))) {
                 alias_of_stack[out] = in;
             }
@@ -775,7 +778,8 @@ static xtml_status_t build_graph(build_t *b, void **data, xtml_node_t *nodes, si
             int32_t in = xtml_ld_i32(p->inputs.data + 4 * p->inplace_in);
             /* Nor here: an input viewing this very output (a reshape of it read
              * before it is written) would make a cycle. */
-            if (in >= 0 && alias_root(alias_of_stack, in) != out && can_overwrite(p, alias_of_stack, in, out, i)) {
+            if (in >= 0 && alias_root(alias_of_stack, in) != out && !tensor_is_variable(p, out) &&
+                can_overwrite(p, alias_of_stack, in, out, i)) {
                 alias_of_stack[out] = in;
             }
         }

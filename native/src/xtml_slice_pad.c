@@ -612,7 +612,8 @@ static xtml_status_t slice_prepare(xtml_prep_t *p) {
                               out.name, (int)out.ndim, (int)in.ndim);
     }
     for (a = in.ndim - 1; a >= 0; --a) {
-        int32_t n = size[a] == -1 ? in.dims[a] - begin[a] : size[a];
+        /* int64: a begin of INT32_MIN with size -1 overflows int32 */
+        int64_t n = size[a] == -1 ? (int64_t)in.dims[a] - begin[a] : size[a];
         if (begin[a] < 0 || n < 0 || begin[a] > in.dims[a] || n > in.dims[a] - begin[a]) {
             return xtml_prep_fail(p, XTML_STATUS_BAD_OPTIONS,
                                   "begin %d size %d of axis %d do not fit its size %d",

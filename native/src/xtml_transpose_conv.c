@@ -159,6 +159,9 @@ static xtml_status_t tconv_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
             return st;
         }
     }
+    if (n == 0) {
+        return XTML_STATUS_OK;   /* an empty output: nothing to write, and no scratch to clear */
+    }
     if (q->type == XTML_DTYPE_FLOAT32) {
         float *out = (float *)xtml_node_out(ctx, node, 0);
         for (i = 0; i < n; i++) {

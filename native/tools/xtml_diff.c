@@ -141,11 +141,11 @@ static uint32_t xorshift(uint32_t *s) {
 }
 
 /* The same deterministic inputs as tools/xtml_fuzz.c, into one core's context. */
-static void fill_inputs(const core_t *c, xtml_ctx_t *ctx, uint32_t seed) {
+static void fill_inputs(const core_t *c, xtml_ctx_t *ctx, const uint8_t *model, size_t model_bytes, uint32_t seed) {
     static const uint32_t special[] = { 0x7f800000u, 0xff800000u, 0x7fc00000u, 0x00000001u,
                                         0x7f7fffffu, 0xff7fffffu, 0x80000000u, 0x4b000000u };
     uint32_t rng = seed != 0 ? seed : 1;
-    int32_t i;
+    int32_t i, dims[4];
     for (i = 0; i < c->input_count(ctx); i++) {
         xtml_tensor_info_t info;
         uint8_t *in = (uint8_t *)c->input_data(ctx, i);
@@ -166,6 +166,10 @@ static void fill_inputs(const core_t *c, xtml_ctx_t *ctx, uint32_t seed) {
             for (k = 0; k < info.bytes; k++) {
                 in[k] = (uint8_t)(xorshift(&rng) >> 24);
             }
+        }
+        if (info.dtype == XTML_DTYPE_INT32 && info.bytes == sizeof dims && ((seed >> 8) & 3u) != 0 &&
+            xtml_gen_shape_input(model, model_bytes, i, dims)) {
+            memcpy(in, dims, sizeof dims);
         }
     }
 }
@@ -465,7 +469,7 @@ static void check_one(const uint8_t *data, size_t size) {
     for (k = 0; k < size; k++) {
         seed = (seed ^ data[k]) * 16777619u;
     }
-    fill_inputs(&optimized, co, seed);
+    fill_inputs(&optimized, co, model, size, seed);
     for (i = 0; i < xtml_input_count(co); i++) {
         xtml_tensor_info_t info;
         xtml_input_info(co, i, &info);
@@ -522,7 +526,7 @@ static void check_one(const uint8_t *data, size_t size) {
     if (stateful) {
         uint32_t step;
         for (step = 1; step <= XTML_DIFF_STATE_STEPS; step++) {
-            fill_inputs(&optimized, co, seed + step);
+            fill_inputs(&optimized, co, model, size, seed + step);
             for (i = 0; i < xtml_input_count(co); i++) {
                 xtml_tensor_info_t info;
                 xtml_input_info(co, i, &info);
@@ -545,7 +549,7 @@ static void check_one(const uint8_t *data, size_t size) {
     /* Check 3: the same inputs again, from the same (reset) state, give the
      * same outputs. */
     xtml_reset_state(co);
-    fill_inputs(&optimized, co, seed);
+    fill_inputs(&optimized, co, model, size, seed);
     if (xtml_invoke(co) != XTML_STATUS_OK) {
         mismatch("second invoke fails");
         return;

@@ -16,9 +16,10 @@
  * a model in flash would be aligned, so that reads past the end hit ASan's
  * redzone. This is a host program: heap use is fine here.
  *
- * The same harness is linked twice: alone it sees libFuzzer's byte mutations
- * (xtml_fuzz); with tools/xtml_fuzz_mutator.c and tools/xtml_gen.c it sees
- * structure-aware mutations of generated models (xtml_fuzz_gen). Only the
+ * The same harness is linked twice, both times with tools/xtml_gen.c (its
+ * xtml_gen_shape_input fills TRANSPOSE_CONV's output shapes): alone it sees
+ * libFuzzer's byte mutations (xtml_fuzz); with tools/xtml_fuzz_mutator.c it
+ * sees structure-aware mutations of generated models (xtml_fuzz_gen). Only the
  * core is instrumented for coverage, so both report the core's edges.
  */
 #define _POSIX_C_SOURCE 200112L
@@ -27,6 +28,7 @@
 #include <string.h>
 
 #include "xtml.h"
+#include "xtml_gen.h"
 
 /* Arenas above this are skipped (a fuzzed shape can ask for gigabytes). */
 #define FUZZ_ARENA_MAX ((size_t)16 << 20)
@@ -68,9 +70,11 @@ static uint32_t xorshift(uint32_t *s) {
 }
 
 /* Deterministic inputs: bytes for integer tensors; floats in [-1, 1), and for
- * one seed in four also infinities, NaN, subnormals and the largest floats. */
+ * one seed in four also infinities, NaN, subnormals and the largest floats;
+ * an output shape TRANSPOSE_CONV reads from a graph input mostly right
+ * (xtml_gen_shape_input), else bytes its invoke must refuse. */
 static void fill_inputs(xtml_ctx_t *ctx, const uint8_t *model, size_t model_bytes, uint32_t seed) {
-    int32_t i;
+    int32_t i, dims[4];
     uint32_t rng = seed != 0 ? seed : 1;
     for (i = 0; i < xtml_input_count(ctx); i++) {
         xtml_tensor_info_t info;
@@ -98,6 +102,11 @@ static void fill_inputs(xtml_ctx_t *ctx, const uint8_t *model, size_t model_byte
             for (k = 0; k < info.bytes; k++) {
                 in[k] = (uint8_t)(xorshift(&rng) >> 24);
             }
+        }
+        /* TRANSPOSE_CONV's output shape: the right one for three seeds in four. */
+        if (info.dtype == XTML_DTYPE_INT32 && info.bytes == sizeof dims && ((seed >> 8) & 3u) != 0 &&
+            xtml_gen_shape_input(model, model_bytes, i, dims)) {
+            memcpy(in, dims, sizeof dims);
         }
     }
 }

@@ -161,6 +161,7 @@ static void model_clear(xtml_gen_model_t *m) {
     m->buffers[0].at = 0;
     m->buffers[0].len = 0;
     m->buffers[0].external = 0;
+    m->buffers[0].skew4 = 0;
 }
 
 /* A new buffer holding `bytes` pool bytes (uninitialised); index or 0 when full. */
@@ -174,6 +175,7 @@ static uint32_t buffer_new(xtml_gen_model_t *m, uint32_t bytes) {
     b->at = at;
     b->len = bytes;
     b->external = 0;
+    b->skew4 = 0;
     return m->n_buffers++;
 }
 
@@ -436,7 +438,7 @@ static void quant_act(gen_t *g, int32_t t, uint8_t type) {
 /* Values of constant data. */
 typedef enum fill {
     FILL_RANDOM,   /* any bytes for integers, spread floats */
-    FILL_WEIGHTS,  /* int8 weights / small int32 biases / floats in [-1, 1] */
+    FILL_WEIGHTS,  /* int8 weights / small int32 and int64 biases / floats in [-1, 1] */
 } fill_t;
 
 static void fill_data(gen_t *g, uint8_t type, uint8_t *p, uint32_t bytes, fill_t fill) {
@@ -453,6 +455,17 @@ static void fill_data(gen_t *g, uint8_t type, uint8_t *p, uint32_t bytes, fill_t
                 f = bits_f32(special[xtml_gen_below(&r, 8)]);
             }
             st_u32(p + i, f32_bits(f));
+        }
+        return;
+    }
+    if (type == XTML_DTYPE_INT64 && fill == FILL_WEIGHTS) {
+        /* 16x8 biases: around the size of a sum, at times the int64 edges (the sums wrap) */
+        for (i = 0; i + 8 <= bytes; i += 8) {
+            int64_t v = (int64_t)(int32_t)xtml_gen_next(&r) / (mode == 0 ? 1 : 4096);
+            if (mode == 1) {
+                v = xtml_gen_below(&r, 2) ? INT64_MAX : INT64_MIN;
+            }
+            st_u64(p + i, (uint64_t)v);
         }
         return;
     }
@@ -803,23 +816,142 @@ static float acc_out_scale(gen_t *g, float in_s, float w_s, int64_t terms) {
     return (float)s;
 }
 
+/*
+ * The quantization the weighted operators (CONV_2D, DEPTHWISE_CONV_2D,
+ * FULLY_CONNECTED, TRANSPOSE_CONV) share: float32; int8 (int8 weights, or
+ * packed int4 where the operator takes them, and an int32 bias); 16x8 (int16
+ * activations with zero point 0, int8 weights, an int64 bias or the other type
+ * the operator takes, sums requantized with a shift of at most 7).
+ */
+typedef struct weighted {
+    uint8_t type;       /* the activations' */
+    uint8_t wtype;      /* the weights' */
+    int32_t n_scales;   /* weight scales: 1 or one per output channel */
+    float in_s;
+    float ws[512];
+} weighted_t;
+
+static void quant_if_missing(gen_t *g, int32_t t);
+
+/* The input activation: 16x8 at times, else int8 or float32; rank 4 when nhwc. */
+static int32_t weighted_input(gen_t *g, weighted_t *q, bool nhwc) {
+    bool s16 = chance(g, 15);
+    uint32_t mask = s16 ? T_S16 : T_COMPUTE;
+    int32_t in = nhwc ? get_nhwc(g, mask) : get_act(g, mask, -1, true, XTML_DTYPE_INT8);
+    if (g->full) {
+        return in;
+    }
+    q->type = g->m->tensors[in].type;
+    if (q->type == XTML_DTYPE_INT16) {
+        quant_if_missing(g, in);
+    }
+    if (q->type == XTML_DTYPE_INT16 && t_scale(g->m, in) == 0.0f && chance(g, 90)) {
+        /* an operator's int16 output without quantization: a fresh input instead */
+        int32_t dims[4];
+        uint32_t rank = nhwc ? 4u : (uint32_t)range(g, 1, 4);
+        rand_shape_pos(g, rank, dims);
+        in = new_input(g, XTML_DTYPE_INT16, rank, dims);
+        if (g->full) {
+            return in;
+        }
+        quant1(g, in, mantissa_pow2(g, 256, -16, -8), 0);
+    }
+    q->in_s = t_scale(g->m, in);
+    return in;
+}
+
+/* The weights: a constant (packed int4 at times where int4_ok and the input is
+ * int8, int8 for 16x8 but at times int16, which is refused), or a graph input. */
+static int32_t weighted_weights(gen_t *g, weighted_t *q, uint32_t ndim, const int32_t *dims, bool int4_ok) {
+    q->wtype = q->type;
+    if (q->type == XTML_DTYPE_INT16) {
+        q->wtype = chance(g, 97) ? XTML_DTYPE_INT8 : XTML_DTYPE_INT16;
+    } else if (q->type == XTML_DTYPE_INT8 && int4_ok && chance(g, 15)) {
+        q->wtype = XTML_DTYPE_INT4;
+    }
+    return chance(g, 95) ? new_const(g, q->wtype, ndim, dims, FILL_WEIGHTS) : new_input(g, q->wtype, ndim, dims);
+}
+
+/* n weight scales (in range but for odd_percent), set on w along quant_dim
+ * with zero point zp (per-tensor) or 0. */
+static void weighted_scales(gen_t *g, weighted_t *q, int32_t w, int32_t n, int32_t quant_dim, uint32_t odd_percent,
+                            int32_t zp) {
+    int32_t i;
+    for (i = 0; i < n; i++) {
+        q->ws[i] = chance(g, 100 - odd_percent) ? mantissa_pow2(g, 128, -9, -5) : rand_scale(g);
+    }
+    q->n_scales = n;
+    if (q->type != XTML_DTYPE_FLOAT32 && !g->full) {
+        quant_set(g, w, (uint32_t)n, q->ws, n == 1 ? &zp : NULL, quant_dim);
+    }
+}
+
+/*
+ * A bias of out_c elements in percent of models, scaled input x weights:
+ * float32, int32 for int8, and for 16x8 int64 or (alt_percent) the type alt;
+ * else none, written as index -1 in absent_percent of those. Returns it or -1.
+ */
+static int32_t weighted_bias(gen_t *g, xtml_gen_op_t *op, const weighted_t *q, int32_t out_c, uint32_t percent,
+                             uint32_t absent_percent, uint8_t alt, uint32_t alt_percent) {
+    uint8_t type = q->type == XTML_DTYPE_FLOAT32 ? XTML_DTYPE_FLOAT32 : XTML_DTYPE_INT32;
+    float bs[512];
+    int32_t bias, i;
+    if (!chance(g, percent)) {
+        if (chance(g, absent_percent)) {
+            op_in(op, -1);
+        }
+        return -1;
+    }
+    if (q->type == XTML_DTYPE_INT16) {
+        type = chance(g, alt_percent) ? alt : XTML_DTYPE_INT64;
+    }
+    bias = new_const(g, type, 1, &out_c, FILL_WEIGHTS);
+    if (q->type != XTML_DTYPE_FLOAT32 && !g->full) {
+        for (i = 0; i < q->n_scales; i++) {
+            bs[i] = q->in_s * q->ws[i];
+        }
+        quant_set(g, bias, (uint32_t)q->n_scales, bs, NULL, 0);
+    }
+    op_in(op, bias);
+    return bias;
+}
+
+/* The output's quantization for sums of `terms` products: a random zero point
+ * for int8, 0 for 16x8 (or at times another where s16_zp: FULLY_CONNECTED's). */
+static void weighted_output(gen_t *g, const weighted_t *q, int32_t out, int64_t terms, bool s16_zp) {
+    float s;
+    if (q->type == XTML_DTYPE_FLOAT32 || g->full) {
+        return;
+    }
+    s = acc_out_scale(g, q->in_s, q->ws[0], terms);
+    if (q->type == XTML_DTYPE_INT16) {
+        /* int16 products are 2^8 times larger than int8 ones: keep the output near 2^11 */
+        quant1(g, out, s * 64.0f, s16_zp && chance(g, 10) ? range(g, -300, 300) : 0);
+    } else {
+        quant_zp(g, out, s);
+    }
+}
+
+/* 16x8 without a bias: the options' quantized_bias_type at times (int32: the sums wrap in int32). */
+static void weighted_bias_type(gen_t *g, xtml_gen_op_t *op, const weighted_t *q, int32_t bias, uint32_t field) {
+    if (q->type == XTML_DTYPE_INT16 && bias < 0 && chance(g, 40)) {
+        opt_b(op, field, chance(g, 60) ? XTML_DTYPE_INT32 : XTML_DTYPE_INT64);
+    }
+}
+
 static void gen_conv(gen_t *g, bool depthwise) {
-    int32_t in = get_nhwc(g, T_COMPUTE);
+    weighted_t q;
+    int32_t in = weighted_input(g, &q, true);
     const xtml_gen_tensor_t *x;
     xtml_gen_op_t *op;
     int32_t batches, h, w, c, kh, kw, sh, sw, dh, dw, padding, groups = 1, filter_c, out_c, mult = 1;
-    int32_t fdims[4], odims[4], bdim[1];
+    int32_t fdims[4], odims[4];
     int64_t oh, ow;
-    uint8_t type;
-    int32_t filter, bias = -1, out;
-    bool per_channel;
-    float in_s, fs[512];
-    int32_t i, n_scales;
+    int32_t filter, bias, out;
     if (g->full) {
         return;
     }
     x = &g->m->tensors[in];
-    type = x->type;
     batches = x->dims[0];
     h = x->dims[1];
     w = x->dims[2];
@@ -880,37 +1012,14 @@ static void gen_conv(gen_t *g, bool depthwise) {
     if (op == NULL) {
         return;
     }
-    filter = chance(g, 95) ? new_const(g, type, 4, fdims, FILL_WEIGHTS) : new_input(g, type, 4, fdims);
-    in_s = t_scale(g->m, in);
-    per_channel = chance(g, 75);
-    n_scales = per_channel ? out_c : 1;
-    for (i = 0; i < n_scales; i++) {
-        fs[i] = chance(g, 95) ? mantissa_pow2(g, 128, -9, -5) : rand_scale(g);
-    }
-    if (type == XTML_DTYPE_INT8 && !g->full) {
-        quant_set(g, filter, (uint32_t)n_scales, fs, NULL, depthwise ? 3 : 0);
-    }
+    filter = weighted_weights(g, &q, 4, fdims, true);
+    weighted_scales(g, &q, filter, chance(g, 75) ? out_c : 1, depthwise ? 3 : 0, 5, 0);
     op_in(op, in);
     op_in(op, filter);
-    if (chance(g, 80)) {
-        bdim[0] = out_c;
-        bias = new_const(g, type == XTML_DTYPE_INT8 ? XTML_DTYPE_INT32 : XTML_DTYPE_FLOAT32, 1, bdim,
-                         FILL_WEIGHTS);
-        if (type == XTML_DTYPE_INT8 && !g->full) {
-            float bs[512];
-            for (i = 0; i < n_scales; i++) {
-                bs[i] = in_s * fs[i];
-            }
-            quant_set(g, bias, (uint32_t)n_scales, bs, NULL, 0);
-        }
-        op_in(op, bias);
-    } else if (chance(g, 50)) {
-        op_in(op, -1);
-    }
-    out = new_out(g, op, type, 4, odims);
-    if (type == XTML_DTYPE_INT8 && !g->full) {
-        quant_zp(g, out, acc_out_scale(g, in_s, fs[0], (int64_t)kh * kw * filter_c));
-    }
+    /* DEPTHWISE_CONV_2D refuses an int32 bias for 16x8 */
+    bias = weighted_bias(g, op, &q, out_c, 80, 50, XTML_DTYPE_INT32, depthwise ? 5 : 25);
+    out = new_out(g, op, q.type, 4, odims);
+    weighted_output(g, &q, out, (int64_t)kh * kw * filter_c, false);
     opt_b(op, 0, padding);
     opt_i(op, 1, sw);
     opt_i(op, 2, sh);
@@ -931,25 +1040,24 @@ static void gen_conv(gen_t *g, bool depthwise) {
         if (dh != 1 || chance(g, 50)) {
             opt_i(op, 5, dh);
         }
+        weighted_bias_type(g, op, &q, bias, 6);
     }
 }
 
 static void gen_fully_connected(gen_t *g) {
-    int32_t in = get_act(g, T_COMPUTE, -1, true, XTML_DTYPE_INT8);
+    weighted_t q;
+    int32_t in = weighted_input(g, &q, false);
     const xtml_gen_tensor_t *x;
     xtml_gen_op_t *op;
     int64_t count;
-    int32_t depth, units, batches, wdims[2], odims[XTML_GEN_MAX_RANK], bdim[1];
+    int32_t depth, units, batches, wdims[2], odims[XTML_GEN_MAX_RANK];
     uint32_t ondim, i;
-    int32_t weights, out, bias;
-    uint8_t type;
+    int32_t weights, out, bias, zp;
     bool per_channel, keep = false;
-    float in_s, ws[64];
     if (g->full) {
         return;
     }
     x = &g->m->tensors[in];
-    type = x->type;
     count = tensor_count(x);
     depth = x->ndim > 0 ? x->dims[x->ndim - 1] : 1;
     if (chance(g, 30)) {
@@ -969,37 +1077,14 @@ static void gen_fully_connected(gen_t *g) {
     }
     wdims[0] = units;
     wdims[1] = depth;
-    weights = chance(g, 95) ? new_const(g, type, 2, wdims, FILL_WEIGHTS) : new_input(g, type, 2, wdims);
-    in_s = t_scale(g->m, in);
-    per_channel = chance(g, 50);
-    for (i = 0; i < (per_channel ? (uint32_t)units : 1u); i++) {
-        ws[i] = mantissa_pow2(g, 128, -9, -5);
-    }
-    if (type == XTML_DTYPE_INT8 && !g->full) {
-        if (per_channel) {
-            quant_set(g, weights, (uint32_t)units, ws, NULL, 0);
-        } else {
-            quant1(g, weights, ws[0], chance(g, 70) ? 0 : rand_zp(g));
-        }
-    }
+    weights = weighted_weights(g, &q, 2, wdims, true);
+    /* int4 weights are per-tensor (per-channel ones are refused), their zero point int4 */
+    per_channel = q.wtype == XTML_DTYPE_INT4 ? chance(g, 5) : chance(g, 50);
+    zp = per_channel || chance(g, 70) ? 0 : q.wtype == XTML_DTYPE_INT4 && chance(g, 90) ? range(g, -8, 7) : rand_zp(g);
+    weighted_scales(g, &q, weights, per_channel ? units : 1, 0, 0, zp);
     op_in(op, in);
     op_in(op, weights);
-    bias = -1;
-    if (chance(g, 75)) {
-        bdim[0] = units;
-        bias = new_const(g, type == XTML_DTYPE_INT8 ? XTML_DTYPE_INT32 : XTML_DTYPE_FLOAT32, 1, bdim,
-                         FILL_WEIGHTS);
-        if (type == XTML_DTYPE_INT8 && !g->full) {
-            float bs[64];
-            for (i = 0; i < (per_channel ? (uint32_t)units : 1u); i++) {
-                bs[i] = in_s * ws[i];
-            }
-            quant_set(g, bias, per_channel ? (uint32_t)units : 1u, bs, NULL, 0);
-        }
-        op_in(op, bias);
-    } else if (chance(g, 30)) {
-        op_in(op, -1);
-    }
+    bias = weighted_bias(g, op, &q, units, 75, 30, XTML_DTYPE_INT32, 25);
     /* Output [batches, units], or the input's leading dims kept. */
     if (x->ndim >= 2 && depth == x->dims[x->ndim - 1] && chance(g, 30)) {
         keep = true;
@@ -1017,10 +1102,8 @@ static void gen_fully_connected(gen_t *g) {
             odims[0] = units;
         }
     }
-    out = new_out(g, op, type, ondim, odims);
-    if (type == XTML_DTYPE_INT8 && !g->full) {
-        quant_zp(g, out, acc_out_scale(g, in_s, ws[0], depth));
-    }
+    out = new_out(g, op, q.type, ondim, odims);
+    weighted_output(g, &q, out, depth, true);
     if (chance(g, 90)) {
         opt_b(op, 0, rand_act(g));
         if (chance(g, 30)) {
@@ -1029,6 +1112,7 @@ static void gen_fully_connected(gen_t *g) {
         if (keep || chance(g, 20)) {
             opt_b(op, 2, keep);
         }
+        weighted_bias_type(g, op, &q, bias, 4);
     } else {
         op->has_options = 0;
     }
@@ -3212,20 +3296,22 @@ static void gen_normalize(gen_t *g, int32_t builtin) {
     }
 }
 
-/* TRANSPOSE_CONV: inputs (output shape, weights [out_c, kh, kw, in_c], input, bias?). */
+/*
+ * TRANSPOSE_CONV: inputs (output shape, weights [out_c, kh, kw, in_c], input,
+ * bias?). The output shape is at times a graph input: tools fill it with
+ * xtml_gen_shape_input(), or with other values the invoke must refuse.
+ */
 static void gen_transpose_conv(gen_t *g) {
-    int32_t in = get_nhwc(g, T_COMPUTE);
+    weighted_t q;
+    int32_t in = weighted_input(g, &q, true);
     const xtml_gen_tensor_t *x;
     xtml_gen_op_t *op;
-    int32_t kh, kw, sh, sw, padding, out_c, in_c, oh, ow, i, n_scales;
-    int32_t wdims[4], odims[4], four = 4, bdim[1], shape, weights, bias, out;
-    float in_s, fs[64];
-    uint8_t type;
+    int32_t kh, kw, sh, sw, padding, out_c, in_c, oh, ow;
+    int32_t wdims[4], odims[4], four = 4, shape, weights, out;
     if (g->full) {
         return;
     }
     x = &g->m->tensors[in];
-    type = x->type;
     in_c = x->dims[3];
     kh = range(g, 1, 4);
     kw = chance(g, 70) ? kh : range(g, 1, 4);
@@ -3259,40 +3345,25 @@ static void gen_transpose_conv(gen_t *g) {
     wdims[1] = kh;
     wdims[2] = kw;
     wdims[3] = in_c;
-    shape = new_const_ints(g, 1, &four, odims, false);
-    weights = chance(g, 95) ? new_const(g, type, 4, wdims, FILL_WEIGHTS) : new_input(g, type, 4, wdims);
+    if (g->m->n_inputs < XTML_GEN_MAX_GRAPH_IO && chance(g, 20)) {
+        shape = new_tensor(g, XTML_DTYPE_INT32, 1, &four);
+        if (!g->full) {
+            g->m->inputs[g->m->n_inputs++] = shape;
+        }
+    } else {
+        shape = new_const_ints(g, 1, &four, odims, false);
+    }
+    weights = weighted_weights(g, &q, 4, wdims, false);
     if (g->full) {
         return;
     }
-    in_s = t_scale(g->m, in);
-    n_scales = chance(g, 60) ? out_c : 1;
-    for (i = 0; i < n_scales; i++) {
-        fs[i] = chance(g, 97) ? mantissa_pow2(g, 128, -9, -5) : rand_scale(g);
-    }
-    if (type == XTML_DTYPE_INT8) {
-        quant_set(g, weights, (uint32_t)n_scales, fs, NULL, 0);
-    }
+    weighted_scales(g, &q, weights, chance(g, 60) ? out_c : 1, 0, 3, 0);
     op_in(op, shape);
     op_in(op, weights);
     op_in(op, in);
-    if (chance(g, 60)) {
-        bdim[0] = out_c;
-        bias = new_const(g, type == XTML_DTYPE_INT8 ? XTML_DTYPE_INT32 : XTML_DTYPE_FLOAT32, 1, bdim, FILL_WEIGHTS);
-        if (type == XTML_DTYPE_INT8 && !g->full) {
-            float bs[64];
-            for (i = 0; i < n_scales; i++) {
-                bs[i] = in_s * fs[i];
-            }
-            quant_set(g, bias, (uint32_t)n_scales, bs, NULL, 0);
-        }
-        op_in(op, bias);
-    } else if (chance(g, 30)) {
-        op_in(op, -1);
-    }
-    out = new_out(g, op, type, 4, odims);
-    if (type == XTML_DTYPE_INT8 && !g->full) {
-        quant_zp(g, out, acc_out_scale(g, in_s, fs[0], (int64_t)kh * kw * in_c));
-    }
+    (void)weighted_bias(g, op, &q, out_c, 60, 30, XTML_DTYPE_INT16, 25);
+    out = new_out(g, op, q.type, 4, odims);
+    weighted_output(g, &q, out, (int64_t)kh * kw * in_c, false);
     opt_b(op, 0, padding);
     opt_i(op, 1, sw);
     opt_i(op, 2, sh);
@@ -3593,6 +3664,74 @@ static void choose_outputs(gen_t *g) {
     }
 }
 
+/* The int64 constants of the model (tensor indices); returns the count. */
+static uint32_t i64_constants(const xtml_gen_model_t *m, int32_t *list) {
+    uint32_t i, n = 0;
+    for (i = 0; i < m->n_tensors; i++) {
+        if (m->tensors[i].type == XTML_DTYPE_INT64 && is_const(m, (int32_t)i)) {
+            list[n++] = (int32_t)i;
+        }
+    }
+    return n;
+}
+
+/*
+ * int64 constants at the edges of their alignment rule, decided after the
+ * operators so the rest of a recipe keeps its meaning: the data of a model's
+ * int64 constants 4 but not 8 bytes aligned (TFLite files place them so; the
+ * core reads int64 tensor data byte-wise, and UBSan reports any typed read),
+ * a RESHAPE of an int64 constant (an existing one or a fresh one) to a graph
+ * output (the core gives it its own memory rather than alias misaligned
+ * data), and an int64 constant as a graph output (refused unless 8-byte
+ * aligned: the caller reads it typed).
+ */
+static void i64_alignment_edges(gen_t *g) {
+    xtml_gen_model_t *m = g->m;
+    int32_t list[XTML_GEN_MAX_TENSORS], dims[4];
+    uint32_t n, i;
+    if (chance(g, 3) && m->n_outputs < XTML_GEN_MAX_GRAPH_IO) {
+        xtml_gen_op_t *op;
+        int32_t from, out;
+        uint32_t rank, before = m->n_ops;
+        n = i64_constants(m, list);
+        if (n > 0 && chance(g, 70)) {
+            from = list[pick(g, n)];
+        } else {
+            rank = (uint32_t)range(g, 1, 3);
+            rand_shape_pos(g, rank, dims);
+            from = new_const(g, XTML_DTYPE_INT64, rank, dims, FILL_WEIGHTS);
+        }
+        rank = (uint32_t)range(g, 1, 4);
+        if (!g->full) {
+            factor_shape(g, tensor_count(&m->tensors[from]), rank, dims);
+        }
+        op = g->full ? NULL : new_op(g, XTML_OP_RESHAPE, XTML_OPTS_RESHAPE);
+        if (op != NULL) {
+            op_in(op, from);
+            opt_v(g, op, 0, dims, rank);
+            out = new_out(g, op, XTML_DTYPE_INT64, rank, dims);
+            if (!g->full) {
+                m->outputs[m->n_outputs++] = out;
+            }
+        }
+        if (g->full) {
+            m->n_ops = before;
+            return;
+        }
+    }
+    n = i64_constants(m, list);
+    if (n > 0 && chance(g, 4) && m->n_outputs < XTML_GEN_MAX_GRAPH_IO) {
+        m->outputs[m->n_outputs++] = list[pick(g, n)];
+    }
+    if (n > 0 && chance(g, 25)) {
+        for (i = 0; i < n; i++) {
+            if (chance(g, 75)) {
+                m->buffers[m->tensors[list[i]].buffer].skew4 = 1;
+            }
+        }
+    }
+}
+
 static uint64_t recipe_hash(const uint8_t *p, size_t n) {
     uint64_t h = 1469598103934665603ull;
     size_t i;
@@ -3647,6 +3786,9 @@ void xtml_gen_build(xtml_gen_model_t *m, const uint8_t *recipe, size_t recipe_le
         if (chance(&g, 2)) {
             m->ops[i].version = range(&g, 2, 7);
         }
+    }
+    if (!g.full) {
+        i64_alignment_edges(&g);
     }
 }
 
@@ -3974,7 +4116,11 @@ size_t xtml_gen_write(const xtml_gen_model_t *m, uint8_t *out, size_t cap) {
         } else {
             fbf_t f[1] = { F_REF };
             at = fbw_table(&w, f, b->len > 0 ? 1 : 0, s);
-            if (b->len > 0) {
+            if (b->len > 0 && b->skew4) {
+                /* the length at 16k, the data at 16k + 4 */
+                fbw_align(&w, 16, 0);
+                fbw_patch(&w, s[0], fbw_vector(&w, m->pool + b->at, b->len, 1, 4));
+            } else if (b->len > 0) {
                 fbw_patch(&w, s[0], fbw_vector(&w, m->pool + b->at, b->len, 1, 16));
             }
         }
@@ -3993,7 +4139,7 @@ size_t xtml_gen_write(const xtml_gen_model_t *m, uint8_t *out, size_t cap) {
     /* External buffer data after the flatbuffer, found by absolute offset. */
     for (i = 0; i < m->n_buffers; i++) {
         if (buffer_offset_slot[i] != 0) {
-            fbw_align(&w, 16, 0);
+            fbw_align(&w, 16, m->buffers[i].skew4 ? 12 : 0);
             at = fbw_reserve(&w, m->buffers[i].len);
             if (!w.overflow) {
                 memcpy(out + at, m->pool + m->buffers[i].at, m->buffers[i].len);
@@ -4012,7 +4158,7 @@ static const char *options_fields(uint8_t type) {
     case XTML_OPTS_CONV2D: return "1441441";
     case XTML_OPTS_DEPTHWISE_CONV2D: return "1444144";
     case XTML_OPTS_POOL2D: return "144441";
-    case XTML_OPTS_FULLY_CONNECTED: return "1111";
+    case XTML_OPTS_FULLY_CONNECTED: return "11111";
     case XTML_OPTS_SOFTMAX: return "4";
     case XTML_OPTS_CONCATENATION: return "41";
     case XTML_OPTS_ADD: case XTML_OPTS_SUB: return "11";
@@ -4089,12 +4235,15 @@ bool xtml_gen_read(xtml_gen_model_t *m, const uint8_t *model, size_t model_bytes
         m->buffers[i].at = at;
         m->buffers[i].len = len;
         m->buffers[i].external = external;
+        /* the writer puts data at 16k or 16k + 4 */
+        m->buffers[i].skew4 = (uint8_t)(len > 0 && ((size_t)(data - model) & 7u) != 0);
         m->n_buffers++;
     }
     if (m->n_buffers == 0) {
         m->buffers[0].at = 0;
         m->buffers[0].len = 0;
         m->buffers[0].external = 0;
+        m->buffers[0].skew4 = 0;
         m->n_buffers = 1;
     }
     meta = xtml_fb_vec(&root, XTML_MODEL_METADATA);
@@ -4195,6 +4344,45 @@ bool xtml_gen_read(xtml_gen_model_t *m, const uint8_t *model, size_t model_bytes
     }
     m->n_ops = ops.len;
     return true;
+}
+
+bool xtml_gen_shape_input(const uint8_t *model, size_t model_bytes, int32_t input, int32_t dims[4]) {
+    xtml_fb_table_t root, sg;
+    xtml_fb_vec_t sgs, tensors, ins, ops;
+    int32_t t;
+    uint32_t i, n;
+    (void)model_bytes;
+    root = xtml_fb_root(model);
+    sgs = xtml_fb_vec(&root, XTML_MODEL_SUBGRAPHS);
+    if (sgs.len < 1) {
+        return false;
+    }
+    sg = xtml_fb_vec_table(&root, sgs, 0);
+    tensors = xtml_fb_vec(&sg, XTML_SUBGRAPH_TENSORS);
+    ins = xtml_fb_vec(&sg, XTML_SUBGRAPH_INPUTS);
+    ops = xtml_fb_vec(&sg, XTML_SUBGRAPH_OPERATORS);
+    if (input < 0 || (uint32_t)input >= ins.len) {
+        return false;
+    }
+    t = xtml_ld_i32(ins.data + 4 * (uint32_t)input);
+    for (i = 0; i < ops.len; i++) {
+        xtml_fb_table_t op = xtml_fb_vec_table(&sg, ops, i);
+        xtml_fb_vec_t op_ins = xtml_fb_vec(&op, XTML_OP_INPUTS);
+        xtml_fb_vec_t op_outs = xtml_fb_vec(&op, XTML_OP_OUTPUTS);
+        int32_t out;
+        if (xtml_fb_op_builtin(&root, &op) != XTML_OP_TRANSPOSE_CONV || op_ins.len < 1 || op_outs.len < 1 ||
+            xtml_ld_i32(op_ins.data) != t) {
+            continue;
+        }
+        out = xtml_ld_i32(op_outs.data);
+        if (out >= 0 && (uint32_t)out < tensors.len) {
+            xtml_fb_table_t o = xtml_fb_vec_table(&sg, tensors, (uint32_t)out);
+            if (read_ints(&o, XTML_TENSOR_SHAPE, dims, 4, &n) && n == 4) {
+                return true;
+            }
+        }
+    }
+    return false;
 }
 
 /* ---- mutations ---- */
@@ -4480,17 +4668,18 @@ static void mutate_graph(xtml_gen_model_t *m, xtml_gen_rng_t *r) {
         }
         break;
     default:
-        /* A buffer: shorter, longer (data from the pool), or stored outside. */
+        /* A buffer: shorter, longer (data from the pool), stored outside, or 4 bytes off 16. */
         if (m->n_buffers > 1) {
             xtml_gen_buffer_t *b = &m->buffers[1 + xtml_gen_below(r, m->n_buffers - 1)];
-            switch (xtml_gen_below(r, 3)) {
+            switch (xtml_gen_below(r, 4)) {
             case 0: b->len = b->len > 0 ? b->len - 1 - xtml_gen_below(r, b->len) : 0; break;
             case 1:
                 if (b->at + b->len + 16 <= XTML_GEN_POOL) {
                     b->len += 1 + xtml_gen_below(r, 16);
                 }
                 break;
-            default: b->external = (uint8_t)!b->external; break;
+            case 2: b->external = (uint8_t)!b->external; break;
+            default: b->skew4 = (uint8_t)!b->skew4; break;
             }
         }
         break;

@@ -52,6 +52,7 @@ typedef struct xtml_gen_tensor {
 typedef struct xtml_gen_buffer {
     uint32_t at, len;      /* bytes in the pool */
     uint8_t external;      /* written after the flatbuffer, found by offset/size */
+    uint8_t skew4;         /* data at 4 mod 16 instead of 0 (int64 constants need only 4) */
 } xtml_gen_buffer_t;
 
 /* One builtin options field: kind 0 absent, 1 one byte, 4 four bytes
@@ -108,6 +109,13 @@ const uint8_t *xtml_gen_model_recipe(const xtml_gen_model_t *m, size_t *len);
  * verify or does not fit the structures (too many tensors, pool full). */
 bool xtml_gen_read(xtml_gen_model_t *m, const uint8_t *model, size_t model_bytes);
 
+/* For graph input `input` of a model the verifier accepted: when a
+ * TRANSPOSE_CONV reads it as its output shape (int32 [4]), that operator's
+ * output dims, which the input must hold for the invoke to succeed (other
+ * values fail it with XTML_STATUS_EVAL_ERROR); false for any other input.
+ * The harnesses fill such inputs with them most of the time. */
+bool xtml_gen_shape_input(const uint8_t *model, size_t model_bytes, int32_t input, int32_t dims[4]);
+
 /* One mutation within the schema: a shape, type, quantization parameter,
  * buffer, index, option, operator code or graph I/O changes, or an operator is
  * added, removed or moved. The result still serializes; it may well be a
@@ -115,7 +123,8 @@ bool xtml_gen_read(xtml_gen_model_t *m, const uint8_t *model, size_t model_bytes
 void xtml_gen_mutate(xtml_gen_model_t *m, xtml_gen_rng_t *r);
 
 /* Serialize; returns the byte count, or 0 when cap is too small. The output
- * is laid out for a 16-byte aligned load address. */
+ * is laid out for a 16-byte aligned load address: buffer data at 16k, or at
+ * 16k + 4 for buffers marked skew4. */
 size_t xtml_gen_write(const xtml_gen_model_t *m, uint8_t *out, size_t cap);
 
 /* Copy of m keeping only operator `op`: its non-constant inputs become graph

@@ -131,6 +131,76 @@ function int16MatmulShift(): ModelDef {
   };
 }
 
+/**
+ * SLICE with begin INT32_MIN and size -1 ("to the end of the axis"): prepare
+ * computed that size, the axis size minus begin, in int32 (14 - INT32_MIN
+ * overflows: UBSan, found by xtml_fuzz_gen on a crossover of generated
+ * models). It is int64 now, and the begin is refused as outside the axis.
+ */
+function sliceBeginMin(): ModelDef {
+  const q = { scale: [1], zeroPoint: [0] };
+  return {
+    tensors: [
+      { name: 'x', type: 'int8', shape: [14], ...q },
+      { name: 'begin', type: 'int32', shape: [1], data: int32([-2147483648]) },
+      { name: 'size', type: 'int32', shape: [1], data: int32([-1]) },
+      { name: 'output', type: 'int8', shape: [14], ...q },
+    ],
+    operators: [{ builtin: 65, inputs: [0, 1, 2], outputs: [3], optionsType: 48, options: [] }],
+    inputs: [0],
+    outputs: [3],
+  };
+}
+
+/**
+ * TRANSPOSE_CONV with an empty output ([1, 0, 1, 1]): the kernel cleared its
+ * accumulators with memset(scratch, 0, 0), and with nothing to accumulate the
+ * plan gives no scratch, so the pointer was NULL (UBSan: memset's pointer
+ * must not be null even for 0 bytes; found by xtml_fuzz_gen on a 16x8 model
+ * whose output shape was a graph input). Now an empty output returns at once:
+ * the invoke succeeds with nothing to write.
+ */
+function transposeConvEmpty(): ModelDef {
+  return {
+    tensors: [
+      { name: 'output_shape', type: 'int32', shape: [4], data: int32([1, 0, 1, 1]) },
+      { name: 'weights', type: 'int8', shape: [1, 1, 1, 1], data: int8([1]), scale: [0.5], zeroPoint: [0] },
+      { name: 'input', type: 'int8', shape: [1, 1, 1, 1], scale: [0.5], zeroPoint: [0] },
+      { name: 'output', type: 'int8', shape: [1, 0, 1, 1], scale: [1], zeroPoint: [0] },
+    ],
+    operators: [{
+      builtin: 67, inputs: [0, 1, 2], outputs: [3], optionsType: 49,
+      options: [{ type: 'i8', value: 1 }, { type: 'i32', value: 1 }, { type: 'i32', value: 1 }, { type: 'i8', value: 0 }],
+    }],
+    inputs: [2],
+    outputs: [3],
+  };
+}
+
+/**
+ * A variable tensor written by RESHAPE of a constant: the planner let the
+ * output view the constant's data, in the model, and xtml_init (through
+ * xtml_reset_state, which clears state) wrote zeros there: the load wrote into
+ * the model bytes, read-only flash on a device (found by xtml_fuzz_gen, whose
+ * operator-table check then saw the model change under it; the mutation set
+ * is_variable on a RESHAPE of an int64 constant). A variable output now keeps
+ * its own memory and RESHAPE copies into it, as TFLM does: the output is the
+ * constant, 1 2 3 4 (it was 0 0 0 0).
+ */
+function variableViewOfConstant(): ModelDef {
+  const q = { scale: [0.5], zeroPoint: [0] };
+  return {
+    tensors: [
+      { name: 'x', type: 'int8', shape: [1], ...q },
+      { name: 'c', type: 'int8', shape: [4], data: int8([1, 2, 3, 4]), ...q },
+      { name: 'state', type: 'int8', shape: [2, 2], isVariable: true, ...q },
+    ],
+    operators: [{ builtin: 22, inputs: [1], outputs: [2], optionsType: 17, options: [] }],
+    inputs: [0],
+    outputs: [2],
+  };
+}
+
 export interface Reproducer {
   /** File name under native/test/fuzz/repro/. */
   file: string;
@@ -169,6 +239,21 @@ export function reproducers(): Reproducer[] {
       file: 'int16-batch-matmul-shift.tflite',
       bytes: writeTflite(int16MatmulShift()),
       expect: { status: 'XTML_STATUS_UNSUPPORTED_CONFIG', detail: /operator 0 \(BATCH_MATMUL\).*requantization scale is out of range/ },
+    },
+    {
+      file: 'transpose-conv-empty-output.tflite',
+      bytes: writeTflite(transposeConvEmpty()),
+      expect: { input: new Uint8Array([3]), output: new Uint8Array([]) },
+    },
+    {
+      file: 'slice-begin-int32-min.tflite',
+      bytes: writeTflite(sliceBeginMin()),
+      expect: { status: 'XTML_STATUS_BAD_OPTIONS', detail: /operator 0 \(SLICE\).*begin -2147483648 size -1 of axis 0 do not fit its size 14/ },
+    },
+    {
+      file: 'variable-view-of-constant.tflite',
+      bytes: writeTflite(variableViewOfConstant()),
+      expect: { input: new Uint8Array([7]), output: new Uint8Array([1, 2, 3, 4]) },
     },
   ];
 }

@@ -16,6 +16,8 @@ export interface TensorDef {
   scale?: readonly number[];
   zeroPoint?: readonly number[];
   quantizedDimension?: number;
+  /** State kept between invokes (the schema's is_variable). */
+  isVariable?: boolean;
 }
 
 /** One field of an options table: its schema type and value. */
@@ -47,6 +49,7 @@ export function writeTflite(model: ModelDef): Uint8Array {
       name: t.name, type: typeCodes[t.type], shape: t.shape,
       ...(t.data !== undefined ? { data: t.data } : {}),
       ...(t.scale !== undefined ? { quant: { scale: t.scale, zeroPoint: t.zeroPoint ?? t.scale.map(() => 0), axis: t.quantizedDimension ?? 0 } } : {}),
+      ...(t.isVariable === true ? { isVariable: true } : {}),
     })),
     operators: model.operators.map((op) => ({
       builtin: op.builtin, version: op.version ?? 1, inputs: op.inputs, outputs: op.outputs, optionsType: op.optionsType,
