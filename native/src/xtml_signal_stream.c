@@ -104,25 +104,26 @@ static xtml_status_t stream_count(xtml_prep_t *p, const xtml_tinfo_t *t, const c
     return XTML_STATUS_OK;
 }
 
-/* The persistent block: `head` bytes of parameters (a stream_state_t
- * first), then `state` bytes (their size does not depend on the pointer
- * size). NULL while measuring; the extension must exist otherwise. */
-static void *stream_persist(xtml_prep_t *p, size_t head, size_t head32, uint64_t state, xtml_status_t *st) {
+/* The persistent block: the kernel's parameters `params` (`head` bytes, a
+ * stream_state_t first), then `state` bytes (their size does not depend on
+ * the pointer size). Nothing is stored while measuring; the extension must
+ * exist otherwise. The stream_state_t already in the block is kept: prepare
+ * runs again on a block that holds it. */
+static xtml_status_t stream_persist(xtml_prep_t *p, const void *params, size_t head, size_t head32, uint64_t state) {
     stream_state_t *s;
-    *st = XTML_STATUS_OK;
     if (state > (uint64_t)INT32_MAX) {
-        *st = xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG, "its state would take %llu bytes", (unsigned long long)state);
-        return NULL;
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG, "its state would take %llu bytes", (unsigned long long)state);
     }
     s = (stream_state_t *)xtml_prep_persist(p, head + (size_t)state, head32 + (size_t)state);
-    if (s != NULL) {
-        s->ext = xtml_prep_ext(p);
-        if (s->ext == NULL) {
-            *st = xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG, "keeps state but the model has no extension");
-            return NULL;
-        }
+    if (s == NULL) {
+        return XTML_STATUS_OK;
     }
-    return s;
+    s->ext = xtml_prep_ext(p);
+    if (s->ext == NULL) {
+        return xtml_prep_fail(p, XTML_STATUS_UNSUPPORTED_CONFIG, "keeps state but the model has no extension");
+    }
+    memcpy((uint8_t *)s + sizeof *s, (const uint8_t *)params + sizeof *s, head - sizeof *s);
+    return XTML_STATUS_OK;
 }
 
 /* ---- SignalFilterBankSpectralSubtraction ---- */
@@ -148,10 +149,9 @@ static const char *const spectral_keys[] = {
 static xtml_status_t spectral_prepare(xtml_prep_t *p) {
     xtml_tinfo_t in, out, noise;
     xtml_flex_map_t m;
-    spectral_params_t tmp, *prm;
+    spectral_params_t tmp;
     int64_t v[9];
     int k;
-    xtml_status_t st;
     memset(&tmp, 0, sizeof tmp);
     TRY(stream_io(p, 1, 2));
     TRY(xtml_signal_options(p, &m, spectral_keys, 9));
@@ -190,13 +190,8 @@ static xtml_status_t spectral_prepare(xtml_prep_t *p) {
     tmp.smoothing[0] = (uint32_t)v[6];
     tmp.smoothing_bits = (uint8_t)v[7];
     tmp.spectral_bits = (uint8_t)v[8];
-    prm = (spectral_params_t *)stream_persist(p, sizeof(spectral_params_t), XTML_SIZE32(spectral_params_t),
-                                             4u * (uint64_t)tmp.channels, &st);
-    if (prm != NULL) {
-        tmp.s = prm->s;
-        *prm = tmp;
-    }
-    return st;
+    return stream_persist(p, &tmp, sizeof tmp, XTML_SIZE32(spectral_params_t),
+                          4u * (uint64_t)tmp.channels);
 }
 
 static xtml_status_t spectral_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
@@ -257,9 +252,8 @@ static void stream_rows(const xtml_tinfo_t *t, int32_t *rows, int32_t *inner) {
 static xtml_status_t delay_prepare(xtml_prep_t *p) {
     xtml_tinfo_t in, out;
     xtml_flex_map_t m;
-    delay_params_t tmp, *prm;
+    delay_params_t tmp;
     int64_t delay;
-    xtml_status_t st;
     memset(&tmp, 0, sizeof tmp);
     TRY(stream_io(p, 1, 1));
     TRY(xtml_signal_options(p, &m, delay_keys, 1));
@@ -275,13 +269,8 @@ static xtml_status_t delay_prepare(xtml_prep_t *p) {
         return xtml_prep_fail(p, XTML_STATUS_SHAPE_MISMATCH, "input '%s' has an empty innermost dimension", in.name);
     }
     tmp.delay = (int32_t)delay;
-    prm = (delay_params_t *)stream_persist(p, sizeof(delay_params_t), XTML_SIZE32(delay_params_t),
-                                          2u * (uint64_t)tmp.rows * (uint64_t)tmp.delay, &st);
-    if (prm != NULL) {
-        tmp.s = prm->s;
-        *prm = tmp;
-    }
-    return st;
+    return stream_persist(p, &tmp, sizeof tmp, XTML_SIZE32(delay_params_t),
+                          2u * (uint64_t)tmp.rows * (uint64_t)tmp.delay);
 }
 
 static xtml_status_t delay_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
@@ -331,10 +320,9 @@ static const char *const framer_keys[] = { "frame_size", "frame_step", "prefill"
 static xtml_status_t framer_prepare(xtml_prep_t *p) {
     xtml_tinfo_t in, out, valid;
     xtml_flex_map_t m;
-    framer_params_t tmp, *prm;
+    framer_params_t tmp;
     int64_t size, step, prefill, inner;
     int32_t i;
-    xtml_status_t st;
     memset(&tmp, 0, sizeof tmp);
     TRY(stream_io(p, 1, 2));
     TRY(xtml_signal_options(p, &m, framer_keys, 3));
@@ -379,13 +367,8 @@ static xtml_status_t framer_prepare(xtml_prep_t *p) {
     tmp.step = (int32_t)step;
     tmp.capacity = (int32_t)((size + step - 1) / step * step);
     tmp.prefill = (uint8_t)prefill;
-    prm = (framer_params_t *)stream_persist(p, sizeof(framer_params_t), XTML_SIZE32(framer_params_t),
-                                           2u * (uint64_t)tmp.rows * (uint64_t)tmp.capacity, &st);
-    if (prm != NULL) {
-        tmp.s = prm->s;
-        *prm = tmp;
-    }
-    return st;
+    return stream_persist(p, &tmp, sizeof tmp, XTML_SIZE32(framer_params_t),
+                          2u * (uint64_t)tmp.rows * (uint64_t)tmp.capacity);
 }
 
 static xtml_status_t framer_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
@@ -448,9 +431,8 @@ static const char *const stacker_keys[] = { "num_channels", "stacker_left_contex
 static xtml_status_t stacker_prepare(xtml_prep_t *p) {
     xtml_tinfo_t in, out, valid;
     xtml_flex_map_t m;
-    stacker_params_t tmp, *prm;
+    stacker_params_t tmp;
     int64_t channels, left, right, step;
-    xtml_status_t st;
     memset(&tmp, 0, sizeof tmp);
     TRY(stream_io(p, 1, 2));
     TRY(xtml_signal_options(p, &m, stacker_keys, 4));
@@ -474,13 +456,8 @@ static xtml_status_t stacker_prepare(xtml_prep_t *p) {
     tmp.frames = (int32_t)(left + right + 1);
     tmp.left = (int32_t)left;
     tmp.step = (int32_t)step;
-    prm = (stacker_params_t *)stream_persist(p, sizeof(stacker_params_t), XTML_SIZE32(stacker_params_t),
-                                             2u * (uint64_t)out.count, &st);
-    if (prm != NULL) {
-        tmp.s = prm->s;
-        *prm = tmp;
-    }
-    return st;
+    return stream_persist(p, &tmp, sizeof tmp, XTML_SIZE32(stacker_params_t),
+                          2u * (uint64_t)out.count);
 }
 
 static xtml_status_t stacker_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
@@ -543,10 +520,9 @@ static const char *const overlap_add_keys[] = { "T", "frame_step" };
 static xtml_status_t overlap_add_prepare(xtml_prep_t *p) {
     xtml_tinfo_t in, out;
     xtml_flex_map_t m;
-    overlap_add_params_t tmp, *prm;
+    overlap_add_params_t tmp;
     int64_t type, step;
     int32_t i;
-    xtml_status_t st;
     memset(&tmp, 0, sizeof tmp);
     TRY(stream_io(p, 1, 1));
     TRY(xtml_signal_options(p, &m, overlap_add_keys, 2));
@@ -583,13 +559,8 @@ static xtml_status_t overlap_add_prepare(xtml_prep_t *p) {
     tmp.step = (int32_t)step;
     tmp.rows = tmp.size > 0 && tmp.frames > 0 ? in.count / (tmp.size * tmp.frames) : 0;
     tmp.is_float = (uint8_t)(type == XTML_DTYPE_FLOAT32);
-    prm = (overlap_add_params_t *)stream_persist(p, sizeof(overlap_add_params_t), XTML_SIZE32(overlap_add_params_t),
-                                                 (tmp.is_float ? 4u : 2u) * (uint64_t)tmp.rows * (uint64_t)tmp.size, &st);
-    if (prm != NULL) {
-        tmp.s = prm->s;
-        *prm = tmp;
-    }
-    return st;
+    return stream_persist(p, &tmp, sizeof tmp, XTML_SIZE32(overlap_add_params_t),
+                          (tmp.is_float ? 4u : 2u) * (uint64_t)tmp.rows * (uint64_t)tmp.size);
 }
 
 static xtml_status_t overlap_add_eval(xtml_ctx_t *ctx, const xtml_node_t *node) {
