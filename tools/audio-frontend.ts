@@ -26,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { flexbufferOptions } from '../src/convert/flexbuffer-options.js';
 import { serializeTflite, type FlatField, type FlatTensor } from '../src/convert/tflite-write.js';
 import { builtinCode } from './tflm-ops/builtins.js';
+import { xorshift32 } from './tflm-ops/gen.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const frontendPath = join(repoRoot, 'models/audio/frontend.tflite');
@@ -323,17 +324,6 @@ export function frontendModel(ops?: readonly [number, number]): Uint8Array {
     outputs: graphOutputs,
     description: ops !== undefined ? `xs-tinyml micro_speech audio front end, operators ${ops[0]}..${ops[1] - 1}` : 'xs-tinyml micro_speech audio front end (tools/audio-frontend.ts): 480 int16 samples (30 ms at 16 kHz) -> 40 int8 features',
   });
-}
-
-/** xorshift32 as the reference set defines it. */
-export function xorshift32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state ^= state << 13; state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5; state >>>= 0;
-    return state;
-  };
 }
 
 /** The clips the vectors use: 1 s of 16 kHz int16 audio each, made here (no recorded audio). */

@@ -132,6 +132,17 @@ export function modelBytes(c: OpConfig): Uint8Array {
   });
 }
 
+/** xorshift32 as the reference set's "seeded_inputs" defines it: state = seed; per value state ^= state << 13, >> 17, << 5 (uint32). */
+export function xorshift32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state ^= state << 13; state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5; state >>>= 0;
+    return state;
+  };
+}
+
 /**
  * Seeded inputs as the reference set defines them (xorshift32, state = seed,
  * carried from one input tensor to the next): float32 one step per element,
@@ -140,13 +151,7 @@ export function modelBytes(c: OpConfig): Uint8Array {
  * bools as C++ bool, for which other bytes are undefined).
  */
 export function seededInput(c: OpConfig, seed: number): Uint8Array {
-  let state = seed >>> 0;
-  const step = (): number => {
-    state ^= state << 13; state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5; state >>>= 0;
-    return state;
-  };
+  const step = xorshift32(seed);
   // stateful models (invokes K > 1): K sets of inputs from one stream, each invoke its own
   const parts = Array.from({ length: c.invokes ?? 1 }, () => graphInputs(c)).flat().map((i) => {
     const t = c.tensors[i]!;

@@ -18,6 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadBinding } from '../../host-sim/node/backends.js';
 import { InferenceSession } from '../../src/index.js';
+import { xorshift32 } from './gen.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -58,20 +59,9 @@ export const realModels: RealModel[] = [
 export const realInvokes = 3;
 export const realSeeds = [1, 2];
 
-/** xorshift32 as ../shared/reference/ops/manifest.json "seeded_inputs" defines it. */
-function xorshift(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    return s;
-  };
-}
-
 /** The inputs of `invokes` invokes, one after another: float32 as (int32)state / 2^31, other types (uint8)(state >> 24) per byte. */
 export function realInputs(inputs: readonly { type: string; bytes: number }[], seed: number, invokes: number): Buffer {
-  const next = xorshift(seed);
+  const next = xorshift32(seed);
   const parts: Buffer[] = [];
   for (let k = 0; k < invokes; k++) {
     for (const meta of inputs) {
